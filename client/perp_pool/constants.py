@@ -1,0 +1,32 @@
+"""Seeds, precisions and the program id, mirroring programs/perp_pool/src/constants.rs.
+
+tests/test_constants.py checks every value here against the Rust source, so the two cannot drift.
+"""
+
+from solders.pubkey import Pubkey
+
+PROGRAM_ID = Pubkey.from_string("HxTosyLLPQKXWwvkpRwQEAc2HfF2N59y9Ce7DxTv21FX")
+
+# PDA seeds (Rust: `#[constant] pub const *_SEED: &[u8]`).
+PERPETUALS_SEED = b"perpetuals"
+TRANSFER_AUTHORITY_SEED = b"transfer_authority"
+POOL_SEED = b"pool"
+LP_TOKEN_MINT_SEED = b"lp_token_mint"
+CUSTODY_SEED = b"custody"
+CUSTODY_TOKEN_ACCOUNT_SEED = b"custody_token_account"
+ORACLE_SEED = b"oracle"
+
+# Precisions: every `*_usd` value has USD_DECIMALS, prices PRICE_DECIMALS, LP tokens LP_DECIMALS.
+USD_DECIMALS = 6
+PRICE_DECIMALS = 6
+LP_DECIMALS = 6
+BPS_DECIMALS = 4
+BPS_POWER = 10**BPS_DECIMALS
+RATE_DECIMALS = 9
+RATE_POWER = 10**RATE_DECIMALS
+USD_POWER = 10**USD_DECIMALS
+PRICE_POWER = 10**PRICE_DECIMALS
+LP_POWER = 10**LP_DECIMALS
+
+MAX_POOL_NAME_LEN = 32
+MAX_CUSTODIES = 8

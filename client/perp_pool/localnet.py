@@ -1,0 +1,101 @@
+"""Start and stop `perp-localnet`, the local Solana node that runs perp_pool natively.
+
+Used by the test suite, `make demo` and the benchmarks. It never builds anything: `make build`
+does that; here we only find the binary, start it on a free loopback port and wait for health.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+
+log = logging.getLogger(__name__)
+
+BINARY_NAME = "perp-localnet"
+
+
+def find_binary() -> Path:
+    """`$PERP_LOCALNET_BIN`, else the newest `target/{release,debug}/perp-localnet` above here."""
+    env = os.environ.get("PERP_LOCALNET_BIN")
+    if env:
+        return Path(env)
+    candidates: list[Path] = []
+    for start in (Path.cwd(), Path(__file__).resolve()):
+        for parent in [start, *start.parents]:
+            for profile in ("release", "debug"):
+                path = parent / "target" / profile / BINARY_NAME
+                if path.is_file():
+                    candidates.append(path)
+    if not candidates:
+        raise FileNotFoundError(f"{BINARY_NAME} not built: run `make build` (or set PERP_LOCALNET_BIN)")
+    return max(candidates, key=lambda p: p.stat().st_mtime)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LocalNode:
+    """A running `perp-localnet` process on 127.0.0.1."""
+
+    def __init__(self, slot_ms: int = 400, port: int | None = None, log_path: Path | None = None):
+        self.slot_ms = slot_ms
+        self.port = port or free_port()
+        self.log_path = log_path
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.start_to_healthy_s: float | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout_s: float = 60.0) -> "LocalNode":
+        binary = find_binary()
+        out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
+        started = time.monotonic()
+        self.proc = subprocess.Popen(
+            [str(binary), "--rpc-port", str(self.port), "--slot-ms", str(self.slot_ms)],
+            stdout=out,
+            stderr=out,
+            start_new_session=True,
+        )
+        deadline = started + timeout_s
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{binary} exited with {self.proc.returncode} before it was healthy")
+            try:
+                r = httpx.post(self.url, json={"jsonrpc": "2.0", "id": 1, "method": "getHealth"}, timeout=1.0)
+                if r.json().get("result") == "ok":
+                    self.start_to_healthy_s = time.monotonic() - started
+                    log.info("perp-localnet healthy at %s in %.3fs", self.url, self.start_to_healthy_s)
+                    return self
+            except (httpx.HTTPError, ValueError):
+                pass
+            time.sleep(0.05)
+        self.stop()
+        raise TimeoutError(f"perp-localnet not healthy after {timeout_s}s")
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+    def __enter__(self) -> "LocalNode":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,44 @@
+"""Program-derived addresses, one small pure function per account (seeds from constants.py)."""
+
+from solders.pubkey import Pubkey
+
+from perp_pool.constants import (
+    CUSTODY_SEED,
+    CUSTODY_TOKEN_ACCOUNT_SEED,
+    LP_TOKEN_MINT_SEED,
+    ORACLE_SEED,
+    PERPETUALS_SEED,
+    POOL_SEED,
+    PROGRAM_ID,
+    TRANSFER_AUTHORITY_SEED,
+)
+
+
+def get_perpetuals_address(program_id: Pubkey = PROGRAM_ID) -> tuple[Pubkey, int]:
+    return Pubkey.find_program_address([PERPETUALS_SEED], program_id)
+
+
+def get_transfer_authority_address(program_id: Pubkey = PROGRAM_ID) -> tuple[Pubkey, int]:
+    return Pubkey.find_program_address([TRANSFER_AUTHORITY_SEED], program_id)
+
+
+def get_pool_address(name: str, program_id: Pubkey = PROGRAM_ID) -> tuple[Pubkey, int]:
+    return Pubkey.find_program_address([POOL_SEED, name.encode()], program_id)
+
+
+def get_lp_token_mint_address(pool: Pubkey, program_id: Pubkey = PROGRAM_ID) -> tuple[Pubkey, int]:
+    return Pubkey.find_program_address([LP_TOKEN_MINT_SEED, bytes(pool)], program_id)
+
+
+def get_custody_address(pool: Pubkey, mint: Pubkey, program_id: Pubkey = PROGRAM_ID) -> tuple[Pubkey, int]:
+    return Pubkey.find_program_address([CUSTODY_SEED, bytes(pool), bytes(mint)], program_id)
+
+
+def get_custody_token_account_address(
+    pool: Pubkey, mint: Pubkey, program_id: Pubkey = PROGRAM_ID
+) -> tuple[Pubkey, int]:
+    return Pubkey.find_program_address([CUSTODY_TOKEN_ACCOUNT_SEED, bytes(pool), bytes(mint)], program_id)
+
+
+def get_custom_oracle_address(custody: Pubkey, program_id: Pubkey = PROGRAM_ID) -> tuple[Pubkey, int]:
+    return Pubkey.find_program_address([ORACLE_SEED, bytes(custody)], program_id)

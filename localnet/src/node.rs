@@ -1,0 +1,321 @@
+//! The ledger side of the local node: one real `solana-runtime` bank chain with SPL Token,
+//! Associated Token and perp_pool loaded, advancing a slot on a timer like a validator, and the
+//! record of every landed transaction that `getTransaction`/`getSignatureStatuses` read.
+
+use crate::native;
+use solana_accounts_db::{
+    epoch_accounts_hash::EpochAccountsHash, transaction_results::TransactionExecutionResult,
+};
+use solana_program_runtime::timings::ExecuteTimings;
+use solana_runtime::{
+    accounts_background_service::{AbsRequestSender, SnapshotRequestKind},
+    bank::{Bank, TransactionSimulationResult},
+    bank_forks::BankForks,
+    genesis_utils::create_genesis_config_with_leader_ex,
+    runtime_config::RuntimeConfig,
+};
+use solana_sdk::{
+    account::{AccountSharedData, ReadableAccount},
+    clock::{Clock, Slot, MAX_PROCESSING_AGE},
+    fee_calculator::{FeeRateGovernor, DEFAULT_TARGET_LAMPORTS_PER_SIGNATURE},
+    genesis_config::{ClusterType, GenesisConfig},
+    hash::Hash,
+    native_token::sol_to_lamports,
+    pubkey::Pubkey,
+    rent::Rent,
+    signature::{Keypair, Signature, Signer},
+    system_transaction,
+    transaction::{SanitizedTransaction, TransactionError, VersionedTransaction},
+};
+use solana_transaction_status::{
+    InnerInstruction, InnerInstructions, TransactionStatusMeta, TransactionTokenBalance,
+};
+use std::{
+    collections::HashMap,
+    sync::{
+        atomic::{AtomicI64, Ordering},
+        Arc, Mutex, RwLock,
+    },
+    time::{SystemTime, UNIX_EPOCH},
+};
+
+/// A landed transaction, kept for `getTransaction` and `getSignatureStatuses`.
+#[derive(Clone)]
+pub struct LandedTransaction {
+    pub slot: Slot,
+    pub block_time: i64,
+    pub transaction: VersionedTransaction,
+    pub meta: TransactionStatusMeta,
+}
+
+/// Result of `send`: what the RPC layer needs to answer like a validator.
+pub enum SendOutcome {
+    Landed(Signature),
+    /// The transaction could not be loaded (bad blockhash, fee payer cannot pay, duplicate):
+    /// a validator drops it silently, so it never gets a status.
+    Dropped(Signature, TransactionError),
+}
+
+pub struct Node {
+    bank_forks: Arc<RwLock<BankForks>>,
+    /// Serialises transaction execution with slot advancement: a bank is never frozen while a
+    /// transaction executes in it.
+    exec: Mutex<()>,
+    landed: RwLock<HashMap<Signature, LandedTransaction>>,
+    faucet: Keypair,
+    genesis_hash: Hash,
+    collector: Pubkey,
+    /// Seconds added to the wall clock when the Clock sysvar is written (test warps).
+    clock_offset: AtomicI64,
+}
+
+fn wall_clock_secs() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default()
+}
+
+impl Node {
+    pub fn new(perp_pool_id: Pubkey) -> Self {
+        let faucet = Keypair::new();
+        let rent = Rent::default();
+        let validator = Pubkey::new_unique();
+        let fee_rate_governor = FeeRateGovernor {
+            lamports_per_signature: DEFAULT_TARGET_LAMPORTS_PER_SIGNATURE / 2,
+            ..FeeRateGovernor::default()
+        };
+        let mut genesis: GenesisConfig = create_genesis_config_with_leader_ex(
+            sol_to_lamports(1_000_000_000.0),
+            &faucet.pubkey(),
+            &validator,
+            &Pubkey::new_unique(),
+            &Pubkey::new_unique(),
+            rent.minimum_balance(solana_sdk::vote::state::VoteState::size_of())
+                + sol_to_lamports(1_000_000.0),
+            42,
+            fee_rate_governor,
+            rent.clone(),
+            ClusterType::Development,
+            vec![],
+        );
+        genesis.creation_time = wall_clock_secs();
+
+        let mut bank = Bank::new_with_paths(
+            &genesis,
+            Arc::new(RuntimeConfig::default()),
+            Vec::default(),
+            None,
+            None,
+            Default::default(),
+            Default::default(),
+            false,
+            None,
+            None,
+            None,
+            Arc::default(),
+        );
+        for (program_id, account) in solana_program_test::programs::spl_programs(&rent) {
+            bank.store_account(&program_id, &account);
+        }
+        bank.add_builtin(perp_pool_id, "perp_pool".to_string(), native::perp_pool_builtin());
+        bank.set_capitalization();
+        let genesis_hash = bank.last_blockhash();
+        let bank = Arc::new(bank);
+        bank.fill_bank_with_ticks_for_tests();
+        let child = Bank::new_from_parent(bank, &validator, 1);
+        let node = Node {
+            bank_forks: BankForks::new_rw_arc(child),
+            exec: Mutex::new(()),
+            landed: RwLock::new(HashMap::new()),
+            faucet,
+            genesis_hash,
+            collector: validator,
+            clock_offset: AtomicI64::new(0),
+        };
+        node.write_clock(&node.bank());
+        node
+    }
+
+    /// The working (unfrozen) bank: where transactions execute and what reads see.
+    pub fn bank(&self) -> Arc<Bank> {
+        self.bank_forks.read().unwrap().working_bank()
+    }
+
+    pub fn genesis_hash(&self) -> Hash {
+        self.genesis_hash
+    }
+
+    pub fn root_slot(&self) -> Slot {
+        self.bank_forks.read().unwrap().root()
+    }
+
+    /// Clock sysvar = wall clock + test offset, so `unix_timestamp` behaves like a validator's.
+    fn write_clock(&self, bank: &Bank) {
+        let mut clock: Clock = bank.clock();
+        clock.unix_timestamp = wall_clock_secs() + self.clock_offset.load(Ordering::SeqCst);
+        bank.set_sysvar_for_tests(&clock);
+    }
+
+    /// Closes the working slot (new blockhash, frozen, rooted) and opens the next one.
+    pub fn advance_slot(&self) {
+        let _guard = self.exec.lock().unwrap();
+        let bank = self.bank();
+        bank.fill_bank_with_ticks_for_tests();
+        bank.freeze();
+        let slot = bank.slot();
+        let child = Bank::new_from_parent(bank, &self.collector, slot + 1);
+        self.write_clock(&child);
+        let mut forks = self.bank_forks.write().unwrap();
+        forks.insert(child);
+        let (sender, receiver) = crossbeam_channel::unbounded();
+        forks.set_root(slot, &AbsRequestSender::new(sender), Some(slot));
+        // No background service runs here: answer epoch-accounts-hash requests at once so a
+        // later freeze never waits for a calculation nobody performs.
+        for request in receiver.try_iter() {
+            if request.request_kind == SnapshotRequestKind::EpochAccountsHash {
+                request
+                    .snapshot_root_bank
+                    .rc
+                    .accounts
+                    .accounts_db
+                    .epoch_accounts_hash_manager
+                    .set_valid(EpochAccountsHash::new(Hash::new_unique()), request.snapshot_root_bank.slot());
+            }
+        }
+    }
+
+    /// Moves the Clock sysvar forward (test extension). Applies to the working bank now and to
+    /// every later slot.
+    pub fn warp_clock(&self, seconds: i64) -> i64 {
+        let _guard = self.exec.lock().unwrap();
+        self.clock_offset.fetch_add(seconds, Ordering::SeqCst);
+        let bank = self.bank();
+        self.write_clock(&bank);
+        bank.clock().unix_timestamp
+    }
+
+    pub fn set_account(&self, pubkey: &Pubkey, account: &AccountSharedData) {
+        let _guard = self.exec.lock().unwrap();
+        self.bank().store_account(pubkey, account);
+    }
+
+    pub fn verify(&self, bank: &Bank, tx: VersionedTransaction, sig_verify: bool) -> Result<SanitizedTransaction, TransactionError> {
+        if sig_verify {
+            bank.fully_verify_transaction(tx)
+        } else {
+            bank.verify_transaction(tx, solana_sdk::transaction::TransactionVerificationMode::HashOnly)
+        }
+    }
+
+    pub fn simulate(&self, tx: &SanitizedTransaction) -> (Slot, TransactionSimulationResult) {
+        let _guard = self.exec.lock().unwrap();
+        let bank = self.bank();
+        let result = bank.simulate_transaction_unchecked(tx, true);
+        (bank.slot(), result)
+    }
+
+    /// Executes and commits one transaction in the working bank.
+    pub fn send(&self, tx: VersionedTransaction) -> Result<SendOutcome, TransactionError> {
+        let _guard = self.exec.lock().unwrap();
+        let bank = self.bank();
+        let sanitized = bank.fully_verify_transaction(tx.clone())?;
+        let signature = *sanitized.signature();
+        let token_pre = token_balances(&bank, &sanitized);
+        let fee = bank.get_fee_for_message(sanitized.message()).unwrap_or_default();
+        let batch = bank.prepare_sanitized_batch(std::slice::from_ref(&sanitized));
+        let (results, balances) = bank.load_execute_and_commit_transactions(
+            &batch,
+            MAX_PROCESSING_AGE,
+            true,
+            true,
+            true,
+            true,
+            &mut ExecuteTimings::default(),
+            None,
+        );
+        drop(batch);
+        let result = results.execution_results.into_iter().next();
+        let details = match result {
+            Some(TransactionExecutionResult::Executed { details, .. }) => details,
+            Some(TransactionExecutionResult::NotExecuted(err)) => return Ok(SendOutcome::Dropped(signature, err)),
+            None => return Ok(SendOutcome::Dropped(signature, TransactionError::SanitizeFailure)),
+        };
+        let token_post = token_balances(&bank, &sanitized);
+        let meta = TransactionStatusMeta {
+            status: details.status,
+            fee,
+            pre_balances: balances.pre_balances.into_iter().next().unwrap_or_default(),
+            post_balances: balances.post_balances.into_iter().next().unwrap_or_default(),
+            inner_instructions: details.inner_instructions.map(|list| {
+                list.into_iter()
+                    .enumerate()
+                    .filter(|(_, ixs)| !ixs.is_empty())
+                    .map(|(index, ixs)| InnerInstructions {
+                        index: index as u8,
+                        instructions: ixs
+                            .into_iter()
+                            .map(|ix| InnerInstruction { instruction: ix.instruction, stack_height: Some(ix.stack_height as u32) })
+                            .collect(),
+                    })
+                    .collect()
+            }),
+            log_messages: details.log_messages,
+            pre_token_balances: Some(token_pre),
+            post_token_balances: Some(token_post),
+            rewards: Some(vec![]),
+            loaded_addresses: sanitized.get_loaded_addresses(),
+            return_data: details.return_data,
+            compute_units_consumed: Some(details.executed_units),
+        };
+        let landed = LandedTransaction {
+            slot: bank.slot(),
+            block_time: bank.clock().unix_timestamp,
+            transaction: sanitized.to_versioned_transaction(),
+            meta,
+        };
+        self.landed.write().unwrap().insert(signature, landed);
+        Ok(SendOutcome::Landed(signature))
+    }
+
+    pub fn landed(&self, signature: &Signature) -> Option<LandedTransaction> {
+        self.landed.read().unwrap().get(signature).cloned()
+    }
+
+    /// Sends lamports from the genesis faucet, as a real transfer transaction.
+    pub fn airdrop(&self, to: &Pubkey, lamports: u64) -> Result<Signature, TransactionError> {
+        let blockhash = self.bank().last_blockhash();
+        let tx = system_transaction::transfer(&self.faucet, to, lamports, blockhash);
+        match self.send(tx.into())? {
+            SendOutcome::Landed(sig) => match self.landed(&sig).map(|l| l.meta.status) {
+                Some(Err(err)) => Err(err),
+                _ => Ok(sig),
+            },
+            SendOutcome::Dropped(_, err) => Err(err),
+        }
+    }
+}
+
+/// SPL token balances of the transaction's token accounts, for `pre/postTokenBalances`.
+fn token_balances(bank: &Bank, tx: &SanitizedTransaction) -> Vec<TransactionTokenBalance> {
+    use solana_account_decoder::parse_token::token_amount_to_ui_amount;
+    use spl_token::solana_program::program_pack::Pack;
+    let mut out = Vec::new();
+    for (index, key) in tx.message().account_keys().iter().enumerate() {
+        let Some(account) = bank.get_account(key) else { continue };
+        if account.owner() != &spl_token::id() || account.data().len() != spl_token::state::Account::LEN {
+            continue;
+        }
+        let Ok(token) = spl_token::state::Account::unpack(account.data()) else { continue };
+        let Some(mint) = bank.get_account(&token.mint) else { continue };
+        let Ok(mint_state) = spl_token::state::Mint::unpack(mint.data()) else { continue };
+        out.push(TransactionTokenBalance {
+            account_index: index as u8,
+            mint: token.mint.to_string(),
+            ui_token_amount: token_amount_to_ui_amount(token.amount, mint_state.decimals),
+            owner: token.owner.to_string(),
+            program_id: spl_token::id().to_string(),
+        });
+    }
+    out
+}
