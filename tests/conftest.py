@@ -22,7 +22,8 @@ from solana.rpc.commitment import Confirmed
 from solders.keypair import Keypair
 
 from perp_pool.localnet import LocalNode
-from tests.helpers import NodeExt, World
+from perp_pool.localnet import NodeExtensions as NodeExt
+from tests.helpers import World
 
 TEST_SLOT_MS = 100
 

@@ -99,3 +99,43 @@ class LocalNode:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class NodeExtensions:
+    """The node's test-only JSON-RPC methods (`perpnode_*`); absent on a real validator."""
+
+    def __init__(self, url: str):
+        self.url = url
+
+    def call(self, method: str, params: list | None = None) -> object:
+        reply = httpx.post(self.url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []},
+                           timeout=30).json()
+        if "error" in reply:
+            raise RuntimeError(f"{method}: {reply['error']}")
+        return reply["result"]
+
+    def available(self) -> bool:
+        try:
+            self.call("perpnode_info")
+            return True
+        except (RuntimeError, httpx.HTTPError, ValueError):
+            return False
+
+    def info(self) -> dict:
+        return self.call("perpnode_info")  # type: ignore[return-value]
+
+    def warp_clock(self, seconds: int) -> int:
+        """Moves the Clock sysvar forward; returns the new unix_timestamp."""
+        return int(self.call("perpnode_warpClock", [seconds]))  # type: ignore[arg-type]
+
+    def advance_slots(self, n: int = 1) -> int:
+        """Closes `n` slots now; returns the new slot."""
+        return int(self.call("perpnode_advanceSlots", [n]))  # type: ignore[arg-type]
+
+    def set_account(self, address: str, *, lamports: int, data: bytes, owner: str, executable: bool = False) -> None:
+        import base64
+
+        self.call("perpnode_setAccount", [address, {
+            "lamports": lamports, "data": [base64.b64encode(data).decode(), "base64"],
+            "owner": owner, "executable": executable,
+        }])

@@ -72,7 +72,7 @@ async fn serve(rpc: Arc<rpc::Rpc>, req: Request<Body>) -> Result<Response<Body>,
 }
 
 fn main() {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn,solana_metrics=error")).init();
     let args = Args::parse();
     let started = std::time::Instant::now();
     let program_id = perp_pool::ID;

@@ -93,7 +93,8 @@ impl Node {
             &Pubkey::new_unique(),
             rent.minimum_balance(solana_sdk::vote::state::VoteState::size_of())
                 + sol_to_lamports(1_000_000.0),
-            42,
+            // The fee collector must be rent-exempt, or the runtime burns every fee it collects.
+            sol_to_lamports(1.0),
             fee_rate_governor,
             rent.clone(),
             ClusterType::Development,

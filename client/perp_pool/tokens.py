@@ -1,0 +1,76 @@
+"""SPL Token helpers: mints, associated token accounts, balances (instructions from solana-py's spl)."""
+
+from __future__ import annotations
+
+from solana.rpc.async_api import AsyncClient
+from solana.rpc.commitment import Confirmed
+from solders.keypair import Keypair
+from solders.pubkey import Pubkey
+from solders.system_program import CreateAccountParams, create_account
+from spl.token.constants import ASSOCIATED_TOKEN_PROGRAM_ID, TOKEN_PROGRAM_ID
+from spl.token.instructions import (
+    InitializeMintParams,
+    MintToParams,
+    create_idempotent_associated_token_account,
+    get_associated_token_address,
+    initialize_mint,
+    mint_to,
+)
+
+from perp_pool.transport import Transport
+
+MINT_LEN = 82
+
+__all__ = [
+    "ASSOCIATED_TOKEN_PROGRAM_ID",
+    "TOKEN_PROGRAM_ID",
+    "create_mint",
+    "ensure_ata",
+    "mint_tokens",
+    "token_balance",
+    "get_associated_token_address",
+]
+
+
+async def create_mint(transport: Transport, decimals: int, authority: Keypair | None = None) -> Pubkey:
+    """Creates a new SPL mint whose mint authority is `authority` (default: the payer)."""
+    authority = authority or transport.payer
+    mint = Keypair()
+    rent = (await transport.connection.get_minimum_balance_for_rent_exemption(MINT_LEN)).value
+    ixs = [
+        create_account(CreateAccountParams(
+            from_pubkey=transport.payer.pubkey(), to_pubkey=mint.pubkey(), lamports=rent,
+            space=MINT_LEN, owner=TOKEN_PROGRAM_ID,
+        )),
+        initialize_mint(InitializeMintParams(
+            program_id=TOKEN_PROGRAM_ID, mint=mint.pubkey(), decimals=decimals,
+            mint_authority=authority.pubkey(), freeze_authority=None,
+        )),
+    ]
+    await transport.send(ixs, [mint])
+    return mint.pubkey()
+
+
+async def ensure_ata(transport: Transport, owner: Pubkey, mint: Pubkey) -> Pubkey:
+    """The owner's associated token account for `mint`, created (idempotently) by the payer."""
+    ix = create_idempotent_associated_token_account(transport.payer.pubkey(), owner, mint)
+    await transport.send([ix])
+    return get_associated_token_address(owner, mint)
+
+
+async def mint_tokens(transport: Transport, mint: Pubkey, to: Pubkey, amount: int,
+                      authority: Keypair | None = None) -> None:
+    authority = authority or transport.payer
+    ix = mint_to(MintToParams(program_id=TOKEN_PROGRAM_ID, mint=mint, dest=to,
+                              mint_authority=authority.pubkey(), amount=amount, signers=[]))
+    await transport.send([ix], [authority])
+
+
+async def token_balance(connection: AsyncClient, account: Pubkey) -> int:
+    """Base units in a token account (0 if it does not exist)."""
+    from spl.token._layouts import ACCOUNT_LAYOUT
+
+    info = (await connection.get_account_info(account, commitment=Confirmed)).value
+    if info is None:
+        return 0
+    return int(ACCOUNT_LAYOUT.parse(bytes(info.data)).amount)

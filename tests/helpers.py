@@ -1,0 +1,150 @@
+"""Test world: the program initialised once, pools with a USDC-like custody, funded LPs."""
+
+from __future__ import annotations
+
+import secrets
+import struct
+from dataclasses import dataclass
+from typing import Awaitable, Callable, Iterable, TypeVar
+
+import pytest
+from solana.rpc.async_api import AsyncClient
+from solana.rpc.commitment import Confirmed
+from solders.keypair import Keypair
+from solders.pubkey import Pubkey
+from solders.sysvar import CLOCK
+
+from perp_pool import errors
+from perp_pool.client import FeeConfig, OracleConfig, PerpPoolClient
+from perp_pool.tokens import create_mint, ensure_ata, mint_tokens, token_balance
+
+USDC_DECIMALS = 6
+USDC = 10**USDC_DECIMALS
+SOL = 10**9
+
+E = TypeVar("E", bound=errors.TransactionFailed)
+
+
+@dataclass
+class PoolFixture:
+    name: str
+    pool: Pubkey
+    lp_mint: Pubkey
+    mint: Pubkey
+    custody: Pubkey
+    vault: Pubkey
+    oracle: Pubkey
+    decimals: int = USDC_DECIMALS
+
+
+@dataclass
+class Wallet:
+    keypair: Keypair
+    client: PerpPoolClient
+    token_account: Pubkey
+    lp_account: Pubkey
+
+    @property
+    def pubkey(self) -> Pubkey:
+        return self.keypair.pubkey()
+
+
+async def unix_now(connection: AsyncClient) -> int:
+    """The node's Clock sysvar `unix_timestamp` (what the program sees as now)."""
+    info = (await connection.get_account_info(CLOCK, commitment=Confirmed)).value
+    assert info is not None
+    return struct.unpack_from("<q", bytes(info.data), 32)[0]
+
+
+async def snapshot(connection: AsyncClient, addresses: Iterable[Pubkey]) -> dict[Pubkey, tuple | None]:
+    """Lamports, owner and data of each account: compare before/after a rejected transaction."""
+    keys = list(addresses)
+    infos = (await connection.get_multiple_accounts(keys, commitment=Confirmed)).value
+    return {k: (i.lamports, i.owner, bytes(i.data)) if i else None for k, i in zip(keys, infos)}
+
+
+async def assert_rejected(exc_type: type[E], action: Callable[[], Awaitable[object]],
+                          connection: AsyncClient, watched: Iterable[Pubkey]) -> E:
+    """Runs `action`, expects `exc_type`, and checks that no watched account changed."""
+    watched = list(watched)
+    before = await snapshot(connection, watched)
+    with pytest.raises(exc_type) as info:
+        await action()
+    after = await snapshot(connection, watched)
+    changed = [str(k) for k in watched if before[k] != after[k]]
+    assert not changed, f"accounts changed by a rejected transaction: {changed}"
+    return info.value
+
+
+class World:
+    def __init__(self, connection: AsyncClient, admin: Keypair):
+        self.connection = connection
+        self.admin = admin
+        self.client = PerpPoolClient(connection, admin)
+
+    @classmethod
+    async def create(cls, connection: AsyncClient, admin: Keypair | None = None) -> "World":
+        admin = admin or Keypair()
+        world = cls(connection, admin)
+        await world.airdrop(admin.pubkey(), 100 * SOL)
+        info = (await connection.get_account_info(world.client.perpetuals_address)).value
+        if info is None:
+            await world.client.initialize()
+        else:
+            perpetuals = await world.client.fetch_perpetuals()
+            if perpetuals.admin != admin.pubkey():
+                pytest.skip("perp_pool is initialised on this node by another admin (set ANCHOR_WALLET)")
+        return world
+
+    async def airdrop(self, to: Pubkey, lamports: int) -> None:
+        sig = (await self.connection.request_airdrop(to, lamports)).value
+        await self.connection.confirm_transaction(sig, Confirmed, sleep_seconds=0.1)
+
+    async def funded_keypair(self, lamports: int = 10 * SOL) -> Keypair:
+        kp = Keypair()
+        await self.airdrop(kp.pubkey(), lamports)
+        return kp
+
+    async def now(self) -> int:
+        return await unix_now(self.connection)
+
+    async def new_pool(self, *, fees: FeeConfig = FeeConfig(), oracle: OracleConfig = OracleConfig(),
+                       price: int = 1_000_000, expo: int = -6, conf: int = 0, ema: int | None = None,
+                       decimals: int = USDC_DECIMALS) -> PoolFixture:
+        name = "pool-" + secrets.token_hex(6)
+        c = self.client
+        await c.add_pool(name)
+        pool = c.pool_address(name)
+        mint = await create_mint(c.transport, decimals)
+        await c.add_custody(pool, mint, oracle=oracle, fees=fees)
+        custody = c.custody_address(pool, mint)
+        fixture = PoolFixture(name, pool, c.lp_mint_address(pool), mint, custody,
+                              c.custody_vault_address(pool, mint), c.custom_oracle_address(custody), decimals)
+        await self.set_price(fixture, price=price, expo=expo, conf=conf, ema=price if ema is None else ema)
+        return fixture
+
+    async def set_price(self, p: PoolFixture, *, price: int, expo: int = -6, conf: int = 0, ema: int | None = None,
+                        publish_time: int | None = None) -> None:
+        await self.client.set_custom_oracle_price(
+            p.custody, price=price, expo=expo, conf=conf, ema=price if ema is None else ema,
+            publish_time=await self.now() if publish_time is None else publish_time)
+
+    async def new_wallet(self, p: PoolFixture, tokens: int = 0) -> Wallet:
+        kp = await self.funded_keypair()
+        token_account = await ensure_ata(self.client.transport, kp.pubkey(), p.mint)
+        lp_account = await ensure_ata(self.client.transport, kp.pubkey(), p.lp_mint)
+        if tokens:
+            await mint_tokens(self.client.transport, p.mint, token_account, tokens)
+        return Wallet(kp, self.client.with_wallet(kp), token_account, lp_account)
+
+    async def balance(self, account: Pubkey) -> int:
+        return await token_balance(self.connection, account)
+
+    async def deposit(self, p: PoolFixture, w: Wallet, amount: int, min_lp_out: int = 0):
+        return await w.client.add_liquidity(p.pool, p.custody, amount_in=amount, funding_account=w.token_account,
+                                            lp_token_account=w.lp_account, min_lp_amount_out=min_lp_out)
+
+    async def withdraw(self, p: PoolFixture, w: Wallet, lp_amount: int, min_out: int = 0):
+        return await w.client.remove_liquidity(p.pool, p.custody, lp_amount_in=lp_amount,
+                                               receiving_account=w.token_account, lp_token_account=w.lp_account,
+                                               min_amount_out=min_out)
