@@ -110,12 +110,12 @@ class World:
 
     async def new_pool(self, *, fees: FeeConfig = FeeConfig(), oracle: OracleConfig = OracleConfig(),
                        price: int = 1_000_000, expo: int = -6, conf: int = 0, ema: int | None = None,
-                       decimals: int = USDC_DECIMALS) -> PoolFixture:
+                       decimals: int = USDC_DECIMALS, mint: Pubkey | None = None) -> PoolFixture:
         name = "pool-" + secrets.token_hex(6)
         c = self.client
         await c.add_pool(name)
         pool = c.pool_address(name)
-        mint = await create_mint(c.transport, decimals)
+        mint = mint or await create_mint(c.transport, decimals)
         await c.add_custody(pool, mint, oracle=oracle, fees=fees)
         custody = c.custody_address(pool, mint)
         fixture = PoolFixture(name, pool, c.lp_mint_address(pool), mint, custody,

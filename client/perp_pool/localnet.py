@@ -22,17 +22,17 @@ BINARY_NAME = "perp-localnet"
 
 
 def find_binary() -> Path:
-    """`$PERP_LOCALNET_BIN`, else the newest `target/{release,debug}/perp-localnet` above here."""
+    """`$PERP_LOCALNET_BIN`, else the newest build in `$CARGO_TARGET_DIR`, the Makefile's cache
+    (`~/.cache/perp_pool/target`) or a `target/` directory above here."""
     env = os.environ.get("PERP_LOCALNET_BIN")
     if env:
         return Path(env)
-    candidates: list[Path] = []
+    target_dirs = [Path(d) for d in (os.environ.get("CARGO_TARGET_DIR"),) if d]
+    target_dirs.append(Path.home() / ".cache" / "perp_pool" / "target")
     for start in (Path.cwd(), Path(__file__).resolve()):
-        for parent in [start, *start.parents]:
-            for profile in ("release", "debug"):
-                path = parent / "target" / profile / BINARY_NAME
-                if path.is_file():
-                    candidates.append(path)
+        target_dirs += [parent / "target" for parent in [start, *start.parents]]
+    candidates = [d / profile / BINARY_NAME for d in target_dirs for profile in ("release", "debug")]
+    candidates = [c for c in candidates if c.is_file()]
     if not candidates:
         raise FileNotFoundError(f"{BINARY_NAME} not built: run `make build` (or set PERP_LOCALNET_BIN)")
     return max(candidates, key=lambda p: p.stat().st_mtime)

@@ -265,6 +265,18 @@ impl Rpc {
                 let mint = spl_token::state::Mint::unpack(mint.data()).map_err(|_| invalid())?;
                 self.with_context(token_amount_to_ui_amount(token.amount, mint.decimals))
             }
+            "getTokenSupply" => {
+                use solana_account_decoder::parse_token::token_amount_to_ui_amount;
+                use spl_token::solana_program::program_pack::Pack;
+                let key = pubkey(&param::<String>(p, 0)?)?;
+                let invalid = || RpcError::invalid_params("Invalid param: not a Token mint");
+                let account = self.node.bank().get_account(&key).ok_or_else(invalid)?;
+                if account.owner() != &spl_token::id() {
+                    return Err(invalid());
+                }
+                let mint = spl_token::state::Mint::unpack(account.data()).map_err(|_| invalid())?;
+                self.with_context(token_amount_to_ui_amount(mint.supply, mint.decimals))
+            }
             "requestAirdrop" => {
                 let key = pubkey(&param::<String>(p, 0)?)?;
                 let lamports: u64 = param(p, 1)?;
