@@ -1,0 +1,77 @@
+//! The program's error codes (6000 + index). Variants are only ever appended: clients map the
+//! numeric codes to names, so reordering or removing one would silently rename another.
+
+use anchor_lang::prelude::*;
+
+#[error_code]
+pub enum PerpPoolError {
+    /// 6000
+    #[msg("Arithmetic overflow, underflow or division by zero")]
+    MathOverflow,
+    /// 6001
+    #[msg("Amount is zero or rounds to zero")]
+    ZeroAmount,
+    /// 6002
+    #[msg("Oracle account does not match the custody's oracle, or has the wrong owner or data")]
+    InvalidOracleAccount,
+    /// 6003
+    #[msg("Oracle type is not supported here")]
+    InvalidOracleType,
+    /// 6004
+    #[msg("Oracle price is not positive, or its exponent is out of range")]
+    InvalidOraclePrice,
+    /// 6005
+    #[msg("Oracle price is older than the custody's max_price_age_sec")]
+    StaleOraclePrice,
+    /// 6006
+    #[msg("Oracle publish time is in the future")]
+    OracleFutureTimestamp,
+    /// 6007
+    #[msg("Oracle confidence interval is wider than the custody's max_price_error_bps")]
+    OraclePriceConfidenceTooLow,
+    /// 6008
+    #[msg("Instruction is not allowed by the current permissions")]
+    InstructionNotAllowed,
+    /// 6009
+    #[msg("Invalid pool config")]
+    InvalidPoolConfig,
+    /// 6010
+    #[msg("Invalid custody config")]
+    InvalidCustodyConfig,
+    /// 6011
+    #[msg("Pool already has the maximum number of custodies")]
+    TooManyCustodies,
+    /// 6012
+    #[msg("Amount out is below the caller's minimum")]
+    SlippageExceeded,
+    /// 6013
+    #[msg("Liquidity cannot be removed in the slot of the pool's last deposit")]
+    WithdrawalInDepositSlot,
+    /// 6014
+    #[msg("Not enough unlocked assets in the custody")]
+    InsufficientLiquidity,
+    /// 6015
+    #[msg("Signer is not the custody's oracle authority")]
+    InvalidOracleAuthority,
+    /// 6016
+    #[msg("Pool has no value or no LP supply to price against")]
+    EmptyPool,
+    /// 6017
+    #[msg("Signer is not the admin")]
+    Unauthorized,
+    /// 6018
+    #[msg("Pool name must be 1 to 32 bytes")]
+    InvalidPoolName,
+    /// 6019
+    #[msg("Custody accounts do not match the pool's custodies (remaining accounts)")]
+    InvalidCustodyAccounts,
+    /// 6020
+    #[msg("Token account is not the custody's vault")]
+    InvalidVault,
+    /// 6021
+    #[msg("Token account mint does not match the custody mint")]
+    InvalidMint,
+    /// 6022
+    #[msg("LP mint or LP token account does not match the pool's LP mint")]
+    InvalidLpTokenMint,
+}

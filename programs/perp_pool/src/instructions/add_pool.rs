@@ -1,0 +1,86 @@
+//! `add_pool` (admin): creates a Pool PDA named `params.name` and its LP mint (LP_DECIMALS,
+//! mint authority = transfer authority, no freeze authority).
+
+use {
+    crate::{
+        constants::{
+            LP_DECIMALS, LP_TOKEN_MINT_SEED, PERPETUALS_SEED, POOL_SEED, TRANSFER_AUTHORITY_SEED,
+        },
+        errors::PerpPoolError,
+        events::PoolAdded,
+        state::{perpetuals::Perpetuals, pool::Pool},
+    },
+    anchor_lang::prelude::*,
+    anchor_spl::token::{Mint, Token},
+};
+
+#[derive(Accounts)]
+#[instruction(params: AddPoolParams)]
+pub struct AddPool<'info> {
+    /// Pays for the pool and the LP mint.
+    #[account(mut)]
+    pub admin: Signer<'info>,
+
+    #[account(
+        seeds = [PERPETUALS_SEED],
+        bump = perpetuals.perpetuals_bump,
+        has_one = admin @ PerpPoolError::Unauthorized
+    )]
+    pub perpetuals: Box<Account<'info, Perpetuals>>,
+
+    /// CHECK: data-less PDA, becomes the LP mint authority.
+    #[account(seeds = [TRANSFER_AUTHORITY_SEED], bump = perpetuals.transfer_authority_bump)]
+    pub transfer_authority: UncheckedAccount<'info>,
+
+    /// `Pool::name_seed` fails with InvalidPoolName (empty or > 32 bytes) before the address is
+    /// derived: Anchor creates `init` accounts before checking the other accounts' constraints.
+    #[account(
+        init,
+        payer = admin,
+        space = 8 + Pool::INIT_SPACE,
+        seeds = [POOL_SEED, Pool::name_seed(&params.name)?],
+        bump
+    )]
+    pub pool: Box<Account<'info, Pool>>,
+
+    #[account(
+        init,
+        payer = admin,
+        mint::authority = transfer_authority,
+        mint::decimals = LP_DECIMALS,
+        seeds = [LP_TOKEN_MINT_SEED, pool.key().as_ref()],
+        bump
+    )]
+    pub lp_token_mint: Box<Account<'info, Mint>>,
+
+    pub system_program: Program<'info, System>,
+    pub token_program: Program<'info, Token>,
+}
+
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
+pub struct AddPoolParams {
+    /// 1..=32 bytes; the pool's PDA seed.
+    pub name: String,
+}
+
+pub fn handler(ctx: Context<AddPool>, params: &AddPoolParams) -> Result<()> {
+    let now = Clock::get()?.unix_timestamp;
+
+    let pool = ctx.accounts.pool.as_mut();
+    pool.name = params.name.clone();
+    pool.lp_token_mint = ctx.accounts.lp_token_mint.key();
+    pool.custodies = Vec::new();
+    pool.aum_usd = 0;
+    pool.last_add_liquidity_slot = 0;
+    pool.inception_time = now;
+    pool.bump = ctx.bumps.pool;
+    pool.lp_token_bump = ctx.bumps.lp_token_mint;
+
+    emit!(PoolAdded {
+        pool: ctx.accounts.pool.key(),
+        name: params.name.clone(),
+        lp_token_mint: ctx.accounts.lp_token_mint.key(),
+        inception_time: now,
+    });
+    Ok(())
+}

@@ -1,0 +1,229 @@
+//! LP deposit / redemption amounts, pool AUM and LP price: pure functions of integers
+//! (docs/design.md "Liquidity"). Every division names its rounding, always in the pool's favour:
+//! fees round up, amounts paid to a user round down, the pool is valued high when it issues LP
+//! and low when it redeems LP.
+
+use {
+    super::{
+        oracle::OraclePrice,
+        safe_math::{cast, mul_div, pow10, Rounding, SafeMath},
+    },
+    crate::{
+        constants::{BPS_POWER, LP_DECIMALS, USD_POWER},
+        errors::PerpPoolError,
+    },
+    anchor_lang::prelude::*,
+};
+
+/// One custody as the pool valuation sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CustodyValuation {
+    /// Tokens owned by the pool (base units), excluding protocol fees.
+    pub owned: u64,
+    pub decimals: u8,
+    pub min_price: OraclePrice,
+    pub max_price: OraclePrice,
+}
+
+/// Which side of the spot/EMA spread values the pool.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AumMode {
+    /// Each custody at its min price, rounded down: what LP redemptions are paid from.
+    Min,
+    /// Each custody at its max price, rounded up: what new LP is issued against.
+    Max,
+}
+
+/// Pool assets under management in USD_DECIMALS: Σ owned · price over the custodies.
+pub fn assets_under_management_usd(custodies: &[CustodyValuation], mode: AumMode) -> Result<u128> {
+    custodies.iter().try_fold(0u128, |total, custody| {
+        let value = match mode {
+            AumMode::Min => {
+                custody
+                    .min_price
+                    .token_to_usd(custody.owned, custody.decimals, Rounding::Floor)?
+            }
+            AumMode::Max => {
+                custody
+                    .max_price
+                    .token_to_usd(custody.owned, custody.decimals, Rounding::Ceil)?
+            }
+        };
+        total.safe_add(value)
+    })
+}
+
+/// LP token price in USD_DECIMALS per whole LP token: floor(aum_min · 10^LP_DECIMALS / supply).
+/// Floor, so quoting never overstates what a redemption pays. No supply yet: 1 USD, the price the
+/// first deposit mints at.
+pub fn lp_token_price_usd(aum_min_usd: u128, lp_supply: u64) -> Result<u64> {
+    if lp_supply == 0 {
+        return Ok(USD_POWER);
+    }
+    cast(mul_div(
+        aum_min_usd,
+        pow10(u32::from(LP_DECIMALS))?,
+        u128::from(lp_supply),
+        Rounding::Floor,
+    )?)
+}
+
+/// `ceil(amount · bps / BPS_POWER)`: fees round up so the pool never undercharges.
+pub fn fee_amount(amount: u64, fee_bps: u64) -> Result<u64> {
+    require!(fee_bps <= BPS_POWER, PerpPoolError::InvalidCustodyConfig);
+    cast(mul_div(
+        u128::from(amount),
+        u128::from(fee_bps),
+        u128::from(BPS_POWER),
+        Rounding::Ceil,
+    )?)
+}
+
+/// `floor(fee · protocol_share_bps / BPS_POWER)`: the protocol's cut rounds down, so rounding
+/// dust stays with the LPs.
+pub fn protocol_fee_amount(fee: u64, protocol_share_bps: u64) -> Result<u64> {
+    require!(
+        protocol_share_bps <= BPS_POWER,
+        PerpPoolError::InvalidCustodyConfig
+    );
+    cast(mul_div(
+        u128::from(fee),
+        u128::from(protocol_share_bps),
+        u128::from(BPS_POWER),
+        Rounding::Floor,
+    )?)
+}
+
+/// The outcome of a deposit of `amount_in` tokens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AddLiquidityAmounts {
+    /// Deposit fee in tokens: ceil(amount_in · add_liquidity_bps / BPS_POWER).
+    pub fee_amount: u64,
+    /// amount_in - fee_amount: the part that buys LP.
+    pub net_amount: u64,
+    /// floor(net_amount · min_price) in USD_DECIMALS.
+    pub deposit_usd: u64,
+    /// LP minted to the depositor.
+    pub lp_amount_out: u64,
+    /// The protocol's part of the fee, kept apart from the pool's assets.
+    pub protocol_fee_amount: u64,
+    /// Increase of custody.assets.owned: amount_in - protocol_fee_amount (LPs keep the rest of the fee).
+    pub owned_increase: u64,
+}
+
+/// Deposit of `amount_in` base units valued at `min_price`, issuing LP against the pool's AUM at
+/// max prices (`aum_max_usd`, before the deposit) and current `lp_supply`. The depositor is
+/// valued low and the pool high, so a deposit can never dilute existing LPs.
+/// Errors: ZeroAmount (amount_in == 0 or LP out rounds to 0), EmptyPool (LP supply with zero AUM:
+/// LP cannot be priced), MathOverflow.
+#[allow(clippy::too_many_arguments)]
+pub fn compute_add_liquidity(
+    amount_in: u64,
+    decimals: u8,
+    min_price: OraclePrice,
+    aum_max_usd: u128,
+    lp_supply: u64,
+    add_liquidity_bps: u64,
+    protocol_share_bps: u64,
+) -> Result<AddLiquidityAmounts> {
+    require!(amount_in > 0, PerpPoolError::ZeroAmount);
+    let fee_amount = fee_amount(amount_in, add_liquidity_bps)?;
+    let net_amount = amount_in.safe_sub(fee_amount)?;
+    // Floor: the depositor is credited no more than the tokens are worth.
+    let deposit_usd: u64 = cast(min_price.token_to_usd(net_amount, decimals, Rounding::Floor)?)?;
+    let lp_amount_out: u64 = if lp_supply == 0 {
+        // First deposit: 1 LP base unit per micro-USD (LP_DECIMALS == USD_DECIMALS), 1 USD per LP.
+        deposit_usd
+    } else {
+        require!(aum_max_usd > 0, PerpPoolError::EmptyPool);
+        // Floor: fewer LP for the depositor.
+        cast(mul_div(
+            u128::from(deposit_usd),
+            u128::from(lp_supply),
+            aum_max_usd,
+            Rounding::Floor,
+        )?)?
+    };
+    require!(lp_amount_out > 0, PerpPoolError::ZeroAmount);
+    let protocol_fee_amount = protocol_fee_amount(fee_amount, protocol_share_bps)?;
+    let owned_increase = amount_in.safe_sub(protocol_fee_amount)?;
+    Ok(AddLiquidityAmounts {
+        fee_amount,
+        net_amount,
+        deposit_usd,
+        lp_amount_out,
+        protocol_fee_amount,
+        owned_increase,
+    })
+}
+
+/// The outcome of redeeming `lp_amount_in` LP.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RemoveLiquidityAmounts {
+    /// floor(lp_amount_in · aum_min / supply) in USD_DECIMALS.
+    pub withdraw_usd: u64,
+    /// floor(withdraw_usd / max_price) in tokens, before the fee.
+    pub gross_amount: u64,
+    /// ceil(gross_amount · remove_liquidity_bps / BPS_POWER).
+    pub fee_amount: u64,
+    /// gross_amount - fee_amount: tokens sent to the user.
+    pub amount_out: u64,
+    /// The protocol's part of the fee.
+    pub protocol_fee_amount: u64,
+    /// Decrease of custody.assets.owned: amount_out + protocol_fee_amount.
+    pub owned_decrease: u64,
+}
+
+/// Redemption of `lp_amount_in` LP out of `lp_supply`, against the pool's AUM at min prices,
+/// paid in a custody's token at its `max_price`: the leaver is valued low on both legs.
+/// `available_amount` is what the custody can pay (owned - locked).
+/// Errors: ZeroAmount (lp_amount_in == 0 or amount out rounds to 0), EmptyPool (no LP supply),
+/// InsufficientLiquidity (more LP than supply, or the custody cannot pay), MathOverflow.
+#[allow(clippy::too_many_arguments)]
+pub fn compute_remove_liquidity(
+    lp_amount_in: u64,
+    aum_min_usd: u128,
+    lp_supply: u64,
+    decimals: u8,
+    max_price: OraclePrice,
+    available_amount: u64,
+    remove_liquidity_bps: u64,
+    protocol_share_bps: u64,
+) -> Result<RemoveLiquidityAmounts> {
+    require!(lp_amount_in > 0, PerpPoolError::ZeroAmount);
+    require!(lp_supply > 0, PerpPoolError::EmptyPool);
+    require!(
+        lp_amount_in <= lp_supply,
+        PerpPoolError::InsufficientLiquidity
+    );
+    // Floor: the leaver's share of the pool is not rounded up.
+    let withdraw_usd: u64 = cast(mul_div(
+        u128::from(lp_amount_in),
+        aum_min_usd,
+        u128::from(lp_supply),
+        Rounding::Floor,
+    )?)?;
+    // Floor at the max price: fewest tokens for that USD.
+    let gross_amount: u64 =
+        cast(max_price.usd_to_token(u128::from(withdraw_usd), decimals, Rounding::Floor)?)?;
+    let fee_amount = fee_amount(gross_amount, remove_liquidity_bps)?;
+    let amount_out = gross_amount.safe_sub(fee_amount)?;
+    require!(amount_out > 0, PerpPoolError::ZeroAmount);
+    let protocol_fee_amount = protocol_fee_amount(fee_amount, protocol_share_bps)?;
+    let owned_decrease = amount_out.safe_add(protocol_fee_amount)?;
+    require!(
+        owned_decrease <= available_amount,
+        PerpPoolError::InsufficientLiquidity
+    );
+    Ok(RemoveLiquidityAmounts {
+        withdraw_usd,
+        gross_amount,
+        fee_amount,
+        amount_out,
+        protocol_fee_amount,
+        owned_decrease,
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,6 @@
+//! Program accounts and the small pure methods that belong to them.
+
+pub mod custody;
+pub mod oracle;
+pub mod perpetuals;
+pub mod pool;

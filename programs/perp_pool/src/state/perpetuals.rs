@@ -1,0 +1,142 @@
+//! The global config account (admin, permissions, transfer-authority bump) and the token CPIs
+//! that the transfer authority signs.
+
+use {
+    crate::constants::TRANSFER_AUTHORITY_SEED,
+    anchor_lang::prelude::*,
+    anchor_spl::token::{self, Burn, MintTo, Token, Transfer},
+};
+
+/// Global switches. The admin flips them with `set_permissions` to pause parts of the exchange.
+#[derive(
+    AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, Default, PartialEq, Eq, InitSpace,
+)]
+pub struct Permissions {
+    pub allow_add_liquidity: bool,
+    pub allow_remove_liquidity: bool,
+    /// Perpetuals core (not yet implemented).
+    pub allow_open_position: bool,
+    /// Perpetuals core (not yet implemented).
+    pub allow_close_position: bool,
+    /// Perpetuals core (not yet implemented).
+    pub allow_liquidation: bool,
+}
+
+impl Permissions {
+    /// Everything enabled: the state right after `initialize`.
+    pub const ALL: Permissions = Permissions {
+        allow_add_liquidity: true,
+        allow_remove_liquidity: true,
+        allow_open_position: true,
+        allow_close_position: true,
+        allow_liquidation: true,
+    };
+}
+
+/// PDA `[PERPETUALS_SEED]`.
+#[account]
+#[derive(Debug, InitSpace)]
+pub struct Perpetuals {
+    pub admin: Pubkey,
+    pub permissions: Permissions,
+    pub transfer_authority_bump: u8,
+    pub perpetuals_bump: u8,
+    /// Unix time of `initialize`.
+    pub inception_time: i64,
+}
+
+impl Perpetuals {
+    /// Moves `amount` out of a vault owned by the transfer authority.
+    pub fn transfer_from_vault<'info>(
+        &self,
+        from: AccountInfo<'info>,
+        to: AccountInfo<'info>,
+        transfer_authority: AccountInfo<'info>,
+        token_program: &Program<'info, Token>,
+        amount: u64,
+    ) -> Result<()> {
+        let bump = [self.transfer_authority_bump];
+        let seeds: &[&[u8]] = &[TRANSFER_AUTHORITY_SEED, &bump];
+        let signer = &[seeds];
+        token::transfer(
+            CpiContext::new_with_signer(
+                token_program.to_account_info(),
+                Transfer {
+                    from,
+                    to,
+                    authority: transfer_authority,
+                },
+                signer,
+            ),
+            amount,
+        )
+    }
+
+    /// Moves `amount` from a user's token account, signed by the user.
+    pub fn transfer_from_user<'info>(
+        from: AccountInfo<'info>,
+        to: AccountInfo<'info>,
+        authority: AccountInfo<'info>,
+        token_program: &Program<'info, Token>,
+        amount: u64,
+    ) -> Result<()> {
+        token::transfer(
+            CpiContext::new(
+                token_program.to_account_info(),
+                Transfer {
+                    from,
+                    to,
+                    authority,
+                },
+            ),
+            amount,
+        )
+    }
+
+    /// Mints `amount` of a mint whose authority is the transfer authority (LP mints).
+    pub fn mint_tokens<'info>(
+        &self,
+        mint: AccountInfo<'info>,
+        to: AccountInfo<'info>,
+        transfer_authority: AccountInfo<'info>,
+        token_program: &Program<'info, Token>,
+        amount: u64,
+    ) -> Result<()> {
+        let bump = [self.transfer_authority_bump];
+        let seeds: &[&[u8]] = &[TRANSFER_AUTHORITY_SEED, &bump];
+        let signer = &[seeds];
+        token::mint_to(
+            CpiContext::new_with_signer(
+                token_program.to_account_info(),
+                MintTo {
+                    mint,
+                    to,
+                    authority: transfer_authority,
+                },
+                signer,
+            ),
+            amount,
+        )
+    }
+
+    /// Burns `amount` from a user's token account, signed by the user.
+    pub fn burn_from_user<'info>(
+        mint: AccountInfo<'info>,
+        from: AccountInfo<'info>,
+        authority: AccountInfo<'info>,
+        token_program: &Program<'info, Token>,
+        amount: u64,
+    ) -> Result<()> {
+        token::burn(
+            CpiContext::new(
+                token_program.to_account_info(),
+                Burn {
+                    mint,
+                    from,
+                    authority,
+                },
+            ),
+            amount,
+        )
+    }
+}

@@ -1,0 +1,108 @@
+//! The pool account: its LP mint, its custodies, and how to value them all at once.
+
+use {
+    crate::{
+        constants::{MAX_CUSTODIES, MAX_POOL_NAME_LEN},
+        errors::PerpPoolError,
+        math::{liquidity::CustodyValuation, oracle::min_max_price},
+        state::{custody::Custody, oracle::read_oracle_price},
+    },
+    anchor_lang::prelude::*,
+};
+
+/// PDA `[POOL_SEED, name.as_bytes()]`. Allocated at its maximum size, so adding custodies
+/// never reallocates.
+#[account]
+#[derive(Debug, InitSpace)]
+pub struct Pool {
+    #[max_len(MAX_POOL_NAME_LEN)]
+    pub name: String,
+    pub lp_token_mint: Pubkey,
+    /// Custody accounts, in the order `remaining_accounts` must list them.
+    #[max_len(MAX_CUSTODIES)]
+    pub custodies: Vec<Pubkey>,
+    /// AUM at min prices (USD_DECIMALS) after the pool's last liquidity change: a snapshot for
+    /// indexers; instructions always recompute AUM from the custodies and oracles.
+    pub aum_usd: u128,
+    /// Slot of the last `add_liquidity`: no `remove_liquidity` in that slot, pool-wide.
+    pub last_add_liquidity_slot: u64,
+    /// Unix time of `add_pool`.
+    pub inception_time: i64,
+    pub bump: u8,
+    pub lp_token_bump: u8,
+}
+
+impl Pool {
+    /// A name is a PDA seed: 1..=MAX_POOL_NAME_LEN bytes.
+    pub fn is_valid_name(name: &str) -> bool {
+        !name.is_empty() && name.len() <= usize::from(MAX_POOL_NAME_LEN)
+    }
+
+    /// The name as a PDA seed, or InvalidPoolName. Used inside the `add_pool` seeds expression so
+    /// a bad name fails with a named error before Anchor derives the address (a seed over 32 bytes
+    /// would otherwise abort the derivation).
+    pub fn name_seed(name: &str) -> Result<&[u8]> {
+        require!(Self::is_valid_name(name), PerpPoolError::InvalidPoolName);
+        Ok(name.as_bytes())
+    }
+
+    pub fn custody_index(&self, custody: &Pubkey) -> Option<usize> {
+        self.custodies.iter().position(|key| key == custody)
+    }
+
+    /// Values every custody of the pool at `now`, in `self.custodies` order.
+    ///
+    /// `target` is a custody the instruction already holds as a named account (with its oracle
+    /// already read): it is taken from there and must NOT be repeated in `remaining`.
+    /// `remaining` lists, for every other custody in `self.custodies` order, the pair
+    /// `(custody account, its oracle account)`. Any count, order, key, owner or oracle mismatch
+    /// fails (InvalidCustodyAccounts / InvalidOracleAccount); each oracle is fully checked.
+    pub fn custody_valuations(
+        &self,
+        target: Option<(Pubkey, CustodyValuation)>,
+        remaining: &[AccountInfo],
+        now: i64,
+    ) -> Result<Vec<CustodyValuation>> {
+        let others = match target {
+            Some((key, _)) => {
+                require!(
+                    self.custody_index(&key).is_some(),
+                    PerpPoolError::InvalidCustodyAccounts
+                );
+                self.custodies.len().saturating_sub(1)
+            }
+            None => self.custodies.len(),
+        };
+        require!(
+            others.checked_mul(2) == Some(remaining.len()),
+            PerpPoolError::InvalidCustodyAccounts
+        );
+
+        let mut valuations = Vec::with_capacity(self.custodies.len());
+        let mut pairs = remaining.chunks_exact(2);
+        for key in &self.custodies {
+            if let Some((target_key, valuation)) = target {
+                if *key == target_key {
+                    valuations.push(valuation);
+                    continue;
+                }
+            }
+            let pair = pairs
+                .next()
+                .ok_or_else(|| error!(PerpPoolError::InvalidCustodyAccounts))?;
+            let [custody_info, oracle_info] = pair else {
+                return err!(PerpPoolError::InvalidCustodyAccounts);
+            };
+            require_keys_eq!(
+                custody_info.key(),
+                *key,
+                PerpPoolError::InvalidCustodyAccounts
+            );
+            let custody = Custody::load(custody_info)?;
+            let (spot, ema) = read_oracle_price(oracle_info, &custody.oracle, now)?;
+            let (min_price, max_price) = min_max_price(spot, ema)?;
+            valuations.push(custody.valuation(min_price, max_price));
+        }
+        Ok(valuations)
+    }
+}
