@@ -137,3 +137,21 @@ def test_warp_clock_moves_unix_timestamp_forward(node_ext) -> None:
 def test_advance_slots_closes_slots_now(rpc_url: str, node_ext) -> None:
     slot = rpc_call(rpc_url, "getSlot")["result"]
     assert node_ext.advance_slots(5) >= slot + 5
+
+
+async def test_multiple_accounts_in_base64_zstd_match_base64(connection: AsyncClient, world) -> None:
+    keys = [world.client.perpetuals_address, Keypair().pubkey()]
+    plain = (await connection.get_multiple_accounts(keys, encoding="base64")).value
+    packed = (await connection.get_multiple_accounts(keys, encoding="base64+zstd")).value
+    assert packed[1] is None and plain[1] is None
+    assert bytes(packed[0].data) == bytes(plain[0].data)
+    assert packed[0].owner == PROGRAM_ID
+
+
+async def test_data_slice_returns_the_requested_bytes(connection: AsyncClient, world) -> None:
+    from solana.rpc.types import DataSliceOpts
+
+    full = (await connection.get_account_info(world.client.perpetuals_address)).value
+    part = (await connection.get_account_info(world.client.perpetuals_address,
+                                              data_slice=DataSliceOpts(offset=8, length=32))).value
+    assert bytes(part.data) == bytes(full.data)[8:40]
