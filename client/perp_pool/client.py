@@ -222,14 +222,15 @@ class PerpPoolClient:
             "system_program": SYSTEM_PROGRAM_ID,
         }, params)
 
-    async def build_add_liquidity_ix(self, pool: Pubkey, custody: Pubkey, *, amount_in: int, min_lp_amount_out: int,
-                                     funding_account: Pubkey, lp_token_account: Pubkey,
-                                     owner: Pubkey | None = None, overrides: dict[str, Pubkey] | None = None,
-                                     ) -> Instruction:
+    async def _liquidity_accounts(self, pool: Pubkey, custody: Pubkey, user_token_key: str, user_token: Pubkey,
+                                  lp_token_account: Pubkey, owner: Pubkey | None,
+                                  overrides: dict[str, Pubkey] | None) -> dict[str, Pubkey]:
+        """Accounts shared by add/remove_liquidity; `overrides` replaces any of them (tests use it to
+        substitute accounts and check the program refuses)."""
         c = await self.fetch_custody(custody)
-        accounts = {
+        return {
             "owner": owner or self.wallet.pubkey(),
-            "funding_account": funding_account,
+            user_token_key: user_token,
             "lp_token_account": lp_token_account,
             "transfer_authority": self.transfer_authority_address,
             "perpetuals": self.perpetuals_address,
@@ -241,6 +242,13 @@ class PerpPoolClient:
             "token_program": TOKEN_PROGRAM_ID,
             **(overrides or {}),
         }
+
+    async def build_add_liquidity_ix(self, pool: Pubkey, custody: Pubkey, *, amount_in: int, min_lp_amount_out: int,
+                                     funding_account: Pubkey, lp_token_account: Pubkey,
+                                     owner: Pubkey | None = None, overrides: dict[str, Pubkey] | None = None,
+                                     ) -> Instruction:
+        accounts = await self._liquidity_accounts(pool, custody, "funding_account", funding_account,
+                                                  lp_token_account, owner, overrides)
         params = self._type("AddLiquidityParams", amount_in=amount_in, min_lp_amount_out=min_lp_amount_out)
         return self._ix("add_liquidity", accounts, params,
                         remaining=await self.custody_oracle_metas(pool, exclude=custody))
@@ -249,21 +257,8 @@ class PerpPoolClient:
                                         receiving_account: Pubkey, lp_token_account: Pubkey,
                                         owner: Pubkey | None = None, overrides: dict[str, Pubkey] | None = None,
                                         ) -> Instruction:
-        c = await self.fetch_custody(custody)
-        accounts = {
-            "owner": owner or self.wallet.pubkey(),
-            "receiving_account": receiving_account,
-            "lp_token_account": lp_token_account,
-            "transfer_authority": self.transfer_authority_address,
-            "perpetuals": self.perpetuals_address,
-            "pool": pool,
-            "custody": custody,
-            "custody_oracle_account": c.oracle.oracle_account,
-            "custody_token_account": c.token_account,
-            "lp_token_mint": self.lp_mint_address(pool),
-            "token_program": TOKEN_PROGRAM_ID,
-            **(overrides or {}),
-        }
+        accounts = await self._liquidity_accounts(pool, custody, "receiving_account", receiving_account,
+                                                  lp_token_account, owner, overrides)
         params = self._type("RemoveLiquidityParams", lp_amount_in=lp_amount_in, min_amount_out=min_amount_out)
         return self._ix("remove_liquidity", accounts, params,
                         remaining=await self.custody_oracle_metas(pool, exclude=custody))

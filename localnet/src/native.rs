@@ -106,9 +106,23 @@ fn process_native(invoke_context: &mut InvokeContext, entry: Entry) -> Result<()
         unsafe { deserialize(parameter_bytes.as_slice_mut().as_mut_ptr()) };
     let program_id = *program_id;
 
-    let result = entry(&program_id, &account_infos, &instruction_data);
-    if let Err(err) = result {
-        return Err(InstructionError::from(u64::from(err)));
+    // A panic in SBF aborts the program with "ProgramFailedToComplete"; natively it would unwind
+    // through the runtime and poison the node, so catch it and fail the instruction the same way.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        entry(&program_id, &account_infos, &instruction_data)
+    }));
+    match result {
+        Ok(Ok(())) => {}
+        Ok(Err(err)) => return Err(InstructionError::from(u64::from(err))),
+        Err(payload) => {
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_string());
+            stable_log::program_log(&invoke_context.get_log_collector(), &format!("panicked at '{message}'"));
+            return Err(InstructionError::ProgramFailedToComplete);
+        }
     }
 
     // Write the program's changes back. The setters enforce the runtime's rules (writable,

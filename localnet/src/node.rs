@@ -140,7 +140,7 @@ impl Node {
 
     /// The working (unfrozen) bank: where transactions execute and what reads see.
     pub fn bank(&self) -> Arc<Bank> {
-        self.bank_forks.read().unwrap().working_bank()
+        self.bank_forks.read().unwrap_or_else(|e| e.into_inner()).working_bank()
     }
 
     pub fn genesis_hash(&self) -> Hash {
@@ -148,7 +148,7 @@ impl Node {
     }
 
     pub fn root_slot(&self) -> Slot {
-        self.bank_forks.read().unwrap().root()
+        self.bank_forks.read().unwrap_or_else(|e| e.into_inner()).root()
     }
 
     /// Clock sysvar = wall clock + test offset, so `unix_timestamp` behaves like a validator's.
@@ -160,14 +160,14 @@ impl Node {
 
     /// Closes the working slot (new blockhash, frozen, rooted) and opens the next one.
     pub fn advance_slot(&self) {
-        let _guard = self.exec.lock().unwrap();
+        let _guard = self.exec.lock().unwrap_or_else(|e| e.into_inner());
         let bank = self.bank();
         bank.fill_bank_with_ticks_for_tests();
         bank.freeze();
         let slot = bank.slot();
         let child = Bank::new_from_parent(bank, &self.collector, slot + 1);
         self.write_clock(&child);
-        let mut forks = self.bank_forks.write().unwrap();
+        let mut forks = self.bank_forks.write().unwrap_or_else(|e| e.into_inner());
         forks.insert(child);
         let (sender, receiver) = crossbeam_channel::unbounded();
         forks.set_root(slot, &AbsRequestSender::new(sender), Some(slot));
@@ -189,7 +189,7 @@ impl Node {
     /// Moves the Clock sysvar forward (test extension). Applies to the working bank now and to
     /// every later slot.
     pub fn warp_clock(&self, seconds: i64) -> i64 {
-        let _guard = self.exec.lock().unwrap();
+        let _guard = self.exec.lock().unwrap_or_else(|e| e.into_inner());
         self.clock_offset.fetch_add(seconds, Ordering::SeqCst);
         let bank = self.bank();
         self.write_clock(&bank);
@@ -197,7 +197,7 @@ impl Node {
     }
 
     pub fn set_account(&self, pubkey: &Pubkey, account: &AccountSharedData) {
-        let _guard = self.exec.lock().unwrap();
+        let _guard = self.exec.lock().unwrap_or_else(|e| e.into_inner());
         self.bank().store_account(pubkey, account);
     }
 
@@ -210,7 +210,7 @@ impl Node {
     }
 
     pub fn simulate(&self, tx: &SanitizedTransaction) -> (Slot, TransactionSimulationResult) {
-        let _guard = self.exec.lock().unwrap();
+        let _guard = self.exec.lock().unwrap_or_else(|e| e.into_inner());
         let bank = self.bank();
         let result = bank.simulate_transaction_unchecked(tx, true);
         (bank.slot(), result)
@@ -218,7 +218,7 @@ impl Node {
 
     /// Executes and commits one transaction in the working bank.
     pub fn send(&self, tx: VersionedTransaction) -> Result<SendOutcome, TransactionError> {
-        let _guard = self.exec.lock().unwrap();
+        let _guard = self.exec.lock().unwrap_or_else(|e| e.into_inner());
         let bank = self.bank();
         let sanitized = bank.fully_verify_transaction(tx.clone())?;
         let signature = *sanitized.signature();
@@ -275,12 +275,12 @@ impl Node {
             transaction: sanitized.to_versioned_transaction(),
             meta,
         };
-        self.landed.write().unwrap().insert(signature, landed);
+        self.landed.write().unwrap_or_else(|e| e.into_inner()).insert(signature, landed);
         Ok(SendOutcome::Landed(signature))
     }
 
     pub fn landed(&self, signature: &Signature) -> Option<LandedTransaction> {
-        self.landed.read().unwrap().get(signature).cloned()
+        self.landed.read().unwrap_or_else(|e| e.into_inner()).get(signature).cloned()
     }
 
     /// Sends lamports from the genesis faucet, as a real transfer transaction.
