@@ -148,3 +148,51 @@ class World:
         return await w.client.remove_liquidity(p.pool, p.custody, lp_amount_in=lp_amount,
                                                receiving_account=w.token_account, lp_token_account=w.lp_account,
                                                min_amount_out=min_out)
+
+
+@dataclass
+class Market:
+    """A pool whose USDC custody holds the liquidity and collateral and whose SOL custody is traded."""
+
+    name: str
+    pool: Pubkey
+    lp_mint: Pubkey
+    usdc: PoolFixture  # the collateral custody (stable)
+    sol: PoolFixture  # the traded custody (oracle only, no tokens needed)
+
+    def position(self, w: "Wallet", side) -> Pubkey:
+        return w.client.position_address(self.pool, self.sol.custody, self.usdc.custody, side)
+
+
+async def new_market(world: World, *, liquidity: int = 100_000 * USDC, sol_price: int = 150_000_000,
+                     fees: FeeConfig = FeeConfig(), pricing=None, borrow_rate=None,
+                     oracle: OracleConfig = OracleConfig(max_price_age_sec=3_600)) -> Market:
+    from perp_pool.client import BorrowRateConfig, PricingConfig
+
+    pricing = pricing or PricingConfig()
+    borrow_rate = borrow_rate or BorrowRateConfig()
+    c = world.client
+    name = "mkt-" + secrets.token_hex(6)
+    await c.add_pool(name)
+    pool = c.pool_address(name)
+    fixtures = []
+    for decimals, stable, price in ((USDC_DECIMALS, True, 1_000_000), (9, False, sol_price)):
+        mint = await create_mint(c.transport, decimals)
+        await c.add_custody(pool, mint, oracle=oracle, fees=fees, pricing=pricing, borrow_rate=borrow_rate,
+                            is_stable=stable)
+        custody = c.custody_address(pool, mint)
+        f = PoolFixture(name, pool, c.lp_mint_address(pool), mint, custody, c.custody_vault_address(pool, mint),
+                        c.custom_oracle_address(custody), decimals)
+        await world.set_price(f, price=price)
+        fixtures.append(f)
+    market = Market(name, pool, c.lp_mint_address(pool), fixtures[0], fixtures[1])
+    if liquidity:
+        lp = await world.new_wallet(market.usdc, tokens=liquidity)
+        await market_deposit(world, market, lp, liquidity)
+    return market
+
+
+async def market_deposit(world: World, m: Market, w: "Wallet", amount: int):
+    ix = await w.client.build_add_liquidity_ix(m.pool, m.usdc.custody, amount_in=amount, min_lp_amount_out=0,
+                                               funding_account=w.token_account, lp_token_account=w.lp_account)
+    return await w.client.send([ix])

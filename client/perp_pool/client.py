@@ -25,6 +25,8 @@ from spl.token.constants import TOKEN_PROGRAM_ID
 from perp_pool import pda
 from perp_pool.constants import PROGRAM_ID
 from perp_pool.idl import load_idl
+from perp_pool.math.pricing import Side
+from perp_pool.errors import TransactionFailed
 from perp_pool.transport import TxResult, Transport, decode_return
 
 
@@ -37,16 +39,49 @@ class OracleConfig:
     oracle_account: Pubkey | None = None
     max_price_error_bps: int = 100
     max_price_age_sec: int = 30
+    feed_id: bytes = bytes(32)  # Pyth price feed id (Pyth only)
 
 
 @dataclass(frozen=True)
 class FeeConfig:
-    """Liquidity fees in basis points (10_000 = 100 %); `protocol_share_bps` of each fee goes to
-    the protocol, the rest stays with LPs."""
+    """Fees in basis points (10_000 = 100 %). Of every fee collected, `protocol_share_bps` goes to
+    the protocol, `insurance_share_bps` to the insurance fund and the rest stays with LPs."""
 
     add_liquidity_bps: int = 10
     remove_liquidity_bps: int = 10
     protocol_share_bps: int = 2_000
+    open_position_bps: int = 10
+    close_position_bps: int = 10
+    liquidation_bps: int = 50
+    liquidator_reward_bps: int = 10
+    insurance_share_bps: int = 1_000
+
+
+@dataclass(frozen=True)
+class PricingConfig:
+    """How a custody trades: spreads in bps, leverage in bps (50x = 500_000), payoff cap in bps of
+    size, utilisation cap in RATE_DECIMALS, size caps in USD (USD_DECIMALS; 0 = no cap)."""
+
+    use_ema: bool = True
+    trade_spread_long_bps: int = 0
+    trade_spread_short_bps: int = 0
+    min_initial_leverage_bps: int = 10_000
+    max_initial_leverage_bps: int = 500_000
+    max_leverage_bps: int = 1_000_000
+    max_payoff_mult_bps: int = 10_000
+    max_utilization: int = 900_000_000
+    max_position_size_usd: int = 0
+    max_total_locked_usd: int = 0
+
+
+@dataclass(frozen=True)
+class BorrowRateConfig:
+    """Two-slope hourly borrow rate on utilisation, RATE_DECIMALS (the spec's reference values)."""
+
+    base_rate: int = 0
+    slope1: int = 80_000
+    slope2: int = 120_000
+    optimal_utilization: int = 800_000_000
 
 
 @dataclass(frozen=True)
@@ -56,6 +91,15 @@ class Permissions:
     allow_open_position: bool = True
     allow_close_position: bool = True
     allow_liquidation: bool = True
+
+
+def _side_of(side: Any) -> Side:
+    """anchorpy's decoded `Side` enum value -> Side."""
+    return Side.LONG if type(side).__name__ == "Long" else Side.SHORT
+
+
+def _snake(name: str) -> str:
+    return "".join("_" + c.lower() if c.isupper() else c for c in name)
 
 
 def load_keypair(path: str | Path) -> Keypair:
@@ -109,6 +153,11 @@ class PerpPoolClient:
     def custom_oracle_address(self, custody: Pubkey) -> Pubkey:
         return pda.get_custom_oracle_address(custody, self.program_id)[0]
 
+    def position_address(self, pool: Pubkey, custody: Pubkey, collateral_custody: Pubkey, side: Side,
+                         owner: Pubkey | None = None) -> Pubkey:
+        return pda.get_position_address(owner or self.wallet.pubkey(), pool, custody, collateral_custody, side,
+                                        self.program_id)[0]
+
     # ---- accounts -------------------------------------------------------------------------
 
     async def fetch(self, account_type: str, address: Pubkey) -> Any:
@@ -127,7 +176,11 @@ class PerpPoolClient:
     async def fetch_custom_oracle(self, oracle: Pubkey) -> Any:
         return await self.fetch("CustomOracle", oracle)
 
-    async def custody_oracle_metas(self, pool: Pubkey, exclude: Pubkey | None = None) -> list[AccountMeta]:
+    async def fetch_position(self, position: Pubkey) -> Any:
+        return await self.fetch("Position", position)
+
+    async def custody_oracle_metas(self, pool: Pubkey, exclude: Pubkey | None = None,
+                                   writable: bool = False) -> list[AccountMeta]:
         """(custody, oracle) read-only pairs in `pool.custodies` order, as the program expects
         in remaining accounts; `exclude` leaves out the instruction's own custody."""
         pool_account = await self.fetch_pool(pool)
@@ -135,7 +188,7 @@ class PerpPoolClient:
         metas: list[AccountMeta] = []
         for custody in custodies:
             oracle = (await self.fetch_custody(custody)).oracle.oracle_account
-            metas += [AccountMeta(custody, False, False), AccountMeta(oracle, False, False)]
+            metas += [AccountMeta(custody, False, writable), AccountMeta(oracle, False, False)]
         return metas
 
     # ---- builders -------------------------------------------------------------------------
@@ -175,25 +228,20 @@ class PerpPoolClient:
         }, self._type("AddPoolParams", name=name))
 
     def build_add_custody_ix(self, pool: Pubkey, mint: Pubkey, *, oracle: OracleConfig, fees: FeeConfig,
+                             pricing: PricingConfig = PricingConfig(), borrow_rate: BorrowRateConfig = BorrowRateConfig(),
                              is_stable: bool = True, admin: Pubkey | None = None) -> Instruction:
         custody = self.custody_address(pool, mint)
         oracle_account = oracle.oracle_account or (
             self.custom_oracle_address(custody) if oracle.oracle_type == "Custom" else None)
         if oracle_account is None:
             raise ValueError("a Pyth custody needs oracle_account (the PriceUpdateV2 account)")
-        oracle_type = getattr(self._type_enum("OracleType"), oracle.oracle_type)()
         params = self._type(
             "AddCustodyParams",
             is_stable=is_stable,
-            oracle=self._type(
-                "OracleParams",
-                oracle_account=oracle_account,
-                oracle_type=oracle_type,
-                oracle_authority=oracle.oracle_authority or self.wallet.pubkey(),
-                max_price_error_bps=oracle.max_price_error_bps,
-                max_price_age_sec=oracle.max_price_age_sec,
-            ),
+            oracle=self._oracle_params(oracle, oracle_account),
             fees=self._type("Fees", **fees.__dict__),
+            pricing=self._type("PricingParams", **pricing.__dict__),
+            borrow_rate=self._type("BorrowRateParams", **borrow_rate.__dict__),
         )
         return self._ix("add_custody", {
             "admin": admin or self.wallet.pubkey(),
@@ -207,8 +255,16 @@ class PerpPoolClient:
             "token_program": TOKEN_PROGRAM_ID,
         }, params)
 
-    def _type_enum(self, name: str) -> Any:
-        return self.program.type[name]
+    def _oracle_params(self, oracle: OracleConfig, oracle_account: Pubkey) -> Any:
+        return self._type(
+            "OracleParams",
+            oracle_account=oracle_account,
+            oracle_type=getattr(self.program.type["OracleType"], oracle.oracle_type)(),
+            oracle_authority=oracle.oracle_authority or self.wallet.pubkey(),
+            max_price_error_bps=oracle.max_price_error_bps,
+            max_price_age_sec=oracle.max_price_age_sec,
+            feed_id=list(oracle.feed_id),
+        )
 
     def build_set_custom_oracle_price_ix(self, custody: Pubkey, *, price: int, expo: int, conf: int, ema: int,
                                          publish_time: int, oracle_authority: Pubkey | None = None,
@@ -291,8 +347,10 @@ class PerpPoolClient:
         return await self.send([self.build_add_pool_ix(name)])
 
     async def add_custody(self, pool: Pubkey, mint: Pubkey, *, oracle: OracleConfig, fees: FeeConfig,
+                          pricing: PricingConfig = PricingConfig(), borrow_rate: BorrowRateConfig = BorrowRateConfig(),
                           is_stable: bool = True) -> TxResult:
-        return await self.send([self.build_add_custody_ix(pool, mint, oracle=oracle, fees=fees, is_stable=is_stable)])
+        return await self.send([self.build_add_custody_ix(pool, mint, oracle=oracle, fees=fees, pricing=pricing,
+                                                          borrow_rate=borrow_rate, is_stable=is_stable)])
 
     async def set_custom_oracle_price(self, custody: Pubkey, *, price: int, expo: int, conf: int, ema: int,
                                       publish_time: int) -> TxResult:
@@ -312,6 +370,205 @@ class PerpPoolClient:
                                                   lp_token_account=lp_token_account)
         return await self.send([ix])
 
+    def build_set_custody_config_ix(self, pool: Pubkey, custody: Pubkey, *, oracle: OracleConfig, fees: FeeConfig,
+                                    pricing: PricingConfig, borrow_rate: BorrowRateConfig,
+                                    admin: Pubkey | None = None) -> Instruction:
+        oracle_account = oracle.oracle_account or (
+            self.custom_oracle_address(custody) if oracle.oracle_type == "Custom" else None)
+        if oracle_account is None:
+            raise ValueError("a Pyth custody needs oracle_account (the PriceUpdateV2 account)")
+        params = self._type(
+            "SetCustodyConfigParams",
+            oracle=self._oracle_params(oracle, oracle_account),
+            fees=self._type("Fees", **fees.__dict__),
+            pricing=self._type("PricingParams", **pricing.__dict__),
+            borrow_rate=self._type("BorrowRateParams", **borrow_rate.__dict__),
+        )
+        return self._ix("set_custody_config", {"admin": admin or self.wallet.pubkey(),
+                                               "perpetuals": self.perpetuals_address, "pool": pool,
+                                               "custody": custody}, params)
+
+    async def build_withdraw_protocol_fees_ix(self, pool: Pubkey, custody: Pubkey, *, amount: int,
+                                              receiving_account: Pubkey, admin: Pubkey | None = None) -> Instruction:
+        c = await self.fetch_custody(custody)
+        return self._ix("withdraw_protocol_fees", {
+            "admin": admin or self.wallet.pubkey(), "perpetuals": self.perpetuals_address,
+            "transfer_authority": self.transfer_authority_address, "pool": pool, "custody": custody,
+            "custody_token_account": c.token_account, "receiving_account": receiving_account,
+            "token_program": TOKEN_PROGRAM_ID,
+        }, self._type("WithdrawProtocolFeesParams", amount=amount))
+
+    def build_transfer_admin_ix(self, new_admin: Pubkey, admin: Pubkey | None = None) -> Instruction:
+        return self._ix("transfer_admin", {"admin": admin or self.wallet.pubkey(),
+                                           "perpetuals": self.perpetuals_address},
+                        self._type("TransferAdminParams", new_admin=new_admin))
+
+    def build_accept_admin_ix(self, new_admin: Pubkey | None = None) -> Instruction:
+        return self._ix("accept_admin", {"new_admin": new_admin or self.wallet.pubkey(),
+                                         "perpetuals": self.perpetuals_address})
+
+    async def build_update_pool_aum_ix(self, pool: Pubkey) -> Instruction:
+        return self._ix("update_pool_aum", {"perpetuals": self.perpetuals_address, "pool": pool},
+                        remaining=await self.custody_oracle_metas(pool, writable=True))
+
+    async def set_custody_config(self, pool: Pubkey, custody: Pubkey, *, oracle: OracleConfig, fees: FeeConfig,
+                                 pricing: PricingConfig, borrow_rate: BorrowRateConfig) -> TxResult:
+        return await self.send([self.build_set_custody_config_ix(pool, custody, oracle=oracle, fees=fees,
+                                                                 pricing=pricing, borrow_rate=borrow_rate)])
+
+    async def withdraw_protocol_fees(self, pool: Pubkey, custody: Pubkey, *, amount: int,
+                                     receiving_account: Pubkey) -> TxResult:
+        return await self.send([await self.build_withdraw_protocol_fees_ix(pool, custody, amount=amount,
+                                                                           receiving_account=receiving_account)])
+
+    async def transfer_admin(self, new_admin: Pubkey) -> TxResult:
+        return await self.send([self.build_transfer_admin_ix(new_admin)])
+
+    async def accept_admin(self) -> TxResult:
+        return await self.send([self.build_accept_admin_ix()])
+
+    async def update_pool_aum(self, pool: Pubkey) -> TxResult:
+        return await self.send([await self.build_update_pool_aum_ix(pool)])
+
+    # ---- trading --------------------------------------------------------------------------
+
+    def _side(self, side: Side) -> Any:
+        enum = self.program.type["Side"]
+        return enum.Long() if side is Side.LONG else enum.Short()
+
+    async def _trade_accounts(self, pool: Pubkey, custody: Pubkey, collateral_custody: Pubkey, side: Side,
+                              owner: Pubkey | None) -> dict[str, Pubkey]:
+        """Accounts every trading instruction names: the traded market, the collateral custody and
+        the position PDA (oracles and vault read from the custodies)."""
+        owner = owner or self.wallet.pubkey()
+        market = await self.fetch_custody(custody)
+        collateral = market if collateral_custody == custody else await self.fetch_custody(collateral_custody)
+        return {
+            "owner": owner,
+            "transfer_authority": self.transfer_authority_address,
+            "perpetuals": self.perpetuals_address,
+            "pool": pool,
+            "custody": custody,
+            "custody_oracle_account": market.oracle.oracle_account,
+            "collateral_custody": collateral_custody,
+            "collateral_custody_oracle_account": collateral.oracle.oracle_account,
+            "collateral_custody_token_account": collateral.token_account,
+            "position": self.position_address(pool, custody, collateral_custody, side, owner),
+            "system_program": SYSTEM_PROGRAM_ID,
+            "token_program": TOKEN_PROGRAM_ID,
+        }
+
+    def _only(self, name: str, accounts: dict[str, Pubkey], overrides: dict[str, Pubkey] | None) -> dict[str, Pubkey]:
+        """The accounts the IDL names for instruction `name`, from a superset (plus overrides)."""
+        ix = next(i for i in self.program.idl.instructions if i.name == name)
+        wanted = {_snake(a.name) for a in ix.accounts}
+        merged = {**accounts, **(overrides or {})}
+        return {k: v for k, v in merged.items() if k in wanted}
+
+    async def build_open_position_ix(self, pool: Pubkey, custody: Pubkey, collateral_custody: Pubkey, side: Side, *,
+                                     price_limit: int, collateral_amount: int, size_usd: int,
+                                     funding_account: Pubkey, owner: Pubkey | None = None,
+                                     overrides: dict[str, Pubkey] | None = None) -> Instruction:
+        accounts = await self._trade_accounts(pool, custody, collateral_custody, side, owner)
+        accounts["funding_account"] = funding_account
+        params = self._type("OpenPositionParams", price_limit=price_limit, collateral_amount=collateral_amount,
+                            size_usd=size_usd, side=self._side(side))
+        return self._ix("open_position", self._only("openPosition", accounts, overrides), params)
+
+    async def build_decrease_position_ix(self, pool: Pubkey, custody: Pubkey, collateral_custody: Pubkey, side: Side,
+                                         *, price_limit: int, size_usd: int, receiving_account: Pubkey,
+                                         owner: Pubkey | None = None,
+                                         overrides: dict[str, Pubkey] | None = None) -> Instruction:
+        accounts = await self._trade_accounts(pool, custody, collateral_custody, side, owner)
+        accounts["receiving_account"] = receiving_account
+        params = self._type("DecreasePositionParams", price_limit=price_limit, size_usd=size_usd)
+        return self._ix("decrease_position", self._only("decreasePosition", accounts, overrides), params)
+
+    async def build_close_position_ix(self, pool: Pubkey, custody: Pubkey, collateral_custody: Pubkey, side: Side,
+                                      *, price_limit: int, receiving_account: Pubkey, owner: Pubkey | None = None,
+                                      overrides: dict[str, Pubkey] | None = None) -> Instruction:
+        accounts = await self._trade_accounts(pool, custody, collateral_custody, side, owner)
+        accounts["receiving_account"] = receiving_account
+        params = self._type("ClosePositionParams", price_limit=price_limit)
+        return self._ix("close_position", self._only("closePosition", accounts, overrides), params)
+
+    async def build_increase_position_ix(self, pool: Pubkey, custody: Pubkey, collateral_custody: Pubkey, side: Side,
+                                         *, price_limit: int, collateral_amount: int, size_usd: int,
+                                         funding_account: Pubkey, owner: Pubkey | None = None,
+                                         overrides: dict[str, Pubkey] | None = None) -> Instruction:
+        accounts = await self._trade_accounts(pool, custody, collateral_custody, side, owner)
+        accounts["funding_account"] = funding_account
+        params = self._type("IncreasePositionParams", price_limit=price_limit, collateral_amount=collateral_amount,
+                            size_usd=size_usd)
+        return self._ix("increase_position", self._only("increasePosition", accounts, overrides), params)
+
+    async def build_add_collateral_ix(self, pool: Pubkey, custody: Pubkey, collateral_custody: Pubkey, side: Side, *,
+                                      collateral_amount: int, funding_account: Pubkey, owner: Pubkey | None = None,
+                                      overrides: dict[str, Pubkey] | None = None) -> Instruction:
+        accounts = await self._trade_accounts(pool, custody, collateral_custody, side, owner)
+        accounts["funding_account"] = funding_account
+        params = self._type("AddCollateralParams", collateral_amount=collateral_amount)
+        return self._ix("add_collateral", self._only("addCollateral", accounts, overrides), params)
+
+    async def build_remove_collateral_ix(self, pool: Pubkey, custody: Pubkey, collateral_custody: Pubkey, side: Side,
+                                         *, collateral_usd: int, receiving_account: Pubkey,
+                                         owner: Pubkey | None = None,
+                                         overrides: dict[str, Pubkey] | None = None) -> Instruction:
+        accounts = await self._trade_accounts(pool, custody, collateral_custody, side, owner)
+        accounts["receiving_account"] = receiving_account
+        params = self._type("RemoveCollateralParams", collateral_usd=collateral_usd)
+        return self._ix("remove_collateral", self._only("removeCollateral", accounts, overrides), params)
+
+    async def build_liquidate_ix(self, position: Pubkey, *, receiving_account: Pubkey,
+                                 liquidator: Pubkey | None = None,
+                                 overrides: dict[str, Pubkey] | None = None) -> Instruction:
+        """Anyone may liquidate; the reward goes to `receiving_account` (the collateral mint)."""
+        p = await self.fetch_position(position)
+        accounts = await self._trade_accounts(p.pool, p.custody, p.collateral_custody, _side_of(p.side), p.owner)
+        accounts.update({"liquidator": liquidator or self.wallet.pubkey(), "receiving_account": receiving_account,
+                         "position": position})
+        return self._ix("liquidate", self._only("liquidate", accounts, overrides))
+
+    async def increase_position(self, pool: Pubkey, custody: Pubkey, collateral_custody: Pubkey, side: Side, *,
+                                price_limit: int, collateral_amount: int, size_usd: int,
+                                funding_account: Pubkey) -> TxResult:
+        return await self.send([await self.build_increase_position_ix(
+            pool, custody, collateral_custody, side, price_limit=price_limit, collateral_amount=collateral_amount,
+            size_usd=size_usd, funding_account=funding_account)])
+
+    async def add_collateral(self, pool: Pubkey, custody: Pubkey, collateral_custody: Pubkey, side: Side, *,
+                             collateral_amount: int, funding_account: Pubkey) -> TxResult:
+        return await self.send([await self.build_add_collateral_ix(
+            pool, custody, collateral_custody, side, collateral_amount=collateral_amount,
+            funding_account=funding_account)])
+
+    async def remove_collateral(self, pool: Pubkey, custody: Pubkey, collateral_custody: Pubkey, side: Side, *,
+                                collateral_usd: int, receiving_account: Pubkey) -> TxResult:
+        return await self.send([await self.build_remove_collateral_ix(
+            pool, custody, collateral_custody, side, collateral_usd=collateral_usd,
+            receiving_account=receiving_account)])
+
+    async def liquidate(self, position: Pubkey, *, receiving_account: Pubkey) -> TxResult:
+        return await self.send([await self.build_liquidate_ix(position, receiving_account=receiving_account)])
+
+    async def open_position(self, pool: Pubkey, custody: Pubkey, collateral_custody: Pubkey, side: Side, *,
+                            price_limit: int, collateral_amount: int, size_usd: int,
+                            funding_account: Pubkey) -> TxResult:
+        return await self.send([await self.build_open_position_ix(
+            pool, custody, collateral_custody, side, price_limit=price_limit, collateral_amount=collateral_amount,
+            size_usd=size_usd, funding_account=funding_account)])
+
+    async def decrease_position(self, pool: Pubkey, custody: Pubkey, collateral_custody: Pubkey, side: Side, *,
+                                price_limit: int, size_usd: int, receiving_account: Pubkey) -> TxResult:
+        return await self.send([await self.build_decrease_position_ix(
+            pool, custody, collateral_custody, side, price_limit=price_limit, size_usd=size_usd,
+            receiving_account=receiving_account)])
+
+    async def close_position(self, pool: Pubkey, custody: Pubkey, collateral_custody: Pubkey, side: Side, *,
+                             price_limit: int, receiving_account: Pubkey) -> TxResult:
+        return await self.send([await self.build_close_position_ix(
+            pool, custody, collateral_custody, side, price_limit=price_limit, receiving_account=receiving_account)])
+
     # ---- views ----------------------------------------------------------------------------
 
     async def get_assets_under_management(self, pool: Pubkey) -> int:
@@ -323,3 +580,55 @@ class PerpPoolClient:
         """USD (USD_DECIMALS) per whole LP token, as the program computes it."""
         sim = await self.transport.simulate([await self.build_get_lp_token_price_ix(pool)])
         return decode_return(sim.return_data, "u64")
+
+    async def _view(self, name: str, accounts: dict[str, Pubkey], *args: Any) -> bytes | None:
+        ix = self._ix(name, accounts, *args)
+        return (await self.transport.simulate([ix])).return_data
+
+    async def _position_view_accounts(self, position: Pubkey, name: str) -> dict[str, Pubkey]:
+        p = await self.fetch_position(position)
+        accounts = await self._trade_accounts(p.pool, p.custody, p.collateral_custody, _side_of(p.side), p.owner)
+        accounts["position"] = position
+        return self._only(name, accounts, None)
+
+    def _decode(self, type_name: str, data: bytes | None) -> Any:
+        if data is None:
+            raise TransactionFailed(f"the view returned no {type_name}")
+        return self.program.coder.types.decode(type_name, data)
+
+    async def get_entry_price_and_fee(self, pool: Pubkey, custody: Pubkey, collateral_custody: Pubkey, side: Side, *,
+                                      collateral_amount: int, size_usd: int) -> Any:
+        """What opening would cost now: entry price, fee (USD and tokens), liquidation price."""
+        accounts = self._only("getEntryPriceAndFee",
+                              await self._trade_accounts(pool, custody, collateral_custody, side, None), None)
+        params = self._type("GetEntryPriceAndFeeParams", collateral_amount=collateral_amount, size_usd=size_usd,
+                            side=self._side(side))
+        return self._decode("NewPositionPricesAndFee", await self._view("get_entry_price_and_fee", accounts, params))
+
+    async def get_exit_price_and_fee(self, position: Pubkey) -> Any:
+        accounts = await self._position_view_accounts(position, "getExitPriceAndFee")
+        return self._decode("PriceAndFee", await self._view("get_exit_price_and_fee", accounts))
+
+    async def get_pnl(self, position: Pubkey) -> Any:
+        """`profit_usd`, `loss_usd` if the position closed now (profit capped at its locked amount)."""
+        accounts = await self._position_view_accounts(position, "getPnl")
+        return self._decode("ProfitAndLoss", await self._view("get_pnl", accounts))
+
+    async def get_liquidation_price(self, position: Pubkey) -> int:
+        """Oracle price (PRICE_DECIMALS) past which the position is liquidatable."""
+        accounts = await self._position_view_accounts(position, "getLiquidationPrice")
+        return decode_return(await self._view("get_liquidation_price", accounts), "u64")
+
+    async def get_liquidation_state(self, position: Pubkey) -> bool:
+        """True if `liquidate` would succeed now."""
+        accounts = await self._position_view_accounts(position, "getLiquidationState")
+        data = await self._view("get_liquidation_state", accounts)
+        if data is None or len(data) != 1:
+            raise TransactionFailed("get_liquidation_state returned no bool")
+        return data == b"\x01"
+
+    async def get_oracle_price(self, pool: Pubkey, custody: Pubkey) -> Any:
+        c = await self.fetch_custody(custody)
+        accounts = {"perpetuals": self.perpetuals_address, "pool": pool, "custody": custody,
+                    "custody_oracle_account": c.oracle.oracle_account}
+        return self._decode("OraclePrices", await self._view("get_oracle_price", accounts))

@@ -8,10 +8,12 @@ from perp_pool.constants import (
     LP_TOKEN_MINT_SEED,
     ORACLE_SEED,
     PERPETUALS_SEED,
+    POSITION_SEED,
     POOL_SEED,
     PROGRAM_ID,
     TRANSFER_AUTHORITY_SEED,
 )
+from perp_pool.math.pricing import Side
 
 
 def get_perpetuals_address(program_id: Pubkey = PROGRAM_ID) -> tuple[Pubkey, int]:
@@ -42,3 +44,11 @@ def get_custody_token_account_address(
 
 def get_custom_oracle_address(custody: Pubkey, program_id: Pubkey = PROGRAM_ID) -> tuple[Pubkey, int]:
     return Pubkey.find_program_address([ORACLE_SEED, bytes(custody)], program_id)
+
+
+def get_position_address(owner: Pubkey, pool: Pubkey, custody: Pubkey, collateral_custody: Pubkey, side: Side,
+                         program_id: Pubkey = PROGRAM_ID) -> tuple[Pubkey, int]:
+    """One position per (owner, pool, traded custody, collateral custody, side); side byte Long=1, Short=2."""
+    return Pubkey.find_program_address(
+        [POSITION_SEED, bytes(owner), bytes(pool), bytes(custody), bytes(collateral_custody), bytes([side.seed_byte])],
+        program_id)

@@ -35,6 +35,11 @@ pub const CUSTODY_TOKEN_ACCOUNT_SEED: &[u8] = b"custody_token_account";
 #[constant]
 pub const ORACLE_SEED: &[u8] = b"oracle";
 
+/// `[POSITION_SEED, owner, pool, custody, collateral_custody, [side]]` with side Long = 1,
+/// Short = 2 (`Side::seed_byte`).
+#[constant]
+pub const POSITION_SEED: &[u8] = b"position";
+
 // ---------------------------------------------------------------------------------------------
 // Precision (docs/design.md "Precision")
 // ---------------------------------------------------------------------------------------------
@@ -72,6 +77,16 @@ pub const RATE_DECIMALS: u8 = 9;
 /// 10^RATE_DECIMALS.
 #[constant]
 pub const RATE_POWER: u64 = 1_000_000_000;
+
+/// Aggregate open interest is kept as a quantity of the traded token with this many decimals:
+/// quantity = floor(size_usd * 10^PRICE_DECIMALS / entry_price). Equal to PRICE_DECIMALS, so the
+/// quantity of a 1 USD position at 1 USD per token is 10^QUANTITY_DECIMALS.
+#[constant]
+pub const QUANTITY_DECIMALS: u8 = 6;
+
+/// Borrow rates are per hour; the cumulative index grows by rate * elapsed / HOUR_SECONDS.
+#[constant]
+pub const HOUR_SECONDS: i64 = 3_600;
 
 // ---------------------------------------------------------------------------------------------
 // Limits

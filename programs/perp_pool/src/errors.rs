@@ -74,4 +74,37 @@ pub enum PerpPoolError {
     /// 6022
     #[msg("LP mint or LP token account does not match the pool's LP mint")]
     InvalidLpTokenMint,
+    /// 6023
+    #[msg("Position leverage would exceed the market's maximum")]
+    MaxLeverageExceeded,
+    /// 6024
+    #[msg("Position leverage is below the market's minimum initial leverage")]
+    MinLeverageNotMet,
+    /// 6025
+    #[msg("Position size would exceed the market's maximum position size")]
+    MaxPositionSizeExceeded,
+    /// 6026
+    #[msg("Collateral custody utilisation would exceed its maximum")]
+    MaxUtilizationExceeded,
+    /// 6027
+    #[msg("Collateral custody locked value would exceed its maximum")]
+    MaxTotalLockedExceeded,
+    /// 6028
+    #[msg("Position is not liquidatable")]
+    PositionHealthy,
+    /// 6029
+    #[msg("Trade price is worse than the caller's price limit")]
+    PriceSlippage,
+    /// 6030
+    #[msg("Collateral custody must be a stable custody of the same pool")]
+    InvalidCollateralCustody,
+    /// 6031
+    #[msg("Position state does not allow this operation (already open, size too large, ...)")]
+    InvalidPositionState,
+    /// 6032
+    #[msg("Collateral does not cover the fees, interest or amount withdrawn")]
+    InsufficientCollateral,
+    /// 6033
+    #[msg("Pyth price update is not fully verified")]
+    OracleNotFullyVerified,
 }

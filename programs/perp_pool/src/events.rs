@@ -3,7 +3,12 @@
 //! an oracle price = `price * 10^price_exponent` USD per whole token (exact, as read).
 
 use {
-    crate::state::{custody::Fees, oracle::OracleParams, perpetuals::Permissions},
+    crate::state::{
+        custody::{BorrowRateParams, Fees, PricingParams},
+        oracle::OracleParams,
+        perpetuals::Permissions,
+        position::Side,
+    },
     anchor_lang::prelude::*,
 };
 
@@ -50,6 +55,9 @@ pub struct CustodyAdded {
     pub oracle: OracleParams,
     /// BPS.
     pub fees: Fees,
+    pub pricing: PricingParams,
+    /// RATE_DECIMALS per hour.
+    pub borrow_rate: BorrowRateParams,
     /// Number of custodies in the pool after this one.
     pub custody_count: u8,
 }
@@ -131,4 +139,248 @@ pub struct LiquidityRemoved {
     pub lp_supply: u64,
     /// Tokens: custody.assets.owned after the withdrawal.
     pub custody_owned: u64,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Perpetuals core. Prices are PRICE_DECIMALS (10^-6 USD per whole traded token); "tokens" are
+// base units of the collateral custody's mint; rates RATE_DECIMALS.
+// ---------------------------------------------------------------------------------------------
+
+/// `open_position`.
+#[event]
+pub struct PositionOpened {
+    pub owner: Pubkey,
+    pub pool: Pubkey,
+    pub position: Pubkey,
+    pub custody: Pubkey,
+    pub collateral_custody: Pubkey,
+    pub side: Side,
+    /// Entry price (spread included).
+    pub price: u64,
+    /// USD.
+    pub size_usd: u64,
+    /// Tokens taken from the funding account (open fee included).
+    pub collateral_in: u64,
+    /// Tokens: position collateral after the fee.
+    pub collateral_amount: u64,
+    /// USD: collateral_amount at the collateral custody's min price.
+    pub collateral_usd: u64,
+    /// Tokens locked for the payoff.
+    pub locked_amount: u64,
+    /// USD: open fee (utilisation-scaled).
+    pub fee_usd: u64,
+    /// Tokens: fee_usd at the max price (ceil); split below, the rest to LPs.
+    pub fee_amount: u64,
+    pub protocol_fee_amount: u64,
+    pub insurance_fee_amount: u64,
+    /// Collateral custody utilisation after the lock.
+    pub utilization: u64,
+    /// Collateral custody borrow rate after the trade (per hour) and index (the snapshot).
+    pub borrow_rate: u64,
+    pub cumulative_interest: u128,
+    /// Unix seconds.
+    pub time: i64,
+}
+
+/// `increase_position`.
+#[event]
+pub struct PositionIncreased {
+    pub owner: Pubkey,
+    pub pool: Pubkey,
+    pub position: Pubkey,
+    pub custody: Pubkey,
+    pub collateral_custody: Pubkey,
+    pub side: Side,
+    /// Entry price of the added size.
+    pub entry_price: u64,
+    /// USD added.
+    pub size_delta_usd: u64,
+    /// Tokens taken from the funding account (may be 0).
+    pub collateral_in: u64,
+    pub fee_usd: u64,
+    pub fee_amount: u64,
+    pub protocol_fee_amount: u64,
+    pub insurance_fee_amount: u64,
+    /// Interest settled on the previous size, USD and tokens (to LPs).
+    pub interest_usd: u64,
+    pub interest_amount: u64,
+    /// The position after: size-weighted entry price, size, collateral, lock.
+    pub price: u64,
+    pub size_usd: u64,
+    pub collateral_amount: u64,
+    pub collateral_usd: u64,
+    pub locked_amount: u64,
+    pub utilization: u64,
+    pub borrow_rate: u64,
+    pub cumulative_interest: u128,
+    pub time: i64,
+}
+
+/// `decrease_position` (partial) and `close_position` (`size_usd == 0` after).
+#[event]
+pub struct PositionDecreased {
+    pub owner: Pubkey,
+    pub pool: Pubkey,
+    pub position: Pubkey,
+    pub custody: Pubkey,
+    pub collateral_custody: Pubkey,
+    pub side: Side,
+    /// Exit price (spread included).
+    pub exit_price: u64,
+    /// USD closed.
+    pub size_delta_usd: u64,
+    /// USD on the closed size; profit capped at the released lock's value.
+    pub profit_usd: u64,
+    pub loss_usd: u64,
+    /// USD owed: close fee, interest (on the whole size, settled).
+    pub fee_usd: u64,
+    pub interest_usd: u64,
+    /// Tokens: profit paid by the pool.
+    pub profit_amount: u64,
+    /// Tokens actually paid: to LPs (loss + interest), fee (split), to the owner.
+    pub lp_paid: u64,
+    pub fee_paid: u64,
+    pub protocol_fee_amount: u64,
+    pub insurance_fee_amount: u64,
+    pub amount_out: u64,
+    /// Tokens leaving the position's collateral; lock released.
+    pub collateral_taken: u64,
+    pub locked_released: u64,
+    /// Tokens of unpaid loss + interest covered by the insurance fund, USD left as bad debt
+    /// (only when a close cannot pay).
+    pub insurance_draw: u64,
+    pub bad_debt_usd: u64,
+    /// The position after (all 0 once closed).
+    pub size_usd: u64,
+    pub collateral_amount: u64,
+    pub collateral_usd: u64,
+    pub locked_amount: u64,
+    /// Position totals so far, USD.
+    pub realized_pnl_usd: i64,
+    pub realized_fees_usd: u64,
+    pub borrow_rate: u64,
+    pub cumulative_interest: u128,
+    pub time: i64,
+}
+
+/// `liquidate`.
+#[event]
+pub struct PositionLiquidated {
+    pub owner: Pubkey,
+    pub liquidator: Pubkey,
+    pub pool: Pubkey,
+    pub position: Pubkey,
+    pub custody: Pubkey,
+    pub collateral_custody: Pubkey,
+    pub side: Side,
+    pub exit_price: u64,
+    /// The position liquidated: entry price, USD size, collateral tokens.
+    pub entry_price: u64,
+    pub size_usd: u64,
+    pub collateral_amount: u64,
+    pub profit_usd: u64,
+    pub loss_usd: u64,
+    /// USD owed: liquidation fee, interest, liquidator reward.
+    pub fee_usd: u64,
+    pub interest_usd: u64,
+    pub reward_usd: u64,
+    /// Tokens actually paid, in waterfall order.
+    pub reward_paid: u64,
+    pub lp_paid: u64,
+    pub fee_paid: u64,
+    pub protocol_fee_amount: u64,
+    pub insurance_fee_amount: u64,
+    /// Tokens left after everything, to LPs.
+    pub remainder_to_pool: u64,
+    /// Tokens of unpaid loss + interest covered by the insurance fund; USD left as bad debt.
+    pub insurance_draw: u64,
+    pub bad_debt_usd: u64,
+    pub borrow_rate: u64,
+    pub cumulative_interest: u128,
+    pub time: i64,
+}
+
+/// `add_collateral`.
+#[event]
+pub struct CollateralAdded {
+    pub owner: Pubkey,
+    pub pool: Pubkey,
+    pub position: Pubkey,
+    pub custody: Pubkey,
+    pub collateral_custody: Pubkey,
+    pub side: Side,
+    /// Tokens added.
+    pub amount: u64,
+    /// The position's collateral after, tokens and USD (min price).
+    pub collateral_amount: u64,
+    pub collateral_usd: u64,
+    pub time: i64,
+}
+
+/// `remove_collateral`.
+#[event]
+pub struct CollateralRemoved {
+    pub owner: Pubkey,
+    pub pool: Pubkey,
+    pub position: Pubkey,
+    pub custody: Pubkey,
+    pub collateral_custody: Pubkey,
+    pub side: Side,
+    /// USD requested.
+    pub collateral_usd_requested: u64,
+    /// Tokens sent (requested USD at the max price, floor).
+    pub amount_out: u64,
+    pub collateral_amount: u64,
+    pub collateral_usd: u64,
+    pub time: i64,
+}
+
+/// `set_custody_config`: the values now stored.
+#[event]
+pub struct CustodyConfigSet {
+    pub admin: Pubkey,
+    pub pool: Pubkey,
+    pub custody: Pubkey,
+    pub oracle: OracleParams,
+    pub fees: Fees,
+    pub pricing: PricingParams,
+    pub borrow_rate: BorrowRateParams,
+    /// Rate after the change, RATE_DECIMALS per hour.
+    pub current_borrow_rate: u64,
+}
+
+/// `withdraw_protocol_fees`.
+#[event]
+pub struct ProtocolFeesWithdrawn {
+    pub admin: Pubkey,
+    pub pool: Pubkey,
+    pub custody: Pubkey,
+    pub receiving_account: Pubkey,
+    /// Tokens.
+    pub amount: u64,
+    /// Tokens left in custody.assets.protocol_fees.
+    pub protocol_fees: u64,
+}
+
+/// `transfer_admin`.
+#[event]
+pub struct AdminTransferProposed {
+    pub admin: Pubkey,
+    pub pending_admin: Pubkey,
+}
+
+/// `accept_admin`.
+#[event]
+pub struct AdminTransferred {
+    pub previous_admin: Pubkey,
+    pub admin: Pubkey,
+}
+
+/// `update_pool_aum`.
+#[event]
+pub struct PoolAumUpdated {
+    pub pool: Pubkey,
+    /// USD: min-mode AUM (= pool.aum_usd), PnL and interest included.
+    pub aum_usd: u128,
+    pub time: i64,
 }

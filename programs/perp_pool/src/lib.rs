@@ -22,7 +22,7 @@ pub mod instructions;
 pub mod math;
 pub mod state;
 
-use instructions::*;
+use {instructions::*, math::pnl::ProfitAndLoss};
 
 declare_id!("HxTosyLLPQKXWwvkpRwQEAc2HfF2N59y9Ce7DxTv21FX");
 
@@ -55,6 +55,32 @@ pub mod perp_pool {
         instructions::add_custody::handler(ctx, &params)
     }
 
+    /// Admin: replaces a custody's oracle, fee, pricing and borrow-rate parameters.
+    pub fn set_custody_config(
+        ctx: Context<SetCustodyConfig>,
+        params: SetCustodyConfigParams,
+    ) -> Result<()> {
+        instructions::set_custody_config::handler(ctx, &params)
+    }
+
+    /// Admin: withdraws a custody's protocol fees to a token account of its mint.
+    pub fn withdraw_protocol_fees(
+        ctx: Context<WithdrawProtocolFees>,
+        params: WithdrawProtocolFeesParams,
+    ) -> Result<()> {
+        instructions::withdraw_protocol_fees::handler(ctx, &params)
+    }
+
+    /// Admin: proposes a new admin (takes effect on `accept_admin`).
+    pub fn transfer_admin(ctx: Context<TransferAdmin>, params: TransferAdminParams) -> Result<()> {
+        instructions::transfer_admin::handler(ctx, &params)
+    }
+
+    /// The pending admin accepts the role.
+    pub fn accept_admin(ctx: Context<AcceptAdmin>) -> Result<()> {
+        instructions::accept_admin::handler(ctx)
+    }
+
     /// Oracle authority: writes a custody's custom oracle price.
     pub fn set_custom_oracle_price(
         ctx: Context<SetCustomOraclePrice>,
@@ -81,6 +107,62 @@ pub mod perp_pool {
         instructions::remove_liquidity::handler(ctx, &params)
     }
 
+    // ---- trader ---------------------------------------------------------------------------
+
+    /// Opens a position on `custody` with collateral in the stable `collateral_custody`.
+    pub fn open_position(ctx: Context<OpenPosition>, params: OpenPositionParams) -> Result<()> {
+        instructions::open_position::handler(ctx, &params)
+    }
+
+    /// Closes part of a position (strictly less than its size).
+    pub fn decrease_position(
+        ctx: Context<DecreasePosition>,
+        params: DecreasePositionParams,
+    ) -> Result<()> {
+        instructions::decrease_position::handler(ctx, &params)
+    }
+
+    /// Adds size (and optionally collateral) to an open position.
+    pub fn increase_position(
+        ctx: Context<IncreasePosition>,
+        params: IncreasePositionParams,
+    ) -> Result<()> {
+        instructions::increase_position::handler(ctx, &params)
+    }
+
+    /// Closes the whole position; the owner gets the payout and the position's rent.
+    pub fn close_position(ctx: Context<ClosePosition>, params: ClosePositionParams) -> Result<()> {
+        instructions::close_position::handler(ctx, &params)
+    }
+
+    /// Deposits collateral into an open position.
+    pub fn add_collateral(ctx: Context<AddCollateral>, params: AddCollateralParams) -> Result<()> {
+        instructions::add_collateral::handler(ctx, &params)
+    }
+
+    /// Withdraws collateral (USD value) from an open position, within max initial leverage.
+    pub fn remove_collateral(
+        ctx: Context<RemoveCollateral>,
+        params: RemoveCollateralParams,
+    ) -> Result<()> {
+        instructions::remove_collateral::handler(ctx, &params)
+    }
+
+    // ---- keeper (permissionless) ----------------------------------------------------------
+
+    /// Liquidates a liquidatable position; the signer gets the reward and the position's rent.
+    pub fn liquidate(ctx: Context<Liquidate>) -> Result<()> {
+        instructions::liquidate::handler(ctx)
+    }
+
+    /// Accrues every custody's interest and stores the pool's AUM. Remaining accounts:
+    /// (custody (writable), oracle) of every custody.
+    pub fn update_pool_aum<'info>(
+        ctx: Context<'_, '_, '_, 'info, UpdatePoolAum<'info>>,
+    ) -> Result<()> {
+        instructions::update_pool_aum::handler(ctx)
+    }
+
     // ---- views (simulate; return data) ---------------------------------------------------
 
     /// Pool AUM at min prices, USD_DECIMALS. Remaining accounts: (custody, oracle) of every custody.
@@ -95,5 +177,38 @@ pub mod perp_pool {
         ctx: Context<'_, '_, '_, 'info, GetLpTokenPrice<'info>>,
     ) -> Result<u64> {
         instructions::get_lp_token_price::handler(ctx)
+    }
+
+    /// Entry price, open fee and liquidation price of a position `open_position` would open now.
+    pub fn get_entry_price_and_fee(
+        ctx: Context<GetEntryPriceAndFee>,
+        params: GetEntryPriceAndFeeParams,
+    ) -> Result<NewPositionPricesAndFee> {
+        instructions::get_entry_price_and_fee::handler(ctx, &params)
+    }
+
+    /// Exit price and close fee of closing the whole position now.
+    pub fn get_exit_price_and_fee(ctx: Context<GetExitPriceAndFee>) -> Result<PriceAndFee> {
+        instructions::get_exit_price_and_fee::handler(ctx)
+    }
+
+    /// The position's PnL at the exit price now (profit capped; fees and interest excluded).
+    pub fn get_pnl(ctx: Context<GetPnl>) -> Result<ProfitAndLoss> {
+        instructions::get_pnl::handler(ctx)
+    }
+
+    /// Oracle price (PRICE_DECIMALS) at the position's liquidation boundary.
+    pub fn get_liquidation_price(ctx: Context<GetLiquidationPrice>) -> Result<u64> {
+        instructions::get_liquidation_price::handler(ctx)
+    }
+
+    /// Whether `liquidate` would accept the position now.
+    pub fn get_liquidation_state(ctx: Context<GetLiquidationState>) -> Result<bool> {
+        instructions::get_liquidation_state::handler(ctx)
+    }
+
+    /// A custody's oracle prices (spot, EMA, min, max), PRICE_DECIMALS.
+    pub fn get_oracle_price(ctx: Context<GetOraclePrice>) -> Result<OraclePrices> {
+        instructions::get_oracle_price::handler(ctx)
     }
 }

@@ -1,8 +1,13 @@
 //! Pure numeric code: no accounts, no clock (callers pass `now`), every rounding named.
 
+pub mod borrow;
+pub mod fees;
 pub mod liquidity;
 pub mod oracle;
+pub mod pnl;
+pub mod pricing;
 pub mod safe_math;
+pub mod trade;
 
 /// Test helper: the Anchor error name of a failed result (`None` on success or a non-Anchor
 /// error), so tests assert on named errors.

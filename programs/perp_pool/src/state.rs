@@ -4,3 +4,4 @@ pub mod custody;
 pub mod oracle;
 pub mod perpetuals;
 pub mod pool;
+pub mod position;

@@ -9,12 +9,14 @@ use {
     perp_pool::{
         constants::*,
         errors::PerpPoolError,
-        events::LiquidityAdded,
+        math::pnl::ProfitAndLoss,
+        events::{LiquidityAdded, PositionDecreased, PositionLiquidated, PositionOpened},
         instructions::*,
         state::{
-            custody::{Custody, Fees},
-            oracle::{OracleParams, OracleType},
+            custody::{BorrowRateParams, Custody, Fees, PricingParams},
+            oracle::{OracleParams, OracleType, PRICE_UPDATE_V2_DISCRIMINATOR, PYTH_RECEIVER_PROGRAM_ID},
             pool::Pool,
+            position::{Position, Side},
         },
     },
     solana_program_test::{processor, BanksClientError, ProgramTest, ProgramTestContext},
@@ -411,8 +413,11 @@ impl Env {
                         oracle_authority: self.oracle_authority.pubkey(),
                         max_price_error_bps: 100,
                         max_price_age_sec: 30,
+                        feed_id: [0; 32],
                     },
                     fees,
+                    pricing: PricingParams::default(),
+                    borrow_rate: BorrowRateParams::default(),
                 },
             }
             .data(),
@@ -704,6 +709,7 @@ async fn setup() -> Env {
             add_liquidity_bps: 10,
             remove_liquidity_bps: 20,
             protocol_share_bps: 5_000,
+            ..Fees::default()
         },
     );
     env.send(&[add_custody], &[&admin]).await.unwrap();
@@ -1033,11 +1039,1039 @@ async fn custody_fee_above_100_percent_is_rejected() {
         mint,
         Fees {
             add_liquidity_bps: 10_001,
-            remove_liquidity_bps: 0,
-            protocol_share_bps: 0,
+            ..Fees::default()
         },
     );
     let admin = env.admin.insecure_clone();
     env.expect_error(&[ix], &[&admin], PerpPoolError::InvalidCustodyConfig)
         .await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Perpetuals core
+// ---------------------------------------------------------------------------------------------
+
+const USD: u64 = 1_000_000;
+
+/// A SOL-like market: no spread, 1x..50x initial, 100x maintenance, 1x payoff.
+fn sol_pricing() -> PricingParams {
+    PricingParams {
+        use_ema: false,
+        trade_spread_long_bps: 0,
+        trade_spread_short_bps: 0,
+        min_initial_leverage_bps: 10_000,
+        max_initial_leverage_bps: 500_000,
+        max_leverage_bps: 1_000_000,
+        max_payoff_mult_bps: 10_000,
+        max_utilization: 0,
+        max_position_size_usd: 0,
+        max_total_locked_usd: 0,
+    }
+}
+
+fn sol_fees() -> Fees {
+    Fees {
+        open_position_bps: 10,
+        close_position_bps: 10,
+        liquidation_bps: 50,
+        liquidator_reward_bps: 20,
+        ..Fees::default()
+    }
+}
+
+/// `setup()` plus a traded SOL custody (9 decimals, no tokens) at 150 USD and 5_000 USDC of
+/// liquidity; the USDC custody is the collateral custody (50 % protocol share, no insurance share).
+struct Trading {
+    env: Env,
+    sol_custody: Pubkey,
+    sol_oracle: Pubkey,
+    /// Count of USDC oracle refreshes (see `set_sol_price`).
+    refreshes: u64,
+}
+
+impl Env {
+    fn add_custody_full_ix(
+        &self,
+        mint: Pubkey,
+        is_stable: bool,
+        fees: Fees,
+        pricing: PricingParams,
+    ) -> Instruction {
+        let mut ix = self.add_custody_ix(mint, fees);
+        ix.data = perp_pool::instruction::AddCustody {
+            params: AddCustodyParams {
+                is_stable,
+                oracle: OracleParams {
+                    oracle_account: Pubkey::default(),
+                    oracle_type: OracleType::Custom,
+                    oracle_authority: self.oracle_authority.pubkey(),
+                    max_price_error_bps: 100,
+                    max_price_age_sec: 30,
+                    feed_id: [0; 32],
+                },
+                fees,
+                pricing,
+                borrow_rate: BorrowRateParams::default(),
+            },
+        }
+        .data();
+        ix
+    }
+}
+
+async fn setup_trading() -> Trading {
+    let mut env = setup().await;
+    // The trader pays the position's rent.
+    let payer = env.ctx.payer.pubkey();
+    let fund = system_instruction::transfer(&payer, &env.user.pubkey(), 1_000_000_000);
+    env.send(&[fund], &[]).await.unwrap();
+    let sol_mint = env.create_mint(9).await;
+    let ix = env.add_custody_full_ix(sol_mint, false, sol_fees(), sol_pricing());
+    let admin = env.admin.insecure_clone();
+    env.send(&[ix], &[&admin]).await.unwrap();
+    let sol_custody = pda(&[CUSTODY_SEED, env.pool.as_ref(), sol_mint.as_ref()]);
+    let sol_oracle = pda(&[ORACLE_SEED, sol_custody.as_ref()]);
+    env.set_price_of(sol_custody, 15_000_000_000).await;
+    let mut t = Trading {
+        env,
+        sol_custody,
+        sol_oracle,
+        refreshes: 0,
+    };
+    let ix = t.add_liquidity_ix(5_000 * USD);
+    let user = t.env.user.insecure_clone();
+    t.env.send(&[ix], &[&user]).await.unwrap();
+    t
+}
+
+impl Trading {
+    fn add_liquidity_ix(&self, amount: u64) -> Instruction {
+        let mut ix = self
+            .env
+            .add_liquidity_ix(self.env.add_liquidity_accounts(), amount, 0);
+        ix.accounts
+            .push(AccountMeta::new_readonly(self.sol_custody, false));
+        ix.accounts
+            .push(AccountMeta::new_readonly(self.sol_oracle, false));
+        ix
+    }
+
+    fn position_key(&self, owner: Pubkey, side: Side) -> Pubkey {
+        pda(&[
+            POSITION_SEED,
+            owner.as_ref(),
+            self.env.pool.as_ref(),
+            self.sol_custody.as_ref(),
+            self.env.custody.as_ref(),
+            &[side.seed_byte()],
+        ])
+    }
+
+    fn open_ix(&self, side: Side, collateral_amount: u64, size_usd: u64, price_limit: u64) -> Instruction {
+        let owner = self.env.user.pubkey();
+        Instruction {
+            program_id: perp_pool::ID,
+            accounts: perp_pool::accounts::OpenPosition {
+                owner,
+                funding_account: self.env.user_token,
+                perpetuals: self.env.perpetuals,
+                pool: self.env.pool,
+                custody: self.sol_custody,
+                custody_oracle_account: self.sol_oracle,
+                collateral_custody: self.env.custody,
+                collateral_custody_oracle_account: self.env.oracle,
+                collateral_custody_token_account: self.env.vault,
+                position: self.position_key(owner, side),
+                system_program: solana_sdk::system_program::ID,
+                token_program: spl_token::ID,
+            }
+            .to_account_metas(None),
+            data: perp_pool::instruction::OpenPosition {
+                params: OpenPositionParams {
+                    price_limit,
+                    collateral_amount,
+                    size_usd,
+                    side,
+                },
+            }
+            .data(),
+        }
+    }
+
+    fn close_ix(&self, side: Side, price_limit: u64) -> Instruction {
+        let owner = self.env.user.pubkey();
+        Instruction {
+            program_id: perp_pool::ID,
+            accounts: perp_pool::accounts::ClosePosition {
+                owner,
+                receiving_account: self.env.user_token,
+                transfer_authority: self.env.transfer_authority,
+                perpetuals: self.env.perpetuals,
+                pool: self.env.pool,
+                custody: self.sol_custody,
+                custody_oracle_account: self.sol_oracle,
+                collateral_custody: self.env.custody,
+                collateral_custody_oracle_account: self.env.oracle,
+                collateral_custody_token_account: self.env.vault,
+                position: self.position_key(owner, side),
+                token_program: spl_token::ID,
+            }
+            .to_account_metas(None),
+            data: perp_pool::instruction::ClosePosition {
+                params: ClosePositionParams { price_limit },
+            }
+            .data(),
+        }
+    }
+
+    fn decrease_ix(&self, side: Side, size_usd: u64, price_limit: u64) -> Instruction {
+        let mut ix = self.close_ix(side, price_limit);
+        ix.data = perp_pool::instruction::DecreasePosition {
+            params: DecreasePositionParams {
+                price_limit,
+                size_usd,
+            },
+        }
+        .data();
+        ix
+    }
+
+    /// Publishes SOL at `price` (expo -8) and refreshes USDC at 1 USD, both at the current time.
+    /// Each USDC refresh carries a different confidence so that two refreshes within one
+    /// timestamp are different transactions (the bank rejects a repeated one as AlreadyProcessed).
+    async fn set_sol_price(&mut self, price: u64) {
+        let sol = self.sol_custody;
+        self.env.set_price_of(sol, price).await;
+        self.refreshes += 1;
+        let now = self.env.now().await;
+        let authority = self.env.oracle_authority.insecure_clone();
+        let ix = self
+            .env
+            .set_price_ix(authority.pubkey(), 100_000_000, self.refreshes, 0, now);
+        self.env.send(&[ix], &[&authority]).await.unwrap();
+    }
+
+    /// Vault balance == owned + collateral + protocol fees + insurance fund.
+    async fn assert_vault_balanced(&mut self) {
+        let custody: Custody = self.env.account(self.env.custody).await;
+        let a = custody.assets;
+        assert_eq!(
+            self.env.token_balance(self.env.vault).await,
+            a.owned + a.collateral + a.protocol_fees + a.insurance_fund
+        );
+    }
+}
+
+#[tokio::test]
+async fn open_and_close_long_at_profit() {
+    let mut t = setup_trading().await;
+    let user = t.env.user.insecure_clone();
+    let before = t.env.token_balance(t.env.user_token).await;
+    let ix = t.open_ix(Side::Long, 100 * USD, 1_500 * USD, 150 * USD);
+    let logs = t.env.send_with_logs(&[ix], &[&user]).await;
+    let opened: PositionOpened = decode_event(&logs).expect("PositionOpened");
+    assert_eq!(opened.price, 150 * USD);
+    assert_eq!(opened.fee_amount, 1_500_000);
+    assert_eq!(opened.collateral_amount, 98_500_000);
+    assert_eq!(opened.locked_amount, 1_500 * USD);
+    let position: Position = t.env.account(t.position_key(user.pubkey(), Side::Long)).await;
+    assert_eq!(position.size_usd, 1_500 * USD);
+    assert_eq!(position.side, Side::Long);
+    let sol: Custody = t.env.account(t.sol_custody).await;
+    assert_eq!(sol.long_positions.open_positions, 1);
+    assert_eq!(sol.long_positions.total_quantity, 10_000_000);
+    let usdc: Custody = t.env.account(t.env.custody).await;
+    assert_eq!(usdc.assets.collateral, 98_500_000);
+    assert_eq!(usdc.assets.locked, 1_500 * USD);
+    assert_eq!(usdc.borrow_rate_state.borrow_size_usd, 1_500 * USD);
+    t.assert_vault_balanced().await;
+
+    // +10 %: profit 150 USD, close fee 1.5 USD.
+    t.set_sol_price(16_500_000_000).await;
+    let ix = t.close_ix(Side::Long, 165 * USD);
+    let logs = t.env.send_with_logs(&[ix], &[&user]).await;
+    let closed: PositionDecreased = decode_event(&logs).expect("PositionDecreased");
+    assert_eq!(closed.profit_usd, 150 * USD);
+    assert_eq!(closed.size_usd, 0);
+    let received = t.env.token_balance(t.env.user_token).await + 100 * USD - before;
+    assert_eq!(received, 98_500_000 + 150 * USD - 1_500_000 - closed.lp_paid);
+    assert!(t
+        .env
+        .ctx
+        .banks_client
+        .get_account(t.position_key(user.pubkey(), Side::Long))
+        .await
+        .unwrap()
+        .is_none());
+    let usdc: Custody = t.env.account(t.env.custody).await;
+    assert_eq!(usdc.assets.locked, 0);
+    assert_eq!(usdc.assets.collateral, 0);
+    assert_eq!(usdc.borrow_rate_state.borrow_size_usd, 0);
+    let sol: Custody = t.env.account(t.sol_custody).await;
+    assert_eq!(sol.long_positions, Default::default());
+    t.assert_vault_balanced().await;
+}
+
+#[tokio::test]
+async fn open_and_close_short_at_loss() {
+    let mut t = setup_trading().await;
+    let user = t.env.user.insecure_clone();
+    let before = t.env.token_balance(t.env.user_token).await;
+    let ix = t.open_ix(Side::Short, 100 * USD, 1_500 * USD, 150 * USD);
+    t.env.send(&[ix], &[&user]).await.unwrap();
+    // +2 % against the short: loss 30 USD.
+    t.set_sol_price(15_300_000_000).await;
+    let ix = t.close_ix(Side::Short, 153 * USD);
+    let logs = t.env.send_with_logs(&[ix], &[&user]).await;
+    let closed: PositionDecreased = decode_event(&logs).expect("PositionDecreased");
+    assert_eq!(closed.loss_usd, 30 * USD);
+    let spent = before - t.env.token_balance(t.env.user_token).await;
+    // open fee 1.5 + loss 30 + close fee 1.5 (+ any interest)
+    assert_eq!(spent, 1_500_000 + 30 * USD + 1_500_000 + closed.interest_usd);
+    t.assert_vault_balanced().await;
+}
+
+#[tokio::test]
+async fn open_position_checks() {
+    let mut t = setup_trading().await;
+    let user = t.env.user.insecure_clone();
+    // Entry above the limit.
+    let ix = t.open_ix(Side::Long, 100 * USD, 1_500 * USD, 150 * USD - 1);
+    t.env
+        .expect_error(&[ix], &[&user], PerpPoolError::PriceSlippage)
+        .await;
+    // 60x.
+    let ix = t.open_ix(Side::Long, 25 * USD, 1_500 * USD, 150 * USD);
+    t.env
+        .expect_error(&[ix], &[&user], PerpPoolError::MaxLeverageExceeded)
+        .await;
+    let ix = t.open_ix(Side::Long, 100 * USD, 1_500 * USD, 150 * USD);
+    t.env.send(&[ix], &[&user]).await.unwrap();
+    // A second open of the same position (not byte-identical: the bank would dedupe it).
+    let ix = t.open_ix(Side::Long, 100 * USD, 1_400 * USD, 150 * USD);
+    t.env
+        .expect_error(&[ix], &[&user], PerpPoolError::InvalidPositionState)
+        .await;
+    // Collateral in a non-stable custody.
+    let mut ix = t.open_ix(Side::Short, 100 * USD, 1_500 * USD, 0);
+    ix.accounts[6].pubkey = t.sol_custody; // collateral_custody
+    ix.accounts[9].pubkey = pda(&[
+        POSITION_SEED,
+        user.pubkey().as_ref(),
+        t.env.pool.as_ref(),
+        t.sol_custody.as_ref(),
+        t.sol_custody.as_ref(),
+        &[Side::Short.seed_byte()],
+    ]);
+    t.env
+        .expect_error(&[ix], &[&user], PerpPoolError::InvalidCollateralCustody)
+        .await;
+    // Paused.
+    let admin = t.env.admin.insecure_clone();
+    let mut ix = t.env.set_permissions_ix(admin.pubkey(), true);
+    ix.data = perp_pool::instruction::SetPermissions {
+        params: SetPermissionsParams {
+            allow_add_liquidity: true,
+            allow_remove_liquidity: true,
+            allow_open_position: false,
+            allow_close_position: false,
+            allow_liquidation: true,
+        },
+    }
+    .data();
+    t.env.send(&[ix], &[&admin]).await.unwrap();
+    let ix = t.open_ix(Side::Short, 100 * USD, 1_500 * USD, 0);
+    t.env
+        .expect_error(&[ix], &[&user], PerpPoolError::InstructionNotAllowed)
+        .await;
+    let ix = t.close_ix(Side::Long, 0);
+    t.env
+        .expect_error(&[ix], &[&user], PerpPoolError::InstructionNotAllowed)
+        .await;
+}
+
+#[tokio::test]
+async fn partial_decrease_then_close() {
+    let mut t = setup_trading().await;
+    let user = t.env.user.insecure_clone();
+    let ix = t.open_ix(Side::Long, 100 * USD, 1_500 * USD, 150 * USD);
+    t.env.send(&[ix], &[&user]).await.unwrap();
+    let ix = t.decrease_ix(Side::Long, 1_500 * USD, 0);
+    t.env
+        .expect_error(&[ix], &[&user], PerpPoolError::InvalidPositionState)
+        .await;
+    let ix = t.decrease_ix(Side::Long, 500 * USD, 150 * USD);
+    t.env.send(&[ix], &[&user]).await.unwrap();
+    let position: Position = t.env.account(t.position_key(user.pubkey(), Side::Long)).await;
+    assert_eq!(position.size_usd, 1_000 * USD);
+    assert_eq!(position.locked_amount, 1_000 * USD);
+    let sol: Custody = t.env.account(t.sol_custody).await;
+    assert_eq!(sol.long_positions.size_usd, 1_000 * USD);
+    assert_eq!(sol.long_positions.open_positions, 1);
+    t.assert_vault_balanced().await;
+    let ix = t.close_ix(Side::Long, 150 * USD);
+    t.env.send(&[ix], &[&user]).await.unwrap();
+    let sol: Custody = t.env.account(t.sol_custody).await;
+    assert_eq!(sol.long_positions, Default::default());
+    t.assert_vault_balanced().await;
+}
+
+impl Trading {
+    /// Accounts of the position views (get_pnl, get_liquidation_price, ...), in IDL order.
+    fn position_view_metas(&self, side: Side) -> Vec<AccountMeta> {
+        perp_pool::accounts::GetPnl {
+            perpetuals: self.env.perpetuals,
+            pool: self.env.pool,
+            custody: self.sol_custody,
+            custody_oracle_account: self.sol_oracle,
+            collateral_custody: self.env.custody,
+            collateral_custody_oracle_account: self.env.oracle,
+            position: self.position_key(self.env.user.pubkey(), side),
+        }
+        .to_account_metas(None)
+    }
+
+    fn view_ix(&self, accounts: Vec<AccountMeta>, data: Vec<u8>) -> Instruction {
+        Instruction {
+            program_id: perp_pool::ID,
+            accounts,
+            data,
+        }
+    }
+
+    async fn liquidation_price(&mut self, side: Side) -> u64 {
+        let ix = self.view_ix(
+            self.position_view_metas(side),
+            perp_pool::instruction::GetLiquidationPrice {}.data(),
+        );
+        self.env.view(ix).await.unwrap()
+    }
+
+    async fn liquidation_state(&mut self, side: Side) -> bool {
+        let ix = self.view_ix(
+            self.position_view_metas(side),
+            perp_pool::instruction::GetLiquidationState {}.data(),
+        );
+        self.env.view(ix).await.unwrap()
+    }
+
+    async fn pnl(&mut self, side: Side) -> ProfitAndLoss {
+        let ix = self.view_ix(
+            self.position_view_metas(side),
+            perp_pool::instruction::GetPnl {}.data(),
+        );
+        self.env.view(ix).await.unwrap()
+    }
+
+    fn liquidate_ix(&self, liquidator: Pubkey, receiving_account: Pubkey, side: Side) -> Instruction {
+        Instruction {
+            program_id: perp_pool::ID,
+            accounts: perp_pool::accounts::Liquidate {
+                liquidator,
+                receiving_account,
+                transfer_authority: self.env.transfer_authority,
+                perpetuals: self.env.perpetuals,
+                pool: self.env.pool,
+                custody: self.sol_custody,
+                custody_oracle_account: self.sol_oracle,
+                collateral_custody: self.env.custody,
+                collateral_custody_oracle_account: self.env.oracle,
+                collateral_custody_token_account: self.env.vault,
+                position: self.position_key(self.env.user.pubkey(), side),
+                token_program: spl_token::ID,
+            }
+            .to_account_metas(None),
+            data: perp_pool::instruction::Liquidate {}.data(),
+        }
+    }
+
+    /// A keeper with a USDC account.
+    async fn keeper(&mut self) -> (Keypair, Pubkey) {
+        let keeper = Keypair::new();
+        let account = self
+            .env
+            .create_token_account(self.env.mint, keeper.pubkey())
+            .await;
+        (keeper, account)
+    }
+
+    /// Accounts shared by increase_position / add_collateral (funding side).
+    fn funding_metas(&self, side: Side) -> Vec<AccountMeta> {
+        perp_pool::accounts::AddCollateral {
+            owner: self.env.user.pubkey(),
+            funding_account: self.env.user_token,
+            perpetuals: self.env.perpetuals,
+            pool: self.env.pool,
+            custody: self.sol_custody,
+            custody_oracle_account: self.sol_oracle,
+            collateral_custody: self.env.custody,
+            collateral_custody_oracle_account: self.env.oracle,
+            collateral_custody_token_account: self.env.vault,
+            position: self.position_key(self.env.user.pubkey(), side),
+            token_program: spl_token::ID,
+        }
+        .to_account_metas(None)
+    }
+
+    fn remove_collateral_ix(&self, side: Side, collateral_usd: u64) -> Instruction {
+        let mut ix = self.close_ix(side, 0);
+        ix.data = perp_pool::instruction::RemoveCollateral {
+            params: RemoveCollateralParams { collateral_usd },
+        }
+        .data();
+        ix
+    }
+
+    fn aum_remaining(&self) -> Vec<Pubkey> {
+        vec![self.env.custody, self.env.oracle, self.sol_custody, self.sol_oracle]
+    }
+}
+
+/// Sets SOL so that its PRICE_DECIMALS price is exactly `price` (oracle expo -8).
+async fn set_sol_price_decimals(t: &mut Trading, price: u64) {
+    t.set_sol_price(price * 100).await;
+}
+
+#[tokio::test]
+async fn long_liquidated_one_tick_past_liquidation_price() {
+    let mut t = setup_trading().await;
+    let user = t.env.user.insecure_clone();
+    let ix = t.open_ix(Side::Long, 100 * USD, 1_500 * USD, 150 * USD);
+    t.env.send(&[ix], &[&user]).await.unwrap();
+    let p = t.liquidation_price(Side::Long).await;
+    // 1_500 USD at 150 with 98.5 USD: maintenance equity 15 USD, close fee 1.5 -> loss 82 USD.
+    assert_eq!(p, 141_800_000);
+    let (keeper, keeper_usdc) = t.keeper().await;
+
+    set_sol_price_decimals(&mut t, p).await;
+    assert!(!t.liquidation_state(Side::Long).await);
+    let ix = t.liquidate_ix(keeper.pubkey(), keeper_usdc, Side::Long);
+    t.env
+        .expect_error(&[ix], &[&keeper], PerpPoolError::PositionHealthy)
+        .await;
+
+    set_sol_price_decimals(&mut t, p - 1).await;
+    assert!(t.liquidation_state(Side::Long).await);
+    // A different keeper: the same keeper's identical transaction would be AlreadyProcessed.
+    let (keeper, keeper_usdc) = t.keeper().await;
+    let ix = t.liquidate_ix(keeper.pubkey(), keeper_usdc, Side::Long);
+    let logs = t.env.send_with_logs(&[ix], &[&keeper]).await;
+    let event: PositionLiquidated = decode_event(&logs).expect("PositionLiquidated");
+    assert_eq!(event.exit_price, p - 1);
+    // reward = 20 bps of 1_500 USD
+    assert_eq!(event.reward_paid, 3 * USD);
+    assert_eq!(t.env.token_balance(keeper_usdc).await, 3 * USD);
+    assert!(t
+        .env
+        .ctx
+        .banks_client
+        .get_account(t.position_key(user.pubkey(), Side::Long))
+        .await
+        .unwrap()
+        .is_none());
+    let usdc: Custody = t.env.account(t.env.custody).await;
+    assert_eq!(usdc.assets.locked, 0);
+    assert_eq!(usdc.assets.collateral, 0);
+    t.assert_vault_balanced().await;
+}
+
+#[tokio::test]
+async fn short_liquidated_one_tick_past_liquidation_price() {
+    let mut t = setup_trading().await;
+    let user = t.env.user.insecure_clone();
+    let ix = t.open_ix(Side::Short, 100 * USD, 1_500 * USD, 150 * USD);
+    t.env.send(&[ix], &[&user]).await.unwrap();
+    let p = t.liquidation_price(Side::Short).await;
+    assert_eq!(p, 158_200_000);
+    let (keeper, keeper_usdc) = t.keeper().await;
+    set_sol_price_decimals(&mut t, p).await;
+    let ix = t.liquidate_ix(keeper.pubkey(), keeper_usdc, Side::Short);
+    t.env
+        .expect_error(&[ix], &[&keeper], PerpPoolError::PositionHealthy)
+        .await;
+    set_sol_price_decimals(&mut t, p + 1).await;
+    // A different keeper: the same keeper's identical transaction would be AlreadyProcessed.
+    let (keeper, keeper_usdc) = t.keeper().await;
+    let ix = t.liquidate_ix(keeper.pubkey(), keeper_usdc, Side::Short);
+    t.env.send(&[ix], &[&keeper]).await.unwrap();
+    t.assert_vault_balanced().await;
+}
+
+#[tokio::test]
+async fn views_agree_with_trades() {
+    let mut t = setup_trading().await;
+    let user = t.env.user.insecure_clone();
+    let mut accounts = t.position_view_metas(Side::Long);
+    accounts.pop(); // no position
+    let ix = t.view_ix(
+        accounts,
+        perp_pool::instruction::GetEntryPriceAndFee {
+            params: GetEntryPriceAndFeeParams {
+                collateral_amount: 100 * USD,
+                size_usd: 1_500 * USD,
+                side: Side::Long,
+            },
+        }
+        .data(),
+    );
+    let quote: NewPositionPricesAndFee = t.env.view(ix).await.unwrap();
+    assert_eq!(quote.price, 150 * USD);
+    assert_eq!(quote.fee_usd, 1_500_000);
+    assert_eq!(quote.fee_amount, 1_500_000);
+    assert_eq!(quote.liquidation_price, 141_800_000);
+
+    let ix = t.open_ix(Side::Long, 100 * USD, 1_500 * USD, 150 * USD);
+    t.env.send(&[ix], &[&user]).await.unwrap();
+    assert_eq!(t.liquidation_price(Side::Long).await, quote.liquidation_price);
+
+    t.set_sol_price(16_500_000_000).await;
+    assert_eq!(
+        t.pnl(Side::Long).await,
+        ProfitAndLoss {
+            profit_usd: 150 * USD,
+            loss_usd: 0
+        }
+    );
+    let ix = t.view_ix(
+        t.position_view_metas(Side::Long),
+        perp_pool::instruction::GetExitPriceAndFee {}.data(),
+    );
+    let exit: PriceAndFee = t.env.view(ix).await.unwrap();
+    assert_eq!(exit.price, 165 * USD);
+    assert_eq!(exit.fee_usd, 1_500_000);
+
+    let mut accounts = t.position_view_metas(Side::Long);
+    accounts.truncate(4);
+    let ix = t.view_ix(accounts, perp_pool::instruction::GetOraclePrice {}.data());
+    let prices: OraclePrices = t.env.view(ix).await.unwrap();
+    assert_eq!(
+        prices,
+        OraclePrices {
+            spot: 165 * USD,
+            ema: 165 * USD,
+            min: 165 * USD,
+            max: 165 * USD
+        }
+    );
+
+    // The pool is the long's counterparty: AUM falls by the long's profit (net of its
+    // aggregate quantity rounding), and update_pool_aum stores it.
+    let aum: u128 = t.env.view(t.env.aum_ix(&t.aum_remaining())).await.unwrap();
+    let usdc: Custody = t.env.account(t.env.custody).await;
+    assert_eq!(aum, u128::from(usdc.assets.owned) - 150 * u128::from(USD));
+    let mut ix = Instruction {
+        program_id: perp_pool::ID,
+        accounts: perp_pool::accounts::UpdatePoolAum {
+            perpetuals: t.env.perpetuals,
+            pool: t.env.pool,
+        }
+        .to_account_metas(None),
+        data: perp_pool::instruction::UpdatePoolAum {}.data(),
+    };
+    for key in t.aum_remaining() {
+        ix.accounts.push(AccountMeta::new(key, false));
+    }
+    t.env.send(&[ix], &[]).await.unwrap();
+    let pool: Pool = t.env.account(t.env.pool).await;
+    assert_eq!(pool.aum_usd, aum);
+}
+
+#[tokio::test]
+async fn increase_and_collateral_changes_keep_stats_consistent() {
+    let mut t = setup_trading().await;
+    let user = t.env.user.insecure_clone();
+    let ix = t.open_ix(Side::Long, 100 * USD, 1_500 * USD, 150 * USD);
+    t.env.send(&[ix], &[&user]).await.unwrap();
+
+    let ix = t.view_ix(
+        t.funding_metas(Side::Long),
+        perp_pool::instruction::IncreasePosition {
+            params: IncreasePositionParams {
+                price_limit: 150 * USD,
+                collateral_amount: 50 * USD,
+                size_usd: 1_500 * USD,
+            },
+        }
+        .data(),
+    );
+    t.env.send(&[ix], &[&user]).await.unwrap();
+    let position: Position = t.env.account(t.position_key(user.pubkey(), Side::Long)).await;
+    assert_eq!(position.size_usd, 3_000 * USD);
+    assert_eq!(position.price, 150 * USD);
+    assert_eq!(position.collateral_amount, 98_500_000 + 50 * USD - 1_500_000);
+    assert_eq!(position.locked_amount, 3_000 * USD);
+
+    let ix = t.view_ix(
+        t.funding_metas(Side::Long),
+        perp_pool::instruction::AddCollateral {
+            params: AddCollateralParams {
+                collateral_amount: 10 * USD,
+            },
+        }
+        .data(),
+    );
+    t.env.send(&[ix], &[&user]).await.unwrap();
+    let ix = t.remove_collateral_ix(Side::Long, 20 * USD);
+    t.env.send(&[ix], &[&user]).await.unwrap();
+    // 3_000 USD at 50x needs 60 USD + 3 USD close fee: 137 USD left, so 80 more is too much.
+    let ix = t.remove_collateral_ix(Side::Long, 80 * USD);
+    t.env
+        .expect_error(&[ix], &[&user], PerpPoolError::MaxLeverageExceeded)
+        .await;
+    let position: Position = t.env.account(t.position_key(user.pubkey(), Side::Long)).await;
+    assert_eq!(position.collateral_amount, 137 * USD);
+    let sol: Custody = t.env.account(t.sol_custody).await;
+    assert_eq!(sol.long_positions.size_usd, 3_000 * USD);
+    assert_eq!(sol.long_positions.collateral_usd, 137 * USD);
+    assert_eq!(sol.long_positions.total_quantity, 20_000_000);
+    t.assert_vault_balanced().await;
+
+    // Another owner cannot touch the position.
+    let stranger = Keypair::new();
+    let mut ix = t.remove_collateral_ix(Side::Long, USD);
+    ix.accounts[0].pubkey = stranger.pubkey();
+    t.env
+        .expect_error(&[ix], &[&stranger], PerpPoolError::Unauthorized)
+        .await;
+}
+
+#[tokio::test]
+async fn admin_transfer_config_and_fee_withdrawal() {
+    let mut t = setup_trading().await;
+    let user = t.env.user.insecure_clone();
+    let admin = t.env.admin.insecure_clone();
+    let ix = t.open_ix(Side::Long, 100 * USD, 1_500 * USD, 150 * USD);
+    t.env.send(&[ix], &[&user]).await.unwrap();
+
+    // Protocol fees: 50 % of the deposit fee (2.5) and of the open fee (0.75).
+    let usdc: Custody = t.env.account(t.env.custody).await;
+    assert_eq!(usdc.assets.protocol_fees, 2_500_000 + 750_000);
+    let receiver = t.env.create_token_account(t.env.mint, admin.pubkey()).await;
+    let (perpetuals_key, transfer_authority, pool, vault, usdc_custody, sol_custody) = (
+        t.env.perpetuals,
+        t.env.transfer_authority,
+        t.env.pool,
+        t.env.vault,
+        t.env.custody,
+        t.sol_custody,
+    );
+    let oracle_authority = t.env.oracle_authority.pubkey();
+    let withdraw = move |signer: Pubkey, amount: u64| Instruction {
+        program_id: perp_pool::ID,
+        accounts: perp_pool::accounts::WithdrawProtocolFees {
+            admin: signer,
+            perpetuals: perpetuals_key,
+            transfer_authority,
+            pool,
+            custody: usdc_custody,
+            custody_token_account: vault,
+            receiving_account: receiver,
+            token_program: spl_token::ID,
+        }
+        .to_account_metas(None),
+        data: perp_pool::instruction::WithdrawProtocolFees {
+            params: WithdrawProtocolFeesParams { amount },
+        }
+        .data(),
+    };
+    let ix = withdraw(user.pubkey(), 1);
+    t.env
+        .expect_error(&[ix], &[&user], PerpPoolError::Unauthorized)
+        .await;
+    let ix = withdraw(admin.pubkey(), 3_250_001);
+    t.env
+        .expect_error(&[ix], &[&admin], PerpPoolError::InsufficientLiquidity)
+        .await;
+    let ix = withdraw(admin.pubkey(), 3_250_000);
+    t.env.send(&[ix], &[&admin]).await.unwrap();
+    assert_eq!(t.env.token_balance(receiver).await, 3_250_000);
+    t.assert_vault_balanced().await;
+
+    // Config: only the admin; bad values rejected.
+    let config = move |signer: Pubkey, pricing: PricingParams| Instruction {
+        program_id: perp_pool::ID,
+        accounts: perp_pool::accounts::SetCustodyConfig {
+            admin: signer,
+            perpetuals: perpetuals_key,
+            pool,
+            custody: sol_custody,
+        }
+        .to_account_metas(None),
+        data: perp_pool::instruction::SetCustodyConfig {
+            params: SetCustodyConfigParams {
+                oracle: OracleParams {
+                    oracle_account: Pubkey::default(),
+                    oracle_type: OracleType::Custom,
+                    oracle_authority,
+                    max_price_error_bps: 100,
+                    max_price_age_sec: 30,
+                    feed_id: [0; 32],
+                },
+                fees: sol_fees(),
+                pricing,
+                borrow_rate: BorrowRateParams::default(),
+            },
+        }
+        .data(),
+    };
+    let ix = config(user.pubkey(), sol_pricing());
+    t.env
+        .expect_error(&[ix], &[&user], PerpPoolError::Unauthorized)
+        .await;
+    let bad = PricingParams {
+        trade_spread_long_bps: 10_000,
+        ..sol_pricing()
+    };
+    let ix = config(admin.pubkey(), bad);
+    t.env
+        .expect_error(&[ix], &[&admin], PerpPoolError::InvalidCustodyConfig)
+        .await;
+    let wider = PricingParams {
+        trade_spread_long_bps: 10,
+        ..sol_pricing()
+    };
+    let ix = config(admin.pubkey(), wider);
+    t.env.send(&[ix], &[&admin]).await.unwrap();
+    let sol: Custody = t.env.account(t.sol_custody).await;
+    assert_eq!(sol.pricing.trade_spread_long_bps, 10);
+    assert_eq!(sol.oracle.oracle_account, t.sol_oracle);
+
+    // Two-step admin transfer.
+    let new_admin = Keypair::new();
+    let ix = Instruction {
+        program_id: perp_pool::ID,
+        accounts: perp_pool::accounts::TransferAdmin {
+            admin: admin.pubkey(),
+            perpetuals: t.env.perpetuals,
+        }
+        .to_account_metas(None),
+        data: perp_pool::instruction::TransferAdmin {
+            params: TransferAdminParams {
+                new_admin: new_admin.pubkey(),
+            },
+        }
+        .data(),
+    };
+    t.env.send(&[ix], &[&admin]).await.unwrap();
+    let accept = move |signer: Pubkey| Instruction {
+        program_id: perp_pool::ID,
+        accounts: perp_pool::accounts::AcceptAdmin {
+            new_admin: signer,
+            perpetuals: perpetuals_key,
+        }
+        .to_account_metas(None),
+        data: perp_pool::instruction::AcceptAdmin {}.data(),
+    };
+    let ix = accept(user.pubkey());
+    t.env
+        .expect_error(&[ix], &[&user], PerpPoolError::Unauthorized)
+        .await;
+    let ix = accept(new_admin.pubkey());
+    t.env.send(&[ix], &[&new_admin]).await.unwrap();
+    let perpetuals: perp_pool::state::perpetuals::Perpetuals =
+        t.env.account(t.env.perpetuals).await;
+    assert_eq!(perpetuals.admin, new_admin.pubkey());
+    assert_eq!(perpetuals.pending_admin, Pubkey::default());
+}
+
+#[tokio::test]
+async fn trading_the_collateral_custody_itself_keeps_one_consistent_account() {
+    let mut t = setup_trading().await;
+    let user = t.env.user.insecure_clone();
+    let admin = t.env.admin.insecure_clone();
+    // Make USDC tradeable.
+    let ix = Instruction {
+        program_id: perp_pool::ID,
+        accounts: perp_pool::accounts::SetCustodyConfig {
+            admin: admin.pubkey(),
+            perpetuals: t.env.perpetuals,
+            pool: t.env.pool,
+            custody: t.env.custody,
+        }
+        .to_account_metas(None),
+        data: perp_pool::instruction::SetCustodyConfig {
+            params: SetCustodyConfigParams {
+                oracle: OracleParams {
+                    oracle_account: Pubkey::default(),
+                    oracle_type: OracleType::Custom,
+                    oracle_authority: t.env.oracle_authority.pubkey(),
+                    max_price_error_bps: 100,
+                    max_price_age_sec: 30,
+                    feed_id: [0; 32],
+                },
+                fees: Fees {
+                    add_liquidity_bps: 10,
+                    remove_liquidity_bps: 20,
+                    protocol_share_bps: 5_000,
+                    ..sol_fees()
+                },
+                pricing: sol_pricing(),
+                borrow_rate: BorrowRateParams::default(),
+            },
+        }
+        .data(),
+    };
+    t.env.send(&[ix], &[&admin]).await.unwrap();
+    let position = pda(&[
+        POSITION_SEED,
+        user.pubkey().as_ref(),
+        t.env.pool.as_ref(),
+        t.env.custody.as_ref(),
+        t.env.custody.as_ref(),
+        &[Side::Long.seed_byte()],
+    ]);
+    let mut ix = t.open_ix(Side::Long, 100 * USD, 1_000 * USD, USD);
+    ix.accounts[4].pubkey = t.env.custody;
+    ix.accounts[5].pubkey = t.env.oracle;
+    ix.accounts[9].pubkey = position;
+    t.env.send(&[ix], &[&user]).await.unwrap();
+    let usdc: Custody = t.env.account(t.env.custody).await;
+    assert_eq!(usdc.long_positions.size_usd, 1_000 * USD);
+    assert_eq!(usdc.assets.locked, 1_000 * USD);
+    assert_eq!(usdc.assets.collateral, 99 * USD);
+    t.assert_vault_balanced().await;
+    let mut ix = t.close_ix(Side::Long, 0);
+    ix.accounts[5].pubkey = t.env.custody;
+    ix.accounts[6].pubkey = t.env.oracle;
+    ix.accounts[10].pubkey = position;
+    t.env.send(&[ix], &[&user]).await.unwrap();
+    let usdc: Custody = t.env.account(t.env.custody).await;
+    assert_eq!(usdc.long_positions, Default::default());
+    assert_eq!(usdc.assets.locked, 0);
+    assert_eq!(usdc.assets.collateral, 0);
+    t.assert_vault_balanced().await;
+}
+
+#[tokio::test]
+async fn borrow_interest_accrues_with_time_and_is_paid_on_close() {
+    let mut t = setup_trading().await;
+    let user = t.env.user.insecure_clone();
+    let ix = t.open_ix(Side::Long, 100 * USD, 1_500 * USD, 150 * USD);
+    t.env.send(&[ix], &[&user]).await.unwrap();
+    let usdc: Custody = t.env.account(t.env.custody).await;
+    let rate = usdc.borrow_rate_state.current_rate;
+    // locked 1_500 of owned 4_998.25 USDC: U = 30.01 %, rate = U * 80_000 / 80 %.
+    assert_eq!(rate, 30_010);
+    let aum_before: u128 = t.env.view(t.env.aum_ix(&t.aum_remaining())).await.unwrap();
+
+    // One hour later (oracles republished at the new time).
+    let mut clock: Clock = t.env.ctx.banks_client.get_sysvar().await.unwrap();
+    clock.unix_timestamp += 3_600;
+    t.env.ctx.set_sysvar(&clock);
+    t.set_sol_price(15_000_000_000).await;
+    let interest = (u128::from(rate) * u128::from(1_500 * USD)).div_ceil(1_000_000_000);
+    let aum_after: u128 = t.env.view(t.env.aum_ix(&t.aum_remaining())).await.unwrap();
+    assert_eq!(aum_after - aum_before, interest);
+
+    let ix = t.close_ix(Side::Long, 150 * USD);
+    let logs = t.env.send_with_logs(&[ix], &[&user]).await;
+    let closed: PositionDecreased = decode_event(&logs).expect("PositionDecreased");
+    assert_eq!(u128::from(closed.interest_usd), interest);
+    assert_eq!(closed.cumulative_interest, u128::from(rate));
+    let usdc: Custody = t.env.account(t.env.custody).await;
+    assert_eq!(usdc.borrow_rate_state.borrow_size_usd, 0);
+    assert_eq!(usdc.borrow_rate_state.interest_weighted, 0);
+    assert_eq!(usdc.borrow_rate_state.current_rate, 0);
+    t.assert_vault_balanced().await;
+}
+
+/// A Pyth `PriceUpdateV2` account body (Full verification unless `level` says otherwise).
+fn pyth_price_update(level: &[u8], feed_id: [u8; 32], price: i64, ema: i64, publish_time: i64) -> Vec<u8> {
+    let mut data = PRICE_UPDATE_V2_DISCRIMINATOR.to_vec();
+    data.extend_from_slice(&[9u8; 32]);
+    data.extend_from_slice(level);
+    data.extend_from_slice(&feed_id);
+    data.extend_from_slice(&price.to_le_bytes());
+    data.extend_from_slice(&0u64.to_le_bytes()); // conf
+    data.extend_from_slice(&(-8i32).to_le_bytes());
+    data.extend_from_slice(&publish_time.to_le_bytes());
+    data.extend_from_slice(&(publish_time - 1).to_le_bytes());
+    data.extend_from_slice(&ema.to_le_bytes());
+    data.extend_from_slice(&0u64.to_le_bytes());
+    data.extend_from_slice(&7u64.to_le_bytes());
+    data.resize(134, 0);
+    data
+}
+
+#[tokio::test]
+async fn pyth_price_update_is_read_and_checked() {
+    let mut env = setup().await;
+    let feed_id = [42u8; 32];
+    let price_account = Pubkey::new_unique();
+    let mint = env.create_mint(9).await;
+    let mut ix = env.add_custody_ix(mint, Fees::default());
+    ix.data = perp_pool::instruction::AddCustody {
+        params: AddCustodyParams {
+            is_stable: false,
+            oracle: OracleParams {
+                oracle_account: price_account,
+                oracle_type: OracleType::Pyth,
+                oracle_authority: Pubkey::default(),
+                max_price_error_bps: 100,
+                max_price_age_sec: 30,
+                feed_id,
+            },
+            fees: Fees::default(),
+            pricing: PricingParams::default(),
+            borrow_rate: BorrowRateParams::default(),
+        },
+    }
+    .data();
+    let admin = env.admin.insecure_clone();
+    env.send(&[ix], &[&admin]).await.unwrap();
+    let custody = pda(&[CUSTODY_SEED, env.pool.as_ref(), mint.as_ref()]);
+
+    let now = env.now().await;
+    let put = |env: &mut Env, owner: Pubkey, data: Vec<u8>| {
+        env.ctx.set_account(
+            &price_account,
+            &solana_sdk::account::Account {
+                lamports: 1_000_000_000,
+                data,
+                owner,
+                executable: false,
+                rent_epoch: 0,
+            }
+            .into(),
+        );
+    };
+    let view_ix = Instruction {
+        program_id: perp_pool::ID,
+        accounts: perp_pool::accounts::GetOraclePrice {
+            perpetuals: env.perpetuals,
+            pool: env.pool,
+            custody,
+            custody_oracle_account: price_account,
+        }
+        .to_account_metas(None),
+        data: perp_pool::instruction::GetOraclePrice {}.data(),
+    };
+
+    put(&mut env, PYTH_RECEIVER_PROGRAM_ID, pyth_price_update(&[1], feed_id, 15_012_345_678, 14_999_999_999, now));
+    let prices: OraclePrices = env.view(view_ix.clone()).await.unwrap();
+    assert_eq!(
+        prices,
+        OraclePrices {
+            spot: 150_123_456,
+            ema: 149_999_999,
+            min: 149_999_999,
+            max: 150_123_457
+        }
+    );
+
+    let expect = |err: BanksClientError, e: PerpPoolError| {
+        assert_eq!(custom_error(err), Some(u32::from(e)));
+    };
+    // Not owned by the Pyth receiver.
+    put(&mut env, Pubkey::new_unique(), pyth_price_update(&[1], feed_id, 1, 1, now));
+    expect(env.view::<OraclePrices>(view_ix.clone()).await.unwrap_err(), PerpPoolError::InvalidOracleAccount);
+    // Another feed.
+    put(&mut env, PYTH_RECEIVER_PROGRAM_ID, pyth_price_update(&[1], [1u8; 32], 1, 1, now));
+    expect(env.view::<OraclePrices>(view_ix.clone()).await.unwrap_err(), PerpPoolError::InvalidOracleAccount);
+    // Partially verified.
+    put(&mut env, PYTH_RECEIVER_PROGRAM_ID, pyth_price_update(&[0, 5], feed_id, 1, 1, now));
+    expect(env.view::<OraclePrices>(view_ix.clone()).await.unwrap_err(), PerpPoolError::OracleNotFullyVerified);
+    // Stale.
+    put(&mut env, PYTH_RECEIVER_PROGRAM_ID, pyth_price_update(&[1], feed_id, 1, 1, now - 31));
+    expect(env.view::<OraclePrices>(view_ix.clone()).await.unwrap_err(), PerpPoolError::StaleOraclePrice);
 }

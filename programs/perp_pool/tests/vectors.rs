@@ -348,6 +348,7 @@ fn valuations(custodies: &[AumCustody]) -> Vec<CustodyValuation> {
             decimals: c.decimals,
             min_price: price(c.min_price, c.exponent),
             max_price: price(c.max_price, c.exponent),
+            trading: Default::default(),
         })
         .collect()
 }
@@ -375,6 +376,7 @@ fn run_scenario(s: &Scenario) -> Vec<Outcome<StepOut>> {
         decimals: s.decimals,
         min_price: price(s.min_price, s.exponent),
         max_price: price(s.max_price, s.exponent),
+        trading: Default::default(),
     };
     let (mut owned, mut protocol_fees, mut lp_supply) = (0u64, 0u64, 0u64);
     s.steps

@@ -11,7 +11,10 @@ use {
         events::CustodyAdded,
         math::safe_math::cast,
         state::{
-            custody::{Assets, Custody, Fees, FeesStats},
+            custody::{
+                Assets, BorrowRateParams, BorrowRateState, Custody, Fees, FeesStats,
+                PositionStats, PricingParams,
+            },
             oracle::{OracleParams, OracleType},
             perpetuals::Perpetuals,
             pool::Pool,
@@ -79,6 +82,10 @@ pub struct AddCustodyParams {
     /// for Pyth it is the price account.
     pub oracle: OracleParams,
     pub fees: Fees,
+    /// Trading parameters when this custody is traded (and lending caps when it is collateral).
+    pub pricing: PricingParams,
+    /// Borrow curve when this custody is collateral (RATE_DECIMALS per hour).
+    pub borrow_rate: BorrowRateParams,
 }
 
 pub fn handler(ctx: Context<AddCustody>, params: &AddCustodyParams) -> Result<()> {
@@ -89,6 +96,9 @@ pub fn handler(ctx: Context<AddCustody>, params: &AddCustodyParams) -> Result<()
     );
     params.oracle.validate()?;
     params.fees.validate()?;
+    params.pricing.validate()?;
+    params.borrow_rate.validate()?;
+    let now = Clock::get()?.unix_timestamp;
 
     let custody_key = ctx.accounts.custody.key();
     let pool_key = ctx.accounts.pool.key();
@@ -107,8 +117,19 @@ pub fn handler(ctx: Context<AddCustody>, params: &AddCustodyParams) -> Result<()
     custody.is_stable = params.is_stable;
     custody.oracle = oracle;
     custody.fees = params.fees;
+    custody.pricing = params.pricing;
+    custody.borrow_rate = params.borrow_rate;
+    custody.borrow_rate_state = BorrowRateState {
+        last_update: now,
+        ..BorrowRateState::default()
+    };
     custody.assets = Assets::default();
     custody.collected_fees = FeesStats::default();
+    custody.long_positions = PositionStats::default();
+    custody.short_positions = PositionStats::default();
+    custody.bad_debt_usd = 0;
+    // The rate at zero utilisation (base_rate), so accrual before the first trade is exact.
+    custody.update_borrow_rate()?;
     custody.bump = ctx.bumps.custody;
     custody.token_account_bump = ctx.bumps.custody_token_account;
 
@@ -126,6 +147,8 @@ pub fn handler(ctx: Context<AddCustody>, params: &AddCustodyParams) -> Result<()
         is_stable: custody.is_stable,
         oracle,
         fees: custody.fees,
+        pricing: custody.pricing,
+        borrow_rate: custody.borrow_rate,
         custody_count,
     });
     Ok(())

@@ -109,8 +109,15 @@ pub fn handler<'info>(
         clock.unix_timestamp,
     )?;
     let (min_price, max_price) = min_max_price(spot, ema)?;
+    // Interest accrued so far is part of the AUM and must be booked at the old utilisation,
+    // before this deposit/withdrawal changes it.
+    ctx.accounts.custody.accrue_interest(clock.unix_timestamp)?;
+    let custody = &ctx.accounts.custody;
     let mut valuations = ctx.accounts.pool.custody_valuations(
-        Some((custody_key, custody.valuation(min_price, max_price))),
+        Some((
+            custody_key,
+            custody.valuation(min_price, max_price, clock.unix_timestamp)?,
+        )),
         ctx.remaining_accounts,
         clock.unix_timestamp,
     )?;
@@ -149,6 +156,7 @@ pub fn handler<'info>(
         .safe_add(amounts.protocol_fee_amount)?;
     custody.collected_fees.add_liquidity_usd =
         custody.collected_fees.add_liquidity_usd.safe_add(fee_usd)?;
+    custody.update_borrow_rate()?;
     let custody_owned = custody.assets.owned;
     if let Some(valuation) = valuations.get_mut(custody_index) {
         valuation.owned = custody_owned;

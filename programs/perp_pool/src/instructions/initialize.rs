@@ -41,6 +41,7 @@ pub fn handler(ctx: Context<Initialize>) -> Result<()> {
     perpetuals.transfer_authority_bump = ctx.bumps.transfer_authority;
     perpetuals.perpetuals_bump = ctx.bumps.perpetuals;
     perpetuals.inception_time = now;
+    perpetuals.pending_admin = Pubkey::default();
 
     emit!(PerpetualsInitialized {
         admin: perpetuals.admin,

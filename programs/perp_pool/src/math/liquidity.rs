@@ -5,12 +5,15 @@
 
 use {
     super::{
+        borrow::aggregate_interest_usd,
         oracle::OraclePrice,
+        pnl::aggregate_pnl_usd,
         safe_math::{cast, mul_div, pow10, Rounding, SafeMath},
     },
     crate::{
         constants::{BPS_POWER, LP_DECIMALS, USD_POWER},
         errors::PerpPoolError,
+        state::position::Side,
     },
     anchor_lang::prelude::*,
 };
@@ -18,11 +21,92 @@ use {
 /// One custody as the pool valuation sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CustodyValuation {
-    /// Tokens owned by the pool (base units), excluding protocol fees.
+    /// Tokens owned by the pool (base units), excluding protocol fees, collateral and the
+    /// insurance fund.
     pub owned: u64,
     pub decimals: u8,
     pub min_price: OraclePrice,
     pub max_price: OraclePrice,
+    /// Open positions on this custody and interest owed to it (all zero without positions).
+    pub trading: TradingValuation,
+}
+
+/// The position aggregates of one custody that move its pool's AUM: the unrealised PnL of the
+/// positions TRADING it (the pool is their counterparty) and the interest owed by the positions
+/// BORROWING from it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TradingValuation {
+    pub long_size_usd: u64,
+    /// QUANTITY_DECIMALS.
+    pub long_quantity: u128,
+    pub long_collateral_usd: u64,
+    pub short_size_usd: u64,
+    pub short_quantity: u128,
+    pub short_collateral_usd: u64,
+    /// The custody's `pricing.max_payoff_mult_bps` (caps the traders' aggregate profit).
+    pub max_payoff_mult_bps: u64,
+    /// Σ size_usd of the positions borrowing from this custody.
+    pub borrow_size_usd: u64,
+    /// Σ size_usd * snapshot of those positions.
+    pub interest_weighted: u128,
+    /// The custody's cumulative interest index accrued to now (RATE_DECIMALS).
+    pub cumulative_interest: u128,
+}
+
+impl TradingValuation {
+    /// USD the custody's positions and borrowers add to (or, when traders win, take from) the
+    /// pool: accrued interest minus the traders' unrealised PnL. Min mode values the pool low:
+    /// traders' PnL rounded up at the price that favours them (longs at the max price, shorts at
+    /// the min price, both in PRICE_DECIMALS), interest rounded down; max mode the opposite.
+    pub fn value_usd(
+        &self,
+        min_price: OraclePrice,
+        max_price: OraclePrice,
+        mode: AumMode,
+    ) -> Result<i128> {
+        let interest_rounding = match mode {
+            AumMode::Min => Rounding::Floor,
+            AumMode::Max => Rounding::Ceil,
+        };
+        let interest: i128 = cast(aggregate_interest_usd(
+            self.cumulative_interest,
+            self.borrow_size_usd,
+            self.interest_weighted,
+            interest_rounding,
+        )?)?;
+        let mut traders_pnl: i128 = 0;
+        if self.long_size_usd > 0 || self.long_quantity > 0 {
+            let (price, rounding) = match mode {
+                AumMode::Min => (max_price.scale_to_price_decimals(Rounding::Ceil)?, Rounding::Ceil),
+                AumMode::Max => (min_price.scale_to_price_decimals(Rounding::Floor)?, Rounding::Floor),
+            };
+            traders_pnl = traders_pnl.safe_add(aggregate_pnl_usd(
+                Side::Long,
+                self.long_size_usd,
+                self.long_quantity,
+                self.long_collateral_usd,
+                price,
+                self.max_payoff_mult_bps,
+                rounding,
+            )?)?;
+        }
+        if self.short_size_usd > 0 || self.short_quantity > 0 {
+            let (price, rounding) = match mode {
+                AumMode::Min => (min_price.scale_to_price_decimals(Rounding::Floor)?, Rounding::Ceil),
+                AumMode::Max => (max_price.scale_to_price_decimals(Rounding::Ceil)?, Rounding::Floor),
+            };
+            traders_pnl = traders_pnl.safe_add(aggregate_pnl_usd(
+                Side::Short,
+                self.short_size_usd,
+                self.short_quantity,
+                self.short_collateral_usd,
+                price,
+                self.max_payoff_mult_bps,
+                rounding,
+            )?)?;
+        }
+        interest.safe_sub(traders_pnl)
+    }
 }
 
 /// Which side of the spot/EMA spread values the pool.
@@ -34,10 +118,12 @@ pub enum AumMode {
     Max,
 }
 
-/// Pool assets under management in USD_DECIMALS: Σ owned · price over the custodies.
+/// Pool assets under management in USD_DECIMALS: Σ over the custodies of owned · price, plus
+/// interest accrued by borrowers, minus traders' unrealised PnL (`TradingValuation::value_usd`);
+/// 0 if that total is negative.
 pub fn assets_under_management_usd(custodies: &[CustodyValuation], mode: AumMode) -> Result<u128> {
-    custodies.iter().try_fold(0u128, |total, custody| {
-        let value = match mode {
+    let total = custodies.iter().try_fold(0i128, |total, custody| {
+        let owned_value = match mode {
             AumMode::Min => {
                 custody
                     .min_price
@@ -49,8 +135,14 @@ pub fn assets_under_management_usd(custodies: &[CustodyValuation], mode: AumMode
                     .token_to_usd(custody.owned, custody.decimals, Rounding::Ceil)?
             }
         };
-        total.safe_add(value)
-    })
+        let trading = custody
+            .trading
+            .value_usd(custody.min_price, custody.max_price, mode)?;
+        total
+            .safe_add(cast(owned_value)?)?
+            .safe_add(trading)
+    })?;
+    cast(total.max(0))
 }
 
 /// LP token price in USD_DECIMALS per whole LP token: floor(aum_min · 10^LP_DECIMALS / supply).

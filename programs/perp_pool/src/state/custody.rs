@@ -1,17 +1,30 @@
-//! A custody: one token of a pool, its vault, oracle, fee parameters and asset accounting.
-//! The perpetuals core will add pricing, borrow-rate and position statistics here.
+//! A custody: one token of a pool, its vault, oracle, fee and pricing parameters, borrow rate,
+//! asset accounting and the aggregate statistics of the positions trading it.
 
 use {
     crate::{
-        constants::BPS_POWER,
+        constants::{BPS_POWER, RATE_POWER},
         errors::PerpPoolError,
-        math::{liquidity::CustodyValuation, oracle::OraclePrice, safe_math::SafeMath},
-        state::oracle::{OracleParams, OracleType},
+        math::{
+            borrow::{accrued_cumulative_interest, borrow_rate, utilization},
+            fees::FeeSplit,
+            liquidity::{CustodyValuation, TradingValuation},
+            oracle::{min_max_price, OraclePrice},
+            pricing::{trade_prices, TradePrices},
+            safe_math::{cast, Rounding, SafeMath},
+            trade::{CollateralCustody, Market, SettlementAmounts},
+        },
+        state::{
+            oracle::{read_oracle_price, OracleParams, OracleType},
+            position::{Position, Side},
+        },
     },
     anchor_lang::prelude::*,
 };
 
-/// Fee rates, in BPS (10_000 = 100 %).
+/// Fee rates, in BPS (10_000 = 100 %). The trading rates (open, close, liquidation, reward) are
+/// read from the TRADED custody; the shares from the custody that receives the fee (the
+/// collateral custody for trading fees).
 #[derive(
     AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, Default, PartialEq, Eq, InitSpace,
 )]
@@ -20,8 +33,107 @@ pub struct Fees {
     pub add_liquidity_bps: u64,
     /// Redemption fee, charged on the tokens redeemed (rounded up).
     pub remove_liquidity_bps: u64,
-    /// Share of every fee set aside as protocol fees (rounded down); the rest stays with LPs.
+    /// Share of every fee set aside as protocol fees (rounded down).
     pub protocol_share_bps: u64,
+    /// Open fee on size, doubled linearly from optimal to 100 % utilisation.
+    pub open_position_bps: u64,
+    /// Close fee on the size closed.
+    pub close_position_bps: u64,
+    /// Liquidation fee on size (to the pool, split like every fee).
+    pub liquidation_bps: u64,
+    /// Liquidator's reward on size, paid from the position's collateral.
+    pub liquidator_reward_bps: u64,
+    /// Share of trading fees paid into the insurance fund (rounded down). LPs get what the
+    /// protocol and insurance shares leave.
+    pub insurance_share_bps: u64,
+}
+
+/// A market's trading parameters (read from the traded custody), plus the lending caps
+/// `max_utilization` and `max_total_locked_usd` (read from the collateral custody).
+/// A cap of 0 means unlimited.
+#[derive(
+    AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, Default, PartialEq, Eq, InitSpace,
+)]
+pub struct PricingParams {
+    /// Trade at max/min(spot, EMA) instead of spot.
+    pub use_ema: bool,
+    /// Spread added to long entries and taken from long exits, BPS (< 10_000).
+    pub trade_spread_long_bps: u64,
+    /// Spread taken from short entries and added to short exits, BPS (< 10_000).
+    pub trade_spread_short_bps: u64,
+    /// Lowest size / collateral at open, BPS (10_000 = 1x).
+    pub min_initial_leverage_bps: u64,
+    /// Highest size / collateral at open, increase and collateral removal, BPS. 0 = not tradeable.
+    pub max_initial_leverage_bps: u64,
+    /// Maintenance leverage: above it (size / equity) a position is liquidatable, BPS.
+    pub max_leverage_bps: u64,
+    /// A position locks size * this / 10_000 USD of collateral tokens: its maximum profit.
+    pub max_payoff_mult_bps: u64,
+    /// Lending cap: highest utilisation (locked / owned, RATE_DECIMALS) a trade may leave.
+    pub max_utilization: u64,
+    /// Highest size of one position, USD.
+    pub max_position_size_usd: u64,
+    /// Lending cap: highest value of `assets.locked` (max price), USD.
+    pub max_total_locked_usd: u64,
+}
+
+/// Two-slope borrow curve, RATE_DECIMALS per hour (read from the collateral custody).
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
+pub struct BorrowRateParams {
+    pub base_rate: u64,
+    pub slope1: u64,
+    pub slope2: u64,
+    /// < RATE_POWER.
+    pub optimal_utilization: u64,
+}
+
+impl Default for BorrowRateParams {
+    /// The reference values: 0 base, 0.008 %/h to optimal, 0.012 %/h more to 100 %, optimal 80 %.
+    fn default() -> Self {
+        BorrowRateParams {
+            base_rate: 0,
+            slope1: 80_000,
+            slope2: 120_000,
+            optimal_utilization: 800_000_000,
+        }
+    }
+}
+
+/// The custody's lending state: its rate, index and the aggregates of the positions borrowing
+/// from it (positions whose collateral custody it is), so accrued interest is known without a scan.
+#[derive(
+    AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, Default, PartialEq, Eq, InitSpace,
+)]
+pub struct BorrowRateState {
+    /// Rate since `last_update`, RATE_DECIMALS per hour.
+    pub current_rate: u64,
+    /// Σ rate * hours, RATE_DECIMALS.
+    pub cumulative_interest: u128,
+    /// Unix seconds of the last accrual.
+    pub last_update: i64,
+    /// USD: Σ size_usd of the open positions borrowing from this custody.
+    pub borrow_size_usd: u64,
+    /// Σ size_usd * cumulative_interest_snapshot over those positions.
+    pub interest_weighted: u128,
+}
+
+/// Aggregates of one side of one market (kept on the traded custody).
+#[derive(
+    AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, Default, PartialEq, Eq, InitSpace,
+)]
+pub struct PositionStats {
+    pub open_positions: u64,
+    /// USD.
+    pub size_usd: u64,
+    /// USD: Σ position.collateral_usd (values at each position's last change).
+    pub collateral_usd: u64,
+    /// Collateral custody tokens: Σ position.locked_amount.
+    pub locked_amount: u64,
+    /// QUANTITY_DECIMALS: Σ floor(size_usd * 10^PRICE_DECIMALS / entry price).
+    pub total_quantity: u128,
+    /// Σ size_usd * cumulative_interest_snapshot (snapshots of each position's collateral
+    /// custody index).
+    pub interest_weighted: u128,
 }
 
 /// Token amounts (base units of the custody mint).
@@ -29,13 +141,17 @@ pub struct Fees {
     AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, Default, PartialEq, Eq, InitSpace,
 )]
 pub struct Assets {
-    /// Tokens that belong to the pool (LPs), excluding protocol fees. Vault = owned + protocol_fees
-    /// (+ trader collateral, later).
+    /// Tokens that belong to the pool (LPs). Vault = owned + collateral + protocol_fees +
+    /// insurance_fund, always.
     pub owned: u64,
-    /// Part of `owned` reserved for open positions' payouts (perpetuals core; 0 for now).
+    /// Part of `owned` reserved for open positions' payouts.
     pub locked: u64,
     /// Fees owed to the protocol, held in the vault until withdrawn.
     pub protocol_fees: u64,
+    /// Traders' collateral (positions whose collateral custody this is).
+    pub collateral: u64,
+    /// First backstop for liquidation shortfalls, fed by `insurance_share_bps` of trading fees.
+    pub insurance_fund: u64,
 }
 
 /// Cumulative fee statistics, USD_DECIMALS, valued at the price of each operation.
@@ -45,6 +161,9 @@ pub struct Assets {
 pub struct FeesStats {
     pub add_liquidity_usd: u64,
     pub remove_liquidity_usd: u64,
+    pub open_position_usd: u64,
+    pub close_position_usd: u64,
+    pub liquidation_usd: u64,
 }
 
 /// PDA `[CUSTODY_SEED, pool, mint]`.
@@ -59,21 +178,137 @@ pub struct Custody {
     pub is_stable: bool,
     pub oracle: OracleParams,
     pub fees: Fees,
+    pub pricing: PricingParams,
+    pub borrow_rate: BorrowRateParams,
+    pub borrow_rate_state: BorrowRateState,
     pub assets: Assets,
     pub collected_fees: FeesStats,
+    /// Positions trading this custody, by side.
+    pub long_positions: PositionStats,
+    pub short_positions: PositionStats,
+    /// USD of liquidation shortfalls that neither the position nor the insurance fund covered.
+    pub bad_debt_usd: u64,
     pub bump: u8,
     pub token_account_bump: u8,
 }
 
 impl Fees {
-    /// Every rate is a fraction of an amount, so at most 100 %.
+    /// Every rate is a fraction of an amount, so at most 100 %; the protocol and insurance
+    /// shares together at most 100 %.
     pub fn validate(&self) -> Result<()> {
         require!(
             self.add_liquidity_bps <= BPS_POWER
                 && self.remove_liquidity_bps <= BPS_POWER
-                && self.protocol_share_bps <= BPS_POWER,
+                && self.protocol_share_bps <= BPS_POWER
+                && self.open_position_bps <= BPS_POWER
+                && self.close_position_bps <= BPS_POWER
+                && self.liquidation_bps <= BPS_POWER
+                && self.liquidator_reward_bps <= BPS_POWER
+                && self.insurance_share_bps <= BPS_POWER
+                && self.protocol_share_bps.saturating_add(self.insurance_share_bps) <= BPS_POWER,
             PerpPoolError::InvalidCustodyConfig
         );
+        Ok(())
+    }
+}
+
+impl PricingParams {
+    /// Spreads below 100 %; min <= max initial <= maintenance leverage; a tradeable market
+    /// (max_initial_leverage_bps > 0) has a positive payoff multiplier; utilisation cap <= 100 %.
+    pub fn validate(&self) -> Result<()> {
+        require!(
+            self.trade_spread_long_bps < BPS_POWER
+                && self.trade_spread_short_bps < BPS_POWER
+                && self.min_initial_leverage_bps <= self.max_initial_leverage_bps
+                && self.max_initial_leverage_bps <= self.max_leverage_bps
+                && (self.max_initial_leverage_bps == 0 || self.max_payoff_mult_bps > 0)
+                && self.max_utilization <= RATE_POWER,
+            PerpPoolError::InvalidCustodyConfig
+        );
+        Ok(())
+    }
+
+    /// The spread of `side`.
+    pub fn spread_bps(&self, side: Side) -> u64 {
+        match side {
+            Side::Long => self.trade_spread_long_bps,
+            Side::Short => self.trade_spread_short_bps,
+        }
+    }
+}
+
+impl BorrowRateParams {
+    /// optimal < 100 %; each rate at most 100 % per hour.
+    pub fn validate(&self) -> Result<()> {
+        require!(
+            self.optimal_utilization < RATE_POWER
+                && self.base_rate <= RATE_POWER
+                && self.slope1 <= RATE_POWER
+                && self.slope2 <= RATE_POWER,
+            PerpPoolError::InvalidCustodyConfig
+        );
+        Ok(())
+    }
+}
+
+impl PositionStats {
+    pub fn add(&mut self, position: &Position) -> Result<()> {
+        self.open_positions = self.open_positions.safe_add(1)?;
+        self.size_usd = self.size_usd.safe_add(position.size_usd)?;
+        self.collateral_usd = self.collateral_usd.safe_add(position.collateral_usd)?;
+        self.locked_amount = self.locked_amount.safe_add(position.locked_amount)?;
+        self.total_quantity = self.total_quantity.safe_add(position.quantity()?)?;
+        self.interest_weighted = self
+            .interest_weighted
+            .safe_add(position.interest_weight()?)?;
+        Ok(())
+    }
+
+    /// Exactly undoes `add` of the same position state.
+    pub fn remove(&mut self, position: &Position) -> Result<()> {
+        self.open_positions = self.open_positions.safe_sub(1)?;
+        self.size_usd = self.size_usd.safe_sub(position.size_usd)?;
+        self.collateral_usd = self.collateral_usd.safe_sub(position.collateral_usd)?;
+        self.locked_amount = self.locked_amount.safe_sub(position.locked_amount)?;
+        self.total_quantity = self.total_quantity.safe_sub(position.quantity()?)?;
+        self.interest_weighted = self
+            .interest_weighted
+            .safe_sub(position.interest_weight()?)?;
+        Ok(())
+    }
+}
+
+impl BorrowRateState {
+    /// The index at `now` without writing it (views and pool valuation).
+    pub fn cumulative_interest_at(&self, now: i64) -> Result<u128> {
+        accrued_cumulative_interest(
+            self.cumulative_interest,
+            self.current_rate,
+            self.last_update,
+            now,
+        )
+    }
+
+    /// Accrues `current_rate` up to `now` (before any change of the custody's utilisation).
+    pub fn accrue(&mut self, now: i64) -> Result<()> {
+        self.cumulative_interest = self.cumulative_interest_at(now)?;
+        self.last_update = self.last_update.max(now);
+        Ok(())
+    }
+
+    pub fn add_position(&mut self, position: &Position) -> Result<()> {
+        self.borrow_size_usd = self.borrow_size_usd.safe_add(position.size_usd)?;
+        self.interest_weighted = self
+            .interest_weighted
+            .safe_add(position.interest_weight()?)?;
+        Ok(())
+    }
+
+    pub fn remove_position(&mut self, position: &Position) -> Result<()> {
+        self.borrow_size_usd = self.borrow_size_usd.safe_sub(position.size_usd)?;
+        self.interest_weighted = self
+            .interest_weighted
+            .safe_sub(position.interest_weight()?)?;
         Ok(())
     }
 }
@@ -88,11 +323,17 @@ impl OracleParams {
                 Pubkey::default(),
                 PerpPoolError::InvalidCustodyConfig
             ),
-            OracleType::Pyth => require_keys_neq!(
-                self.oracle_account,
-                Pubkey::default(),
-                PerpPoolError::InvalidOracleAccount
-            ),
+            OracleType::Pyth => {
+                require_keys_neq!(
+                    self.oracle_account,
+                    Pubkey::default(),
+                    PerpPoolError::InvalidOracleAccount
+                );
+                require!(
+                    self.feed_id != [0u8; 32],
+                    PerpPoolError::InvalidCustodyConfig
+                );
+            }
         }
         require!(
             self.max_price_error_bps <= BPS_POWER && self.max_price_age_sec > 0,
@@ -116,17 +357,183 @@ impl Custody {
             .map_err(|_| error!(PerpPoolError::InvalidCustodyAccounts))
     }
 
-    pub fn valuation(&self, min_price: OraclePrice, max_price: OraclePrice) -> CustodyValuation {
-        CustodyValuation {
+    /// The custody as the pool valuation sees it at `now`: its tokens, the aggregates of the
+    /// positions trading it and the interest owed to it (index accrued to `now`, not written).
+    pub fn valuation(
+        &self,
+        min_price: OraclePrice,
+        max_price: OraclePrice,
+        now: i64,
+    ) -> Result<CustodyValuation> {
+        Ok(CustodyValuation {
             owned: self.assets.owned,
             decimals: self.decimals,
             min_price,
             max_price,
-        }
+            trading: TradingValuation {
+                long_size_usd: self.long_positions.size_usd,
+                long_quantity: self.long_positions.total_quantity,
+                long_collateral_usd: self.long_positions.collateral_usd,
+                short_size_usd: self.short_positions.size_usd,
+                short_quantity: self.short_positions.total_quantity,
+                short_collateral_usd: self.short_positions.collateral_usd,
+                max_payoff_mult_bps: self.pricing.max_payoff_mult_bps,
+                borrow_size_usd: self.borrow_rate_state.borrow_size_usd,
+                interest_weighted: self.borrow_rate_state.interest_weighted,
+                cumulative_interest: self.borrow_rate_state.cumulative_interest_at(now)?,
+            },
+        })
     }
 
     /// Tokens that may leave the pool: owned minus what open positions have locked.
     pub fn available_amount(&self) -> Result<u64> {
         self.assets.owned.safe_sub(self.assets.locked)
+    }
+
+    /// Utilisation of this custody's liquidity, RATE_DECIMALS.
+    pub fn utilization(&self) -> Result<u64> {
+        utilization(self.assets.locked, self.assets.owned)
+    }
+
+    /// Accrues interest to `now`; call before changing owned or locked.
+    pub fn accrue_interest(&mut self, now: i64) -> Result<()> {
+        self.borrow_rate_state.accrue(now)
+    }
+
+    /// Re-derives `current_rate` from the current utilisation; call after changing owned or
+    /// locked (after `accrue_interest`).
+    pub fn update_borrow_rate(&mut self) -> Result<()> {
+        let params = self.borrow_rate;
+        self.borrow_rate_state.current_rate = borrow_rate(
+            self.utilization()?,
+            params.base_rate,
+            params.slope1,
+            params.slope2,
+            params.optimal_utilization,
+        )?;
+        Ok(())
+    }
+
+    pub fn stats_mut(&mut self, side: Side) -> &mut PositionStats {
+        match side {
+            Side::Long => &mut self.long_positions,
+            Side::Short => &mut self.short_positions,
+        }
+    }
+
+    /// Writes a custody loaded with `load` back to its (writable) account.
+    pub fn store(&self, info: &AccountInfo) -> Result<()> {
+        require!(info.is_writable, PerpPoolError::InvalidCustodyAccounts);
+        let mut data = info.try_borrow_mut_data()?;
+        let mut writer: &mut [u8] = &mut data;
+        self.try_serialize(&mut writer)
+    }
+}
+
+/// Which fee statistic a settlement books its fee under.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SettlementKind {
+    Close,
+    Liquidation,
+}
+
+impl Custody {
+    /// This custody as the collateral (lending) side of a trade, at its current min/max price.
+    pub fn collateral_view(&self, min_price: OraclePrice, max_price: OraclePrice) -> CollateralCustody {
+        CollateralCustody {
+            decimals: self.decimals,
+            min_price,
+            max_price,
+            owned: self.assets.owned,
+            locked: self.assets.locked,
+            pricing: self.pricing,
+            fees: self.fees,
+            borrow_rate: self.borrow_rate,
+        }
+    }
+
+    /// This custody as a traded market.
+    pub fn market(&self) -> Market {
+        Market {
+            pricing: self.pricing,
+            fees: self.fees,
+        }
+    }
+
+    /// Reads the oracle (fully checked) and returns the market's trade prices, PRICE_DECIMALS.
+    pub fn read_trade_prices(&self, oracle_account: &AccountInfo, now: i64) -> Result<TradePrices> {
+        let (spot, ema) = read_oracle_price(oracle_account, &self.oracle, now)?;
+        trade_prices(spot, ema, self.pricing.use_ema)
+    }
+
+    /// Reads the oracle (fully checked) and returns `(min, max)` of spot and EMA.
+    pub fn read_min_max_price(
+        &self,
+        oracle_account: &AccountInfo,
+        now: i64,
+    ) -> Result<(OraclePrice, OraclePrice)> {
+        let (spot, ema) = read_oracle_price(oracle_account, &self.oracle, now)?;
+        min_max_price(spot, ema)
+    }
+
+    /// Books a trading fee split (tokens already in the vault).
+    pub fn add_fee_split(&mut self, split: &FeeSplit) -> Result<()> {
+        self.assets.owned = self.assets.owned.safe_add(split.lp)?;
+        self.assets.protocol_fees = self.assets.protocol_fees.safe_add(split.protocol)?;
+        self.assets.insurance_fund = self.assets.insurance_fund.safe_add(split.insurance)?;
+        Ok(())
+    }
+
+    /// Applies a decrease / close / liquidation to this (collateral) custody's assets. The fee
+    /// statistic records the fee actually paid, valued at `max_price` (floor).
+    pub fn apply_settlement(
+        &mut self,
+        settlement: &SettlementAmounts,
+        max_price: OraclePrice,
+        kind: SettlementKind,
+    ) -> Result<()> {
+        let assets = &mut self.assets;
+        assets.collateral = assets.collateral.safe_sub(settlement.collateral_taken)?;
+        assets.owned = assets
+            .owned
+            .safe_add(settlement.owned_in)?
+            .safe_sub(settlement.owned_out)?;
+        assets.protocol_fees = assets
+            .protocol_fees
+            .safe_add(settlement.fee_split.protocol)?;
+        assets.insurance_fund = assets
+            .insurance_fund
+            .safe_add(settlement.fee_split.insurance)?
+            .safe_sub(settlement.insurance_draw)?;
+        assets.locked = assets.locked.safe_sub(settlement.locked_delta)?;
+        self.bad_debt_usd = self.bad_debt_usd.safe_add(settlement.bad_debt_usd)?;
+        let fee_usd: u64 = cast(max_price.token_to_usd(
+            settlement.paid.fee_paid,
+            self.decimals,
+            Rounding::Floor,
+        )?)?;
+        let stat = match kind {
+            SettlementKind::Close => &mut self.collected_fees.close_position_usd,
+            SettlementKind::Liquidation => &mut self.collected_fees.liquidation_usd,
+        };
+        *stat = stat.safe_add(fee_usd)?;
+        Ok(())
+    }
+}
+
+/// When a position trades its own collateral custody (`custody == collateral_custody`), the two
+/// Anchor accounts are two copies of one account and Anchor writes both back, the second last.
+/// Handlers change the market stats on `custody` and everything else on `collateral_custody`;
+/// this merges the stats into `collateral_custody` and makes both copies identical, so whichever
+/// is written last is right. A no-op for distinct custodies.
+pub fn sync_aliased_custodies(
+    custody: &mut Account<Custody>,
+    collateral_custody: &mut Account<Custody>,
+) {
+    if custody.key() == collateral_custody.key() {
+        collateral_custody.long_positions = custody.long_positions;
+        collateral_custody.short_positions = custody.short_positions;
+        let merged: Custody = (**collateral_custody).clone();
+        **custody = merged;
     }
 }

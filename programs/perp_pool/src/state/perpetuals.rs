@@ -14,11 +14,11 @@ use {
 pub struct Permissions {
     pub allow_add_liquidity: bool,
     pub allow_remove_liquidity: bool,
-    /// Perpetuals core (not yet implemented).
+    /// open_position, increase_position, add_collateral.
     pub allow_open_position: bool,
-    /// Perpetuals core (not yet implemented).
+    /// decrease_position, close_position, remove_collateral.
     pub allow_close_position: bool,
-    /// Perpetuals core (not yet implemented).
+    /// liquidate.
     pub allow_liquidation: bool,
 }
 
@@ -43,6 +43,8 @@ pub struct Perpetuals {
     pub perpetuals_bump: u8,
     /// Unix time of `initialize`.
     pub inception_time: i64,
+    /// Proposed by `transfer_admin`, becomes admin on `accept_admin`; Pubkey::default() = none.
+    pub pending_admin: Pubkey,
 }
 
 impl Perpetuals {

@@ -101,7 +101,7 @@ impl Pool {
             let custody = Custody::load(custody_info)?;
             let (spot, ema) = read_oracle_price(oracle_info, &custody.oracle, now)?;
             let (min_price, max_price) = min_max_price(spot, ema)?;
-            valuations.push(custody.valuation(min_price, max_price));
+            valuations.push(custody.valuation(min_price, max_price, now)?);
         }
         Ok(valuations)
     }

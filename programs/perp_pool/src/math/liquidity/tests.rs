@@ -15,6 +15,7 @@ fn usdc_custody(owned: u64) -> CustodyValuation {
         decimals: 6,
         min_price: USDC_1,
         max_price: USDC_1,
+        trading: Default::default(),
     }
 }
 
@@ -159,6 +160,7 @@ fn aum_min_floors_and_max_ceils_per_custody() {
             price: 12_345_678_901,
             exponent: -8,
         },
+        trading: Default::default(),
     };
     let custodies = [sol, usdc_custody(10_000_000)];
     assert_eq!(
@@ -228,6 +230,7 @@ fn pool_strategy() -> impl Strategy<Value = (Pool, u64, u64, u64)> {
                             price: min + spread,
                             exponent: -8,
                         },
+                        trading: Default::default(),
                     },
                 };
                 (pool, add_bps, remove_bps, share_bps)

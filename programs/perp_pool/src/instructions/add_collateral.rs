@@ -1,0 +1,171 @@
+//! `add_collateral`: deposits collateral into an open position (lowers its leverage). Interest is
+//! not settled (the size does not change).
+
+use {
+    crate::{
+        constants::{CUSTODY_SEED, PERPETUALS_SEED, POOL_SEED, POSITION_SEED},
+        errors::PerpPoolError,
+        events::CollateralAdded,
+        math::safe_math::SafeMath,
+        state::{
+            custody::{sync_aliased_custodies, Custody},
+            perpetuals::Perpetuals,
+            pool::Pool,
+            position::Position,
+        },
+    },
+    anchor_lang::prelude::*,
+    anchor_spl::token::{Token, TokenAccount},
+};
+
+#[derive(Accounts)]
+pub struct AddCollateral<'info> {
+    /// Position owner; authority of `funding_account`.
+    #[account(mut)]
+    pub owner: Signer<'info>,
+
+    /// Source of the collateral, in the collateral custody's token.
+    #[account(
+        mut,
+        constraint = funding_account.mint == collateral_custody.mint @ PerpPoolError::InvalidMint
+    )]
+    pub funding_account: Box<Account<'info, TokenAccount>>,
+
+    #[account(seeds = [PERPETUALS_SEED], bump = perpetuals.perpetuals_bump)]
+    pub perpetuals: Box<Account<'info, Perpetuals>>,
+
+    #[account(seeds = [POOL_SEED, pool.name.as_bytes()], bump = pool.bump)]
+    pub pool: Box<Account<'info, Pool>>,
+
+    /// The traded custody (its stats change).
+    #[account(
+        mut,
+        seeds = [CUSTODY_SEED, pool.key().as_ref(), custody.mint.as_ref()],
+        bump = custody.bump
+    )]
+    pub custody: Box<Account<'info, Custody>>,
+
+    /// CHECK: must be `custody.oracle.oracle_account`; checked by `read_oracle_price`.
+    #[account(
+        constraint = custody_oracle_account.key() == custody.oracle.oracle_account @ PerpPoolError::InvalidOracleAccount
+    )]
+    pub custody_oracle_account: UncheckedAccount<'info>,
+
+    #[account(
+        mut,
+        seeds = [CUSTODY_SEED, pool.key().as_ref(), collateral_custody.mint.as_ref()],
+        bump = collateral_custody.bump
+    )]
+    pub collateral_custody: Box<Account<'info, Custody>>,
+
+    /// CHECK: must be `collateral_custody.oracle.oracle_account`.
+    #[account(
+        constraint = collateral_custody_oracle_account.key() == collateral_custody.oracle.oracle_account @ PerpPoolError::InvalidOracleAccount
+    )]
+    pub collateral_custody_oracle_account: UncheckedAccount<'info>,
+
+    /// The collateral custody's vault.
+    #[account(
+        mut,
+        constraint = collateral_custody_token_account.key() == collateral_custody.token_account @ PerpPoolError::InvalidVault
+    )]
+    pub collateral_custody_token_account: Box<Account<'info, TokenAccount>>,
+
+    #[account(
+        mut,
+        seeds = [
+            POSITION_SEED,
+            position.owner.as_ref(),
+            pool.key().as_ref(),
+            custody.key().as_ref(),
+            collateral_custody.key().as_ref(),
+            &[position.side.seed_byte()]
+        ],
+        bump = position.bump,
+        has_one = owner @ PerpPoolError::Unauthorized
+    )]
+    pub position: Box<Account<'info, Position>>,
+
+    pub token_program: Program<'info, Token>,
+}
+
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug)]
+pub struct AddCollateralParams {
+    /// Collateral tokens taken from `funding_account` (> 0).
+    pub collateral_amount: u64,
+}
+
+pub fn handler(ctx: Context<AddCollateral>, params: &AddCollateralParams) -> Result<()> {
+    // permissions
+    require!(
+        ctx.accounts.perpetuals.permissions.allow_open_position,
+        PerpPoolError::InstructionNotAllowed
+    );
+
+    // params
+    require!(params.collateral_amount > 0, PerpPoolError::ZeroAmount);
+    require!(
+        ctx.accounts.position.size_usd > 0,
+        PerpPoolError::InvalidPositionState
+    );
+
+    // oracle checks (the traded market's oracle is not needed: nothing is priced in it)
+    let now = Clock::get()?.unix_timestamp;
+    let (min_price, max_price) = ctx.accounts.collateral_custody.read_min_max_price(
+        &ctx.accounts.collateral_custody_oracle_account.to_account_info(),
+        now,
+    )?;
+
+    // math
+    let collateral_amount = ctx
+        .accounts
+        .position
+        .collateral_amount
+        .safe_add(params.collateral_amount)?;
+    let collateral_usd = ctx
+        .accounts
+        .collateral_custody
+        .collateral_view(min_price, max_price)
+        .value_usd(collateral_amount)?;
+
+    // mutate
+    let position = ctx.accounts.position.as_mut();
+    let side = position.side;
+    ctx.accounts.custody.stats_mut(side).remove(position)?;
+    position.collateral_amount = collateral_amount;
+    position.collateral_usd = collateral_usd;
+    position.update_time = now;
+    ctx.accounts.custody.stats_mut(side).add(position)?;
+    let collateral_custody = ctx.accounts.collateral_custody.as_mut();
+    collateral_custody.accrue_interest(now)?;
+    collateral_custody.assets.collateral = collateral_custody
+        .assets
+        .collateral
+        .safe_add(params.collateral_amount)?;
+    sync_aliased_custodies(&mut ctx.accounts.custody, &mut ctx.accounts.collateral_custody);
+
+    // CPI
+    Perpetuals::transfer_from_user(
+        ctx.accounts.funding_account.to_account_info(),
+        ctx.accounts.collateral_custody_token_account.to_account_info(),
+        ctx.accounts.owner.to_account_info(),
+        &ctx.accounts.token_program,
+        params.collateral_amount,
+    )?;
+
+    // emit
+    let position = &ctx.accounts.position;
+    emit!(CollateralAdded {
+        owner: position.owner,
+        pool: ctx.accounts.pool.key(),
+        position: position.key(),
+        custody: position.custody,
+        collateral_custody: position.collateral_custody,
+        side,
+        amount: params.collateral_amount,
+        collateral_amount,
+        collateral_usd,
+        time: now,
+    });
+    Ok(())
+}

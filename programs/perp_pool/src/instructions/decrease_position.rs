@@ -1,0 +1,276 @@
+//! `decrease_position`: closes `size_usd` of a position (strictly less than its size; use
+//! `close_position` for all of it). The proportional share of collateral plus the capped profit
+//! pays the loss, all accrued interest and the close fee; the owner receives the rest. The
+//! position left must not be liquidatable. Also holds `settle_decrease`, the settlement shared
+//! with `close_position`.
+
+use {
+    crate::{
+        constants::{CUSTODY_SEED, PERPETUALS_SEED, POOL_SEED, POSITION_SEED, TRANSFER_AUTHORITY_SEED},
+        errors::PerpPoolError,
+        events::PositionDecreased,
+        math::{pricing::exit_price, safe_math::SafeMath, trade::compute_decrease_position},
+        state::{
+            custody::{sync_aliased_custodies, Custody, SettlementKind},
+            perpetuals::Perpetuals,
+            pool::Pool,
+            position::{Position, Side},
+        },
+    },
+    anchor_lang::prelude::*,
+    anchor_spl::token::{Token, TokenAccount},
+};
+
+#[derive(Accounts)]
+pub struct DecreasePosition<'info> {
+    /// Position owner.
+    #[account(mut)]
+    pub owner: Signer<'info>,
+
+    /// Receives what the position pays out, in the collateral custody's token (any holder).
+    #[account(
+        mut,
+        constraint = receiving_account.mint == collateral_custody.mint @ PerpPoolError::InvalidMint
+    )]
+    pub receiving_account: Box<Account<'info, TokenAccount>>,
+
+    /// CHECK: data-less PDA; owner of the vault.
+    #[account(seeds = [TRANSFER_AUTHORITY_SEED], bump = perpetuals.transfer_authority_bump)]
+    pub transfer_authority: UncheckedAccount<'info>,
+
+    #[account(seeds = [PERPETUALS_SEED], bump = perpetuals.perpetuals_bump)]
+    pub perpetuals: Box<Account<'info, Perpetuals>>,
+
+    #[account(seeds = [POOL_SEED, pool.name.as_bytes()], bump = pool.bump)]
+    pub pool: Box<Account<'info, Pool>>,
+
+    #[account(
+        mut,
+        seeds = [CUSTODY_SEED, pool.key().as_ref(), custody.mint.as_ref()],
+        bump = custody.bump
+    )]
+    pub custody: Box<Account<'info, Custody>>,
+
+    /// CHECK: must be `custody.oracle.oracle_account`; checked by `read_oracle_price`.
+    #[account(
+        constraint = custody_oracle_account.key() == custody.oracle.oracle_account @ PerpPoolError::InvalidOracleAccount
+    )]
+    pub custody_oracle_account: UncheckedAccount<'info>,
+
+    #[account(
+        mut,
+        seeds = [CUSTODY_SEED, pool.key().as_ref(), collateral_custody.mint.as_ref()],
+        bump = collateral_custody.bump
+    )]
+    pub collateral_custody: Box<Account<'info, Custody>>,
+
+    /// CHECK: must be `collateral_custody.oracle.oracle_account`.
+    #[account(
+        constraint = collateral_custody_oracle_account.key() == collateral_custody.oracle.oracle_account @ PerpPoolError::InvalidOracleAccount
+    )]
+    pub collateral_custody_oracle_account: UncheckedAccount<'info>,
+
+    #[account(
+        mut,
+        constraint = collateral_custody_token_account.key() == collateral_custody.token_account @ PerpPoolError::InvalidVault
+    )]
+    pub collateral_custody_token_account: Box<Account<'info, TokenAccount>>,
+
+    #[account(
+        mut,
+        seeds = [
+            POSITION_SEED,
+            position.owner.as_ref(),
+            pool.key().as_ref(),
+            custody.key().as_ref(),
+            collateral_custody.key().as_ref(),
+            &[position.side.seed_byte()]
+        ],
+        bump = position.bump,
+        has_one = owner @ PerpPoolError::Unauthorized
+    )]
+    pub position: Box<Account<'info, Position>>,
+
+    pub token_program: Program<'info, Token>,
+}
+
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug)]
+pub struct DecreasePositionParams {
+    /// Worst acceptable exit price, PRICE_DECIMALS: a long fails (PriceSlippage) below it, a
+    /// short above it.
+    pub price_limit: u64,
+    /// USD to close, 0 < size_usd < position.size_usd.
+    pub size_usd: u64,
+}
+
+/// Long: `exit >= limit`; short: `exit <= limit`.
+pub fn check_exit_slippage(side: Side, price: u64, price_limit: u64) -> Result<()> {
+    let ok = match side {
+        Side::Long => price >= price_limit,
+        Side::Short => price <= price_limit,
+    };
+    require!(ok, PerpPoolError::PriceSlippage);
+    Ok(())
+}
+
+/// The accounts a decrease or close touches.
+pub struct DecreaseAccounts<'a, 'info> {
+    pub perpetuals: &'a Perpetuals,
+    pub pool: Pubkey,
+    pub position_key: Pubkey,
+    pub position: &'a mut Position,
+    pub custody: &'a mut Account<'info, Custody>,
+    pub custody_oracle_account: AccountInfo<'info>,
+    pub collateral_custody: &'a mut Account<'info, Custody>,
+    pub collateral_custody_oracle_account: AccountInfo<'info>,
+    pub collateral_custody_token_account: AccountInfo<'info>,
+    pub receiving_account: AccountInfo<'info>,
+    pub transfer_authority: AccountInfo<'info>,
+    pub token_program: &'a Program<'info, Token>,
+}
+
+/// Oracle checks, math, mutation, payout and event of a decrease of `size_usd` (a close when it
+/// is the whole size: the caller closes the account).
+pub fn settle_decrease(a: DecreaseAccounts, size_usd: u64, price_limit: u64) -> Result<()> {
+    // oracle checks
+    let now = Clock::get()?.unix_timestamp;
+    let side = a.position.side;
+    let prices = a
+        .custody
+        .read_trade_prices(&a.custody_oracle_account, now)?;
+    let (min_price, max_price) = a
+        .collateral_custody
+        .read_min_max_price(&a.collateral_custody_oracle_account, now)?;
+
+    // math
+    let price = exit_price(side, prices, a.custody.pricing.spread_bps(side))?;
+    check_exit_slippage(side, price, price_limit)?;
+    let cumulative_interest = a
+        .collateral_custody
+        .borrow_rate_state
+        .cumulative_interest_at(now)?;
+    let interest_usd = a.position.interest_usd(cumulative_interest)?;
+    let s = compute_decrease_position(
+        &a.position.state(),
+        size_usd,
+        price,
+        interest_usd,
+        a.collateral_custody.assets.insurance_fund,
+        &a.collateral_custody.collateral_view(min_price, max_price),
+        &a.custody.market(),
+    )?;
+
+    // mutate: take the position's old contribution out of the aggregates, update, put it back
+    a.custody.stats_mut(side).remove(a.position)?;
+    let collateral_custody: &mut Custody = a.collateral_custody;
+    collateral_custody
+        .borrow_rate_state
+        .remove_position(a.position)?;
+    collateral_custody.accrue_interest(now)?;
+    collateral_custody.apply_settlement(&s, max_price, SettlementKind::Close)?;
+    let position = &mut *a.position;
+    position.size_usd = s.size_usd;
+    position.collateral_amount = s.collateral_amount;
+    position.collateral_usd = s.collateral_usd;
+    position.locked_amount = s.locked_amount;
+    position.cumulative_interest_snapshot = cumulative_interest;
+    position.update_time = now;
+    position.add_realized_pnl(s.pnl.profit_usd, s.pnl.loss_usd)?;
+    position.realized_fees_usd = position
+        .realized_fees_usd
+        .safe_add(s.fee_usd)?
+        .safe_add(s.interest_usd)?;
+    if !s.full {
+        collateral_custody.borrow_rate_state.add_position(position)?;
+        a.custody.stats_mut(side).add(position)?;
+    }
+    collateral_custody.update_borrow_rate()?;
+    let borrow_rate = collateral_custody.borrow_rate_state.current_rate;
+    sync_aliased_custodies(a.custody, a.collateral_custody);
+
+    // CPI
+    if s.amount_out > 0 {
+        a.perpetuals.transfer_from_vault(
+            a.collateral_custody_token_account,
+            a.receiving_account,
+            a.transfer_authority,
+            a.token_program,
+            s.amount_out,
+        )?;
+    }
+
+    // emit
+    emit!(PositionDecreased {
+        owner: position.owner,
+        pool: a.pool,
+        position: a.position_key,
+        custody: position.custody,
+        collateral_custody: position.collateral_custody,
+        side,
+        exit_price: price,
+        size_delta_usd: size_usd,
+        profit_usd: s.pnl.profit_usd,
+        loss_usd: s.pnl.loss_usd,
+        fee_usd: s.fee_usd,
+        interest_usd: s.interest_usd,
+        profit_amount: s.profit_amount,
+        lp_paid: s.paid.lp_paid,
+        fee_paid: s.paid.fee_paid,
+        protocol_fee_amount: s.fee_split.protocol,
+        insurance_fee_amount: s.fee_split.insurance,
+        amount_out: s.amount_out,
+        collateral_taken: s.collateral_taken,
+        locked_released: s.locked_delta,
+        insurance_draw: s.insurance_draw,
+        bad_debt_usd: s.bad_debt_usd,
+        size_usd: position.size_usd,
+        collateral_amount: position.collateral_amount,
+        collateral_usd: position.collateral_usd,
+        locked_amount: position.locked_amount,
+        realized_pnl_usd: position.realized_pnl_usd,
+        realized_fees_usd: position.realized_fees_usd,
+        borrow_rate,
+        cumulative_interest,
+        time: now,
+    });
+    Ok(())
+}
+
+pub fn handler(ctx: Context<DecreasePosition>, params: &DecreasePositionParams) -> Result<()> {
+    // permissions
+    require!(
+        ctx.accounts.perpetuals.permissions.allow_close_position,
+        PerpPoolError::InstructionNotAllowed
+    );
+
+    // params
+    require!(params.size_usd > 0, PerpPoolError::ZeroAmount);
+    require!(
+        params.size_usd < ctx.accounts.position.size_usd,
+        PerpPoolError::InvalidPositionState
+    );
+
+    let accounts = ctx.accounts;
+    settle_decrease(
+        DecreaseAccounts {
+            perpetuals: &accounts.perpetuals,
+            pool: accounts.pool.key(),
+            position_key: accounts.position.key(),
+            position: &mut accounts.position,
+            custody: &mut accounts.custody,
+            custody_oracle_account: accounts.custody_oracle_account.to_account_info(),
+            collateral_custody: &mut accounts.collateral_custody,
+            collateral_custody_oracle_account: accounts
+                .collateral_custody_oracle_account
+                .to_account_info(),
+            collateral_custody_token_account: accounts
+                .collateral_custody_token_account
+                .to_account_info(),
+            receiving_account: accounts.receiving_account.to_account_info(),
+            transfer_authority: accounts.transfer_authority.to_account_info(),
+            token_program: &accounts.token_program,
+        },
+        params.size_usd,
+        params.price_limit,
+    )
+}

@@ -1,0 +1,186 @@
+//! `remove_collateral`: withdraws `collateral_usd` worth of collateral (tokens at the collateral
+//! custody's max price, rounded down) from an open position. The position left must stay within
+//! the market's max INITIAL leverage with unrealised profit not counted (loss, close fee and
+//! accrued interest are). Interest is not settled.
+
+use {
+    crate::{
+        constants::{CUSTODY_SEED, PERPETUALS_SEED, POOL_SEED, POSITION_SEED, TRANSFER_AUTHORITY_SEED},
+        errors::PerpPoolError,
+        events::CollateralRemoved,
+        math::{pricing::exit_price, safe_math::SafeMath, trade::compute_remove_collateral},
+        state::{
+            custody::{sync_aliased_custodies, Custody},
+            perpetuals::Perpetuals,
+            pool::Pool,
+            position::Position,
+        },
+    },
+    anchor_lang::prelude::*,
+    anchor_spl::token::{Token, TokenAccount},
+};
+
+#[derive(Accounts)]
+pub struct RemoveCollateral<'info> {
+    /// Position owner.
+    #[account(mut)]
+    pub owner: Signer<'info>,
+
+    /// Receives the collateral withdrawn, in the collateral custody's token (any holder).
+    #[account(
+        mut,
+        constraint = receiving_account.mint == collateral_custody.mint @ PerpPoolError::InvalidMint
+    )]
+    pub receiving_account: Box<Account<'info, TokenAccount>>,
+
+    /// CHECK: data-less PDA; owner of the vault.
+    #[account(seeds = [TRANSFER_AUTHORITY_SEED], bump = perpetuals.transfer_authority_bump)]
+    pub transfer_authority: UncheckedAccount<'info>,
+
+    #[account(seeds = [PERPETUALS_SEED], bump = perpetuals.perpetuals_bump)]
+    pub perpetuals: Box<Account<'info, Perpetuals>>,
+
+    #[account(seeds = [POOL_SEED, pool.name.as_bytes()], bump = pool.bump)]
+    pub pool: Box<Account<'info, Pool>>,
+
+    /// The traded custody (its stats change).
+    #[account(
+        mut,
+        seeds = [CUSTODY_SEED, pool.key().as_ref(), custody.mint.as_ref()],
+        bump = custody.bump
+    )]
+    pub custody: Box<Account<'info, Custody>>,
+
+    /// CHECK: must be `custody.oracle.oracle_account`; checked by `read_oracle_price`.
+    #[account(
+        constraint = custody_oracle_account.key() == custody.oracle.oracle_account @ PerpPoolError::InvalidOracleAccount
+    )]
+    pub custody_oracle_account: UncheckedAccount<'info>,
+
+    #[account(
+        mut,
+        seeds = [CUSTODY_SEED, pool.key().as_ref(), collateral_custody.mint.as_ref()],
+        bump = collateral_custody.bump
+    )]
+    pub collateral_custody: Box<Account<'info, Custody>>,
+
+    /// CHECK: must be `collateral_custody.oracle.oracle_account`.
+    #[account(
+        constraint = collateral_custody_oracle_account.key() == collateral_custody.oracle.oracle_account @ PerpPoolError::InvalidOracleAccount
+    )]
+    pub collateral_custody_oracle_account: UncheckedAccount<'info>,
+
+    /// The collateral custody's vault.
+    #[account(
+        mut,
+        constraint = collateral_custody_token_account.key() == collateral_custody.token_account @ PerpPoolError::InvalidVault
+    )]
+    pub collateral_custody_token_account: Box<Account<'info, TokenAccount>>,
+
+    #[account(
+        mut,
+        seeds = [
+            POSITION_SEED,
+            position.owner.as_ref(),
+            pool.key().as_ref(),
+            custody.key().as_ref(),
+            collateral_custody.key().as_ref(),
+            &[position.side.seed_byte()]
+        ],
+        bump = position.bump,
+        has_one = owner @ PerpPoolError::Unauthorized
+    )]
+    pub position: Box<Account<'info, Position>>,
+
+    pub token_program: Program<'info, Token>,
+}
+
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug)]
+pub struct RemoveCollateralParams {
+    /// USD to withdraw (converted at the collateral custody's max price, rounded down).
+    pub collateral_usd: u64,
+}
+
+pub fn handler(ctx: Context<RemoveCollateral>, params: &RemoveCollateralParams) -> Result<()> {
+    // permissions
+    require!(
+        ctx.accounts.perpetuals.permissions.allow_close_position,
+        PerpPoolError::InstructionNotAllowed
+    );
+
+    // params
+    require!(params.collateral_usd > 0, PerpPoolError::ZeroAmount);
+    require!(
+        ctx.accounts.position.size_usd > 0,
+        PerpPoolError::InvalidPositionState
+    );
+
+    // oracle checks
+    let now = Clock::get()?.unix_timestamp;
+    let position = &ctx.accounts.position;
+    let side = position.side;
+    let custody = &ctx.accounts.custody;
+    let collateral_custody = &ctx.accounts.collateral_custody;
+    let prices =
+        custody.read_trade_prices(&ctx.accounts.custody_oracle_account.to_account_info(), now)?;
+    let (min_price, max_price) = collateral_custody.read_min_max_price(
+        &ctx.accounts.collateral_custody_oracle_account.to_account_info(),
+        now,
+    )?;
+
+    // math
+    let price = exit_price(side, prices, custody.pricing.spread_bps(side))?;
+    let cumulative_interest = collateral_custody
+        .borrow_rate_state
+        .cumulative_interest_at(now)?;
+    let interest_usd = position.interest_usd(cumulative_interest)?;
+    let amounts = compute_remove_collateral(
+        &position.state(),
+        params.collateral_usd,
+        price,
+        interest_usd,
+        &collateral_custody.collateral_view(min_price, max_price),
+        &custody.market(),
+    )?;
+
+    // mutate
+    let position = ctx.accounts.position.as_mut();
+    ctx.accounts.custody.stats_mut(side).remove(position)?;
+    position.collateral_amount = amounts.collateral_amount;
+    position.collateral_usd = amounts.collateral_usd;
+    position.update_time = now;
+    ctx.accounts.custody.stats_mut(side).add(position)?;
+    let collateral_custody = ctx.accounts.collateral_custody.as_mut();
+    collateral_custody.accrue_interest(now)?;
+    collateral_custody.assets.collateral = collateral_custody
+        .assets
+        .collateral
+        .safe_sub(amounts.amount_out)?;
+    sync_aliased_custodies(&mut ctx.accounts.custody, &mut ctx.accounts.collateral_custody);
+
+    // CPI
+    ctx.accounts.perpetuals.transfer_from_vault(
+        ctx.accounts.collateral_custody_token_account.to_account_info(),
+        ctx.accounts.receiving_account.to_account_info(),
+        ctx.accounts.transfer_authority.to_account_info(),
+        &ctx.accounts.token_program,
+        amounts.amount_out,
+    )?;
+
+    // emit
+    let position = &ctx.accounts.position;
+    emit!(CollateralRemoved {
+        owner: position.owner,
+        pool: ctx.accounts.pool.key(),
+        position: position.key(),
+        custody: position.custody,
+        collateral_custody: position.collateral_custody,
+        side,
+        collateral_usd_requested: params.collateral_usd,
+        amount_out: amounts.amount_out,
+        collateral_amount: amounts.collateral_amount,
+        collateral_usd: amounts.collateral_usd,
+        time: now,
+    });
+    Ok(())
+}

@@ -1,0 +1,645 @@
+//! What every trading instruction moves, as pure functions of integers: open, increase,
+//! decrease / close, collateral removal and liquidation (docs/design.md "Instructions").
+//! The handlers only load accounts, call these and apply the result.
+//!
+//! Token conventions (collateral custody tokens): collateral is valued at the custody's MIN price
+//! (floor); USD is turned into tokens at its MAX price, rounded up for what the trader owes
+//! (fees, interest, losses, the lock) and down for what the pool pays (profit, withdrawals).
+
+use {
+    super::{
+        borrow::utilization,
+        fees::{
+            close_position_fee_usd, liquidation_fee_usd, liquidator_reward_usd,
+            open_position_fee_usd, split_fee, FeeSplit,
+        },
+        oracle::OraclePrice,
+        pnl::{capped_pnl, is_liquidatable, position_quantity, HealthInputs, ProfitAndLoss},
+        safe_math::{cast, mul_div, pow10, Rounding, SafeMath},
+    },
+    crate::{
+        constants::{BPS_POWER, PRICE_DECIMALS},
+        errors::PerpPoolError,
+        state::{
+            custody::{BorrowRateParams, Fees, PricingParams},
+            position::Side,
+        },
+    },
+    anchor_lang::prelude::*,
+};
+
+/// The collateral (lending) custody as a trade sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CollateralCustody {
+    pub decimals: u8,
+    pub min_price: OraclePrice,
+    pub max_price: OraclePrice,
+    pub owned: u64,
+    pub locked: u64,
+    /// Only `max_utilization` and `max_total_locked_usd` are read here.
+    pub pricing: PricingParams,
+    /// Only `protocol_share_bps` and `insurance_share_bps` are read here.
+    pub fees: Fees,
+    /// Only `optimal_utilization` is read here.
+    pub borrow_rate: BorrowRateParams,
+}
+
+/// The traded custody's parameters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Market {
+    pub pricing: PricingParams,
+    /// Only the trading rates are read here.
+    pub fees: Fees,
+}
+
+/// The parts of a position the math needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PositionState {
+    pub side: Side,
+    /// Entry price, PRICE_DECIMALS.
+    pub price: u64,
+    pub size_usd: u64,
+    pub collateral_amount: u64,
+    pub locked_amount: u64,
+}
+
+impl CollateralCustody {
+    /// Collateral value: tokens at the min price, floor.
+    pub fn value_usd(&self, amount: u64) -> Result<u64> {
+        cast(
+            self.min_price
+                .token_to_usd(amount, self.decimals, Rounding::Floor)?,
+        )
+    }
+
+    /// Tokens the trader owes for `usd`: max price, ceil.
+    pub fn owed_tokens(&self, usd: u64) -> Result<u64> {
+        cast(
+            self.max_price
+                .usd_to_token(u128::from(usd), self.decimals, Rounding::Ceil)?,
+        )
+    }
+
+    /// Tokens the pool pays for `usd`: max price, floor.
+    pub fn paid_tokens(&self, usd: u64) -> Result<u64> {
+        cast(
+            self.max_price
+                .usd_to_token(u128::from(usd), self.decimals, Rounding::Floor)?,
+        )
+    }
+
+    /// Checks that `extra` more locked tokens fit and returns the utilisation after. In order:
+    /// locked after <= owned (InsufficientLiquidity); utilisation after <= max_utilization
+    /// (MaxUtilizationExceeded); locked after at the max price (ceil) <= max_total_locked_usd
+    /// (MaxTotalLockedExceeded). A cap of 0 is unlimited.
+    pub fn check_lock(&self, extra: u64) -> Result<u64> {
+        let locked_after = self.locked.safe_add(extra)?;
+        require!(
+            locked_after <= self.owned,
+            PerpPoolError::InsufficientLiquidity
+        );
+        let utilization_after = utilization(locked_after, self.owned)?;
+        require!(
+            self.pricing.max_utilization == 0 || utilization_after <= self.pricing.max_utilization,
+            PerpPoolError::MaxUtilizationExceeded
+        );
+        if self.pricing.max_total_locked_usd > 0 {
+            let locked_usd =
+                self.max_price
+                    .token_to_usd(locked_after, self.decimals, Rounding::Ceil)?;
+            require!(
+                locked_usd <= u128::from(self.pricing.max_total_locked_usd),
+                PerpPoolError::MaxTotalLockedExceeded
+            );
+        }
+        Ok(utilization_after)
+    }
+
+    fn split(&self, fee: u64) -> Result<FeeSplit> {
+        split_fee(
+            fee,
+            self.fees.protocol_share_bps,
+            self.fees.insurance_share_bps,
+        )
+    }
+}
+
+/// Tokens to lock for `size_usd`: `ceil(size * max_payoff_mult_bps / BPS_POWER)` USD at the
+/// collateral's max price, ceil.
+pub fn locked_amount_for(
+    size_usd: u64,
+    max_payoff_mult_bps: u64,
+    collateral: &CollateralCustody,
+) -> Result<u64> {
+    let locked_usd: u64 = cast(mul_div(
+        u128::from(size_usd),
+        u128::from(max_payoff_mult_bps),
+        u128::from(BPS_POWER),
+        Rounding::Ceil,
+    )?)?;
+    collateral.owed_tokens(locked_usd)
+}
+
+/// Health of a position now: collateral and profit cap revalued at the collateral's min price,
+/// close fee on the whole size, `interest_usd` owed, the market's maintenance leverage.
+pub fn health_inputs(
+    position: &PositionState,
+    interest_usd: u64,
+    collateral: &CollateralCustody,
+    market: &Market,
+) -> Result<HealthInputs> {
+    Ok(HealthInputs {
+        side: position.side,
+        entry_price: position.price,
+        size_usd: position.size_usd,
+        collateral_usd: collateral.value_usd(position.collateral_amount)?,
+        max_profit_usd: collateral.value_usd(position.locked_amount)?,
+        close_fee_usd: close_position_fee_usd(position.size_usd, market.fees.close_position_bps)?,
+        interest_usd,
+        max_leverage_bps: market.pricing.max_leverage_bps,
+    })
+}
+
+/// `size * BPS <= collateral_usd * max_bps`, i.e. leverage at most `max_bps`.
+fn leverage_within(size_usd: u64, collateral_usd: u64, max_bps: u64) -> Result<bool> {
+    Ok(u128::from(size_usd).safe_mul(u128::from(BPS_POWER))?
+        <= u128::from(collateral_usd).safe_mul(u128::from(max_bps))?)
+}
+
+// ---------------------------------------------------------------------------------------------
+// open / increase
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OpenPositionAmounts {
+    /// Tokens locked in the collateral custody.
+    pub locked_amount: u64,
+    /// Collateral custody utilisation after the lock, RATE_DECIMALS.
+    pub utilization_after: u64,
+    pub fee_usd: u64,
+    /// fee_usd in tokens (max price, ceil), taken from the deposited collateral.
+    pub fee_amount: u64,
+    pub fee_split: FeeSplit,
+    /// Position collateral: collateral_in - fee_amount.
+    pub collateral_amount: u64,
+    /// collateral_amount at the min price (floor).
+    pub collateral_usd: u64,
+}
+
+/// Opening `size_usd` with `collateral_in` tokens (the open fee is taken from them).
+/// Errors, in order: ZeroAmount; MaxPositionSizeExceeded; the `check_lock` errors;
+/// InsufficientCollateral (fee >= collateral_in); MaxLeverageExceeded; MinLeverageNotMet.
+pub fn compute_open_position(
+    size_usd: u64,
+    collateral_in: u64,
+    collateral: &CollateralCustody,
+    market: &Market,
+) -> Result<OpenPositionAmounts> {
+    require!(size_usd > 0 && collateral_in > 0, PerpPoolError::ZeroAmount);
+    require!(
+        market.pricing.max_position_size_usd == 0
+            || size_usd <= market.pricing.max_position_size_usd,
+        PerpPoolError::MaxPositionSizeExceeded
+    );
+    let locked_amount = locked_amount_for(size_usd, market.pricing.max_payoff_mult_bps, collateral)?;
+    let utilization_after = collateral.check_lock(locked_amount)?;
+    let fee_usd = open_position_fee_usd(
+        size_usd,
+        market.fees.open_position_bps,
+        utilization_after,
+        collateral.borrow_rate.optimal_utilization,
+    )?;
+    let fee_amount = collateral.owed_tokens(fee_usd)?;
+    require!(
+        fee_amount < collateral_in,
+        PerpPoolError::InsufficientCollateral
+    );
+    let collateral_amount = collateral_in.safe_sub(fee_amount)?;
+    let collateral_usd = collateral.value_usd(collateral_amount)?;
+    require!(
+        leverage_within(size_usd, collateral_usd, market.pricing.max_initial_leverage_bps)?,
+        PerpPoolError::MaxLeverageExceeded
+    );
+    require!(
+        u128::from(size_usd).safe_mul(u128::from(BPS_POWER))?
+            >= u128::from(collateral_usd)
+                .safe_mul(u128::from(market.pricing.min_initial_leverage_bps))?,
+        PerpPoolError::MinLeverageNotMet
+    );
+    Ok(OpenPositionAmounts {
+        locked_amount,
+        utilization_after,
+        fee_usd,
+        fee_amount,
+        fee_split: collateral.split(fee_amount)?,
+        collateral_amount,
+        collateral_usd,
+    })
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct IncreasePositionAmounts {
+    /// Extra tokens locked.
+    pub locked_delta: u64,
+    pub utilization_after: u64,
+    /// Open fee on the added size.
+    pub fee_usd: u64,
+    pub fee_amount: u64,
+    pub fee_split: FeeSplit,
+    /// Interest settled (on the size before the increase), USD and tokens (to the LPs).
+    pub interest_usd: u64,
+    pub interest_amount: u64,
+    /// The position after the increase.
+    pub price: u64,
+    pub size_usd: u64,
+    pub collateral_amount: u64,
+    pub collateral_usd: u64,
+    pub locked_amount: u64,
+}
+
+/// Adding `size_delta_usd` at `entry_price` and `collateral_in` tokens (may be 0) to `position`,
+/// settling `interest_usd` owed so far. New entry = new size * 10^PRICE_DECIMALS / (old quantity +
+/// added quantity), rounded up for longs and down for shorts.
+/// Errors, in order: ZeroAmount (size delta 0); MaxPositionSizeExceeded (new size); the
+/// `check_lock` errors; InsufficientCollateral (fee + interest >= collateral after the deposit);
+/// MaxLeverageExceeded (new size / collateral above max initial leverage).
+pub fn compute_increase_position(
+    position: &PositionState,
+    size_delta_usd: u64,
+    collateral_in: u64,
+    entry_price: u64,
+    interest_usd: u64,
+    collateral: &CollateralCustody,
+    market: &Market,
+) -> Result<IncreasePositionAmounts> {
+    require!(size_delta_usd > 0, PerpPoolError::ZeroAmount);
+    let size_usd = position.size_usd.safe_add(size_delta_usd)?;
+    require!(
+        market.pricing.max_position_size_usd == 0
+            || size_usd <= market.pricing.max_position_size_usd,
+        PerpPoolError::MaxPositionSizeExceeded
+    );
+    let locked_delta =
+        locked_amount_for(size_delta_usd, market.pricing.max_payoff_mult_bps, collateral)?;
+    let utilization_after = collateral.check_lock(locked_delta)?;
+    let fee_usd = open_position_fee_usd(
+        size_delta_usd,
+        market.fees.open_position_bps,
+        utilization_after,
+        collateral.borrow_rate.optimal_utilization,
+    )?;
+    let fee_amount = collateral.owed_tokens(fee_usd)?;
+    let interest_amount = collateral.owed_tokens(interest_usd)?;
+    let total = position.collateral_amount.safe_add(collateral_in)?;
+    let owed = fee_amount.safe_add(interest_amount)?;
+    require!(owed < total, PerpPoolError::InsufficientCollateral);
+    let collateral_amount = total.safe_sub(owed)?;
+    let collateral_usd = collateral.value_usd(collateral_amount)?;
+
+    let quantity = position_quantity(position.size_usd, position.price)?
+        .safe_add(position_quantity(size_delta_usd, entry_price)?)?;
+    let rounding = match position.side {
+        Side::Long => Rounding::Ceil,
+        Side::Short => Rounding::Floor,
+    };
+    let price: u64 = cast(mul_div(
+        u128::from(size_usd),
+        pow10(u32::from(PRICE_DECIMALS))?,
+        quantity,
+        rounding,
+    )?)?;
+    require!(price > 0, PerpPoolError::InvalidOraclePrice);
+    require!(
+        leverage_within(size_usd, collateral_usd, market.pricing.max_initial_leverage_bps)?,
+        PerpPoolError::MaxLeverageExceeded
+    );
+    Ok(IncreasePositionAmounts {
+        locked_delta,
+        utilization_after,
+        fee_usd,
+        fee_amount,
+        fee_split: collateral.split(fee_amount)?,
+        interest_usd,
+        interest_amount,
+        price,
+        size_usd,
+        collateral_amount,
+        collateral_usd,
+        locked_amount: position.locked_amount.safe_add(locked_delta)?,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// decrease / close / liquidate
+// ---------------------------------------------------------------------------------------------
+
+/// How a pot of tokens (collateral taken + profit) is paid out, in priority order.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Waterfall {
+    /// Liquidator reward (liquidation only).
+    pub reward_paid: u64,
+    /// Loss and interest, to the LPs.
+    pub lp_paid: u64,
+    /// Close or liquidation fee, split.
+    pub fee_paid: u64,
+    /// What is left: to the owner on a close, to the LPs on a liquidation.
+    pub rest: u64,
+}
+
+/// Pays `reward`, then `lp_owed`, then `fee` out of `pot`, each as far as it goes.
+pub fn waterfall(pot: u64, reward: u64, lp_owed: u64, fee: u64) -> Result<Waterfall> {
+    let reward_paid = reward.min(pot);
+    let left = pot.safe_sub(reward_paid)?;
+    let lp_paid = lp_owed.min(left);
+    let left = left.safe_sub(lp_paid)?;
+    let fee_paid = fee.min(left);
+    let rest = left.safe_sub(fee_paid)?;
+    Ok(Waterfall {
+        reward_paid,
+        lp_paid,
+        fee_paid,
+        rest,
+    })
+}
+
+/// Settlement of a decrease, a close (size_delta = size) or a liquidation.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SettlementAmounts {
+    /// The whole position goes (close, liquidation).
+    pub full: bool,
+    pub size_delta_usd: u64,
+    /// Locked tokens released: all on a full close, else floor(locked * delta / size).
+    pub locked_delta: u64,
+    /// PnL on the size closed, profit capped at the released lock's value.
+    pub pnl: ProfitAndLoss,
+    /// Close fee (decrease/close) or liquidation fee (liquidation), USD.
+    pub fee_usd: u64,
+    /// Interest settled on the whole size, USD.
+    pub interest_usd: u64,
+    /// Liquidator reward owed, USD (liquidation only).
+    pub reward_usd: u64,
+    /// Owed amounts in tokens: profit (max price, floor), loss / fee / interest / reward (ceil).
+    pub profit_amount: u64,
+    pub loss_amount: u64,
+    pub fee_amount: u64,
+    pub interest_amount: u64,
+    pub reward_amount: u64,
+    /// What was actually paid out of collateral + profit.
+    pub paid: Waterfall,
+    pub fee_split: FeeSplit,
+    /// Tokens leaving the position's collateral (and `assets.collateral`).
+    pub collateral_taken: u64,
+    /// Tokens sent to the owner (close/decrease; 0 on liquidation).
+    pub amount_out: u64,
+    /// Unpaid loss + interest covered by the insurance fund (moved to owned).
+    pub insurance_draw: u64,
+    /// Unpaid loss + interest nobody covered, tokens and USD (max price, ceil).
+    pub bad_debt_amount: u64,
+    pub bad_debt_usd: u64,
+    /// `assets.owned` changes: += owned_in, -= owned_out (the profit).
+    pub owned_in: u64,
+    pub owned_out: u64,
+    /// The position after a partial decrease (all 0 on a full close / liquidation).
+    pub size_usd: u64,
+    pub collateral_amount: u64,
+    pub collateral_usd: u64,
+    pub locked_amount: u64,
+}
+
+fn proportional(amount: u64, part: u64, whole: u64) -> Result<u64> {
+    cast(mul_div(
+        u128::from(amount),
+        u128::from(part),
+        u128::from(whole),
+        Rounding::Floor,
+    )?)
+}
+
+/// Closing `size_delta_usd` of `position` at `exit_price` (PRICE_DECIMALS), settling
+/// `interest_usd` (all interest owed) and the close fee. The proportional share of collateral
+/// (floor) plus the capped profit pays loss + interest, then the fee; the owner gets the rest.
+/// A partial decrease whose share falls short takes the difference from the remaining collateral
+/// and must leave a position that is not liquidatable; a full close that falls short pays what it
+/// can (LPs first), the insurance fund covers the unpaid loss + interest, the rest is bad debt.
+/// Errors, in order: ZeroAmount; InvalidPositionState (delta > size); InsufficientCollateral
+/// (partial: the remaining collateral cannot cover what is owed); MaxLeverageExceeded (partial:
+/// the remaining position would be liquidatable).
+#[allow(clippy::too_many_arguments)]
+pub fn compute_decrease_position(
+    position: &PositionState,
+    size_delta_usd: u64,
+    exit_price: u64,
+    interest_usd: u64,
+    insurance_fund: u64,
+    collateral: &CollateralCustody,
+    market: &Market,
+) -> Result<SettlementAmounts> {
+    require!(size_delta_usd > 0, PerpPoolError::ZeroAmount);
+    require!(
+        size_delta_usd <= position.size_usd,
+        PerpPoolError::InvalidPositionState
+    );
+    let full = size_delta_usd == position.size_usd;
+    let (locked_delta, collateral_delta) = if full {
+        (position.locked_amount, position.collateral_amount)
+    } else {
+        (
+            proportional(position.locked_amount, size_delta_usd, position.size_usd)?,
+            proportional(position.collateral_amount, size_delta_usd, position.size_usd)?,
+        )
+    };
+    let pnl = capped_pnl(
+        position.side,
+        position.price,
+        exit_price,
+        size_delta_usd,
+        collateral.value_usd(locked_delta)?,
+    )?;
+    let fee_usd = close_position_fee_usd(size_delta_usd, market.fees.close_position_bps)?;
+    let mut out = SettlementAmounts {
+        full,
+        size_delta_usd,
+        locked_delta,
+        pnl,
+        fee_usd,
+        interest_usd,
+        profit_amount: collateral.paid_tokens(pnl.profit_usd)?,
+        loss_amount: collateral.owed_tokens(pnl.loss_usd)?,
+        fee_amount: collateral.owed_tokens(fee_usd)?,
+        interest_amount: collateral.owed_tokens(interest_usd)?,
+        ..SettlementAmounts::default()
+    };
+    let lp_owed = out.loss_amount.safe_add(out.interest_amount)?;
+    let pot = collateral_delta.safe_add(out.profit_amount)?;
+    if full {
+        out.paid = waterfall(pot, 0, lp_owed, out.fee_amount)?;
+        out.collateral_taken = collateral_delta;
+        out.amount_out = out.paid.rest;
+        settle_shortfall(&mut out, lp_owed, insurance_fund, collateral)?;
+    } else {
+        let owed = lp_owed.safe_add(out.fee_amount)?;
+        let extra = owed.saturating_sub(pot);
+        let remaining = position.collateral_amount.safe_sub(collateral_delta)?;
+        require!(extra < remaining, PerpPoolError::InsufficientCollateral);
+        out.collateral_taken = collateral_delta.safe_add(extra)?;
+        out.paid = Waterfall {
+            reward_paid: 0,
+            lp_paid: lp_owed,
+            fee_paid: out.fee_amount,
+            rest: pot.safe_add(extra)?.safe_sub(owed)?,
+        };
+        out.amount_out = out.paid.rest;
+        out.size_usd = position.size_usd.safe_sub(size_delta_usd)?;
+        out.collateral_amount = position.collateral_amount.safe_sub(out.collateral_taken)?;
+        out.collateral_usd = collateral.value_usd(out.collateral_amount)?;
+        out.locked_amount = position.locked_amount.safe_sub(locked_delta)?;
+        let remaining = PositionState {
+            size_usd: out.size_usd,
+            collateral_amount: out.collateral_amount,
+            locked_amount: out.locked_amount,
+            ..*position
+        };
+        // Interest is settled, so the remaining position owes none yet.
+        let health = health_inputs(&remaining, 0, collateral, market)?;
+        require!(
+            !is_liquidatable(&health, exit_price)?,
+            PerpPoolError::MaxLeverageExceeded
+        );
+    }
+    out.fee_split = collateral.split(out.paid.fee_paid)?;
+    out.owned_in = out
+        .paid
+        .lp_paid
+        .safe_add(out.fee_split.lp)?
+        .safe_add(out.insurance_draw)?;
+    out.owned_out = out.profit_amount;
+    Ok(out)
+}
+
+fn settle_shortfall(
+    out: &mut SettlementAmounts,
+    lp_owed: u64,
+    insurance_fund: u64,
+    collateral: &CollateralCustody,
+) -> Result<()> {
+    let shortfall = lp_owed.safe_sub(out.paid.lp_paid)?;
+    out.insurance_draw = shortfall.min(insurance_fund);
+    out.bad_debt_amount = shortfall.safe_sub(out.insurance_draw)?;
+    out.bad_debt_usd = cast(collateral.max_price.token_to_usd(
+        out.bad_debt_amount,
+        collateral.decimals,
+        Rounding::Ceil,
+    )?)?;
+    Ok(())
+}
+
+/// Liquidating `position` at `exit_price`: the whole collateral plus the capped profit pays, in
+/// order, the liquidator's reward (`ceil(size * liquidator_reward_bps / BPS)` USD, in tokens at
+/// the max price, ceil), loss + interest (LPs), the liquidation fee (split); whatever is left goes
+/// to the LPs. Unpaid loss + interest draws the insurance fund, the rest is bad debt.
+/// Errors: PositionHealthy if the position is not liquidatable at `exit_price`.
+pub fn compute_liquidation(
+    position: &PositionState,
+    exit_price: u64,
+    interest_usd: u64,
+    insurance_fund: u64,
+    collateral: &CollateralCustody,
+    market: &Market,
+) -> Result<SettlementAmounts> {
+    let health = health_inputs(position, interest_usd, collateral, market)?;
+    require!(
+        is_liquidatable(&health, exit_price)?,
+        PerpPoolError::PositionHealthy
+    );
+    let pnl = capped_pnl(
+        position.side,
+        position.price,
+        exit_price,
+        position.size_usd,
+        health.max_profit_usd,
+    )?;
+    let fee_usd = liquidation_fee_usd(position.size_usd, market.fees.liquidation_bps)?;
+    let reward_usd = liquidator_reward_usd(position.size_usd, market.fees.liquidator_reward_bps)?;
+    let mut out = SettlementAmounts {
+        full: true,
+        size_delta_usd: position.size_usd,
+        locked_delta: position.locked_amount,
+        pnl,
+        fee_usd,
+        interest_usd,
+        reward_usd,
+        profit_amount: collateral.paid_tokens(pnl.profit_usd)?,
+        loss_amount: collateral.owed_tokens(pnl.loss_usd)?,
+        fee_amount: collateral.owed_tokens(fee_usd)?,
+        interest_amount: collateral.owed_tokens(interest_usd)?,
+        reward_amount: collateral.owed_tokens(reward_usd)?,
+        collateral_taken: position.collateral_amount,
+        ..SettlementAmounts::default()
+    };
+    let lp_owed = out.loss_amount.safe_add(out.interest_amount)?;
+    let pot = position.collateral_amount.safe_add(out.profit_amount)?;
+    out.paid = waterfall(pot, out.reward_amount, lp_owed, out.fee_amount)?;
+    settle_shortfall(&mut out, lp_owed, insurance_fund, collateral)?;
+    out.fee_split = collateral.split(out.paid.fee_paid)?;
+    out.owned_in = out
+        .paid
+        .lp_paid
+        .safe_add(out.fee_split.lp)?
+        .safe_add(out.insurance_draw)?
+        .safe_add(out.paid.rest)?;
+    out.owned_out = out.profit_amount;
+    Ok(out)
+}
+
+// ---------------------------------------------------------------------------------------------
+// collateral
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RemoveCollateralAmounts {
+    /// Tokens sent to the owner: `collateral_usd` at the max price, floor.
+    pub amount_out: u64,
+    pub collateral_amount: u64,
+    pub collateral_usd: u64,
+}
+
+/// Withdrawing `collateral_usd` worth of collateral. The position left must satisfy, with
+/// unrealised profit NOT counted: `equity = collateral_usd - loss - close_fee - interest > 0` and
+/// `size * BPS <= equity * max_initial_leverage_bps`.
+/// Errors: ZeroAmount (rounds to 0 tokens); InsufficientCollateral (all or more than the
+/// collateral); MaxLeverageExceeded.
+pub fn compute_remove_collateral(
+    position: &PositionState,
+    collateral_usd: u64,
+    exit_price: u64,
+    interest_usd: u64,
+    collateral: &CollateralCustody,
+    market: &Market,
+) -> Result<RemoveCollateralAmounts> {
+    let amount_out = collateral.paid_tokens(collateral_usd)?;
+    require!(amount_out > 0, PerpPoolError::ZeroAmount);
+    require!(
+        amount_out < position.collateral_amount,
+        PerpPoolError::InsufficientCollateral
+    );
+    let collateral_amount = position.collateral_amount.safe_sub(amount_out)?;
+    let remaining = PositionState {
+        collateral_amount,
+        ..*position
+    };
+    let mut health = health_inputs(&remaining, interest_usd, collateral, market)?;
+    health.max_profit_usd = 0;
+    health.max_leverage_bps = market.pricing.max_initial_leverage_bps;
+    require!(
+        !is_liquidatable(&health, exit_price)?,
+        PerpPoolError::MaxLeverageExceeded
+    );
+    Ok(RemoveCollateralAmounts {
+        amount_out,
+        collateral_amount,
+        collateral_usd: health.collateral_usd,
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,156 @@
+//! A trader's position: one per (owner, pool, traded custody, collateral custody, side).
+
+use {
+    crate::{
+        errors::PerpPoolError,
+        math::{
+            borrow::position_interest_usd,
+            pnl::{position_quantity, HealthInputs},
+            pricing::exit_price,
+            safe_math::{cast, SafeMath},
+            trade::{health_inputs, PositionState},
+        },
+        state::custody::Custody,
+    },
+    anchor_lang::prelude::*,
+};
+
+/// Direction of a position. Borsh stores Long = 0, Short = 1; the PDA seed byte is
+/// `seed_byte()` (Long = 1, Short = 2).
+#[derive(
+    AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, Default, PartialEq, Eq, InitSpace,
+)]
+pub enum Side {
+    #[default]
+    Long,
+    Short,
+}
+
+impl Side {
+    /// The byte in the position PDA seeds: Long = 1, Short = 2 (0 is never a valid side).
+    pub fn seed_byte(self) -> u8 {
+        match self {
+            Side::Long => 1,
+            Side::Short => 2,
+        }
+    }
+}
+
+/// PDA `[POSITION_SEED, owner, pool, custody, collateral_custody, [side.seed_byte()]]`.
+/// Created by `open_position`, closed (rent back) by `close_position` / `liquidate`.
+#[account]
+#[derive(Debug, Default, InitSpace)]
+pub struct Position {
+    pub owner: Pubkey,
+    pub pool: Pubkey,
+    /// The traded custody (price, pricing params, market stats).
+    pub custody: Pubkey,
+    /// The stable custody holding collateral, locked payoff, fees and interest.
+    pub collateral_custody: Pubkey,
+    pub side: Side,
+    /// Unix seconds.
+    pub open_time: i64,
+    /// Unix seconds of the last change.
+    pub update_time: i64,
+    /// Entry price, PRICE_DECIMALS (size-weighted over increases).
+    pub price: u64,
+    /// USD.
+    pub size_usd: u64,
+    /// Collateral custody tokens backing the position (fees and settled interest deducted).
+    pub collateral_amount: u64,
+    /// USD: `collateral_amount` at the collateral custody's min price at the last change
+    /// (informational; health always revalues the tokens at the current price).
+    pub collateral_usd: u64,
+    /// Collateral custody tokens reserved in `assets.locked` for this position's payoff.
+    pub locked_amount: u64,
+    /// The collateral custody's `cumulative_interest` (RATE_DECIMALS) when interest was last
+    /// settled.
+    pub cumulative_interest_snapshot: u128,
+    /// USD, profit minus loss of the parts already closed (decreases).
+    pub realized_pnl_usd: i64,
+    /// USD, open/close fees and borrow interest paid so far.
+    pub realized_fees_usd: u64,
+    pub bump: u8,
+}
+
+impl Position {
+    /// The fields the trade math needs.
+    pub fn state(&self) -> PositionState {
+        PositionState {
+            side: self.side,
+            price: self.price,
+            size_usd: self.size_usd,
+            collateral_amount: self.collateral_amount,
+            locked_amount: self.locked_amount,
+        }
+    }
+
+    /// Quantity of the traded token (QUANTITY_DECIMALS) this position contributes to its
+    /// market's open interest.
+    pub fn quantity(&self) -> Result<u128> {
+        position_quantity(self.size_usd, self.price)
+    }
+
+    /// USD interest owed at the collateral custody's cumulative index `cumulative`.
+    pub fn interest_usd(&self, cumulative: u128) -> Result<u64> {
+        position_interest_usd(cumulative, self.cumulative_interest_snapshot, self.size_usd)
+    }
+
+    /// `size_usd * cumulative_interest_snapshot`: this position's share of the custody's
+    /// `interest_weighted` aggregates.
+    pub fn interest_weight(&self) -> Result<u128> {
+        u128::from(self.size_usd).safe_mul(self.cumulative_interest_snapshot)
+    }
+
+    pub fn add_realized_pnl(&mut self, profit_usd: u64, loss_usd: u64) -> Result<()> {
+        let delta = i64::try_from(profit_usd)
+            .map_err(|_| error!(PerpPoolError::MathOverflow))?
+            .safe_sub(cast(loss_usd)?)?;
+        self.realized_pnl_usd = self.realized_pnl_usd.safe_add(delta)?;
+        Ok(())
+    }
+}
+
+/// A position priced now, for the views and keepers' questions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PositionValuation {
+    /// Exit price now (spread included), PRICE_DECIMALS.
+    pub exit_price: u64,
+    /// The side's spread, BPS.
+    pub spread_bps: u64,
+    /// Interest owed now (index accrued to now, not written).
+    pub interest_usd: u64,
+    pub health: HealthInputs,
+}
+
+impl Position {
+    /// Reads both oracles (fully checked) and prices the position at `now`.
+    pub fn valuation(
+        &self,
+        custody: &Custody,
+        custody_oracle_account: &AccountInfo,
+        collateral_custody: &Custody,
+        collateral_custody_oracle_account: &AccountInfo,
+        now: i64,
+    ) -> Result<PositionValuation> {
+        let prices = custody.read_trade_prices(custody_oracle_account, now)?;
+        let (min_price, max_price) =
+            collateral_custody.read_min_max_price(collateral_custody_oracle_account, now)?;
+        let spread_bps = custody.pricing.spread_bps(self.side);
+        let cumulative = collateral_custody
+            .borrow_rate_state
+            .cumulative_interest_at(now)?;
+        let interest_usd = self.interest_usd(cumulative)?;
+        Ok(PositionValuation {
+            exit_price: exit_price(self.side, prices, spread_bps)?,
+            spread_bps,
+            interest_usd,
+            health: health_inputs(
+                &self.state(),
+                interest_usd,
+                &collateral_custody.collateral_view(min_price, max_price),
+                &custody.market(),
+            )?,
+        })
+    }
+}

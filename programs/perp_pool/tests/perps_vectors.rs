@@ -1,0 +1,782 @@
+//! Shared test vectors for the perpetuals math: tests/vectors/perps.json (repo root) holds inputs
+//! and the exact outputs (or error names) of every pure function in math/{pricing, fees, borrow,
+//! pnl, trade}.rs and the AUM with open positions; the Python client asserts the same file.
+//! This test recomputes every case with the program's functions and fails on any difference.
+//!
+//! Regenerate (after a deliberate math change, reviewed by diff):
+//!   PERP_POOL_UPDATE_VECTORS=1 cargo test -p perp_pool --test perps_vectors
+//!
+//! Format: `{ "_doc": [...], "<section>": [ {"name", <inputs...>, "expected" | "error"} ] }`.
+//! Sides are "long"/"short", roundings "floor"/"ceil"; a price with an `exponent` field is
+//! `price * 10^exponent` USD per token, any other price is PRICE_DECIMALS.
+
+use {
+    anchor_lang::error::Error,
+    perp_pool::{
+        math::{
+            borrow, fees,
+            liquidity::{
+                assets_under_management_usd, AumMode, CustodyValuation, TradingValuation,
+            },
+            oracle::OraclePrice,
+            pnl::{self, HealthInputs, ProfitAndLoss},
+            pricing::{self, TradePrices},
+            safe_math::Rounding,
+            trade::{self, CollateralCustody, Market, PositionState, SettlementAmounts, Waterfall},
+        },
+        state::{
+            custody::{BorrowRateParams, Fees, PricingParams},
+            position::Side,
+        },
+    },
+    serde_json::{json, Map, Value},
+    std::path::PathBuf,
+};
+
+fn vectors_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/vectors/perps.json")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading inputs
+// ---------------------------------------------------------------------------------------------
+
+fn field<'a>(case: &'a Value, key: &str) -> &'a Value {
+    case.get(key)
+        .unwrap_or_else(|| panic!("case {} lacks {key}", case["name"]))
+}
+
+fn u(case: &Value, key: &str) -> u64 {
+    field(case, key)
+        .as_u64()
+        .unwrap_or_else(|| panic!("{key} must be a u64"))
+}
+
+fn uu(case: &Value, key: &str) -> u128 {
+    u128::from(u(case, key))
+}
+
+fn i(case: &Value, key: &str) -> i64 {
+    field(case, key)
+        .as_i64()
+        .unwrap_or_else(|| panic!("{key} must be an i64"))
+}
+
+fn i32_(case: &Value, key: &str) -> i32 {
+    i32::try_from(i(case, key)).expect("i32")
+}
+
+fn u8_(case: &Value, key: &str) -> u8 {
+    u8::try_from(u(case, key)).expect("u8")
+}
+
+fn b(case: &Value, key: &str) -> bool {
+    field(case, key).as_bool().expect("bool")
+}
+
+fn side(case: &Value) -> Side {
+    match field(case, "side").as_str() {
+        Some("long") => Side::Long,
+        Some("short") => Side::Short,
+        other => panic!("side must be long or short, got {other:?}"),
+    }
+}
+
+fn rounding(case: &Value) -> Rounding {
+    match field(case, "rounding").as_str() {
+        Some("floor") => Rounding::Floor,
+        Some("ceil") => Rounding::Ceil,
+        other => panic!("rounding must be floor or ceil, got {other:?}"),
+    }
+}
+
+fn price(case: &Value, key: &str) -> OraclePrice {
+    OraclePrice {
+        price: u(case, key),
+        exponent: i32_(case, "exponent"),
+    }
+}
+
+fn collateral(case: &Value) -> CollateralCustody {
+    let c = field(case, "collateral");
+    CollateralCustody {
+        decimals: u8_(c, "decimals"),
+        min_price: price(c, "min_price"),
+        max_price: price(c, "max_price"),
+        owned: u(c, "owned"),
+        locked: u(c, "locked"),
+        pricing: PricingParams {
+            max_utilization: u(c, "max_utilization"),
+            max_total_locked_usd: u(c, "max_total_locked_usd"),
+            ..PricingParams::default()
+        },
+        fees: Fees {
+            protocol_share_bps: u(c, "protocol_share_bps"),
+            insurance_share_bps: u(c, "insurance_share_bps"),
+            ..Fees::default()
+        },
+        borrow_rate: BorrowRateParams {
+            optimal_utilization: u(c, "optimal_utilization"),
+            ..BorrowRateParams::default()
+        },
+    }
+}
+
+fn market(case: &Value) -> Market {
+    let m = field(case, "market");
+    Market {
+        pricing: PricingParams {
+            min_initial_leverage_bps: u(m, "min_initial_leverage_bps"),
+            max_initial_leverage_bps: u(m, "max_initial_leverage_bps"),
+            max_leverage_bps: u(m, "max_leverage_bps"),
+            max_payoff_mult_bps: u(m, "max_payoff_mult_bps"),
+            max_position_size_usd: u(m, "max_position_size_usd"),
+            ..PricingParams::default()
+        },
+        fees: Fees {
+            open_position_bps: u(m, "open_position_bps"),
+            close_position_bps: u(m, "close_position_bps"),
+            liquidation_bps: u(m, "liquidation_bps"),
+            liquidator_reward_bps: u(m, "liquidator_reward_bps"),
+            ..Fees::default()
+        },
+    }
+}
+
+fn position(case: &Value) -> PositionState {
+    let p = field(case, "position");
+    PositionState {
+        side: side(p),
+        price: u(p, "price"),
+        size_usd: u(p, "size_usd"),
+        collateral_amount: u(p, "collateral_amount"),
+        locked_amount: u(p, "locked_amount"),
+    }
+}
+
+fn health(case: &Value) -> HealthInputs {
+    HealthInputs {
+        side: side(case),
+        entry_price: u(case, "entry_price"),
+        size_usd: u(case, "size_usd"),
+        collateral_usd: u(case, "collateral_usd"),
+        max_profit_usd: u(case, "max_profit_usd"),
+        close_fee_usd: u(case, "close_fee_usd"),
+        interest_usd: u(case, "interest_usd"),
+        max_leverage_bps: u(case, "max_leverage_bps"),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing outputs
+// ---------------------------------------------------------------------------------------------
+
+fn pnl_json(p: ProfitAndLoss) -> Value {
+    json!({"profit_usd": p.profit_usd, "loss_usd": p.loss_usd})
+}
+
+fn split_json(s: fees::FeeSplit) -> Value {
+    json!({"protocol": s.protocol, "insurance": s.insurance, "lp": s.lp})
+}
+
+fn waterfall_json(w: Waterfall) -> Value {
+    json!({"reward_paid": w.reward_paid, "lp_paid": w.lp_paid, "fee_paid": w.fee_paid, "rest": w.rest})
+}
+
+fn settlement_json(s: SettlementAmounts) -> Value {
+    json!({
+        "full": s.full,
+        "size_delta_usd": s.size_delta_usd,
+        "locked_delta": s.locked_delta,
+        "pnl": pnl_json(s.pnl),
+        "fee_usd": s.fee_usd,
+        "interest_usd": s.interest_usd,
+        "reward_usd": s.reward_usd,
+        "profit_amount": s.profit_amount,
+        "loss_amount": s.loss_amount,
+        "fee_amount": s.fee_amount,
+        "interest_amount": s.interest_amount,
+        "reward_amount": s.reward_amount,
+        "paid": waterfall_json(s.paid),
+        "fee_split": split_json(s.fee_split),
+        "collateral_taken": s.collateral_taken,
+        "amount_out": s.amount_out,
+        "insurance_draw": s.insurance_draw,
+        "bad_debt_amount": s.bad_debt_amount,
+        "bad_debt_usd": s.bad_debt_usd,
+        "owned_in": s.owned_in,
+        "owned_out": s.owned_out,
+        "size_usd": s.size_usd,
+        "collateral_amount": s.collateral_amount,
+        "collateral_usd": s.collateral_usd,
+        "locked_amount": s.locked_amount,
+    })
+}
+
+fn num<T: TryInto<u64> + TryInto<i64> + Copy + std::fmt::Debug>(v: T) -> Value {
+    if let Ok(x) = TryInto::<u64>::try_into(v) {
+        json!(x)
+    } else if let Ok(x) = TryInto::<i64>::try_into(v) {
+        json!(x)
+    } else {
+        panic!("{v:?} does not fit a JSON integer the vectors can hold exactly (|v| < 2^64)")
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// One runner per section
+// ---------------------------------------------------------------------------------------------
+
+fn run(section: &str, c: &Value) -> anchor_lang::Result<Value> {
+    Ok(match section {
+        "trade_prices" => {
+            let e = i32_(c, "exponent");
+            let p = pricing::trade_prices(
+                OraclePrice { price: u(c, "spot"), exponent: e },
+                OraclePrice { price: u(c, "ema"), exponent: e },
+                b(c, "use_ema"),
+            )?;
+            json!({"lo": p.lo, "hi": p.hi})
+        }
+        "entry_price" | "exit_price" => {
+            let prices = TradePrices { lo: u(c, "lo"), hi: u(c, "hi") };
+            let f = if section == "entry_price" {
+                pricing::entry_price
+            } else {
+                pricing::exit_price
+            };
+            json!(f(side(c), prices, u(c, "spread_bps"))?)
+        }
+        "utilization" => json!(borrow::utilization(u(c, "locked"), u(c, "owned"))?),
+        "borrow_rate" => json!(borrow::borrow_rate(
+            u(c, "utilization"),
+            u(c, "base_rate"),
+            u(c, "slope1"),
+            u(c, "slope2"),
+            u(c, "optimal_utilization"),
+        )?),
+        "accrue_interest" => num(borrow::accrued_cumulative_interest(
+            uu(c, "cumulative_interest"),
+            u(c, "current_rate"),
+            i(c, "last_update"),
+            i(c, "now"),
+        )?),
+        "position_interest" => json!(borrow::position_interest_usd(
+            uu(c, "cumulative_interest"),
+            uu(c, "snapshot"),
+            u(c, "size_usd"),
+        )?),
+        "aggregate_interest" => num(borrow::aggregate_interest_usd(
+            uu(c, "cumulative_interest"),
+            u(c, "size_usd"),
+            uu(c, "interest_weighted"),
+            rounding(c),
+        )?),
+        "open_fee" => {
+            let (size, bps, util, optimal) = (
+                u(c, "size_usd"),
+                u(c, "open_position_bps"),
+                u(c, "utilization_after"),
+                u(c, "optimal_utilization"),
+            );
+            json!({
+                "fee_bps": fees::open_fee_bps(bps, util, optimal)?,
+                "fee_usd": fees::open_position_fee_usd(size, bps, util, optimal)?,
+            })
+        }
+        "bps_fee" => json!(fees::bps_fee(u(c, "amount"), u(c, "bps"))?),
+        "fee_split" => split_json(fees::split_fee(
+            u(c, "fee"),
+            u(c, "protocol_share_bps"),
+            u(c, "insurance_share_bps"),
+        )?),
+        "quantity" => num(pnl::position_quantity(u(c, "size_usd"), u(c, "price"))?),
+        "pnl" => pnl_json(pnl::capped_pnl(
+            side(c),
+            u(c, "entry_price"),
+            u(c, "exit_price"),
+            u(c, "size_usd"),
+            u(c, "max_profit_usd"),
+        )?),
+        "health" => {
+            let h = health(c);
+            let exit = u(c, "exit_price");
+            let equity = pnl::equity_usd(&h, exit)?;
+            json!({
+                "equity_usd": num(equity),
+                "liquidatable": pnl::is_liquidatable(&h, exit)?,
+                "leverage_bps": pnl::leverage_bps(h.size_usd, equity)?,
+            })
+        }
+        "liquidation_price" => json!(pnl::liquidation_price(&health(c), u(c, "spread_bps"))?),
+        "aggregate_pnl" => num(pnl::aggregate_pnl_usd(
+            side(c),
+            u(c, "size_usd"),
+            uu(c, "total_quantity"),
+            u(c, "collateral_usd"),
+            u(c, "price"),
+            u(c, "max_payoff_mult_bps"),
+            rounding(c),
+        )?),
+        "aum" => {
+            let custodies: Vec<CustodyValuation> = field(c, "custodies")
+                .as_array()
+                .expect("custodies")
+                .iter()
+                .map(|k| CustodyValuation {
+                    owned: u(k, "owned"),
+                    decimals: u8_(k, "decimals"),
+                    min_price: price(k, "min_price"),
+                    max_price: price(k, "max_price"),
+                    trading: TradingValuation {
+                        long_size_usd: u(k, "long_size_usd"),
+                        long_quantity: uu(k, "long_quantity"),
+                        long_collateral_usd: u(k, "long_collateral_usd"),
+                        short_size_usd: u(k, "short_size_usd"),
+                        short_quantity: uu(k, "short_quantity"),
+                        short_collateral_usd: u(k, "short_collateral_usd"),
+                        max_payoff_mult_bps: u(k, "max_payoff_mult_bps"),
+                        borrow_size_usd: u(k, "borrow_size_usd"),
+                        interest_weighted: uu(k, "interest_weighted"),
+                        cumulative_interest: uu(k, "cumulative_interest"),
+                    },
+                })
+                .collect();
+            json!({
+                "aum_min_usd": num(assets_under_management_usd(&custodies, AumMode::Min)?),
+                "aum_max_usd": num(assets_under_management_usd(&custodies, AumMode::Max)?),
+            })
+        }
+        "open_position" => {
+            let o = trade::compute_open_position(
+                u(c, "size_usd"),
+                u(c, "collateral_in"),
+                &collateral(c),
+                &market(c),
+            )?;
+            json!({
+                "locked_amount": o.locked_amount,
+                "utilization_after": o.utilization_after,
+                "fee_usd": o.fee_usd,
+                "fee_amount": o.fee_amount,
+                "fee_split": split_json(o.fee_split),
+                "collateral_amount": o.collateral_amount,
+                "collateral_usd": o.collateral_usd,
+            })
+        }
+        "increase_position" => {
+            let o = trade::compute_increase_position(
+                &position(c),
+                u(c, "size_delta_usd"),
+                u(c, "collateral_in"),
+                u(c, "entry_price"),
+                u(c, "interest_usd"),
+                &collateral(c),
+                &market(c),
+            )?;
+            json!({
+                "locked_delta": o.locked_delta,
+                "utilization_after": o.utilization_after,
+                "fee_usd": o.fee_usd,
+                "fee_amount": o.fee_amount,
+                "fee_split": split_json(o.fee_split),
+                "interest_usd": o.interest_usd,
+                "interest_amount": o.interest_amount,
+                "price": o.price,
+                "size_usd": o.size_usd,
+                "collateral_amount": o.collateral_amount,
+                "collateral_usd": o.collateral_usd,
+                "locked_amount": o.locked_amount,
+            })
+        }
+        "decrease_position" => settlement_json(trade::compute_decrease_position(
+            &position(c),
+            u(c, "size_delta_usd"),
+            u(c, "exit_price"),
+            u(c, "interest_usd"),
+            u(c, "insurance_fund"),
+            &collateral(c),
+            &market(c),
+        )?),
+        "liquidation" => settlement_json(trade::compute_liquidation(
+            &position(c),
+            u(c, "exit_price"),
+            u(c, "interest_usd"),
+            u(c, "insurance_fund"),
+            &collateral(c),
+            &market(c),
+        )?),
+        "remove_collateral" => {
+            let o = trade::compute_remove_collateral(
+                &position(c),
+                u(c, "collateral_usd"),
+                u(c, "exit_price"),
+                u(c, "interest_usd"),
+                &collateral(c),
+                &market(c),
+            )?;
+            json!({
+                "amount_out": o.amount_out,
+                "collateral_amount": o.collateral_amount,
+                "collateral_usd": o.collateral_usd,
+            })
+        }
+        "position_health" => {
+            // The health inputs the program derives from a position (views, liquidate).
+            let h = trade::health_inputs(&position(c), u(c, "interest_usd"), &collateral(c), &market(c))?;
+            json!({
+                "collateral_usd": h.collateral_usd,
+                "max_profit_usd": h.max_profit_usd,
+                "close_fee_usd": h.close_fee_usd,
+                "liquidatable": pnl::is_liquidatable(&h, u(c, "exit_price"))?,
+                "liquidation_price": pnl::liquidation_price(&h, u(c, "spread_bps"))?,
+            })
+        }
+        other => panic!("unknown section {other}"),
+    })
+}
+
+/// The case with `expected` / `error` replaced by the program's outcome.
+fn recompute(section: &str, case: &Value) -> Value {
+    let mut out: Map<String, Value> = case.as_object().expect("case object").clone();
+    out.remove("expected");
+    out.remove("error");
+    match run(section, case) {
+        Ok(v) => {
+            out.insert("expected".into(), v);
+        }
+        Err(Error::AnchorError(e)) => {
+            out.insert("error".into(), json!(e.error_name));
+        }
+        Err(other) => {
+            out.insert("error".into(), json!(format!("{other:?}")));
+        }
+    }
+    Value::Object(out)
+}
+
+fn compute(vectors: &Value) -> Value {
+    let mut out = Map::new();
+    for (section, cases) in vectors.as_object().expect("object") {
+        if section == "_doc" {
+            out.insert(section.clone(), cases.clone());
+            continue;
+        }
+        let cases = cases
+            .as_array()
+            .expect("array")
+            .iter()
+            .map(|c| recompute(section, c))
+            .collect();
+        out.insert(section.clone(), Value::Array(cases));
+    }
+    Value::Object(out)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Seed cases (inputs only; outputs are computed). Hand-checked values live in the unit tests.
+// ---------------------------------------------------------------------------------------------
+
+const USD: u64 = 1_000_000;
+
+fn usdc(owned: u64, locked: u64) -> Value {
+    json!({
+        "decimals": 6, "min_price": 100_000_000u64, "max_price": 100_000_000u64, "exponent": -8,
+        "owned": owned, "locked": locked, "max_utilization": 0, "max_total_locked_usd": 0,
+        "optimal_utilization": 800_000_000u64, "protocol_share_bps": 2_000, "insurance_share_bps": 1_000,
+    })
+}
+
+fn depegged_usdc(owned: u64, locked: u64) -> Value {
+    json!({
+        "decimals": 6, "min_price": 99_950_000u64, "max_price": 100_010_000u64, "exponent": -8,
+        "owned": owned, "locked": locked, "max_utilization": 900_000_000u64, "max_total_locked_usd": 0,
+        "optimal_utilization": 800_000_000u64, "protocol_share_bps": 2_500, "insurance_share_bps": 500,
+    })
+}
+
+fn sol_market() -> Value {
+    json!({
+        "min_initial_leverage_bps": 11_000, "max_initial_leverage_bps": 500_000,
+        "max_leverage_bps": 1_000_000, "max_payoff_mult_bps": 10_000, "max_position_size_usd": 0,
+        "open_position_bps": 10, "close_position_bps": 10, "liquidation_bps": 50,
+        "liquidator_reward_bps": 20,
+    })
+}
+
+fn with(base: Value, changes: Value) -> Value {
+    let mut m = base.as_object().expect("object").clone();
+    for (k, v) in changes.as_object().expect("object") {
+        m.insert(k.clone(), v.clone());
+    }
+    Value::Object(m)
+}
+
+fn pos(side: &str, price: u64, size_usd: u64, collateral_amount: u64, locked_amount: u64) -> Value {
+    json!({"side": side, "price": price, "size_usd": size_usd,
+           "collateral_amount": collateral_amount, "locked_amount": locked_amount})
+}
+
+fn seed() -> Value {
+    let named = |name: &str, v: Value| with(json!({"name": name}), v);
+    let sol_long = pos("long", 150 * USD, 1_500 * USD, 99 * USD, 1_500 * USD);
+    let sol_short = pos("short", 150 * USD, 1_500 * USD, 99 * USD, 1_500 * USD);
+    let h_long = json!({"side": "long", "entry_price": 100 * USD, "size_usd": 1_000 * USD,
+        "collateral_usd": 100 * USD, "max_profit_usd": 1_000 * USD, "close_fee_usd": USD,
+        "interest_usd": 0, "max_leverage_bps": 500_000});
+    let h_short = with(h_long.clone(), json!({"side": "short"}));
+    let sol = |owned: u64| json!({"owned": owned, "decimals": 9, "min_price": 14_990_000_000u64,
+        "max_price": 15_010_000_000u64, "exponent": -8, "long_size_usd": 0, "long_quantity": 0,
+        "long_collateral_usd": 0, "short_size_usd": 0, "short_quantity": 0, "short_collateral_usd": 0,
+        "max_payoff_mult_bps": 10_000, "borrow_size_usd": 0, "interest_weighted": 0, "cumulative_interest": 0});
+    let usdc_v = |owned: u64| json!({"owned": owned, "decimals": 6, "min_price": 99_990_000u64,
+        "max_price": 100_000_000u64, "exponent": -8, "long_size_usd": 0, "long_quantity": 0,
+        "long_collateral_usd": 0, "short_size_usd": 0, "short_quantity": 0, "short_collateral_usd": 0,
+        "max_payoff_mult_bps": 10_000, "borrow_size_usd": 0, "interest_weighted": 0, "cumulative_interest": 0});
+
+    json!({
+        "_doc": [
+            "Shared vectors for perp_pool's perpetuals math (programs/perp_pool/src/math/{pricing,fees,borrow,pnl,trade}.rs).",
+            "Each case has inputs and either `expected` (exact outputs) or `error` (the program error name). Integers only.",
+            "USD values and prices without an `exponent` have 6 decimals (USD_DECIMALS / PRICE_DECIMALS); a price with an",
+            "`exponent` is `price * 10^exponent` USD per whole token; rates are RATE_DECIMALS (1e9 = 100 %), fees BPS.",
+            "sides are 'long'/'short', roundings 'floor'/'ceil'. `collateral` is the stable custody (its min/max oracle price,",
+            "owned/locked tokens, max_utilization, max_total_locked_usd, optimal_utilization, fee shares); `market` the traded",
+            "custody's params. Checked by programs/perp_pool/tests/perps_vectors.rs; regenerate with PERP_POOL_UPDATE_VECTORS=1."
+        ],
+        "trade_prices": [
+            named("ema_spread_lo_floor_hi_ceil", json!({"spot": 123_456_789_015u64, "ema": 123_000_000_001u64, "exponent": -9, "use_ema": true})),
+            named("spot_only", json!({"spot": 123_456_789_015u64, "ema": 123_000_000_001u64, "exponent": -9, "use_ema": false})),
+            named("expo_minus_8_exact", json!({"spot": 15_000_000_000u64, "ema": 15_100_000_000u64, "exponent": -8, "use_ema": true})),
+            named("positive_exponent", json!({"spot": 7, "ema": 7, "exponent": 2, "use_ema": false})),
+            named("dust_price_rejected", json!({"spot": 1, "ema": 1, "exponent": -8, "use_ema": false})),
+        ],
+        "entry_price": [
+            named("long_10bps", json!({"side": "long", "lo": 99_999_999, "hi": 100_000_001, "spread_bps": 10})),
+            named("short_10bps", json!({"side": "short", "lo": 99_999_999, "hi": 100_000_001, "spread_bps": 10})),
+            named("long_no_spread", json!({"side": "long", "lo": 150 * USD, "hi": 151 * USD, "spread_bps": 0})),
+            named("short_rounds_to_zero", json!({"side": "short", "lo": 1, "hi": 1, "spread_bps": 1})),
+            named("spread_100_percent", json!({"side": "long", "lo": 1, "hi": 1, "spread_bps": 10_000})),
+        ],
+        "exit_price": [
+            named("long_10bps", json!({"side": "long", "lo": 99_999_999, "hi": 100_000_001, "spread_bps": 10})),
+            named("short_10bps", json!({"side": "short", "lo": 99_999_999, "hi": 100_000_001, "spread_bps": 10})),
+            named("long_dust_is_zero", json!({"side": "long", "lo": 1, "hi": 1, "spread_bps": 1})),
+            named("spread_100_percent", json!({"side": "short", "lo": 1, "hi": 1, "spread_bps": 10_000})),
+        ],
+        "utilization": [
+            named("empty", json!({"locked": 0, "owned": 0})),
+            named("no_liquidity", json!({"locked": 5, "owned": 0})),
+            named("third_floor", json!({"locked": 1, "owned": 3})),
+            named("full", json!({"locked": 3, "owned": 3})),
+        ],
+        "borrow_rate": [
+            named("zero", json!({"utilization": 0, "base_rate": 0, "slope1": 80_000, "slope2": 120_000, "optimal_utilization": 800_000_000u64})),
+            named("half_of_optimal", json!({"utilization": 400_000_000u64, "base_rate": 0, "slope1": 80_000, "slope2": 120_000, "optimal_utilization": 800_000_000u64})),
+            named("at_optimal", json!({"utilization": 800_000_000u64, "base_rate": 0, "slope1": 80_000, "slope2": 120_000, "optimal_utilization": 800_000_000u64})),
+            named("ninety_percent", json!({"utilization": 900_000_000u64, "base_rate": 0, "slope1": 80_000, "slope2": 120_000, "optimal_utilization": 800_000_000u64})),
+            named("full_with_base", json!({"utilization": 1_000_000_000u64, "base_rate": 5_000, "slope1": 80_000, "slope2": 120_000, "optimal_utilization": 800_000_000u64})),
+            named("floor_first_slope", json!({"utilization": 333_333_333u64, "base_rate": 1, "slope1": 7, "slope2": 11, "optimal_utilization": 700_000_000u64})),
+            named("optimal_100_percent", json!({"utilization": 0, "base_rate": 0, "slope1": 1, "slope2": 1, "optimal_utilization": 1_000_000_000u64})),
+        ],
+        "accrue_interest": [
+            named("one_hour", json!({"cumulative_interest": 0, "current_rate": 80_000, "last_update": 0, "now": 3_600})),
+            named("one_second_floor", json!({"cumulative_interest": 5, "current_rate": 80_000, "last_update": 10, "now": 11})),
+            named("clock_behind", json!({"cumulative_interest": 5, "current_rate": 80_000, "last_update": 10, "now": 9})),
+            named("day_at_high_rate", json!({"cumulative_interest": 123_456, "current_rate": 200_000, "last_update": 1_700_000_000i64, "now": 1_700_086_399i64})),
+        ],
+        "position_interest": [
+            named("thousand_usd", json!({"cumulative_interest": 180_000, "snapshot": 100_000, "size_usd": 1_000 * USD})),
+            named("dust_rounds_up", json!({"cumulative_interest": 1, "snapshot": 0, "size_usd": 1})),
+            named("none", json!({"cumulative_interest": 7, "snapshot": 7, "size_usd": 1_000 * USD})),
+            named("snapshot_ahead", json!({"cumulative_interest": 1, "snapshot": 2, "size_usd": 1})),
+        ],
+        "aggregate_interest": [
+            named("two_positions_floor", json!({"cumulative_interest": 1_000_000, "size_usd": 1_500 * USD, "interest_weighted": 250_000_000_000u64, "rounding": "floor"})),
+            named("two_positions_ceil", json!({"cumulative_interest": 1_000_001, "size_usd": 1_500 * USD, "interest_weighted": 250_000_000_000u64, "rounding": "ceil"})),
+            named("none", json!({"cumulative_interest": 0, "size_usd": 0, "interest_weighted": 0, "rounding": "floor"})),
+        ],
+        "open_fee": [
+            named("below_optimal", json!({"size_usd": 1_000 * USD, "open_position_bps": 10, "utilization_after": 500_000_000u64, "optimal_utilization": 800_000_000u64})),
+            named("ninety_percent", json!({"size_usd": 1_000 * USD, "open_position_bps": 10, "utilization_after": 900_000_000u64, "optimal_utilization": 800_000_000u64})),
+            named("just_above_optimal", json!({"size_usd": 1_234_567, "open_position_bps": 10, "utilization_after": 800_000_001u64, "optimal_utilization": 800_000_000u64})),
+            named("clamped_above_full", json!({"size_usd": 1_000 * USD, "open_position_bps": 10, "utilization_after": 5_000_000_000u64, "optimal_utilization": 800_000_000u64})),
+            named("optimal_100_percent", json!({"size_usd": 1, "open_position_bps": 10, "utilization_after": 0, "optimal_utilization": 1_000_000_000u64})),
+        ],
+        "bps_fee": [
+            named("close_10bps", json!({"amount": 1_000 * USD, "bps": 10})),
+            named("rounds_up", json!({"amount": 10_001, "bps": 10})),
+            named("one_unit", json!({"amount": 1, "bps": 1})),
+            named("liquidation_50bps", json!({"amount": 1_234_567_891, "bps": 50})),
+            named("zero", json!({"amount": 0, "bps": 10})),
+        ],
+        "fee_split": [
+            named("protocol_insurance_lp", json!({"fee": 101, "protocol_share_bps": 2_500, "insurance_share_bps": 1_000})),
+            named("halves", json!({"fee": 7, "protocol_share_bps": 5_000, "insurance_share_bps": 5_000})),
+            named("all_lp", json!({"fee": 1_000_000, "protocol_share_bps": 0, "insurance_share_bps": 0})),
+            named("shares_over_100_percent", json!({"fee": 1, "protocol_share_bps": 5_001, "insurance_share_bps": 5_000})),
+        ],
+        "quantity": [
+            named("ten_tokens", json!({"size_usd": 1_000 * USD, "price": 100 * USD})),
+            named("floor", json!({"size_usd": 1, "price": 3})),
+            named("btc", json!({"size_usd": 12_345 * USD, "price": 65_432_100_000u64})),
+            named("zero_price", json!({"size_usd": 1, "price": 0})),
+        ],
+        "pnl": [
+            named("long_profit_floor", json!({"side": "long", "entry_price": 3, "exit_price": 4, "size_usd": 10, "max_profit_usd": u64::MAX})),
+            named("long_loss_ceil", json!({"side": "long", "entry_price": 3, "exit_price": 2, "size_usd": 10, "max_profit_usd": u64::MAX})),
+            named("short_profit", json!({"side": "short", "entry_price": 3, "exit_price": 2, "size_usd": 10, "max_profit_usd": u64::MAX})),
+            named("short_loss", json!({"side": "short", "entry_price": 3, "exit_price": 4, "size_usd": 10, "max_profit_usd": u64::MAX})),
+            named("long_capped", json!({"side": "long", "entry_price": 100 * USD, "exit_price": 300 * USD, "size_usd": 1_000 * USD, "max_profit_usd": 1_000 * USD})),
+            named("short_to_zero", json!({"side": "short", "entry_price": 150_123_456, "exit_price": 0, "size_usd": 1_500 * USD, "max_profit_usd": 1_500 * USD})),
+            named("unchanged", json!({"side": "long", "entry_price": 150 * USD, "exit_price": 150 * USD, "size_usd": 1_500 * USD, "max_profit_usd": 1_500 * USD})),
+            named("long_profit_saturates", json!({"side": "long", "entry_price": 1, "exit_price": u64::MAX, "size_usd": u64::MAX, "max_profit_usd": u64::MAX})),
+            named("zero_entry", json!({"side": "long", "entry_price": 0, "exit_price": 1, "size_usd": 1, "max_profit_usd": 1})),
+        ],
+        "health": [
+            named("long_at_entry", with(h_long.clone(), json!({"exit_price": 100 * USD}))),
+            named("long_boundary_not_liquidatable", with(h_long.clone(), json!({"exit_price": 92_100_000}))),
+            named("long_one_tick_past", with(h_long.clone(), json!({"exit_price": 92_099_999}))),
+            named("long_zero_equity", with(h_long.clone(), json!({"exit_price": 90_100_000}))),
+            named("long_negative_equity", with(h_long.clone(), json!({"exit_price": 50 * USD}))),
+            named("short_boundary", with(h_short.clone(), json!({"exit_price": 107_900_000}))),
+            named("short_one_tick_past", with(h_short.clone(), json!({"exit_price": 107_900_001}))),
+            named("with_interest", with(h_long.clone(), json!({"exit_price": 100 * USD, "interest_usd": 80 * USD}))),
+        ],
+        "liquidation_price": [
+            named("long_no_spread", with(h_long.clone(), json!({"spread_bps": 0}))),
+            named("long_10bps", with(h_long.clone(), json!({"spread_bps": 10}))),
+            named("short_no_spread", with(h_short.clone(), json!({"spread_bps": 0}))),
+            named("short_25bps_interest", with(h_short.clone(), json!({"spread_bps": 25, "interest_usd": 3_333_333}))),
+            named("long_capped_profit", with(h_long.clone(), json!({"spread_bps": 5, "max_profit_usd": 10 * USD, "collateral_usd": 15 * USD}))),
+            named("long_never", with(h_long.clone(), json!({"spread_bps": 0, "collateral_usd": 2_000 * USD}))),
+            named("long_always", with(h_long.clone(), json!({"spread_bps": 0, "collateral_usd": 0, "max_profit_usd": 0}))),
+            named("short_always", with(h_short.clone(), json!({"spread_bps": 0, "collateral_usd": 0, "max_profit_usd": 0}))),
+        ],
+        "aggregate_pnl": [
+            named("long_up_10_percent", json!({"side": "long", "size_usd": 1_000 * USD, "total_quantity": 10_000_000, "collateral_usd": 100 * USD, "price": 110 * USD, "max_payoff_mult_bps": 10_000, "rounding": "floor"})),
+            named("short_up_10_percent", json!({"side": "short", "size_usd": 1_000 * USD, "total_quantity": 10_000_000, "collateral_usd": 100 * USD, "price": 110 * USD, "max_payoff_mult_bps": 10_000, "rounding": "floor"})),
+            named("long_loss_clamped", json!({"side": "long", "size_usd": 1_000 * USD, "total_quantity": 10_000_000, "collateral_usd": 100 * USD, "price": 10 * USD, "max_payoff_mult_bps": 10_000, "rounding": "floor"})),
+            named("long_profit_clamped", json!({"side": "long", "size_usd": 1_000 * USD, "total_quantity": 10_000_000, "collateral_usd": 100 * USD, "price": 1_000 * USD, "max_payoff_mult_bps": 5_000, "rounding": "floor"})),
+            named("rounding_ceil_long", json!({"side": "long", "size_usd": 1, "total_quantity": 333_333, "collateral_usd": 1, "price": 3_000_001, "max_payoff_mult_bps": 10_000, "rounding": "ceil"})),
+            named("rounding_ceil_short", json!({"side": "short", "size_usd": 1, "total_quantity": 333_333, "collateral_usd": 1, "price": 2_999_999, "max_payoff_mult_bps": 10_000, "rounding": "ceil"})),
+            named("empty", json!({"side": "short", "size_usd": 0, "total_quantity": 0, "collateral_usd": 0, "price": 1, "max_payoff_mult_bps": 10_000, "rounding": "ceil"})),
+        ],
+        "aum": [
+            named("no_positions", json!({"custodies": [usdc_v(1_000 * USD), sol(0)]})),
+            named("sol_long_in_profit_and_interest", json!({"custodies": [
+                with(usdc_v(10_000 * USD), json!({"borrow_size_usd": 3_000 * USD, "interest_weighted": 300_000_000_000_000u64, "cumulative_interest": 180_000})),
+                with(sol(0), json!({"long_size_usd": 1_500 * USD, "long_quantity": 10_000_000, "long_collateral_usd": 99 * USD,
+                                     "short_size_usd": 1_500 * USD, "short_quantity": 10_050_251, "short_collateral_usd": 150 * USD})),
+            ]})),
+            named("traders_win_big", json!({"custodies": [
+                usdc_v(100 * USD),
+                with(sol(0), json!({"long_size_usd": 1_500 * USD, "long_quantity": 100_000_000, "long_collateral_usd": 99 * USD})),
+            ]})),
+        ],
+        "open_position": [
+            named("sol_long_15x", json!({"size_usd": 1_500 * USD, "collateral_in": 100 * USD, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
+            named("above_optimal_fee_scales", json!({"size_usd": 1_500 * USD, "collateral_in": 100 * USD, "collateral": usdc(1_600 * USD, 0), "market": sol_market()})),
+            named("depegged_collateral", json!({"size_usd": 1_234_567_890, "collateral_in": 55_555_555, "collateral": depegged_usdc(10_000 * USD, 0), "market": sol_market()})),
+            named("zero_size", json!({"size_usd": 0, "collateral_in": 100 * USD, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
+            named("max_position_size", json!({"size_usd": 1_500 * USD, "collateral_in": 100 * USD, "collateral": usdc(10_000 * USD, 0), "market": with(sol_market(), json!({"max_position_size_usd": 1_499 * USD}))})),
+            named("insufficient_liquidity", json!({"size_usd": 1_500 * USD, "collateral_in": 100 * USD, "collateral": usdc(1_499 * USD, 0), "market": sol_market()})),
+            named("max_utilization", json!({"size_usd": 1_500 * USD, "collateral_in": 100 * USD, "collateral": depegged_usdc(1_600 * USD, 0), "market": sol_market()})),
+            named("max_total_locked", json!({"size_usd": 1_500 * USD, "collateral_in": 100 * USD, "collateral": with(usdc(10_000 * USD, 0), json!({"max_total_locked_usd": 1_499 * USD})), "market": sol_market()})),
+            named("fee_eats_collateral", json!({"size_usd": 1_500 * USD, "collateral_in": 1_500_000, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
+            named("max_leverage", json!({"size_usd": 1_500 * USD, "collateral_in": 31_499_999, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
+            named("exactly_max_leverage", json!({"size_usd": 1_500 * USD, "collateral_in": 31_500_000, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
+            named("min_leverage", json!({"size_usd": 1_500 * USD, "collateral_in": 1_400 * USD, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
+        ],
+        "increase_position": [
+            named("long_at_higher_price", json!({"position": pos("long", 100 * USD, 1_000 * USD, 100 * USD, 1_000 * USD), "size_delta_usd": 1_000 * USD, "collateral_in": 0, "entry_price": 200 * USD, "interest_usd": 0, "collateral": usdc(10_000 * USD, 1_000 * USD), "market": sol_market()})),
+            named("short_with_interest_and_collateral", json!({"position": pos("short", 100 * USD, 1_000 * USD, 100 * USD, 1_000 * USD), "size_delta_usd": 500 * USD, "collateral_in": 50 * USD, "entry_price": 90 * USD, "interest_usd": 1_234_567, "collateral": usdc(10_000 * USD, 1_000 * USD), "market": sol_market()})),
+            named("zero_delta", json!({"position": sol_long.clone(), "size_delta_usd": 0, "collateral_in": 0, "entry_price": 150 * USD, "interest_usd": 0, "collateral": usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),
+            named("over_leverage", json!({"position": sol_long.clone(), "size_delta_usd": 4_000 * USD, "collateral_in": 0, "entry_price": 150 * USD, "interest_usd": 0, "collateral": usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),
+            named("interest_eats_collateral", json!({"position": sol_long.clone(), "size_delta_usd": 1, "collateral_in": 0, "entry_price": 150 * USD, "interest_usd": 99 * USD, "collateral": usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),
+        ],
+        "decrease_position": [
+            named("close_long_profit", json!({"position": sol_long.clone(), "size_delta_usd": 1_500 * USD, "exit_price": 165 * USD, "interest_usd": 500_000, "insurance_fund": 0, "collateral": usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),
+            named("close_long_loss", json!({"position": sol_long.clone(), "size_delta_usd": 1_500 * USD, "exit_price": 145 * USD, "interest_usd": 0, "insurance_fund": 0, "collateral": usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),
+            named("close_short_profit", json!({"position": sol_short.clone(), "size_delta_usd": 1_500 * USD, "exit_price": 140 * USD, "interest_usd": 0, "insurance_fund": 0, "collateral": usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),
+            named("close_short_loss_depegged", json!({"position": sol_short.clone(), "size_delta_usd": 1_500 * USD, "exit_price": 152_345_678, "interest_usd": 777, "insurance_fund": 0, "collateral": depegged_usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),
+            named("close_long_profit_capped", json!({"position": sol_long.clone(), "size_delta_usd": 1_500 * USD, "exit_price": 400 * USD, "interest_usd": 0, "insurance_fund": 0, "collateral": usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),
+            named("close_insolvent_insurance_then_bad_debt", json!({"position": sol_long.clone(), "size_delta_usd": 1_500 * USD, "exit_price": 130 * USD, "interest_usd": 0, "insurance_fund": 60 * USD, "collateral": usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),
+            named("partial_third", json!({"position": sol_long.clone(), "size_delta_usd": 500 * USD, "exit_price": 151 * USD, "interest_usd": 250_000, "insurance_fund": 0, "collateral": usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),
+            named("partial_loss_taken_from_remaining", json!({"position": pos("long", 150 * USD, 1_500 * USD, 300 * USD, 1_500 * USD), "size_delta_usd": 100 * USD, "exit_price": 150 * USD, "interest_usd": 30 * USD, "insurance_fund": 0, "collateral": usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),
+            named("partial_leaves_liquidatable", json!({"position": sol_long.clone(), "size_delta_usd": 500 * USD, "exit_price": 141 * USD, "interest_usd": 0, "insurance_fund": 0, "collateral": usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),
+            named("partial_insufficient_collateral", json!({"position": sol_long.clone(), "size_delta_usd": 1_000 * USD, "exit_price": 130 * USD, "interest_usd": 0, "insurance_fund": 0, "collateral": usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),
+            named("more_than_size", json!({"position": sol_long.clone(), "size_delta_usd": 1_500 * USD + 1, "exit_price": 150 * USD, "interest_usd": 0, "insurance_fund": 0, "collateral": usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),
+            named("zero", json!({"position": sol_long.clone(), "size_delta_usd": 0, "exit_price": 150 * USD, "interest_usd": 0, "insurance_fund": 0, "collateral": usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),
+        ],
+        "liquidation": [
+            named("healthy", json!({"position": sol_long.clone(), "exit_price": 150 * USD, "interest_usd": 0, "insurance_fund": 0, "collateral": usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),
+            named("long_leftover_to_lps", json!({"position": sol_long.clone(), "exit_price": 141_500_000, "interest_usd": 1_000_000, "insurance_fund": 0, "collateral": usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),
+            named("long_underwater_insurance", json!({"position": sol_long.clone(), "exit_price": 130 * USD, "interest_usd": 0, "insurance_fund": 5 * USD, "collateral": usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),
+            named("short_fee_partly_paid", json!({"position": sol_short.clone(), "exit_price": 158_500_000, "interest_usd": 0, "insurance_fund": 0, "collateral": depegged_usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),
+            named("interest_only", json!({"position": sol_long.clone(), "exit_price": 150 * USD, "interest_usd": 90 * USD, "insurance_fund": 0, "collateral": usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),
+        ],
+        "remove_collateral": [
+            named("half", json!({"position": pos("long", 150 * USD, 1_500 * USD, 200 * USD, 1_500 * USD), "collateral_usd": 100 * USD, "exit_price": 150 * USD, "interest_usd": 0, "collateral": usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),
+            named("to_max_initial_leverage", json!({"position": pos("long", 150 * USD, 1_500 * USD, 200 * USD, 1_500 * USD), "collateral_usd": 168_500_000, "exit_price": 150 * USD, "interest_usd": 0, "collateral": usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),
+            named("past_max_initial_leverage", json!({"position": pos("long", 150 * USD, 1_500 * USD, 200 * USD, 1_500 * USD), "collateral_usd": 168_500_001, "exit_price": 150 * USD, "interest_usd": 0, "collateral": usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),
+            named("profit_not_counted", json!({"position": pos("short", 150 * USD, 1_500 * USD, 200 * USD, 1_500 * USD), "collateral_usd": 169 * USD, "exit_price": 100 * USD, "interest_usd": 0, "collateral": usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),
+            named("depegged_rounding", json!({"position": pos("short", 150 * USD, 1_500 * USD, 200 * USD, 1_500 * USD), "collateral_usd": 12_345_678, "exit_price": 151 * USD, "interest_usd": 54_321, "collateral": depegged_usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),
+            named("all", json!({"position": sol_long.clone(), "collateral_usd": 99 * USD, "exit_price": 150 * USD, "interest_usd": 0, "collateral": usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),
+            named("zero", json!({"position": sol_long.clone(), "collateral_usd": 0, "exit_price": 150 * USD, "interest_usd": 0, "collateral": usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),
+        ],
+        "position_health": [
+            named("sol_long_15x", json!({"position": sol_long.clone(), "interest_usd": 0, "exit_price": 150 * USD, "spread_bps": 10, "collateral": usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),
+            named("sol_short_depegged_interest", json!({"position": sol_short.clone(), "interest_usd": 2_500_000, "exit_price": 151 * USD, "spread_bps": 25, "collateral": depegged_usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),
+        ],
+    })
+}
+
+#[test]
+fn program_math_reproduces_perps_vectors() {
+    let path = vectors_path();
+    if std::env::var_os("PERP_POOL_UPDATE_VECTORS").is_some() {
+        let json = serde_json::to_string_pretty(&compute(&seed())).expect("serialize");
+        std::fs::write(&path, json + "\n").expect("write vectors");
+        return;
+    }
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (generate with PERP_POOL_UPDATE_VECTORS=1)",
+            path.display()
+        )
+    });
+    let stored: Value = serde_json::from_str(&text).expect("parse vectors");
+    for (section, cases) in stored.as_object().expect("object") {
+        if section == "_doc" {
+            continue;
+        }
+        for case in cases.as_array().expect("array") {
+            assert!(
+                case.get("expected").is_some() ^ case.get("error").is_some(),
+                "{section} case {} needs exactly one of expected/error",
+                case["name"]
+            );
+            assert_eq!(
+                case,
+                &recompute(section, case),
+                "{section} case {} differs",
+                case["name"]
+            );
+        }
+    }
+}
+
+#[test]
+fn perps_vectors_are_up_to_date_with_seed_cases() {
+    if std::env::var_os("PERP_POOL_UPDATE_VECTORS").is_some() {
+        return;
+    }
+    let text = std::fs::read_to_string(vectors_path()).expect("read vectors");
+    let stored: Value = serde_json::from_str(&text).expect("parse vectors");
+    assert_eq!(
+        stored,
+        compute(&seed()),
+        "regenerate with PERP_POOL_UPDATE_VECTORS=1 and review the diff"
+    );
+}
