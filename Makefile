@@ -42,6 +42,7 @@ pytest: venv
 
 bench: venv build
 	$(PY) bench/tx_throughput.py
+	$(PY) bench/trade_roundtrip.py
 
 clean-venv:
 	rm -rf $(VENV)

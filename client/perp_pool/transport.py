@@ -6,7 +6,9 @@ events) so every instruction wrapper behaves the same way.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -26,6 +28,9 @@ from solders.transaction import Transaction
 from perp_pool import errors
 
 log = logging.getLogger(__name__)
+
+RECENT_MESSAGES = 256
+DUPLICATE_WAIT_S = 5.0
 
 
 @dataclass
@@ -61,6 +66,7 @@ class Transport:
         self.payer = payer
         self.program = program
         self._events = EventParser(program.program_id, program.coder)
+        self._recent: dict[bytes, None] = {}  # messages signed lately (insertion-ordered)
 
     def parse_events(self, logs: Sequence[str]) -> list[Event]:
         out: list[Event] = []
@@ -68,9 +74,21 @@ class Transport:
         return out
 
     async def _signed(self, ixs: Sequence[Instruction], signers: Sequence[Keypair]) -> tuple[Transaction, int]:
-        latest = (await self.connection.get_latest_blockhash(Confirmed)).value
+        """Signs with a recent blockhash. The same instructions signed twice with one blockhash are
+        the same transaction, which a node drops as already processed; so an identical repeat
+        (close the same position twice, say) waits for the next blockhash instead."""
         keypairs = [self.payer, *[s for s in signers if s.pubkey() != self.payer.pubkey()]]
-        message = Message.new_with_blockhash(list(ixs), self.payer.pubkey(), latest.blockhash)
+        deadline = time.monotonic() + DUPLICATE_WAIT_S
+        while True:
+            latest = (await self.connection.get_latest_blockhash(Confirmed)).value
+            message = Message.new_with_blockhash(list(ixs), self.payer.pubkey(), latest.blockhash)
+            key = bytes(message)
+            if key not in self._recent or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.05)
+        self._recent[key] = None
+        while len(self._recent) > RECENT_MESSAGES:
+            self._recent.pop(next(iter(self._recent)))
         return Transaction(keypairs, message, latest.blockhash), latest.last_valid_block_height
 
     async def send(self, ixs: Sequence[Instruction], signers: Sequence[Keypair] = (), *,
