@@ -1,0 +1,1 @@
+"""Keepers: liquidation, oracle pushing, AUM/borrow-rate updates; each importable and run by the CLI."""

@@ -1,0 +1,245 @@
+"""The liquidation keeper: finds every position past its liquidation price and liquidates it, once.
+
+One scan = one getProgramAccounts (Position discriminator + pool memcmp) + one getMultipleAccounts
+for the custodies and their oracles + the Clock; health is computed off-chain with the program's
+own integer math (keeper/health.py). Each candidate is confirmed with the `get_liquidation_state`
+view, then liquidated concurrently (bounded), with compute-budget and priority-fee instructions and
+fresh blockhashes on retry. A position is never in flight twice; a position that is already gone
+(another keeper won the race, or the owner closed it) counts as done, not as a failure. RPC
+failures back off and retry: the keeper outlives a node restart. Metrics are Prometheus.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import struct
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from based58 import b58encode
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+from solana.exceptions import SolanaRpcException
+from solana.rpc.commitment import Confirmed
+from solana.rpc.core import RPCException
+from solana.rpc.types import MemcmpOpts
+from solders.compute_budget import set_compute_unit_limit, set_compute_unit_price
+from solders.pubkey import Pubkey
+from solders.sysvar import CLOCK
+
+from perp_pool import errors
+from perp_pool.client import PerpPoolClient
+from perp_pool.keeper.health import (
+    POSITION_DISCRIMINATOR,
+    POSITION_POOL_OFFSET,
+    MarketState,
+    PositionView,
+    decode_position,
+    evaluate,
+    read_oracle,
+)
+from perp_pool.tokens import get_associated_token_address
+
+log = logging.getLogger("perp_pool.keeper.liquidator")
+
+LIQUIDATE_COMPUTE_UNITS = 200_000
+MAX_BACKOFF_S = 30.0
+SEND_ATTEMPTS = 3
+# A position that is gone when we try: someone else liquidated or closed it first.
+GONE = (errors.error_class("AccountNotInitialized"), errors.error_class("AccountDidNotDeserialize"))
+TRANSIENT = (httpx.HTTPError, OSError, RPCException, SolanaRpcException, asyncio.TimeoutError)
+
+
+class KeeperMetrics:
+    def __init__(self, registry: CollectorRegistry):
+        self.registry = registry
+        self.positions = Gauge("perp_keeper_positions_tracked", "Positions in the last scan", registry=registry)
+        self.at_risk = Gauge("perp_keeper_positions_at_risk", "Positions liquidatable in the last scan",
+                             registry=registry)
+        self.sent = Counter("perp_keeper_liquidations_sent", "Liquidation transactions sent", registry=registry)
+        self.landed = Counter("perp_keeper_liquidations_landed", "Liquidations confirmed", registry=registry)
+        self.failed = Counter("perp_keeper_liquidations_failed", "Liquidations that failed", registry=registry)
+        self.lost_race = Counter("perp_keeper_liquidations_already_done",
+                                 "Positions already liquidated or closed by someone else", registry=registry)
+        self.scan_latency = Histogram("perp_keeper_scan_seconds", "Scan latency", registry=registry)
+        self.rpc_errors = Counter("perp_keeper_rpc_errors", "RPC failures survived", registry=registry)
+
+
+@dataclass
+class ScanResult:
+    positions: int
+    liquidatable: list[PositionView] = field(default_factory=list)
+    seconds: float = 0.0
+    now: int = 0
+
+
+def _kv(**fields: Any) -> str:
+    return " ".join(f"{k}={v}" for k, v in fields.items())
+
+
+class LiquidationKeeper:
+    def __init__(self, client: PerpPoolClient, pool: Pubkey | None = None, *, receiving_account: Pubkey | None = None,
+                 poll_interval: float = 1.0, priority_fee_micro_lamports: int = 0, max_in_flight: int = 8,
+                 metrics_port: int | None = None, registry: CollectorRegistry | None = None):
+        self.client = client
+        self.pool = pool
+        self.receiving_account = receiving_account
+        self.poll_interval = poll_interval
+        self.priority_fee = priority_fee_micro_lamports
+        self.in_flight: set[Pubkey] = set()
+        self._slots = asyncio.Semaphore(max_in_flight)
+        self._tasks: set[asyncio.Task] = set()
+        self.metrics = KeeperMetrics(registry or CollectorRegistry())
+        self.metrics_port = metrics_port
+        self.landed: list[Pubkey] = []
+        self._oracle_coder = lambda data: client.program.coder.accounts.decode(data)
+
+    # ---- scanning ---------------------------------------------------------------------------
+
+    async def fetch_positions(self) -> list[PositionView]:
+        filters: list[Any] = [MemcmpOpts(offset=0, bytes=b58encode(POSITION_DISCRIMINATOR).decode())]
+        if self.pool is not None:
+            filters.append(MemcmpOpts(offset=POSITION_POOL_OFFSET, bytes=str(self.pool)))
+        resp = await self.client.connection.get_program_accounts(self.client.program_id, commitment=Confirmed,
+                                                                 encoding="base64", filters=filters)
+        return [decode_position(a.pubkey, bytes(a.account.data)) for a in resp.value]
+
+    async def fetch_markets(self, positions: list[PositionView]) -> tuple[dict[Pubkey, MarketState], int]:
+        """Every custody the positions use, with a checked oracle price, and the node's clock."""
+        custodies = sorted({p.custody for p in positions} | {p.collateral_custody for p in positions}, key=bytes)
+        conn = self.client.connection
+        infos = (await conn.get_multiple_accounts([CLOCK, *custodies], commitment=Confirmed)).value
+        now = struct.unpack_from("<q", bytes(infos[0].data), 32)[0]
+        decoded = {k: self.client.program.coder.accounts.decode(bytes(i.data)) for k, i in zip(custodies, infos[1:])}
+        oracle_keys = [decoded[k].oracle.oracle_account for k in custodies]
+        oracles = (await conn.get_multiple_accounts(oracle_keys, commitment=Confirmed)).value if oracle_keys else []
+        markets: dict[Pubkey, MarketState] = {}
+        for key, oracle in zip(custodies, oracles):
+            if oracle is None:
+                log.warning(_kv(event="oracle_missing", custody=key))
+                continue
+            try:
+                spot, ema = read_oracle(decoded[key], bytes(oracle.data), self._oracle_coder, now)
+            except errors.TransactionFailed as exc:  # stale/low-confidence: the program would refuse too
+                log.warning(_kv(event="oracle_unusable", custody=key, reason=type(exc).__name__))
+                continue
+            markets[key] = MarketState(decoded[key], spot, ema)
+        return markets, now
+
+    async def scan_once(self) -> ScanResult:
+        started = time.perf_counter()
+        positions = await self.fetch_positions()
+        markets, now = await self.fetch_markets(positions) if positions else ({}, 0)
+        result = ScanResult(len(positions), now=now)
+        for p in positions:
+            market, collateral = markets.get(p.custody), markets.get(p.collateral_custody)
+            if market is None or collateral is None or p.size_usd == 0:
+                continue
+            if evaluate(p, market, collateral, now).liquidatable:
+                result.liquidatable.append(p)
+        result.seconds = time.perf_counter() - started
+        self.metrics.positions.set(result.positions)
+        self.metrics.at_risk.set(len(result.liquidatable))
+        self.metrics.scan_latency.observe(result.seconds)
+        return result
+
+    # ---- liquidating -----------------------------------------------------------------------
+
+    def _reward_account(self, collateral_mint: Pubkey) -> Pubkey:
+        return self.receiving_account or get_associated_token_address(self.client.wallet.pubkey(), collateral_mint)
+
+    async def liquidate(self, p: PositionView) -> str:
+        """'landed', 'gone' (someone else did it, or it was closed), 'healthy' or 'failed'."""
+        try:
+            if not await self.client.get_liquidation_state(p.address):
+                return "healthy"  # the price moved back between the scan and now
+            collateral = await self.client.fetch_custody(p.collateral_custody)
+            ix = await self.client.build_liquidate_ix(p.address, receiving_account=self._reward_account(collateral.mint))
+        except GONE:
+            self.metrics.lost_race.inc()
+            return "gone"
+        except Exception as exc:
+            if "AccountDoesNotExist" in type(exc).__name__:
+                self.metrics.lost_race.inc()
+                return "gone"
+            raise
+        budget = [set_compute_unit_limit(LIQUIDATE_COMPUTE_UNITS)]
+        if self.priority_fee:
+            budget.append(set_compute_unit_price(self.priority_fee))
+        for attempt in range(1, SEND_ATTEMPTS + 1):
+            self.metrics.sent.inc()
+            try:
+                result = await self.client.transport.send([*budget, ix])  # a fresh blockhash each attempt
+                ev = result.event("PositionLiquidated").data
+                self.metrics.landed.inc()
+                self.landed.append(p.address)
+                log.info(_kv(event="liquidated", position=p.address, owner=p.owner, size_usd=p.size_usd,
+                             reward=ev.reward_paid, signature=result.signature, slot=result.slot))
+                return "landed"
+            except GONE:
+                self.metrics.lost_race.inc()
+                return "gone"
+            except errors.error_class("PositionHealthy"):
+                return "healthy"
+            except (errors.TransactionFailed, *TRANSIENT) as exc:
+                log.warning(_kv(event="liquidation_retry", position=p.address, attempt=attempt,
+                                error=type(exc).__name__))
+                await asyncio.sleep(min(0.2 * 2**attempt, 2.0))
+        self.metrics.failed.inc()
+        return "failed"
+
+    async def _liquidate_guarded(self, p: PositionView) -> None:
+        async with self._slots:
+            try:
+                await self.liquidate(p)
+            except Exception as exc:  # noqa: BLE001 - one position must never stop the keeper
+                self.metrics.failed.inc()
+                log.error(_kv(event="liquidation_error", position=p.address, error=repr(exc)))
+            finally:
+                self.in_flight.discard(p.address)
+
+    def dispatch(self, candidates: list[PositionView]) -> int:
+        """Starts a liquidation for each candidate not already in flight; returns how many started."""
+        started = 0
+        for p in candidates:
+            if p.address in self.in_flight:
+                continue
+            self.in_flight.add(p.address)
+            task = asyncio.create_task(self._liquidate_guarded(p))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            started += 1
+        return started
+
+    async def drain(self, timeout: float = 30.0) -> None:
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=timeout)
+
+    # ---- the loop ----------------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event) -> None:
+        if self.metrics_port is not None:
+            start_http_server(self.metrics_port, registry=self.metrics.registry)
+        log.info(_kv(event="keeper_started", pool=self.pool, wallet=self.client.wallet.pubkey(),
+                     interval=self.poll_interval))
+        backoff = self.poll_interval
+        while not stop.is_set():
+            try:
+                scan = await self.scan_once()
+                started = self.dispatch(scan.liquidatable)
+                if scan.liquidatable:
+                    log.info(_kv(event="scan", positions=scan.positions, at_risk=len(scan.liquidatable),
+                                 started=started, ms=round(scan.seconds * 1000, 1)))
+                backoff = self.poll_interval
+            except TRANSIENT as exc:
+                self.metrics.rpc_errors.inc()
+                backoff = min(max(backoff * 2, self.poll_interval), MAX_BACKOFF_S)
+                log.warning(_kv(event="rpc_error", error=type(exc).__name__, retry_in=round(backoff, 2)))
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=backoff)
+            except asyncio.TimeoutError:
+                pass
+        await self.drain()
+        log.info(_kv(event="keeper_stopped", landed=len(self.landed)))

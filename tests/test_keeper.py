@@ -1,0 +1,170 @@
+"""The liquidation keeper against the node: exactly the unhealthy positions, once, whatever happens."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from solana.rpc.async_api import AsyncClient
+from solana.rpc.commitment import Confirmed
+
+from perp_pool.client import FeeConfig, PerpPoolClient
+from perp_pool.keeper.health import evaluate
+from perp_pool.keeper.liquidator import LiquidationKeeper
+from perp_pool.localnet import free_port
+from perp_pool.math.pricing import Side
+from perp_pool.tokens import ensure_ata
+from tests.helpers import USDC, World, new_market
+from tests.test_trading import open_pos, trader
+
+FEES = FeeConfig(liquidation_bps=50, liquidator_reward_bps=20)
+# (side, collateral USDC, size USD): leverage 5x .. 45x, both sides
+BOOK = [(Side.LONG, 100, 500), (Side.LONG, 100, 2_000), (Side.LONG, 60, 2_500), (Side.LONG, 100, 4_000),
+        (Side.SHORT, 100, 500), (Side.SHORT, 100, 2_500), (Side.SHORT, 80, 3_000)]
+
+
+async def book(world: World, m, entries=BOOK):
+    positions = []
+    for side, collateral, size in entries:
+        w = await trader(world, m)
+        await open_pos(world, m, w, side, collateral * USDC, size * USDC)
+        positions.append(m.position(w, side))
+    return positions
+
+
+async def keeper_for(world: World, m, connection: AsyncClient | None = None) -> LiquidationKeeper:
+    kp = await world.funded_keypair()
+    await ensure_ata(world.client.transport, kp.pubkey(), m.usdc.mint)
+    client = PerpPoolClient(connection or world.connection, kp)
+    return LiquidationKeeper(client, m.pool, poll_interval=0.1)
+
+
+async def alive(world: World, positions) -> set:
+    infos = (await world.connection.get_multiple_accounts(positions, commitment=Confirmed)).value
+    return {p for p, i in zip(positions, infos) if i is not None}
+
+
+async def test_offchain_health_and_liquidation_price_match_the_views(world: World) -> None:
+    m = await new_market(world, fees=FEES)
+    positions = await book(world, m)
+    await world.set_price(m.sol, price=141_000_000)
+    keeper = await keeper_for(world, m)
+    views = await keeper.fetch_positions()
+    markets, now = await keeper.fetch_markets(views)
+    assert {v.address for v in views} == set(positions)
+    for v in views:
+        health = evaluate(v, markets[v.custody], markets[v.collateral_custody], now, with_liquidation_price=True)
+        assert health.liquidatable == await world.client.get_liquidation_state(v.address)
+        assert health.liquidation_price == await world.client.get_liquidation_price(v.address)
+
+
+async def test_keeper_liquidates_exactly_the_positions_past_their_price(world: World) -> None:
+    m = await new_market(world, fees=FEES)
+    positions = await book(world, m)
+    keeper = await keeper_for(world, m)
+    for price in (146_000_000, 141_000_000, 152_000_000, 160_000_000, 130_000_000):
+        await world.set_price(m.sol, price=price)
+        open_now = await alive(world, positions)
+        expected = {p for p in open_now if await world.client.get_liquidation_state(p)}
+        scan = await keeper.scan_once()
+        assert {p.address for p in scan.liquidatable} == expected, f"price {price}"
+        keeper.dispatch(scan.liquidatable)
+        await keeper.drain()
+        assert await alive(world, positions) == open_now - expected, f"price {price}"
+    assert keeper.metrics.failed._value.get() == 0
+
+
+async def test_two_racing_keepers_liquidate_each_position_once(world: World) -> None:
+    m = await new_market(world, fees=FEES)
+    positions = await book(world, m, [(Side.LONG, 50, 2_000)] * 6)
+    await world.set_price(m.sol, price=140_000_000)
+    a, b = await keeper_for(world, m), await keeper_for(world, m)
+    scan_a, scan_b = await a.scan_once(), await b.scan_once()
+    assert len(scan_a.liquidatable) == len(scan_b.liquidatable) == 6
+    a.dispatch(scan_a.liquidatable)
+    b.dispatch(scan_b.liquidatable)
+    await asyncio.gather(a.drain(), b.drain())
+    assert await alive(world, positions) == set()
+    assert len(a.landed) + len(b.landed) == 6
+    assert set(a.landed).isdisjoint(b.landed)
+    reward = 2_000 * USDC * 20 // 10_000
+    balances = [await world.balance(k._reward_account(m.usdc.mint)) for k in (a, b)]
+    assert sum(balances) == 6 * reward
+    assert a.metrics.failed._value.get() == b.metrics.failed._value.get() == 0
+
+
+class FlakyProxy:
+    """A TCP proxy in front of the node that can go down and come back, like a restarting RPC node."""
+
+    def __init__(self, target_port: int):
+        self.target_port = target_port
+        self.port = free_port()
+        self.server: asyncio.AbstractServer | None = None
+        self.writers: set[asyncio.StreamWriter] = set()
+
+    async def _pipe(self, reader, writer) -> None:
+        with contextlib.suppress(Exception):
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        with contextlib.suppress(Exception):
+            writer.close()
+
+    async def _handle(self, client_reader, client_writer) -> None:
+        node_reader, node_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+        self.writers |= {client_writer, node_writer}
+        await asyncio.gather(self._pipe(client_reader, node_writer), self._pipe(node_reader, client_writer))
+
+    async def up(self) -> None:
+        self.server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
+
+    async def down(self) -> None:
+        assert self.server is not None
+        self.server.close()
+        for w in list(self.writers):
+            with contextlib.suppress(Exception):
+                w.close()
+        self.writers.clear()
+        await self.server.wait_closed()
+
+
+async def test_keeper_survives_the_node_going_away_and_finishes(world: World, rpc_url: str) -> None:
+    m = await new_market(world, fees=FEES)
+    positions = await book(world, m, [(Side.LONG, 50, 2_000)] * 3)
+    proxy = FlakyProxy(int(rpc_url.rsplit(":", 1)[1]))
+    await proxy.up()
+    connection = AsyncClient(f"http://127.0.0.1:{proxy.port}", commitment=Confirmed, timeout=2)
+    keeper = await keeper_for(world, m, connection)
+    stop = asyncio.Event()
+    task = asyncio.create_task(keeper.run(stop))
+    await asyncio.sleep(0.3)
+    await proxy.down()  # the node vanishes...
+    await world.set_price(m.sol, price=140_000_000)  # ...while the positions become liquidatable
+    await asyncio.sleep(1.0)
+    assert keeper.metrics.rpc_errors._value.get() > 0
+    assert not task.done()
+    await proxy.up()  # ...and comes back
+    for _ in range(100):
+        if not await alive(world, positions):
+            break
+        await asyncio.sleep(0.1)
+    stop.set()
+    await asyncio.wait_for(task, 10)
+    await connection.close()
+    await proxy.down()
+    assert await alive(world, positions) == set()
+    assert len(keeper.landed) == 3
+
+
+async def test_keeper_leaves_healthy_positions_alone(world: World) -> None:
+    m = await new_market(world, fees=FEES)
+    positions = await book(world, m)
+    keeper = await keeper_for(world, m)
+    stop = asyncio.Event()
+    task = asyncio.create_task(keeper.run(stop))
+    await asyncio.sleep(0.5)
+    stop.set()
+    await asyncio.wait_for(task, 10)
+    assert await alive(world, positions) == set(positions)
+    assert keeper.metrics.sent._value.get() == 0
+    assert keeper.metrics.positions._value.get() == len(positions)
