@@ -43,6 +43,8 @@ pytest: venv
 bench: venv build
 	$(PY) bench/tx_throughput.py
 	$(PY) bench/trade_roundtrip.py
+	$(PY) bench/keeper_scan.py
+	$(PY) bench/keeper_latency.py
 
 clean-venv:
 	rm -rf $(VENV)
