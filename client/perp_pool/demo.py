@@ -1,117 +1,179 @@
-"""`make demo`: the spine end to end on the embedded local node.
+"""`make demo`: the whole story on the embedded local node.
 
-Starts `perp-localnet`, creates a pool with a USDC-like custody priced by a custom oracle, has two
-LPs deposit, moves the oracle, has one LP withdraw, and prints what happened at each step — the
-program's events, balances and the views — then stops the node.
+Starts `perp-localnet`; an admin creates a pool with a USDC custody (liquidity and collateral) and
+a SOL market priced by a custom oracle; two LPs deposit; four traders open longs and shorts; SOL
+crashes 12 %; the liquidation keeper (the same code as `perp-pool keeper liquidate`) liquidates
+the positions past their liquidation price and leaves the others; the survivors close; then a
+table shows who gained and lost, and where every USDC went. Stops the node.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import struct
 import sys
 from decimal import Decimal
 
+from rich.console import Console
+from rich.table import Table
 from solana.rpc.async_api import AsyncClient
 from solana.rpc.commitment import Confirmed
 from solders.keypair import Keypair
+from solders.pubkey import Pubkey
 from solders.sysvar import CLOCK
 
-from perp_pool.client import FeeConfig, OracleConfig, PerpPoolClient
-from perp_pool.constants import LP_DECIMALS, USD_DECIMALS
+from perp_pool.client import FeeConfig, OracleConfig, PerpPoolClient, PricingConfig
+from perp_pool.keeper.liquidator import LiquidationKeeper
 from perp_pool.localnet import LocalNode
+from perp_pool.math.pricing import Side
 from perp_pool.tokens import create_mint, ensure_ata, mint_tokens, token_balance
 
-SOL = 10**9
+SOL_LAMPORTS = 10**9
+USDC = 10**6
+console = Console()
 
 
-def human(amount: int, decimals: int) -> str:
-    return f"{Decimal(amount) / (Decimal(10) ** decimals):,.{decimals}f}"
+def usd(amount: int) -> str:
+    return f"{Decimal(amount) / USDC:,.2f}"
 
 
-async def _clock_now(connection: AsyncClient) -> int:
+async def now(connection: AsyncClient) -> int:
     info = (await connection.get_account_info(CLOCK, commitment=Confirmed)).value
     assert info is not None
     return struct.unpack_from("<q", bytes(info.data), 32)[0]
 
 
+async def funded(connection: AsyncClient) -> Keypair:
+    kp = Keypair()
+    await connection.confirm_transaction((await connection.request_airdrop(kp.pubkey(), 10 * SOL_LAMPORTS)).value,
+                                         Confirmed, sleep_seconds=0.1)
+    return kp
+
+
 async def run(rpc_url: str) -> None:
     connection = AsyncClient(rpc_url, commitment=Confirmed, timeout=30)
-    admin = Keypair()
-    await connection.confirm_transaction((await connection.request_airdrop(admin.pubkey(), 100 * SOL)).value, Confirmed)
-    client = PerpPoolClient(connection, admin)
-    step = 0
+    admin = await funded(connection)
+    admin_client = PerpPoolClient(connection, admin)
+    if (await connection.get_account_info(admin_client.perpetuals_address)).value is None:
+        await admin_client.initialize()
+    console.rule("[bold]perp_pool on the local node")
 
-    def say(text: str) -> None:
-        nonlocal step
-        step += 1
-        print(f"\n[{step}] {text}")
+    name = "demo"
+    await admin_client.add_pool(name)
+    pool = admin_client.pool_address(name)
+    fees = FeeConfig(open_position_bps=10, close_position_bps=10, liquidation_bps=50, liquidator_reward_bps=20,
+                     protocol_share_bps=2_000, insurance_share_bps=1_000)
+    oracle = OracleConfig(max_price_age_sec=60)
+    custodies: dict[str, Pubkey] = {}
+    mints: dict[str, Pubkey] = {}
+    for label, decimals, stable, price in (("USDC", 6, True, 1_000_000), ("SOL", 9, False, 150_000_000)):
+        mint = await create_mint(admin_client.transport, decimals)
+        await admin_client.add_custody(pool, mint, oracle=oracle, fees=fees, pricing=PricingConfig(),
+                                       is_stable=stable)
+        custody = admin_client.custody_address(pool, mint)
+        await admin_client.set_custom_oracle_price(custody, price=price, expo=-6, conf=0, ema=price,
+                                                   publish_time=await now(connection))
+        custodies[label], mints[label] = custody, mint
+    console.print(f"pool [bold]{name}[/] {pool}: USDC custody (liquidity + collateral), SOL market at 150.00")
 
-    if (await connection.get_account_info(client.perpetuals_address)).value is None:
-        await client.initialize()
-    say(f"program {client.program_id} initialised; admin {admin.pubkey()}")
+    people: dict[str, tuple[PerpPoolClient, Pubkey, Pubkey, int]] = {}
 
-    pool_name = "demo-usdc"
-    await client.add_pool(pool_name)
-    pool = client.pool_address(pool_name)
-    usdc = await create_mint(client.transport, 6)
-    fees = FeeConfig(add_liquidity_bps=10, remove_liquidity_bps=20, protocol_share_bps=2_000)
-    await client.add_custody(pool, usdc, oracle=OracleConfig(max_price_error_bps=100, max_price_age_sec=30), fees=fees)
-    custody = client.custody_address(pool, usdc)
-    await client.set_custom_oracle_price(custody, price=1_000_000, expo=-6, conf=100, ema=1_000_000,
-                                         publish_time=await _clock_now(connection))
-    say(f"pool '{pool_name}' {pool} with a USDC custody; oracle 1.000000 ± 0.0001; "
-        f"fees: deposit {fees.add_liquidity_bps} bps, withdraw {fees.remove_liquidity_bps} bps, "
-        f"protocol share {fees.protocol_share_bps / 100:.0f}%")
+    async def person(label: str, tokens: int) -> tuple[PerpPoolClient, Pubkey, Pubkey]:
+        kp = await funded(connection)
+        token = await ensure_ata(admin_client.transport, kp.pubkey(), mints["USDC"])
+        lp = await ensure_ata(admin_client.transport, kp.pubkey(), admin_client.lp_mint_address(pool))
+        await mint_tokens(admin_client.transport, mints["USDC"], token, tokens)
+        client = admin_client.with_wallet(kp)
+        people[label] = (client, token, lp, tokens)
+        return client, token, lp
 
-    lps = {}
-    for name, amount in (("alice", 10_000), ("bob", 5_000)):
-        kp = Keypair()
-        await connection.confirm_transaction((await connection.request_airdrop(kp.pubkey(), 10 * SOL)).value, Confirmed)
-        token = await ensure_ata(client.transport, kp.pubkey(), usdc)
-        lp = await ensure_ata(client.transport, kp.pubkey(), client.lp_mint_address(pool))
-        await mint_tokens(client.transport, usdc, token, amount * 10**6)
-        lps[name] = (client.with_wallet(kp), token, lp)
-        result = await lps[name][0].add_liquidity(pool, custody, amount_in=amount * 10**6, funding_account=token,
-                                                  lp_token_account=lp)
-        ev = result.event("LiquidityAdded").data
-        say(f"{name} deposits {human(ev.amount_in, 6)} USDC: fee {human(ev.fee_amount, 6)} "
-            f"(protocol {human(ev.protocol_fee_amount, 6)}), receives {human(ev.lp_amount_out, LP_DECIMALS)} LP "
-            f"[tx {result.signature}, slot {result.slot}]")
+    for label, amount in (("LP alice", 60_000 * USDC), ("LP bob", 40_000 * USDC)):
+        client, token, lp = await person(label, amount)
+        ev = (await client.add_liquidity(pool, custodies["USDC"], amount_in=amount, funding_account=token,
+                                         lp_token_account=lp)).event("LiquidityAdded").data
+        console.print(f"{label} deposits {usd(amount)} USDC -> {usd(ev.lp_amount_out)} LP")
 
-    aum = await client.get_assets_under_management(pool)
-    price = await client.get_lp_token_price(pool)
-    say(f"views: AUM {human(aum, USD_DECIMALS)} USD, LP price {human(price, USD_DECIMALS)} USD")
+    book = (("trader carol", Side.LONG, 100, 4_000), ("trader dave", Side.LONG, 300, 3_000),
+            ("trader erin", Side.SHORT, 150, 6_000), ("trader frank", Side.LONG, 80, 3_600))
+    for label, side, collateral, size in book:
+        client, token, _ = await person(label, 1_000 * USDC)
+        ev = (await client.open_position(pool, custodies["SOL"], custodies["USDC"], side,
+                                         price_limit=2**63 if side is Side.LONG else 0,
+                                         collateral_amount=collateral * USDC, size_usd=size * USDC,
+                                         funding_account=token)).event("PositionOpened").data
+        position = client.position_address(pool, custodies["SOL"], custodies["USDC"], side)
+        liq = await client.get_liquidation_price(position)
+        console.print(f"{label} opens a {side.value} of {usd(ev.size_usd)} USD with {usd(collateral * USDC)} USDC "
+                      f"at {usd(ev.price)} (fee {usd(ev.fee_amount)}), liquidation price {usd(liq)}")
 
-    await client.set_custom_oracle_price(custody, price=998_000, expo=-6, conf=100, ema=999_000,
-                                         publish_time=await _clock_now(connection))
-    aum = await client.get_assets_under_management(pool)
-    price = await client.get_lp_token_price(pool)
-    say(f"oracle moves to 0.998000 (EMA 0.999000): AUM {human(aum, USD_DECIMALS)} USD, "
-        f"LP price {human(price, USD_DECIMALS)} USD")
+    console.print(f"AUM {usd(await admin_client.get_assets_under_management(pool))} USD, "
+                  f"LP price {usd(await admin_client.get_lp_token_price(pool))}")
+    await admin_client.set_custom_oracle_price(custodies["SOL"], price=132_000_000, expo=-6, conf=0, ema=132_000_000,
+                                               publish_time=await now(connection))
+    console.print("\n[bold red]SOL crashes 12 % to 132.00[/]")
 
-    alice, alice_token, alice_lp = lps["alice"]
-    lp_balance = await token_balance(connection, alice_lp)
-    # A withdrawal is refused in the slot of the pool's last deposit; a moment later it is fine.
-    await asyncio.sleep(1.0)
-    result = await alice.remove_liquidity(pool, custody, lp_amount_in=lp_balance // 2, receiving_account=alice_token,
-                                          lp_token_account=alice_lp)
-    ev = result.event("LiquidityRemoved").data
-    say(f"alice burns {human(ev.lp_amount_in, LP_DECIMALS)} LP: receives {human(ev.amount_out, 6)} USDC, "
-        f"fee {human(ev.fee_amount, 6)} [tx {result.signature}]")
+    keeper_kp = await funded(connection)
+    keeper_account = await ensure_ata(admin_client.transport, keeper_kp.pubkey(), mints["USDC"])
+    keeper = LiquidationKeeper(admin_client.with_wallet(keeper_kp), pool, poll_interval=0.2)
+    stop = asyncio.Event()
+    task = asyncio.create_task(keeper.run(stop))
+    for _ in range(100):
+        scan = await keeper.scan_once()
+        if not scan.liquidatable and not keeper.in_flight:
+            break
+        await asyncio.sleep(0.1)
+    stop.set()
+    await task
+    console.print(f"keeper liquidated {len(keeper.landed)} position(s); "
+                  f"reward {usd(await token_balance(connection, keeper_account))} USDC")
 
-    c = await client.fetch_custody(custody)
+    for label, side, _, _ in book:
+        client, token, _lp, _ = people[label]
+        position = client.position_address(pool, custodies["SOL"], custodies["USDC"], side)
+        if (await connection.get_account_info(position)).value is not None:
+            ev = (await client.close_position(pool, custodies["SOL"], custodies["USDC"], side,
+                                              price_limit=0 if side is Side.LONG else 2**63,
+                                              receiving_account=token)).event("PositionDecreased").data
+            console.print(f"{label} closes: profit {usd(ev.profit_usd)}, loss {usd(ev.loss_usd)}, "
+                          f"receives {usd(ev.amount_out)} USDC")
+        else:
+            console.print(f"{label} was liquidated")
+
+    table = Table(title="Who gained and lost (USDC)")
+    for col in ("participant", "started with", "wallet now", "LP value now", "gain / loss"):
+        table.add_column(col, justify="right" if col != "participant" else "left")
+    lp_price = await admin_client.get_lp_token_price(pool)
+    total_wallets = 0
+    for label, (client, token, lp, start) in people.items():
+        wallet = await token_balance(connection, token)
+        lp_value = await token_balance(connection, lp) * lp_price // USDC
+        total_wallets += wallet
+        delta = wallet + lp_value - start
+        table.add_row(label, usd(start), usd(wallet), usd(lp_value),
+                      f"[green]+{usd(delta)}[/]" if delta >= 0 else f"[red]{usd(delta)}[/]")
+    keeper_reward = await token_balance(connection, keeper_account)
+    table.add_row("keeper", "0.00", usd(keeper_reward), "0.00", f"[green]+{usd(keeper_reward)}[/]")
+    console.print(table)
+
+    c = await admin_client.fetch_custody(custodies["USDC"])
     vault = await token_balance(connection, c.token_account)
-    print("\nSummary")
-    print(f"  vault balance      {human(vault, 6):>20} USDC")
-    print(f"  custody owned      {human(c.assets.owned, 6):>20} USDC (LPs)")
-    print(f"  protocol fees      {human(c.assets.protocol_fees, 6):>20} USDC")
-    print(f"  alice USDC         {human(await token_balance(connection, alice_token), 6):>20}")
-    print(f"  alice LP           {human(await token_balance(connection, alice_lp), LP_DECIMALS):>20}")
-    print(f"  LP price           {human(await client.get_lp_token_price(pool), USD_DECIMALS):>20} USD")
-    assert vault == c.assets.owned + c.assets.protocol_fees, "vault must equal owned + protocol fees"
-    print("  check              vault == owned + protocol fees: ok")
+    where = Table(title="Where every USDC is")
+    where.add_column("bucket")
+    where.add_column("USDC", justify="right")
+    minted = sum(start for *_, start in people.values())
+    rows = [("wallets (LPs, traders)", total_wallets), ("keeper", keeper_reward),
+            ("vault: LP liquidity (owned)", c.assets.owned), ("vault: open collateral", c.assets.collateral),
+            ("vault: protocol fees", c.assets.protocol_fees), ("vault: insurance fund", c.assets.insurance_fund)]
+    for label, amount in rows:
+        where.add_row(label, usd(amount))
+    where.add_row("[bold]total[/]", f"[bold]{usd(sum(a for _, a in rows))}[/]")
+    where.add_row("minted at the start", usd(minted))
+    console.print(where)
+    assert vault == c.assets.owned + c.assets.collateral + c.assets.protocol_fees + c.assets.insurance_fund
+    assert sum(a for _, a in rows) == minted, "tokens must be conserved"
+    console.print("[green]every token accounted for[/]")
     await connection.close()
 
 
@@ -119,13 +181,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rpc-url", help="use this node instead of starting perp-localnet")
     args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
     if args.rpc_url:
         asyncio.run(run(args.rpc_url))
         return 0
     with LocalNode() as node:
-        print(f"perp-localnet started at {node.url} (healthy in {node.start_to_healthy_s:.2f}s)")
+        console.print(f"perp-localnet started at {node.url} (healthy in {node.start_to_healthy_s:.2f}s)")
         asyncio.run(run(node.url))
-    print("\nnode stopped")
+    console.print("node stopped")
     return 0
 
 
