@@ -73,7 +73,8 @@ class Transport:
         self._events.parse_logs(list(logs), out.append)
         return out
 
-    async def _signed(self, ixs: Sequence[Instruction], signers: Sequence[Keypair]) -> tuple[Transaction, int]:
+    async def _signed(self, ixs: Sequence[Instruction], signers: Sequence[Keypair],
+                      unique: bool = True) -> tuple[Transaction, int]:
         """Signs with a recent blockhash. The same instructions signed twice with one blockhash are
         the same transaction, which a node drops as already processed; so an identical repeat
         (close the same position twice, say) waits for the next blockhash instead."""
@@ -83,10 +84,11 @@ class Transport:
             latest = (await self.connection.get_latest_blockhash(Confirmed)).value
             message = Message.new_with_blockhash(list(ixs), self.payer.pubkey(), latest.blockhash)
             key = bytes(message)
-            if key not in self._recent or time.monotonic() > deadline:
+            if not unique or key not in self._recent or time.monotonic() > deadline:
                 break
             await asyncio.sleep(0.05)
-        self._recent[key] = None
+        if unique:
+            self._recent[key] = None
         while len(self._recent) > RECENT_MESSAGES:
             self._recent.pop(next(iter(self._recent)))
         return Transaction(keypairs, message, latest.blockhash), latest.last_valid_block_height
@@ -117,8 +119,9 @@ class Transport:
         return TxResult(sig, got.value.slot, logs, self.parse_events(logs))
 
     async def simulate(self, ixs: Sequence[Instruction], signers: Sequence[Keypair] = ()) -> SimulationResult:
-        """Simulates (signatures checked); raises like `send` when the simulation fails."""
-        tx, _ = await self._signed(ixs, signers)
+        """Simulates (signatures checked); raises like `send` when the simulation fails. A simulation
+        never lands, so repeating one under the same blockhash is fine."""
+        tx, _ = await self._signed(ixs, signers, unique=False)
         resp = (await self.connection.simulate_transaction(tx, sig_verify=True, commitment=Confirmed)).value
         logs = list(resp.logs or [])
         if resp.err is not None:
