@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-import struct
 from dataclasses import dataclass
 from typing import Awaitable, Callable, Iterable, TypeVar
 
@@ -12,9 +11,9 @@ from solana.rpc.async_api import AsyncClient
 from solana.rpc.commitment import Confirmed
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
-from solders.sysvar import CLOCK
 
 from perp_pool import errors
+from perp_pool.clock import node_unix_time
 from perp_pool.client import FeeConfig, OracleConfig, PerpPoolClient
 from perp_pool.tokens import create_mint, ensure_ata, mint_tokens, token_balance
 
@@ -51,9 +50,7 @@ class Wallet:
 
 async def unix_now(connection: AsyncClient) -> int:
     """The node's Clock sysvar `unix_timestamp` (what the program sees as now)."""
-    info = (await connection.get_account_info(CLOCK, commitment=Confirmed)).value
-    assert info is not None
-    return struct.unpack_from("<q", bytes(info.data), 32)[0]
+    return await node_unix_time(connection)
 
 
 async def snapshot(connection: AsyncClient, addresses: Iterable[Pubkey]) -> dict[Pubkey, tuple | None]:

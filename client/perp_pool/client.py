@@ -93,7 +93,7 @@ class Permissions:
     allow_liquidation: bool = True
 
 
-def _side_of(side: Any) -> Side:
+def side_of(side: Any) -> Side:
     """anchorpy's decoded `Side` enum value -> Side."""
     return Side.LONG if type(side).__name__ == "Long" else Side.SHORT
 
@@ -524,7 +524,7 @@ class PerpPoolClient:
                                  overrides: dict[str, Pubkey] | None = None) -> Instruction:
         """Anyone may liquidate; the reward goes to `receiving_account` (the collateral mint)."""
         p = await self.fetch_position(position)
-        accounts = await self._trade_accounts(p.pool, p.custody, p.collateral_custody, _side_of(p.side), p.owner)
+        accounts = await self._trade_accounts(p.pool, p.custody, p.collateral_custody, side_of(p.side), p.owner)
         accounts.update({"liquidator": liquidator or self.wallet.pubkey(), "receiving_account": receiving_account,
                          "position": position})
         return self._ix("liquidate", self._only("liquidate", accounts, overrides))
@@ -587,7 +587,7 @@ class PerpPoolClient:
 
     async def _position_view_accounts(self, position: Pubkey, name: str) -> dict[str, Pubkey]:
         p = await self.fetch_position(position)
-        accounts = await self._trade_accounts(p.pool, p.custody, p.collateral_custody, _side_of(p.side), p.owner)
+        accounts = await self._trade_accounts(p.pool, p.custody, p.collateral_custody, side_of(p.side), p.owner)
         accounts["position"] = position
         return self._only(name, accounts, None)
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import struct
 import sys
 from decimal import Decimal
 
@@ -22,8 +21,8 @@ from solana.rpc.async_api import AsyncClient
 from solana.rpc.commitment import Confirmed
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
-from solders.sysvar import CLOCK
 
+from perp_pool.clock import node_unix_time
 from perp_pool.client import FeeConfig, OracleConfig, PerpPoolClient, PricingConfig
 from perp_pool.keeper.liquidator import LiquidationKeeper
 from perp_pool.localnet import LocalNode
@@ -40,9 +39,7 @@ def usd(amount: int) -> str:
 
 
 async def now(connection: AsyncClient) -> int:
-    info = (await connection.get_account_info(CLOCK, commitment=Confirmed)).value
-    assert info is not None
-    return struct.unpack_from("<q", bytes(info.data), 32)[0]
+    return await node_unix_time(connection)
 
 
 async def funded(connection: AsyncClient) -> Keypair:

@@ -12,15 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import struct
 from typing import Any, Awaitable, Callable, TypeVar
 
 import httpx
 from solana.exceptions import SolanaRpcException
-from solana.rpc.async_api import AsyncClient
-from solana.rpc.commitment import Confirmed
 from solana.rpc.core import RPCException, TransactionExpiredBlockheightExceededError, UnconfirmedTxError
-from solders.sysvar import CLOCK
 from solders.transaction_status import TransactionErrorInstructionError
 
 from perp_pool import errors
@@ -31,7 +27,6 @@ T = TypeVar("T")
 
 RETRY_BASE_S = 0.25
 RETRY_MAX_S = 30.0
-CLOCK_UNIX_TIMESTAMP_OFFSET = 32  # Clock sysvar: slot, epoch_start_timestamp, epoch, leader_schedule_epoch (8 each)
 
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     httpx.HTTPError,
@@ -114,15 +109,7 @@ async def retry_transient(op: Callable[[], Awaitable[T]], *, stop: asyncio.Event
             if await sleep_or_stop(stop, delay):
                 raise Stopped(what) from exc
 
-
-async def node_unix_time(connection: AsyncClient) -> int:
-    """The node's Clock sysvar `unix_timestamp`: what the program sees as now (it can differ from
-    this machine's clock, and the local node's clock can be warped)."""
-    info = (await connection.get_account_info(CLOCK, commitment=Confirmed)).value
-    if info is None:
-        raise errors.TransactionFailed("the node returned no Clock sysvar")
-    return struct.unpack_from("<q", bytes(info.data), CLOCK_UNIX_TIMESTAMP_OFFSET)[0]
-
+from perp_pool.clock import node_unix_time  # noqa: E402  (re-exported)
 
 __all__ = ["Backoff", "Stopped", "TRANSIENT_ERRORS", "is_transient", "kv", "node_unix_time", "retry_transient",
            "sleep_or_stop"]

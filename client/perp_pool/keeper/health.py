@@ -20,6 +20,8 @@ from perp_pool.math import borrow, fees, pnl, pricing
 from perp_pool.math.fixed import Rounding
 from perp_pool.math.oracle import OraclePrice, min_max_price, validate_oracle_price
 from perp_pool.math.pricing import Side
+from perp_pool import errors
+from perp_pool.pyth import PYTH_RECEIVER_PROGRAM_ID
 from perp_pool.pyth import decode as decode_pyth
 
 POSITION_DISCRIMINATOR = _account_discriminator("Position")
@@ -68,21 +70,47 @@ class MarketState:
         return min_max_price(self.spot, self.ema)
 
 
-def read_oracle(custody: Any, oracle_data: bytes, oracle_coder: Any, now: int) -> tuple[OraclePrice, OraclePrice]:
-    """(spot, ema) with the program's checks (staleness, confidence, ...); raises its named errors."""
-    o = custody.oracle
-    kind = type(o.oracle_type).__name__
+def raw_oracle_price(program_id: Pubkey, coder: Any, custody: Any, info: Any) -> tuple[int, int, int, int, int]:
+    """(price, expo, conf, ema, publish_time) of the custody's oracle account, with the account checks
+    `read_oracle_price` makes on-chain (owner, type, Pyth verification level and feed id)."""
+    kind = type(custody.oracle.oracle_type).__name__.rstrip("_")
+    if info is None:
+        raise errors.InvalidOracleAccount(f"oracle account {custody.oracle.oracle_account} does not exist")
+    data = bytes(info.data)
     if kind == "Custom":
-        raw = oracle_coder(oracle_data)
-        fields = dict(price=raw.price, expo=raw.expo, conf=raw.conf, ema=raw.ema, publish_time=raw.publish_time)
-    elif kind == "Pyth":
-        u = decode_pyth(oracle_data)
-        fields = dict(price=max(u.price, 0), expo=u.exponent, conf=u.conf, ema=max(u.ema_price, 0),
-                      publish_time=u.publish_time)
-    else:
-        raise ValueError(f"unsupported oracle type {kind}")
-    return validate_oracle_price(**fields, now=now, max_price_age_sec=o.max_price_age_sec,
-                                 max_price_error_bps=o.max_price_error_bps)
+        if info.owner != program_id:
+            raise errors.InvalidOracleAccount()
+        try:
+            oracle = coder.decode(data)
+        except Exception:
+            raise errors.InvalidOracleAccount() from None
+        if type(oracle).__name__ != "CustomOracle":
+            raise errors.InvalidOracleAccount()
+        return oracle.price, oracle.expo, oracle.conf, oracle.ema, oracle.publish_time
+    if kind == "Pyth":
+        if info.owner != PYTH_RECEIVER_PROGRAM_ID:
+            raise errors.InvalidOracleAccount()
+        try:
+            update = decode_pyth(data)
+        except (ValueError, struct.error, IndexError):
+            raise errors.InvalidOracleAccount() from None
+        if not update.fully_verified:
+            raise errors.OracleNotFullyVerified()
+        if bytes(update.feed_id) != bytes(custody.oracle.feed_id):
+            raise errors.InvalidOracleAccount()
+        if update.price <= 0:
+            raise errors.InvalidOraclePrice()
+        return update.price, update.exponent, update.conf, max(update.ema_price, 0), update.publish_time
+    raise errors.InvalidOracleType()
+
+
+def checked_oracle_price(program_id: Pubkey, coder: Any, custody: Any, info: Any,
+                         now: int) -> tuple[OraclePrice, OraclePrice]:
+    """(spot, ema) exactly as the program would read them at `now`, or the error it would raise."""
+    price, expo, conf, ema, publish_time = raw_oracle_price(program_id, coder, custody, info)
+    o = custody.oracle
+    return validate_oracle_price(price=price, expo=expo, conf=conf, ema=ema, publish_time=publish_time, now=now,
+                                 max_price_age_sec=o.max_price_age_sec, max_price_error_bps=o.max_price_error_bps)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import struct
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,14 +30,15 @@ from solders.sysvar import CLOCK
 
 from perp_pool import errors
 from perp_pool.client import PerpPoolClient
+from perp_pool.clock import unix_timestamp
 from perp_pool.keeper.health import (
     POSITION_DISCRIMINATOR,
     POSITION_POOL_OFFSET,
     MarketState,
     PositionView,
+    checked_oracle_price,
     decode_position,
     evaluate,
-    read_oracle,
 )
 from perp_pool.tokens import get_associated_token_address
 
@@ -94,7 +94,6 @@ class LiquidationKeeper:
         self.metrics = KeeperMetrics(registry or CollectorRegistry())
         self.metrics_port = metrics_port
         self.landed: list[Pubkey] = []
-        self._oracle_coder = lambda data: client.program.coder.accounts.decode(data)
 
     # ---- scanning ---------------------------------------------------------------------------
 
@@ -111,17 +110,15 @@ class LiquidationKeeper:
         custodies = sorted({p.custody for p in positions} | {p.collateral_custody for p in positions}, key=bytes)
         conn = self.client.connection
         infos = (await conn.get_multiple_accounts([CLOCK, *custodies], commitment=Confirmed)).value
-        now = struct.unpack_from("<q", bytes(infos[0].data), 32)[0]
+        now = unix_timestamp(bytes(infos[0].data))
         decoded = {k: self.client.program.coder.accounts.decode(bytes(i.data)) for k, i in zip(custodies, infos[1:])}
         oracle_keys = [decoded[k].oracle.oracle_account for k in custodies]
         oracles = (await conn.get_multiple_accounts(oracle_keys, commitment=Confirmed)).value if oracle_keys else []
         markets: dict[Pubkey, MarketState] = {}
+        coder = self.client.program.coder.accounts
         for key, oracle in zip(custodies, oracles):
-            if oracle is None:
-                log.warning(_kv(event="oracle_missing", custody=key))
-                continue
             try:
-                spot, ema = read_oracle(decoded[key], bytes(oracle.data), self._oracle_coder, now)
+                spot, ema = checked_oracle_price(self.client.program_id, coder, decoded[key], oracle, now)
             except errors.TransactionFailed as exc:  # stale/low-confidence: the program would refuse too
                 log.warning(_kv(event="oracle_unusable", custody=key, reason=type(exc).__name__))
                 continue

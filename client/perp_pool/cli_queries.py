@@ -1,0 +1,330 @@
+"""What the CLI reads from the chain and computes off-chain: pools and custodies by name and mint,
+the node clock, oracle prices checked exactly as the program checks them, and positions valued
+with `perp_pool.math` (the same inputs `Position::valuation` uses on-chain).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from anchorpy.error import AccountDoesNotExistError
+from solana.rpc.commitment import Confirmed
+from solana.rpc.core import RPCException
+from solana.rpc.types import MemcmpOpts
+from solders.instruction import Instruction
+from solders.pubkey import Pubkey
+from spl.token.instructions import create_idempotent_associated_token_account, get_associated_token_address
+
+from perp_pool import errors
+from perp_pool.cli_support import CliError, usage_error
+from perp_pool.client import PerpPoolClient, side_of
+from perp_pool.keeper.health import MarketState, PositionView, checked_oracle_price, health_inputs
+from perp_pool.clock import node_unix_time
+from perp_pool.math.borrow import utilization
+from perp_pool.math.oracle import OraclePrice
+from perp_pool.math.pnl import (
+    HealthInputs,
+    capped_pnl,
+    equity_usd,
+    is_liquidatable,
+    leverage_bps,
+    liquidation_price,
+)
+from perp_pool.math.pricing import Side, entry_price, exit_price, trade_prices
+
+# Position account layout (borsh after Anchor's 8-byte discriminator): owner, then pool.
+DISCRIMINATOR_LEN = 8
+PUBKEY_LEN = 32
+POSITION_OWNER_OFFSET = DISCRIMINATOR_LEN
+POSITION_POOL_OFFSET = POSITION_OWNER_OFFSET + PUBKEY_LEN
+
+
+def parse_pubkey(text: str, what: str) -> Pubkey:
+    try:
+        return Pubkey.from_string(text.strip())
+    except ValueError:
+        raise usage_error("InvalidPubkey", f"{what} {text!r} is not a base58 public key") from None
+
+
+def oracle_type_name(custody: Any) -> str:
+    return type(custody.oracle.oracle_type).__name__.rstrip("_")
+
+
+async def unix_now(client: PerpPoolClient) -> int:
+    """The node's Clock sysvar `unix_timestamp`: the `now` the program sees."""
+    return await node_unix_time(client.connection)
+
+
+async def mint_decimals(client: PerpPoolClient, mint: Pubkey) -> int:
+    """The mint's own `decimals` (what human amounts of this token are scaled by)."""
+    try:
+        return (await client.connection.get_token_supply(mint, commitment=Confirmed)).value.decimals
+    except RPCException as exc:  # the node answers "not a mint" with an RPC error
+        raise CliError("MintNotFound", f"{mint} is not an SPL token mint ({exc})") from None
+
+
+# ---- pools and custodies ----------------------------------------------------------------------
+
+
+@dataclass
+class PoolRef:
+    name: str
+    address: Pubkey
+    account: Any
+
+
+async def resolve_pool(client: PerpPoolClient, name: str) -> PoolRef:
+    address = client.pool_address(name)
+    try:
+        return PoolRef(name, address, await client.fetch_pool(address))
+    except AccountDoesNotExistError:
+        raise CliError("PoolNotFound", f"no pool named {name!r} (expected at {address})") from None
+
+
+@dataclass
+class CustodyRef:
+    address: Pubkey
+    account: Any
+
+    @property
+    def mint(self) -> Pubkey:
+        return self.account.mint
+
+
+async def resolve_custody(client: PerpPoolClient, pool: PoolRef, mint: Pubkey) -> CustodyRef:
+    address = client.custody_address(pool.address, mint)
+    if address not in pool.account.custodies:
+        raise CliError("CustodyNotFound", f"pool {pool.name!r} has no custody for mint {mint}")
+    return CustodyRef(address, await client.fetch_custody(address))
+
+
+async def fetch_custodies(client: PerpPoolClient, addresses: Iterable[Pubkey]) -> dict[Pubkey, Any]:
+    keys = list(dict.fromkeys(addresses))
+    if not keys:
+        return {}
+    fetched = await client.program.account["Custody"].fetch_multiple(keys, commitment=Confirmed)
+    missing = [str(k) for k, v in zip(keys, fetched) if v is None]
+    if missing:
+        raise CliError("AccountNotFound", f"custody accounts not found: {', '.join(missing)}")
+    return dict(zip(keys, fetched))
+
+
+# ---- oracles ----------------------------------------------------------------------------------
+
+
+async def read_oracles(client: PerpPoolClient, custodies: dict[Pubkey, Any],
+                       now: int) -> dict[Pubkey, tuple[OraclePrice, OraclePrice] | errors.TransactionFailed]:
+    """(spot, ema) per custody at `now`, or the error the program would raise reading it."""
+    keys = list(custodies)
+    if not keys:
+        return {}
+    infos = (await client.connection.get_multiple_accounts(
+        [custodies[k].oracle.oracle_account for k in keys], commitment=Confirmed)).value
+    out: dict[Pubkey, tuple[OraclePrice, OraclePrice] | errors.TransactionFailed] = {}
+    for key, info in zip(keys, infos):
+        try:
+            out[key] = checked_oracle_price(client.program_id, client.program.coder.accounts, custodies[key], info,
+                                            now)
+        except errors.TransactionFailed as exc:
+            out[key] = exc
+    return out
+
+
+def _prices(oracles: dict[Pubkey, Any], key: Pubkey) -> tuple[OraclePrice, OraclePrice]:
+    found = oracles[key]
+    if isinstance(found, errors.TransactionFailed):
+        raise found
+    return found
+
+
+def spread_bps(custody: Any, side: Side) -> int:
+    pricing = custody.pricing
+    return pricing.trade_spread_long_bps if side is Side.LONG else pricing.trade_spread_short_bps
+
+
+async def entry_price_now(client: PerpPoolClient, custody: CustodyRef, side: Side) -> int:
+    """The entry price a trade on `custody` would get now (PRICE_DECIMALS), computed off-chain."""
+    now = await unix_now(client)
+    spot, ema = _prices(await read_oracles(client, {custody.address: custody.account}, now), custody.address)
+    prices = trade_prices(spot, ema, custody.account.pricing.use_ema)
+    return entry_price(side, prices, spread_bps(custody.account, side))
+
+
+# ---- positions --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Valuation:
+    exit_price: int
+    health: HealthInputs
+    profit_usd: int
+    loss_usd: int
+    equity_usd: int
+    leverage_bps: int
+    liquidation_price: int
+    liquidatable: bool
+
+
+def value_position(position: Any, market: Any, collateral: Any, market_prices: tuple[OraclePrice, OraclePrice],
+                   collateral_prices: tuple[OraclePrice, OraclePrice], now: int) -> Valuation:
+    """The keeper's valuation (keeper/health.py: the program's inputs and math) of an anchorpy-decoded
+    position, plus its liquidation price."""
+    side = side_of(position.side)
+    view = PositionView(Pubkey.default(), position.owner, position.pool, position.custody,
+                        position.collateral_custody, side, position.price, position.size_usd,
+                        position.collateral_amount, position.locked_amount, position.cumulative_interest_snapshot)
+    market_state, collateral_state = MarketState(market, *market_prices), MarketState(collateral, *collateral_prices)
+    health = health_inputs(view, market_state, collateral_state, now)
+    spread = spread_bps(market, side)
+    exit_now = exit_price(side, market_state.trade_prices(), spread)
+    pnl = capped_pnl(side, position.price, exit_now, position.size_usd, health.max_profit_usd)
+    equity = equity_usd(health, exit_now)
+    return Valuation(exit_now, health, pnl.profit_usd, pnl.loss_usd, equity, leverage_bps(position.size_usd, equity),
+                     liquidation_price(health, spread), is_liquidatable(health, exit_now))
+
+
+async def fetch_positions(client: PerpPoolClient, pool: Pubkey, owner: Pubkey | None) -> list[Any]:
+    """One getProgramAccounts: the Position discriminator (anchorpy adds it at offset 0), the pool
+    and optionally the owner."""
+    filters: list[MemcmpOpts | int] = [MemcmpOpts(offset=POSITION_POOL_OFFSET, bytes=str(pool))]
+    if owner is not None:
+        filters.append(MemcmpOpts(offset=POSITION_OWNER_OFFSET, bytes=str(owner)))
+    found = await client.program.account["Position"].all(filters=filters)
+    return sorted(found, key=lambda p: (str(p.account.custody), str(p.account.owner), str(p.public_key)))
+
+
+async def list_positions(client: PerpPoolClient, pool: PoolRef, owner: Pubkey | None,
+                         verify: bool) -> dict[str, Any]:
+    positions = await fetch_positions(client, pool.address, owner)
+    custodies = await fetch_custodies(client, [k for p in positions
+                                               for k in (p.account.custody, p.account.collateral_custody)])
+    now = await unix_now(client)
+    oracles = await read_oracles(client, custodies, now)
+    rows = []
+    for found in positions:
+        p = found.account
+        market, collateral = custodies[p.custody], custodies[p.collateral_custody]
+        row: dict[str, Any] = {
+            "address": str(found.public_key),
+            "owner": str(p.owner),
+            "custody": str(p.custody),
+            "collateral_custody": str(p.collateral_custody),
+            "market_mint": str(market.mint),
+            "collateral_mint": str(collateral.mint),
+            "collateral_decimals": collateral.decimals,
+            "side": side_of(p.side).value,
+            "size_usd": p.size_usd,
+            "collateral_amount": p.collateral_amount,
+            "locked_amount": p.locked_amount,
+            "entry_price": p.price,
+            "open_time": p.open_time,
+            "realized_pnl_usd": p.realized_pnl_usd,
+        }
+        try:
+            v = value_position(p, market, collateral, _prices(oracles, p.custody),
+                               _prices(oracles, p.collateral_custody), now)
+            row.update({
+                "exit_price": v.exit_price,
+                "collateral_usd": v.health.collateral_usd,
+                "pnl_usd": v.profit_usd - v.loss_usd,
+                "interest_usd": v.health.interest_usd,
+                "close_fee_usd": v.health.close_fee_usd,
+                "equity_usd": v.equity_usd,
+                "leverage_bps": v.leverage_bps if v.equity_usd > 0 else None,  # no equity: unbounded
+                "liquidation_price": v.liquidation_price,
+                "liquidatable": v.liquidatable,
+                "error": None,
+            })
+            if verify:
+                row.update(await _verify_liquidation_price(client, found.public_key, p, market, collateral,
+                                                           oracles, now, v.liquidation_price))
+        except errors.TransactionFailed as exc:
+            row.update({"exit_price": None, "collateral_usd": None, "pnl_usd": None, "interest_usd": None,
+                        "close_fee_usd": None, "equity_usd": None, "leverage_bps": None,
+                        "liquidation_price": None, "liquidatable": None, "error": type(exc).__name__})
+        rows.append(row)
+    return {"pool": str(pool.address), "pool_name": pool.name, "clock": now, "positions": rows}
+
+
+async def _verify_liquidation_price(client: PerpPoolClient, address: Pubkey, p: Any, market: Any, collateral: Any,
+                                    oracles: dict[Pubkey, Any], now: int, offchain: int) -> dict[str, Any]:
+    """Asks the program (`get_liquidation_price`). Interest accrues with the clock, so when the
+    clock moved between our read and the simulation, the off-chain value is recomputed at the new
+    clock: the view ran at one of the two."""
+    onchain = await client.get_liquidation_price(address)
+    if onchain != offchain:
+        later = await unix_now(client)
+        if later != now:
+            offchain = value_position(p, market, collateral, _prices(oracles, p.custody),
+                                      _prices(oracles, p.collateral_custody), later).liquidation_price
+    return {"liquidation_price": offchain, "liquidation_price_onchain": onchain,
+            "liquidation_price_match": onchain == offchain}
+
+
+# ---- pool summary -----------------------------------------------------------------------------
+
+
+async def pool_info(client: PerpPoolClient, pool: PoolRef) -> dict[str, Any]:
+    lp_mint = pool.account.lp_token_mint
+    supply = (await client.connection.get_token_supply(lp_mint, commitment=Confirmed)).value
+    aum = await client.get_assets_under_management(pool.address)
+    lp_price = await client.get_lp_token_price(pool.address)
+    custodies = await fetch_custodies(client, pool.account.custodies)
+    rows = []
+    for address in pool.account.custodies:
+        c = custodies[address]
+        prices = await client.get_oracle_price(pool.address, address)
+        a = c.assets
+        rows.append({
+            "address": str(address),
+            "mint": str(c.mint),
+            "decimals": c.decimals,
+            "is_stable": c.is_stable,
+            "oracle_type": oracle_type_name(c).lower(),
+            "oracle_account": str(c.oracle.oracle_account),
+            "owned": a.owned,
+            "locked": a.locked,
+            "collateral": a.collateral,
+            "protocol_fees": a.protocol_fees,
+            "insurance_fund": a.insurance_fund,
+            "bad_debt_usd": c.bad_debt_usd,
+            "utilization": utilization(a.locked, a.owned),
+            "borrow_rate": c.borrow_rate_state.current_rate,
+            "long_size_usd": c.long_positions.size_usd,
+            "long_positions": c.long_positions.open_positions,
+            "short_size_usd": c.short_positions.size_usd,
+            "short_positions": c.short_positions.open_positions,
+            "oracle_price": {"spot": prices.spot, "ema": prices.ema, "min": prices.min, "max": prices.max},
+        })
+    return {
+        "name": pool.name,
+        "address": str(pool.address),
+        "lp_mint": str(lp_mint),
+        "lp_decimals": supply.decimals,
+        "lp_supply": int(supply.amount),
+        "aum_usd": aum,
+        "lp_price_usd": lp_price,
+        "custodies": rows,
+    }
+
+
+# ---- token accounts ---------------------------------------------------------------------------
+
+
+def ata(owner: Pubkey, mint: Pubkey) -> Pubkey:
+    return get_associated_token_address(owner, mint)
+
+
+def create_ata_ix(client: PerpPoolClient, mint: Pubkey, owner: Pubkey | None = None) -> Instruction:
+    """Creates the wallet's (or `owner`'s) associated token account if it is missing (idempotent)."""
+    return create_idempotent_associated_token_account(client.wallet.pubkey(), owner or client.wallet.pubkey(), mint)
+
+
+async def require_token_account(client: PerpPoolClient, mint: Pubkey, what: str) -> Pubkey:
+    """The wallet's associated token account for `mint`, which must exist (it funds a transfer)."""
+    account = ata(client.wallet.pubkey(), mint)
+    if (await client.connection.get_account_info(account, commitment=Confirmed)).value is None:
+        raise CliError("TokenAccountNotFound",
+                       f"the wallet {client.wallet.pubkey()} has no {what} token account ({account} for mint {mint})")
+    return account
