@@ -163,13 +163,13 @@ class Market:
 
 async def new_market(world: World, *, liquidity: int = 100_000 * USDC, sol_price: int = 150_000_000,
                      fees: FeeConfig = FeeConfig(), pricing=None, borrow_rate=None,
-                     oracle: OracleConfig = OracleConfig(max_price_age_sec=3_600)) -> Market:
+                     oracle: OracleConfig = OracleConfig(max_price_age_sec=3_600), name: str | None = None) -> Market:
     from perp_pool.client import BorrowRateConfig, PricingConfig
 
     pricing = pricing or PricingConfig()
     borrow_rate = borrow_rate or BorrowRateConfig()
     c = world.client
-    name = "mkt-" + secrets.token_hex(6)
+    name = name or "mkt-" + secrets.token_hex(6)
     await c.add_pool(name)
     pool = c.pool_address(name)
     fixtures = []

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
+import pytest
+
 from solana.rpc.async_api import AsyncClient
 from solana.rpc.commitment import Confirmed
 
@@ -58,11 +60,20 @@ async def test_offchain_health_and_liquidation_price_match_the_views(world: Worl
         assert health.liquidation_price == await world.client.get_liquidation_price(v.address)
 
 
-async def test_keeper_liquidates_exactly_the_positions_past_their_price(world: World) -> None:
+PATHS = {
+    "down_then_up": (146_000_000, 141_000_000, 152_000_000, 160_000_000, 130_000_000),
+    "straight_up": (151_000_000, 153_000_000, 156_000_000, 175_000_000),
+    "whipsaw": (148_500_000, 151_500_000, 147_000_000, 153_500_000, 144_000_000),
+}
+
+
+@pytest.mark.parametrize("path", PATHS.values(), ids=PATHS.keys())
+async def test_keeper_liquidates_exactly_the_positions_past_their_price(world: World, path) -> None:
     m = await new_market(world, fees=FEES)
     positions = await book(world, m)
     keeper = await keeper_for(world, m)
-    for price in (146_000_000, 141_000_000, 152_000_000, 160_000_000, 130_000_000):
+    liquidated = 0
+    for price in path:
         await world.set_price(m.sol, price=price)
         open_now = await alive(world, positions)
         expected = {p for p in open_now if await world.client.get_liquidation_state(p)}
@@ -71,6 +82,8 @@ async def test_keeper_liquidates_exactly_the_positions_past_their_price(world: W
         keeper.dispatch(scan.liquidatable)
         await keeper.drain()
         assert await alive(world, positions) == open_now - expected, f"price {price}"
+        liquidated += len(expected)
+    assert liquidated > 0 and liquidated == len(keeper.landed)
     assert keeper.metrics.failed._value.get() == 0
 
 
@@ -168,3 +181,49 @@ async def test_keeper_leaves_healthy_positions_alone(world: World) -> None:
     assert await alive(world, positions) == set(positions)
     assert keeper.metrics.sent._value.get() == 0
     assert keeper.metrics.positions._value.get() == len(positions)
+
+
+async def test_keeper_reconnects_after_a_real_node_restart(world: World, node_ext) -> None:
+    """A second perp-localnet process on a fixed port is stopped and started again while the keeper
+    runs. The local node keeps its ledger in memory, so the restarted node is empty: the same admin
+    rebuilds the same pool (same PDA) there, positions become liquidatable, and the still-running
+    keeper — which only ever saw connection errors in between — liquidates them."""
+    from perp_pool.localnet import LocalNode
+
+    port = free_port()
+    node = LocalNode(slot_ms=100, port=port).start()
+    try:
+        async def setup(connection: AsyncClient):
+            w2 = World(connection, world.admin)
+            await w2.airdrop(world.admin.pubkey(), 100 * 10**9)
+            await w2.client.initialize()
+            m = await new_market(w2, fees=FEES, name="restart-demo")
+            return w2, m
+
+        conn = AsyncClient(node.url, commitment=Confirmed, timeout=2)
+        w2, m = await setup(conn)
+        keeper = await keeper_for(w2, m)
+        stop = asyncio.Event()
+        task = asyncio.create_task(keeper.run(stop))
+        await asyncio.sleep(0.3)
+        node.stop()  # the node process exits
+        await asyncio.sleep(1.0)
+        assert keeper.metrics.rpc_errors._value.get() > 0 and not task.done()
+        node = LocalNode(slot_ms=100, port=port).start()  # a new node on the same port
+        w3, m3 = await setup(AsyncClient(node.url, commitment=Confirmed, timeout=5))
+        assert m3.pool == m.pool
+        # the keeper's wallet is funded again on the new ledger
+        await w3.airdrop(keeper.client.wallet.pubkey(), 10**9)
+        await ensure_ata(w3.client.transport, keeper.client.wallet.pubkey(), m3.usdc.mint)
+        positions = await book(w3, m3, [(Side.LONG, 50, 2_000)] * 2)
+        await w3.set_price(m3.sol, price=140_000_000)
+        for _ in range(100):
+            if not await alive(w3, positions):
+                break
+            await asyncio.sleep(0.1)
+        stop.set()
+        await asyncio.wait_for(task, 10)
+        assert await alive(w3, positions) == set()
+        assert len(keeper.landed) == 2
+    finally:
+        node.stop()
