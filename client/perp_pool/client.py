@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from anchorpy import Context, Program, Provider, Wallet
+from anchorpy.error import AccountDoesNotExistError
 from solana.rpc.async_api import AsyncClient
 from solana.rpc.commitment import Confirmed
 from solders.instruction import AccountMeta, Instruction
@@ -25,8 +26,8 @@ from spl.token.constants import TOKEN_PROGRAM_ID
 from perp_pool import pda
 from perp_pool.constants import PROGRAM_ID
 from perp_pool.idl import load_idl
+from perp_pool.errors import AccountNotFound, TransactionFailed
 from perp_pool.math.pricing import Side
-from perp_pool.errors import TransactionFailed
 from perp_pool.transport import TxResult, Transport, decode_return
 
 
@@ -161,8 +162,12 @@ class PerpPoolClient:
     # ---- accounts -------------------------------------------------------------------------
 
     async def fetch(self, account_type: str, address: Pubkey) -> Any:
-        """Decodes one program account (`Perpetuals`, `Pool`, `Custody`, `CustomOracle`)."""
-        return await self.program.account[account_type].fetch(address, Confirmed)
+        """Decodes one program account (`Perpetuals`, `Pool`, `Custody`, `CustomOracle`, `Position`);
+        raises `errors.AccountNotFound` if it does not exist."""
+        try:
+            return await self.program.account[account_type].fetch(address, Confirmed)
+        except AccountDoesNotExistError as exc:
+            raise AccountNotFound(f"{account_type} {address} does not exist") from exc
 
     async def fetch_perpetuals(self) -> Any:
         return await self.fetch("Perpetuals", self.perpetuals_address)

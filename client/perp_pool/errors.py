@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from typing import Any, Optional
 
-from anchorpy.error import _LangErrorCode, LangErrorMessage
+from anchorpy.error import AccountDoesNotExistError, LangErrorMessage, _LangErrorCode
 from solders.pubkey import Pubkey
 from solders.transaction_status import (
     InstructionErrorCustom,
@@ -63,6 +63,10 @@ class AnchorError(TransactionFailed):
 
 class TokenError(TransactionFailed):
     """An error the SPL Token program returned in a CPI."""
+
+
+class AccountNotFound(AccountDoesNotExistError):
+    """A program account the client was asked to fetch does not exist (closed, never created)."""
 
 
 class InstructionFailed(TransactionFailed):

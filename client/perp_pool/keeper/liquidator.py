@@ -154,14 +154,9 @@ class LiquidationKeeper:
                 return "healthy"  # the price moved back between the scan and now
             collateral = await self.client.fetch_custody(p.collateral_custody)
             ix = await self.client.build_liquidate_ix(p.address, receiving_account=self._reward_account(collateral.mint))
-        except GONE:
+        except (*GONE, errors.AccountNotFound):
             self.metrics.lost_race.inc()
             return "gone"
-        except Exception as exc:
-            if "AccountDoesNotExist" in type(exc).__name__:
-                self.metrics.lost_race.inc()
-                return "gone"
-            raise
         budget = [set_compute_unit_limit(LIQUIDATE_COMPUTE_UNITS)]
         if self.priority_fee:
             budget.append(set_compute_unit_price(self.priority_fee))
