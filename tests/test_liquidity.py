@@ -183,3 +183,16 @@ async def test_deposit_and_withdraw_in_one_transaction_with_slippage_guard(world
     await assert_rejected(errors.SlippageExceeded,
                           lambda: world.withdraw(p, lp, ev.lp_amount_out, min_out=100 * USDC),
                           world.connection, [p.pool, p.custody, p.vault, lp.token_account, lp.lp_account])
+
+
+async def test_views_work_for_a_wallet_with_no_sol(world: World) -> None:
+    from solders.keypair import Keypair
+
+    from perp_pool.client import PerpPoolClient
+
+    p = await world.new_pool(fees=FEES)
+    lp = await world.new_wallet(p, tokens=1_000 * USDC)
+    await world.deposit(p, lp, 1_000 * USDC)
+    reader = PerpPoolClient(world.connection, Keypair())  # never funded: cannot pay a fee
+    assert await reader.get_lp_token_price(p.pool) == await world.client.get_lp_token_price(p.pool)
+    assert await reader.get_assets_under_management(p.pool) == 999_800_000

@@ -117,6 +117,7 @@ class PerpPoolClient:
         self.program_id = program_id
         self.program = Program(load_idl(), program_id, Provider(connection, Wallet(wallet)))
         self.transport = Transport(connection, wallet, self.program)
+        self._wallet_funded: bool | None = None  # learnt on the first view
 
     @classmethod
     def connect(cls, rpc_url: str, wallet: Keypair, program_id: Pubkey = PROGRAM_ID) -> "PerpPoolClient":
@@ -578,17 +579,27 @@ class PerpPoolClient:
 
     async def get_assets_under_management(self, pool: Pubkey) -> int:
         """Pool AUM in USD (USD_DECIMALS), valued at min prices, as the program computes it."""
-        sim = await self.transport.simulate([await self.build_get_assets_under_management_ix(pool)])
+        sim = await self._simulate_view(await self.build_get_assets_under_management_ix(pool))
         return decode_return(sim.return_data, "u128")
 
     async def get_lp_token_price(self, pool: Pubkey) -> int:
         """USD (USD_DECIMALS) per whole LP token, as the program computes it."""
-        sim = await self.transport.simulate([await self.build_get_lp_token_price_ix(pool)])
+        sim = await self._simulate_view(await self.build_get_lp_token_price_ix(pool))
         return decode_return(sim.return_data, "u64")
 
     async def _view(self, name: str, accounts: dict[str, Pubkey], *args: Any) -> bytes | None:
-        ix = self._ix(name, accounts, *args)
-        return (await self.transport.simulate([ix])).return_data
+        return (await self._simulate_view(self._ix(name, accounts, *args))).return_data
+
+    async def _simulate_view(self, ix: Instruction) -> Any:
+        """Views are simulated with this wallet paying; a wallet that does not exist on chain (a
+        read-only key with no SOL) borrows the admin's address as fee payer, unsigned, so anyone
+        can ask the program."""
+        if self._wallet_funded is None:
+            balance = (await self.connection.get_balance(self.wallet.pubkey(), Confirmed)).value
+            self._wallet_funded = balance > 0
+        if self._wallet_funded:
+            return await self.transport.simulate([ix])
+        return await self.transport.simulate([ix], fee_payer=(await self.fetch_perpetuals()).admin)
 
     async def _position_view_accounts(self, position: Pubkey, name: str) -> dict[str, Pubkey]:
         p = await self.fetch_position(position)

@@ -21,6 +21,7 @@ from solana.rpc.types import TxOpts
 from solders.instruction import Instruction
 from solders.keypair import Keypair
 from solders.message import Message
+from solders.pubkey import Pubkey
 from solders.rpc.errors import SendTransactionPreflightFailureMessage
 from solders.signature import Signature
 from solders.transaction import Transaction
@@ -118,11 +119,21 @@ class Transport:
             raise errors.translate(meta.err, logs, self.program.program_id)
         return TxResult(sig, got.value.slot, logs, self.parse_events(logs))
 
-    async def simulate(self, ixs: Sequence[Instruction], signers: Sequence[Keypair] = ()) -> SimulationResult:
+    async def simulate(self, ixs: Sequence[Instruction], signers: Sequence[Keypair] = (), *,
+                       fee_payer: Pubkey | None = None) -> SimulationResult:
         """Simulates (signatures checked); raises like `send` when the simulation fails. A simulation
-        never lands, so repeating one under the same blockhash is fine."""
-        tx, _ = await self._signed(ixs, signers, unique=False)
-        resp = (await self.connection.simulate_transaction(tx, sig_verify=True, commitment=Confirmed)).value
+        never lands, so repeating one under the same blockhash is fine.
+
+        `fee_payer`: simulate unsigned with this account paying instead (views only: a read-only
+        wallet with no SOL can still ask the program; the payer must exist and hold lamports)."""
+        if fee_payer is None:
+            tx, _ = await self._signed(ixs, signers, unique=False)
+            resp = (await self.connection.simulate_transaction(tx, sig_verify=True, commitment=Confirmed)).value
+        else:
+            blockhash = (await self.connection.get_latest_blockhash(Confirmed)).value.blockhash
+            unsigned = Transaction.new_unsigned(Message.new_with_blockhash(list(ixs), fee_payer, blockhash))
+            resp = (await self.connection.simulate_transaction(unsigned, sig_verify=False,
+                                                               commitment=Confirmed)).value
         logs = list(resp.logs or [])
         if resp.err is not None:
             raise errors.translate(resp.err, logs, self.program.program_id)
