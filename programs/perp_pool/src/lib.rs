@@ -188,22 +188,22 @@ pub mod perp_pool {
     }
 
     /// Exit price and close fee of closing the whole position now.
-    pub fn get_exit_price_and_fee(ctx: Context<GetExitPriceAndFee>) -> Result<PriceAndFee> {
+    pub fn get_exit_price_and_fee(ctx: Context<PositionView>) -> Result<PriceAndFee> {
         instructions::get_exit_price_and_fee::handler(ctx)
     }
 
     /// The position's PnL at the exit price now (profit capped; fees and interest excluded).
-    pub fn get_pnl(ctx: Context<GetPnl>) -> Result<ProfitAndLoss> {
+    pub fn get_pnl(ctx: Context<PositionView>) -> Result<ProfitAndLoss> {
         instructions::get_pnl::handler(ctx)
     }
 
     /// Oracle price (PRICE_DECIMALS) at the position's liquidation boundary.
-    pub fn get_liquidation_price(ctx: Context<GetLiquidationPrice>) -> Result<u64> {
+    pub fn get_liquidation_price(ctx: Context<PositionView>) -> Result<u64> {
         instructions::get_liquidation_price::handler(ctx)
     }
 
     /// Whether `liquidate` would accept the position now.
-    pub fn get_liquidation_state(ctx: Context<GetLiquidationState>) -> Result<bool> {
+    pub fn get_liquidation_state(ctx: Context<PositionView>) -> Result<bool> {
         instructions::get_liquidation_state::handler(ctx)
     }
 

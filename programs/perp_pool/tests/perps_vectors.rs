@@ -15,9 +15,7 @@ use {
     perp_pool::{
         math::{
             borrow, fees,
-            liquidity::{
-                assets_under_management_usd, AumMode, CustodyValuation, TradingValuation,
-            },
+            liquidity::{assets_under_management_usd, AumMode, CustodyValuation, TradingValuation},
             oracle::OraclePrice,
             pnl::{self, HealthInputs, ProfitAndLoss},
             pricing::{self, TradePrices},
@@ -232,14 +230,23 @@ fn run(section: &str, c: &Value) -> anchor_lang::Result<Value> {
         "trade_prices" => {
             let e = i32_(c, "exponent");
             let p = pricing::trade_prices(
-                OraclePrice { price: u(c, "spot"), exponent: e },
-                OraclePrice { price: u(c, "ema"), exponent: e },
+                OraclePrice {
+                    price: u(c, "spot"),
+                    exponent: e,
+                },
+                OraclePrice {
+                    price: u(c, "ema"),
+                    exponent: e,
+                },
                 b(c, "use_ema"),
             )?;
             json!({"lo": p.lo, "hi": p.hi})
         }
         "entry_price" | "exit_price" => {
-            let prices = TradePrices { lo: u(c, "lo"), hi: u(c, "hi") };
+            let prices = TradePrices {
+                lo: u(c, "lo"),
+                hi: u(c, "hi"),
+            };
             let f = if section == "entry_price" {
                 pricing::entry_price
             } else {
@@ -423,7 +430,12 @@ fn run(section: &str, c: &Value) -> anchor_lang::Result<Value> {
         }
         "position_health" => {
             // The health inputs the program derives from a position (views, liquidate).
-            let h = trade::health_inputs(&position(c), u(c, "interest_usd"), &collateral(c), &market(c))?;
+            let h = trade::health_inputs(
+                &position(c),
+                u(c, "interest_usd"),
+                &collateral(c),
+                &market(c),
+            )?;
             json!({
                 "collateral_usd": h.collateral_usd,
                 "max_profit_usd": h.max_profit_usd,
@@ -525,14 +537,18 @@ fn seed() -> Value {
         "collateral_usd": 100 * USD, "max_profit_usd": 1_000 * USD, "close_fee_usd": USD,
         "interest_usd": 0, "max_leverage_bps": 500_000});
     let h_short = with(h_long.clone(), json!({"side": "short"}));
-    let sol = |owned: u64| json!({"owned": owned, "decimals": 9, "min_price": 14_990_000_000u64,
+    let sol = |owned: u64| {
+        json!({"owned": owned, "decimals": 9, "min_price": 14_990_000_000u64,
         "max_price": 15_010_000_000u64, "exponent": -8, "long_size_usd": 0, "long_quantity": 0,
         "long_collateral_usd": 0, "short_size_usd": 0, "short_quantity": 0, "short_collateral_usd": 0,
-        "max_payoff_mult_bps": 10_000, "borrow_size_usd": 0, "interest_weighted": 0, "cumulative_interest": 0});
-    let usdc_v = |owned: u64| json!({"owned": owned, "decimals": 6, "min_price": 99_990_000u64,
+        "max_payoff_mult_bps": 10_000, "borrow_size_usd": 0, "interest_weighted": 0, "cumulative_interest": 0})
+    };
+    let usdc_v = |owned: u64| {
+        json!({"owned": owned, "decimals": 6, "min_price": 99_990_000u64,
         "max_price": 100_000_000u64, "exponent": -8, "long_size_usd": 0, "long_quantity": 0,
         "long_collateral_usd": 0, "short_size_usd": 0, "short_quantity": 0, "short_collateral_usd": 0,
-        "max_payoff_mult_bps": 10_000, "borrow_size_usd": 0, "interest_weighted": 0, "cumulative_interest": 0});
+        "max_payoff_mult_bps": 10_000, "borrow_size_usd": 0, "interest_weighted": 0, "cumulative_interest": 0})
+    };
 
     json!({
         "_doc": [

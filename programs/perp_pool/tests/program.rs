@@ -9,12 +9,14 @@ use {
     perp_pool::{
         constants::*,
         errors::PerpPoolError,
-        math::pnl::ProfitAndLoss,
         events::{LiquidityAdded, PositionDecreased, PositionLiquidated, PositionOpened},
         instructions::*,
+        math::pnl::ProfitAndLoss,
         state::{
             custody::{BorrowRateParams, Custody, Fees, PricingParams},
-            oracle::{OracleParams, OracleType, PRICE_UPDATE_V2_DISCRIMINATOR, PYTH_RECEIVER_PROGRAM_ID},
+            oracle::{
+                OracleParams, OracleType, PRICE_UPDATE_V2_DISCRIMINATOR, PYTH_RECEIVER_PROGRAM_ID,
+            },
             pool::Pool,
             position::{Position, Side},
         },
@@ -1167,7 +1169,13 @@ impl Trading {
         ])
     }
 
-    fn open_ix(&self, side: Side, collateral_amount: u64, size_usd: u64, price_limit: u64) -> Instruction {
+    fn open_ix(
+        &self,
+        side: Side,
+        collateral_amount: u64,
+        size_usd: u64,
+        price_limit: u64,
+    ) -> Instruction {
         let owner = self.env.user.pubkey();
         Instruction {
             program_id: perp_pool::ID,
@@ -1274,7 +1282,10 @@ async fn open_and_close_long_at_profit() {
     assert_eq!(opened.fee_amount, 1_500_000);
     assert_eq!(opened.collateral_amount, 98_500_000);
     assert_eq!(opened.locked_amount, 1_500 * USD);
-    let position: Position = t.env.account(t.position_key(user.pubkey(), Side::Long)).await;
+    let position: Position = t
+        .env
+        .account(t.position_key(user.pubkey(), Side::Long))
+        .await;
     assert_eq!(position.size_usd, 1_500 * USD);
     assert_eq!(position.side, Side::Long);
     let sol: Custody = t.env.account(t.sol_custody).await;
@@ -1294,7 +1305,10 @@ async fn open_and_close_long_at_profit() {
     assert_eq!(closed.profit_usd, 150 * USD);
     assert_eq!(closed.size_usd, 0);
     let received = t.env.token_balance(t.env.user_token).await + 100 * USD - before;
-    assert_eq!(received, 98_500_000 + 150 * USD - 1_500_000 - closed.lp_paid);
+    assert_eq!(
+        received,
+        98_500_000 + 150 * USD - 1_500_000 - closed.lp_paid
+    );
     assert!(t
         .env
         .ctx
@@ -1327,7 +1341,10 @@ async fn open_and_close_short_at_loss() {
     assert_eq!(closed.loss_usd, 30 * USD);
     let spent = before - t.env.token_balance(t.env.user_token).await;
     // open fee 1.5 + loss 30 + close fee 1.5 (+ any interest)
-    assert_eq!(spent, 1_500_000 + 30 * USD + 1_500_000 + closed.interest_usd);
+    assert_eq!(
+        spent,
+        1_500_000 + 30 * USD + 1_500_000 + closed.interest_usd
+    );
     t.assert_vault_balanced().await;
 }
 
@@ -1402,7 +1419,10 @@ async fn partial_decrease_then_close() {
         .await;
     let ix = t.decrease_ix(Side::Long, 500 * USD, 150 * USD);
     t.env.send(&[ix], &[&user]).await.unwrap();
-    let position: Position = t.env.account(t.position_key(user.pubkey(), Side::Long)).await;
+    let position: Position = t
+        .env
+        .account(t.position_key(user.pubkey(), Side::Long))
+        .await;
     assert_eq!(position.size_usd, 1_000 * USD);
     assert_eq!(position.locked_amount, 1_000 * USD);
     let sol: Custody = t.env.account(t.sol_custody).await;
@@ -1419,7 +1439,7 @@ async fn partial_decrease_then_close() {
 impl Trading {
     /// Accounts of the position views (get_pnl, get_liquidation_price, ...), in IDL order.
     fn position_view_metas(&self, side: Side) -> Vec<AccountMeta> {
-        perp_pool::accounts::GetPnl {
+        perp_pool::accounts::PositionView {
             perpetuals: self.env.perpetuals,
             pool: self.env.pool,
             custody: self.sol_custody,
@@ -1463,7 +1483,12 @@ impl Trading {
         self.env.view(ix).await.unwrap()
     }
 
-    fn liquidate_ix(&self, liquidator: Pubkey, receiving_account: Pubkey, side: Side) -> Instruction {
+    fn liquidate_ix(
+        &self,
+        liquidator: Pubkey,
+        receiving_account: Pubkey,
+        side: Side,
+    ) -> Instruction {
         Instruction {
             program_id: perp_pool::ID,
             accounts: perp_pool::accounts::Liquidate {
@@ -1523,7 +1548,12 @@ impl Trading {
     }
 
     fn aum_remaining(&self) -> Vec<Pubkey> {
-        vec![self.env.custody, self.env.oracle, self.sol_custody, self.sol_oracle]
+        vec![
+            self.env.custody,
+            self.env.oracle,
+            self.sol_custody,
+            self.sol_oracle,
+        ]
     }
 }
 
@@ -1622,7 +1652,10 @@ async fn views_agree_with_trades() {
 
     let ix = t.open_ix(Side::Long, 100 * USD, 1_500 * USD, 150 * USD);
     t.env.send(&[ix], &[&user]).await.unwrap();
-    assert_eq!(t.liquidation_price(Side::Long).await, quote.liquidation_price);
+    assert_eq!(
+        t.liquidation_price(Side::Long).await,
+        quote.liquidation_price
+    );
 
     t.set_sol_price(16_500_000_000).await;
     assert_eq!(
@@ -1695,10 +1728,16 @@ async fn increase_and_collateral_changes_keep_stats_consistent() {
         .data(),
     );
     t.env.send(&[ix], &[&user]).await.unwrap();
-    let position: Position = t.env.account(t.position_key(user.pubkey(), Side::Long)).await;
+    let position: Position = t
+        .env
+        .account(t.position_key(user.pubkey(), Side::Long))
+        .await;
     assert_eq!(position.size_usd, 3_000 * USD);
     assert_eq!(position.price, 150 * USD);
-    assert_eq!(position.collateral_amount, 98_500_000 + 50 * USD - 1_500_000);
+    assert_eq!(
+        position.collateral_amount,
+        98_500_000 + 50 * USD - 1_500_000
+    );
     assert_eq!(position.locked_amount, 3_000 * USD);
 
     let ix = t.view_ix(
@@ -1718,7 +1757,10 @@ async fn increase_and_collateral_changes_keep_stats_consistent() {
     t.env
         .expect_error(&[ix], &[&user], PerpPoolError::MaxLeverageExceeded)
         .await;
-    let position: Position = t.env.account(t.position_key(user.pubkey(), Side::Long)).await;
+    let position: Position = t
+        .env
+        .account(t.position_key(user.pubkey(), Side::Long))
+        .await;
     assert_eq!(position.collateral_amount, 137 * USD);
     let sol: Custody = t.env.account(t.sol_custody).await;
     assert_eq!(sol.long_positions.size_usd, 3_000 * USD);
@@ -1976,7 +2018,13 @@ async fn borrow_interest_accrues_with_time_and_is_paid_on_close() {
 }
 
 /// A Pyth `PriceUpdateV2` account body (Full verification unless `level` says otherwise).
-fn pyth_price_update(level: &[u8], feed_id: [u8; 32], price: i64, ema: i64, publish_time: i64) -> Vec<u8> {
+fn pyth_price_update(
+    level: &[u8],
+    feed_id: [u8; 32],
+    price: i64,
+    ema: i64,
+    publish_time: i64,
+) -> Vec<u8> {
     let mut data = PRICE_UPDATE_V2_DISCRIMINATOR.to_vec();
     data.extend_from_slice(&[9u8; 32]);
     data.extend_from_slice(level);
@@ -2047,7 +2095,11 @@ async fn pyth_price_update_is_read_and_checked() {
         data: perp_pool::instruction::GetOraclePrice {}.data(),
     };
 
-    put(&mut env, PYTH_RECEIVER_PROGRAM_ID, pyth_price_update(&[1], feed_id, 15_012_345_678, 14_999_999_999, now));
+    put(
+        &mut env,
+        PYTH_RECEIVER_PROGRAM_ID,
+        pyth_price_update(&[1], feed_id, 15_012_345_678, 14_999_999_999, now),
+    );
     let prices: OraclePrices = env.view(view_ix.clone()).await.unwrap();
     assert_eq!(
         prices,
@@ -2063,15 +2115,43 @@ async fn pyth_price_update_is_read_and_checked() {
         assert_eq!(custom_error(err), Some(u32::from(e)));
     };
     // Not owned by the Pyth receiver.
-    put(&mut env, Pubkey::new_unique(), pyth_price_update(&[1], feed_id, 1, 1, now));
-    expect(env.view::<OraclePrices>(view_ix.clone()).await.unwrap_err(), PerpPoolError::InvalidOracleAccount);
+    put(
+        &mut env,
+        Pubkey::new_unique(),
+        pyth_price_update(&[1], feed_id, 1, 1, now),
+    );
+    expect(
+        env.view::<OraclePrices>(view_ix.clone()).await.unwrap_err(),
+        PerpPoolError::InvalidOracleAccount,
+    );
     // Another feed.
-    put(&mut env, PYTH_RECEIVER_PROGRAM_ID, pyth_price_update(&[1], [1u8; 32], 1, 1, now));
-    expect(env.view::<OraclePrices>(view_ix.clone()).await.unwrap_err(), PerpPoolError::InvalidOracleAccount);
+    put(
+        &mut env,
+        PYTH_RECEIVER_PROGRAM_ID,
+        pyth_price_update(&[1], [1u8; 32], 1, 1, now),
+    );
+    expect(
+        env.view::<OraclePrices>(view_ix.clone()).await.unwrap_err(),
+        PerpPoolError::InvalidOracleAccount,
+    );
     // Partially verified.
-    put(&mut env, PYTH_RECEIVER_PROGRAM_ID, pyth_price_update(&[0, 5], feed_id, 1, 1, now));
-    expect(env.view::<OraclePrices>(view_ix.clone()).await.unwrap_err(), PerpPoolError::OracleNotFullyVerified);
+    put(
+        &mut env,
+        PYTH_RECEIVER_PROGRAM_ID,
+        pyth_price_update(&[0, 5], feed_id, 1, 1, now),
+    );
+    expect(
+        env.view::<OraclePrices>(view_ix.clone()).await.unwrap_err(),
+        PerpPoolError::OracleNotFullyVerified,
+    );
     // Stale.
-    put(&mut env, PYTH_RECEIVER_PROGRAM_ID, pyth_price_update(&[1], feed_id, 1, 1, now - 31));
-    expect(env.view::<OraclePrices>(view_ix.clone()).await.unwrap_err(), PerpPoolError::StaleOraclePrice);
+    put(
+        &mut env,
+        PYTH_RECEIVER_PROGRAM_ID,
+        pyth_price_update(&[1], feed_id, 1, 1, now - 31),
+    );
+    expect(
+        env.view::<OraclePrices>(view_ix.clone()).await.unwrap_err(),
+        PerpPoolError::StaleOraclePrice,
+    );
 }

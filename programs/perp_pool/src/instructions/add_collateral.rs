@@ -112,7 +112,9 @@ pub fn handler(ctx: Context<AddCollateral>, params: &AddCollateralParams) -> Res
     // oracle checks (the traded market's oracle is not needed: nothing is priced in it)
     let now = Clock::get()?.unix_timestamp;
     let (min_price, max_price) = ctx.accounts.collateral_custody.read_min_max_price(
-        &ctx.accounts.collateral_custody_oracle_account.to_account_info(),
+        &ctx.accounts
+            .collateral_custody_oracle_account
+            .to_account_info(),
         now,
     )?;
 
@@ -142,12 +144,17 @@ pub fn handler(ctx: Context<AddCollateral>, params: &AddCollateralParams) -> Res
         .assets
         .collateral
         .safe_add(params.collateral_amount)?;
-    sync_aliased_custodies(&mut ctx.accounts.custody, &mut ctx.accounts.collateral_custody);
+    sync_aliased_custodies(
+        &mut ctx.accounts.custody,
+        &mut ctx.accounts.collateral_custody,
+    );
 
     // CPI
     Perpetuals::transfer_from_user(
         ctx.accounts.funding_account.to_account_info(),
-        ctx.accounts.collateral_custody_token_account.to_account_info(),
+        ctx.accounts
+            .collateral_custody_token_account
+            .to_account_info(),
         ctx.accounts.owner.to_account_info(),
         &ctx.accounts.token_program,
         params.collateral_amount,

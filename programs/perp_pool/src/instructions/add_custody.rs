@@ -12,8 +12,8 @@ use {
         math::safe_math::cast,
         state::{
             custody::{
-                Assets, BorrowRateParams, BorrowRateState, Custody, Fees, FeesStats,
-                PositionStats, PricingParams,
+                Assets, BorrowRateParams, BorrowRateState, Custody, Fees, FeesStats, PositionStats,
+                PricingParams,
             },
             oracle::{OracleParams, OracleType},
             perpetuals::Perpetuals,

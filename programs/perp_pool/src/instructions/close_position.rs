@@ -5,7 +5,9 @@
 
 use {
     crate::{
-        constants::{CUSTODY_SEED, PERPETUALS_SEED, POOL_SEED, POSITION_SEED, TRANSFER_AUTHORITY_SEED},
+        constants::{
+            CUSTODY_SEED, PERPETUALS_SEED, POOL_SEED, POSITION_SEED, TRANSFER_AUTHORITY_SEED,
+        },
         errors::PerpPoolError,
         instructions::decrease_position::{settle_decrease, DecreaseAccounts},
         state::{custody::Custody, perpetuals::Perpetuals, pool::Pool, position::Position},

@@ -6,7 +6,9 @@
 
 use {
     crate::{
-        constants::{CUSTODY_SEED, PERPETUALS_SEED, POOL_SEED, POSITION_SEED, TRANSFER_AUTHORITY_SEED},
+        constants::{
+            CUSTODY_SEED, PERPETUALS_SEED, POOL_SEED, POSITION_SEED, TRANSFER_AUTHORITY_SEED,
+        },
         errors::PerpPoolError,
         events::PositionDecreased,
         math::{pricing::exit_price, safe_math::SafeMath, trade::compute_decrease_position},
@@ -181,7 +183,9 @@ pub fn settle_decrease(a: DecreaseAccounts, size_usd: u64, price_limit: u64) -> 
         .safe_add(s.fee_usd)?
         .safe_add(s.interest_usd)?;
     if !s.full {
-        collateral_custody.borrow_rate_state.add_position(position)?;
+        collateral_custody
+            .borrow_rate_state
+            .add_position(position)?;
         a.custody.stats_mut(side).add(position)?;
     }
     collateral_custody.update_borrow_rate()?;

@@ -80,16 +80,19 @@ pub fn handler(
     let prices = a
         .custody
         .read_trade_prices(&a.custody_oracle_account.to_account_info(), now)?;
-    let (min_price, max_price) = a.collateral_custody.read_min_max_price(
-        &a.collateral_custody_oracle_account.to_account_info(),
-        now,
-    )?;
+    let (min_price, max_price) = a
+        .collateral_custody
+        .read_min_max_price(&a.collateral_custody_oracle_account.to_account_info(), now)?;
     let spread_bps = a.custody.pricing.spread_bps(params.side);
     let price = entry_price(params.side, prices, spread_bps)?;
     let collateral = a.collateral_custody.collateral_view(min_price, max_price);
     let market = a.custody.market();
-    let amounts =
-        compute_open_position(params.size_usd, params.collateral_amount, &collateral, &market)?;
+    let amounts = compute_open_position(
+        params.size_usd,
+        params.collateral_amount,
+        &collateral,
+        &market,
+    )?;
     let health = health_inputs(
         &PositionState {
             side: params.side,

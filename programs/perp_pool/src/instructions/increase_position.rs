@@ -126,7 +126,9 @@ pub fn handler(ctx: Context<IncreasePosition>, params: &IncreasePositionParams) 
     let prices =
         custody.read_trade_prices(&ctx.accounts.custody_oracle_account.to_account_info(), now)?;
     let (min_price, max_price) = collateral_custody.read_min_max_price(
-        &ctx.accounts.collateral_custody_oracle_account.to_account_info(),
+        &ctx.accounts
+            .collateral_custody_oracle_account
+            .to_account_info(),
         now,
     )?;
 
@@ -188,17 +190,24 @@ pub fn handler(ctx: Context<IncreasePosition>, params: &IncreasePositionParams) 
         .safe_add(amounts.fee_usd)?
         .safe_add(amounts.interest_usd)?;
 
-    collateral_custody.borrow_rate_state.add_position(position)?;
+    collateral_custody
+        .borrow_rate_state
+        .add_position(position)?;
     collateral_custody.update_borrow_rate()?;
     let borrow_rate = collateral_custody.borrow_rate_state.current_rate;
     ctx.accounts.custody.stats_mut(side).add(position)?;
-    sync_aliased_custodies(&mut ctx.accounts.custody, &mut ctx.accounts.collateral_custody);
+    sync_aliased_custodies(
+        &mut ctx.accounts.custody,
+        &mut ctx.accounts.collateral_custody,
+    );
 
     // CPI
     if params.collateral_amount > 0 {
         Perpetuals::transfer_from_user(
             ctx.accounts.funding_account.to_account_info(),
-            ctx.accounts.collateral_custody_token_account.to_account_info(),
+            ctx.accounts
+                .collateral_custody_token_account
+                .to_account_info(),
             ctx.accounts.owner.to_account_info(),
             &ctx.accounts.token_program,
             params.collateral_amount,

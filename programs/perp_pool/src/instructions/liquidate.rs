@@ -6,7 +6,9 @@
 
 use {
     crate::{
-        constants::{CUSTODY_SEED, PERPETUALS_SEED, POOL_SEED, POSITION_SEED, TRANSFER_AUTHORITY_SEED},
+        constants::{
+            CUSTODY_SEED, PERPETUALS_SEED, POOL_SEED, POSITION_SEED, TRANSFER_AUTHORITY_SEED,
+        },
         errors::PerpPoolError,
         events::PositionLiquidated,
         math::{pricing::exit_price, trade::compute_liquidation},
@@ -117,7 +119,9 @@ pub fn handler(ctx: Context<Liquidate>) -> Result<()> {
     let prices =
         custody.read_trade_prices(&ctx.accounts.custody_oracle_account.to_account_info(), now)?;
     let (min_price, max_price) = collateral_custody.read_min_max_price(
-        &ctx.accounts.collateral_custody_oracle_account.to_account_info(),
+        &ctx.accounts
+            .collateral_custody_oracle_account
+            .to_account_info(),
         now,
     )?;
 
@@ -147,12 +151,17 @@ pub fn handler(ctx: Context<Liquidate>) -> Result<()> {
     collateral_custody.apply_settlement(&s, max_price, SettlementKind::Liquidation)?;
     collateral_custody.update_borrow_rate()?;
     let borrow_rate = collateral_custody.borrow_rate_state.current_rate;
-    sync_aliased_custodies(&mut ctx.accounts.custody, &mut ctx.accounts.collateral_custody);
+    sync_aliased_custodies(
+        &mut ctx.accounts.custody,
+        &mut ctx.accounts.collateral_custody,
+    );
 
     // CPI
     if s.paid.reward_paid > 0 {
         ctx.accounts.perpetuals.transfer_from_vault(
-            ctx.accounts.collateral_custody_token_account.to_account_info(),
+            ctx.accounts
+                .collateral_custody_token_account
+                .to_account_info(),
             ctx.accounts.receiving_account.to_account_info(),
             ctx.accounts.transfer_authority.to_account_info(),
             &ctx.accounts.token_program,

@@ -147,7 +147,9 @@ pub fn handler(ctx: Context<OpenPosition>, params: &OpenPositionParams) -> Resul
     let prices =
         custody.read_trade_prices(&ctx.accounts.custody_oracle_account.to_account_info(), now)?;
     let (min_price, max_price) = collateral_custody.read_min_max_price(
-        &ctx.accounts.collateral_custody_oracle_account.to_account_info(),
+        &ctx.accounts
+            .collateral_custody_oracle_account
+            .to_account_info(),
         now,
     )?;
 
@@ -204,16 +206,18 @@ pub fn handler(ctx: Context<OpenPosition>, params: &OpenPositionParams) -> Resul
         .add_position(position)?;
     collateral_custody.update_borrow_rate()?;
     let borrow_rate = collateral_custody.borrow_rate_state.current_rate;
-    ctx.accounts
-        .custody
-        .stats_mut(params.side)
-        .add(position)?;
-    sync_aliased_custodies(&mut ctx.accounts.custody, &mut ctx.accounts.collateral_custody);
+    ctx.accounts.custody.stats_mut(params.side).add(position)?;
+    sync_aliased_custodies(
+        &mut ctx.accounts.custody,
+        &mut ctx.accounts.collateral_custody,
+    );
 
     // CPI
     Perpetuals::transfer_from_user(
         ctx.accounts.funding_account.to_account_info(),
-        ctx.accounts.collateral_custody_token_account.to_account_info(),
+        ctx.accounts
+            .collateral_custody_token_account
+            .to_account_info(),
         ctx.accounts.owner.to_account_info(),
         &ctx.accounts.token_program,
         params.collateral_amount,

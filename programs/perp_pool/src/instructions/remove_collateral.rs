@@ -5,7 +5,9 @@
 
 use {
     crate::{
-        constants::{CUSTODY_SEED, PERPETUALS_SEED, POOL_SEED, POSITION_SEED, TRANSFER_AUTHORITY_SEED},
+        constants::{
+            CUSTODY_SEED, PERPETUALS_SEED, POOL_SEED, POSITION_SEED, TRANSFER_AUTHORITY_SEED,
+        },
         errors::PerpPoolError,
         events::CollateralRemoved,
         math::{pricing::exit_price, safe_math::SafeMath, trade::compute_remove_collateral},
@@ -124,7 +126,9 @@ pub fn handler(ctx: Context<RemoveCollateral>, params: &RemoveCollateralParams) 
     let prices =
         custody.read_trade_prices(&ctx.accounts.custody_oracle_account.to_account_info(), now)?;
     let (min_price, max_price) = collateral_custody.read_min_max_price(
-        &ctx.accounts.collateral_custody_oracle_account.to_account_info(),
+        &ctx.accounts
+            .collateral_custody_oracle_account
+            .to_account_info(),
         now,
     )?;
 
@@ -156,11 +160,16 @@ pub fn handler(ctx: Context<RemoveCollateral>, params: &RemoveCollateralParams) 
         .assets
         .collateral
         .safe_sub(amounts.amount_out)?;
-    sync_aliased_custodies(&mut ctx.accounts.custody, &mut ctx.accounts.collateral_custody);
+    sync_aliased_custodies(
+        &mut ctx.accounts.custody,
+        &mut ctx.accounts.collateral_custody,
+    );
 
     // CPI
     ctx.accounts.perpetuals.transfer_from_vault(
-        ctx.accounts.collateral_custody_token_account.to_account_info(),
+        ctx.accounts
+            .collateral_custody_token_account
+            .to_account_info(),
         ctx.accounts.receiving_account.to_account_info(),
         ctx.accounts.transfer_authority.to_account_info(),
         &ctx.accounts.token_program,

@@ -61,7 +61,10 @@ pub struct WithdrawProtocolFeesParams {
     pub amount: u64,
 }
 
-pub fn handler(ctx: Context<WithdrawProtocolFees>, params: &WithdrawProtocolFeesParams) -> Result<()> {
+pub fn handler(
+    ctx: Context<WithdrawProtocolFees>,
+    params: &WithdrawProtocolFeesParams,
+) -> Result<()> {
     // params
     require!(params.amount > 0, PerpPoolError::ZeroAmount);
     require!(

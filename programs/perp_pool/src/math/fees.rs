@@ -26,7 +26,11 @@ pub fn bps_fee(amount: u64, bps: u64) -> Result<u64> {
 /// to 100 %): `open_bps` up to `optimal_utilization`, then
 /// `open_bps + ceil(open_bps * (U - optimal) / (RATE_POWER - optimal))`: twice the base at 100 %.
 /// Errors: InvalidCustodyConfig if `optimal_utilization >= RATE_POWER`.
-pub fn open_fee_bps(open_bps: u64, utilization_after: u64, optimal_utilization: u64) -> Result<u64> {
+pub fn open_fee_bps(
+    open_bps: u64,
+    utilization_after: u64,
+    optimal_utilization: u64,
+) -> Result<u64> {
     require!(
         optimal_utilization < RATE_POWER,
         PerpPoolError::InvalidCustodyConfig

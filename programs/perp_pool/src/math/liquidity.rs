@@ -77,8 +77,14 @@ impl TradingValuation {
         let mut traders_pnl: i128 = 0;
         if self.long_size_usd > 0 || self.long_quantity > 0 {
             let (price, rounding) = match mode {
-                AumMode::Min => (max_price.scale_to_price_decimals(Rounding::Ceil)?, Rounding::Ceil),
-                AumMode::Max => (min_price.scale_to_price_decimals(Rounding::Floor)?, Rounding::Floor),
+                AumMode::Min => (
+                    max_price.scale_to_price_decimals(Rounding::Ceil)?,
+                    Rounding::Ceil,
+                ),
+                AumMode::Max => (
+                    min_price.scale_to_price_decimals(Rounding::Floor)?,
+                    Rounding::Floor,
+                ),
             };
             traders_pnl = traders_pnl.safe_add(aggregate_pnl_usd(
                 Side::Long,
@@ -92,8 +98,14 @@ impl TradingValuation {
         }
         if self.short_size_usd > 0 || self.short_quantity > 0 {
             let (price, rounding) = match mode {
-                AumMode::Min => (min_price.scale_to_price_decimals(Rounding::Floor)?, Rounding::Ceil),
-                AumMode::Max => (max_price.scale_to_price_decimals(Rounding::Ceil)?, Rounding::Floor),
+                AumMode::Min => (
+                    min_price.scale_to_price_decimals(Rounding::Floor)?,
+                    Rounding::Ceil,
+                ),
+                AumMode::Max => (
+                    max_price.scale_to_price_decimals(Rounding::Ceil)?,
+                    Rounding::Floor,
+                ),
             };
             traders_pnl = traders_pnl.safe_add(aggregate_pnl_usd(
                 Side::Short,
@@ -138,9 +150,7 @@ pub fn assets_under_management_usd(custodies: &[CustodyValuation], mode: AumMode
         let trading = custody
             .trading
             .value_usd(custody.min_price, custody.max_price, mode)?;
-        total
-            .safe_add(cast(owned_value)?)?
-            .safe_add(trading)
+        total.safe_add(cast(owned_value)?)?.safe_add(trading)
     })?;
     cast(total.max(0))
 }

@@ -31,9 +31,7 @@ pub fn position_quantity(size_usd: u64, price: u64) -> Result<u128> {
 }
 
 /// Profit and loss, USD; at most one is non-zero.
-#[derive(
-    AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, Default, PartialEq, Eq,
-)]
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ProfitAndLoss {
     pub profit_usd: u64,
     pub loss_usd: u64,

@@ -201,7 +201,8 @@ pub fn compute_open_position(
             || size_usd <= market.pricing.max_position_size_usd,
         PerpPoolError::MaxPositionSizeExceeded
     );
-    let locked_amount = locked_amount_for(size_usd, market.pricing.max_payoff_mult_bps, collateral)?;
+    let locked_amount =
+        locked_amount_for(size_usd, market.pricing.max_payoff_mult_bps, collateral)?;
     let utilization_after = collateral.check_lock(locked_amount)?;
     let fee_usd = open_position_fee_usd(
         size_usd,
@@ -217,7 +218,11 @@ pub fn compute_open_position(
     let collateral_amount = collateral_in.safe_sub(fee_amount)?;
     let collateral_usd = collateral.value_usd(collateral_amount)?;
     require!(
-        leverage_within(size_usd, collateral_usd, market.pricing.max_initial_leverage_bps)?,
+        leverage_within(
+            size_usd,
+            collateral_usd,
+            market.pricing.max_initial_leverage_bps
+        )?,
         PerpPoolError::MaxLeverageExceeded
     );
     require!(
@@ -279,8 +284,11 @@ pub fn compute_increase_position(
             || size_usd <= market.pricing.max_position_size_usd,
         PerpPoolError::MaxPositionSizeExceeded
     );
-    let locked_delta =
-        locked_amount_for(size_delta_usd, market.pricing.max_payoff_mult_bps, collateral)?;
+    let locked_delta = locked_amount_for(
+        size_delta_usd,
+        market.pricing.max_payoff_mult_bps,
+        collateral,
+    )?;
     let utilization_after = collateral.check_lock(locked_delta)?;
     let fee_usd = open_position_fee_usd(
         size_delta_usd,
@@ -310,7 +318,11 @@ pub fn compute_increase_position(
     )?)?;
     require!(price > 0, PerpPoolError::InvalidOraclePrice);
     require!(
-        leverage_within(size_usd, collateral_usd, market.pricing.max_initial_leverage_bps)?,
+        leverage_within(
+            size_usd,
+            collateral_usd,
+            market.pricing.max_initial_leverage_bps
+        )?,
         PerpPoolError::MaxLeverageExceeded
     );
     Ok(IncreasePositionAmounts {
@@ -445,7 +457,11 @@ pub fn compute_decrease_position(
     } else {
         (
             proportional(position.locked_amount, size_delta_usd, position.size_usd)?,
-            proportional(position.collateral_amount, size_delta_usd, position.size_usd)?,
+            proportional(
+                position.collateral_amount,
+                size_delta_usd,
+                position.size_usd,
+            )?,
         )
     };
     let pnl = capped_pnl(

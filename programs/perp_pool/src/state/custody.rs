@@ -205,7 +205,10 @@ impl Fees {
                 && self.liquidation_bps <= BPS_POWER
                 && self.liquidator_reward_bps <= BPS_POWER
                 && self.insurance_share_bps <= BPS_POWER
-                && self.protocol_share_bps.saturating_add(self.insurance_share_bps) <= BPS_POWER,
+                && self
+                    .protocol_share_bps
+                    .saturating_add(self.insurance_share_bps)
+                    <= BPS_POWER,
             PerpPoolError::InvalidCustodyConfig
         );
         Ok(())
@@ -439,7 +442,11 @@ pub enum SettlementKind {
 
 impl Custody {
     /// This custody as the collateral (lending) side of a trade, at its current min/max price.
-    pub fn collateral_view(&self, min_price: OraclePrice, max_price: OraclePrice) -> CollateralCustody {
+    pub fn collateral_view(
+        &self,
+        min_price: OraclePrice,
+        max_price: OraclePrice,
+    ) -> CollateralCustody {
         CollateralCustody {
             decimals: self.decimals,
             min_price,

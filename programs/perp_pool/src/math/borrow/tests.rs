@@ -65,7 +65,8 @@ fn position_interest_rounds_up() {
 fn aggregate_interest_matches_sum_of_positions_within_rounding() {
     // Two positions: 1_000 USD from index 100, 500 USD from index 300; index now 1_000_000.
     let weighted = 1_000_000_000u128 * 100 + 500_000_000 * 300;
-    let floor = aggregate_interest_usd(1_000_000, 1_500_000_000, weighted, Rounding::Floor).unwrap();
+    let floor =
+        aggregate_interest_usd(1_000_000, 1_500_000_000, weighted, Rounding::Floor).unwrap();
     let ceil = aggregate_interest_usd(1_000_000, 1_500_000_000, weighted, Rounding::Ceil).unwrap();
     let each = u128::from(position_interest_usd(1_000_000, 100, 1_000_000_000).unwrap())
         + u128::from(position_interest_usd(1_000_000, 300, 500_000_000).unwrap());

@@ -25,7 +25,10 @@ fn long_10x() -> HealthInputs {
 
 #[test]
 fn quantity_is_size_over_price() {
-    assert_eq!(position_quantity(1_000 * USD, 100 * USD).unwrap(), 10_000_000);
+    assert_eq!(
+        position_quantity(1_000 * USD, 100 * USD).unwrap(),
+        10_000_000
+    );
     assert_eq!(position_quantity(1, 3).unwrap(), 333_333);
 }
 
@@ -130,24 +133,56 @@ fn aggregate_pnl_from_quantity() {
     // 10 tokens long (1_000 USD at 100); at 110: +100 USD
     let q = position_quantity(1_000 * USD, 100 * USD).unwrap();
     assert_eq!(
-        aggregate_pnl_usd(Side::Long, 1_000 * USD, q, 100 * USD, 110 * USD, 10_000, Rounding::Floor)
-            .unwrap(),
+        aggregate_pnl_usd(
+            Side::Long,
+            1_000 * USD,
+            q,
+            100 * USD,
+            110 * USD,
+            10_000,
+            Rounding::Floor
+        )
+        .unwrap(),
         100 * 1_000_000
     );
     assert_eq!(
-        aggregate_pnl_usd(Side::Short, 1_000 * USD, q, 100 * USD, 110 * USD, 10_000, Rounding::Floor)
-            .unwrap(),
+        aggregate_pnl_usd(
+            Side::Short,
+            1_000 * USD,
+            q,
+            100 * USD,
+            110 * USD,
+            10_000,
+            Rounding::Floor
+        )
+        .unwrap(),
         -100 * 1_000_000
     );
     // loss clamped at collateral, profit at size * payoff
     assert_eq!(
-        aggregate_pnl_usd(Side::Long, 1_000 * USD, q, 100 * USD, 10 * USD, 10_000, Rounding::Floor)
-            .unwrap(),
+        aggregate_pnl_usd(
+            Side::Long,
+            1_000 * USD,
+            q,
+            100 * USD,
+            10 * USD,
+            10_000,
+            Rounding::Floor
+        )
+        .unwrap(),
         -100 * 1_000_000
     );
     assert_eq!(
-        aggregate_pnl_usd(Side::Long, 1_000 * USD, q, 100 * USD, 1_000 * USD, 5_000, Rounding::Floor)
-            .unwrap(),
+        aggregate_pnl_usd(
+            Side::Long,
+            1_000 * USD,
+            q,
+            100 * USD,
+            1_000 * USD,
+            5_000,
+            Rounding::Floor
+        )
+        .unwrap(),
         500 * 1_000_000
     );
     assert_eq!(
@@ -159,24 +194,37 @@ fn aggregate_pnl_from_quantity() {
 fn health_strategy() -> impl Strategy<Value = (HealthInputs, u64)> {
     (
         prop_oneof![Just(Side::Long), Just(Side::Short)],
-        1u64..=1_000_000_000_000,          // entry up to 1M USD
-        1u64..=10_000_000_000_000,         // size up to 10M USD
-        0u64..=1_000_000_000_000,          // collateral
-        0u64..=20_000,                     // payoff mult
-        0u64..=10_000_000,                 // close fee
-        0u64..=10_000_000,                 // interest
-        0u64..=2_000_000,                  // max leverage (up to 200x)
-        0u64..10_000,                      // spread
+        1u64..=1_000_000_000_000,  // entry up to 1M USD
+        1u64..=10_000_000_000_000, // size up to 10M USD
+        0u64..=1_000_000_000_000,  // collateral
+        0u64..=20_000,             // payoff mult
+        0u64..=10_000_000,         // close fee
+        0u64..=10_000_000,         // interest
+        0u64..=2_000_000,          // max leverage (up to 200x)
+        0u64..10_000,              // spread
     )
         .prop_map(
-            |(side, entry_price, size_usd, collateral_usd, payoff, close_fee_usd, interest_usd, max_leverage_bps, spread)| {
+            |(
+                side,
+                entry_price,
+                size_usd,
+                collateral_usd,
+                payoff,
+                close_fee_usd,
+                interest_usd,
+                max_leverage_bps,
+                spread,
+            )| {
                 (
                     HealthInputs {
                         side,
                         entry_price,
                         size_usd,
                         collateral_usd,
-                        max_profit_usd: u64::try_from(u128::from(size_usd) * u128::from(payoff) / 10_000).unwrap(),
+                        max_profit_usd: u64::try_from(
+                            u128::from(size_usd) * u128::from(payoff) / 10_000,
+                        )
+                        .unwrap(),
                         close_fee_usd,
                         interest_usd,
                         max_leverage_bps,

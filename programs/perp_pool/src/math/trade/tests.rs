@@ -67,8 +67,8 @@ fn long(price: u64, size_usd: u64, collateral_amount: u64) -> PositionState {
 
 #[test]
 fn open_takes_fee_from_collateral_and_locks_size() {
-    let out = compute_open_position(1_000 * USD, 100 * USD, &usdc(10_000 * USD, 0), &market())
-        .unwrap();
+    let out =
+        compute_open_position(1_000 * USD, 100 * USD, &usdc(10_000 * USD, 0), &market()).unwrap();
     assert_eq!(
         out,
         OpenPositionAmounts {
@@ -141,10 +141,16 @@ fn close_at_profit_pays_collateral_plus_profit_minus_fees() {
     let p = long(100 * USD, 1_000 * USD, 99 * USD);
     let c = usdc(10_000 * USD, 1_000 * USD);
     // +10 % -> +100 USD, close fee 1 USD, interest 0.5 USD
-    let out = compute_decrease_position(&p, 1_000 * USD, 110 * USD, 500_000, 0, &c, &market())
-        .unwrap();
+    let out =
+        compute_decrease_position(&p, 1_000 * USD, 110 * USD, 500_000, 0, &c, &market()).unwrap();
     assert!(out.full);
-    assert_eq!(out.pnl, ProfitAndLoss { profit_usd: 100 * USD, loss_usd: 0 });
+    assert_eq!(
+        out.pnl,
+        ProfitAndLoss {
+            profit_usd: 100 * USD,
+            loss_usd: 0
+        }
+    );
     assert_eq!(out.amount_out, 99 * USD + 100 * USD - USD - 500_000);
     assert_eq!(out.collateral_taken, 99 * USD);
     assert_eq!(out.owned_out, 100 * USD);
@@ -249,8 +255,7 @@ fn increase_weights_entry_by_quantity() {
     let p = long(100 * USD, 1_000 * USD, 100 * USD);
     let c = usdc(10_000 * USD, 1_000 * USD);
     // +1_000 USD at 200: quantity 10 + 5 = 15, entry = 2_000 / 15 = 133.333334 (ceil)
-    let out =
-        compute_increase_position(&p, 1_000 * USD, 0, 200 * USD, 0, &c, &market()).unwrap();
+    let out = compute_increase_position(&p, 1_000 * USD, 0, 200 * USD, 0, &c, &market()).unwrap();
     assert_eq!(out.price, 133_333_334);
     assert_eq!(out.size_usd, 2_000 * USD);
     assert_eq!(out.locked_amount, 2_000 * USD);

@@ -7,7 +7,15 @@ fn err_is<T>(result: Result<T>, expected: &str) -> bool {
 const FEED: [u8; 32] = [7u8; 32];
 
 /// A PriceUpdateV2 account body as the Pyth receiver writes it.
-pub(crate) fn price_update(level: &[u8], feed_id: [u8; 32], price: i64, conf: u64, expo: i32, publish_time: i64, ema: i64) -> Vec<u8> {
+pub(crate) fn price_update(
+    level: &[u8],
+    feed_id: [u8; 32],
+    price: i64,
+    conf: u64,
+    expo: i32,
+    publish_time: i64,
+    ema: i64,
+) -> Vec<u8> {
     let mut data = PRICE_UPDATE_V2_DISCRIMINATOR.to_vec();
     data.extend_from_slice(&[9u8; 32]); // write authority
     data.extend_from_slice(level);
@@ -39,7 +47,15 @@ fn discriminator_is_anchor_hash() {
 
 #[test]
 fn parses_full_update() {
-    let data = price_update(&[1], FEED, 15_012_345_678, 1_000_000, -8, 1_700_000_000, 15_000_000_000);
+    let data = price_update(
+        &[1],
+        FEED,
+        15_012_345_678,
+        1_000_000,
+        -8,
+        1_700_000_000,
+        15_000_000_000,
+    );
     assert_eq!(data.len(), 133);
     assert_eq!(
         parse_price_update_v2(&data, &FEED).unwrap(),
@@ -60,15 +76,30 @@ fn parses_full_update() {
 #[test]
 fn rejects_partial_wrong_feed_bad_data_and_negative_price() {
     let partial = price_update(&[0, 13], FEED, 1, 0, -8, 0, 0);
-    assert!(err_is(parse_price_update_v2(&partial, &FEED), "OracleNotFullyVerified"));
+    assert!(err_is(
+        parse_price_update_v2(&partial, &FEED),
+        "OracleNotFullyVerified"
+    ));
     let full = price_update(&[1], FEED, 1, 0, -8, 0, 0);
-    assert!(err_is(parse_price_update_v2(&full, &[8u8; 32]), "InvalidOracleAccount"));
-    assert!(err_is(parse_price_update_v2(&full[..100], &FEED), "InvalidOracleAccount"));
+    assert!(err_is(
+        parse_price_update_v2(&full, &[8u8; 32]),
+        "InvalidOracleAccount"
+    ));
+    assert!(err_is(
+        parse_price_update_v2(&full[..100], &FEED),
+        "InvalidOracleAccount"
+    ));
     let mut bad = full.clone();
     bad[0] ^= 1;
-    assert!(err_is(parse_price_update_v2(&bad, &FEED), "InvalidOracleAccount"));
+    assert!(err_is(
+        parse_price_update_v2(&bad, &FEED),
+        "InvalidOracleAccount"
+    ));
     let negative = price_update(&[1], FEED, -5, 0, -8, 0, 0);
-    assert!(err_is(parse_price_update_v2(&negative, &FEED), "InvalidOraclePrice"));
+    assert!(err_is(
+        parse_price_update_v2(&negative, &FEED),
+        "InvalidOraclePrice"
+    ));
     // A negative EMA is treated as absent.
     let no_ema = price_update(&[1], FEED, 5, 0, -8, 0, -1);
     assert_eq!(parse_price_update_v2(&no_ema, &FEED).unwrap().ema, 0);
