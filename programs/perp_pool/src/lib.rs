@@ -116,7 +116,7 @@ pub mod perp_pool {
 
     /// Closes part of a position (strictly less than its size).
     pub fn decrease_position(
-        ctx: Context<DecreasePosition>,
+        ctx: Context<SettlePosition>,
         params: DecreasePositionParams,
     ) -> Result<()> {
         instructions::decrease_position::handler(ctx, &params)
@@ -124,7 +124,7 @@ pub mod perp_pool {
 
     /// Adds size (and optionally collateral) to an open position.
     pub fn increase_position(
-        ctx: Context<IncreasePosition>,
+        ctx: Context<FundPosition>,
         params: IncreasePositionParams,
     ) -> Result<()> {
         instructions::increase_position::handler(ctx, &params)
@@ -136,13 +136,13 @@ pub mod perp_pool {
     }
 
     /// Deposits collateral into an open position.
-    pub fn add_collateral(ctx: Context<AddCollateral>, params: AddCollateralParams) -> Result<()> {
+    pub fn add_collateral(ctx: Context<FundPosition>, params: AddCollateralParams) -> Result<()> {
         instructions::add_collateral::handler(ctx, &params)
     }
 
     /// Withdraws collateral (USD value) from an open position, within max initial leverage.
     pub fn remove_collateral(
-        ctx: Context<RemoveCollateral>,
+        ctx: Context<SettlePosition>,
         params: RemoveCollateralParams,
     ) -> Result<()> {
         instructions::remove_collateral::handler(ctx, &params)

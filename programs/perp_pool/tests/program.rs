@@ -1522,7 +1522,7 @@ impl Trading {
 
     /// Accounts shared by increase_position / add_collateral (funding side).
     fn funding_metas(&self, side: Side) -> Vec<AccountMeta> {
-        perp_pool::accounts::AddCollateral {
+        perp_pool::accounts::FundPosition {
             owner: self.env.user.pubkey(),
             funding_account: self.env.user_token,
             perpetuals: self.env.perpetuals,

@@ -5,96 +5,20 @@
 //! with `close_position`.
 
 use {
+    super::settle_position::SettlePosition,
     crate::{
-        constants::{
-            CUSTODY_SEED, PERPETUALS_SEED, POOL_SEED, POSITION_SEED, TRANSFER_AUTHORITY_SEED,
-        },
         errors::PerpPoolError,
         events::PositionDecreased,
         math::{pricing::exit_price, safe_math::SafeMath, trade::compute_decrease_position},
         state::{
             custody::{sync_aliased_custodies, Custody, SettlementKind},
             perpetuals::Perpetuals,
-            pool::Pool,
             position::{Position, Side},
         },
     },
     anchor_lang::prelude::*,
-    anchor_spl::token::{Token, TokenAccount},
+    anchor_spl::token::Token,
 };
-
-#[derive(Accounts)]
-pub struct DecreasePosition<'info> {
-    /// Position owner.
-    #[account(mut)]
-    pub owner: Signer<'info>,
-
-    /// Receives what the position pays out, in the collateral custody's token (any holder).
-    #[account(
-        mut,
-        constraint = receiving_account.mint == collateral_custody.mint @ PerpPoolError::InvalidMint
-    )]
-    pub receiving_account: Box<Account<'info, TokenAccount>>,
-
-    /// CHECK: data-less PDA; owner of the vault.
-    #[account(seeds = [TRANSFER_AUTHORITY_SEED], bump = perpetuals.transfer_authority_bump)]
-    pub transfer_authority: UncheckedAccount<'info>,
-
-    #[account(seeds = [PERPETUALS_SEED], bump = perpetuals.perpetuals_bump)]
-    pub perpetuals: Box<Account<'info, Perpetuals>>,
-
-    #[account(seeds = [POOL_SEED, pool.name.as_bytes()], bump = pool.bump)]
-    pub pool: Box<Account<'info, Pool>>,
-
-    #[account(
-        mut,
-        seeds = [CUSTODY_SEED, pool.key().as_ref(), custody.mint.as_ref()],
-        bump = custody.bump
-    )]
-    pub custody: Box<Account<'info, Custody>>,
-
-    /// CHECK: must be `custody.oracle.oracle_account`; checked by `read_oracle_price`.
-    #[account(
-        constraint = custody_oracle_account.key() == custody.oracle.oracle_account @ PerpPoolError::InvalidOracleAccount
-    )]
-    pub custody_oracle_account: UncheckedAccount<'info>,
-
-    #[account(
-        mut,
-        seeds = [CUSTODY_SEED, pool.key().as_ref(), collateral_custody.mint.as_ref()],
-        bump = collateral_custody.bump
-    )]
-    pub collateral_custody: Box<Account<'info, Custody>>,
-
-    /// CHECK: must be `collateral_custody.oracle.oracle_account`.
-    #[account(
-        constraint = collateral_custody_oracle_account.key() == collateral_custody.oracle.oracle_account @ PerpPoolError::InvalidOracleAccount
-    )]
-    pub collateral_custody_oracle_account: UncheckedAccount<'info>,
-
-    #[account(
-        mut,
-        constraint = collateral_custody_token_account.key() == collateral_custody.token_account @ PerpPoolError::InvalidVault
-    )]
-    pub collateral_custody_token_account: Box<Account<'info, TokenAccount>>,
-
-    #[account(
-        mut,
-        seeds = [
-            POSITION_SEED,
-            position.owner.as_ref(),
-            pool.key().as_ref(),
-            custody.key().as_ref(),
-            collateral_custody.key().as_ref(),
-            &[position.side.seed_byte()]
-        ],
-        bump = position.bump,
-        has_one = owner @ PerpPoolError::Unauthorized
-    )]
-    pub position: Box<Account<'info, Position>>,
-
-    pub token_program: Program<'info, Token>,
-}
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug)]
 pub struct DecreasePositionParams {
@@ -240,7 +164,7 @@ pub fn settle_decrease(a: DecreaseAccounts, size_usd: u64, price_limit: u64) -> 
     Ok(())
 }
 
-pub fn handler(ctx: Context<DecreasePosition>, params: &DecreasePositionParams) -> Result<()> {
+pub fn handler(ctx: Context<SettlePosition>, params: &DecreasePositionParams) -> Result<()> {
     // permissions
     require!(
         ctx.accounts.perpetuals.permissions.allow_close_position,

@@ -4,98 +4,15 @@
 //! accrued interest are). Interest is not settled.
 
 use {
+    super::settle_position::SettlePosition,
     crate::{
-        constants::{
-            CUSTODY_SEED, PERPETUALS_SEED, POOL_SEED, POSITION_SEED, TRANSFER_AUTHORITY_SEED,
-        },
         errors::PerpPoolError,
         events::CollateralRemoved,
         math::{pricing::exit_price, safe_math::SafeMath, trade::compute_remove_collateral},
-        state::{
-            custody::{sync_aliased_custodies, Custody},
-            perpetuals::Perpetuals,
-            pool::Pool,
-            position::Position,
-        },
+        state::custody::sync_aliased_custodies,
     },
     anchor_lang::prelude::*,
-    anchor_spl::token::{Token, TokenAccount},
 };
-
-#[derive(Accounts)]
-pub struct RemoveCollateral<'info> {
-    /// Position owner.
-    #[account(mut)]
-    pub owner: Signer<'info>,
-
-    /// Receives the collateral withdrawn, in the collateral custody's token (any holder).
-    #[account(
-        mut,
-        constraint = receiving_account.mint == collateral_custody.mint @ PerpPoolError::InvalidMint
-    )]
-    pub receiving_account: Box<Account<'info, TokenAccount>>,
-
-    /// CHECK: data-less PDA; owner of the vault.
-    #[account(seeds = [TRANSFER_AUTHORITY_SEED], bump = perpetuals.transfer_authority_bump)]
-    pub transfer_authority: UncheckedAccount<'info>,
-
-    #[account(seeds = [PERPETUALS_SEED], bump = perpetuals.perpetuals_bump)]
-    pub perpetuals: Box<Account<'info, Perpetuals>>,
-
-    #[account(seeds = [POOL_SEED, pool.name.as_bytes()], bump = pool.bump)]
-    pub pool: Box<Account<'info, Pool>>,
-
-    /// The traded custody (its stats change).
-    #[account(
-        mut,
-        seeds = [CUSTODY_SEED, pool.key().as_ref(), custody.mint.as_ref()],
-        bump = custody.bump
-    )]
-    pub custody: Box<Account<'info, Custody>>,
-
-    /// CHECK: must be `custody.oracle.oracle_account`; checked by `read_oracle_price`.
-    #[account(
-        constraint = custody_oracle_account.key() == custody.oracle.oracle_account @ PerpPoolError::InvalidOracleAccount
-    )]
-    pub custody_oracle_account: UncheckedAccount<'info>,
-
-    #[account(
-        mut,
-        seeds = [CUSTODY_SEED, pool.key().as_ref(), collateral_custody.mint.as_ref()],
-        bump = collateral_custody.bump
-    )]
-    pub collateral_custody: Box<Account<'info, Custody>>,
-
-    /// CHECK: must be `collateral_custody.oracle.oracle_account`.
-    #[account(
-        constraint = collateral_custody_oracle_account.key() == collateral_custody.oracle.oracle_account @ PerpPoolError::InvalidOracleAccount
-    )]
-    pub collateral_custody_oracle_account: UncheckedAccount<'info>,
-
-    /// The collateral custody's vault.
-    #[account(
-        mut,
-        constraint = collateral_custody_token_account.key() == collateral_custody.token_account @ PerpPoolError::InvalidVault
-    )]
-    pub collateral_custody_token_account: Box<Account<'info, TokenAccount>>,
-
-    #[account(
-        mut,
-        seeds = [
-            POSITION_SEED,
-            position.owner.as_ref(),
-            pool.key().as_ref(),
-            custody.key().as_ref(),
-            collateral_custody.key().as_ref(),
-            &[position.side.seed_byte()]
-        ],
-        bump = position.bump,
-        has_one = owner @ PerpPoolError::Unauthorized
-    )]
-    pub position: Box<Account<'info, Position>>,
-
-    pub token_program: Program<'info, Token>,
-}
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug)]
 pub struct RemoveCollateralParams {
@@ -103,7 +20,7 @@ pub struct RemoveCollateralParams {
     pub collateral_usd: u64,
 }
 
-pub fn handler(ctx: Context<RemoveCollateral>, params: &RemoveCollateralParams) -> Result<()> {
+pub fn handler(ctx: Context<SettlePosition>, params: &RemoveCollateralParams) -> Result<()> {
     // permissions
     require!(
         ctx.accounts.perpetuals.permissions.allow_close_position,
