@@ -10,10 +10,13 @@ use {
         events::LiquidityAdded,
         math::{
             liquidity::{assets_under_management_usd, compute_add_liquidity, AumMode},
-            oracle::min_max_price,
             safe_math::{cast, Rounding, SafeMath},
         },
-        state::{custody::Custody, oracle::read_oracle_price, perpetuals::Perpetuals, pool::Pool},
+        state::{
+            custody::Custody,
+            perpetuals::Perpetuals,
+            pool::{LiquidityValuation, Pool},
+        },
     },
     anchor_lang::prelude::*,
     anchor_spl::token::{Mint, Token, TokenAccount},
@@ -101,31 +104,21 @@ pub fn handler<'info>(
 
     // oracle checks
     let clock = Clock::get()?;
-    let custody = &ctx.accounts.custody;
-    let custody_key = custody.key();
-    let (spot, ema) = read_oracle_price(
-        &ctx.accounts.custody_oracle_account.to_account_info(),
-        &custody.oracle,
-        clock.unix_timestamp,
-    )?;
-    let (min_price, max_price) = min_max_price(spot, ema)?;
-    // Interest accrued so far is part of the AUM and must be booked at the old utilisation,
-    // before this deposit/withdrawal changes it.
-    ctx.accounts.custody.accrue_interest(clock.unix_timestamp)?;
-    let custody = &ctx.accounts.custody;
-    let mut valuations = ctx.accounts.pool.custody_valuations(
-        Some((
-            custody_key,
-            custody.valuation(min_price, max_price, clock.unix_timestamp)?,
-        )),
+    let custody_key = ctx.accounts.custody.key();
+    let oracle = ctx.accounts.custody_oracle_account.to_account_info();
+    let LiquidityValuation {
+        min_price,
+        max_price: _,
+        mut valuations,
+        custody_index,
+    } = ctx.accounts.pool.valuations_for_liquidity_change(
+        &mut ctx.accounts.custody,
+        custody_key,
+        &oracle,
         ctx.remaining_accounts,
         clock.unix_timestamp,
     )?;
-    let custody_index = ctx
-        .accounts
-        .pool
-        .custody_index(&custody_key)
-        .ok_or_else(|| error!(PerpPoolError::InvalidCustodyAccounts))?;
+    let custody = &ctx.accounts.custody;
 
     // math: LP issued against the pool valued high (max prices, rounded up)
     let aum_max_usd = assets_under_management_usd(&valuations, AumMode::Max)?;

@@ -4,7 +4,10 @@ use {
     crate::{
         constants::{MAX_CUSTODIES, MAX_POOL_NAME_LEN},
         errors::PerpPoolError,
-        math::{liquidity::CustodyValuation, oracle::min_max_price},
+        math::{
+            liquidity::CustodyValuation,
+            oracle::{min_max_price, OraclePrice},
+        },
         state::{custody::Custody, oracle::read_oracle_price},
     },
     anchor_lang::prelude::*,
@@ -54,6 +57,37 @@ impl Pool {
     ///
     /// `target` is a custody the instruction already holds as a named account (with its oracle
     /// already read): it is taken from there and must NOT be repeated in `remaining`.
+    /// The pool valued for a liquidity change in `custody`: reads and checks its oracle, books
+    /// the interest accrued so far (it is part of the AUM and must be booked at the old
+    /// utilisation, before the deposit or withdrawal changes it), values every custody (the others
+    /// from `remaining`, as `custody_valuations`) and says where `custody` sits in the result.
+    pub fn valuations_for_liquidity_change(
+        &self,
+        custody: &mut Custody,
+        custody_key: Pubkey,
+        oracle: &AccountInfo,
+        remaining: &[AccountInfo],
+        now: i64,
+    ) -> Result<LiquidityValuation> {
+        let (spot, ema) = read_oracle_price(oracle, &custody.oracle, now)?;
+        let (min_price, max_price) = min_max_price(spot, ema)?;
+        custody.accrue_interest(now)?;
+        let valuations = self.custody_valuations(
+            Some((custody_key, custody.valuation(min_price, max_price, now)?)),
+            remaining,
+            now,
+        )?;
+        let custody_index = self
+            .custody_index(&custody_key)
+            .ok_or_else(|| error!(PerpPoolError::InvalidCustodyAccounts))?;
+        Ok(LiquidityValuation {
+            min_price,
+            max_price,
+            valuations,
+            custody_index,
+        })
+    }
+
     /// `remaining` lists, for every other custody in `self.custodies` order, the pair
     /// `(custody account, its oracle account)`. Any count, order, key, owner or oracle mismatch
     /// fails (InvalidCustodyAccounts / InvalidOracleAccount); each oracle is fully checked.
@@ -105,4 +139,13 @@ impl Pool {
         }
         Ok(valuations)
     }
+}
+
+/// What `Pool::valuations_for_liquidity_change` returns.
+pub struct LiquidityValuation {
+    pub min_price: OraclePrice,
+    pub max_price: OraclePrice,
+    pub valuations: Vec<CustodyValuation>,
+    /// Index of the changed custody in `valuations`.
+    pub custody_index: usize,
 }
