@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from perp_pool import errors
-from perp_pool.client import FeeConfig
+from perp_pool.client import BorrowRateConfig, FeeConfig
 from perp_pool.math import fees as fee_math
 from perp_pool.math.pricing import Side
 from perp_pool.tokens import ensure_ata
 from tests.helpers import USDC, World, assert_rejected, new_market
 from tests.test_trading import open_pos, trader, vault_accounted
 
+# Boundary tests compare a price read now with a liquidation a moment later: with no borrow rate,
+# no interest accrues in between to move the boundary by a tick.
+NO_INTEREST = BorrowRateConfig(base_rate=0, slope1=0, slope2=0)
 FEES = FeeConfig(open_position_bps=10, close_position_bps=10, liquidation_bps=50, liquidator_reward_bps=20,
                  protocol_share_bps=2_000, insurance_share_bps=3_000)
 
@@ -32,7 +35,7 @@ async def test_healthy_position_cannot_be_liquidated(world: World) -> None:
 
 
 async def test_liquidation_is_refused_at_the_price_and_accepted_one_tick_past(world: World) -> None:
-    m = await new_market(world, fees=FEES)
+    m = await new_market(world, fees=FEES, borrow_rate=NO_INTEREST)
     w = await trader(world, m)
     await open_pos(world, m, w, Side.LONG, 100 * USDC, 1_500 * USDC)
     position = m.position(w, Side.LONG)
@@ -53,7 +56,7 @@ async def test_liquidation_is_refused_at_the_price_and_accepted_one_tick_past(wo
 
 
 async def test_short_is_liquidated_one_tick_above_its_price(world: World) -> None:
-    m = await new_market(world, fees=FEES)
+    m = await new_market(world, fees=FEES, borrow_rate=NO_INTEREST)
     w = await trader(world, m)
     await open_pos(world, m, w, Side.SHORT, 100 * USDC, 2_000 * USDC)
     position = m.position(w, Side.SHORT)
