@@ -35,6 +35,10 @@ pub const CUSTODY_TOKEN_ACCOUNT_SEED: &[u8] = b"custody_token_account";
 #[constant]
 pub const ORACLE_SEED: &[u8] = b"oracle";
 
+/// `[LP_COOLDOWN_SEED, lp_token_account]`: the per-depositor LP cooldown record.
+#[constant]
+pub const LP_COOLDOWN_SEED: &[u8] = b"lp_cooldown";
+
 /// `[POSITION_SEED, owner, pool, custody, collateral_custody, [side]]` with side Long = 1,
 /// Short = 2 (`Side::seed_byte`).
 #[constant]
@@ -78,13 +82,17 @@ pub const RATE_DECIMALS: u8 = 9;
 #[constant]
 pub const RATE_POWER: u64 = 1_000_000_000;
 
-/// Aggregate open interest is kept as a quantity of the traded token with this many decimals:
-/// quantity = floor(size_usd * 10^PRICE_DECIMALS / entry_price). Equal to PRICE_DECIMALS, so the
-/// quantity of a 1 USD position at 1 USD per token is 10^QUANTITY_DECIMALS.
+/// A position's size in the traded token ("quantity") is kept in units of 10^-QUANTITY_DECIMALS
+/// token, u128: `quantity = size_usd * 10^(QUANTITY_DECIMALS + PRICE_DECIMALS - USD_DECIMALS) /
+/// entry_price`, rounded against the trader (long floor, short ceil). With 12 decimals one unit
+/// is worth at most 1 micro-USD for tokens priced up to 10^6 USD, and a 10^12 USD position in a
+/// token priced 10^-6 USD still fits u128.
 #[constant]
-pub const QUANTITY_DECIMALS: u8 = 6;
+pub const QUANTITY_DECIMALS: u8 = 12;
 
-/// Borrow rates are per hour; the cumulative index grows by rate * elapsed / HOUR_SECONDS.
+/// Borrow rates are per hour. The cumulative interest index grows by `rate * elapsed_seconds`
+/// exactly (units: RATE_DECIMALS x seconds), so interest never depends on how often it is accrued;
+/// interest owed divides by `RATE_POWER * HOUR_SECONDS` once, when it is settled.
 #[constant]
 pub const HOUR_SECONDS: i64 = 3_600;
 
@@ -95,6 +103,17 @@ pub const HOUR_SECONDS: i64 = 3_600;
 /// Longest pool name in bytes: the name is a PDA seed and a seed is at most 32 bytes.
 #[constant]
 pub const MAX_POOL_NAME_LEN: u8 = 32;
+
+/// LP base units issued to no one by a pool's first deposit (1 whole LP token, about 1 USD, paid
+/// by the first depositor). They are never redeemable, so the LP supply never returns to zero
+/// and one LP base unit can never be made worth more than AUM / MIN_LP_SUPPLY (the first-depositor
+/// share inflation of docs/design.md "LP capital safety").
+#[constant]
+pub const DEAD_LP_SUPPLY: u64 = 1_000_000;
+
+/// Longest LP cooldown a pool may set: 7 days.
+#[constant]
+pub const MAX_LP_COOLDOWN_SEC: u32 = 604_800;
 
 /// Most custodies in one pool: every liquidity instruction loads all of them to value the pool,
 /// so this bounds that instruction's account list and compute.

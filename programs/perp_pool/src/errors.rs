@@ -107,4 +107,16 @@ pub enum PerpPoolError {
     /// 6033
     #[msg("Pyth price update is not fully verified")]
     OracleNotFullyVerified,
+    /// 6034
+    #[msg("The trade adds, removes or leaves no position quantity (size too small for the price)")]
+    NoExposureChange,
+    /// 6035
+    #[msg("Oracle publish time is older than the stored price's")]
+    OraclePublishTimeRegressed,
+    /// 6036
+    #[msg("Liquidity deposited by this LP token account is still in its cooldown")]
+    LiquidityCooldownActive,
+    /// 6037
+    #[msg("LP must be minted into a token account owned by the depositor")]
+    InvalidLpTokenAccount,
 }

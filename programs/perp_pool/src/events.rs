@@ -36,6 +36,7 @@ pub struct PoolAdded {
     pub pool: Pubkey,
     pub name: String,
     pub lp_token_mint: Pubkey,
+    pub lp_cooldown_sec: u32,
     /// Unix seconds.
     pub inception_time: i64,
 }
@@ -102,8 +103,12 @@ pub struct LiquidityAdded {
     pub aum_max_usd: u128,
     /// USD: pool AUM at min prices after the deposit (= pool.aum_usd).
     pub pool_aum_usd: u128,
-    /// LP base units: LP supply after the deposit.
+    /// LP base units: LP supply after the deposit, dead shares included.
     pub lp_supply: u64,
+    /// LP base units issued to no one (the first deposit's DEAD_LP_SUPPLY, else 0).
+    pub dead_lp_amount: u64,
+    /// Unix seconds until which the receiving LP account stays frozen (`LpCooldown`).
+    pub unlock_time: i64,
     /// Tokens: custody.assets.owned after the deposit.
     pub custody_owned: u64,
     /// Slot of the deposit (= pool.last_add_liquidity_slot).
@@ -158,6 +163,8 @@ pub struct PositionOpened {
     /// Entry price (spread included).
     pub price: u64,
     /// USD.
+    /// Size in the traded token, QUANTITY_DECIMALS (rounded against the trader).
+    pub quantity: u128,
     pub size_usd: u64,
     /// Tokens taken from the funding account (open fee included).
     pub collateral_in: u64,
@@ -195,6 +202,8 @@ pub struct PositionIncreased {
     pub entry_price: u64,
     /// USD added.
     pub size_delta_usd: u64,
+    /// Quantity added (QUANTITY_DECIMALS, rounded against the trader).
+    pub quantity_delta: u128,
     /// Tokens taken from the funding account (may be 0).
     pub collateral_in: u64,
     pub fee_usd: u64,
@@ -204,8 +213,9 @@ pub struct PositionIncreased {
     /// Interest settled on the previous size, USD and tokens (to LPs).
     pub interest_usd: u64,
     pub interest_amount: u64,
-    /// The position after: size-weighted entry price, size, collateral, lock.
+    /// The position after: average entry price, quantity, size, collateral, lock.
     pub price: u64,
+    pub quantity: u128,
     pub size_usd: u64,
     pub collateral_amount: u64,
     pub collateral_usd: u64,
@@ -229,6 +239,8 @@ pub struct PositionDecreased {
     pub exit_price: u64,
     /// USD closed.
     pub size_delta_usd: u64,
+    /// Quantity given back (QUANTITY_DECIMALS, rounded against the trader).
+    pub quantity_delta: u128,
     /// USD on the closed size; profit capped at the released lock's value.
     pub profit_usd: u64,
     pub loss_usd: u64,
@@ -252,6 +264,7 @@ pub struct PositionDecreased {
     pub bad_debt_usd: u64,
     /// The position after (all 0 once closed).
     pub size_usd: u64,
+    pub quantity: u128,
     pub collateral_amount: u64,
     pub collateral_usd: u64,
     pub locked_amount: u64,
@@ -382,5 +395,14 @@ pub struct PoolAumUpdated {
     pub pool: Pubkey,
     /// USD: min-mode AUM (= pool.aum_usd), PnL and interest included.
     pub aum_usd: u128,
+    pub time: i64,
+}
+
+/// `unlock_lp`: an LP token account's deposit cooldown is over and it was thawed.
+#[event]
+pub struct LpUnlocked {
+    pub pool: Pubkey,
+    pub lp_token_account: Pubkey,
+    pub owner: Pubkey,
     pub time: i64,
 }

@@ -32,6 +32,7 @@ pub mod set_custom_oracle_price;
 pub mod set_permissions;
 pub mod settle_position;
 pub mod transfer_admin;
+pub mod unlock_lp;
 pub mod update_pool_aum;
 pub mod withdraw_protocol_fees;
 
@@ -60,5 +61,6 @@ pub use set_custom_oracle_price::*;
 pub use set_permissions::*;
 pub use settle_position::*;
 pub use transfer_admin::*;
+pub use unlock_lp::*;
 pub use update_pool_aum::*;
 pub use withdraw_protocol_fees::*;

@@ -107,6 +107,11 @@ pub mod perp_pool {
         instructions::remove_liquidity::handler(ctx, &params)
     }
 
+    /// Anyone: thaws an LP token account whose deposit cooldown is over.
+    pub fn unlock_lp(ctx: Context<UnlockLp>) -> Result<()> {
+        instructions::unlock_lp::handler(ctx)
+    }
+
     // ---- trader ---------------------------------------------------------------------------
 
     /// Opens a position on `custody` with collateral in the stable `collateral_custody`.

@@ -1,6 +1,7 @@
 //! Program accounts and the small pure methods that belong to them.
 
 pub mod custody;
+pub mod lp_cooldown;
 pub mod oracle;
 pub mod perpetuals;
 pub mod pool;

@@ -1,5 +1,7 @@
 //! `add_collateral`: deposits collateral into an open position (lowers its leverage). Interest is
-//! not settled (the size does not change).
+//! not settled (the size does not change). Allowed while opens OR liquidations are allowed: a
+//! pause of new positions must not stop traders defending positions that can still be
+//! liquidated.
 
 use {
     super::fund_position::FundPosition,
@@ -20,8 +22,9 @@ pub struct AddCollateralParams {
 
 pub fn handler(ctx: Context<FundPosition>, params: &AddCollateralParams) -> Result<()> {
     // permissions
+    let permissions = &ctx.accounts.perpetuals.permissions;
     require!(
-        ctx.accounts.perpetuals.permissions.allow_open_position,
+        permissions.allow_open_position || permissions.allow_liquidation,
         PerpPoolError::InstructionNotAllowed
     );
 

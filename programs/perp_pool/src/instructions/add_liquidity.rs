@@ -1,11 +1,14 @@
-//! `add_liquidity`: deposits `amount_in` of a custody's token and mints LP to the depositor.
+//! `add_liquidity`: deposits `amount_in` of a custody's token and mints LP into the depositor's
+//! own LP token account, which stays frozen for the pool's LP cooldown (`state::lp_cooldown`).
 //!
 //! Remaining accounts: for every OTHER custody of the pool, in `pool.custodies` order, the pair
 //! (custody, its oracle account), read-only. A single-custody pool passes none.
 
 use {
     crate::{
-        constants::{CUSTODY_SEED, PERPETUALS_SEED, POOL_SEED, TRANSFER_AUTHORITY_SEED},
+        constants::{
+            CUSTODY_SEED, LP_COOLDOWN_SEED, PERPETUALS_SEED, POOL_SEED, TRANSFER_AUTHORITY_SEED,
+        },
         errors::PerpPoolError,
         events::LiquidityAdded,
         math::{
@@ -14,6 +17,7 @@ use {
         },
         state::{
             custody::Custody,
+            lp_cooldown::LpCooldown,
             perpetuals::Perpetuals,
             pool::{LiquidityValuation, Pool},
         },
@@ -24,7 +28,9 @@ use {
 
 #[derive(Accounts)]
 pub struct AddLiquidity<'info> {
-    /// Depositor; authority of `funding_account`.
+    /// Depositor; authority of `funding_account`, owner of `lp_token_account`; pays the
+    /// cooldown record's rent the first time.
+    #[account(mut)]
     pub owner: Signer<'info>,
 
     /// Source of the deposit, in the custody's token.
@@ -34,12 +40,24 @@ pub struct AddLiquidity<'info> {
     )]
     pub funding_account: Box<Account<'info, TokenAccount>>,
 
-    /// Receives the LP (any holder; the depositor may mint to another wallet).
+    /// Receives the LP; must be the depositor's own (it is frozen for the cooldown, so nobody
+    /// can freeze someone else's LP by depositing into it).
     #[account(
         mut,
-        constraint = lp_token_account.mint == pool.lp_token_mint @ PerpPoolError::InvalidLpTokenMint
+        constraint = lp_token_account.mint == pool.lp_token_mint @ PerpPoolError::InvalidLpTokenMint,
+        constraint = lp_token_account.owner == owner.key() @ PerpPoolError::InvalidLpTokenAccount
     )]
     pub lp_token_account: Box<Account<'info, TokenAccount>>,
+
+    /// PDA `[LP_COOLDOWN_SEED, lp_token_account]`: created on the first deposit into the account.
+    #[account(
+        init_if_needed,
+        payer = owner,
+        space = 8 + LpCooldown::INIT_SPACE,
+        seeds = [LP_COOLDOWN_SEED, lp_token_account.key().as_ref()],
+        bump
+    )]
+    pub lp_cooldown: Box<Account<'info, LpCooldown>>,
 
     /// CHECK: data-less PDA; LP mint authority.
     #[account(seeds = [TRANSFER_AUTHORITY_SEED], bump = perpetuals.transfer_authority_bump)]
@@ -79,6 +97,7 @@ pub struct AddLiquidity<'info> {
     pub lp_token_mint: Box<Account<'info, Mint>>,
 
     pub token_program: Program<'info, Token>,
+    pub system_program: Program<'info, System>,
 }
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug)]
@@ -122,7 +141,10 @@ pub fn handler<'info>(
 
     // math: LP issued against the pool valued high (max prices, rounded up)
     let aum_max_usd = assets_under_management_usd(&valuations, AumMode::Max)?;
-    let lp_supply = ctx.accounts.lp_token_mint.supply;
+    let lp_supply = ctx
+        .accounts
+        .pool
+        .lp_supply(ctx.accounts.lp_token_mint.supply)?;
     let amounts = compute_add_liquidity(
         params.amount_in,
         custody.decimals,
@@ -158,6 +180,18 @@ pub fn handler<'info>(
     let pool = ctx.accounts.pool.as_mut();
     pool.aum_usd = pool_aum_usd;
     pool.last_add_liquidity_slot = clock.slot;
+    pool.dead_lp_supply = pool.dead_lp_supply.safe_add(amounts.dead_lp_amount)?;
+    let unlock_time = clock
+        .unix_timestamp
+        .safe_add(i64::from(pool.lp_cooldown_sec))?;
+    let pool_key = ctx.accounts.pool.key();
+    let lp_token_account_key = ctx.accounts.lp_token_account.key();
+    let cooldown = ctx.accounts.lp_cooldown.as_mut();
+    cooldown.pool = pool_key;
+    cooldown.lp_token_account = lp_token_account_key;
+    cooldown.deposit_slot = clock.slot;
+    cooldown.unlock_time = unlock_time;
+    cooldown.bump = ctx.bumps.lp_cooldown;
 
     // CPI
     Perpetuals::transfer_from_user(
@@ -167,13 +201,28 @@ pub fn handler<'info>(
         &ctx.accounts.token_program,
         params.amount_in,
     )?;
-    ctx.accounts.perpetuals.mint_tokens(
-        ctx.accounts.lp_token_mint.to_account_info(),
-        ctx.accounts.lp_token_account.to_account_info(),
-        ctx.accounts.transfer_authority.to_account_info(),
-        &ctx.accounts.token_program,
+    // A frozen account (a deposit still in its cooldown) cannot receive: thaw, mint, freeze.
+    let perpetuals = &ctx.accounts.perpetuals;
+    let lp_account = ctx.accounts.lp_token_account.to_account_info();
+    let lp_mint = ctx.accounts.lp_token_mint.to_account_info();
+    let authority = ctx.accounts.transfer_authority.to_account_info();
+    let token_program = &ctx.accounts.token_program;
+    if ctx.accounts.lp_token_account.is_frozen() {
+        perpetuals.thaw_lp_account(
+            lp_account.clone(),
+            lp_mint.clone(),
+            authority.clone(),
+            token_program,
+        )?;
+    }
+    perpetuals.mint_tokens(
+        lp_mint.clone(),
+        lp_account.clone(),
+        authority.clone(),
+        token_program,
         amounts.lp_amount_out,
     )?;
+    perpetuals.freeze_lp_account(lp_account, lp_mint, authority, token_program)?;
 
     // emit
     emit!(LiquidityAdded {
@@ -189,7 +238,11 @@ pub fn handler<'info>(
         price_exponent: min_price.exponent,
         aum_max_usd,
         pool_aum_usd,
-        lp_supply: lp_supply.safe_add(amounts.lp_amount_out)?,
+        lp_supply: lp_supply
+            .safe_add(amounts.lp_amount_out)?
+            .safe_add(amounts.dead_lp_amount)?,
+        dead_lp_amount: amounts.dead_lp_amount,
+        unlock_time,
         custody_owned,
         slot: clock.slot,
     });

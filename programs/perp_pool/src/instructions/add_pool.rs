@@ -1,10 +1,11 @@
 //! `add_pool` (admin): creates a Pool PDA named `params.name` and its LP mint (LP_DECIMALS,
-//! mint authority = transfer authority, no freeze authority).
+//! mint and freeze authority = transfer authority: the freeze enforces the per-depositor LP
+//! cooldown, `state::lp_cooldown`).
 
 use {
     crate::{
         constants::{
-            LP_DECIMALS, LP_TOKEN_MINT_SEED, PERPETUALS_SEED, POOL_SEED, TRANSFER_AUTHORITY_SEED,
+            LP_DECIMALS, LP_TOKEN_MINT_SEED, MAX_LP_COOLDOWN_SEC, PERPETUALS_SEED, POOL_SEED, TRANSFER_AUTHORITY_SEED,
         },
         errors::PerpPoolError,
         events::PoolAdded,
@@ -47,6 +48,7 @@ pub struct AddPool<'info> {
         init,
         payer = admin,
         mint::authority = transfer_authority,
+        mint::freeze_authority = transfer_authority,
         mint::decimals = LP_DECIMALS,
         seeds = [LP_TOKEN_MINT_SEED, pool.key().as_ref()],
         bump
@@ -61,10 +63,17 @@ pub struct AddPool<'info> {
 pub struct AddPoolParams {
     /// 1..=32 bytes; the pool's PDA seed.
     pub name: String,
+    /// Seconds a deposit's LP stays frozen in the depositor's account (0: until the next slot).
+    /// At most MAX_LP_COOLDOWN_SEC.
+    pub lp_cooldown_sec: u32,
 }
 
 pub fn handler(ctx: Context<AddPool>, params: &AddPoolParams) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
+    require!(
+        params.lp_cooldown_sec <= MAX_LP_COOLDOWN_SEC,
+        PerpPoolError::InvalidPoolConfig
+    );
 
     let pool = ctx.accounts.pool.as_mut();
     pool.name = params.name.clone();
@@ -72,6 +81,8 @@ pub fn handler(ctx: Context<AddPool>, params: &AddPoolParams) -> Result<()> {
     pool.custodies = Vec::new();
     pool.aum_usd = 0;
     pool.last_add_liquidity_slot = 0;
+    pool.dead_lp_supply = 0;
+    pool.lp_cooldown_sec = params.lp_cooldown_sec;
     pool.inception_time = now;
     pool.bump = ctx.bumps.pool;
     pool.lp_token_bump = ctx.bumps.lp_token_mint;
@@ -80,6 +91,7 @@ pub fn handler(ctx: Context<AddPool>, params: &AddPoolParams) -> Result<()> {
         pool: ctx.accounts.pool.key(),
         name: params.name.clone(),
         lp_token_mint: ctx.accounts.lp_token_mint.key(),
+        lp_cooldown_sec: params.lp_cooldown_sec,
         inception_time: now,
     });
     Ok(())

@@ -96,12 +96,13 @@ pub fn settle_decrease(a: DecreaseAccounts, size_usd: u64, price_limit: u64) -> 
     collateral_custody.apply_settlement(&s, max_price, SettlementKind::Close)?;
     let position = &mut *a.position;
     position.size_usd = s.size_usd;
+    position.quantity = s.quantity;
     position.collateral_amount = s.collateral_amount;
     position.collateral_usd = s.collateral_usd;
     position.locked_amount = s.locked_amount;
     position.cumulative_interest_snapshot = cumulative_interest;
     position.update_time = now;
-    position.add_realized_pnl(s.pnl.profit_usd, s.pnl.loss_usd)?;
+    position.add_realized_pnl(s.pnl.profit_usd, s.pnl.loss_usd);
     position.realized_fees_usd = position
         .realized_fees_usd
         .safe_add(s.fee_usd)?
@@ -137,6 +138,7 @@ pub fn settle_decrease(a: DecreaseAccounts, size_usd: u64, price_limit: u64) -> 
         side,
         exit_price: price,
         size_delta_usd: size_usd,
+        quantity_delta: s.quantity_delta,
         profit_usd: s.pnl.profit_usd,
         loss_usd: s.pnl.loss_usd,
         fee_usd: s.fee_usd,
@@ -152,6 +154,7 @@ pub fn settle_decrease(a: DecreaseAccounts, size_usd: u64, price_limit: u64) -> 
         insurance_draw: s.insurance_draw,
         bad_debt_usd: s.bad_debt_usd,
         size_usd: position.size_usd,
+        quantity: position.quantity,
         collateral_amount: position.collateral_amount,
         collateral_usd: position.collateral_usd,
         locked_amount: position.locked_amount,

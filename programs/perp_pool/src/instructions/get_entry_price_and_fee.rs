@@ -88,7 +88,9 @@ pub fn handler(
     let collateral = a.collateral_custody.collateral_view(min_price, max_price);
     let market = a.custody.market();
     let amounts = compute_open_position(
+        params.side,
         params.size_usd,
+        price,
         params.collateral_amount,
         &collateral,
         &market,
@@ -96,7 +98,7 @@ pub fn handler(
     let health = health_inputs(
         &PositionState {
             side: params.side,
-            price,
+            quantity: amounts.quantity,
             size_usd: params.size_usd,
             collateral_amount: amounts.collateral_amount,
             locked_amount: amounts.locked_amount,

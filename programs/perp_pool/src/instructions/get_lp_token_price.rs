@@ -36,5 +36,10 @@ pub fn handler<'info>(ctx: Context<'_, '_, '_, 'info, GetLpTokenPrice<'info>>) -
         .pool
         .custody_valuations(None, ctx.remaining_accounts, now)?;
     let aum_min_usd = assets_under_management_usd(&valuations, AumMode::Min)?;
-    lp_token_price_usd(aum_min_usd, ctx.accounts.lp_token_mint.supply)
+    lp_token_price_usd(
+        aum_min_usd,
+        ctx.accounts
+            .pool
+            .lp_supply(ctx.accounts.lp_token_mint.supply)?,
+    )
 }

@@ -19,7 +19,7 @@ pub fn handler(ctx: Context<PositionView>) -> Result<ProfitAndLoss> {
     )?;
     capped_pnl(
         v.health.side,
-        v.health.entry_price,
+        v.health.quantity,
         v.exit_price,
         v.health.size_usd,
         v.health.max_profit_usd,

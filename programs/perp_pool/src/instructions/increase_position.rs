@@ -10,7 +10,11 @@ use {
         errors::PerpPoolError,
         events::PositionIncreased,
         instructions::open_position::check_entry_slippage,
-        math::{pricing::entry_price, safe_math::SafeMath, trade::compute_increase_position},
+        math::{
+            pricing::{entry_price, exit_price},
+            safe_math::SafeMath,
+            trade::compute_increase_position,
+        },
         state::{custody::sync_aliased_custodies, perpetuals::Perpetuals},
     },
     anchor_lang::prelude::*,
@@ -56,8 +60,10 @@ pub fn handler(ctx: Context<FundPosition>, params: &IncreasePositionParams) -> R
     )?;
 
     // math
-    let price = entry_price(side, prices, custody.pricing.spread_bps(side))?;
+    let spread_bps = custody.pricing.spread_bps(side);
+    let price = entry_price(side, prices, spread_bps)?;
     check_entry_slippage(side, price, params.price_limit)?;
+    let exit = exit_price(side, prices, spread_bps)?;
     let cumulative_interest = collateral_custody
         .borrow_rate_state
         .cumulative_interest_at(now)?;
@@ -67,6 +73,7 @@ pub fn handler(ctx: Context<FundPosition>, params: &IncreasePositionParams) -> R
         params.size_usd,
         params.collateral_amount,
         price,
+        exit,
         interest_usd,
         &collateral_custody.collateral_view(min_price, max_price),
         &custody.market(),
@@ -102,6 +109,7 @@ pub fn handler(ctx: Context<FundPosition>, params: &IncreasePositionParams) -> R
         .safe_add(amounts.fee_usd)?;
 
     position.price = amounts.price;
+    position.quantity = amounts.quantity;
     position.size_usd = amounts.size_usd;
     position.collateral_amount = amounts.collateral_amount;
     position.collateral_usd = amounts.collateral_usd;
@@ -148,6 +156,7 @@ pub fn handler(ctx: Context<FundPosition>, params: &IncreasePositionParams) -> R
         side,
         entry_price: price,
         size_delta_usd: params.size_usd,
+        quantity_delta: amounts.quantity_delta,
         collateral_in: params.collateral_amount,
         fee_usd: amounts.fee_usd,
         fee_amount: amounts.fee_amount,
@@ -156,6 +165,7 @@ pub fn handler(ctx: Context<FundPosition>, params: &IncreasePositionParams) -> R
         interest_usd: amounts.interest_usd,
         interest_amount: amounts.interest_amount,
         price: position.price,
+        quantity: position.quantity,
         size_usd: position.size_usd,
         collateral_amount: position.collateral_amount,
         collateral_usd: position.collateral_usd,

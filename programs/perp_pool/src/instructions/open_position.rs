@@ -157,7 +157,9 @@ pub fn handler(ctx: Context<OpenPosition>, params: &OpenPositionParams) -> Resul
     let price = entry_price(params.side, prices, custody.pricing.spread_bps(params.side))?;
     check_entry_slippage(params.side, price, params.price_limit)?;
     let amounts = compute_open_position(
+        params.side,
         params.size_usd,
+        price,
         params.collateral_amount,
         &collateral_custody.collateral_view(min_price, max_price),
         &custody.market(),
@@ -178,6 +180,7 @@ pub fn handler(ctx: Context<OpenPosition>, params: &OpenPositionParams) -> Resul
     position.update_time = now;
     position.price = price;
     position.size_usd = params.size_usd;
+    position.quantity = amounts.quantity;
     position.collateral_amount = amounts.collateral_amount;
     position.collateral_usd = amounts.collateral_usd;
     position.locked_amount = amounts.locked_amount;
@@ -232,6 +235,7 @@ pub fn handler(ctx: Context<OpenPosition>, params: &OpenPositionParams) -> Resul
         collateral_custody: ctx.accounts.collateral_custody.key(),
         side: params.side,
         price,
+        quantity: amounts.quantity,
         size_usd: params.size_usd,
         collateral_in: params.collateral_amount,
         collateral_amount: amounts.collateral_amount,

@@ -1,12 +1,15 @@
 //! `remove_liquidity`: burns `lp_amount_in` LP and pays the LP's share of the pool in one
-//! custody's token. Not allowed in the slot of the pool's last deposit.
+//! custody's token. LP still in its deposit cooldown (a frozen LP account, `state::lp_cooldown`)
+//! cannot be redeemed; once the cooldown is over the account is thawed here.
 //!
 //! Remaining accounts: for every OTHER custody of the pool, in `pool.custodies` order, the pair
 //! (custody, its oracle account), read-only. A single-custody pool passes none.
 
 use {
     crate::{
-        constants::{CUSTODY_SEED, PERPETUALS_SEED, POOL_SEED, TRANSFER_AUTHORITY_SEED},
+        constants::{
+            CUSTODY_SEED, LP_COOLDOWN_SEED, PERPETUALS_SEED, POOL_SEED, TRANSFER_AUTHORITY_SEED,
+        },
         errors::PerpPoolError,
         events::LiquidityRemoved,
         math::{
@@ -15,6 +18,7 @@ use {
         },
         state::{
             custody::Custody,
+            lp_cooldown::LpCooldown,
             perpetuals::Perpetuals,
             pool::{LiquidityValuation, Pool},
         },
@@ -41,6 +45,11 @@ pub struct RemoveLiquidity<'info> {
         constraint = lp_token_account.mint == pool.lp_token_mint @ PerpPoolError::InvalidLpTokenMint
     )]
     pub lp_token_account: Box<Account<'info, TokenAccount>>,
+
+    /// CHECK: PDA `[LP_COOLDOWN_SEED, lp_token_account]` (may not exist: LP that was never
+    /// deposited into this account); read only when the account is frozen.
+    #[account(seeds = [LP_COOLDOWN_SEED, lp_token_account.key().as_ref()], bump)]
+    pub lp_cooldown: UncheckedAccount<'info>,
 
     /// CHECK: data-less PDA; owner of the vault.
     #[account(seeds = [TRANSFER_AUTHORITY_SEED], bump = perpetuals.transfer_authority_bump)]
@@ -103,12 +112,15 @@ pub fn handler<'info>(
     // params
     require!(params.lp_amount_in > 0, PerpPoolError::ZeroAmount);
     let clock = Clock::get()?;
-    // Pool-wide, not per wallet: LP tokens are transferable, so a per-wallet rule is bypassed by
-    // moving them. Blocks deposit-and-redeem around an oracle update within one slot.
-    require!(
-        clock.slot != ctx.accounts.pool.last_add_liquidity_slot,
-        PerpPoolError::WithdrawalInDepositSlot
-    );
+    // Only LP still in its deposit cooldown is held back; a frozen account has a record.
+    let frozen = ctx.accounts.lp_token_account.is_frozen();
+    if frozen {
+        let cooldown = LpCooldown::load(&ctx.accounts.lp_cooldown.to_account_info())?;
+        require!(
+            cooldown.is_some_and(|c| c.is_over(clock.slot, clock.unix_timestamp)),
+            PerpPoolError::LiquidityCooldownActive
+        );
+    }
 
     // oracle checks
     let custody_key = ctx.accounts.custody.key();
@@ -129,7 +141,10 @@ pub fn handler<'info>(
 
     // math: LP redeemed against the pool valued low (min prices, rounded down)
     let aum_min_usd = assets_under_management_usd(&valuations, AumMode::Min)?;
-    let lp_supply = ctx.accounts.lp_token_mint.supply;
+    let lp_supply = ctx
+        .accounts
+        .pool
+        .lp_supply(ctx.accounts.lp_token_mint.supply)?;
     let amounts = compute_remove_liquidity(
         params.lp_amount_in,
         aum_min_usd,
@@ -168,6 +183,14 @@ pub fn handler<'info>(
     ctx.accounts.pool.aum_usd = pool_aum_usd;
 
     // CPI
+    if frozen {
+        ctx.accounts.perpetuals.thaw_lp_account(
+            ctx.accounts.lp_token_account.to_account_info(),
+            ctx.accounts.lp_token_mint.to_account_info(),
+            ctx.accounts.transfer_authority.to_account_info(),
+            &ctx.accounts.token_program,
+        )?;
+    }
     Perpetuals::burn_from_user(
         ctx.accounts.lp_token_mint.to_account_info(),
         ctx.accounts.lp_token_account.to_account_info(),

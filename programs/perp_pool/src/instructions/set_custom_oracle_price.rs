@@ -65,6 +65,13 @@ pub fn handler(
         PerpPoolError::InvalidOraclePrice
     );
 
+    // A reading never replaces a newer one: a delayed or replayed push cannot roll the price
+    // back (a fresh account has publish_time 0).
+    require!(
+        params.publish_time >= ctx.accounts.oracle_account.publish_time,
+        PerpPoolError::OraclePublishTimeRegressed
+    );
+
     // mutate
     let oracle = ctx.accounts.oracle_account.as_mut();
     oracle.price = params.price;

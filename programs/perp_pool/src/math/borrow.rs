@@ -2,8 +2,10 @@
 //! (docs/design.md "Borrow rate"). Pure: the caller passes `now`.
 //!
 //! Rates are per hour in RATE_DECIMALS (1_000_000_000 = 100 % per hour). The index
-//! `cumulative_interest` is the sum of rate * hours since the custody was created, so a
-//! position owes `size_usd * (cumulative - snapshot) / RATE_POWER`.
+//! `cumulative_interest` is the exact sum of `rate * seconds` since the custody was created
+//! (units RATE_DECIMALS x seconds, no rounding), so accruing every second or once a day yields
+//! the same index; a position owes `ceil(size_usd * (cumulative - snapshot) / (RATE_POWER *
+//! HOUR_SECONDS))`, the only division, taken when the interest is settled.
 
 use {
     super::safe_math::{cast, mul_div, Rounding, SafeMath},
@@ -64,8 +66,9 @@ pub fn borrow_rate(
 }
 
 /// The index after accruing `current_rate` from `last_update` to `now`:
-/// `cumulative + floor(current_rate * (now - last_update) / HOUR_SECONDS)`. A `now` at or before
-/// `last_update` accrues nothing (the clock never runs the index backwards).
+/// `cumulative + current_rate * (now - last_update)`, exact (no remainder to drop, so the result
+/// does not depend on how the interval is split). A `now` at or before `last_update` accrues
+/// nothing (the clock never runs the index backwards).
 pub fn accrued_cumulative_interest(
     cumulative: u128,
     current_rate: u64,
@@ -76,30 +79,30 @@ pub fn accrued_cumulative_interest(
         return Ok(cumulative);
     }
     let elapsed: u128 = cast(now.safe_sub(last_update)?)?;
-    let increase = mul_div(
-        u128::from(current_rate),
-        elapsed,
-        cast(HOUR_SECONDS)?,
-        Rounding::Floor,
-    )?;
-    cumulative.safe_add(increase)
+    cumulative.safe_add(u128::from(current_rate).safe_mul(elapsed)?)
+}
+
+/// `RATE_POWER * HOUR_SECONDS`: index units per 100 % of interest.
+pub fn interest_index_power() -> Result<u128> {
+    u128::from(RATE_POWER).safe_mul(cast(HOUR_SECONDS)?)
 }
 
 /// USD interest owed by a position of `size_usd` whose snapshot is `snapshot`:
-/// `ceil((cumulative - snapshot) * size_usd / RATE_POWER)` (rounded up: owed to the pool).
-/// Errors: MathOverflow if `snapshot > cumulative` (an index never decreases).
+/// `ceil((cumulative - snapshot) * size_usd / (RATE_POWER * HOUR_SECONDS))` (rounded up: owed
+/// to the pool). Errors: MathOverflow if `snapshot > cumulative` (an index never decreases).
 pub fn position_interest_usd(cumulative: u128, snapshot: u128, size_usd: u64) -> Result<u64> {
     let delta = cumulative.safe_sub(snapshot)?;
     cast(mul_div(
         delta,
         u128::from(size_usd),
-        u128::from(RATE_POWER),
+        interest_index_power()?,
         Rounding::Ceil,
     )?)
 }
 
 /// USD interest owed by all positions borrowing from one custody, from its aggregates:
-/// `(cumulative * size_usd_total - interest_weighted) / RATE_POWER`, rounded as asked
+/// `(cumulative * size_usd_total - interest_weighted) / (RATE_POWER * HOUR_SECONDS)`, rounded as
+/// asked
 /// (`interest_weighted` = Σ size_usd × snapshot).
 pub fn aggregate_interest_usd(
     cumulative: u128,
@@ -110,7 +113,7 @@ pub fn aggregate_interest_usd(
     let owed = cumulative
         .safe_mul(u128::from(size_usd_total))?
         .safe_sub(interest_weighted)?;
-    mul_div(owed, 1, u128::from(RATE_POWER), rounding)
+    mul_div(owed, 1, interest_index_power()?, rounding)
 }
 
 #[cfg(test)]

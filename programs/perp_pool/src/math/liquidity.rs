@@ -11,7 +11,7 @@ use {
         safe_math::{cast, mul_div, pow10, Rounding, SafeMath},
     },
     crate::{
-        constants::{BPS_POWER, LP_DECIMALS, USD_POWER},
+        constants::{BPS_POWER, DEAD_LP_SUPPLY, LP_DECIMALS, USD_POWER},
         errors::PerpPoolError,
         state::position::Side,
     },
@@ -155,9 +155,10 @@ pub fn assets_under_management_usd(custodies: &[CustodyValuation], mode: AumMode
     cast(total.max(0))
 }
 
-/// LP token price in USD_DECIMALS per whole LP token: floor(aum_min · 10^LP_DECIMALS / supply).
-/// Floor, so quoting never overstates what a redemption pays. No supply yet: 1 USD, the price the
-/// first deposit mints at.
+/// LP token price in USD_DECIMALS per whole LP token: floor(aum_min · 10^LP_DECIMALS / supply),
+/// `supply` the pool's LP supply including its dead shares (`Pool::lp_supply`). Floor, so quoting
+/// never overstates what a redemption pays. No supply yet: 1 USD, the price the first deposit
+/// mints at.
 pub fn lp_token_price_usd(aum_min_usd: u128, lp_supply: u64) -> Result<u64> {
     if lp_supply == 0 {
         return Ok(USD_POWER);
@@ -207,6 +208,9 @@ pub struct AddLiquidityAmounts {
     pub deposit_usd: u64,
     /// LP minted to the depositor.
     pub lp_amount_out: u64,
+    /// LP issued to no one (DEAD_LP_SUPPLY on the pool's first deposit, else 0): added to the
+    /// pool's dead supply, never redeemable.
+    pub dead_lp_amount: u64,
     /// The protocol's part of the fee, kept apart from the pool's assets.
     pub protocol_fee_amount: u64,
     /// Increase of custody.assets.owned: amount_in - protocol_fee_amount (LPs keep the rest of the fee).
@@ -214,10 +218,19 @@ pub struct AddLiquidityAmounts {
 }
 
 /// Deposit of `amount_in` base units valued at `min_price`, issuing LP against the pool's AUM at
-/// max prices (`aum_max_usd`, before the deposit) and current `lp_supply`. The depositor is
-/// valued low and the pool high, so a deposit can never dilute existing LPs.
-/// Errors: ZeroAmount (amount_in == 0 or LP out rounds to 0), EmptyPool (LP supply with zero AUM:
-/// LP cannot be priced), MathOverflow.
+/// max prices (`aum_max_usd`, before the deposit) and `lp_supply`, the pool's LP supply
+/// INCLUDING its dead shares. The depositor is valued low and the pool high, so a deposit can
+/// never dilute existing LPs.
+///
+/// The first deposit (`lp_supply == 0`) mints at 1 USD per LP (1 LP base unit per micro-USD,
+/// LP_DECIMALS == USD_DECIMALS) and issues DEAD_LP_SUPPLY of it to no one: the depositor gets
+/// `deposit_usd - DEAD_LP_SUPPLY`. (AUM is necessarily 0 then: nothing can be owned, locked or
+/// owed before the first deposit.) The dead shares make the supply never return to 0 and bound
+/// what one LP base unit can be worth, which defeats the share-inflation attack on later
+/// depositors' rounding.
+/// Errors: ZeroAmount (amount_in == 0, LP out rounds to 0, or a first deposit of at most
+/// DEAD_LP_SUPPLY micro-USD), EmptyPool (LP supply with zero AUM: LP cannot be priced),
+/// MathOverflow.
 #[allow(clippy::too_many_arguments)]
 pub fn compute_add_liquidity(
     amount_in: u64,
@@ -233,18 +246,20 @@ pub fn compute_add_liquidity(
     let net_amount = amount_in.safe_sub(fee_amount)?;
     // Floor: the depositor is credited no more than the tokens are worth.
     let deposit_usd: u64 = cast(min_price.token_to_usd(net_amount, decimals, Rounding::Floor)?)?;
-    let lp_amount_out: u64 = if lp_supply == 0 {
-        // First deposit: 1 LP base unit per micro-USD (LP_DECIMALS == USD_DECIMALS), 1 USD per LP.
-        deposit_usd
+    let (lp_amount_out, dead_lp_amount) = if lp_supply == 0 {
+        // First deposit: 1 LP base unit per micro-USD, DEAD_LP_SUPPLY of them to no one.
+        require!(deposit_usd > DEAD_LP_SUPPLY, PerpPoolError::ZeroAmount);
+        (deposit_usd.safe_sub(DEAD_LP_SUPPLY)?, DEAD_LP_SUPPLY)
     } else {
         require!(aum_max_usd > 0, PerpPoolError::EmptyPool);
         // Floor: fewer LP for the depositor.
-        cast(mul_div(
+        let lp: u64 = cast(mul_div(
             u128::from(deposit_usd),
             u128::from(lp_supply),
             aum_max_usd,
             Rounding::Floor,
-        )?)?
+        )?)?;
+        (lp, 0)
     };
     require!(lp_amount_out > 0, PerpPoolError::ZeroAmount);
     let protocol_fee_amount = protocol_fee_amount(fee_amount, protocol_share_bps)?;
@@ -254,6 +269,7 @@ pub fn compute_add_liquidity(
         net_amount,
         deposit_usd,
         lp_amount_out,
+        dead_lp_amount,
         protocol_fee_amount,
         owned_increase,
     })
@@ -276,7 +292,7 @@ pub struct RemoveLiquidityAmounts {
     pub owned_decrease: u64,
 }
 
-/// Redemption of `lp_amount_in` LP out of `lp_supply`, against the pool's AUM at min prices,
+/// Redemption of `lp_amount_in` LP out of `lp_supply` (including the dead shares), against the pool's AUM at min prices,
 /// paid in a custody's token at its `max_price`: the leaver is valued low on both legs.
 /// `available_amount` is what the custody can pay (owned - locked).
 /// Errors: ZeroAmount (lp_amount_in == 0 or amount out rounds to 0), EmptyPool (no LP supply),

@@ -8,8 +8,7 @@ use {
         safe_math::{cast, mul_div, pow10, Rounding, SafeMath},
     },
     crate::{
-        constants::{BPS_POWER, PRICE_DECIMALS},
-        errors::PerpPoolError,
+        constants::{BPS_POWER, PRICE_DECIMALS, QUANTITY_DECIMALS, USD_DECIMALS},
         state::position::Side,
     },
     anchor_lang::prelude::*,
@@ -19,15 +18,57 @@ use {
 /// u64::MAX / 2 so a short's exit price (below twice the oracle price, spread < 100 %) fits u64.
 pub const LIQUIDATION_PRICE_SEARCH_MAX: u64 = u64::MAX / 2;
 
-/// Quantity of the traded token (QUANTITY_DECIMALS) of `size_usd` at `price`:
-/// `floor(size_usd * 10^PRICE_DECIMALS / price)`. Errors: MathOverflow if `price == 0`.
-pub fn position_quantity(size_usd: u64, price: u64) -> Result<u128> {
+/// `10^(QUANTITY_DECIMALS + PRICE_DECIMALS - USD_DECIMALS)`: quantity x price / this = USD.
+pub fn quantity_scale() -> Result<u128> {
+    pow10(
+        u32::from(QUANTITY_DECIMALS)
+            .safe_add(u32::from(PRICE_DECIMALS))?
+            .safe_sub(u32::from(USD_DECIMALS))?,
+    )
+}
+
+/// Quantity of the traded token (QUANTITY_DECIMALS) bought (long) or sold (short) for
+/// `size_usd` at `price` (PRICE_DECIMALS), rounded against the trader: a long gets
+/// `floor(size * scale / price)`, a short owes `ceil(size * scale / price)`. Either way a
+/// rounding makes the position's PnL lower at every exit price.
+/// Errors: MathOverflow if `price == 0` or the quantity does not fit u128.
+pub fn entry_quantity(side: Side, size_usd: u64, price: u64) -> Result<u128> {
     mul_div(
         u128::from(size_usd),
-        pow10(u32::from(PRICE_DECIMALS))?,
+        quantity_scale()?,
         u128::from(price),
-        Rounding::Floor,
+        against_trader_quantity(side),
     )
+}
+
+/// The rounding of a quantity the trader takes on or gives back: long floor, short ceil.
+pub fn against_trader_quantity(side: Side) -> Rounding {
+    match side {
+        Side::Long => Rounding::Floor,
+        Side::Short => Rounding::Ceil,
+    }
+}
+
+/// USD value of `quantity` at `price`: `quantity * price / scale`, rounded as asked.
+pub fn quantity_value_usd(quantity: u128, price: u64, rounding: Rounding) -> Result<u128> {
+    mul_div(quantity, u128::from(price), quantity_scale()?, rounding)
+}
+
+/// The average entry price (PRICE_DECIMALS) of `size_usd` holding `quantity`, for display and
+/// events only (PnL is computed from the quantity): `size * scale / quantity`, long ceil, short
+/// floor (never better than the exact value). Errors: MathOverflow if `quantity == 0` or the
+/// price does not fit u64.
+pub fn average_entry_price(side: Side, size_usd: u64, quantity: u128) -> Result<u64> {
+    let rounding = match side {
+        Side::Long => Rounding::Ceil,
+        Side::Short => Rounding::Floor,
+    };
+    cast(mul_div(
+        u128::from(size_usd),
+        quantity_scale()?,
+        quantity,
+        rounding,
+    )?)
 }
 
 /// Profit and loss, USD; at most one is non-zero.
@@ -37,37 +78,32 @@ pub struct ProfitAndLoss {
     pub loss_usd: u64,
 }
 
-/// Uncapped PnL of `size_usd` entered at `entry_price` and exited at `exit_price`.
-/// Long: exit >= entry ? profit = floor(size * (exit - entry) / entry)
-///                     : loss = ceil(size * (entry - exit) / entry); short mirrored.
+/// Uncapped PnL of a position of `size_usd` holding `quantity`, exited at `exit_price`.
+/// The quantity is valued against the trader: long `value = floor(quantity * exit / scale)`,
+/// `pnl = value - size`; short `value = ceil(quantity * exit / scale)`, `pnl = size - value`.
 /// A value above u64::MAX saturates to u64::MAX.
-/// Errors: MathOverflow if `entry_price == 0`.
 pub fn position_pnl(
     side: Side,
-    entry_price: u64,
+    quantity: u128,
     exit_price: u64,
     size_usd: u64,
 ) -> Result<ProfitAndLoss> {
-    require!(entry_price > 0, PerpPoolError::MathOverflow);
-    let gains = match side {
-        Side::Long => exit_price >= entry_price,
-        Side::Short => exit_price <= entry_price,
-    };
-    let diff = entry_price.abs_diff(exit_price);
-    let rounding = if gains {
-        Rounding::Floor
-    } else {
-        Rounding::Ceil
+    let value = quantity_value_usd(
+        quantity,
+        exit_price,
+        match side {
+            Side::Long => Rounding::Floor,
+            Side::Short => Rounding::Ceil,
+        },
+    )?;
+    let size = u128::from(size_usd);
+    let (gains, amount) = match side {
+        Side::Long => (value >= size, value.abs_diff(size)),
+        Side::Short => (value <= size, value.abs_diff(size)),
     };
     // Saturates: only a long's profit or a short's loss at an absurd exit price exceeds u64,
     // and the profit is capped while such a loss wipes out any equity anyway.
-    let amount = u64::try_from(mul_div(
-        u128::from(size_usd),
-        u128::from(diff),
-        u128::from(entry_price),
-        rounding,
-    )?)
-    .unwrap_or(u64::MAX);
+    let amount = u64::try_from(amount).unwrap_or(u64::MAX);
     Ok(if gains {
         ProfitAndLoss {
             profit_usd: amount,
@@ -85,12 +121,12 @@ pub fn position_pnl(
 /// locked tokens: the pool never pays more than it reserved).
 pub fn capped_pnl(
     side: Side,
-    entry_price: u64,
+    quantity: u128,
     exit_price: u64,
     size_usd: u64,
     max_profit_usd: u64,
 ) -> Result<ProfitAndLoss> {
-    let pnl = position_pnl(side, entry_price, exit_price, size_usd)?;
+    let pnl = position_pnl(side, quantity, exit_price, size_usd)?;
     Ok(ProfitAndLoss {
         profit_usd: pnl.profit_usd.min(max_profit_usd),
         loss_usd: pnl.loss_usd,
@@ -101,8 +137,8 @@ pub fn capped_pnl(
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct HealthInputs {
     pub side: Side,
-    /// PRICE_DECIMALS.
-    pub entry_price: u64,
+    /// The position's quantity, QUANTITY_DECIMALS.
+    pub quantity: u128,
     pub size_usd: u64,
     /// The collateral tokens at the collateral custody's current min price (floor).
     pub collateral_usd: u64,
@@ -120,7 +156,7 @@ pub struct HealthInputs {
 pub fn equity_usd(inputs: &HealthInputs, exit_price: u64) -> Result<i128> {
     let pnl = capped_pnl(
         inputs.side,
-        inputs.entry_price,
+        inputs.quantity,
         exit_price,
         inputs.size_usd,
         inputs.max_profit_usd,
@@ -216,7 +252,7 @@ pub fn liquidation_price(inputs: &HealthInputs, spread_bps: u64) -> Result<u64> 
 }
 
 /// Unrealised PnL (USD, positive = traders gain) of all positions of one side of a market, from
-/// its aggregates: long `quantity * price / 10^PRICE_DECIMALS - size`, short the opposite.
+/// its aggregates: long `quantity * price / scale - size`, short the opposite.
 /// `trader_rounding` rounds the traders' PnL (Ceil: up, for the low AUM that redemptions use).
 /// Clamped to `[-collateral_usd, floor(size * max_payoff_mult_bps / BPS_POWER)]`: traders cannot
 /// lose more than their collateral nor gain more than their locked payoff (approximately: the
@@ -241,12 +277,7 @@ pub fn aggregate_pnl_usd(
         Side::Long => trader_rounding,
         Side::Short => opposite,
     };
-    let value: i128 = cast(mul_div(
-        total_quantity,
-        u128::from(price),
-        pow10(u32::from(PRICE_DECIMALS))?,
-        value_rounding,
-    )?)?;
+    let value: i128 = cast(quantity_value_usd(total_quantity, price, value_rounding)?)?;
     let size = i128::from(size_usd);
     let pnl = match side {
         Side::Long => value.safe_sub(size)?,

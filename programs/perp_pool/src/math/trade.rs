@@ -14,11 +14,14 @@ use {
             open_position_fee_usd, split_fee, FeeSplit,
         },
         oracle::OraclePrice,
-        pnl::{capped_pnl, is_liquidatable, position_quantity, HealthInputs, ProfitAndLoss},
-        safe_math::{cast, mul_div, pow10, Rounding, SafeMath},
+        pnl::{
+            against_trader_quantity, average_entry_price, capped_pnl, entry_quantity,
+            is_liquidatable, HealthInputs, ProfitAndLoss,
+        },
+        safe_math::{cast, mul_div, Rounding, SafeMath},
     },
     crate::{
-        constants::{BPS_POWER, PRICE_DECIMALS},
+        constants::BPS_POWER,
         errors::PerpPoolError,
         state::{
             custody::{BorrowRateParams, Fees, PricingParams},
@@ -56,8 +59,8 @@ pub struct Market {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PositionState {
     pub side: Side,
-    /// Entry price, PRICE_DECIMALS.
-    pub price: u64,
+    /// Size in the traded token, QUANTITY_DECIMALS.
+    pub quantity: u128,
     pub size_usd: u64,
     pub collateral_amount: u64,
     pub locked_amount: u64,
@@ -150,7 +153,7 @@ pub fn health_inputs(
 ) -> Result<HealthInputs> {
     Ok(HealthInputs {
         side: position.side,
-        entry_price: position.price,
+        quantity: position.quantity,
         size_usd: position.size_usd,
         collateral_usd: collateral.value_usd(position.collateral_amount)?,
         max_profit_usd: collateral.value_usd(position.locked_amount)?,
@@ -158,6 +161,23 @@ pub fn health_inputs(
         interest_usd,
         max_leverage_bps: market.pricing.max_leverage_bps,
     })
+}
+
+/// Whether `position` (owing `interest_usd`) is within the market's max INITIAL leverage at
+/// `exit_price` with its unrealised profit NOT counted: `equity = collateral - loss - close fee -
+/// interest > 0` and `size * BPS <= equity * max_initial_leverage_bps`. What an increase and a
+/// collateral removal must leave.
+pub fn within_initial_leverage(
+    position: &PositionState,
+    exit_price: u64,
+    interest_usd: u64,
+    collateral: &CollateralCustody,
+    market: &Market,
+) -> Result<bool> {
+    let mut health = health_inputs(position, interest_usd, collateral, market)?;
+    health.max_profit_usd = 0;
+    health.max_leverage_bps = market.pricing.max_initial_leverage_bps;
+    Ok(!is_liquidatable(&health, exit_price)?)
 }
 
 /// `size * BPS <= collateral_usd * max_bps`, i.e. leverage at most `max_bps`.
@@ -184,18 +204,26 @@ pub struct OpenPositionAmounts {
     pub collateral_amount: u64,
     /// collateral_amount at the min price (floor).
     pub collateral_usd: u64,
+    /// Size in the traded token at the entry price, rounded against the trader.
+    pub quantity: u128,
 }
 
-/// Opening `size_usd` with `collateral_in` tokens (the open fee is taken from them).
-/// Errors, in order: ZeroAmount; MaxPositionSizeExceeded; the `check_lock` errors;
-/// InsufficientCollateral (fee >= collateral_in); MaxLeverageExceeded; MinLeverageNotMet.
+/// Opening a `side` position of `size_usd` at `entry_price` with `collateral_in` tokens (the open
+/// fee is taken from them).
+/// Errors, in order: ZeroAmount; NoExposureChange (the size buys no quantity unit);
+/// MaxPositionSizeExceeded; the `check_lock` errors; InsufficientCollateral (fee >=
+/// collateral_in); MaxLeverageExceeded; MinLeverageNotMet.
 pub fn compute_open_position(
+    side: Side,
     size_usd: u64,
+    entry_price: u64,
     collateral_in: u64,
     collateral: &CollateralCustody,
     market: &Market,
 ) -> Result<OpenPositionAmounts> {
     require!(size_usd > 0 && collateral_in > 0, PerpPoolError::ZeroAmount);
+    let quantity = entry_quantity(side, size_usd, entry_price)?;
+    require!(quantity > 0, PerpPoolError::NoExposureChange);
     require!(
         market.pricing.max_position_size_usd == 0
             || size_usd <= market.pricing.max_position_size_usd,
@@ -239,6 +267,7 @@ pub fn compute_open_position(
         fee_split: collateral.split(fee_amount)?,
         collateral_amount,
         collateral_usd,
+        quantity,
     })
 }
 
@@ -254,8 +283,11 @@ pub struct IncreasePositionAmounts {
     /// Interest settled (on the size before the increase), USD and tokens (to the LPs).
     pub interest_usd: u64,
     pub interest_amount: u64,
-    /// The position after the increase.
+    /// Quantity added at the entry price, rounded against the trader.
+    pub quantity_delta: u128,
+    /// The position after the increase (`price` its average entry, informational).
     pub price: u64,
+    pub quantity: u128,
     pub size_usd: u64,
     pub collateral_amount: u64,
     pub collateral_usd: u64,
@@ -263,21 +295,28 @@ pub struct IncreasePositionAmounts {
 }
 
 /// Adding `size_delta_usd` at `entry_price` and `collateral_in` tokens (may be 0) to `position`,
-/// settling `interest_usd` owed so far. New entry = new size * 10^PRICE_DECIMALS / (old quantity +
-/// added quantity), rounded up for longs and down for shorts.
-/// Errors, in order: ZeroAmount (size delta 0); MaxPositionSizeExceeded (new size); the
-/// `check_lock` errors; InsufficientCollateral (fee + interest >= collateral after the deposit);
-/// MaxLeverageExceeded (new size / collateral above max initial leverage).
+/// settling `interest_usd` owed so far. The added quantity is `entry_quantity` (rounded against
+/// the trader) and must be positive: an increase that adds no exposure cannot move the position's
+/// average entry. The position after the increase must be healthy at the market's max INITIAL
+/// leverage at `exit_price` with unrealised profit not counted (collateral - loss - close fee on
+/// the new size), so a liquidatable position cannot be increased.
+/// Errors, in order: ZeroAmount (size delta 0); NoExposureChange; MaxPositionSizeExceeded (new
+/// size); the `check_lock` errors; InsufficientCollateral (fee + interest >= collateral after the
+/// deposit); MaxLeverageExceeded.
+#[allow(clippy::too_many_arguments)]
 pub fn compute_increase_position(
     position: &PositionState,
     size_delta_usd: u64,
     collateral_in: u64,
     entry_price: u64,
+    exit_price: u64,
     interest_usd: u64,
     collateral: &CollateralCustody,
     market: &Market,
 ) -> Result<IncreasePositionAmounts> {
     require!(size_delta_usd > 0, PerpPoolError::ZeroAmount);
+    let quantity_delta = entry_quantity(position.side, size_delta_usd, entry_price)?;
+    require!(quantity_delta > 0, PerpPoolError::NoExposureChange);
     let size_usd = position.size_usd.safe_add(size_delta_usd)?;
     require!(
         market.pricing.max_position_size_usd == 0
@@ -304,24 +343,22 @@ pub fn compute_increase_position(
     let collateral_amount = total.safe_sub(owed)?;
     let collateral_usd = collateral.value_usd(collateral_amount)?;
 
-    let quantity = position_quantity(position.size_usd, position.price)?
-        .safe_add(position_quantity(size_delta_usd, entry_price)?)?;
-    let rounding = match position.side {
-        Side::Long => Rounding::Ceil,
-        Side::Short => Rounding::Floor,
-    };
-    let price: u64 = cast(mul_div(
-        u128::from(size_usd),
-        pow10(u32::from(PRICE_DECIMALS))?,
-        quantity,
-        rounding,
-    )?)?;
-    require!(price > 0, PerpPoolError::InvalidOraclePrice);
+    let quantity = position.quantity.safe_add(quantity_delta)?;
+    let price = average_entry_price(position.side, size_usd, quantity)?;
+    let locked_amount = position.locked_amount.safe_add(locked_delta)?;
     require!(
-        leverage_within(
-            size_usd,
-            collateral_usd,
-            market.pricing.max_initial_leverage_bps
+        within_initial_leverage(
+            &PositionState {
+                side: position.side,
+                quantity,
+                size_usd,
+                collateral_amount,
+                locked_amount,
+            },
+            exit_price,
+            0,
+            collateral,
+            market,
         )?,
         PerpPoolError::MaxLeverageExceeded
     );
@@ -333,11 +370,13 @@ pub fn compute_increase_position(
         fee_split: collateral.split(fee_amount)?,
         interest_usd,
         interest_amount,
+        quantity_delta,
         price,
+        quantity,
         size_usd,
         collateral_amount,
         collateral_usd,
-        locked_amount: position.locked_amount.safe_add(locked_delta)?,
+        locked_amount,
     })
 }
 
@@ -348,27 +387,27 @@ pub fn compute_increase_position(
 /// How a pot of tokens (collateral taken + profit) is paid out, in priority order.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Waterfall {
-    /// Liquidator reward (liquidation only).
-    pub reward_paid: u64,
-    /// Loss and interest, to the LPs.
+    /// Loss and interest, to the LPs (first claim).
     pub lp_paid: u64,
+    /// Liquidator reward (liquidation only), behind the LPs.
+    pub reward_paid: u64,
     /// Close or liquidation fee, split.
     pub fee_paid: u64,
     /// What is left: to the owner on a close, to the LPs on a liquidation.
     pub rest: u64,
 }
 
-/// Pays `reward`, then `lp_owed`, then `fee` out of `pot`, each as far as it goes.
-pub fn waterfall(pot: u64, reward: u64, lp_owed: u64, fee: u64) -> Result<Waterfall> {
-    let reward_paid = reward.min(pot);
-    let left = pot.safe_sub(reward_paid)?;
-    let lp_paid = lp_owed.min(left);
-    let left = left.safe_sub(lp_paid)?;
+/// Pays `lp_owed`, then `reward`, then `fee` out of `pot`, each as far as it goes.
+pub fn waterfall(pot: u64, lp_owed: u64, reward: u64, fee: u64) -> Result<Waterfall> {
+    let lp_paid = lp_owed.min(pot);
+    let left = pot.safe_sub(lp_paid)?;
+    let reward_paid = reward.min(left);
+    let left = left.safe_sub(reward_paid)?;
     let fee_paid = fee.min(left);
     let rest = left.safe_sub(fee_paid)?;
     Ok(Waterfall {
-        reward_paid,
         lp_paid,
+        reward_paid,
         fee_paid,
         rest,
     })
@@ -382,6 +421,9 @@ pub struct SettlementAmounts {
     pub size_delta_usd: u64,
     /// Locked tokens released: all on a full close, else floor(locked * delta / size).
     pub locked_delta: u64,
+    /// Quantity given back: all on a full close, else `quantity * delta / size` rounded against
+    /// the trader (long floor, short ceil).
+    pub quantity_delta: u128,
     /// PnL on the size closed, profit capped at the released lock's value.
     pub pnl: ProfitAndLoss,
     /// Close fee (decrease/close) or liquidation fee (liquidation), USD.
@@ -412,6 +454,7 @@ pub struct SettlementAmounts {
     pub owned_in: u64,
     pub owned_out: u64,
     /// The position after a partial decrease (all 0 on a full close / liquidation).
+    pub quantity: u128,
     pub size_usd: u64,
     pub collateral_amount: u64,
     pub collateral_usd: u64,
@@ -433,9 +476,12 @@ fn proportional(amount: u64, part: u64, whole: u64) -> Result<u64> {
 /// A partial decrease whose share falls short takes the difference from the remaining collateral
 /// and must leave a position that is not liquidatable; a full close that falls short pays what it
 /// can (LPs first), the insurance fund covers the unpaid loss + interest, the rest is bad debt.
-/// Errors, in order: ZeroAmount; InvalidPositionState (delta > size); InsufficientCollateral
-/// (partial: the remaining collateral cannot cover what is owed); MaxLeverageExceeded (partial:
-/// the remaining position would be liquidatable).
+/// A partial decrease gives back `quantity * delta / size` rounded against the trader, and must
+/// give back and leave a positive quantity (else NoExposureChange): with the quantity conserved
+/// across pieces, a decrease followed by a close never pays more than one close.
+/// Errors, in order: ZeroAmount; InvalidPositionState (delta > size); NoExposureChange;
+/// InsufficientCollateral (partial: the remaining collateral cannot cover what is owed);
+/// MaxLeverageExceeded (partial: the remaining position would be liquidatable).
 #[allow(clippy::too_many_arguments)]
 pub fn compute_decrease_position(
     position: &PositionState,
@@ -452,6 +498,21 @@ pub fn compute_decrease_position(
         PerpPoolError::InvalidPositionState
     );
     let full = size_delta_usd == position.size_usd;
+    let quantity_delta = if full {
+        position.quantity
+    } else {
+        let delta = mul_div(
+            position.quantity,
+            u128::from(size_delta_usd),
+            u128::from(position.size_usd),
+            against_trader_quantity(position.side),
+        )?;
+        require!(
+            delta > 0 && delta < position.quantity,
+            PerpPoolError::NoExposureChange
+        );
+        delta
+    };
     let (locked_delta, collateral_delta) = if full {
         (position.locked_amount, position.collateral_amount)
     } else {
@@ -466,7 +527,7 @@ pub fn compute_decrease_position(
     };
     let pnl = capped_pnl(
         position.side,
-        position.price,
+        quantity_delta,
         exit_price,
         size_delta_usd,
         collateral.value_usd(locked_delta)?,
@@ -476,6 +537,7 @@ pub fn compute_decrease_position(
         full,
         size_delta_usd,
         locked_delta,
+        quantity_delta,
         pnl,
         fee_usd,
         interest_usd,
@@ -488,7 +550,7 @@ pub fn compute_decrease_position(
     let lp_owed = out.loss_amount.safe_add(out.interest_amount)?;
     let pot = collateral_delta.safe_add(out.profit_amount)?;
     if full {
-        out.paid = waterfall(pot, 0, lp_owed, out.fee_amount)?;
+        out.paid = waterfall(pot, lp_owed, 0, out.fee_amount)?;
         out.collateral_taken = collateral_delta;
         out.amount_out = out.paid.rest;
         settle_shortfall(&mut out, lp_owed, insurance_fund, collateral)?;
@@ -499,17 +561,19 @@ pub fn compute_decrease_position(
         require!(extra < remaining, PerpPoolError::InsufficientCollateral);
         out.collateral_taken = collateral_delta.safe_add(extra)?;
         out.paid = Waterfall {
-            reward_paid: 0,
             lp_paid: lp_owed,
+            reward_paid: 0,
             fee_paid: out.fee_amount,
             rest: pot.safe_add(extra)?.safe_sub(owed)?,
         };
         out.amount_out = out.paid.rest;
         out.size_usd = position.size_usd.safe_sub(size_delta_usd)?;
+        out.quantity = position.quantity.safe_sub(quantity_delta)?;
         out.collateral_amount = position.collateral_amount.safe_sub(out.collateral_taken)?;
         out.collateral_usd = collateral.value_usd(out.collateral_amount)?;
         out.locked_amount = position.locked_amount.safe_sub(locked_delta)?;
         let remaining = PositionState {
+            quantity: out.quantity,
             size_usd: out.size_usd,
             collateral_amount: out.collateral_amount,
             locked_amount: out.locked_amount,
@@ -550,9 +614,11 @@ fn settle_shortfall(
 }
 
 /// Liquidating `position` at `exit_price`: the whole collateral plus the capped profit pays, in
-/// order, the liquidator's reward (`ceil(size * liquidator_reward_bps / BPS)` USD, in tokens at
-/// the max price, ceil), loss + interest (LPs), the liquidation fee (split); whatever is left goes
-/// to the LPs. Unpaid loss + interest draws the insurance fund, the rest is bad debt.
+/// order, loss + interest (LPs), the liquidator's reward (`ceil(size * liquidator_reward_bps /
+/// BPS)` USD, in tokens at the max price, ceil), the liquidation fee (split); whatever is left
+/// goes to the LPs. Unpaid loss + interest draws the insurance fund, the rest is bad debt.
+/// The reward ranks BEHIND the LPs' loss recovery: an underwater position pays no reward, so its
+/// owner cannot self-liquidate to recover the reward out of what the LPs lose.
 /// Errors: PositionHealthy if the position is not liquidatable at `exit_price`.
 pub fn compute_liquidation(
     position: &PositionState,
@@ -569,7 +635,7 @@ pub fn compute_liquidation(
     );
     let pnl = capped_pnl(
         position.side,
-        position.price,
+        position.quantity,
         exit_price,
         position.size_usd,
         health.max_profit_usd,
@@ -580,6 +646,7 @@ pub fn compute_liquidation(
         full: true,
         size_delta_usd: position.size_usd,
         locked_delta: position.locked_amount,
+        quantity_delta: position.quantity,
         pnl,
         fee_usd,
         interest_usd,
@@ -594,7 +661,7 @@ pub fn compute_liquidation(
     };
     let lp_owed = out.loss_amount.safe_add(out.interest_amount)?;
     let pot = position.collateral_amount.safe_add(out.profit_amount)?;
-    out.paid = waterfall(pot, out.reward_amount, lp_owed, out.fee_amount)?;
+    out.paid = waterfall(pot, lp_owed, out.reward_amount, out.fee_amount)?;
     settle_shortfall(&mut out, lp_owed, insurance_fund, collateral)?;
     out.fee_split = collateral.split(out.paid.fee_paid)?;
     out.owned_in = out
@@ -643,17 +710,14 @@ pub fn compute_remove_collateral(
         collateral_amount,
         ..*position
     };
-    let mut health = health_inputs(&remaining, interest_usd, collateral, market)?;
-    health.max_profit_usd = 0;
-    health.max_leverage_bps = market.pricing.max_initial_leverage_bps;
     require!(
-        !is_liquidatable(&health, exit_price)?,
+        within_initial_leverage(&remaining, exit_price, interest_usd, collateral, market)?,
         PerpPoolError::MaxLeverageExceeded
     );
     Ok(RemoveCollateralAmounts {
         amount_out,
         collateral_amount,
-        collateral_usd: health.collateral_usd,
+        collateral_usd: collateral.value_usd(collateral_amount)?,
     })
 }
 

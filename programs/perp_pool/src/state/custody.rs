@@ -107,7 +107,7 @@ impl Default for BorrowRateParams {
 pub struct BorrowRateState {
     /// Rate since `last_update`, RATE_DECIMALS per hour.
     pub current_rate: u64,
-    /// Σ rate * hours, RATE_DECIMALS.
+    /// Σ rate * seconds, exact (RATE_DECIMALS x seconds; `math::borrow`).
     pub cumulative_interest: u128,
     /// Unix seconds of the last accrual.
     pub last_update: i64,
@@ -129,7 +129,7 @@ pub struct PositionStats {
     pub collateral_usd: u64,
     /// Collateral custody tokens: Σ position.locked_amount.
     pub locked_amount: u64,
-    /// QUANTITY_DECIMALS: Σ floor(size_usd * 10^PRICE_DECIMALS / entry price).
+    /// QUANTITY_DECIMALS: Σ position.quantity (exact: each position keeps its own quantity).
     pub total_quantity: u128,
     /// Σ size_usd * cumulative_interest_snapshot (snapshots of each position's collateral
     /// custody index).
@@ -260,7 +260,7 @@ impl PositionStats {
         self.size_usd = self.size_usd.safe_add(position.size_usd)?;
         self.collateral_usd = self.collateral_usd.safe_add(position.collateral_usd)?;
         self.locked_amount = self.locked_amount.safe_add(position.locked_amount)?;
-        self.total_quantity = self.total_quantity.safe_add(position.quantity()?)?;
+        self.total_quantity = self.total_quantity.safe_add(position.quantity)?;
         self.interest_weighted = self
             .interest_weighted
             .safe_add(position.interest_weight()?)?;
@@ -273,7 +273,7 @@ impl PositionStats {
         self.size_usd = self.size_usd.safe_sub(position.size_usd)?;
         self.collateral_usd = self.collateral_usd.safe_sub(position.collateral_usd)?;
         self.locked_amount = self.locked_amount.safe_sub(position.locked_amount)?;
-        self.total_quantity = self.total_quantity.safe_sub(position.quantity()?)?;
+        self.total_quantity = self.total_quantity.safe_sub(position.quantity)?;
         self.interest_weighted = self
             .interest_weighted
             .safe_sub(position.interest_weight()?)?;
@@ -513,7 +513,8 @@ impl Custody {
             .safe_add(settlement.fee_split.insurance)?
             .safe_sub(settlement.insurance_draw)?;
         assets.locked = assets.locked.safe_sub(settlement.locked_delta)?;
-        self.bad_debt_usd = self.bad_debt_usd.safe_add(settlement.bad_debt_usd)?;
+        // A statistic saturates: it must never make a liquidation or close fail.
+        self.bad_debt_usd = self.bad_debt_usd.saturating_add(settlement.bad_debt_usd);
         let fee_usd: u64 = cast(max_price.token_to_usd(
             settlement.paid.fee_paid,
             self.decimals,

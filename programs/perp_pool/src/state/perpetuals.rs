@@ -4,7 +4,7 @@
 use {
     crate::constants::TRANSFER_AUTHORITY_SEED,
     anchor_lang::prelude::*,
-    anchor_spl::token::{self, Burn, MintTo, Token, Transfer},
+    anchor_spl::token::{self, Burn, FreezeAccount, MintTo, ThawAccount, Token, Transfer},
 };
 
 /// Global switches. The admin flips them with `set_permissions` to pause parts of the exchange.
@@ -119,6 +119,48 @@ impl Perpetuals {
             ),
             amount,
         )
+    }
+
+    /// Freezes an LP token account (the LP mint's freeze authority is the transfer authority).
+    pub fn freeze_lp_account<'info>(
+        &self,
+        account: AccountInfo<'info>,
+        mint: AccountInfo<'info>,
+        transfer_authority: AccountInfo<'info>,
+        token_program: &Program<'info, Token>,
+    ) -> Result<()> {
+        let bump = [self.transfer_authority_bump];
+        let seeds: &[&[u8]] = &[TRANSFER_AUTHORITY_SEED, &bump];
+        token::freeze_account(CpiContext::new_with_signer(
+            token_program.to_account_info(),
+            FreezeAccount {
+                account,
+                mint,
+                authority: transfer_authority,
+            },
+            &[seeds],
+        ))
+    }
+
+    /// Thaws an LP token account frozen by `freeze_lp_account`.
+    pub fn thaw_lp_account<'info>(
+        &self,
+        account: AccountInfo<'info>,
+        mint: AccountInfo<'info>,
+        transfer_authority: AccountInfo<'info>,
+        token_program: &Program<'info, Token>,
+    ) -> Result<()> {
+        let bump = [self.transfer_authority_bump];
+        let seeds: &[&[u8]] = &[TRANSFER_AUTHORITY_SEED, &bump];
+        token::thaw_account(CpiContext::new_with_signer(
+            token_program.to_account_info(),
+            ThawAccount {
+                account,
+                mint,
+                authority: transfer_authority,
+            },
+            &[seeds],
+        ))
     }
 
     /// Burns `amount` from a user's token account, signed by the user.

@@ -7,6 +7,7 @@ use {
         math::{
             liquidity::CustodyValuation,
             oracle::{min_max_price, OraclePrice},
+            safe_math::SafeMath,
         },
         state::{custody::Custody, oracle::read_oracle_price},
     },
@@ -27,8 +28,15 @@ pub struct Pool {
     /// AUM at min prices (USD_DECIMALS) after the pool's last liquidity change: a snapshot for
     /// indexers; instructions always recompute AUM from the custodies and oracles.
     pub aum_usd: u128,
-    /// Slot of the last `add_liquidity`: no `remove_liquidity` in that slot, pool-wide.
+    /// Slot of the last `add_liquidity` (informational; the same-slot and cooldown rules are per
+    /// LP token account: `LpCooldown`).
     pub last_add_liquidity_slot: u64,
+    /// LP base units issued to no one by the first deposit (DEAD_LP_SUPPLY): part of the supply
+    /// every LP price is computed against, never redeemable.
+    pub dead_lp_supply: u64,
+    /// Seconds LP minted by a deposit stays frozen in the receiving account (no transfer, no
+    /// redemption); 0 = until the next slot only.
+    pub lp_cooldown_sec: u32,
     /// Unix time of `add_pool`.
     pub inception_time: i64,
     pub bump: u8,
@@ -47,6 +55,11 @@ impl Pool {
     pub fn name_seed(name: &str) -> Result<&[u8]> {
         require!(Self::is_valid_name(name), PerpPoolError::InvalidPoolName);
         Ok(name.as_bytes())
+    }
+
+    /// The LP supply every LP price is computed against: the mint's supply plus the dead shares.
+    pub fn lp_supply(&self, mint_supply: u64) -> Result<u64> {
+        mint_supply.safe_add(self.dead_lp_supply)
     }
 
     pub fn custody_index(&self, custody: &Pubkey) -> Option<usize> {

@@ -2,12 +2,11 @@
 
 use {
     crate::{
-        errors::PerpPoolError,
         math::{
             borrow::position_interest_usd,
-            pnl::{position_quantity, HealthInputs},
+            pnl::HealthInputs,
             pricing::exit_price,
-            safe_math::{cast, SafeMath},
+            safe_math::SafeMath,
             trade::{health_inputs, PositionState},
         },
         state::custody::Custody,
@@ -52,10 +51,16 @@ pub struct Position {
     pub open_time: i64,
     /// Unix seconds of the last change.
     pub update_time: i64,
-    /// Entry price, PRICE_DECIMALS (size-weighted over increases).
+    /// Average entry price, PRICE_DECIMALS: `size_usd / quantity` (long rounded up, short down).
+    /// Informational: PnL, health and the liquidation price are computed from `quantity`.
     pub price: u64,
     /// USD.
     pub size_usd: u64,
+    /// Size in the traded token, QUANTITY_DECIMALS: the sum of what each open / increase bought
+    /// (long, rounded down) or sold (short, rounded up) at its entry price, less what decreases
+    /// gave back. The position's PnL is `quantity * exit_price - size_usd` (long), the opposite
+    /// (short).
+    pub quantity: u128,
     /// Collateral custody tokens backing the position (fees and settled interest deducted).
     pub collateral_amount: u64,
     /// USD: `collateral_amount` at the collateral custody's min price at the last change
@@ -78,17 +83,11 @@ impl Position {
     pub fn state(&self) -> PositionState {
         PositionState {
             side: self.side,
-            price: self.price,
+            quantity: self.quantity,
             size_usd: self.size_usd,
             collateral_amount: self.collateral_amount,
             locked_amount: self.locked_amount,
         }
-    }
-
-    /// Quantity of the traded token (QUANTITY_DECIMALS) this position contributes to its
-    /// market's open interest.
-    pub fn quantity(&self) -> Result<u128> {
-        position_quantity(self.size_usd, self.price)
     }
 
     /// USD interest owed at the collateral custody's cumulative index `cumulative`.
@@ -102,12 +101,13 @@ impl Position {
         u128::from(self.size_usd).safe_mul(self.cumulative_interest_snapshot)
     }
 
-    pub fn add_realized_pnl(&mut self, profit_usd: u64, loss_usd: u64) -> Result<()> {
-        let delta = i64::try_from(profit_usd)
-            .map_err(|_| error!(PerpPoolError::MathOverflow))?
-            .safe_sub(cast(loss_usd)?)?;
-        self.realized_pnl_usd = self.realized_pnl_usd.safe_add(delta)?;
-        Ok(())
+    /// Books realised PnL into the informational `realized_pnl_usd`, saturating at the i64
+    /// range: a statistic must never make a close fail (a loss above i64::MAX USD units used to).
+    pub fn add_realized_pnl(&mut self, profit_usd: u64, loss_usd: u64) {
+        let delta = i128::from(profit_usd) - i128::from(loss_usd);
+        let total = i128::from(self.realized_pnl_usd).saturating_add(delta);
+        self.realized_pnl_usd =
+            i64::try_from(total).unwrap_or(if total < 0 { i64::MIN } else { i64::MAX });
     }
 }
 
