@@ -406,3 +406,17 @@ pub struct LpUnlocked {
     pub owner: Pubkey,
     pub time: i64,
 }
+
+/// `top_up_insurance_fund` (anyone) and `withdraw_insurance_fund` (admin).
+#[event]
+pub struct InsuranceFundChanged {
+    pub signer: Pubkey,
+    pub pool: Pubkey,
+    pub custody: Pubkey,
+    /// Funding account (top-up) or receiving account (withdrawal).
+    pub token_account: Pubkey,
+    pub amount_in: u64,
+    pub amount_out: u64,
+    /// Tokens in the custody's insurance fund after.
+    pub insurance_fund: u64,
+}

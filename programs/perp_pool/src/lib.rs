@@ -71,6 +71,22 @@ pub mod perp_pool {
         instructions::withdraw_protocol_fees::handler(ctx, &params)
     }
 
+    /// Admin: withdraws from a custody's insurance fund to a token account of its mint.
+    pub fn withdraw_insurance_fund(
+        ctx: Context<WithdrawProtocolFees>,
+        params: InsuranceFundParams,
+    ) -> Result<()> {
+        instructions::withdraw_insurance_fund::handler(ctx, &params)
+    }
+
+    /// Anyone: adds tokens to a custody's insurance fund.
+    pub fn top_up_insurance_fund(
+        ctx: Context<TopUpInsuranceFund>,
+        params: InsuranceFundParams,
+    ) -> Result<()> {
+        instructions::top_up_insurance_fund::handler(ctx, &params)
+    }
+
     /// Admin: proposes a new admin (takes effect on `accept_admin`).
     pub fn transfer_admin(ctx: Context<TransferAdmin>, params: TransferAdminParams) -> Result<()> {
         instructions::transfer_admin::handler(ctx, &params)

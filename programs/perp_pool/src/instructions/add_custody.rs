@@ -97,6 +97,7 @@ pub fn handler(ctx: Context<AddCustody>, params: &AddCustodyParams) -> Result<()
     params.oracle.validate()?;
     params.fees.validate()?;
     params.pricing.validate()?;
+    params.pricing.validate_liquidation_margin(&params.fees)?;
     params.borrow_rate.validate()?;
     let now = Clock::get()?.unix_timestamp;
 

@@ -5,7 +5,8 @@
 use {
     crate::{
         constants::{
-            LP_DECIMALS, LP_TOKEN_MINT_SEED, MAX_LP_COOLDOWN_SEC, PERPETUALS_SEED, POOL_SEED, TRANSFER_AUTHORITY_SEED,
+            LP_DECIMALS, LP_TOKEN_MINT_SEED, MAX_LP_COOLDOWN_SEC, PERPETUALS_SEED, POOL_SEED,
+            TRANSFER_AUTHORITY_SEED,
         },
         errors::PerpPoolError,
         events::PoolAdded,

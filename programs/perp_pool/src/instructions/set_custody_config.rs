@@ -54,6 +54,7 @@ pub fn handler(ctx: Context<SetCustodyConfig>, params: &SetCustodyConfigParams) 
     params.oracle.validate()?;
     params.fees.validate()?;
     params.pricing.validate()?;
+    params.pricing.validate_liquidation_margin(&params.fees)?;
     params.borrow_rate.validate()?;
     let custody_key = ctx.accounts.custody.key();
     let mut oracle = params.oracle;

@@ -231,6 +231,25 @@ impl PricingParams {
         Ok(())
     }
 
+    /// The maintenance margin (`size / max_leverage`, i.e. `BPS^2 / max_leverage_bps` BPS of
+    /// size) must cover the liquidator's reward and the liquidation fee, so keepers are paid out
+    /// of the margin and not out of the LPs' loss recovery (docs/design.md "LP capital safety",
+    /// F4): `liquidator_reward_bps + liquidation_bps <= BPS^2 / max_leverage_bps`. Not checked for
+    /// an untradeable market (max_leverage_bps == 0).
+    pub fn validate_liquidation_margin(&self, fees: &Fees) -> Result<()> {
+        if self.max_leverage_bps == 0 {
+            return Ok(());
+        }
+        let margin_bps = BPS_POWER
+            .safe_mul(BPS_POWER)?
+            .safe_div(self.max_leverage_bps)?;
+        require!(
+            fees.liquidator_reward_bps.safe_add(fees.liquidation_bps)? <= margin_bps,
+            PerpPoolError::InvalidCustodyConfig
+        );
+        Ok(())
+    }
+
     /// The spread of `side`.
     pub fn spread_bps(&self, side: Side) -> u64 {
         match side {
