@@ -9,7 +9,10 @@ use {
     crate::{
         errors::PerpPoolError,
         events::PositionDecreased,
-        math::{pricing::exit_price, safe_math::SafeMath, trade::compute_decrease_position},
+        math::{
+            pnl::average_entry_price, pricing::exit_price, safe_math::SafeMath,
+            trade::compute_decrease_position,
+        },
         state::{
             custody::{sync_aliased_custodies, Custody, SettlementKind},
             perpetuals::Perpetuals,
@@ -108,6 +111,9 @@ pub fn settle_decrease(a: DecreaseAccounts, size_usd: u64, price_limit: u64) -> 
         .safe_add(s.fee_usd)?
         .safe_add(s.interest_usd)?;
     if !s.full {
+        // The quantity given back was rounded against the trader: re-derive the (informational)
+        // average entry of what is left.
+        position.price = average_entry_price(side, s.size_usd, s.quantity)?;
         collateral_custody
             .borrow_rate_state
             .add_position(position)?;
