@@ -32,6 +32,10 @@ from perp_pool.client import FeeConfig, OracleConfig, PerpPoolClient, load_keypa
 from perp_pool.tokens import MINT_LEN, TOKEN_PROGRAM_ID
 
 PRICE_EXPO = -6
+# How long a deposit's LP stays frozen when a pool's config does not say (GMX's 15 minutes): long
+# enough that depositing just before a known event (an oracle update, a large liquidation) and
+# redeeming just after exposes the capital to the pool meanwhile.
+DEFAULT_LP_COOLDOWN_SEC = 900
 
 
 def report(step: str, status: str, **fields: object) -> None:
@@ -78,11 +82,14 @@ async def deploy(config: dict, base: Path, client: PerpPoolClient) -> None:
     for pool_spec in config.get("pools", []):
         name = pool_spec["name"]
         pool = client.pool_address(name)
+        lp_cooldown_sec = int(pool_spec.get("lp_cooldown_sec", DEFAULT_LP_COOLDOWN_SEC))
         if await exists(connection, pool):
-            report("add_pool", "exists", pool=pool, name=name)
+            existing = (await client.fetch_pool(pool)).lp_cooldown_sec
+            drift = {"lp_cooldown_sec": (existing, lp_cooldown_sec)} if existing != lp_cooldown_sec else {}
+            report("add_pool", "exists", pool=pool, name=name, **({"config_differs": drift} if drift else {}))
         else:
-            await client.add_pool(name)
-            report("add_pool", "created", pool=pool, name=name)
+            await client.add_pool(name, lp_cooldown_sec=lp_cooldown_sec)
+            report("add_pool", "created", pool=pool, name=name, lp_cooldown_sec=lp_cooldown_sec)
         for spec in pool_spec.get("custodies", []):
             mint = await ensure_mint(client, spec, base)
             custody = client.custody_address(pool, mint)

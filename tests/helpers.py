@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
+import time
 from dataclasses import dataclass
 from typing import Awaitable, Callable, Iterable, TypeVar
 
@@ -107,17 +109,22 @@ class World:
 
     async def new_pool(self, *, fees: FeeConfig = FeeConfig(), oracle: OracleConfig = OracleConfig(),
                        price: int = 1_000_000, expo: int = -6, conf: int = 0, ema: int | None = None,
-                       decimals: int = USDC_DECIMALS, mint: Pubkey | None = None) -> PoolFixture:
+                       decimals: int = USDC_DECIMALS, mint: Pubkey | None = None,
+                       lp_cooldown_sec: int = 0, publish_time: int | None = None) -> PoolFixture:
+        """A pool with one custody. `lp_cooldown_sec` 0: a deposit's LP is redeemable from the next slot.
+        `publish_time` of the first price (default now): a fresh oracle is the only one that takes
+        an old price, publish times never go backwards."""
         name = "pool-" + secrets.token_hex(6)
         c = self.client
-        await c.add_pool(name)
+        await c.add_pool(name, lp_cooldown_sec=lp_cooldown_sec)
         pool = c.pool_address(name)
         mint = mint or await create_mint(c.transport, decimals)
         await c.add_custody(pool, mint, oracle=oracle, fees=fees)
         custody = c.custody_address(pool, mint)
         fixture = PoolFixture(name, pool, c.lp_mint_address(pool), mint, custody,
                               c.custody_vault_address(pool, mint), c.custom_oracle_address(custody), decimals)
-        await self.set_price(fixture, price=price, expo=expo, conf=conf, ema=price if ema is None else ema)
+        await self.set_price(fixture, price=price, expo=expo, conf=conf, ema=price if ema is None else ema,
+                             publish_time=publish_time)
         return fixture
 
     async def set_price(self, p: PoolFixture, *, price: int, expo: int = -6, conf: int = 0, ema: int | None = None,
@@ -137,11 +144,37 @@ class World:
     async def balance(self, account: Pubkey) -> int:
         return await token_balance(self.connection, account)
 
-    async def deposit(self, p: PoolFixture, w: Wallet, amount: int, min_lp_out: int = 0):
+    async def slot(self) -> int:
+        return (await self.connection.get_slot(Confirmed)).value
+
+    async def after_slot(self, slot: int, timeout_s: float = 10.0) -> int:
+        """Waits until the node has moved past `slot` (the next transaction lands in a later slot:
+        what ends a zero-second LP cooldown). Works on any node; tests with `node_ext` may call
+        `advance_slots` instead."""
+        deadline = time.monotonic() + timeout_s
+        while (now := await self.slot()) <= slot:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the node did not move past slot {slot}")
+            await asyncio.sleep(0.02)
+        return now
+
+    async def lp_supply(self, p: "PoolFixture | Market") -> int:
+        """The supply every LP price uses: the LP mint's supply plus the pool's dead shares."""
+        mint_supply = int((await self.connection.get_token_supply(p.lp_mint)).value.amount)
+        return mint_supply + (await self.client.fetch_pool(p.pool)).dead_lp_supply
+
+    async def deposit(self, p: PoolFixture, w: Wallet, amount: int, min_lp_out: int | None = 0):
+        """`min_lp_out=None`: the client's default, the simulated quote less its slippage."""
         return await w.client.add_liquidity(p.pool, p.custody, amount_in=amount, funding_account=w.token_account,
                                             lp_token_account=w.lp_account, min_lp_amount_out=min_lp_out)
 
-    async def withdraw(self, p: PoolFixture, w: Wallet, lp_amount: int, min_out: int = 0):
+    async def deposit_and_wait(self, p: PoolFixture, w: Wallet, amount: int, min_lp_out: int | None = 0):
+        """A deposit, then the wait that ends a zero-second cooldown (one slot)."""
+        result = await self.deposit(p, w, amount, min_lp_out)
+        await self.after_slot(result.slot)
+        return result
+
+    async def withdraw(self, p: PoolFixture, w: Wallet, lp_amount: int, min_out: int | None = 0):
         return await w.client.remove_liquidity(p.pool, p.custody, lp_amount_in=lp_amount,
                                                receiving_account=w.token_account, lp_token_account=w.lp_account,
                                                min_amount_out=min_out)
@@ -163,14 +196,15 @@ class Market:
 
 async def new_market(world: World, *, liquidity: int = 100_000 * USDC, sol_price: int = 150_000_000,
                      fees: FeeConfig = FeeConfig(), pricing=None, borrow_rate=None,
-                     oracle: OracleConfig = OracleConfig(max_price_age_sec=3_600), name: str | None = None) -> Market:
+                     oracle: OracleConfig = OracleConfig(max_price_age_sec=3_600), name: str | None = None,
+                     lp_cooldown_sec: int = 0) -> Market:
     from perp_pool.client import BorrowRateConfig, PricingConfig
 
     pricing = pricing or PricingConfig()
     borrow_rate = borrow_rate or BorrowRateConfig()
     c = world.client
     name = name or "mkt-" + secrets.token_hex(6)
-    await c.add_pool(name)
+    await c.add_pool(name, lp_cooldown_sec=lp_cooldown_sec)
     pool = c.pool_address(name)
     fixtures = []
     for decimals, stable, price in ((USDC_DECIMALS, True, 1_000_000), (9, False, sol_price)):

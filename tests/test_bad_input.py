@@ -61,7 +61,9 @@ async def test_deposit_from_someone_elses_token_account_is_refused(world: World)
     thief = await world.new_wallet(p)
 
     async def steal():
-        return await thief.client.add_liquidity(p.pool, p.custody, amount_in=USDC, funding_account=victim.token_account,
+        # 10 USDC: a first deposit must be worth more than the dead shares (1 USD) to get this far
+        return await thief.client.add_liquidity(p.pool, p.custody, amount_in=10 * USDC,
+                                                funding_account=victim.token_account,
                                                 lp_token_account=thief.lp_account)
 
     await assert_rejected(errors.TokenOwnerMismatch, steal, world.connection, watched(p, victim, thief))
@@ -73,7 +75,7 @@ async def test_deposit_without_the_owner_signature_is_refused(world: World) -> N
     ix = await thief.client.build_add_liquidity_ix(p.pool, p.custody, amount_in=USDC, min_lp_amount_out=0,
                                                    funding_account=victim.token_account,
                                                    lp_token_account=thief.lp_account, owner=victim.pubkey)
-    unsigned = with_meta(ix, 0, AccountMeta(victim.pubkey, False, False))
+    unsigned = with_meta(ix, 0, AccountMeta(victim.pubkey, False, True))
     await assert_rejected(errors.AccountNotSigner, lambda: thief.client.send([unsigned]),
                           world.connection, watched(p, victim, thief))
 
@@ -143,8 +145,9 @@ async def test_oracle_account_with_the_wrong_owner_is_refused(world: World, node
 
 
 async def test_deposit_at_a_stale_price_is_refused(world: World) -> None:
-    p, w = await funded_pool(world, deposit=0, oracle=OracleConfig(max_price_age_sec=30))
-    await world.set_price(p, price=1_000_000, publish_time=await world.now() - 31)
+    # The oracle's first price is already 31 s old (later prices may not go back in time).
+    p, w = await funded_pool(world, deposit=0, oracle=OracleConfig(max_price_age_sec=30),
+                             publish_time=await world.now() - 31)
     await assert_rejected(errors.StaleOraclePrice, lambda: world.deposit(p, w, USDC), world.connection, watched(p, w))
 
 
@@ -177,7 +180,7 @@ async def test_deposit_while_deposits_are_paused_is_refused(world: World) -> Non
                               watched(p, w))
     finally:
         await world.client.set_permissions(Permissions())
-    await world.deposit(p, w, USDC)
+    await world.deposit(p, w, 10 * USDC)
 
 
 # ---- remove_liquidity ------------------------------------------------------------------------
@@ -191,7 +194,7 @@ async def test_withdrawal_of_zero_is_refused(world: World, node_ext) -> None:
 async def test_withdrawal_of_more_lp_than_the_pool_issued_is_refused(world: World, node_ext) -> None:
     p, w = await funded_pool(world)
     node_ext.advance_slots(1)
-    supply = int((await world.connection.get_token_supply(p.lp_mint)).value.amount)
+    supply = await world.lp_supply(p)  # the mint's supply and the dead shares
     await assert_rejected(errors.InsufficientLiquidity, lambda: world.withdraw(p, w, supply + 1), world.connection,
                           watched(p, w))
 
@@ -217,9 +220,9 @@ async def test_withdrawal_to_an_account_of_another_mint_is_refused(world: World,
 
 
 async def test_withdrawal_at_a_stale_price_is_refused(world: World, node_ext) -> None:
-    p, w = await funded_pool(world)
+    p, w = await funded_pool(world, oracle=OracleConfig(max_price_age_sec=30))
     node_ext.advance_slots(1)
-    await world.set_price(p, price=1_000_000, publish_time=await world.now() - 3_600)
+    node_ext.warp_clock(31)  # the price the pool was created with is now too old
     await assert_rejected(errors.StaleOraclePrice, lambda: world.withdraw(p, w, USDC), world.connection,
                           watched(p, w))
 
@@ -305,6 +308,21 @@ async def test_oracle_price_set_by_someone_else_is_refused(world: World) -> None
                                                       publish_time=await world.now())
 
     await assert_rejected(errors.InvalidOracleAuthority, forge, world.connection, [p.oracle, p.custody])
+
+
+async def test_oracle_publish_time_going_backwards_is_refused(world: World) -> None:
+    p = await world.new_pool()
+    stored = (await world.client.fetch_custom_oracle(p.oracle)).publish_time
+
+    async def older():
+        return await world.client.set_custom_oracle_price(p.custody, price=2_000_000, expo=-6, conf=0, ema=2_000_000,
+                                                          publish_time=stored - 1)
+
+    await assert_rejected(errors.OraclePublishTimeRegressed, older, world.connection, [p.oracle, p.custody])
+    # the same publish time is not older: a correction of the current price is accepted
+    await world.client.set_custom_oracle_price(p.custody, price=1_000_100, expo=-6, conf=0, ema=1_000_100,
+                                               publish_time=stored)
+    assert (await world.client.fetch_custom_oracle(p.oracle)).price == 1_000_100
 
 
 async def test_oracle_price_of_zero_is_refused(world: World) -> None:

@@ -24,7 +24,7 @@ from typer.testing import CliRunner
 
 from perp_pool.cli import app, entry_limit
 from perp_pool.client import FeeConfig, OracleConfig
-from perp_pool.constants import BPS_POWER, RATE_POWER
+from perp_pool.constants import BPS_POWER, DEAD_LP_SUPPLY, RATE_POWER
 from perp_pool.math import borrow as borrow_math
 from perp_pool.math import fees as fee_math
 from perp_pool.math.liquidity import compute_remove_liquidity
@@ -147,9 +147,11 @@ async def traded_market(world: World) -> Market:
 
 
 @pytest.fixture
-async def stale_market(world: World) -> Market:
+async def stale_market(world: World, node_ext) -> Market:
     m = await funded_market(world, oracle=OracleConfig(max_price_age_sec=60))
-    await world.set_price(m.sol, price=SOL_PRICE, publish_time=await world.now() - 3_600)
+    # A price cannot be replaced by an older one: the SOL price goes stale as the clock moves on.
+    node_ext.warp_clock(61)
+    await world.set_price(m.usdc, price=1_000_000)
     return m
 
 
@@ -164,7 +166,8 @@ async def keeper_keypair_file(world: World, tmp_path: Path) -> tuple[Keypair, Pa
 
 
 def deposit_state() -> tuple[int, int, int]:
-    """(owned, protocol fees, LP supply) after the market's 100k USDC deposit at 1 USD."""
+    """(owned, protocol fees, LP supply priced against) after the market's 100k USDC deposit at 1 USD.
+    The supply counts the first deposit's dead shares, which the mint's supply does not."""
     fee = fee_math.bps_fee(LIQUIDITY, FEES.add_liquidity_bps)
     protocol = fee * FEES.protocol_share_bps // BPS_POWER
     return LIQUIDITY - protocol, protocol, LIQUIDITY - fee
@@ -175,7 +178,8 @@ def test_pool_info_reports_aum_lp_price_supply_and_custodies(cli, idle_market: M
     owned, protocol, supply = deposit_state()
     assert (info["address"], info["lp_mint"]) == (str(idle_market.pool), str(idle_market.lp_mint))
     assert info["aum_usd"] == owned  # USDC at exactly 1 USD, no positions
-    assert info["lp_supply"] == supply and info["lp_decimals"] == 6
+    assert info["lp_supply"] == supply - DEAD_LP_SUPPLY and info["lp_decimals"] == 6  # the mint's supply
+    assert (info["dead_lp_supply"], info["lp_cooldown_sec"]) == (DEAD_LP_SUPPLY, 0)
     assert info["lp_price_usd"] == owned * 10**6 // supply
     usdc, sol = info["custodies"]
     assert (usdc["mint"], usdc["decimals"], usdc["is_stable"]) == (str(idle_market.usdc.mint), 6, True)
@@ -201,6 +205,7 @@ def test_pool_info_without_json_prints_tables(cli, idle_market: Market) -> None:
     result = cli("pool", "info", idle_market.name, json_mode=False)
     assert result.exit_code == 0, result.stderr
     assert idle_market.name in result.stdout and "AUM (USD)" in result.stdout
+    assert "dead LP supply" in result.stdout and "LP cooldown" in result.stdout
     assert not result.stdout.lstrip().startswith("{")
 
 
@@ -247,7 +252,9 @@ def test_lp_deposit_converts_the_human_amount_with_the_mint_decimals(cli, market
     out = ok(cli("lp", "deposit", "--pool", market.name, "--mint", market.usdc.mint, "--amount", "100.5"))
     assert out["event"] == "LiquidityAdded"
     assert out["data"]["amount_in"] == 100_500_000
-    assert out["data"]["lp_amount_out"] == expected_lp_out(100_500_000)
+    assert out["data"]["lp_amount_out"] == expected_lp_out(100_500_000) == out["quote_lp_amount_out"]
+    # the default minimum: the quote less the default 50 bps of slippage
+    assert out["min_lp_amount_out"] == expected_lp_out(100_500_000) * 9_950 // 10_000
     lp_account = get_associated_token_address(world.admin.pubkey(), market.lp_mint)
     assert out["lp_token_account"] == str(lp_account)
     assert token_balance(rpc_url, lp_account) == expected_lp_out(100_500_000)
@@ -264,7 +271,7 @@ def test_amount_with_more_decimals_than_the_mint_is_refused_before_sending(cli, 
 
 def test_lp_withdraw_redeems_at_the_pool_price(cli, market: Market, world: World, rpc_url: str, node_ext) -> None:
     added = ok(cli("lp", "deposit", "--pool", market.name, "--mint", market.usdc.mint, "--amount", "1000"))["data"]
-    node_ext.advance_slots(1)  # no withdrawal in the slot of the pool's last deposit
+    node_ext.advance_slots(1)  # the deposit froze the LP account until the next slot (0 s cooldown)
     out = ok(cli("lp", "withdraw", "--pool", market.name, "--mint", market.usdc.mint, "--lp-amount", "250.25"))
     expected = compute_remove_liquidity(250_250_000, aum_min_usd=added["custody_owned"], lp_supply=added["lp_supply"],
                                         decimals=6, max_price=OraclePrice(1_000_000, -6),
@@ -273,8 +280,62 @@ def test_lp_withdraw_redeems_at_the_pool_price(cli, market: Market, world: World
                                         protocol_share_bps=FEES.protocol_share_bps)
     assert out["event"] == "LiquidityRemoved"
     assert (out["data"]["lp_amount_in"], out["data"]["amount_out"]) == (250_250_000, expected.amount_out)
+    assert out["quote_amount_out"] == expected.amount_out
+    assert out["min_amount_out"] == expected.amount_out * 9_950 // 10_000
     assert token_balance(rpc_url, usdc_ata(world.admin.pubkey(), market)) == (
         WALLET_USDC - 1_000 * USDC + expected.amount_out)
+
+
+def test_lp_deposit_with_a_minimum_above_the_quote_is_refused(cli, market: Market, world: World,
+                                                               rpc_url: str) -> None:
+    quote = expected_lp_out(10 * USDC)
+    above = f"{(quote + 1) // 10**6}.{(quote + 1) % 10**6:06d}"
+    doc = failed(cli("lp", "deposit", "--pool", market.name, "--mint", market.usdc.mint, "--amount", "10",
+                     "--min-lp-out", above))
+    assert (doc["error"], doc["code"]) == ("SlippageExceeded", 6012)
+    assert token_balance(rpc_url, usdc_ata(world.admin.pubkey(), market)) == WALLET_USDC
+    exact = f"{quote // 10**6}.{quote % 10**6:06d}"
+    out = ok(cli("lp", "deposit", "--pool", market.name, "--mint", market.usdc.mint, "--amount", "10",
+                 "--min-lp-out", exact, "--slippage-bps", "0"))
+    assert out["min_lp_amount_out"] == out["data"]["lp_amount_out"] == quote
+
+
+@pytest.fixture
+async def cooldown_market(world: World) -> Market:
+    """Like `market`, but a deposit's LP stays frozen for 15 minutes."""
+    m = await new_market(world, liquidity=LIQUIDITY, fees=FEES, lp_cooldown_sec=900)
+    account = await ensure_ata(world.client.transport, world.admin.pubkey(), m.usdc.mint)
+    await mint_tokens(world.client.transport, m.usdc.mint, account, WALLET_USDC)
+    return m
+
+
+def test_lp_withdraw_and_unlock_wait_for_the_pools_cooldown(cli, cooldown_market: Market, world: World,
+                                                            rpc_url: str, node_ext) -> None:
+    m = cooldown_market
+    assert ok(cli("pool", "info", m.name))["lp_cooldown_sec"] == 900
+    added = ok(cli("lp", "deposit", "--pool", m.name, "--mint", m.usdc.mint, "--amount", "1000"))["data"]
+    assert added["unlock_time"] >= node_clock(rpc_url) + 900 - 1
+    node_ext.advance_slots(1)
+    lp_account = get_associated_token_address(world.admin.pubkey(), m.lp_mint)
+    for args in (("lp", "withdraw", "--pool", m.name, "--mint", m.usdc.mint, "--lp-amount", "10"),
+                 ("lp", "unlock", "--pool", m.name)):
+        doc = failed(cli(*args))
+        assert (doc["error"], doc["code"]) == ("LiquidityCooldownActive", 6036)
+    assert token_balance(rpc_url, lp_account) == added["lp_amount_out"]
+
+    node_ext.warp_clock(added["unlock_time"] - node_clock(rpc_url))
+    for mint, price in ((m.usdc.mint, "1"), (m.sol.mint, "150")):  # the warp made the prices stale
+        ok(cli("oracle", "set", "--pool", m.name, "--mint", mint, "--price", price))
+    unlocked = ok(cli("lp", "unlock", "--pool", m.name))
+    assert unlocked["event"] == "LpUnlocked" and unlocked["unlock_time"] == added["unlock_time"]
+    assert unlocked["data"]["lp_token_account"] == str(lp_account)
+    out = ok(cli("lp", "withdraw", "--pool", m.name, "--mint", m.usdc.mint, "--lp-amount", "10"))
+    assert out["data"]["lp_amount_in"] == 10 * USDC
+
+
+def test_lp_unlock_without_any_deposit_is_a_named_error(cli, idle_market: Market) -> None:
+    doc = failed(cli("lp", "unlock", "--pool", idle_market.name, "--owner", str(Keypair().pubkey())))
+    assert doc["error"] == "NothingToUnlock"
 
 
 # ---- trading ------------------------------------------------------------------------------------

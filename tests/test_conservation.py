@@ -144,8 +144,9 @@ async def run_sequence(url: str, admin, ops: list[tuple], ext: NodeExtensions | 
                 check_payouts(result)
             ledger.succeeded[kind] = ledger.succeeded.get(kind, 0) + 1
         except (errors.TransactionFailed, errors.AccountNotFound, ValueError, LookupError) as exc:
-            # Random operations are often invalid (no position, too much leverage, same-slot
-            # withdrawal): the program must refuse them and change nothing, which the invariants check.
+            # Random operations are often invalid (no position, too much leverage, LP still in its
+            # deposit cooldown): the program must refuse them and change nothing, which the
+            # invariants check.
             name = type(exc).__name__
             ledger.failed[name] = ledger.failed.get(name, 0) + 1
         await check_invariants()

@@ -104,6 +104,9 @@ async def test_bad_debt_draws_the_insurance_fund(world: World) -> None:
     await world.set_price(m.sol, price=120_000_000)  # -20 %: the loss (400) far exceeds the collateral (98)
     _, keeper, account = await keeper_wallet(world, m)
     ev = (await keeper.liquidate(position, receiving_account=account)).event("PositionLiquidated").data
+    # The LPs' loss ranks first: the whole collateral goes to it, nothing is left for the keeper.
+    assert ev.lp_paid == ev.collateral_amount and ev.reward_paid == 0 and ev.fee_paid == 0
+    assert await world.balance(account) == 0
     assert ev.insurance_draw > 0
     after = await world.client.fetch_custody(m.usdc.custody)
     assert after.assets.insurance_fund == fund - ev.insurance_draw + ev.insurance_fee_amount

@@ -1,169 +1,359 @@
-"""Offline: the Python perpetuals math agrees with the program's on tests/vectors/perps.json."""
+"""Offline: the Python perpetuals math agrees with the program's on tests/vectors/perps.json.
+
+Every section of the vectors file has a runner below (`RUNNERS`); a section no runner checks, or
+a runner whose section is gone, fails `test_every_vector_section_is_checked`. Outputs are compared
+whole: a result dataclass (perp_pool.math.trade mirrors math/trade.rs field for field) must equal
+the program's JSON exactly, nested structs included.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import re
 from pathlib import Path
 from typing import Any, Callable
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from perp_pool import errors
-from perp_pool.math import borrow, fees, pnl, pricing
-from perp_pool.math.fixed import Rounding
+from perp_pool.constants import BPS_POWER, HOUR_SECONDS, RATE_POWER
+from perp_pool.math import borrow, fees, liquidity, pnl, pricing, trade
+from perp_pool.math.fixed import U64_MAX, Rounding
 from perp_pool.math.oracle import OraclePrice
 from perp_pool.math.pricing import Side
 
-VECTORS = json.loads((Path(__file__).parent / "vectors" / "perps.json").read_text())
+ROOT = Path(__file__).resolve().parents[1]
+VECTORS = json.loads((ROOT / "tests" / "vectors" / "perps.json").read_text())
+SECTIONS = [k for k in VECTORS if k != "_doc"]
 
 
-def cases(kind: str) -> list[Any]:
-    return [pytest.param(c, id=c["name"]) for c in VECTORS[kind]]
+def jsonable(value: Any) -> Any:
+    """A Python result in the vectors' JSON shape (dataclasses as objects, enums by value)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    return value
 
 
-def check(case: dict, fn: Callable[[], Any], convert: Callable[[Any], Any] = lambda x: x) -> None:
-    if "error" in case:
-        with pytest.raises(errors.error_class(case["error"])):
-            fn()
-        return
-    assert convert(fn()) == case["expected"]
+# ---- inputs --------------------------------------------------------------------------------------
 
 
-def side(case: dict) -> Side:
-    return Side(case["side"])
+def side(c: dict) -> Side:
+    return Side(c["side"])
+
+
+def oracle(c: dict, key: str) -> OraclePrice:
+    return OraclePrice(c[key], c["exponent"])
+
+
+def collateral(c: dict) -> trade.CollateralCustody:
+    k = c["collateral"]
+    return trade.CollateralCustody(
+        decimals=k["decimals"], min_price=oracle(k, "min_price"), max_price=oracle(k, "max_price"), owned=k["owned"],
+        locked=k["locked"], max_utilization=k["max_utilization"], max_total_locked_usd=k["max_total_locked_usd"],
+        protocol_share_bps=k["protocol_share_bps"], insurance_share_bps=k["insurance_share_bps"],
+        optimal_utilization=k["optimal_utilization"])
+
+
+def market(c: dict) -> trade.Market:
+    m = c["market"]
+    return trade.Market(**{f.name: m[f.name] for f in dataclasses.fields(trade.Market)})
+
+
+def position(c: dict) -> trade.PositionState:
+    p = c["position"]
+    return trade.PositionState(side(p), p["quantity"], p["size_usd"], p["collateral_amount"], p["locked_amount"])
 
 
 def health_inputs(c: dict) -> pnl.HealthInputs:
-    return pnl.HealthInputs(side(c), c["entry_price"], c["size_usd"], c["collateral_usd"], c["max_profit_usd"],
+    return pnl.HealthInputs(side(c), c["quantity"], c["size_usd"], c["collateral_usd"], c["max_profit_usd"],
                             c["close_fee_usd"], c["interest_usd"], c["max_leverage_bps"])
 
 
-@pytest.mark.parametrize("c", cases("trade_prices"))
-def test_trade_prices(c: dict) -> None:
-    check(c, lambda: pricing.trade_prices(OraclePrice(c["spot"], c["exponent"]), OraclePrice(c["ema"], c["exponent"]),
-                                          c["use_ema"]), lambda p: {"lo": p.lo, "hi": p.hi})
+def custody_valuation(k: dict) -> liquidity.CustodyValuation:
+    trading = liquidity.TradingValuation(**{f.name: k[f.name] for f in dataclasses.fields(liquidity.TradingValuation)})
+    return liquidity.CustodyValuation(k["owned"], k["decimals"], oracle(k, "min_price"), oracle(k, "max_price"), trading)
 
 
-@pytest.mark.parametrize("c", cases("entry_price"))
-def test_entry_price(c: dict) -> None:
-    check(c, lambda: pricing.entry_price(side(c), pricing.TradePrices(c["lo"], c["hi"]), c["spread_bps"]))
+# ---- one runner per section (programs/perp_pool/tests/perps_vectors.rs `run`) ----------------------
 
 
-@pytest.mark.parametrize("c", cases("exit_price"))
-def test_exit_price(c: dict) -> None:
-    check(c, lambda: pricing.exit_price(side(c), pricing.TradePrices(c["lo"], c["hi"]), c["spread_bps"]))
+def _health(c: dict) -> dict:
+    inputs = health_inputs(c)
+    equity = pnl.equity_usd(inputs, c["exit_price"])
+    return {"equity_usd": equity, "liquidatable": pnl.is_liquidatable(inputs, c["exit_price"]),
+            "leverage_bps": pnl.leverage_bps(c["size_usd"], equity)}
 
 
-@pytest.mark.parametrize("c", cases("utilization"))
-def test_utilization(c: dict) -> None:
-    check(c, lambda: borrow.utilization(c["locked"], c["owned"]))
+def _aum(c: dict) -> dict:
+    vals = [custody_valuation(k) for k in c["custodies"]]
+    return {"aum_min_usd": liquidity.assets_under_management_usd(vals, liquidity.AumMode.MIN),
+            "aum_max_usd": liquidity.assets_under_management_usd(vals, liquidity.AumMode.MAX)}
 
 
-@pytest.mark.parametrize("c", cases("borrow_rate"))
-def test_borrow_rate(c: dict) -> None:
-    check(c, lambda: borrow.borrow_rate(c["utilization"], c["base_rate"], c["slope1"], c["slope2"],
-                                        c["optimal_utilization"]))
+def _position_health(c: dict) -> dict:
+    h = trade.health_inputs(position(c), c["interest_usd"], collateral(c), market(c))
+    return {"collateral_usd": h.collateral_usd, "max_profit_usd": h.max_profit_usd, "close_fee_usd": h.close_fee_usd,
+            "liquidatable": pnl.is_liquidatable(h, c["exit_price"]),
+            "liquidation_price": pnl.liquidation_price(h, c["spread_bps"])}
 
 
-@pytest.mark.parametrize("c", cases("accrue_interest"))
-def test_accrue_interest(c: dict) -> None:
-    check(c, lambda: borrow.accrued_cumulative_interest(c["cumulative_interest"], c["current_rate"], c["last_update"],
-                                                        c["now"]))
+def _open_fee(c: dict) -> dict:
+    args = (c["open_position_bps"], c["utilization_after"], c["optimal_utilization"])
+    return {"fee_bps": fees.open_fee_bps(*args), "fee_usd": fees.open_position_fee_usd(c["size_usd"], *args)}
 
 
-@pytest.mark.parametrize("c", cases("position_interest"))
-def test_position_interest(c: dict) -> None:
-    check(c, lambda: borrow.position_interest_usd(c["cumulative_interest"], c["snapshot"], c["size_usd"]))
+RUNNERS: dict[str, Callable[[dict], Any]] = {
+    "trade_prices": lambda c: pricing.trade_prices(oracle(c, "spot"), oracle(c, "ema"), c["use_ema"]),
+    "entry_price": lambda c: pricing.entry_price(side(c), pricing.TradePrices(c["lo"], c["hi"]), c["spread_bps"]),
+    "exit_price": lambda c: pricing.exit_price(side(c), pricing.TradePrices(c["lo"], c["hi"]), c["spread_bps"]),
+    "utilization": lambda c: borrow.utilization(c["locked"], c["owned"]),
+    "borrow_rate": lambda c: borrow.borrow_rate(c["utilization"], c["base_rate"], c["slope1"], c["slope2"],
+                                                c["optimal_utilization"]),
+    "accrue_interest": lambda c: borrow.accrued_cumulative_interest(c["cumulative_interest"], c["current_rate"],
+                                                                    c["last_update"], c["now"]),
+    "position_interest": lambda c: borrow.position_interest_usd(c["cumulative_interest"], c["snapshot"],
+                                                                c["size_usd"]),
+    "aggregate_interest": lambda c: borrow.aggregate_interest_usd(c["cumulative_interest"], c["size_usd"],
+                                                                  c["interest_weighted"], Rounding(c["rounding"])),
+    "open_fee": _open_fee,
+    "bps_fee": lambda c: fees.bps_fee(c["amount"], c["bps"]),
+    "fee_split": lambda c: fees.split_fee(c["fee"], c["protocol_share_bps"], c["insurance_share_bps"]),
+    "quantity": lambda c: pnl.entry_quantity(side(c), c["size_usd"], c["price"]),
+    "quantity_value": lambda c: pnl.quantity_value_usd(c["quantity"], c["price"], Rounding(c["rounding"])),
+    "average_entry_price": lambda c: pnl.average_entry_price(side(c), c["size_usd"], c["quantity"]),
+    "pnl": lambda c: pnl.capped_pnl(side(c), c["quantity"], c["exit_price"], c["size_usd"], c["max_profit_usd"]),
+    "health": _health,
+    "liquidation_price": lambda c: pnl.liquidation_price(health_inputs(c), c["spread_bps"]),
+    "aggregate_pnl": lambda c: pnl.aggregate_pnl_usd(side(c), c["size_usd"], c["total_quantity"],
+                                                     c["collateral_usd"], c["price"], c["max_payoff_mult_bps"],
+                                                     Rounding(c["rounding"])),
+    "aum": _aum,
+    "open_position": lambda c: trade.compute_open_position(side(c), c["size_usd"], c["entry_price"],
+                                                           c["collateral_in"], collateral(c), market(c)),
+    "increase_position": lambda c: trade.compute_increase_position(
+        position(c), c["size_delta_usd"], c["collateral_in"], c["entry_price"], c["exit_price"], c["interest_usd"],
+        collateral(c), market(c)),
+    "decrease_position": lambda c: trade.compute_decrease_position(
+        position(c), c["size_delta_usd"], c["exit_price"], c["interest_usd"], c["insurance_fund"], collateral(c),
+        market(c)),
+    "liquidation": lambda c: trade.compute_liquidation(position(c), c["exit_price"], c["interest_usd"],
+                                                       c["insurance_fund"], collateral(c), market(c)),
+    "waterfall": lambda c: trade.waterfall(c["pot"], c["lp_owed"], c["reward"], c["fee"]),
+    "within_initial_leverage": lambda c: trade.within_initial_leverage(position(c), c["exit_price"], c["interest_usd"],
+                                                                       collateral(c), market(c)),
+    "remove_collateral": lambda c: trade.compute_remove_collateral(position(c), c["collateral_usd"], c["exit_price"],
+                                                                   c["interest_usd"], collateral(c), market(c)),
+    "position_health": _position_health,
+}
 
 
-@pytest.mark.parametrize("c", cases("aggregate_interest"))
-def test_aggregate_interest(c: dict) -> None:
-    check(c, lambda: borrow.aggregate_interest_usd(c["cumulative_interest"], c["size_usd"], c["interest_weighted"],
-                                                   Rounding(c["rounding"])))
+def test_every_vector_section_is_checked() -> None:
+    unchecked = sorted(set(SECTIONS) - set(RUNNERS))
+    assert not unchecked, f"tests/vectors/perps.json sections no pytest checks: {unchecked}"
+    gone = sorted(set(RUNNERS) - set(SECTIONS))
+    assert not gone, f"runners for sections no longer in tests/vectors/perps.json: {gone}"
+    assert all(VECTORS[s] for s in SECTIONS), "every section has cases"
 
 
-@pytest.mark.parametrize("c", cases("open_fee"))
-def test_open_fee(c: dict) -> None:
-    def run() -> dict:
-        bps = fees.open_fee_bps(c["open_position_bps"], c["utilization_after"], c["optimal_utilization"])
-        usd = fees.open_position_fee_usd(c["size_usd"], c["open_position_bps"], c["utilization_after"],
-                                         c["optimal_utilization"])
-        return {"fee_bps": bps, "fee_usd": usd}
-
-    check(c, run)
-
-
-@pytest.mark.parametrize("c", cases("bps_fee"))
-def test_bps_fee(c: dict) -> None:
-    check(c, lambda: fees.bps_fee(c["amount"], c["bps"]))
+@pytest.mark.parametrize("section,case", [pytest.param(s, c, id=f"{s}-{c['name']}") for s in SECTIONS
+                                          for c in VECTORS[s]])
+def test_vector(section: str, case: dict) -> None:
+    assert ("expected" in case) != ("error" in case), "a case has exactly one of expected / error"
+    run = RUNNERS.get(section)
+    if run is None:
+        pytest.fail(f"no runner for section {section}")
+    if "error" in case:
+        with pytest.raises(errors.error_class(case["error"])):
+            run(case)
+        return
+    assert jsonable(run(case)) == case["expected"]
 
 
-@pytest.mark.parametrize("c", cases("fee_split"))
-def test_fee_split(c: dict) -> None:
-    check(c, lambda: fees.split_fee(c["fee"], c["protocol_share_bps"], c["insurance_share_bps"]),
-          lambda s: s.__dict__)
+# ---- the Python results mirror the program's structs --------------------------------------------
+
+MATH = ROOT / "programs" / "perp_pool" / "src" / "math"
 
 
-@pytest.mark.parametrize("c", cases("quantity"))
-def test_quantity(c: dict) -> None:
-    check(c, lambda: pnl.position_quantity(c["size_usd"], c["price"]))
+def rust_struct_fields(path: Path, name: str) -> list[str]:
+    src = path.read_text()
+    body = re.search(r"pub struct " + name + r"\s*\{(.*?)\n\}", src, re.S)
+    assert body, f"{name} not found in {path}"
+    return re.findall(r"^\s*pub (\w+):", body.group(1), re.M)
 
 
-@pytest.mark.parametrize("c", cases("pnl"))
-def test_pnl(c: dict) -> None:
-    check(c, lambda: pnl.capped_pnl(side(c), c["entry_price"], c["exit_price"], c["size_usd"], c["max_profit_usd"]),
-          lambda p: p.__dict__)
+MIRRORED = [
+    ("trade.rs", "PositionState", trade.PositionState),
+    ("trade.rs", "OpenPositionAmounts", trade.OpenPositionAmounts),
+    ("trade.rs", "IncreasePositionAmounts", trade.IncreasePositionAmounts),
+    ("trade.rs", "Waterfall", trade.Waterfall),
+    ("trade.rs", "SettlementAmounts", trade.SettlementAmounts),
+    ("trade.rs", "RemoveCollateralAmounts", trade.RemoveCollateralAmounts),
+    ("pnl.rs", "ProfitAndLoss", pnl.ProfitAndLoss),
+    ("pnl.rs", "HealthInputs", pnl.HealthInputs),
+    ("fees.rs", "FeeSplit", fees.FeeSplit),
+    ("liquidity.rs", "TradingValuation", liquidity.TradingValuation),
+    ("liquidity.rs", "CustodyValuation", liquidity.CustodyValuation),
+    ("liquidity.rs", "AddLiquidityAmounts", liquidity.AddLiquidityAmounts),
+    ("liquidity.rs", "RemoveLiquidityAmounts", liquidity.RemoveLiquidityAmounts),
+]
 
 
-@pytest.mark.parametrize("c", cases("health"))
-def test_health(c: dict) -> None:
-    def run() -> dict:
-        inputs = health_inputs(c)
-        equity = pnl.equity_usd(inputs, c["exit_price"])
-        return {"equity_usd": equity, "leverage_bps": pnl.leverage_bps(c["size_usd"], equity),
-                "liquidatable": pnl.is_liquidatable(inputs, c["exit_price"])}
-
-    check(c, run)
+@pytest.mark.parametrize("file,name,cls", MIRRORED, ids=[m[1] for m in MIRRORED])
+def test_python_dataclass_mirrors_the_rust_struct(file: str, name: str, cls: type) -> None:
+    assert [f.name for f in dataclasses.fields(cls)] == rust_struct_fields(MATH / file, name)
 
 
-@pytest.mark.parametrize("c", cases("liquidation_price"))
-def test_liquidation_price(c: dict) -> None:
-    check(c, lambda: pnl.liquidation_price(health_inputs(c), c["spread_bps"]))
+def test_trade_inputs_carry_every_custody_field_trade_rs_reads() -> None:
+    """CollateralCustody / Market are flat: each `pricing.x`, `fees.x`, `borrow_rate.x` trade.rs reads is a field."""
+    src = (MATH / "trade.rs").read_text()
+    read = set(re.findall(r"(?:pricing|fees|borrow_rate)\s*\.\s*(\w+)", src))
+    have = {f.name for f in dataclasses.fields(trade.CollateralCustody)} | \
+        {f.name for f in dataclasses.fields(trade.Market)}
+    assert read and read <= have, sorted(read - have)
 
 
-@pytest.mark.parametrize("c", cases("aggregate_pnl"))
-def test_aggregate_pnl(c: dict) -> None:
-    check(c, lambda: pnl.aggregate_pnl_usd(side(c), c["size_usd"], c["total_quantity"], c["collateral_usd"],
-                                           c["price"], c["max_payoff_mult_bps"], Rounding(c["rounding"])))
-
-
-# ---- properties --------------------------------------------------------------------------------
+# ---- properties ----------------------------------------------------------------------------------
 
 sizes = st.integers(1, 10**13)
-prices = st.integers(1, 10**12)
+prices = st.integers(100, 10**12)  # 10^-4 .. 10^6 USD, PRICE_DECIMALS
+sides = st.sampled_from(list(Side))
+
+
+@settings(max_examples=300, deadline=None)
+@given(side_=sides, size=sizes, entry=prices)
+def test_entry_quantity_never_gains_at_the_entry_price(side_: Side, size: int, entry: int) -> None:
+    q = pnl.entry_quantity(side_, size, entry)
+    got = pnl.position_pnl(side_, q, entry, size)
+    assert got.profit_usd == 0
+    assert got.loss_usd <= 1  # rounding: at most one micro-USD against the trader
 
 
 @settings(max_examples=300, deadline=None)
 @given(size=sizes, entry=prices, exit_=prices)
-def test_long_and_short_pnl_are_mirror_images(size: int, entry: int, exit_: int) -> None:
-    long = pnl.position_pnl(Side.LONG, entry, exit_, size)
-    short = pnl.position_pnl(Side.SHORT, entry, exit_, size)
-    assert long.profit_usd == short.loss_usd or long.profit_usd + 1 == short.loss_usd  # floor vs ceil
-    assert short.profit_usd == long.loss_usd or short.profit_usd + 1 == long.loss_usd
-    assert min(long.profit_usd, long.loss_usd) == 0
+def test_long_and_short_pnl_are_near_mirror_images(size: int, entry: int, exit_: int) -> None:
+    long = pnl.position_pnl(Side.LONG, pnl.entry_quantity(Side.LONG, size, entry), exit_, size)
+    short = pnl.position_pnl(Side.SHORT, pnl.entry_quantity(Side.SHORT, size, entry), exit_, size)
+    assert min(long.profit_usd, long.loss_usd) == 0 and min(short.profit_usd, short.loss_usd) == 0
+    # Both are rounded against their trader, so together they never gain.
+    assert long.profit_usd - long.loss_usd + short.profit_usd - short.loss_usd <= 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(side_=sides, size=sizes, entry=prices)
+def test_average_entry_price_is_never_better_than_the_entry(side_: Side, size: int, entry: int) -> None:
+    q = pnl.entry_quantity(side_, size, entry)
+    assume(q > 0)
+    avg = pnl.average_entry_price(side_, size, q)
+    assert avg >= entry if side_ is Side.LONG else avg <= entry
+
+
+@settings(max_examples=300, deadline=None)
+@given(rate=st.integers(0, RATE_POWER), start=st.integers(0, 2**40), cuts=st.lists(st.integers(0, 10**6), max_size=8),
+       size=sizes)
+def test_interest_does_not_depend_on_the_accrual_schedule(rate: int, start: int, cuts: list[int], size: int) -> None:
+    end = start + sum(cuts)
+    once = borrow.accrued_cumulative_interest(0, rate, start, end)
+    index, t = 0, start
+    for dt in cuts:
+        index = borrow.accrued_cumulative_interest(index, rate, t, t + dt)
+        t += dt
+    assert index == once == rate * (end - start)
+    assert borrow.position_interest_usd(index, 0, size) == -(-rate * (end - start) * size // (RATE_POWER * HOUR_SECONDS))
 
 
 @settings(max_examples=200, deadline=None)
-@given(side_=st.sampled_from(list(Side)), size=st.integers(10**6, 10**12), lev=st.integers(11_000, 500_000),
-       entry=st.integers(10**6, 10**11), spread=st.integers(0, 100))
+@given(side_=sides, size=st.integers(10**6, 10**12), entry=prices, pieces=st.lists(st.integers(1, 9_999), max_size=4),
+       exit_move=st.integers(-2_000, 2_000))
+def test_partial_decreases_then_close_pay_no_more_than_one_close(side_: Side, size: int, entry: int,
+                                                                 pieces: list[int], exit_move: int) -> None:
+    usdc = OraclePrice(100_000_000, -8)
+    coll = trade.CollateralCustody(6, usdc, usdc, 10**16, 0, protocol_share_bps=2_000, insurance_share_bps=1_000,
+                                   optimal_utilization=800_000_000)
+    mkt = trade.Market(0, 1_000_000, 10**9, 10_000, 0, 10, 10, 50, 20)
+    exit_ = max(1, entry + entry * exit_move // BPS_POWER)
+    q = pnl.entry_quantity(side_, size, entry)
+    assume(q > 0)
+    start = trade.PositionState(side_, q, size, size, size)  # 1x collateral, locked = size
+    one_close = trade.compute_decrease_position(start, size, exit_, 0, 0, coll, mkt).amount_out
+    total, p = 0, start
+    for bps in pieces:
+        delta = p.size_usd * bps // BPS_POWER
+        if delta == 0:
+            continue
+        try:
+            s = trade.compute_decrease_position(p, delta, exit_, 0, 0, coll, mkt)
+        except (errors.NoExposureChange, errors.MaxLeverageExceeded, errors.InsufficientCollateral):
+            continue
+        total += s.amount_out
+        p = trade.PositionState(side_, s.quantity, s.size_usd, s.collateral_amount, s.locked_amount)
+    total += trade.compute_decrease_position(p, p.size_usd, exit_, 0, 0, coll, mkt).amount_out
+    # Each piece pays its own close fee (rounded up) and rounds its quantity against the trader.
+    assert total <= one_close
+
+
+@settings(max_examples=300, deadline=None)
+@given(pot=st.integers(0, U64_MAX), lp=st.integers(0, U64_MAX), reward=st.integers(0, U64_MAX),
+       fee=st.integers(0, U64_MAX))
+def test_waterfall_pays_the_lps_first_and_conserves_the_pot(pot: int, lp: int, reward: int, fee: int) -> None:
+    w = trade.waterfall(pot, lp, reward, fee)
+    assert w.lp_paid + w.reward_paid + w.fee_paid + w.rest == pot
+    assert w.lp_paid == min(lp, pot)
+    assert w.reward_paid == 0 or w.lp_paid == lp
+    assert w.fee_paid == 0 or w.reward_paid == reward
+
+
+@settings(max_examples=200, deadline=None)
+@given(side_=sides, size=st.integers(10**6, 10**12), lev=st.integers(11_000, 500_000), entry=st.integers(10**6, 10**11),
+       spread=st.integers(0, 100))
 def test_liquidation_price_is_the_boundary(side_: Side, size: int, lev: int, entry: int, spread: int) -> None:
-    collateral = size * 10_000 // lev
-    inputs = pnl.HealthInputs(side_, entry, size, collateral, size, fees.bps_fee(size, 10), 0, 1_000_000)
+    collateral_usd = size * 10_000 // lev
+    inputs = pnl.HealthInputs(side_, pnl.entry_quantity(side_, size, entry), size, collateral_usd, size,
+                              fees.bps_fee(size, 10), 0, 1_000_000)
     price = pnl.liquidation_price(inputs, spread)
     at = pricing.exit_price_at(side_, price, spread)
     past = pricing.exit_price_at(side_, price - 1 if side_ is Side.LONG else price + 1, spread)
     if 0 < price < pnl.LIQUIDATION_PRICE_SEARCH_MAX:
         assert not pnl.is_liquidatable(inputs, at)
         assert pnl.is_liquidatable(inputs, past)
+
+
+def test_position_valuation_is_the_programs_composition() -> None:
+    """math/health.py = Position::valuation: interest at the index accrued to now, exit price with the
+    side's spread, health inputs from the collateral custody's min/max price and the market."""
+    from types import SimpleNamespace as NS
+
+    from perp_pool.math import health
+
+    market_custody = NS(pricing=NS(trade_spread_long_bps=10, trade_spread_short_bps=25, min_initial_leverage_bps=10_000,
+                                   max_initial_leverage_bps=500_000, max_leverage_bps=1_000_000,
+                                   max_payoff_mult_bps=10_000, max_position_size_usd=0),
+                        fees=NS(open_position_bps=10, close_position_bps=10, liquidation_bps=50,
+                                liquidator_reward_bps=20))
+    collateral_custody = NS(decimals=6, assets=NS(owned=10**13, locked=10**9),
+                            pricing=NS(max_utilization=0, max_total_locked_usd=0),
+                            fees=NS(protocol_share_bps=2_000, insurance_share_bps=1_000),
+                            borrow_rate=NS(optimal_utilization=800_000_000),
+                            borrow_rate_state=NS(cumulative_interest=7 * 10**12, current_rate=80_000, last_update=1_000))
+    lo, hi = OraclePrice(99_950_000, -8), OraclePrice(100_010_000, -8)
+    prices = pricing.TradePrices(149_000_000, 151_000_000)
+    for side_, spread in ((Side.LONG, 10), (Side.SHORT, 25)):
+        p = trade.PositionState(side_, pnl.entry_quantity(side_, 1_500 * 10**6, 150 * 10**6), 1_500 * 10**6,
+                                99 * 10**6, 1_500 * 10**6)
+        v = health.position_valuation(p, 10**12, market_custody, prices, collateral_custody, lo, hi, now=4_600)
+        index = 7 * 10**12 + 80_000 * 3_600
+        assert v.spread_bps == spread
+        assert v.interest_usd == borrow.position_interest_usd(index, 10**12, p.size_usd)
+        assert v.exit_price == pricing.exit_price(side_, prices, spread)
+        coll = trade.CollateralCustody.from_custody(collateral_custody, lo, hi)
+        assert v.health == trade.health_inputs(p, v.interest_usd, coll, trade.Market.from_custody(market_custody))
+        h = health.assess(v, with_liquidation_price=True)
+        equity = pnl.equity_usd(v.health, v.exit_price)
+        got = pnl.capped_pnl(side_, p.quantity, v.exit_price, p.size_usd, v.health.max_profit_usd)
+        assert h == health.Health(pnl.is_liquidatable(v.health, v.exit_price), equity,
+                                  pnl.leverage_bps(p.size_usd, equity), pnl.liquidation_price(v.health, spread),
+                                  v.exit_price, got.profit_usd, got.loss_usd)

@@ -32,6 +32,7 @@ async def test_deploy_is_idempotent(world: World, rpc_url: str, tmp_path: Path) 
     config.write_text(f'''
 [[pools]]
 name = "{name}"
+lp_cooldown_sec = 600
   [[pools.custodies]]
   mint_keypair = "mint.json"
   decimals = 6
@@ -47,6 +48,7 @@ name = "{name}"
     pool = c.pool_address(name)
     custody = c.custody_address(pool, mint.pubkey())
     assert (await c.fetch_custody(custody)).fees.add_liquidity_bps == 7
+    assert (await c.fetch_pool(pool)).lp_cooldown_sec == 600
     assert (await c.fetch_custom_oracle(c.custom_oracle_address(custody))).price == 999_500
     accounts = [pool, custody, mint.pubkey(), c.custom_oracle_address(custody), c.lp_mint_address(pool)]
     before = await snapshot(world.connection, accounts)

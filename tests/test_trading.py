@@ -13,6 +13,25 @@ from tests.helpers import USDC, Market, World, assert_rejected, new_market
 FEES = FeeConfig(open_position_bps=10, close_position_bps=10, protocol_share_bps=2_000, insurance_share_bps=1_000)
 NO_LIMIT_LONG = 2**63  # accept any entry price
 SOL = 150_000_000  # 150 USD, PRICE_DECIMALS
+# A position holds quantity = size * SCALE / price of the traded token (QUANTITY_DECIMALS = 12:
+# SCALE = 10^(12 + PRICE_DECIMALS - USD_DECIMALS)); every conversion is rounded against the trader.
+SCALE = 10**12
+
+
+def long_quantity(size_usd: int, price: int) -> int:
+    return size_usd * SCALE // price  # a long gets the quantity rounded down
+
+
+def short_quantity(size_usd: int, price: int) -> int:
+    return -(-size_usd * SCALE // price)  # a short owes the quantity rounded up
+
+
+def long_value(quantity: int, price: int) -> int:
+    return quantity * price // SCALE  # what a long sells for, rounded down
+
+
+def short_value(quantity: int, price: int) -> int:
+    return -(-quantity * price // SCALE)  # what a short buys back for, rounded up
 
 
 async def trader(world: World, m: Market, usdc: int = 1_000 * USDC):
@@ -47,8 +66,10 @@ async def test_open_long_charges_the_open_fee_from_collateral_and_locks_size(wor
     assert ev.fee_amount == fee
     assert ev.collateral_amount == 100 * USDC - fee
     assert ev.locked_amount == 1_000 * USDC  # 1x max payoff of size, in USDC
+    assert ev.quantity == long_quantity(1_000 * USDC, SOL) == 6_666_666_666_666  # 6.666666666666 SOL
     position = await world.client.fetch_position(m.position(w, Side.LONG))
     assert (position.size_usd, position.price, position.collateral_amount) == (1_000 * USDC, SOL, 100 * USDC - fee)
+    assert position.quantity == ev.quantity
     assert await world.balance(w.token_account) == 900 * USDC
     await vault_accounted(world, m)
 
@@ -59,9 +80,13 @@ async def test_long_closed_at_a_profit_pays_collateral_plus_profit_minus_fees(wo
     await open_pos(world, m, w, Side.LONG, 100 * USDC, 1_000 * USDC)
     await world.set_price(m.sol, price=165_000_000)  # +10 %
     ev = (await close_pos(world, m, w, Side.LONG)).event("PositionDecreased").data
-    assert ev.profit_usd == 100 * USDC and ev.loss_usd == 0
+    # 6.666666666666 SOL (the quantity rounded down at entry) sold at 165 is 1_099.999999 USD
+    profit = long_value(long_quantity(1_000 * USDC, SOL), 165_000_000) - 1_000 * USDC
+    assert profit == 100 * USDC - 1
+    assert ev.profit_usd == profit and ev.loss_usd == 0
+    assert ev.quantity_delta == long_quantity(1_000 * USDC, SOL) and ev.quantity == 0
     assert ev.fee_usd == fee_math.bps_fee(1_000 * USDC, 10)
-    expected_out = (100 * USDC - fee_math.bps_fee(1_000 * USDC, 10)) + 100 * USDC - ev.fee_usd - ev.interest_usd
+    expected_out = (100 * USDC - fee_math.bps_fee(1_000 * USDC, 10)) + profit - ev.fee_usd - ev.interest_usd
     assert ev.amount_out == expected_out
     assert await world.balance(w.token_account) == 900 * USDC + expected_out
     assert (await world.connection.get_account_info(m.position(w, Side.LONG))).value is None
@@ -75,8 +100,10 @@ async def test_long_closed_at_a_loss_pays_the_pool(world: World) -> None:
     owned_before = (await world.client.fetch_custody(m.usdc.custody)).assets.owned
     await world.set_price(m.sol, price=142_500_000)  # -5 %
     ev = (await close_pos(world, m, w, Side.LONG)).event("PositionDecreased").data
-    assert ev.loss_usd == 50 * USDC and ev.profit_usd == 0
-    assert ev.amount_out == 100 * USDC - 2 * fee_math.bps_fee(1_000 * USDC, 10) - 50 * USDC - ev.interest_usd
+    loss = 1_000 * USDC - long_value(long_quantity(1_000 * USDC, SOL), 142_500_000)
+    assert loss == 50 * USDC + 1  # the quantity and its value both rounded down
+    assert ev.loss_usd == loss and ev.profit_usd == 0
+    assert ev.amount_out == 100 * USDC - 2 * fee_math.bps_fee(1_000 * USDC, 10) - loss - ev.interest_usd
     owned_after = (await world.client.fetch_custody(m.usdc.custody)).assets.owned
     assert owned_after > owned_before  # the trader's loss is the LPs' gain
     await vault_accounted(world, m)
@@ -85,10 +112,13 @@ async def test_long_closed_at_a_loss_pays_the_pool(world: World) -> None:
 async def test_short_profits_when_the_price_falls(world: World) -> None:
     m = await new_market(world, fees=FEES)
     w = await trader(world, m)
-    await open_pos(world, m, w, Side.SHORT, 100 * USDC, 500 * USDC)
+    ev_open = (await open_pos(world, m, w, Side.SHORT, 100 * USDC, 500 * USDC)).event("PositionOpened").data
+    assert ev_open.quantity == short_quantity(500 * USDC, SOL) == 3_333_333_333_334  # rounded up for a short
     await world.set_price(m.sol, price=120_000_000)  # -20 %
     ev = (await close_pos(world, m, w, Side.SHORT)).event("PositionDecreased").data
-    assert ev.profit_usd == 100 * USDC
+    profit = 500 * USDC - short_value(ev_open.quantity, 120_000_000)
+    assert profit == 100 * USDC - 1  # buying back 3.333333333334 SOL at 120 costs 400.000001 USD
+    assert ev.profit_usd == profit
     await vault_accounted(world, m)
 
 
@@ -98,7 +128,9 @@ async def test_short_at_a_loss_when_the_price_rises(world: World) -> None:
     await open_pos(world, m, w, Side.SHORT, 100 * USDC, 500 * USDC)
     await world.set_price(m.sol, price=153_000_000)  # +2 %
     ev = (await close_pos(world, m, w, Side.SHORT)).event("PositionDecreased").data
-    assert ev.loss_usd == 10 * USDC and ev.profit_usd == 0
+    loss = short_value(short_quantity(500 * USDC, SOL), 153_000_000) - 500 * USDC
+    assert loss == 10 * USDC + 1
+    assert ev.loss_usd == loss and ev.profit_usd == 0
     await vault_accounted(world, m)
 
 
@@ -123,11 +155,17 @@ async def test_partial_decrease_realises_pnl_pro_rata(world: World) -> None:
                                            size_usd=500 * USDC, receiving_account=w.token_account)
           ).event("PositionDecreased").data
     assert ev.size_delta_usd == 500 * USDC
-    assert ev.profit_usd == 25 * USDC  # 5 % of the closed quarter
+    # The closed quarter gives back a quarter of the quantity (rounded down for a long) and is
+    # valued at the exit price (rounded down): 5 % of 500 USD less a micro-dollar.
+    quantity = long_quantity(2_000 * USDC, SOL)
+    given_back = quantity * 500 // 2_000
+    assert ev.quantity_delta == given_back and ev.quantity == quantity - given_back
+    assert ev.profit_usd == long_value(given_back, 157_500_000) - 500 * USDC == 25 * USDC - 1
     position = await world.client.fetch_position(m.position(w, Side.LONG))
     assert position.size_usd == 1_500 * USDC
+    assert position.quantity == quantity - given_back == 10 * 10**12  # exactly 10 SOL left
     assert position.locked_amount == 1_500 * USDC
-    assert position.price == SOL  # entry unchanged by a decrease
+    assert position.price == SOL  # the average entry of 1_500 USD of 10 SOL
     await vault_accounted(world, m)
 
 
@@ -166,10 +204,12 @@ async def test_open_beyond_the_price_limit_is_refused(world: World) -> None:
                           world.connection, [m.usdc.custody, m.sol.custody, m.usdc.vault, w.token_account])
 
 
-async def test_open_at_a_stale_price_is_refused(world: World) -> None:
-    m = await new_market(world, fees=FEES)
+async def test_open_at_a_stale_price_is_refused(world: World, node_ext) -> None:
+    m = await new_market(world, fees=FEES)  # prices may be 3_600 s old
     w = await trader(world, m)
-    await world.set_price(m.sol, price=SOL, publish_time=await world.now() - 7_200)
+    # Publish times never go back: the SOL price goes stale by the clock moving past its age.
+    node_ext.warp_clock(3_601)
+    await world.set_price(m.usdc, price=1_000_000)  # the collateral's price is fresh
     await assert_rejected(errors.StaleOraclePrice,
                           lambda: open_pos(world, m, w, Side.LONG, 100 * USDC, 1_000 * USDC),
                           world.connection, [m.usdc.custody, m.sol.custody, m.usdc.vault, w.token_account])
@@ -219,7 +259,7 @@ async def test_offchain_liquidation_price_matches_the_health_math(world: World) 
     w = await trader(world, m)
     await open_pos(world, m, w, Side.LONG, 100 * USDC, 1_500 * USDC)
     p = await world.client.fetch_position(m.position(w, Side.LONG))
-    inputs = pnl_math.HealthInputs(Side.LONG, p.price, p.size_usd, p.collateral_amount, p.locked_amount,
+    inputs = pnl_math.HealthInputs(Side.LONG, p.quantity, p.size_usd, p.collateral_amount, p.locked_amount,
                                    fee_math.bps_fee(p.size_usd, 10), 0, PricingConfig().max_leverage_bps)
     price = pnl_math.liquidation_price(inputs, 0)
     assert not pnl_math.is_liquidatable(inputs, price)
@@ -237,12 +277,16 @@ async def test_increase_at_a_new_price_weights_the_entry(world: World) -> None:
     ev = (await w.client.increase_position(m.pool, m.sol.custody, m.usdc.custody, Side.LONG, price_limit=NO_LIMIT_LONG,
                                            collateral_amount=0, size_usd=1_000 * USDC,
                                            funding_account=w.token_account)).event("PositionIncreased").data
-    # 2_000 USD bought at 150 and 200: 2_000 / (1_000/150 + 1_000/200) ~ 171.428571 (in quantity units, rounded up for a long)
-    quantity = pnl_math.position_quantity(1_000 * USDC, SOL) + pnl_math.position_quantity(1_000 * USDC, 200_000_000)
+    # 2_000 USD bought at 150 and 200: 2_000 / (1_000/150 + 1_000/200) ~ 171.428571, from the
+    # quantities (each rounded down for a long), the average rounded up for a long
+    added = long_quantity(1_000 * USDC, 200_000_000)
+    quantity = long_quantity(1_000 * USDC, SOL) + added
+    assert (ev.entry_price, ev.quantity_delta, ev.quantity) == (200_000_000, added, quantity)
     assert ev.size_usd == 2_000 * USDC
-    assert ev.price == -(-2_000 * USDC * 10**6 // quantity) == 171_428_582
+    assert ev.price == -(-2_000 * USDC * SCALE // quantity) == 171_428_572
     position = await world.client.fetch_position(m.position(w, Side.LONG))
     assert position.price == ev.price and position.locked_amount == 2_000 * USDC
+    assert position.quantity == quantity
     await vault_accounted(world, m)
 
 
@@ -312,7 +356,7 @@ async def test_views_agree_with_the_offchain_math(world: World) -> None:
         cumulative = borrow_math.accrued_cumulative_interest(state.cumulative_interest, state.current_rate,
                                                              state.last_update, now)
         interest = borrow_math.position_interest_usd(cumulative, p.cumulative_interest_snapshot, p.size_usd)
-        inputs = pnl_math.HealthInputs(Side.LONG, p.price, p.size_usd, p.collateral_amount, p.locked_amount,
+        inputs = pnl_math.HealthInputs(Side.LONG, p.quantity, p.size_usd, p.collateral_amount, p.locked_amount,
                                        fee_math.bps_fee(p.size_usd, 10), interest, PricingConfig().max_leverage_bps)
         return pnl_math.liquidation_price(inputs, 0)
 

@@ -7,6 +7,7 @@ see perp_pool.cli_support). Program errors print as one line (or `{"error": ...}
     perp-pool pool info main
     perp-pool --json positions list --pool main --verify
     perp-pool lp deposit --pool main --mint <USDC> --amount 100.5
+    perp-pool lp unlock --pool main
     perp-pool trade open --pool main --market <SOL> --collateral <USDC> --side long --amount 100 --size 1500
     perp-pool oracle set --pool main --mint <SOL> --price 151.25
     perp-pool keeper liquidate --pool main --metrics-port 9100
@@ -72,7 +73,7 @@ from perp_pool.cli_units import (
     parse_units,
     parse_usd,
 )
-from perp_pool.client import PerpPoolClient
+from perp_pool.client import PerpPoolClient, min_out_after_slippage
 from perp_pool.constants import BPS_POWER, LP_DECIMALS, PRICE_DECIMALS
 from perp_pool.math.fixed import U64_MAX, Rounding, mul_div
 from perp_pool.math.oracle import OraclePrice
@@ -146,6 +147,8 @@ def _render_pool(out: Console, info: dict[str, Any]) -> None:
         "AUM (USD)": format_usd(info["aum_usd"]),
         "LP price (USD)": format_usd(info["lp_price_usd"]),
         "LP supply": format_units(info["lp_supply"], info["lp_decimals"], group=True),
+        "dead LP supply": format_units(info["dead_lp_supply"], info["lp_decimals"], group=True),
+        "LP cooldown": f"{info['lp_cooldown_sec']} s after each deposit (and at least one slot)",
     })
     table = Table(title="custodies")
     for column in ("mint", "dec", "stable", "owned", "locked", "collateral", "protocol fees", "insurance",
@@ -227,10 +230,14 @@ def lp_deposit_command(
     pool_name: str = typer.Option(..., "--pool", help="Pool name."),
     mint: str = typer.Option(..., "--mint", help="Mint of the custody to deposit into."),
     amount_text: str = typer.Option(..., "--amount", help="Tokens to deposit (human units, e.g. 100.5)."),
-    min_lp_out: str = typer.Option("0", "--min-lp-out", help="Fail unless at least this many LP tokens."),
+    slippage_bps: int = typer.Option(DEFAULT_SLIPPAGE_BPS, "--slippage-bps", min=0, max=BPS_POWER - 1,
+                                     help="Accept this much less LP than the quote, in BPS."),
+    min_lp_out: Optional[str] = typer.Option(None, "--min-lp-out", help="Explicit minimum LP out (human units); "
+                                             "overrides --slippage-bps."),
 ) -> None:
     """Deposit tokens from the wallet's token account; LP tokens go to its LP token account
-    (created if missing)."""
+    (created if missing), which stays frozen for the pool's LP cooldown (see `lp unlock`). The
+    minimum LP out is the program's quote (the deposit simulated now) less the slippage."""
 
     async def action(client: PerpPoolClient) -> Report:
         mint_key = parse_pubkey(mint, "mint")
@@ -238,16 +245,21 @@ def lp_deposit_command(
         custody = await resolve_custody(client, pool, mint_key)
         decimals = await mint_decimals(client, mint_key)
         amount_in = parse_units(amount_text, decimals, what="amount")
-        min_lp = parse_units(min_lp_out, LP_DECIMALS, what="minimum LP out", allow_zero=True)
         funding = await require_token_account(client, mint_key, "funding")
         lp_mint = pool.account.lp_token_mint
         lp_account = ata(client.wallet.pubkey(), lp_mint)
-        ix = await client.build_add_liquidity_ix(pool.address, custody.address, amount_in=amount_in,
-                                                 min_lp_amount_out=min_lp, funding_account=funding,
-                                                 lp_token_account=lp_account)
-        result = await client.send([create_ata_ix(client, lp_mint), ix])
+        create_lp_account = create_ata_ix(client, lp_mint)
+        quote = await client.quote_add_liquidity(pool.address, custody.address, amount_in=amount_in,
+                                                 funding_account=funding, lp_token_account=lp_account,
+                                                 before=[create_lp_account])
+        min_lp = (parse_units(min_lp_out, LP_DECIMALS, what="minimum LP out", allow_zero=True)
+                  if min_lp_out is not None else min_out_after_slippage(quote.lp_amount_out, slippage_bps))
+        result = await client.add_liquidity(pool.address, custody.address, amount_in=amount_in,
+                                            min_lp_amount_out=min_lp, funding_account=funding,
+                                            lp_token_account=lp_account, before=[create_lp_account])
         return summarize(result, "LiquidityAdded", pool=pool.address, custody=custody.address,
-                         lp_token_account=lp_account).report(decimals)
+                         lp_token_account=lp_account, quote_lp_amount_out=quote.lp_amount_out,
+                         min_lp_amount_out=min_lp).report(decimals)
 
     run(ctx, action)
 
@@ -258,9 +270,14 @@ def lp_withdraw_command(
     pool_name: str = typer.Option(..., "--pool", help="Pool name."),
     mint: str = typer.Option(..., "--mint", help="Mint of the custody to withdraw from."),
     lp_amount_text: str = typer.Option(..., "--lp-amount", help="LP tokens to redeem (human units)."),
-    min_out: str = typer.Option("0", "--min-out", help="Fail unless at least this many tokens come out."),
+    slippage_bps: int = typer.Option(DEFAULT_SLIPPAGE_BPS, "--slippage-bps", min=0, max=BPS_POWER - 1,
+                                     help="Accept this many fewer tokens than the quote, in BPS."),
+    min_out: Optional[str] = typer.Option(None, "--min-out", help="Explicit minimum tokens out (human units); "
+                                          "overrides --slippage-bps."),
 ) -> None:
-    """Redeem LP tokens for the custody's tokens (to the wallet's token account, created if missing)."""
+    """Redeem LP tokens for the custody's tokens (to the wallet's token account, created if
+    missing). LP still in its deposit cooldown cannot be redeemed (LiquidityCooldownActive). The
+    minimum out is the program's quote (the withdrawal simulated now) less the slippage."""
 
     async def action(client: PerpPoolClient) -> Report:
         mint_key = parse_pubkey(mint, "mint")
@@ -269,15 +286,44 @@ def lp_withdraw_command(
         lp_mint = pool.account.lp_token_mint
         lp_amount = parse_units(lp_amount_text, await mint_decimals(client, lp_mint), what="LP amount")
         decimals = await mint_decimals(client, mint_key)
-        min_amount = parse_units(min_out, decimals, what="minimum out", allow_zero=True)
         lp_account = await require_token_account(client, lp_mint, "LP")
         receiving = ata(client.wallet.pubkey(), mint_key)
-        ix = await client.build_remove_liquidity_ix(pool.address, custody.address, lp_amount_in=lp_amount,
-                                                    min_amount_out=min_amount, receiving_account=receiving,
-                                                    lp_token_account=lp_account)
-        result = await client.send([create_ata_ix(client, mint_key), ix])
+        create_receiving = create_ata_ix(client, mint_key)
+        quote = await client.quote_remove_liquidity(pool.address, custody.address, lp_amount_in=lp_amount,
+                                                    receiving_account=receiving, lp_token_account=lp_account,
+                                                    before=[create_receiving])
+        min_amount = (parse_units(min_out, decimals, what="minimum out", allow_zero=True)
+                      if min_out is not None else min_out_after_slippage(quote.amount_out, slippage_bps))
+        result = await client.remove_liquidity(pool.address, custody.address, lp_amount_in=lp_amount,
+                                               min_amount_out=min_amount, receiving_account=receiving,
+                                               lp_token_account=lp_account, before=[create_receiving])
         return summarize(result, "LiquidityRemoved", pool=pool.address, custody=custody.address,
-                         receiving_account=receiving).report(decimals)
+                         receiving_account=receiving, quote_amount_out=quote.amount_out,
+                         min_amount_out=min_amount).report(decimals)
+
+    run(ctx, action)
+
+
+@lp_app.command("unlock")
+def lp_unlock_command(
+    ctx: typer.Context,
+    pool_name: str = typer.Option(..., "--pool", help="Pool name."),
+    owner: Optional[str] = typer.Option(None, "--owner", help="Unlock this wallet's LP token account (default: "
+                                        "the CLI wallet's); anyone may send it."),
+) -> None:
+    """Thaw an LP token account whose deposit cooldown is over, so its LP can be transferred (a
+    withdrawal thaws by itself). Fails with LiquidityCooldownActive while the cooldown runs."""
+
+    async def action(client: PerpPoolClient) -> Report:
+        pool = await resolve_pool(client, pool_name)
+        owner_key = parse_pubkey(owner, "owner") if owner else client.wallet.pubkey()
+        lp_account = ata(owner_key, pool.account.lp_token_mint)
+        cooldown = await client.fetch_lp_cooldown(lp_account)
+        if cooldown is None:
+            raise CliError("NothingToUnlock", f"no deposit was ever made into {lp_account}")
+        result = await client.unlock_lp(pool.address, lp_account)
+        return summarize(result, "LpUnlocked", unlock_time=cooldown.unlock_time,
+                         deposit_slot=cooldown.deposit_slot).report(None)
 
     run(ctx, action)
 

@@ -19,19 +19,13 @@ from spl.token.instructions import create_idempotent_associated_token_account, g
 from perp_pool import errors
 from perp_pool.cli_support import CliError, usage_error
 from perp_pool.client import PerpPoolClient, side_of
-from perp_pool.keeper.health import MarketState, PositionView, checked_oracle_price, health_inputs
+from perp_pool.keeper.health import MarketState, PositionView, checked_oracle_price, valuation
 from perp_pool.clock import node_unix_time
 from perp_pool.math.borrow import utilization
 from perp_pool.math.oracle import OraclePrice
-from perp_pool.math.pnl import (
-    HealthInputs,
-    capped_pnl,
-    equity_usd,
-    is_liquidatable,
-    leverage_bps,
-    liquidation_price,
-)
-from perp_pool.math.pricing import Side, entry_price, exit_price, trade_prices
+from perp_pool.math.health import assess
+from perp_pool.math.pnl import HealthInputs
+from perp_pool.math.pricing import Side, entry_price, trade_prices
 
 # Position account layout (borsh after Anchor's 8-byte discriminator): owner, then pool.
 DISCRIMINATOR_LEN = 8
@@ -168,20 +162,14 @@ class Valuation:
 
 def value_position(position: Any, market: Any, collateral: Any, market_prices: tuple[OraclePrice, OraclePrice],
                    collateral_prices: tuple[OraclePrice, OraclePrice], now: int) -> Valuation:
-    """The keeper's valuation (keeper/health.py: the program's inputs and math) of an anchorpy-decoded
-    position, plus its liquidation price."""
-    side = side_of(position.side)
-    view = PositionView(Pubkey.default(), position.owner, position.pool, position.custody,
-                        position.collateral_custody, side, position.price, position.size_usd,
-                        position.collateral_amount, position.locked_amount, position.cumulative_interest_snapshot)
-    market_state, collateral_state = MarketState(market, *market_prices), MarketState(collateral, *collateral_prices)
-    health = health_inputs(view, market_state, collateral_state, now)
-    spread = spread_bps(market, side)
-    exit_now = exit_price(side, market_state.trade_prices(), spread)
-    pnl = capped_pnl(side, position.price, exit_now, position.size_usd, health.max_profit_usd)
-    equity = equity_usd(health, exit_now)
-    return Valuation(exit_now, health, pnl.profit_usd, pnl.loss_usd, equity, leverage_bps(position.size_usd, equity),
-                     liquidation_price(health, spread), is_liquidatable(health, exit_now))
+    """The keeper's valuation (keeper/health.py: the program's inputs and math, PnL from the
+    position's quantity) of an anchorpy-decoded position, plus its liquidation price."""
+    view = PositionView.from_account(Pubkey.default(), position)
+    v = valuation(view, MarketState(market, *market_prices), MarketState(collateral, *collateral_prices), now)
+    h = assess(v, with_liquidation_price=True)
+    assert h.liquidation_price is not None
+    return Valuation(h.exit_price, v.health, h.profit_usd, h.loss_usd, h.equity_usd, h.leverage_bps,
+                     h.liquidation_price, h.liquidatable)
 
 
 async def fetch_positions(client: PerpPoolClient, pool: Pubkey, owner: Pubkey | None) -> list[Any]:
@@ -215,6 +203,7 @@ async def list_positions(client: PerpPoolClient, pool: PoolRef, owner: Pubkey | 
             "collateral_decimals": collateral.decimals,
             "side": side_of(p.side).value,
             "size_usd": p.size_usd,
+            "quantity": p.quantity,
             "collateral_amount": p.collateral_amount,
             "locked_amount": p.locked_amount,
             "entry_price": p.price,
@@ -303,6 +292,9 @@ async def pool_info(client: PerpPoolClient, pool: PoolRef) -> dict[str, Any]:
         "lp_mint": str(lp_mint),
         "lp_decimals": supply.decimals,
         "lp_supply": int(supply.amount),
+        # Issued to no one by the first deposit: LP prices count them (supply + dead).
+        "dead_lp_supply": pool.account.dead_lp_supply,
+        "lp_cooldown_sec": pool.account.lp_cooldown_sec,
         "aum_usd": aum,
         "lp_price_usd": lp_price,
         "custodies": rows,

@@ -36,7 +36,7 @@ from perp_pool import config as cli_config
 from perp_pool import errors
 from perp_pool.cli_units import AmountError, format_price, format_rate_percent, format_units, format_usd
 from perp_pool.client import PerpPoolClient, load_keypair
-from perp_pool.constants import LP_DECIMALS
+from perp_pool.constants import LP_DECIMALS, QUANTITY_DECIMALS
 
 try:  # typer >= 0.20 vendors click; older typer uses click itself
     from typer._click.exceptions import ClickException
@@ -270,11 +270,14 @@ def jsonable(value: Any) -> Any:
     return str(value)
 
 
-_LP_FIELDS = {"lp_amount_out", "lp_amount_in", "lp_supply"}
+_LP_FIELDS = {"lp_amount_out", "lp_amount_in", "lp_supply", "dead_lp_amount", "dead_lp_supply", "lp_balance",
+              "quote_lp_amount_out", "min_lp_amount_out"}
+_QUANTITY_FIELDS = {"quantity", "quantity_delta"}  # position size in the traded token
 _PRICE_FIELDS = {"price", "entry_price", "exit_price", "quote_price", "price_limit", "ema", "conf",
                  "liquidation_price", "spot", "min", "max"}
 _RAW_FIELDS = {"slot", "time", "publish_time", "price_exponent", "expo", "cumulative_interest", "decimals",
-               "open_time", "update_time", "custody_count"}
+               "open_time", "update_time", "custody_count", "unlock_time", "deposit_slot", "lp_cooldown_sec",
+               "lp_cooldown_remaining_sec"}
 
 
 def format_field(name: str, value: Any, token_decimals: int | None) -> str:
@@ -283,6 +286,8 @@ def format_field(name: str, value: Any, token_decimals: int | None) -> str:
         return str(value)
     if name in _LP_FIELDS:
         return format_units(value, LP_DECIMALS, group=True)
+    if name in _QUANTITY_FIELDS:
+        return format_units(value, QUANTITY_DECIMALS, group=True)
     if name.endswith("_usd") or name == "usd":
         return format_usd(value)
     if name in _PRICE_FIELDS or name.endswith("_price"):

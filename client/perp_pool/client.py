@@ -24,9 +24,10 @@ from solders.system_program import ID as SYSTEM_PROGRAM_ID
 from spl.token.constants import TOKEN_PROGRAM_ID
 
 from perp_pool import pda
-from perp_pool.constants import PROGRAM_ID
+from perp_pool.constants import BPS_POWER, PROGRAM_ID
 from perp_pool.idl import load_idl
 from perp_pool.errors import AccountNotFound, TransactionFailed
+from perp_pool.math.fixed import Rounding, mul_div
 from perp_pool.math.pricing import Side
 from perp_pool.transport import TxResult, Transport, decode_return
 
@@ -83,6 +84,17 @@ class BorrowRateConfig:
     slope1: int = 80_000
     slope2: int = 120_000
     optimal_utilization: int = 800_000_000
+
+
+# Tolerance of the default minimum out of a deposit or withdrawal below its simulated quote.
+DEFAULT_LIQUIDITY_SLIPPAGE_BPS = 50
+
+
+def min_out_after_slippage(quoted: int, slippage_bps: int) -> int:
+    """The least amount accepted when `quoted` is expected: `floor(quoted * (BPS - slippage) / BPS)`."""
+    if not 0 <= slippage_bps < BPS_POWER:
+        raise ValueError(f"slippage_bps must be in [0, {BPS_POWER}), got {slippage_bps}")
+    return mul_div(quoted, BPS_POWER - slippage_bps, BPS_POWER, Rounding.FLOOR)
 
 
 @dataclass(frozen=True)
@@ -155,6 +167,9 @@ class PerpPoolClient:
     def custom_oracle_address(self, custody: Pubkey) -> Pubkey:
         return pda.get_custom_oracle_address(custody, self.program_id)[0]
 
+    def lp_cooldown_address(self, lp_token_account: Pubkey) -> Pubkey:
+        return pda.get_lp_cooldown_address(lp_token_account, self.program_id)[0]
+
     def position_address(self, pool: Pubkey, custody: Pubkey, collateral_custody: Pubkey, side: Side,
                          owner: Pubkey | None = None) -> Pubkey:
         return pda.get_position_address(owner or self.wallet.pubkey(), pool, custody, collateral_custody, side,
@@ -184,6 +199,14 @@ class PerpPoolClient:
 
     async def fetch_position(self, position: Pubkey) -> Any:
         return await self.fetch("Position", position)
+
+    async def fetch_lp_cooldown(self, lp_token_account: Pubkey) -> Any | None:
+        """The deposit cooldown record of an LP token account (`deposit_slot`, `unlock_time`), or
+        None if nothing was ever deposited into it."""
+        try:
+            return await self.fetch("LpCooldown", self.lp_cooldown_address(lp_token_account))
+        except AccountNotFound:
+            return None
 
     async def custody_oracle_metas(self, pool: Pubkey, exclude: Pubkey | None = None,
                                    writable: bool = False) -> list[AccountMeta]:
@@ -221,7 +244,9 @@ class PerpPoolClient:
             "perpetuals": self.perpetuals_address,
         }, params)
 
-    def build_add_pool_ix(self, name: str, admin: Pubkey | None = None) -> Instruction:
+    def build_add_pool_ix(self, name: str, *, lp_cooldown_sec: int = 0, admin: Pubkey | None = None) -> Instruction:
+        """`lp_cooldown_sec`: how long a deposit's LP stays frozen in the depositor's account (0:
+        until the next slot; at most MAX_LP_COOLDOWN_SEC)."""
         pool = self.pool_address(name)
         return self._ix("add_pool", {
             "admin": admin or self.wallet.pubkey(),
@@ -231,7 +256,7 @@ class PerpPoolClient:
             "lp_token_mint": self.lp_mint_address(pool),
             "system_program": SYSTEM_PROGRAM_ID,
             "token_program": TOKEN_PROGRAM_ID,
-        }, self._type("AddPoolParams", name=name))
+        }, self._type("AddPoolParams", name=name, lp_cooldown_sec=lp_cooldown_sec))
 
     def build_add_custody_ix(self, pool: Pubkey, mint: Pubkey, *, oracle: OracleConfig, fees: FeeConfig,
                              pricing: PricingConfig = PricingConfig(), borrow_rate: BorrowRateConfig = BorrowRateConfig(),
@@ -290,7 +315,7 @@ class PerpPoolClient:
         """Accounts shared by add/remove_liquidity; `overrides` replaces any of them (tests use it to
         substitute accounts and check the program refuses)."""
         c = await self.fetch_custody(custody)
-        return {
+        accounts = {
             "owner": owner or self.wallet.pubkey(),
             user_token_key: user_token,
             "lp_token_account": lp_token_account,
@@ -302,8 +327,12 @@ class PerpPoolClient:
             "custody_token_account": c.token_account,
             "lp_token_mint": self.lp_mint_address(pool),
             "token_program": TOKEN_PROGRAM_ID,
+            "system_program": SYSTEM_PROGRAM_ID,
             **(overrides or {}),
         }
+        # The cooldown record follows the (possibly substituted) LP account unless named itself.
+        accounts.setdefault("lp_cooldown", self.lp_cooldown_address(accounts["lp_token_account"]))
+        return accounts
 
     async def build_add_liquidity_ix(self, pool: Pubkey, custody: Pubkey, *, amount_in: int, min_lp_amount_out: int,
                                      funding_account: Pubkey, lp_token_account: Pubkey,
@@ -312,7 +341,7 @@ class PerpPoolClient:
         accounts = await self._liquidity_accounts(pool, custody, "funding_account", funding_account,
                                                   lp_token_account, owner, overrides)
         params = self._type("AddLiquidityParams", amount_in=amount_in, min_lp_amount_out=min_lp_amount_out)
-        return self._ix("add_liquidity", accounts, params,
+        return self._ix("add_liquidity", self._only("addLiquidity", accounts, None), params,
                         remaining=await self.custody_oracle_metas(pool, exclude=custody))
 
     async def build_remove_liquidity_ix(self, pool: Pubkey, custody: Pubkey, *, lp_amount_in: int, min_amount_out: int,
@@ -322,8 +351,23 @@ class PerpPoolClient:
         accounts = await self._liquidity_accounts(pool, custody, "receiving_account", receiving_account,
                                                   lp_token_account, owner, overrides)
         params = self._type("RemoveLiquidityParams", lp_amount_in=lp_amount_in, min_amount_out=min_amount_out)
-        return self._ix("remove_liquidity", accounts, params,
+        return self._ix("remove_liquidity", self._only("removeLiquidity", accounts, None), params,
                         remaining=await self.custody_oracle_metas(pool, exclude=custody))
+
+    def build_unlock_lp_ix(self, pool: Pubkey, lp_token_account: Pubkey,
+                           overrides: dict[str, Pubkey] | None = None) -> Instruction:
+        """Thaws `lp_token_account` once its deposit cooldown is over (anyone may send it)."""
+        accounts = {
+            "lp_token_account": lp_token_account,
+            "lp_cooldown": self.lp_cooldown_address(lp_token_account),
+            "transfer_authority": self.transfer_authority_address,
+            "perpetuals": self.perpetuals_address,
+            "pool": pool,
+            "lp_token_mint": self.lp_mint_address(pool),
+            "token_program": TOKEN_PROGRAM_ID,
+            **(overrides or {}),
+        }
+        return self._ix("unlock_lp", accounts)
 
     async def build_get_assets_under_management_ix(self, pool: Pubkey) -> Instruction:
         return self._ix("get_assets_under_management", {
@@ -349,8 +393,8 @@ class PerpPoolClient:
     async def set_permissions(self, permissions: Permissions) -> TxResult:
         return await self.send([self.build_set_permissions_ix(permissions)])
 
-    async def add_pool(self, name: str) -> TxResult:
-        return await self.send([self.build_add_pool_ix(name)])
+    async def add_pool(self, name: str, *, lp_cooldown_sec: int = 0) -> TxResult:
+        return await self.send([self.build_add_pool_ix(name, lp_cooldown_sec=lp_cooldown_sec)])
 
     async def add_custody(self, pool: Pubkey, mint: Pubkey, *, oracle: OracleConfig, fees: FeeConfig,
                           pricing: PricingConfig = PricingConfig(), borrow_rate: BorrowRateConfig = BorrowRateConfig(),
@@ -363,18 +407,67 @@ class PerpPoolClient:
         return await self.send([self.build_set_custom_oracle_price_ix(
             custody, price=price, expo=expo, conf=conf, ema=ema, publish_time=publish_time)])
 
+    async def quote_add_liquidity(self, pool: Pubkey, custody: Pubkey, *, amount_in: int, funding_account: Pubkey,
+                                  lp_token_account: Pubkey, before: Sequence[Instruction] = ()) -> Any:
+        """What depositing `amount_in` would do now: the `LiquidityAdded` event of the deposit
+        simulated with no minimum (`lp_amount_out`, `dead_lp_amount`, `fee_amount`, `unlock_time`,
+        ...). `before`: instructions the real transaction runs first (e.g. creating the LP token
+        account). Raises what the deposit would raise."""
+        ix = await self.build_add_liquidity_ix(pool, custody, amount_in=amount_in, min_lp_amount_out=0,
+                                               funding_account=funding_account, lp_token_account=lp_token_account)
+        return self._simulated_event(await self.transport.simulate([*before, ix]), "LiquidityAdded")
+
+    async def quote_remove_liquidity(self, pool: Pubkey, custody: Pubkey, *, lp_amount_in: int,
+                                     receiving_account: Pubkey, lp_token_account: Pubkey,
+                                     before: Sequence[Instruction] = ()) -> Any:
+        """What redeeming `lp_amount_in` LP would pay now: the `LiquidityRemoved` event of the
+        withdrawal simulated with no minimum (`amount_out`, `fee_amount`, ...). Raises what the
+        withdrawal would raise (e.g. `LiquidityCooldownActive`)."""
+        ix = await self.build_remove_liquidity_ix(pool, custody, lp_amount_in=lp_amount_in, min_amount_out=0,
+                                                  receiving_account=receiving_account,
+                                                  lp_token_account=lp_token_account)
+        return self._simulated_event(await self.transport.simulate([*before, ix]), "LiquidityRemoved")
+
+    @staticmethod
+    def _simulated_event(sim: Any, name: str) -> Any:
+        found = [e for e in sim.events if e.name == name]
+        if len(found) != 1:
+            raise TransactionFailed(f"the simulation emitted {len(found)} {name} events", logs=sim.logs)
+        return found[0].data
+
     async def add_liquidity(self, pool: Pubkey, custody: Pubkey, *, amount_in: int, funding_account: Pubkey,
-                            lp_token_account: Pubkey, min_lp_amount_out: int = 0) -> TxResult:
+                            lp_token_account: Pubkey, min_lp_amount_out: int | None = None,
+                            slippage_bps: int = DEFAULT_LIQUIDITY_SLIPPAGE_BPS,
+                            before: Sequence[Instruction] = ()) -> TxResult:
+        """Deposits `amount_in`; LP goes to `lp_token_account` (the wallet's own), which stays
+        frozen for the pool's LP cooldown. Without `min_lp_amount_out` the minimum is the
+        simulated quote less `slippage_bps`."""
+        if min_lp_amount_out is None:
+            quote = await self.quote_add_liquidity(pool, custody, amount_in=amount_in, funding_account=funding_account,
+                                                   lp_token_account=lp_token_account, before=before)
+            min_lp_amount_out = min_out_after_slippage(quote.lp_amount_out, slippage_bps)
         ix = await self.build_add_liquidity_ix(pool, custody, amount_in=amount_in, min_lp_amount_out=min_lp_amount_out,
                                                funding_account=funding_account, lp_token_account=lp_token_account)
-        return await self.send([ix])
+        return await self.send([*before, ix])
 
     async def remove_liquidity(self, pool: Pubkey, custody: Pubkey, *, lp_amount_in: int, receiving_account: Pubkey,
-                               lp_token_account: Pubkey, min_amount_out: int = 0) -> TxResult:
+                               lp_token_account: Pubkey, min_amount_out: int | None = None,
+                               slippage_bps: int = DEFAULT_LIQUIDITY_SLIPPAGE_BPS,
+                               before: Sequence[Instruction] = ()) -> TxResult:
+        """Redeems `lp_amount_in` LP (thawing the account if its cooldown is over). Without
+        `min_amount_out` the minimum is the simulated quote less `slippage_bps`."""
+        if min_amount_out is None:
+            quote = await self.quote_remove_liquidity(pool, custody, lp_amount_in=lp_amount_in,
+                                                      receiving_account=receiving_account,
+                                                      lp_token_account=lp_token_account, before=before)
+            min_amount_out = min_out_after_slippage(quote.amount_out, slippage_bps)
         ix = await self.build_remove_liquidity_ix(pool, custody, lp_amount_in=lp_amount_in,
                                                   min_amount_out=min_amount_out, receiving_account=receiving_account,
                                                   lp_token_account=lp_token_account)
-        return await self.send([ix])
+        return await self.send([*before, ix])
+
+    async def unlock_lp(self, pool: Pubkey, lp_token_account: Pubkey) -> TxResult:
+        return await self.send([self.build_unlock_lp_ix(pool, lp_token_account)])
 
     def build_set_custody_config_ix(self, pool: Pubkey, custody: Pubkey, *, oracle: OracleConfig, fees: FeeConfig,
                                     pricing: PricingConfig, borrow_rate: BorrowRateConfig,

@@ -15,6 +15,7 @@ LP_TOKEN_MINT_SEED = b"lp_token_mint"
 CUSTODY_SEED = b"custody"
 CUSTODY_TOKEN_ACCOUNT_SEED = b"custody_token_account"
 ORACLE_SEED = b"oracle"
+LP_COOLDOWN_SEED = b"lp_cooldown"
 POSITION_SEED = b"position"
 
 # Precisions: every `*_usd` value has USD_DECIMALS, prices PRICE_DECIMALS, LP tokens LP_DECIMALS.
@@ -29,8 +30,11 @@ USD_POWER = 10**USD_DECIMALS
 PRICE_POWER = 10**PRICE_DECIMALS
 LP_POWER = 10**LP_DECIMALS
 
-QUANTITY_DECIMALS = 6
+QUANTITY_DECIMALS = 12
 HOUR_SECONDS = 3_600
 
 MAX_POOL_NAME_LEN = 32
+# LP base units issued to no one by a pool's first deposit (never redeemable).
+DEAD_LP_SUPPLY = 1_000_000
+MAX_LP_COOLDOWN_SEC = 604_800
 MAX_CUSTODIES = 8

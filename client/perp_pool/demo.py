@@ -1,10 +1,13 @@
 """`make demo`: the whole story on the embedded local node.
 
 Starts `perp-localnet`; an admin creates a pool with a USDC custody (liquidity and collateral) and
-a SOL market priced by a custom oracle; two LPs deposit; four traders open longs and shorts; SOL
-crashes 12 %; the liquidation keeper (the same code as `perp-pool keeper liquidate`) liquidates
-the positions past their liquidation price and leaves the others; the survivors close; then a
-table shows who gained and lost, and where every USDC went. Stops the node.
+a SOL market priced by a custom oracle; two LPs deposit (their LP stays locked for the pool's
+15-minute cooldown; the first deposit leaves 1 LP of dead shares in the pool); four traders open
+longs and shorts; SOL dips 2 %, then crashes to 12 % down; after each move the liquidation keeper
+(the same code as `perp-pool keeper liquidate`) liquidates the positions past their liquidation
+price and leaves the others: just past it the collateral left pays the LPs' loss first and then
+the keeper's reward, deep under water the LPs take it all; the survivors close; then a table shows
+who gained and lost, and where every USDC went. Stops the node.
 """
 
 from __future__ import annotations
@@ -58,7 +61,8 @@ async def run(rpc_url: str) -> None:
     console.rule("[bold]perp_pool on the local node")
 
     name = "demo"
-    await admin_client.add_pool(name)
+    lp_cooldown_sec = 900
+    await admin_client.add_pool(name, lp_cooldown_sec=lp_cooldown_sec)
     pool = admin_client.pool_address(name)
     fees = FeeConfig(open_position_bps=10, close_position_bps=10, liquidation_bps=50, liquidator_reward_bps=20,
                      protocol_share_bps=2_000, insurance_share_bps=1_000)
@@ -73,7 +77,8 @@ async def run(rpc_url: str) -> None:
         await admin_client.set_custom_oracle_price(custody, price=price, expo=-6, conf=0, ema=price,
                                                    publish_time=await now(connection))
         custodies[label], mints[label] = custody, mint
-    console.print(f"pool [bold]{name}[/] {pool}: USDC custody (liquidity + collateral), SOL market at 150.00")
+    console.print(f"pool [bold]{name}[/] {pool}: USDC custody (liquidity + collateral), SOL market at 150.00, "
+                  f"LP cooldown {lp_cooldown_sec // 60} min")
 
     people: dict[str, tuple[PerpPoolClient, Pubkey, Pubkey, int]] = {}
 
@@ -88,9 +93,12 @@ async def run(rpc_url: str) -> None:
 
     for label, amount in (("LP alice", 60_000 * USDC), ("LP bob", 40_000 * USDC)):
         client, token, lp = await person(label, amount)
+        # The minimum LP out defaults to the program's quote (a simulation) less 0.5 %.
         ev = (await client.add_liquidity(pool, custodies["USDC"], amount_in=amount, funding_account=token,
                                          lp_token_account=lp)).event("LiquidityAdded").data
-        console.print(f"{label} deposits {usd(amount)} USDC -> {usd(ev.lp_amount_out)} LP")
+        dead = f" ({usd(ev.dead_lp_amount)} LP of dead shares stay in the pool)" if ev.dead_lp_amount else ""
+        console.print(f"{label} deposits {usd(amount)} USDC -> {usd(ev.lp_amount_out)} LP{dead}, frozen in the "
+                      f"LP account until unix time {ev.unlock_time}")
 
     book = (("trader carol", Side.LONG, 100, 4_000), ("trader dave", Side.LONG, 300, 3_000),
             ("trader erin", Side.SHORT, 150, 6_000), ("trader frank", Side.LONG, 80, 3_600))
@@ -107,24 +115,29 @@ async def run(rpc_url: str) -> None:
 
     console.print(f"AUM {usd(await admin_client.get_assets_under_management(pool))} USD, "
                   f"LP price {usd(await admin_client.get_lp_token_price(pool))}")
-    await admin_client.set_custom_oracle_price(custodies["SOL"], price=132_000_000, expo=-6, conf=0, ema=132_000_000,
-                                               publish_time=await now(connection))
-    console.print("\n[bold red]SOL crashes 12 % to 132.00[/]")
-
     keeper_kp = await funded(connection)
     keeper_account = await ensure_ata(admin_client.transport, keeper_kp.pubkey(), mints["USDC"])
     keeper = LiquidationKeeper(admin_client.with_wallet(keeper_kp), pool, poll_interval=0.2)
-    stop = asyncio.Event()
-    task = asyncio.create_task(keeper.run(stop))
-    for _ in range(100):
-        scan = await keeper.scan_once()
-        if not scan.liquidatable and not keeper.in_flight:
-            break
-        await asyncio.sleep(0.1)
-    stop.set()
-    await task
-    console.print(f"keeper liquidated {len(keeper.landed)} position(s); "
-                  f"reward {usd(await token_balance(connection, keeper_account))} USDC")
+
+    async def keeper_pass() -> None:
+        landed, reward = len(keeper.landed), await token_balance(connection, keeper_account)
+        stop = asyncio.Event()
+        task = asyncio.create_task(keeper.run(stop))
+        for _ in range(100):
+            scan = await keeper.scan_once()
+            if not scan.liquidatable and not keeper.in_flight:
+                break
+            await asyncio.sleep(0.1)
+        stop.set()
+        await task
+        console.print(f"keeper liquidated {len(keeper.landed) - landed} position(s); reward "
+                      f"{usd(await token_balance(connection, keeper_account) - reward)} USDC")
+
+    for price, headline in ((147_000_000, "SOL dips 2 % to 147.00"), (132_000_000, "SOL crashes 12 % to 132.00")):
+        await admin_client.set_custom_oracle_price(custodies["SOL"], price=price, expo=-6, conf=0, ema=price,
+                                                   publish_time=await now(connection))
+        console.print(f"\n[bold red]{headline}[/]")
+        await keeper_pass()
 
     for label, side, _, _ in book:
         client, token, _lp, _ = people[label]
@@ -160,6 +173,9 @@ async def run(rpc_url: str) -> None:
     where.add_column("bucket")
     where.add_column("USDC", justify="right")
     minted = sum(start for *_, start in people.values())
+    pool_account = await admin_client.fetch_pool(pool)
+    console.print(f"LP price {usd(lp_price)}; {usd(pool_account.dead_lp_supply)} LP of dead shares (held by no one) "
+                  "are part of the LP supply")
     rows = [("wallets (LPs, traders)", total_wallets), ("keeper", keeper_reward),
             ("vault: LP liquidity (owned)", c.assets.owned), ("vault: open collateral", c.assets.collateral),
             ("vault: protocol fees", c.assets.protocol_fees), ("vault: insurance fund", c.assets.insurance_fund)]

@@ -5,6 +5,7 @@ from solders.pubkey import Pubkey
 from perp_pool.constants import (
     CUSTODY_SEED,
     CUSTODY_TOKEN_ACCOUNT_SEED,
+    LP_COOLDOWN_SEED,
     LP_TOKEN_MINT_SEED,
     ORACLE_SEED,
     PERPETUALS_SEED,
@@ -44,6 +45,11 @@ def get_custody_token_account_address(
 
 def get_custom_oracle_address(custody: Pubkey, program_id: Pubkey = PROGRAM_ID) -> tuple[Pubkey, int]:
     return Pubkey.find_program_address([ORACLE_SEED, bytes(custody)], program_id)
+
+
+def get_lp_cooldown_address(lp_token_account: Pubkey, program_id: Pubkey = PROGRAM_ID) -> tuple[Pubkey, int]:
+    """The deposit cooldown record of one LP token account (created by its first deposit)."""
+    return Pubkey.find_program_address([LP_COOLDOWN_SEED, bytes(lp_token_account)], program_id)
 
 
 def get_position_address(owner: Pubkey, pool: Pubkey, custody: Pubkey, collateral_custody: Pubkey, side: Side,

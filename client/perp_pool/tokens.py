@@ -13,8 +13,10 @@ from spl.token.instructions import (
     MintToParams,
     create_idempotent_associated_token_account,
     get_associated_token_address,
+    TransferCheckedParams,
     initialize_mint,
     mint_to,
+    transfer_checked,
 )
 
 from perp_pool.transport import Transport
@@ -28,8 +30,12 @@ __all__ = [
     "ensure_ata",
     "mint_tokens",
     "token_balance",
+    "token_account_frozen",
+    "transfer_tokens",
     "get_associated_token_address",
 ]
+
+ACCOUNT_STATE_FROZEN = 2  # spl-token AccountState: Uninitialized 0, Initialized 1, Frozen 2
 
 
 async def create_mint(transport: Transport, decimals: int, authority: Keypair | None = None) -> Pubkey:
@@ -74,3 +80,23 @@ async def token_balance(connection: AsyncClient, account: Pubkey) -> int:
     if info is None:
         return 0
     return int(ACCOUNT_LAYOUT.parse(bytes(info.data)).amount)
+
+
+async def token_account_frozen(connection: AsyncClient, account: Pubkey) -> bool:
+    """Whether a token account is frozen (an LP account during its deposit cooldown); False if it
+    does not exist."""
+    from spl.token._layouts import ACCOUNT_LAYOUT
+
+    info = (await connection.get_account_info(account, commitment=Confirmed)).value
+    if info is None:
+        return False
+    return int(ACCOUNT_LAYOUT.parse(bytes(info.data)).state) == ACCOUNT_STATE_FROZEN
+
+
+async def transfer_tokens(transport: Transport, source: Pubkey, mint: Pubkey, dest: Pubkey, amount: int,
+                          decimals: int, owner: Keypair) -> None:
+    """`transfer_checked` of `amount` from `source` (owned by `owner`, who signs) to `dest`."""
+    ix = transfer_checked(TransferCheckedParams(program_id=TOKEN_PROGRAM_ID, source=source, mint=mint, dest=dest,
+                                                owner=owner.pubkey(), amount=amount, decimals=decimals,
+                                                signers=[]))
+    await transport.send([ix], [owner])

@@ -1,10 +1,12 @@
 """Off-chain position health, exactly as `liquidate` decides it, from raw account bytes.
 
 `decode_position` reads the fixed Position layout with one `struct.unpack_from` (the anchorpy coder
-is ~50x slower and a keeper decodes every position every scan); `evaluate` applies the integer
-ports in perp_pool.math to the same inputs the program uses: the market's exit price (oracle,
-EMA rule, spread), collateral valued at the collateral custody's min price, the close fee and the
-interest accrued to `now` on the collateral custody's borrow index.
+is ~50x slower and a keeper decodes every position every scan); `evaluate` reads the market's trade
+prices and the collateral's (min, max) price and hands them to the pure `perp_pool.math.health`
+(the program's `Position::valuation` and health predicate): exit price (oracle, EMA rule, spread),
+collateral valued at the collateral custody's min price, the close fee and the interest accrued to
+`now` on the collateral custody's borrow index. tests/test_layout.py checks POSITION_LAYOUT against
+the IDL's Position type.
 """
 
 from __future__ import annotations
@@ -16,18 +18,49 @@ from typing import Any
 from anchorpy.coder.accounts import _account_discriminator
 from solders.pubkey import Pubkey
 
-from perp_pool.math import borrow, fees, pnl, pricing
-from perp_pool.math.fixed import Rounding
+from perp_pool import errors
+from perp_pool.math import health as health_math
+from perp_pool.math import pnl, pricing
+from perp_pool.math.health import Health
 from perp_pool.math.oracle import OraclePrice, min_max_price, validate_oracle_price
 from perp_pool.math.pricing import Side
-from perp_pool import errors
+from perp_pool.math.trade import PositionState
 from perp_pool.pyth import PYTH_RECEIVER_PROGRAM_ID
 from perp_pool.pyth import decode as decode_pyth
 
+__all__ = ["Health", "MarketState", "PositionView", "POSITION_DISCRIMINATOR", "POSITION_LAYOUT", "POSITION_POOL_OFFSET",
+           "POSITION_SIZE", "checked_oracle_price", "decode_position", "evaluate", "health_inputs", "raw_oracle_price",
+           "valuation"]
+
 POSITION_DISCRIMINATOR = _account_discriminator("Position")
-POSITION_POOL_OFFSET = 8 + 32  # discriminator, owner
-_POSITION = struct.Struct("<8s32s32s32s32sBqqQQQQQQQqQB")
-POSITION_SIZE = _POSITION.size  # 226
+# The Position account as borsh lays it out: (field, struct format), in IDL order after Anchor's
+# discriminator. A u128 is two little-endian u64 halves (`<field>_lo`, `<field>_hi`).
+POSITION_LAYOUT: tuple[tuple[str, str], ...] = (
+    ("discriminator", "8s"),
+    ("owner", "32s"),
+    ("pool", "32s"),
+    ("custody", "32s"),
+    ("collateral_custody", "32s"),
+    ("side", "B"),
+    ("open_time", "q"),
+    ("update_time", "q"),
+    ("price", "Q"),
+    ("size_usd", "Q"),
+    ("quantity_lo", "Q"),
+    ("quantity_hi", "Q"),
+    ("collateral_amount", "Q"),
+    ("collateral_usd", "Q"),
+    ("locked_amount", "Q"),
+    ("cumulative_interest_snapshot_lo", "Q"),
+    ("cumulative_interest_snapshot_hi", "Q"),
+    ("realized_pnl_usd", "q"),
+    ("realized_fees_usd", "Q"),
+    ("bump", "B"),
+)
+_POSITION = struct.Struct("<" + "".join(fmt for _, fmt in POSITION_LAYOUT))
+_FIELD = {name: i for i, (name, _) in enumerate(POSITION_LAYOUT)}
+POSITION_SIZE = _POSITION.size  # 242
+POSITION_POOL_OFFSET = struct.calcsize("<" + "".join(fmt for _, fmt in POSITION_LAYOUT[:_FIELD["pool"]]))
 
 
 @dataclass(frozen=True)
@@ -38,21 +71,41 @@ class PositionView:
     custody: Pubkey
     collateral_custody: Pubkey
     side: Side
-    price: int
+    price: int  # average entry, informational
     size_usd: int
+    quantity: int  # QUANTITY_DECIMALS: what PnL and health use
     collateral_amount: int
     locked_amount: int
     cumulative_interest_snapshot: int
 
+    def state(self) -> PositionState:
+        """`Position::state`: what the trade math needs."""
+        return PositionState(self.side, self.quantity, self.size_usd, self.collateral_amount, self.locked_amount)
+
+    @classmethod
+    def from_account(cls, address: Pubkey, account: Any) -> PositionView:
+        """From an anchorpy-decoded Position account."""
+        side = Side.LONG if type(account.side).__name__.rstrip("_") == "Long" else Side.SHORT
+        return cls(address, account.owner, account.pool, account.custody, account.collateral_custody, side,
+                   account.price, account.size_usd, account.quantity, account.collateral_amount,
+                   account.locked_amount, account.cumulative_interest_snapshot)
+
+
+(_DISC, _OWNER, _POOL, _CUSTODY, _COLLATERAL_CUSTODY, _SIDE, _PRICE, _SIZE, _QTY_LO, _QTY_HI, _COLLATERAL, _LOCKED,
+ _SNAP_LO, _SNAP_HI) = (_FIELD[name] for name in (
+    "discriminator", "owner", "pool", "custody", "collateral_custody", "side", "price", "size_usd", "quantity_lo",
+    "quantity_hi", "collateral_amount", "locked_amount", "cumulative_interest_snapshot_lo",
+    "cumulative_interest_snapshot_hi"))
+
 
 def decode_position(address: Pubkey, data: bytes) -> PositionView:
-    (disc, owner, pool, custody, collateral_custody, side, _open, _update, price, size_usd, collateral_amount,
-     _collateral_usd, locked_amount, snap_lo, snap_hi, _pnl, _fees, _bump) = _POSITION.unpack_from(data)
-    if disc != POSITION_DISCRIMINATOR:
+    f = _POSITION.unpack_from(data)
+    if f[_DISC] != POSITION_DISCRIMINATOR:
         raise ValueError(f"{address} is not a Position account")
-    return PositionView(address, Pubkey.from_bytes(owner), Pubkey.from_bytes(pool), Pubkey.from_bytes(custody),
-                        Pubkey.from_bytes(collateral_custody), Side.LONG if side == 0 else Side.SHORT, price,
-                        size_usd, collateral_amount, locked_amount, snap_lo | (snap_hi << 64))
+    return PositionView(address, Pubkey.from_bytes(f[_OWNER]), Pubkey.from_bytes(f[_POOL]),
+                        Pubkey.from_bytes(f[_CUSTODY]), Pubkey.from_bytes(f[_COLLATERAL_CUSTODY]),
+                        Side.LONG if f[_SIDE] == 0 else Side.SHORT, f[_PRICE], f[_SIZE], f[_QTY_LO] | (f[_QTY_HI] << 64),
+                        f[_COLLATERAL], f[_LOCKED], f[_SNAP_LO] | (f[_SNAP_HI] << 64))
 
 
 @dataclass(frozen=True)
@@ -113,42 +166,18 @@ def checked_oracle_price(program_id: Pubkey, coder: Any, custody: Any, info: Any
                                  max_price_age_sec=o.max_price_age_sec, max_price_error_bps=o.max_price_error_bps)
 
 
-@dataclass(frozen=True)
-class Health:
-    liquidatable: bool
-    equity_usd: int
-    leverage_bps: int
-    liquidation_price: int | None = None
+def valuation(p: PositionView, market: MarketState, collateral: MarketState, now: int) -> health_math.PositionValuation:
+    """`Position::valuation`: the position priced at `now` from the two custodies and their oracle prices."""
+    prices = market.trade_prices()
+    lo, hi = collateral.min_max()
+    return health_math.position_valuation(p.state(), p.cumulative_interest_snapshot, market.custody, prices,
+                                          collateral.custody, lo, hi, now)
 
 
 def health_inputs(p: PositionView, market: MarketState, collateral: MarketState, now: int) -> pnl.HealthInputs:
-    lo, _hi = collateral.min_max()
-    c = collateral.custody
-    state = c.borrow_rate_state
-    cumulative = borrow.accrued_cumulative_interest(state.cumulative_interest, state.current_rate,
-                                                    state.last_update, now)
-    return pnl.HealthInputs(
-        side=p.side,
-        entry_price=p.price,
-        size_usd=p.size_usd,
-        collateral_usd=lo.token_to_usd(p.collateral_amount, c.decimals, Rounding.FLOOR),
-        max_profit_usd=lo.token_to_usd(p.locked_amount, c.decimals, Rounding.FLOOR),
-        close_fee_usd=fees.close_position_fee_usd(p.size_usd, market.custody.fees.close_position_bps),
-        interest_usd=borrow.position_interest_usd(cumulative, p.cumulative_interest_snapshot, p.size_usd),
-        max_leverage_bps=market.custody.pricing.max_leverage_bps,
-    )
+    return valuation(p, market, collateral, now).health
 
 
 def evaluate(p: PositionView, market: MarketState, collateral: MarketState, now: int,
              with_liquidation_price: bool = False) -> Health:
-    inputs = health_inputs(p, market, collateral, now)
-    spread = market.custody.pricing.trade_spread_long_bps if p.side is Side.LONG \
-        else market.custody.pricing.trade_spread_short_bps
-    exit_price = pricing.exit_price(p.side, market.trade_prices(), spread)
-    equity = pnl.equity_usd(inputs, exit_price)
-    return Health(
-        liquidatable=pnl.is_liquidatable(inputs, exit_price),
-        equity_usd=equity,
-        leverage_bps=pnl.leverage_bps(p.size_usd, equity),
-        liquidation_price=pnl.liquidation_price(inputs, spread) if with_liquidation_price else None,
-    )
+    return health_math.assess(valuation(p, market, collateral, now), with_liquidation_price)

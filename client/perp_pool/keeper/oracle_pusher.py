@@ -13,7 +13,9 @@ Sources yield `PricePoint`s, integer prices in PRICE_DECIMALS (1_000_000 = 1 USD
 
 `run_oracle_pusher` sends `set_custom_oracle_price(price, expo=-6, conf, ema, publish_time)` with
 `publish_time` = the node's Clock `unix_timestamp` (the program rejects future and stale prices by
-that clock, not ours). A source without an EMA gets an integer EMA of the prices pushed
+that clock, not ours), never below the pusher's previous push: the program refuses a publish_time
+older than the stored one (OraclePublishTimeRegressed), and an RPC node whose clock lags a little
+must not stop the pusher. A source without an EMA gets an integer EMA of the prices pushed
 (`IntegerEma`, period `DEFAULT_EMA_PERIOD`); a source without a confidence pushes `conf = 0`.
 Transient RPC failures are retried with backoff; a program error (wrong oracle authority, say) is
 raised, because retrying cannot fix it.
@@ -329,6 +331,7 @@ async def run_oracle_pusher(client: Any, custody: Pubkey, source: PriceSource | 
         raise ValueError("count must be >= 0")
     ema = IntegerEma()
     pushed = 0
+    last_publish_time = 0
     log.info(kv(event="oracle_pusher_started", custody=custody, source=type(source).__name__,
                 interval=interval, count=count))
     points = source.__aiter__() if hasattr(source, "__aiter__") else _from_sync(source)
@@ -344,7 +347,7 @@ async def run_oracle_pusher(client: Any, custody: Pubkey, source: PriceSource | 
             conf = point.conf or 0
 
             async def push(point: PricePoint = point, ema_value: int = ema_value, conf: int = conf) -> Any:
-                publish_time = await node_unix_time(client.connection)
+                publish_time = max(await node_unix_time(client.connection), last_publish_time)
                 result = await client.set_custom_oracle_price(custody, price=point.price, expo=PUSH_EXPO,
                                                               conf=conf, ema=ema_value, publish_time=publish_time)
                 return result, publish_time
@@ -355,6 +358,7 @@ async def run_oracle_pusher(client: Any, custody: Pubkey, source: PriceSource | 
             except Stopped:
                 break
             pushed += 1
+            last_publish_time = publish_time
             log.info(kv(event="oracle_price_pushed", custody=custody, price=point.price, ema=ema_value, conf=conf,
                         publish_time=publish_time, pushed=pushed, signature=getattr(result, "signature", None)))
             if count is not None and pushed >= count:

@@ -8,6 +8,8 @@ from perp_pool import errors
 
 U64_MAX = 2**64 - 1
 U128_MAX = 2**128 - 1
+I128_MIN = -(2**127)
+I128_MAX = 2**127 - 1
 
 
 class Rounding(Enum):
@@ -28,6 +30,12 @@ def u64(value: int) -> int:
 def u128(value: int) -> int:
     if not 0 <= value <= U128_MAX:
         raise overflow(f"{value} is not a u128")
+    return value
+
+
+def i128(value: int) -> int:
+    if not I128_MIN <= value <= I128_MAX:
+        raise overflow(f"{value} is not an i128")
     return value
 
 

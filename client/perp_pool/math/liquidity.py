@@ -1,19 +1,70 @@
-"""LP deposit/withdraw amounts, AUM and LP price, mirroring math/liquidity.rs (pool-favoured rounding)."""
+"""LP deposit/withdraw amounts, AUM and LP price, mirroring math/liquidity.rs (pool-favoured rounding).
+
+The AUM counts, per custody, the tokens the pool owns plus the interest its borrowers owe minus the
+unrealised PnL of the positions trading it (`TradingValuation.value_usd`). Every LP price uses the
+pool's LP supply INCLUDING its dead shares (`pool_lp_supply`).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
 from perp_pool import errors
-from perp_pool.constants import BPS_POWER, LP_DECIMALS, USD_POWER
-from perp_pool.math.fixed import Rounding, mul_div, pow10, u64, u128
+from perp_pool.constants import BPS_POWER, DEAD_LP_SUPPLY, LP_DECIMALS, USD_POWER
+from perp_pool.math.borrow import accrued_cumulative_interest, aggregate_interest_usd
+from perp_pool.math.fixed import Rounding, i128, mul_div, pow10, u64, u128
 from perp_pool.math.oracle import OraclePrice
+from perp_pool.math.pnl import aggregate_pnl_usd
+from perp_pool.math.pricing import Side
 
 
 class AumMode(Enum):
-    MIN = "min"
-    MAX = "max"
+    MIN = "min"  # each custody at its min price, rounded down: what redemptions are paid from
+    MAX = "max"  # each custody at its max price, rounded up: what new LP is issued against
+
+
+@dataclass(frozen=True)
+class TradingValuation:
+    """The position aggregates of one custody that move its pool's AUM: the unrealised PnL of the
+    positions TRADING it and the interest owed by the positions BORROWING from it."""
+
+    long_size_usd: int = 0
+    long_quantity: int = 0  # QUANTITY_DECIMALS
+    long_collateral_usd: int = 0
+    short_size_usd: int = 0
+    short_quantity: int = 0
+    short_collateral_usd: int = 0
+    max_payoff_mult_bps: int = 0  # the custody's pricing.max_payoff_mult_bps
+    borrow_size_usd: int = 0  # sum of size_usd of the positions borrowing from this custody
+    interest_weighted: int = 0  # sum of size_usd * snapshot of those positions
+    cumulative_interest: int = 0  # the custody's index accrued to now
+
+    def value_usd(self, min_price: OraclePrice, max_price: OraclePrice, mode: AumMode) -> int:
+        """Accrued interest minus the traders' unrealised PnL. Min mode values the pool low: traders'
+        PnL rounded up at the price that favours them (longs at the max price, shorts at the min
+        price), interest rounded down; max mode the opposite."""
+        interest = i128(aggregate_interest_usd(self.cumulative_interest, self.borrow_size_usd, self.interest_weighted,
+                                               Rounding.FLOOR if mode is AumMode.MIN else Rounding.CEIL))
+        traders_pnl = 0
+        if self.long_size_usd > 0 or self.long_quantity > 0:
+            if mode is AumMode.MIN:
+                price, rounding = max_price.scale_to_price_decimals(Rounding.CEIL), Rounding.CEIL
+            else:
+                price, rounding = min_price.scale_to_price_decimals(Rounding.FLOOR), Rounding.FLOOR
+            traders_pnl = i128(traders_pnl + aggregate_pnl_usd(
+                Side.LONG, self.long_size_usd, self.long_quantity, self.long_collateral_usd, price,
+                self.max_payoff_mult_bps, rounding))
+        if self.short_size_usd > 0 or self.short_quantity > 0:
+            if mode is AumMode.MIN:
+                price, rounding = min_price.scale_to_price_decimals(Rounding.FLOOR), Rounding.CEIL
+            else:
+                price, rounding = max_price.scale_to_price_decimals(Rounding.CEIL), Rounding.FLOOR
+            traders_pnl = i128(traders_pnl + aggregate_pnl_usd(
+                Side.SHORT, self.short_size_usd, self.short_quantity, self.short_collateral_usd, price,
+                self.max_payoff_mult_bps, rounding))
+        return i128(interest - traders_pnl)
 
 
 @dataclass(frozen=True)
@@ -22,20 +73,56 @@ class CustodyValuation:
     decimals: int
     min_price: OraclePrice
     max_price: OraclePrice
+    # Open positions on this custody and interest owed to it (all zero without positions).
+    trading: TradingValuation = field(default_factory=TradingValuation)
+
+
+def custody_valuation(custody: Any, min_price: OraclePrice, max_price: OraclePrice, now: int) -> CustodyValuation:
+    """`Custody::valuation`: an anchorpy-decoded Custody account as the pool valuation sees it at
+    `now` (its interest index accrued to `now`, not written)."""
+    longs, shorts, state = custody.long_positions, custody.short_positions, custody.borrow_rate_state
+    return CustodyValuation(
+        owned=custody.assets.owned,
+        decimals=custody.decimals,
+        min_price=min_price,
+        max_price=max_price,
+        trading=TradingValuation(
+            long_size_usd=longs.size_usd,
+            long_quantity=longs.total_quantity,
+            long_collateral_usd=longs.collateral_usd,
+            short_size_usd=shorts.size_usd,
+            short_quantity=shorts.total_quantity,
+            short_collateral_usd=shorts.collateral_usd,
+            max_payoff_mult_bps=custody.pricing.max_payoff_mult_bps,
+            borrow_size_usd=state.borrow_size_usd,
+            interest_weighted=state.interest_weighted,
+            cumulative_interest=accrued_cumulative_interest(state.cumulative_interest, state.current_rate,
+                                                            state.last_update, now),
+        ),
+    )
 
 
 def assets_under_management_usd(custodies: list[CustodyValuation], mode: AumMode) -> int:
+    """Sum over the custodies of owned tokens (min price floor / max price ceil) plus the trading
+    valuation; 0 if the total is negative."""
     total = 0
     for c in custodies:
         if mode is AumMode.MIN:
-            total = u128(total + c.min_price.token_to_usd(c.owned, c.decimals, Rounding.FLOOR))
+            owned = c.min_price.token_to_usd(c.owned, c.decimals, Rounding.FLOOR)
         else:
-            total = u128(total + c.max_price.token_to_usd(c.owned, c.decimals, Rounding.CEIL))
-    return total
+            owned = c.max_price.token_to_usd(c.owned, c.decimals, Rounding.CEIL)
+        total = i128(i128(total + i128(owned)) + c.trading.value_usd(c.min_price, c.max_price, mode))
+    return u128(max(total, 0))
+
+
+def pool_lp_supply(mint_supply: int, dead_lp_supply: int) -> int:
+    """`Pool::lp_supply`: the LP mint's supply plus the pool's dead shares (what every LP price uses)."""
+    return u64(mint_supply + dead_lp_supply)
 
 
 def lp_token_price_usd(aum_min_usd: int, lp_supply: int) -> int:
-    """USD (USD_DECIMALS) per whole LP token; 1 USD while there is no supply."""
+    """USD (USD_DECIMALS) per whole LP token, `lp_supply` including the dead shares; 1 USD while
+    there is no supply."""
     if lp_supply == 0:
         return USD_POWER
     return u64(mul_div(aum_min_usd, pow10(LP_DECIMALS), lp_supply, Rounding.FLOOR))
@@ -61,27 +148,33 @@ class AddLiquidityAmounts:
     net_amount: int
     deposit_usd: int
     lp_amount_out: int
+    dead_lp_amount: int  # DEAD_LP_SUPPLY (+ any prior value, micro-USD) on the first deposit, else 0
     protocol_fee_amount: int
     owned_increase: int
 
 
 def compute_add_liquidity(amount_in: int, decimals: int, min_price: OraclePrice, aum_max_usd: int, lp_supply: int,
                           add_liquidity_bps: int, protocol_share_bps: int) -> AddLiquidityAmounts:
+    """`lp_supply` includes the dead shares. The first deposit (supply 0) mints 1 LP base unit per
+    micro-USD and gives DEAD_LP_SUPPLY of it to no one (ZeroAmount unless deposit_usd > DEAD_LP_SUPPLY)."""
     if amount_in == 0:
         raise errors.ZeroAmount()
     fee = fee_amount(amount_in, add_liquidity_bps)
     net = u64(amount_in - fee)
     deposit_usd = u64(min_price.token_to_usd(net, decimals, Rounding.FLOOR))
     if lp_supply == 0:
-        lp_out = deposit_usd
+        if deposit_usd <= DEAD_LP_SUPPLY:
+            raise errors.ZeroAmount()
+        # Any value the pool already has goes to the dead shares (none exists before a first deposit).
+        lp_out, dead = deposit_usd - DEAD_LP_SUPPLY, u64(DEAD_LP_SUPPLY + u64(aum_max_usd))
     else:
         if aum_max_usd == 0:
             raise errors.EmptyPool()
-        lp_out = u64(mul_div(deposit_usd, lp_supply, aum_max_usd, Rounding.FLOOR))
+        lp_out, dead = u64(mul_div(deposit_usd, lp_supply, aum_max_usd, Rounding.FLOOR)), 0
     if lp_out == 0:
         raise errors.ZeroAmount()
     protocol_fee = protocol_fee_amount(fee, protocol_share_bps)
-    return AddLiquidityAmounts(fee, net, deposit_usd, lp_out, protocol_fee, u64(amount_in - protocol_fee))
+    return AddLiquidityAmounts(fee, net, deposit_usd, lp_out, dead, protocol_fee, u64(amount_in - protocol_fee))
 
 
 @dataclass(frozen=True)
@@ -97,6 +190,7 @@ class RemoveLiquidityAmounts:
 def compute_remove_liquidity(lp_amount_in: int, aum_min_usd: int, lp_supply: int, decimals: int,
                              max_price: OraclePrice, available_amount: int, remove_liquidity_bps: int,
                              protocol_share_bps: int) -> RemoveLiquidityAmounts:
+    """Redemption of `lp_amount_in` out of `lp_supply` (including the dead shares)."""
     if lp_amount_in == 0:
         raise errors.ZeroAmount()
     if lp_supply == 0:

@@ -44,7 +44,8 @@ pub enum PerpPoolError {
     /// 6012
     #[msg("Amount out is below the caller's minimum")]
     SlippageExceeded,
-    /// 6013
+    /// 6013. No longer returned (the pool-wide rule became the per-depositor cooldown,
+    /// LiquidityCooldownActive); kept so every later code keeps its number.
     #[msg("Liquidity cannot be removed in the slot of the pool's last deposit")]
     WithdrawalInDepositSlot,
     /// 6014

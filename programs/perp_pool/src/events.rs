@@ -162,9 +162,9 @@ pub struct PositionOpened {
     pub side: Side,
     /// Entry price (spread included).
     pub price: u64,
-    /// USD.
     /// Size in the traded token, QUANTITY_DECIMALS (rounded against the trader).
     pub quantity: u128,
+    /// USD.
     pub size_usd: u64,
     /// Tokens taken from the funding account (open fee included).
     pub collateral_in: u64,

@@ -9,6 +9,9 @@ pub mod pricing;
 pub mod safe_math;
 pub mod trade;
 
+#[cfg(test)]
+mod sequences;
+
 /// Test helper: the Anchor error name of a failed result (`None` on success or a non-Anchor
 /// error), so tests assert on named errors.
 #[cfg(test)]

@@ -145,7 +145,7 @@ fn position(case: &Value) -> PositionState {
     let p = field(case, "position");
     PositionState {
         side: side(p),
-        price: u(p, "price"),
+        quantity: uu(p, "quantity"),
         size_usd: u(p, "size_usd"),
         collateral_amount: u(p, "collateral_amount"),
         locked_amount: u(p, "locked_amount"),
@@ -155,7 +155,7 @@ fn position(case: &Value) -> PositionState {
 fn health(case: &Value) -> HealthInputs {
     HealthInputs {
         side: side(case),
-        entry_price: u(case, "entry_price"),
+        quantity: uu(case, "quantity"),
         size_usd: u(case, "size_usd"),
         collateral_usd: u(case, "collateral_usd"),
         max_profit_usd: u(case, "max_profit_usd"),
@@ -178,7 +178,7 @@ fn split_json(s: fees::FeeSplit) -> Value {
 }
 
 fn waterfall_json(w: Waterfall) -> Value {
-    json!({"reward_paid": w.reward_paid, "lp_paid": w.lp_paid, "fee_paid": w.fee_paid, "rest": w.rest})
+    json!({"lp_paid": w.lp_paid, "reward_paid": w.reward_paid, "fee_paid": w.fee_paid, "rest": w.rest})
 }
 
 fn settlement_json(s: SettlementAmounts) -> Value {
@@ -186,6 +186,7 @@ fn settlement_json(s: SettlementAmounts) -> Value {
         "full": s.full,
         "size_delta_usd": s.size_delta_usd,
         "locked_delta": s.locked_delta,
+        "quantity_delta": num(s.quantity_delta),
         "pnl": pnl_json(s.pnl),
         "fee_usd": s.fee_usd,
         "interest_usd": s.interest_usd,
@@ -204,6 +205,7 @@ fn settlement_json(s: SettlementAmounts) -> Value {
         "bad_debt_usd": s.bad_debt_usd,
         "owned_in": s.owned_in,
         "owned_out": s.owned_out,
+        "quantity": num(s.quantity),
         "size_usd": s.size_usd,
         "collateral_amount": s.collateral_amount,
         "collateral_usd": s.collateral_usd,
@@ -297,10 +299,24 @@ fn run(section: &str, c: &Value) -> anchor_lang::Result<Value> {
             u(c, "protocol_share_bps"),
             u(c, "insurance_share_bps"),
         )?),
-        "quantity" => num(pnl::position_quantity(u(c, "size_usd"), u(c, "price"))?),
+        "quantity" => num(pnl::entry_quantity(
+            side(c),
+            u(c, "size_usd"),
+            u(c, "price"),
+        )?),
+        "quantity_value" => num(pnl::quantity_value_usd(
+            uu(c, "quantity"),
+            u(c, "price"),
+            rounding(c),
+        )?),
+        "average_entry_price" => json!(pnl::average_entry_price(
+            side(c),
+            u(c, "size_usd"),
+            uu(c, "quantity"),
+        )?),
         "pnl" => pnl_json(pnl::capped_pnl(
             side(c),
-            u(c, "entry_price"),
+            uu(c, "quantity"),
             u(c, "exit_price"),
             u(c, "size_usd"),
             u(c, "max_profit_usd"),
@@ -356,7 +372,9 @@ fn run(section: &str, c: &Value) -> anchor_lang::Result<Value> {
         }
         "open_position" => {
             let o = trade::compute_open_position(
+                side(c),
                 u(c, "size_usd"),
+                u(c, "entry_price"),
                 u(c, "collateral_in"),
                 &collateral(c),
                 &market(c),
@@ -369,6 +387,7 @@ fn run(section: &str, c: &Value) -> anchor_lang::Result<Value> {
                 "fee_split": split_json(o.fee_split),
                 "collateral_amount": o.collateral_amount,
                 "collateral_usd": o.collateral_usd,
+                "quantity": num(o.quantity),
             })
         }
         "increase_position" => {
@@ -377,6 +396,7 @@ fn run(section: &str, c: &Value) -> anchor_lang::Result<Value> {
                 u(c, "size_delta_usd"),
                 u(c, "collateral_in"),
                 u(c, "entry_price"),
+                u(c, "exit_price"),
                 u(c, "interest_usd"),
                 &collateral(c),
                 &market(c),
@@ -389,7 +409,9 @@ fn run(section: &str, c: &Value) -> anchor_lang::Result<Value> {
                 "fee_split": split_json(o.fee_split),
                 "interest_usd": o.interest_usd,
                 "interest_amount": o.interest_amount,
+                "quantity_delta": num(o.quantity_delta),
                 "price": o.price,
+                "quantity": num(o.quantity),
                 "size_usd": o.size_usd,
                 "collateral_amount": o.collateral_amount,
                 "collateral_usd": o.collateral_usd,
@@ -410,6 +432,19 @@ fn run(section: &str, c: &Value) -> anchor_lang::Result<Value> {
             u(c, "exit_price"),
             u(c, "interest_usd"),
             u(c, "insurance_fund"),
+            &collateral(c),
+            &market(c),
+        )?),
+        "waterfall" => waterfall_json(trade::waterfall(
+            u(c, "pot"),
+            u(c, "lp_owed"),
+            u(c, "reward"),
+            u(c, "fee"),
+        )?),
+        "within_initial_leverage" => json!(trade::within_initial_leverage(
+            &position(c),
+            u(c, "exit_price"),
+            u(c, "interest_usd"),
             &collateral(c),
             &market(c),
         )?),
@@ -524,16 +559,27 @@ fn with(base: Value, changes: Value) -> Value {
     Value::Object(m)
 }
 
+/// A position of `size_usd` entered at `price` in one go: its quantity is `entry_quantity`.
 fn pos(side: &str, price: u64, size_usd: u64, collateral_amount: u64, locked_amount: u64) -> Value {
-    json!({"side": side, "price": price, "size_usd": size_usd,
+    let s = if side == "long" {
+        Side::Long
+    } else {
+        Side::Short
+    };
+    let quantity = pnl::entry_quantity(s, size_usd, price).expect("quantity");
+    json!({"side": side, "quantity": num(quantity), "size_usd": size_usd,
            "collateral_amount": collateral_amount, "locked_amount": locked_amount})
 }
+
+/// One whole token in QUANTITY_DECIMALS.
+const TOKEN: u64 = 1_000_000_000_000;
 
 fn seed() -> Value {
     let named = |name: &str, v: Value| with(json!({"name": name}), v);
     let sol_long = pos("long", 150 * USD, 1_500 * USD, 99 * USD, 1_500 * USD);
     let sol_short = pos("short", 150 * USD, 1_500 * USD, 99 * USD, 1_500 * USD);
-    let h_long = json!({"side": "long", "entry_price": 100 * USD, "size_usd": 1_000 * USD,
+    // 1_000 USD long at 100 USD: 10 tokens.
+    let h_long = json!({"side": "long", "quantity": 10 * TOKEN, "size_usd": 1_000 * USD,
         "collateral_usd": 100 * USD, "max_profit_usd": 1_000 * USD, "close_fee_usd": USD,
         "interest_usd": 0, "max_leverage_bps": 500_000});
     let h_short = with(h_long.clone(), json!({"side": "short"}));
@@ -597,19 +643,22 @@ fn seed() -> Value {
         ],
         "accrue_interest": [
             named("one_hour", json!({"cumulative_interest": 0, "current_rate": 80_000, "last_update": 0, "now": 3_600})),
-            named("one_second_floor", json!({"cumulative_interest": 5, "current_rate": 80_000, "last_update": 10, "now": 11})),
+            named("one_second_exact", json!({"cumulative_interest": 5, "current_rate": 80_000, "last_update": 10, "now": 11})),
+            named("same_second", json!({"cumulative_interest": 5, "current_rate": 80_000, "last_update": 10, "now": 10})),
             named("clock_behind", json!({"cumulative_interest": 5, "current_rate": 80_000, "last_update": 10, "now": 9})),
             named("day_at_high_rate", json!({"cumulative_interest": 123_456, "current_rate": 200_000, "last_update": 1_700_000_000i64, "now": 1_700_086_399i64})),
         ],
         "position_interest": [
-            named("thousand_usd", json!({"cumulative_interest": 180_000, "snapshot": 100_000, "size_usd": 1_000 * USD})),
+            named("thousand_usd_one_hour_at_80000", json!({"cumulative_interest": 288_100_000, "snapshot": 100_000, "size_usd": 1_000 * USD})),
+            named("thousand_usd_one_second_rounds_up", json!({"cumulative_interest": 180_000, "snapshot": 100_000, "size_usd": 1_000 * USD})),
             named("dust_rounds_up", json!({"cumulative_interest": 1, "snapshot": 0, "size_usd": 1})),
+            named("one_index_unit_exact", json!({"cumulative_interest": 1, "snapshot": 0, "size_usd": 3_600_000_000_000u64})),
             named("none", json!({"cumulative_interest": 7, "snapshot": 7, "size_usd": 1_000 * USD})),
             named("snapshot_ahead", json!({"cumulative_interest": 1, "snapshot": 2, "size_usd": 1})),
         ],
         "aggregate_interest": [
-            named("two_positions_floor", json!({"cumulative_interest": 1_000_000, "size_usd": 1_500 * USD, "interest_weighted": 250_000_000_000u64, "rounding": "floor"})),
-            named("two_positions_ceil", json!({"cumulative_interest": 1_000_001, "size_usd": 1_500 * USD, "interest_weighted": 250_000_000_000u64, "rounding": "ceil"})),
+            named("two_positions_floor", json!({"cumulative_interest": 3_600_000_000u64, "size_usd": 1_500 * USD, "interest_weighted": 900_000_000_000_000u64, "rounding": "floor"})),
+            named("two_positions_ceil", json!({"cumulative_interest": 3_600_000_001u64, "size_usd": 1_500 * USD, "interest_weighted": 900_000_000_000_000u64, "rounding": "ceil"})),
             named("none", json!({"cumulative_interest": 0, "size_usd": 0, "interest_weighted": 0, "rounding": "floor"})),
         ],
         "open_fee": [
@@ -633,21 +682,48 @@ fn seed() -> Value {
             named("shares_over_100_percent", json!({"fee": 1, "protocol_share_bps": 5_001, "insurance_share_bps": 5_000})),
         ],
         "quantity": [
-            named("ten_tokens", json!({"size_usd": 1_000 * USD, "price": 100 * USD})),
-            named("floor", json!({"size_usd": 1, "price": 3})),
-            named("btc", json!({"size_usd": 12_345 * USD, "price": 65_432_100_000u64})),
-            named("zero_price", json!({"size_usd": 1, "price": 0})),
+            named("ten_tokens_long", json!({"side": "long", "size_usd": 1_000 * USD, "price": 100 * USD})),
+            named("ten_tokens_short", json!({"side": "short", "size_usd": 1_000 * USD, "price": 100 * USD})),
+            named("third_long_floor", json!({"side": "long", "size_usd": 1, "price": 3})),
+            named("third_short_ceil", json!({"side": "short", "size_usd": 1, "price": 3})),
+            named("btc_long", json!({"side": "long", "size_usd": 12_345 * USD, "price": 65_432_100_000u64})),
+            named("btc_short", json!({"side": "short", "size_usd": 12_345 * USD, "price": 65_432_100_000u64})),
+            named("price_1e-4_usd", json!({"side": "long", "size_usd": 1_000 * USD, "price": 100})),
+            named("price_1e6_usd_one_micro_usd", json!({"side": "long", "size_usd": 1, "price": 1_000_000 * USD})),
+            named("above_1e6_usd_long_buys_nothing", json!({"side": "long", "size_usd": 1, "price": 1_000_000 * USD + 1})),
+            named("above_1e6_usd_short_owes_one_unit", json!({"side": "short", "size_usd": 1, "price": 1_000_000 * USD + 1})),
+            named("short_dust_at_100k_old_unit_fraction", json!({"side": "short", "size_usd": 90_000, "price": 100_000 * USD})),
+            named("zero_price", json!({"side": "long", "size_usd": 1, "price": 0})),
+        ],
+        "quantity_value": [
+            named("ten_tokens_at_110", json!({"quantity": 10 * TOKEN, "price": 110 * USD, "rounding": "floor"})),
+            named("third_floor", json!({"quantity": 333_333_333_333u64, "price": 3, "rounding": "floor"})),
+            named("third_ceil", json!({"quantity": 333_333_333_333u64, "price": 3, "rounding": "ceil"})),
+            named("one_unit_at_1e6_usd", json!({"quantity": 1, "price": 1_000_000 * USD, "rounding": "floor"})),
+        ],
+        "average_entry_price": [
+            named("long_ceil", json!({"side": "long", "size_usd": 2_000 * USD, "quantity": 15 * TOKEN})),
+            named("short_floor", json!({"side": "short", "size_usd": 2_000 * USD, "quantity": 15 * TOKEN})),
+            named("exact", json!({"side": "long", "size_usd": 1_000 * USD, "quantity": 10 * TOKEN})),
+            named("one_unit_1e6_usd", json!({"side": "short", "size_usd": 1, "quantity": 1})),
+            named("zero_quantity", json!({"side": "long", "size_usd": 1, "quantity": 0})),
+            named("does_not_fit_u64", json!({"side": "long", "size_usd": u64::MAX, "quantity": 1})),
         ],
         "pnl": [
-            named("long_profit_floor", json!({"side": "long", "entry_price": 3, "exit_price": 4, "size_usd": 10, "max_profit_usd": u64::MAX})),
-            named("long_loss_ceil", json!({"side": "long", "entry_price": 3, "exit_price": 2, "size_usd": 10, "max_profit_usd": u64::MAX})),
-            named("short_profit", json!({"side": "short", "entry_price": 3, "exit_price": 2, "size_usd": 10, "max_profit_usd": u64::MAX})),
-            named("short_loss", json!({"side": "short", "entry_price": 3, "exit_price": 4, "size_usd": 10, "max_profit_usd": u64::MAX})),
-            named("long_capped", json!({"side": "long", "entry_price": 100 * USD, "exit_price": 300 * USD, "size_usd": 1_000 * USD, "max_profit_usd": 1_000 * USD})),
-            named("short_to_zero", json!({"side": "short", "entry_price": 150_123_456, "exit_price": 0, "size_usd": 1_500 * USD, "max_profit_usd": 1_500 * USD})),
-            named("unchanged", json!({"side": "long", "entry_price": 150 * USD, "exit_price": 150 * USD, "size_usd": 1_500 * USD, "max_profit_usd": 1_500 * USD})),
-            named("long_profit_saturates", json!({"side": "long", "entry_price": 1, "exit_price": u64::MAX, "size_usd": u64::MAX, "max_profit_usd": u64::MAX})),
-            named("zero_entry", json!({"side": "long", "entry_price": 0, "exit_price": 1, "size_usd": 1, "max_profit_usd": 1})),
+            // 10 micro-USD at 3: long quantity floor(10/3 token), short ceil.
+            named("long_profit_floor", json!({"side": "long", "quantity": 3_333_333_333_333u64, "exit_price": 4, "size_usd": 10, "max_profit_usd": u64::MAX})),
+            named("long_loss_ceil", json!({"side": "long", "quantity": 3_333_333_333_333u64, "exit_price": 2, "size_usd": 10, "max_profit_usd": u64::MAX})),
+            named("long_at_entry_dust_loss", json!({"side": "long", "quantity": 3_333_333_333_333u64, "exit_price": 3, "size_usd": 10, "max_profit_usd": u64::MAX})),
+            named("short_profit", json!({"side": "short", "quantity": 3_333_333_333_334u64, "exit_price": 2, "size_usd": 10, "max_profit_usd": u64::MAX})),
+            named("short_loss", json!({"side": "short", "quantity": 3_333_333_333_334u64, "exit_price": 4, "size_usd": 10, "max_profit_usd": u64::MAX})),
+            named("long_capped", json!({"side": "long", "quantity": 10 * TOKEN, "exit_price": 300 * USD, "size_usd": 1_000 * USD, "max_profit_usd": 1_000 * USD})),
+            named("short_to_zero", json!({"side": "short", "quantity": 9_991_776_368_378u64, "exit_price": 0, "size_usd": 1_500 * USD, "max_profit_usd": 1_500 * USD})),
+            named("unchanged", json!({"side": "long", "quantity": 10 * TOKEN, "exit_price": 150 * USD, "size_usd": 1_500 * USD, "max_profit_usd": 1_500 * USD})),
+            named("price_1e-4_usd_up_1_percent", json!({"side": "long", "quantity": 10_000_000 * TOKEN, "exit_price": 101, "size_usd": 1_000 * USD, "max_profit_usd": 1_000 * USD})),
+            named("price_1e6_usd_one_tick_long", json!({"side": "long", "quantity": 1_000_000_000, "exit_price": 1_000_000 * USD + 1, "size_usd": 1_000 * USD, "max_profit_usd": 1_000 * USD})),
+            named("price_1e6_usd_one_tick_short", json!({"side": "short", "quantity": 1_000_000_000, "exit_price": 1_000_000 * USD - 1, "size_usd": 1_000 * USD, "max_profit_usd": 1_000 * USD})),
+            named("long_profit_saturates", json!({"side": "long", "quantity": u64::MAX, "exit_price": u64::MAX, "size_usd": 0, "max_profit_usd": u64::MAX})),
+            named("zero_quantity", json!({"side": "long", "quantity": 0, "exit_price": 1, "size_usd": 1, "max_profit_usd": 1})),
         ],
         "health": [
             named("long_at_entry", with(h_long.clone(), json!({"exit_price": 100 * USD}))),
@@ -670,46 +746,63 @@ fn seed() -> Value {
             named("short_always", with(h_short.clone(), json!({"spread_bps": 0, "collateral_usd": 0, "max_profit_usd": 0}))),
         ],
         "aggregate_pnl": [
-            named("long_up_10_percent", json!({"side": "long", "size_usd": 1_000 * USD, "total_quantity": 10_000_000, "collateral_usd": 100 * USD, "price": 110 * USD, "max_payoff_mult_bps": 10_000, "rounding": "floor"})),
-            named("short_up_10_percent", json!({"side": "short", "size_usd": 1_000 * USD, "total_quantity": 10_000_000, "collateral_usd": 100 * USD, "price": 110 * USD, "max_payoff_mult_bps": 10_000, "rounding": "floor"})),
-            named("long_loss_clamped", json!({"side": "long", "size_usd": 1_000 * USD, "total_quantity": 10_000_000, "collateral_usd": 100 * USD, "price": 10 * USD, "max_payoff_mult_bps": 10_000, "rounding": "floor"})),
-            named("long_profit_clamped", json!({"side": "long", "size_usd": 1_000 * USD, "total_quantity": 10_000_000, "collateral_usd": 100 * USD, "price": 1_000 * USD, "max_payoff_mult_bps": 5_000, "rounding": "floor"})),
-            named("rounding_ceil_long", json!({"side": "long", "size_usd": 1, "total_quantity": 333_333, "collateral_usd": 1, "price": 3_000_001, "max_payoff_mult_bps": 10_000, "rounding": "ceil"})),
-            named("rounding_ceil_short", json!({"side": "short", "size_usd": 1, "total_quantity": 333_333, "collateral_usd": 1, "price": 2_999_999, "max_payoff_mult_bps": 10_000, "rounding": "ceil"})),
+            named("long_up_10_percent", json!({"side": "long", "size_usd": 1_000 * USD, "total_quantity": 10 * TOKEN, "collateral_usd": 100 * USD, "price": 110 * USD, "max_payoff_mult_bps": 10_000, "rounding": "floor"})),
+            named("short_up_10_percent", json!({"side": "short", "size_usd": 1_000 * USD, "total_quantity": 10 * TOKEN, "collateral_usd": 100 * USD, "price": 110 * USD, "max_payoff_mult_bps": 10_000, "rounding": "floor"})),
+            named("long_loss_clamped", json!({"side": "long", "size_usd": 1_000 * USD, "total_quantity": 10 * TOKEN, "collateral_usd": 100 * USD, "price": 10 * USD, "max_payoff_mult_bps": 10_000, "rounding": "floor"})),
+            named("long_profit_clamped", json!({"side": "long", "size_usd": 1_000 * USD, "total_quantity": 10 * TOKEN, "collateral_usd": 100 * USD, "price": 1_000 * USD, "max_payoff_mult_bps": 5_000, "rounding": "floor"})),
+            named("rounding_floor_long", json!({"side": "long", "size_usd": USD, "total_quantity": 333_333_333_333u64, "collateral_usd": USD, "price": 3_000_001, "max_payoff_mult_bps": 10_000, "rounding": "floor"})),
+            named("rounding_ceil_long", json!({"side": "long", "size_usd": USD, "total_quantity": 333_333_333_333u64, "collateral_usd": USD, "price": 3_000_001, "max_payoff_mult_bps": 10_000, "rounding": "ceil"})),
+            named("rounding_floor_short", json!({"side": "short", "size_usd": USD, "total_quantity": 333_333_333_333u64, "collateral_usd": USD, "price": 2_999_999, "max_payoff_mult_bps": 10_000, "rounding": "floor"})),
+            named("rounding_ceil_short", json!({"side": "short", "size_usd": USD, "total_quantity": 333_333_333_333u64, "collateral_usd": USD, "price": 2_999_999, "max_payoff_mult_bps": 10_000, "rounding": "ceil"})),
             named("empty", json!({"side": "short", "size_usd": 0, "total_quantity": 0, "collateral_usd": 0, "price": 1, "max_payoff_mult_bps": 10_000, "rounding": "ceil"})),
         ],
         "aum": [
             named("no_positions", json!({"custodies": [usdc_v(1_000 * USD), sol(0)]})),
             named("sol_long_in_profit_and_interest", json!({"custodies": [
-                with(usdc_v(10_000 * USD), json!({"borrow_size_usd": 3_000 * USD, "interest_weighted": 300_000_000_000_000u64, "cumulative_interest": 180_000})),
-                with(sol(0), json!({"long_size_usd": 1_500 * USD, "long_quantity": 10_000_000, "long_collateral_usd": 99 * USD,
-                                     "short_size_usd": 1_500 * USD, "short_quantity": 10_050_251, "short_collateral_usd": 150 * USD})),
+                with(usdc_v(10_000 * USD), json!({"borrow_size_usd": 3_000 * USD, "interest_weighted": 1_080_000_000_000_000_000u64, "cumulative_interest": 648_000_000})),
+                with(sol(0), json!({"long_size_usd": 1_500 * USD, "long_quantity": 10 * TOKEN, "long_collateral_usd": 99 * USD,
+                                     "short_size_usd": 1_500 * USD, "short_quantity": 10_050_251_256_282u64, "short_collateral_usd": 150 * USD})),
             ]})),
             named("traders_win_big", json!({"custodies": [
                 usdc_v(100 * USD),
-                with(sol(0), json!({"long_size_usd": 1_500 * USD, "long_quantity": 100_000_000, "long_collateral_usd": 99 * USD})),
+                with(sol(0), json!({"long_size_usd": 1_500 * USD, "long_quantity": 100 * TOKEN, "long_collateral_usd": 99 * USD})),
             ]})),
         ],
         "open_position": [
-            named("sol_long_15x", json!({"size_usd": 1_500 * USD, "collateral_in": 100 * USD, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
-            named("above_optimal_fee_scales", json!({"size_usd": 1_500 * USD, "collateral_in": 100 * USD, "collateral": usdc(1_600 * USD, 0), "market": sol_market()})),
-            named("depegged_collateral", json!({"size_usd": 1_234_567_890, "collateral_in": 55_555_555, "collateral": depegged_usdc(10_000 * USD, 0), "market": sol_market()})),
-            named("zero_size", json!({"size_usd": 0, "collateral_in": 100 * USD, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
-            named("max_position_size", json!({"size_usd": 1_500 * USD, "collateral_in": 100 * USD, "collateral": usdc(10_000 * USD, 0), "market": with(sol_market(), json!({"max_position_size_usd": 1_499 * USD}))})),
-            named("insufficient_liquidity", json!({"size_usd": 1_500 * USD, "collateral_in": 100 * USD, "collateral": usdc(1_499 * USD, 0), "market": sol_market()})),
-            named("max_utilization", json!({"size_usd": 1_500 * USD, "collateral_in": 100 * USD, "collateral": depegged_usdc(1_600 * USD, 0), "market": sol_market()})),
-            named("max_total_locked", json!({"size_usd": 1_500 * USD, "collateral_in": 100 * USD, "collateral": with(usdc(10_000 * USD, 0), json!({"max_total_locked_usd": 1_499 * USD})), "market": sol_market()})),
-            named("fee_eats_collateral", json!({"size_usd": 1_500 * USD, "collateral_in": 1_500_000, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
-            named("max_leverage", json!({"size_usd": 1_500 * USD, "collateral_in": 31_499_999, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
-            named("exactly_max_leverage", json!({"size_usd": 1_500 * USD, "collateral_in": 31_500_000, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
-            named("min_leverage", json!({"size_usd": 1_500 * USD, "collateral_in": 1_400 * USD, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
+            named("sol_long_15x", json!({"side": "long", "entry_price": 150 * USD, "size_usd": 1_500 * USD, "collateral_in": 100 * USD, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
+            named("above_optimal_fee_scales", json!({"side": "long", "entry_price": 150 * USD, "size_usd": 1_500 * USD, "collateral_in": 100 * USD, "collateral": usdc(1_600 * USD, 0), "market": sol_market()})),
+            named("depegged_collateral", json!({"side": "long", "entry_price": 150 * USD, "size_usd": 1_234_567_890, "collateral_in": 55_555_555, "collateral": depegged_usdc(10_000 * USD, 0), "market": sol_market()})),
+            named("zero_size", json!({"side": "long", "entry_price": 150 * USD, "size_usd": 0, "collateral_in": 100 * USD, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
+            named("max_position_size", json!({"side": "long", "entry_price": 150 * USD, "size_usd": 1_500 * USD, "collateral_in": 100 * USD, "collateral": usdc(10_000 * USD, 0), "market": with(sol_market(), json!({"max_position_size_usd": 1_499 * USD}))})),
+            named("insufficient_liquidity", json!({"side": "long", "entry_price": 150 * USD, "size_usd": 1_500 * USD, "collateral_in": 100 * USD, "collateral": usdc(1_499 * USD, 0), "market": sol_market()})),
+            named("max_utilization", json!({"side": "long", "entry_price": 150 * USD, "size_usd": 1_500 * USD, "collateral_in": 100 * USD, "collateral": depegged_usdc(1_600 * USD, 0), "market": sol_market()})),
+            named("max_total_locked", json!({"side": "long", "entry_price": 150 * USD, "size_usd": 1_500 * USD, "collateral_in": 100 * USD, "collateral": with(usdc(10_000 * USD, 0), json!({"max_total_locked_usd": 1_499 * USD})), "market": sol_market()})),
+            named("fee_eats_collateral", json!({"side": "long", "entry_price": 150 * USD, "size_usd": 1_500 * USD, "collateral_in": 1_500_000, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
+            named("max_leverage", json!({"side": "long", "entry_price": 150 * USD, "size_usd": 1_500 * USD, "collateral_in": 31_499_999, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
+            named("exactly_max_leverage", json!({"side": "long", "entry_price": 150 * USD, "size_usd": 1_500 * USD, "collateral_in": 31_500_000, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
+            named("min_leverage", json!({"side": "long", "entry_price": 150 * USD, "size_usd": 1_500 * USD, "collateral_in": 1_400 * USD, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
+            named("short_15x", json!({"side": "short", "entry_price": 150 * USD, "size_usd": 1_500 * USD, "collateral_in": 100 * USD, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
+            named("short_quantity_ceil", json!({"side": "short", "entry_price": 149_999_999, "size_usd": 1_500 * USD, "collateral_in": 100 * USD, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
+            named("long_at_1e-4_usd", json!({"side": "long", "entry_price": 100, "size_usd": 1_500 * USD, "collateral_in": 100 * USD, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
+            named("short_at_1e6_usd", json!({"side": "short", "entry_price": 1_000_000 * USD, "size_usd": 1_500 * USD, "collateral_in": 100 * USD, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
+            named("no_exposure_above_1e6_usd", json!({"side": "long", "entry_price": 1_000_000 * USD + 1, "size_usd": 1, "collateral_in": 100 * USD, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
+            named("zero_entry_price", json!({"side": "long", "entry_price": 0, "size_usd": 1_500 * USD, "collateral_in": 100 * USD, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
         ],
         "increase_position": [
-            named("long_at_higher_price", json!({"position": pos("long", 100 * USD, 1_000 * USD, 100 * USD, 1_000 * USD), "size_delta_usd": 1_000 * USD, "collateral_in": 0, "entry_price": 200 * USD, "interest_usd": 0, "collateral": usdc(10_000 * USD, 1_000 * USD), "market": sol_market()})),
-            named("short_with_interest_and_collateral", json!({"position": pos("short", 100 * USD, 1_000 * USD, 100 * USD, 1_000 * USD), "size_delta_usd": 500 * USD, "collateral_in": 50 * USD, "entry_price": 90 * USD, "interest_usd": 1_234_567, "collateral": usdc(10_000 * USD, 1_000 * USD), "market": sol_market()})),
-            named("zero_delta", json!({"position": sol_long.clone(), "size_delta_usd": 0, "collateral_in": 0, "entry_price": 150 * USD, "interest_usd": 0, "collateral": usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),
-            named("over_leverage", json!({"position": sol_long.clone(), "size_delta_usd": 4_000 * USD, "collateral_in": 0, "entry_price": 150 * USD, "interest_usd": 0, "collateral": usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),
-            named("interest_eats_collateral", json!({"position": sol_long.clone(), "size_delta_usd": 1, "collateral_in": 0, "entry_price": 150 * USD, "interest_usd": 99 * USD, "collateral": usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),
+            named("long_at_higher_price", json!({"position": pos("long", 100 * USD, 1_000 * USD, 100 * USD, 1_000 * USD), "size_delta_usd": 1_000 * USD, "collateral_in": 0, "entry_price": 200 * USD, "exit_price": 200 * USD, "interest_usd": 0, "collateral": usdc(10_000 * USD, 1_000 * USD), "market": sol_market()})),
+            named("short_with_interest_and_collateral", json!({"position": pos("short", 100 * USD, 1_000 * USD, 100 * USD, 1_000 * USD), "size_delta_usd": 500 * USD, "collateral_in": 50 * USD, "entry_price": 90 * USD, "exit_price": 90 * USD, "interest_usd": 1_234_567, "collateral": usdc(10_000 * USD, 1_000 * USD), "market": sol_market()})),
+            named("short_underwater_refused", json!({"position": pos("short", 100 * USD, 1_000 * USD, 100 * USD, 1_000 * USD), "size_delta_usd": 1_000 * USD, "collateral_in": 0, "entry_price": 200 * USD, "exit_price": 200 * USD, "interest_usd": 0, "collateral": usdc(10_000 * USD, 1_000 * USD), "market": sol_market()})),
+            named("liquidatable_long_refused", json!({"position": pos("long", 100 * USD, 1_000 * USD, 20 * USD, 1_000 * USD), "size_delta_usd": 10 * USD, "collateral_in": 0, "entry_price": 98_500_000, "exit_price": 98_500_000, "interest_usd": 0, "collateral": usdc(10_000 * USD, 1_000 * USD), "market": sol_market()})),
+            named("liquidatable_long_with_enough_collateral", json!({"position": pos("long", 100 * USD, 1_000 * USD, 20 * USD, 1_000 * USD), "size_delta_usd": 10 * USD, "collateral_in": 30 * USD, "entry_price": 98_500_000, "exit_price": 98_500_000, "interest_usd": 0, "collateral": usdc(10_000 * USD, 1_000 * USD), "market": sol_market()})),
+            named("profit_not_counted", json!({"position": pos("long", 100 * USD, 1_000 * USD, 21 * USD, 1_000 * USD), "size_delta_usd": 500 * USD, "collateral_in": 0, "entry_price": 200 * USD, "exit_price": 200 * USD, "interest_usd": 0, "collateral": usdc(10_000 * USD, 1_000 * USD), "market": sol_market()})),
+            named("short_dust_delta_below_one_old_unit", json!({"position": pos("short", 100_000 * USD, 1_000 * USD, 100 * USD, 1_000 * USD), "size_delta_usd": 90_000, "collateral_in": 0, "entry_price": 100_000 * USD, "exit_price": 100_000 * USD, "interest_usd": 0, "collateral": usdc(10_000 * USD, 1_000 * USD), "market": sol_market()})),
+            named("short_one_micro_usd_at_300k_owes_4_units", json!({"position": pos("short", 300_000 * USD, 1_000 * USD, 100 * USD, 1_000 * USD), "size_delta_usd": 1, "collateral_in": 0, "entry_price": 300_000 * USD, "exit_price": 300_000 * USD, "interest_usd": 0, "collateral": usdc(10_000 * USD, 1_000 * USD), "market": sol_market()})),
+            named("long_no_exposure_above_1e6_usd", json!({"position": pos("long", 1_000_000 * USD, 1_000 * USD, 100 * USD, 1_000 * USD), "size_delta_usd": 1, "collateral_in": 0, "entry_price": 1_000_000 * USD + 1, "exit_price": 1_000_000 * USD + 1, "interest_usd": 0, "collateral": usdc(10_000 * USD, 1_000 * USD), "market": sol_market()})),
+            named("long_at_1e-4_usd", json!({"position": pos("long", 100, 1_000 * USD, 100 * USD, 1_000 * USD), "size_delta_usd": 500 * USD, "collateral_in": 0, "entry_price": 120, "exit_price": 119, "interest_usd": 0, "collateral": usdc(10_000 * USD, 1_000 * USD), "market": sol_market()})),
+            named("short_at_1e6_usd", json!({"position": pos("short", 1_000_000 * USD, 1_000 * USD, 100 * USD, 1_000 * USD), "size_delta_usd": 500 * USD, "collateral_in": 0, "entry_price": 999_000 * USD, "exit_price": 999_100 * USD, "interest_usd": 0, "collateral": usdc(10_000 * USD, 1_000 * USD), "market": sol_market()})),
+            named("zero_delta", json!({"position": sol_long.clone(), "size_delta_usd": 0, "collateral_in": 0, "entry_price": 150 * USD, "exit_price": 150 * USD, "interest_usd": 0, "collateral": usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),
+            named("over_leverage", json!({"position": sol_long.clone(), "size_delta_usd": 4_000 * USD, "collateral_in": 0, "entry_price": 150 * USD, "exit_price": 150 * USD, "interest_usd": 0, "collateral": usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),
+            named("interest_eats_collateral", json!({"position": sol_long.clone(), "size_delta_usd": 1, "collateral_in": 0, "entry_price": 150 * USD, "exit_price": 150 * USD, "interest_usd": 99 * USD, "collateral": usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),
         ],
         "decrease_position": [
             named("close_long_profit", json!({"position": sol_long.clone(), "size_delta_usd": 1_500 * USD, "exit_price": 165 * USD, "interest_usd": 500_000, "insurance_fund": 0, "collateral": usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),
@@ -724,6 +817,12 @@ fn seed() -> Value {
             named("partial_insufficient_collateral", json!({"position": sol_long.clone(), "size_delta_usd": 1_000 * USD, "exit_price": 130 * USD, "interest_usd": 0, "insurance_fund": 0, "collateral": usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),
             named("more_than_size", json!({"position": sol_long.clone(), "size_delta_usd": 1_500 * USD + 1, "exit_price": 150 * USD, "interest_usd": 0, "insurance_fund": 0, "collateral": usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),
             named("zero", json!({"position": sol_long.clone(), "size_delta_usd": 0, "exit_price": 150 * USD, "interest_usd": 0, "insurance_fund": 0, "collateral": usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),
+            named("partial_long_quantity_floor", json!({"position": sol_long.clone(), "size_delta_usd": 499_999_999, "exit_price": 150 * USD, "interest_usd": 0, "insurance_fund": 0, "collateral": usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),
+            named("partial_short_quantity_ceil", json!({"position": sol_short.clone(), "size_delta_usd": 499_999_999, "exit_price": 150 * USD, "interest_usd": 0, "insurance_fund": 0, "collateral": usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),
+            named("partial_long_no_quantity", json!({"position": {"side": "long", "quantity": 2, "size_usd": 3, "collateral_amount": 1_000, "locked_amount": 3}, "size_delta_usd": 1, "exit_price": 1_000_000 * USD, "interest_usd": 0, "insurance_fund": 0, "collateral": usdc(10_000 * USD, 3), "market": sol_market()})),
+            named("partial_short_no_quantity_left", json!({"position": {"side": "short", "quantity": 2, "size_usd": 3, "collateral_amount": 1_000, "locked_amount": 3}, "size_delta_usd": 2, "exit_price": 1_000_000 * USD, "interest_usd": 0, "insurance_fund": 0, "collateral": usdc(10_000 * USD, 3), "market": sol_market()})),
+            named("partial_at_1e-4_usd", json!({"position": pos("long", 100, 1_000 * USD, 100 * USD, 1_000 * USD), "size_delta_usd": 400 * USD, "exit_price": 103, "interest_usd": 0, "insurance_fund": 0, "collateral": usdc(10_000 * USD, 1_000 * USD), "market": sol_market()})),
+            named("close_short_at_1e6_usd", json!({"position": pos("short", 1_000_000 * USD, 1_000 * USD, 100 * USD, 1_000 * USD), "size_delta_usd": 1_000 * USD, "exit_price": 990_000 * USD, "interest_usd": 0, "insurance_fund": 0, "collateral": usdc(10_000 * USD, 1_000 * USD), "market": sol_market()})),
         ],
         "liquidation": [
             named("healthy", json!({"position": sol_long.clone(), "exit_price": 150 * USD, "interest_usd": 0, "insurance_fund": 0, "collateral": usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),
@@ -731,6 +830,24 @@ fn seed() -> Value {
             named("long_underwater_insurance", json!({"position": sol_long.clone(), "exit_price": 130 * USD, "interest_usd": 0, "insurance_fund": 5 * USD, "collateral": usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),
             named("short_fee_partly_paid", json!({"position": sol_short.clone(), "exit_price": 158_500_000, "interest_usd": 0, "insurance_fund": 0, "collateral": depegged_usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),
             named("interest_only", json!({"position": sol_long.clone(), "exit_price": 150 * USD, "interest_usd": 90 * USD, "insurance_fund": 0, "collateral": usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),
+            named("reward_behind_lps", json!({"position": sol_long.clone(), "exit_price": 140_200_000, "interest_usd": 0, "insurance_fund": 0, "collateral": usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),
+            named("underwater_no_reward", json!({"position": sol_long.clone(), "exit_price": 140 * USD, "interest_usd": 0, "insurance_fund": 0, "collateral": usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),
+            named("short_underwater_at_1e6_usd", json!({"position": pos("short", 1_000_000 * USD, 1_000 * USD, 20 * USD, 1_000 * USD), "exit_price": 1_030_000 * USD, "interest_usd": 0, "insurance_fund": 3 * USD, "collateral": usdc(10_000 * USD, 1_000 * USD), "market": sol_market()})),
+            named("long_at_1e-4_usd", json!({"position": pos("long", 100, 1_000 * USD, 20 * USD, 1_000 * USD), "exit_price": 98, "interest_usd": 0, "insurance_fund": 0, "collateral": usdc(10_000 * USD, 1_000 * USD), "market": sol_market()})),
+        ],
+        "waterfall": [
+            named("all_paid", json!({"pot": 30, "lp_owed": 15, "reward": 2, "fee": 5})),
+            named("fee_partly_paid", json!({"pot": 20, "lp_owed": 15, "reward": 2, "fee": 5})),
+            named("reward_partly_paid", json!({"pot": 16, "lp_owed": 15, "reward": 2, "fee": 5})),
+            named("underwater_lps_take_all", json!({"pot": 10, "lp_owed": 15, "reward": 2, "fee": 5})),
+            named("empty_pot", json!({"pot": 0, "lp_owed": 15, "reward": 2, "fee": 5})),
+        ],
+        "within_initial_leverage": [
+            named("healthy", json!({"position": sol_long.clone(), "exit_price": 150 * USD, "interest_usd": 0, "collateral": usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),
+            named("profit_not_counted", json!({"position": pos("long", 150 * USD, 1_500 * USD, 30 * USD, 1_500 * USD), "exit_price": 300 * USD, "interest_usd": 0, "collateral": usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),
+            named("loss_counted", json!({"position": sol_long.clone(), "exit_price": 140 * USD, "interest_usd": 0, "collateral": usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),
+            named("interest_at_the_limit", json!({"position": sol_long.clone(), "exit_price": 150 * USD, "interest_usd": 67_500_000, "collateral": usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),
+            named("interest_past_the_limit", json!({"position": sol_long.clone(), "exit_price": 150 * USD, "interest_usd": 67_500_001, "collateral": usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),
         ],
         "remove_collateral": [
             named("half", json!({"position": pos("long", 150 * USD, 1_500 * USD, 200 * USD, 1_500 * USD), "collateral_usd": 100 * USD, "exit_price": 150 * USD, "interest_usd": 0, "collateral": usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),
@@ -744,6 +861,8 @@ fn seed() -> Value {
         "position_health": [
             named("sol_long_15x", json!({"position": sol_long.clone(), "interest_usd": 0, "exit_price": 150 * USD, "spread_bps": 10, "collateral": usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),
             named("sol_short_depegged_interest", json!({"position": sol_short.clone(), "interest_usd": 2_500_000, "exit_price": 151 * USD, "spread_bps": 25, "collateral": depegged_usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),
+            named("long_at_1e-4_usd", json!({"position": pos("long", 100, 1_000 * USD, 100 * USD, 1_000 * USD), "interest_usd": 0, "exit_price": 95, "spread_bps": 10, "collateral": usdc(10_000 * USD, 1_000 * USD), "market": sol_market()})),
+            named("short_at_1e6_usd", json!({"position": pos("short", 1_000_000 * USD, 1_000 * USD, 100 * USD, 1_000 * USD), "interest_usd": 0, "exit_price": 1_050_000 * USD, "spread_bps": 10, "collateral": usdc(10_000 * USD, 1_000 * USD), "market": sol_market()})),
         ],
     })
 }

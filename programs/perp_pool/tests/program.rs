@@ -9,11 +9,15 @@ use {
     perp_pool::{
         constants::*,
         errors::PerpPoolError,
-        events::{LiquidityAdded, PositionDecreased, PositionLiquidated, PositionOpened},
+        events::{
+            LiquidityAdded, LpUnlocked, PositionDecreased, PositionIncreased, PositionLiquidated,
+            PositionOpened,
+        },
         instructions::*,
         math::pnl::ProfitAndLoss,
         state::{
             custody::{BorrowRateParams, Custody, Fees, PricingParams},
+            lp_cooldown::LpCooldown,
             oracle::{
                 OracleParams, OracleType, PRICE_UPDATE_V2_DISCRIMINATOR, PYTH_RECEIVER_PROGRAM_ID,
             },
@@ -65,6 +69,9 @@ struct Env {
     oracle: Pubkey,
     user_token: Pubkey,
     user_lp: Pubkey,
+    /// Count of `set_price` calls: each carries a different confidence so that two publications
+    /// at one timestamp are different transactions (the bank deduplicates identical ones).
+    price_sets: u64,
 }
 
 fn custom_error(err: BanksClientError) -> Option<u32> {
@@ -278,6 +285,26 @@ impl Env {
         self.ctx.warp_to_slot(slot + 2).unwrap();
     }
 
+    /// Moves the bank's clock `seconds` forward (same slot).
+    async fn advance_clock(&mut self, seconds: i64) {
+        let mut clock: Clock = self.ctx.banks_client.get_sysvar().await.unwrap();
+        clock.unix_timestamp += seconds;
+        self.ctx.set_sysvar(&clock);
+    }
+
+    async fn is_frozen(&mut self, key: Pubkey) -> bool {
+        let account = self
+            .ctx
+            .banks_client
+            .get_account(key)
+            .await
+            .unwrap()
+            .expect("token account");
+        spl_token::state::Account::unpack(&account.data)
+            .unwrap()
+            .is_frozen()
+    }
+
     async fn account<T: anchor_lang::AccountDeserialize>(&mut self, key: Pubkey) -> T {
         let account = self
             .ctx
@@ -473,7 +500,11 @@ fn set_price_ix_for(
 impl Env {
     async fn set_price(&mut self, price: u64, ema: u64) {
         let now = self.now().await;
-        let ix = self.set_price_ix(self.oracle_authority.pubkey(), price, 0, ema, now);
+        // Confidences from 500_000 up (0.5 % of 1 USD, within the 1 % limit), apart from the
+        // ones `Trading::set_sol_price` uses.
+        self.price_sets += 1;
+        let conf = 500_000 + self.price_sets;
+        let ix = self.set_price_ix(self.oracle_authority.pubkey(), price, conf, ema, now);
         let authority = self.oracle_authority.insecure_clone();
         self.send(&[ix], &[&authority]).await.unwrap();
     }
@@ -483,6 +514,7 @@ impl Env {
             owner: self.user.pubkey(),
             funding_account: self.user_token,
             lp_token_account: self.user_lp,
+            lp_cooldown: self.lp_cooldown(self.user_lp),
             transfer_authority: self.transfer_authority,
             perpetuals: self.perpetuals,
             pool: self.pool,
@@ -491,7 +523,13 @@ impl Env {
             custody_token_account: self.vault,
             lp_token_mint: self.lp_mint,
             token_program: spl_token::ID,
+            system_program: solana_sdk::system_program::ID,
         }
+    }
+
+    /// The LP cooldown record of an LP token account.
+    fn lp_cooldown(&self, lp_token_account: Pubkey) -> Pubkey {
+        pda(&[LP_COOLDOWN_SEED, lp_token_account.as_ref()])
     }
 
     fn add_liquidity_ix(
@@ -520,6 +558,7 @@ impl Env {
                 owner: self.user.pubkey(),
                 receiving_account: self.user_token,
                 lp_token_account: self.user_lp,
+                lp_cooldown: self.lp_cooldown(self.user_lp),
                 transfer_authority: self.transfer_authority,
                 perpetuals: self.perpetuals,
                 pool: self.pool,
@@ -562,6 +601,15 @@ impl Env {
     }
 
     fn add_pool_ix(&self, admin: Pubkey, name: &str) -> Instruction {
+        self.add_pool_ix_with_cooldown(admin, name, 0)
+    }
+
+    fn add_pool_ix_with_cooldown(
+        &self,
+        admin: Pubkey,
+        name: &str,
+        lp_cooldown_sec: u32,
+    ) -> Instruction {
         let pool = pda(&[POOL_SEED, name.as_bytes()]);
         Instruction {
             program_id: perp_pool::ID,
@@ -578,6 +626,7 @@ impl Env {
             data: perp_pool::instruction::AddPool {
                 params: AddPoolParams {
                     name: name.to_string(),
+                    lp_cooldown_sec,
                 },
             }
             .data(),
@@ -648,8 +697,14 @@ impl Env {
 }
 
 /// A pool "main" with one USDC-like custody (6 decimals, custom oracle, 10 bps add, 20 bps
-/// remove, 50 % protocol share), the oracle set to 1 USD and a user holding 10_000 tokens.
+/// remove, 50 % protocol share), no LP cooldown, the oracle set to 1 USD and a user holding
+/// 10_000 tokens.
 async fn setup() -> Env {
+    setup_with_cooldown(0).await
+}
+
+/// `setup()` with a pool LP cooldown of `lp_cooldown_sec`.
+async fn setup_with_cooldown(lp_cooldown_sec: u32) -> Env {
     quiet_logs();
     let program = ProgramTest::new("perp_pool", perp_pool::ID, processor!(process_instruction));
     let ctx = program.start_with_context().await;
@@ -676,12 +731,14 @@ async fn setup() -> Env {
         oracle: Pubkey::default(),
         user_token: Pubkey::default(),
         user_lp: Pubkey::default(),
+        price_sets: 0,
     };
-    // Fund the signers that pay rent.
+    // Fund the signers that pay rent (the depositor pays for its LP cooldown record).
     let payer = env.ctx.payer.pubkey();
     let fund = [
         system_instruction::transfer(&payer, &env.admin.pubkey(), 10_000_000_000),
         system_instruction::transfer(&payer, &env.oracle_authority.pubkey(), 10_000_000_000),
+        system_instruction::transfer(&payer, &env.user.pubkey(), 1_000_000_000),
     ];
     env.send(&fund, &[]).await.unwrap();
 
@@ -698,7 +755,7 @@ async fn setup() -> Env {
         data: perp_pool::instruction::Initialize {}.data(),
     };
     env.send(&[init], &[&admin]).await.unwrap();
-    let ix = env.add_pool_ix(admin.pubkey(), "main");
+    let ix = env.add_pool_ix_with_cooldown(admin.pubkey(), "main", lp_cooldown_sec);
     env.send(&[ix], &[&admin]).await.unwrap();
 
     env.mint = env.create_mint(6).await;
@@ -741,24 +798,40 @@ async fn setup_records_pool_and_custody() {
 async fn add_then_remove_liquidity_moves_tokens_and_lp() {
     let mut env = setup().await;
     let user = env.user.insecure_clone();
-    let ix = env.add_liquidity_ix(env.add_liquidity_accounts(), 1_000_000_000, 999_000_000);
+    let now = env.now().await;
+    // 10 bps fee: 999 USD deposited, of which 1 USD of LP (DEAD_LP_SUPPLY) goes to no one.
+    let ix = env.add_liquidity_ix(env.add_liquidity_accounts(), 1_000_000_000, 998_000_001);
+    env.expect_error(&[ix], &[&user], PerpPoolError::SlippageExceeded)
+        .await;
+    let ix = env.add_liquidity_ix(env.add_liquidity_accounts(), 1_000_000_000, 998_000_000);
     let logs = env.send_with_logs(&[ix], &[&user]).await;
     let event: LiquidityAdded = decode_event(&logs).expect("LiquidityAdded event");
     assert_eq!(event.amount_in, 1_000_000_000);
-    assert_eq!(event.lp_amount_out, 999_000_000);
+    assert_eq!(event.lp_amount_out, 998_000_000);
+    assert_eq!(event.dead_lp_amount, DEAD_LP_SUPPLY);
     assert_eq!(event.fee_amount, 1_000_000);
     assert_eq!(event.protocol_fee_amount, 500_000);
+    // Supply including the dead shares.
     assert_eq!(event.lp_supply, 999_000_000);
+    // No cooldown in this pool: unlocked from the next slot on.
+    assert_eq!(event.unlock_time, now);
     // 10 bps fee: 1_000_000 fee, LP = 999 USD; protocol gets half the fee.
-    assert_eq!(env.token_balance(env.user_lp).await, 999_000_000);
+    assert_eq!(env.token_balance(env.user_lp).await, 998_000_000);
     assert_eq!(env.token_balance(env.vault).await, 1_000_000_000);
+    assert!(env.is_frozen(env.user_lp).await);
     let custody: Custody = env.account(env.custody).await;
     assert_eq!(custody.assets.owned, 999_500_000);
     assert_eq!(custody.assets.protocol_fees, 500_000);
     let pool: Pool = env.account(env.pool).await;
     assert_eq!(pool.aum_usd, 999_500_000);
+    assert_eq!(pool.dead_lp_supply, DEAD_LP_SUPPLY);
+    let cooldown: LpCooldown = env.account(env.lp_cooldown(env.user_lp)).await;
+    assert_eq!(cooldown.pool, env.pool);
+    assert_eq!(cooldown.lp_token_account, env.user_lp);
+    assert_eq!(cooldown.deposit_slot, event.slot);
+    assert_eq!(cooldown.unlock_time, now);
 
-    // LP price = floor(999.5 / 999 * 1e6)
+    // LP price = floor(999.5 / 999 * 1e6), the supply counting the dead shares.
     let price: u64 = env.view(env.lp_price_ix()).await.unwrap();
     assert_eq!(price, 1_000_500);
     let aum: u128 = env
@@ -767,9 +840,9 @@ async fn add_then_remove_liquidity_moves_tokens_and_lp() {
         .unwrap();
     assert_eq!(aum, 999_500_000);
 
-    // Same slot as the deposit: refused.
-    let ix = env.remove_liquidity_ix(100_000_000, 0);
-    env.expect_error(&[ix], &[&user], PerpPoolError::WithdrawalInDepositSlot)
+    // Same slot as the deposit: the deposited LP is held back.
+    let ix = env.remove_liquidity_ix(100_000_001, 0);
+    env.expect_error(&[ix], &[&user], PerpPoolError::LiquidityCooldownActive)
         .await;
 
     env.next_slot().await;
@@ -780,12 +853,247 @@ async fn add_then_remove_liquidity_moves_tokens_and_lp() {
     // usd = floor(1e8 * 999_500_000 / 999_000_000) = 100_050_050; fee ceil(20 bps) = 200_101.
     let received = env.token_balance(env.user_token).await - before;
     assert_eq!(received, 100_050_050 - 200_101);
-    assert_eq!(env.token_balance(env.user_lp).await, 899_000_000);
+    assert_eq!(env.token_balance(env.user_lp).await, 898_000_000);
+    // The redemption thawed the account.
+    assert!(!env.is_frozen(env.user_lp).await);
     let custody: Custody = env.account(env.custody).await;
     // Vault = owned + protocol fees, always.
     assert_eq!(
         env.token_balance(env.vault).await,
         custody.assets.owned + custody.assets.protocol_fees
+    );
+}
+
+impl Env {
+    fn unlock_lp_ix(&self, lp_token_account: Pubkey) -> Instruction {
+        Instruction {
+            program_id: perp_pool::ID,
+            accounts: perp_pool::accounts::UnlockLp {
+                lp_token_account,
+                lp_cooldown: self.lp_cooldown(lp_token_account),
+                transfer_authority: self.transfer_authority,
+                perpetuals: self.perpetuals,
+                pool: self.pool,
+                lp_token_mint: self.lp_mint,
+                token_program: spl_token::ID,
+            }
+            .to_account_metas(None),
+            data: perp_pool::instruction::UnlockLp {}.data(),
+        }
+    }
+
+    fn transfer_lp_ix(&self, to: Pubkey, amount: u64) -> Instruction {
+        spl_token::instruction::transfer(
+            &spl_token::ID,
+            &self.user_lp,
+            &to,
+            &self.user.pubkey(),
+            &[],
+            amount,
+        )
+        .unwrap()
+    }
+}
+
+/// Finding 3: the first deposit must be worth more than the dead shares, which stay in the
+/// supply when every LP has redeemed, so the next depositor cannot take what the pool still owns.
+#[tokio::test]
+async fn first_deposit_pays_for_the_dead_shares_and_supply_never_returns_to_zero() {
+    let mut env = setup().await;
+    let user = env.user.insecure_clone();
+    // 1.001 USDC less the 10 bps fee (1_002 units) is below 1 USD of dead shares.
+    let ix = env.add_liquidity_ix(env.add_liquidity_accounts(), 1_001_000, 0);
+    env.expect_error(&[ix], &[&user], PerpPoolError::ZeroAmount)
+        .await;
+    // 2 USDC: deposit_usd 1_998_000, LP 998_000 to the user, 1_000_000 dead.
+    let ix = env.add_liquidity_ix(env.add_liquidity_accounts(), 2_000_000, 0);
+    env.send(&[ix], &[&user]).await.unwrap();
+    assert_eq!(env.token_balance(env.user_lp).await, 998_000);
+    env.next_slot().await;
+    env.set_price(100_000_000, 0).await;
+    // Everything the user holds: LP supply 0, the dead shares remain.
+    let ix = env.remove_liquidity_ix(998_000, 0);
+    env.send(&[ix], &[&user]).await.unwrap();
+    let mint = env
+        .ctx
+        .banks_client
+        .get_account(env.lp_mint)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        spl_token::state::Mint::unpack(&mint.data).unwrap().supply,
+        0
+    );
+    let pool: Pool = env.account(env.pool).await;
+    assert_eq!(pool.dead_lp_supply, DEAD_LP_SUPPLY);
+    // The pool still owns about 1 USD; LP is priced against it and the dead shares.
+    let custody: Custody = env.account(env.custody).await;
+    let owned = custody.assets.owned;
+    assert!(owned > 1_000_000);
+    // Price = floor(aum_min * 10^6 / DEAD_LP_SUPPLY) = aum_min = owned (USDC at 1 USD).
+    let price: u64 = env.view(env.lp_price_ix()).await.unwrap();
+    assert_eq!(price, owned);
+    // The next deposit buys LP at that price, not at 1 USD.
+    let ix = env.add_liquidity_ix(env.add_liquidity_accounts(), 10_000_000, 0);
+    let logs = env.send_with_logs(&[ix], &[&user]).await;
+    let event: LiquidityAdded = decode_event(&logs).expect("LiquidityAdded");
+    assert_eq!(event.dead_lp_amount, 0);
+    assert_eq!(
+        u128::from(event.lp_amount_out),
+        u128::from(event.deposit_usd) * u128::from(DEAD_LP_SUPPLY) / event.aum_max_usd
+    );
+}
+
+/// Finding 6: LP minted by a deposit is frozen in the depositor's own account until the slot
+/// after the deposit and the pool's cooldown; it can neither be redeemed nor transferred before.
+#[tokio::test]
+async fn deposit_cooldown_freezes_the_depositors_lp() {
+    let mut env = setup_with_cooldown(3_600).await;
+    let pool: Pool = env.account(env.pool).await;
+    assert_eq!(pool.lp_cooldown_sec, 3_600);
+    let user = env.user.insecure_clone();
+    let now = env.now().await;
+    let ix = env.add_liquidity_ix(env.add_liquidity_accounts(), 1_000_000_000, 0);
+    let logs = env.send_with_logs(&[ix], &[&user]).await;
+    let event: LiquidityAdded = decode_event(&logs).expect("LiquidityAdded");
+    assert_eq!(event.unlock_time, now + 3_600);
+    assert!(env.is_frozen(env.user_lp).await);
+
+    // Next slot, cooldown not over: no redemption, no unlock, no transfer.
+    env.next_slot().await;
+    env.set_price(100_000_000, 0).await;
+    let ix = env.remove_liquidity_ix(1_000_000, 0);
+    env.expect_error(&[ix], &[&user], PerpPoolError::LiquidityCooldownActive)
+        .await;
+    // (Every attempt below differs from the others: the bank deduplicates identical transactions.)
+    let mut ix = env.unlock_lp_ix(env.user_lp);
+    ix.accounts
+        .push(AccountMeta::new_readonly(Pubkey::new_unique(), false));
+    env.expect_error(&[ix], &[], PerpPoolError::LiquidityCooldownActive)
+        .await;
+    let other = Keypair::new();
+    let other_lp = env.create_token_account(env.lp_mint, other.pubkey()).await;
+    let ix = env.transfer_lp_ix(other_lp, 1_000_000);
+    let err = env.send(&[ix], &[&user]).await.expect_err("frozen");
+    assert_eq!(
+        custom_error(err),
+        Some(spl_token::error::TokenError::AccountFrozen as u32)
+    );
+
+    // One second short of the cooldown: still held.
+    env.advance_clock(3_599).await;
+    env.set_price(100_000_000, 0).await;
+    let ix = env.remove_liquidity_ix(1_000_001, 0);
+    env.expect_error(&[ix], &[&user], PerpPoolError::LiquidityCooldownActive)
+        .await;
+
+    // Cooldown over: anyone may unlock; then the LP moves and redeems freely.
+    env.advance_clock(1).await;
+    env.set_price(100_000_000, 0).await;
+    let ix = env.unlock_lp_ix(env.user_lp);
+    let logs = env.send_with_logs(&[ix], &[]).await;
+    let unlocked: LpUnlocked = decode_event(&logs).expect("LpUnlocked");
+    assert_eq!(unlocked.lp_token_account, env.user_lp);
+    assert_eq!(unlocked.owner, user.pubkey());
+    assert!(!env.is_frozen(env.user_lp).await);
+    // Not frozen any more: a second unlock has nothing to do.
+    let mut ix = env.unlock_lp_ix(env.user_lp);
+    ix.accounts
+        .push(AccountMeta::new_readonly(Pubkey::new_unique(), false));
+    env.expect_error(&[ix], &[], PerpPoolError::LiquidityCooldownActive)
+        .await;
+    let ix = env.transfer_lp_ix(other_lp, 1_000_002);
+    env.send(&[ix], &[&user]).await.unwrap();
+    let ix = env.remove_liquidity_ix(2_000_000, 0);
+    env.send(&[ix], &[&user]).await.unwrap();
+}
+
+/// Finding 6: the same-slot defence holds back only the capital that deposited. A stranger's
+/// dust deposit in the slot of someone else's withdrawal (here in the same transaction) no
+/// longer blocks it.
+#[tokio::test]
+async fn strangers_deposit_does_not_block_a_withdrawal() {
+    let mut env = setup().await;
+    let user = env.user.insecure_clone();
+    let ix = env.add_liquidity_ix(env.add_liquidity_accounts(), 1_000_000_000, 0);
+    env.send(&[ix], &[&user]).await.unwrap();
+    env.next_slot().await;
+    env.set_price(100_000_000, 0).await;
+
+    let stranger = Keypair::new();
+    let payer = env.ctx.payer.pubkey();
+    env.send(
+        &[system_instruction::transfer(
+            &payer,
+            &stranger.pubkey(),
+            1_000_000_000,
+        )],
+        &[],
+    )
+    .await
+    .unwrap();
+    let stranger_token = env.create_token_account(env.mint, stranger.pubkey()).await;
+    let stranger_lp = env
+        .create_token_account(env.lp_mint, stranger.pubkey())
+        .await;
+    env.mint_to(env.mint, stranger_token, 10_000_000).await;
+    let mut accounts = env.add_liquidity_accounts();
+    accounts.owner = stranger.pubkey();
+    accounts.funding_account = stranger_token;
+    accounts.lp_token_account = stranger_lp;
+    accounts.lp_cooldown = env.lp_cooldown(stranger_lp);
+    let dust = env.add_liquidity_ix(accounts, 10_000, 0);
+    let withdraw = env.remove_liquidity_ix(100_000_000, 0);
+    env.send(&[dust, withdraw], &[&stranger, &user])
+        .await
+        .unwrap();
+    assert!(env.is_frozen(stranger_lp).await);
+    assert!(!env.is_frozen(env.user_lp).await);
+    // The stranger's own LP is held in that slot.
+    let mut ix = env.remove_liquidity_ix(1, 0);
+    ix.accounts[0].pubkey = stranger.pubkey();
+    ix.accounts[1].pubkey = stranger_token;
+    ix.accounts[2].pubkey = stranger_lp;
+    ix.accounts[3].pubkey = env.lp_cooldown(stranger_lp);
+    env.expect_error(&[ix], &[&stranger], PerpPoolError::LiquidityCooldownActive)
+        .await;
+}
+
+/// LP can only be minted into the depositor's own account (else a deposit could freeze someone
+/// else's LP), and the cooldown record must be the account's PDA.
+#[tokio::test]
+async fn deposit_into_someone_elses_lp_account_is_rejected() {
+    let mut env = setup().await;
+    let user = env.user.insecure_clone();
+    let other_lp = env
+        .create_token_account(env.lp_mint, Pubkey::new_unique())
+        .await;
+    let mut accounts = env.add_liquidity_accounts();
+    accounts.lp_token_account = other_lp;
+    accounts.lp_cooldown = env.lp_cooldown(other_lp);
+    let ix = env.add_liquidity_ix(accounts, 1_000_000_000, 0);
+    env.expect_error(&[ix], &[&user], PerpPoolError::InvalidLpTokenAccount)
+        .await;
+    // The cooldown record of another account: a seeds violation.
+    let mut accounts = env.add_liquidity_accounts();
+    accounts.lp_cooldown = env.lp_cooldown(other_lp);
+    let ix = env.add_liquidity_ix(accounts, 1_000_000_000, 0);
+    let err = env.send(&[ix], &[&user]).await.expect_err("wrong PDA");
+    assert_eq!(
+        custom_error(err),
+        Some(anchor_lang::error::ErrorCode::ConstraintSeeds as u32)
+    );
+    let ix = env.add_liquidity_ix(env.add_liquidity_accounts(), 1_000_000_000, 0);
+    env.send(&[ix], &[&user]).await.unwrap();
+    env.next_slot().await;
+    env.set_price(100_000_000, 0).await;
+    let mut ix = env.remove_liquidity_ix(1_000_000, 0);
+    ix.accounts[3].pubkey = env.lp_cooldown(other_lp);
+    let err = env.send(&[ix], &[&user]).await.expect_err("wrong PDA");
+    assert_eq!(
+        custom_error(err),
+        Some(anchor_lang::error::ErrorCode::ConstraintSeeds as u32)
     );
 }
 
@@ -828,8 +1136,19 @@ async fn stale_oracle_is_rejected() {
     let mut env = setup().await;
     let now = env.now().await;
     let authority = env.oracle_authority.insecure_clone();
+    // A reading older than the stored one is refused (it could roll the price back)...
     let ix = env.set_price_ix(authority.pubkey(), 100_000_000, 0, 0, now - 31);
+    env.expect_error(
+        &[ix],
+        &[&authority],
+        PerpPoolError::OraclePublishTimeRegressed,
+    )
+    .await;
+    // ...one as old is accepted.
+    let ix = env.set_price_ix(authority.pubkey(), 100_000_001, 0, 0, now);
     env.send(&[ix], &[&authority]).await.unwrap();
+    // 31 s later with no new reading the price is stale (max age 30 s).
+    env.advance_clock(31).await;
     let user = env.user.insecure_clone();
     let ix = env.add_liquidity_ix(env.add_liquidity_accounts(), 1_000_000, 0);
     env.expect_error(&[ix], &[&user], PerpPoolError::StaleOraclePrice)
@@ -887,6 +1206,7 @@ async fn wrong_vault_oracle_and_mints_are_rejected() {
 
     let mut accounts = env.add_liquidity_accounts();
     accounts.lp_token_account = env.user_token;
+    accounts.lp_cooldown = env.lp_cooldown(env.user_token);
     let ix = env.add_liquidity_ix(accounts, 1_000_000, 0);
     env.expect_error(&[ix], &[&user], PerpPoolError::InvalidLpTokenMint)
         .await;
@@ -939,11 +1259,36 @@ async fn add_pool_checks_admin_and_name() {
     // A 33-byte name cannot even be a seed; build the instruction with a dummy pool key.
     let mut ix = env.add_pool_ix(admin.pubkey(), "placeholder");
     ix.data = perp_pool::instruction::AddPool {
-        params: AddPoolParams { name: long },
+        params: AddPoolParams {
+            name: long,
+            lp_cooldown_sec: 0,
+        },
     }
     .data();
     env.expect_error(&[ix], &[&admin], PerpPoolError::InvalidPoolName)
         .await;
+    // The LP cooldown is at most MAX_LP_COOLDOWN_SEC.
+    let ix = env.add_pool_ix_with_cooldown(admin.pubkey(), "other", MAX_LP_COOLDOWN_SEC + 1);
+    env.expect_error(&[ix], &[&admin], PerpPoolError::InvalidPoolConfig)
+        .await;
+    let ix = env.add_pool_ix_with_cooldown(admin.pubkey(), "other", MAX_LP_COOLDOWN_SEC);
+    env.send(&[ix], &[&admin]).await.unwrap();
+    let pool: Pool = env.account(pda(&[POOL_SEED, b"other"])).await;
+    assert_eq!(pool.lp_cooldown_sec, MAX_LP_COOLDOWN_SEC);
+    assert_eq!(pool.dead_lp_supply, 0);
+    // The LP mint's freeze authority is the transfer authority (it enforces the cooldown).
+    let mint = env
+        .ctx
+        .banks_client
+        .get_account(pool.lp_token_mint)
+        .await
+        .unwrap()
+        .unwrap();
+    let mint = spl_token::state::Mint::unpack(&mint.data).unwrap();
+    assert_eq!(
+        mint.freeze_authority,
+        solana_sdk::program_option::COption::Some(env.transfer_authority)
+    );
 }
 
 #[tokio::test]
@@ -1000,7 +1345,7 @@ async fn second_custody_requires_other_custodies_as_remaining_accounts() {
     ix.accounts
         .push(AccountMeta::new_readonly(sol_oracle, false));
     env.send(&[ix], &[&user]).await.unwrap();
-    assert_eq!(env.token_balance(env.user_lp).await, 999_000_000);
+    assert_eq!(env.token_balance(env.user_lp).await, 998_000_000);
 
     // The views take every custody, in pool order.
     let aum: u128 = env
@@ -1282,15 +1627,19 @@ async fn open_and_close_long_at_profit() {
     assert_eq!(opened.fee_amount, 1_500_000);
     assert_eq!(opened.collateral_amount, 98_500_000);
     assert_eq!(opened.locked_amount, 1_500 * USD);
+    // 1_500 USD at 150 USD: 10 tokens (QUANTITY_DECIMALS = 12).
+    assert_eq!(opened.quantity, 10_000_000_000_000);
     let position: Position = t
         .env
         .account(t.position_key(user.pubkey(), Side::Long))
         .await;
     assert_eq!(position.size_usd, 1_500 * USD);
+    assert_eq!(position.quantity, 10_000_000_000_000);
+    assert_eq!(position.price, 150 * USD);
     assert_eq!(position.side, Side::Long);
     let sol: Custody = t.env.account(t.sol_custody).await;
     assert_eq!(sol.long_positions.open_positions, 1);
-    assert_eq!(sol.long_positions.total_quantity, 10_000_000);
+    assert_eq!(sol.long_positions.total_quantity, 10_000_000_000_000);
     let usdc: Custody = t.env.account(t.env.custody).await;
     assert_eq!(usdc.assets.collateral, 98_500_000);
     assert_eq!(usdc.assets.locked, 1_500 * USD);
@@ -1304,6 +1653,8 @@ async fn open_and_close_long_at_profit() {
     let closed: PositionDecreased = decode_event(&logs).expect("PositionDecreased");
     assert_eq!(closed.profit_usd, 150 * USD);
     assert_eq!(closed.size_usd, 0);
+    assert_eq!(closed.quantity_delta, 10_000_000_000_000);
+    assert_eq!(closed.quantity, 0);
     let received = t.env.token_balance(t.env.user_token).await + 100 * USD - before;
     assert_eq!(
         received,
@@ -1605,6 +1956,104 @@ async fn long_liquidated_one_tick_past_liquidation_price() {
     t.assert_vault_balanced().await;
 }
 
+/// Finding 4: an underwater position pays no liquidator reward, so its owner gains nothing by
+/// liquidating it himself: the collateral goes to the LPs first.
+#[tokio::test]
+async fn underwater_self_liquidation_pays_no_reward() {
+    let mut t = setup_trading().await;
+    let user = t.env.user.insecure_clone();
+    let ix = t.open_ix(Side::Long, 100 * USD, 1_500 * USD, 150 * USD);
+    t.env.send(&[ix], &[&user]).await.unwrap();
+    // -6.67 %: loss 100 USD on 98.5 USD of collateral.
+    set_sol_price_decimals(&mut t, 140 * USD).await;
+    let before = t.env.token_balance(t.env.user_token).await;
+    let ix = t.liquidate_ix(user.pubkey(), t.env.user_token, Side::Long);
+    let logs = t.env.send_with_logs(&[ix], &[&user]).await;
+    let event: PositionLiquidated = decode_event(&logs).expect("PositionLiquidated");
+    assert_eq!(event.loss_usd, 100 * USD);
+    assert_eq!(event.reward_usd, 3 * USD);
+    assert_eq!(event.reward_paid, 0);
+    assert_eq!(event.lp_paid, 98_500_000);
+    assert_eq!(event.fee_paid, 0);
+    assert_eq!(event.bad_debt_usd, 1_500_000);
+    assert_eq!(t.env.token_balance(t.env.user_token).await, before);
+    t.assert_vault_balanced().await;
+}
+
+/// Finding 5: a liquidatable position cannot be increased (the position after an increase must
+/// be within the max initial leverage at the exit price, profit not counted).
+#[tokio::test]
+async fn liquidatable_position_cannot_be_increased() {
+    let mut t = setup_trading().await;
+    let user = t.env.user.insecure_clone();
+    let ix = t.open_ix(Side::Long, 100 * USD, 1_500 * USD, 150 * USD);
+    t.env.send(&[ix], &[&user]).await.unwrap();
+    let p = t.liquidation_price(Side::Long).await;
+    set_sol_price_decimals(&mut t, p - 1).await;
+    assert!(t.liquidation_state(Side::Long).await);
+    let increase = |t: &Trading, collateral_amount: u64| {
+        t.view_ix(
+            t.funding_metas(Side::Long),
+            perp_pool::instruction::IncreasePosition {
+                params: IncreasePositionParams {
+                    price_limit: 150 * USD,
+                    collateral_amount,
+                    size_usd: 15 * USD,
+                },
+            }
+            .data(),
+        )
+    };
+    let ix = increase(&t, 0);
+    t.env
+        .expect_error(&[ix], &[&user], PerpPoolError::MaxLeverageExceeded)
+        .await;
+    // Enough collateral for the initial leverage: allowed (and the position is healthy again).
+    let ix = increase(&t, 100 * USD);
+    t.env.send(&[ix], &[&user]).await.unwrap();
+    assert!(!t.liquidation_state(Side::Long).await);
+    t.assert_vault_balanced().await;
+}
+
+/// Finding 1: a short increase of one micro-USD adds the quantity it sells, rounded up (6_667
+/// units of 10^-12 SOL at 150 USD), so the average entry cannot rise without exposure and a close
+/// at the same price pays no profit.
+#[tokio::test]
+async fn dust_short_increase_adds_exposure() {
+    let mut t = setup_trading().await;
+    let user = t.env.user.insecure_clone();
+    let ix = t.open_ix(Side::Short, 100 * USD, 1_500 * USD, 150 * USD);
+    t.env.send(&[ix], &[&user]).await.unwrap();
+    let ix = t.view_ix(
+        t.funding_metas(Side::Short),
+        perp_pool::instruction::IncreasePosition {
+            params: IncreasePositionParams {
+                price_limit: 150 * USD,
+                collateral_amount: 0,
+                size_usd: 1,
+            },
+        }
+        .data(),
+    );
+    let logs = t.env.send_with_logs(&[ix], &[&user]).await;
+    let increased: PositionIncreased = decode_event(&logs).expect("PositionIncreased");
+    assert_eq!(increased.quantity_delta, 6_667);
+    assert_eq!(increased.quantity, 10_000_000_006_667);
+    let position: Position = t
+        .env
+        .account(t.position_key(user.pubkey(), Side::Short))
+        .await;
+    assert_eq!(position.quantity, 10_000_000_006_667);
+    // floor(1_500.000001 USD / 10.000000006667 SOL): the short's average entry went DOWN.
+    assert_eq!(position.price, 149_999_999);
+    let ix = t.close_ix(Side::Short, 150 * USD);
+    let logs = t.env.send_with_logs(&[ix], &[&user]).await;
+    let closed: PositionDecreased = decode_event(&logs).expect("PositionDecreased");
+    assert_eq!(closed.profit_usd, 0);
+    assert_eq!(closed.loss_usd, 1);
+    t.assert_vault_balanced().await;
+}
+
 #[tokio::test]
 async fn short_liquidated_one_tick_past_liquidation_price() {
     let mut t = setup_trading().await;
@@ -1727,12 +2176,16 @@ async fn increase_and_collateral_changes_keep_stats_consistent() {
         }
         .data(),
     );
-    t.env.send(&[ix], &[&user]).await.unwrap();
+    let logs = t.env.send_with_logs(&[ix], &[&user]).await;
+    let increased: PositionIncreased = decode_event(&logs).expect("PositionIncreased");
+    assert_eq!(increased.quantity_delta, 10_000_000_000_000);
+    assert_eq!(increased.quantity, 20_000_000_000_000);
     let position: Position = t
         .env
         .account(t.position_key(user.pubkey(), Side::Long))
         .await;
     assert_eq!(position.size_usd, 3_000 * USD);
+    assert_eq!(position.quantity, 20_000_000_000_000);
     assert_eq!(position.price, 150 * USD);
     assert_eq!(
         position.collateral_amount,
@@ -1765,7 +2218,7 @@ async fn increase_and_collateral_changes_keep_stats_consistent() {
     let sol: Custody = t.env.account(t.sol_custody).await;
     assert_eq!(sol.long_positions.size_usd, 3_000 * USD);
     assert_eq!(sol.long_positions.collateral_usd, 137 * USD);
-    assert_eq!(sol.long_positions.total_quantity, 20_000_000);
+    assert_eq!(sol.long_positions.total_quantity, 20_000_000_000_000);
     t.assert_vault_balanced().await;
 
     // Another owner cannot touch the position.
@@ -2001,7 +2454,8 @@ async fn borrow_interest_accrues_with_time_and_is_paid_on_close() {
     clock.unix_timestamp += 3_600;
     t.env.ctx.set_sysvar(&clock);
     t.set_sol_price(15_000_000_000).await;
-    let interest = (u128::from(rate) * u128::from(1_500 * USD)).div_ceil(1_000_000_000);
+    // The index grows by rate x seconds; interest = ceil(size x index / (RATE_POWER x 3_600)).
+    let interest = (u128::from(rate) * 3_600 * u128::from(1_500 * USD)).div_ceil(3_600_000_000_000);
     let aum_after: u128 = t.env.view(t.env.aum_ix(&t.aum_remaining())).await.unwrap();
     assert_eq!(aum_after - aum_before, interest);
 
@@ -2009,7 +2463,7 @@ async fn borrow_interest_accrues_with_time_and_is_paid_on_close() {
     let logs = t.env.send_with_logs(&[ix], &[&user]).await;
     let closed: PositionDecreased = decode_event(&logs).expect("PositionDecreased");
     assert_eq!(u128::from(closed.interest_usd), interest);
-    assert_eq!(closed.cumulative_interest, u128::from(rate));
+    assert_eq!(closed.cumulative_interest, u128::from(rate) * 3_600);
     let usdc: Custody = t.env.account(t.env.custody).await;
     assert_eq!(usdc.borrow_rate_state.borrow_size_usd, 0);
     assert_eq!(usdc.borrow_rate_state.interest_weighted, 0);

@@ -8,7 +8,8 @@
 //! which writes the seed cases below with freshly computed outputs.
 
 use {
-    anchor_lang::error::Error,
+    anchor_lang::{error, error::Error},
+    perp_pool::errors::PerpPoolError,
     perp_pool::math::{
         liquidity::{
             assets_under_management_usd, compute_add_liquidity, compute_remove_liquidity,
@@ -103,6 +104,7 @@ struct AddOut {
     net_amount: u64,
     deposit_usd: u64,
     lp_amount_out: u64,
+    dead_lp_amount: u64,
     protocol_fee_amount: u64,
     owned_increase: u64,
 }
@@ -196,7 +198,11 @@ struct LpPriceCase {
 struct ScenarioState {
     owned: u64,
     protocol_fees: u64,
+    /// LP minted (the LP mint's supply).
     lp_supply: u64,
+    /// LP issued to no one by the first deposit (`Pool::dead_lp_supply`); every LP price uses
+    /// `lp_supply + dead_lp_supply`.
+    dead_lp_supply: u64,
     aum_min_usd: u128,
     lp_token_price_usd: u64,
 }
@@ -212,7 +218,8 @@ struct StepOut {
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 struct Step {
-    /// "add" (amount = amount_in, tokens) or "remove" (amount = lp_amount_in).
+    /// "add" (amount = amount_in, tokens), "remove" (amount = lp_amount_in) or "gain" (the
+    /// pool's owned tokens grow by `amount` without new LP: fees, traders' losses).
     op: String,
     amount: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -293,6 +300,7 @@ fn add_out(a: perp_pool::math::liquidity::AddLiquidityAmounts) -> AddOut {
         net_amount: a.net_amount,
         deposit_usd: a.deposit_usd,
         lp_amount_out: a.lp_amount_out,
+        dead_lp_amount: a.dead_lp_amount,
         protocol_fee_amount: a.protocol_fee_amount,
         owned_increase: a.owned_increase,
     }
@@ -378,13 +386,14 @@ fn run_scenario(s: &Scenario) -> Vec<Outcome<StepOut>> {
         max_price: price(s.max_price, s.exponent),
         trading: Default::default(),
     };
-    let (mut owned, mut protocol_fees, mut lp_supply) = (0u64, 0u64, 0u64);
+    let (mut owned, mut protocol_fees, mut lp_supply, mut dead) = (0u64, 0u64, 0u64, 0u64);
     s.steps
         .iter()
         .map(|step| {
             let result = (|| -> anchor_lang::Result<StepOut> {
                 let (mut add, mut remove) = (None, None);
                 let (next_owned, next_fees, next_supply);
+                let mut next_dead = dead;
                 match step.op.as_str() {
                     "add" => {
                         let aum_max = assets_under_management_usd(&[custody(owned)], AumMode::Max)?;
@@ -393,7 +402,7 @@ fn run_scenario(s: &Scenario) -> Vec<Outcome<StepOut>> {
                             s.decimals,
                             price(s.min_price, s.exponent),
                             aum_max,
-                            lp_supply,
+                            lp_supply + dead,
                             s.add_liquidity_bps,
                             s.protocol_share_bps,
                         )?;
@@ -402,14 +411,19 @@ fn run_scenario(s: &Scenario) -> Vec<Outcome<StepOut>> {
                             .checked_add(a.protocol_fee_amount)
                             .expect("fees");
                         next_supply = lp_supply.checked_add(a.lp_amount_out).expect("supply");
+                        next_dead = dead + a.dead_lp_amount;
                         add = Some(add_out(a));
                     }
                     "remove" => {
+                        // Only minted LP can be burned (SPL burn of more than the supply fails).
+                        if step.amount > lp_supply {
+                            return Err(error!(PerpPoolError::InsufficientLiquidity));
+                        }
                         let aum_min = assets_under_management_usd(&[custody(owned)], AumMode::Min)?;
                         let r = compute_remove_liquidity(
                             step.amount,
                             aum_min,
-                            lp_supply,
+                            lp_supply + dead,
                             s.decimals,
                             price(s.max_price, s.exponent),
                             owned,
@@ -421,6 +435,11 @@ fn run_scenario(s: &Scenario) -> Vec<Outcome<StepOut>> {
                         next_supply = lp_supply - step.amount;
                         remove = Some(remove_out(r));
                     }
+                    "gain" => {
+                        next_owned = owned.checked_add(step.amount).expect("owned");
+                        next_fees = protocol_fees;
+                        next_supply = lp_supply;
+                    }
                     other => panic!("unknown op {other}"),
                 }
                 let aum_min_usd =
@@ -428,6 +447,7 @@ fn run_scenario(s: &Scenario) -> Vec<Outcome<StepOut>> {
                 owned = next_owned;
                 protocol_fees = next_fees;
                 lp_supply = next_supply;
+                dead = next_dead;
                 Ok(StepOut {
                     add,
                     remove,
@@ -435,8 +455,9 @@ fn run_scenario(s: &Scenario) -> Vec<Outcome<StepOut>> {
                         owned,
                         protocol_fees,
                         lp_supply,
+                        dead_lp_supply: dead,
                         aum_min_usd,
-                        lp_token_price_usd: lp_token_price_usd(aum_min_usd, lp_supply)?,
+                        lp_token_price_usd: lp_token_price_usd(aum_min_usd, lp_supply + dead)?,
                     },
                 })
             })();
@@ -582,7 +603,9 @@ fn seed() -> Vectors {
             "`expected` (exact outputs) or `error` (the program error name). Integers only; USD values have 6 decimals;".into(),
             "a price is `price * 10^exponent` USD per whole token; rounding is 'floor' or 'ceil'.".into(),
             "Checked by programs/perp_pool/tests/vectors.rs; regenerate with PERP_POOL_UPDATE_VECTORS=1.".into(),
-            "scenarios: a single-custody pool starting empty; a failed step leaves the state unchanged.".into(),
+            "scenarios: a single-custody pool starting empty; a failed step leaves the state unchanged. lp_supply is the".into(),
+            "LP mint's supply, dead_lp_supply the pool's dead shares; LP is priced against their sum. A remove of more than".into(),
+            "lp_supply fails with InsufficientLiquidity (only minted LP can be burned); 'gain' adds tokens to owned, no LP.".into(),
         ],
         token_to_usd: vec![
             t2u("sol_1.5_floor", 1_500_000_000, 9, SOL, -8, "floor"),
@@ -619,7 +642,12 @@ fn seed() -> Vectors {
             add("first_deposit_usdc", 1_000_000_000, 6, 100_000_000, -8, 0, 0, 10, 5_000),
             add("second_deposit_lp_at_2_usd", 100_000_000, 6, 100_000_000, -8, 2_000_000_000, 1_000_000_000, 0, 0),
             add("sol_into_mixed_pool", 2_718_281_828, 9, 12_300_000_000, -8, 5_555_555_555_555, 5_000_000_000_000, 30, 3_333),
-            add("fee_rounds_up_on_tiny_deposit", 3, 6, 100_000_000, -8, 0, 0, 10, 10_000),
+            add("fee_rounds_up_on_tiny_deposit", 3, 6, 100_000_000, -8, 1_000_000, 1_000_000, 10, 10_000),
+            add("first_deposit_equal_to_dead_shares", 1_000_000, 6, 100_000_000, -8, 0, 0, 0, 0),
+            add("first_deposit_one_above_dead_shares", 1_000_001, 6, 100_000_000, -8, 0, 0, 0, 0),
+            add("first_deposit_fee_below_dead_shares", 1_000_001, 6, 100_000_000, -8, 0, 0, 10, 0),
+            add("first_deposit_with_stray_value_goes_dead", 100_000_000, 6, 100_000_000, -8, 5_000_000, 0, 0, 0),
+            add("after_inflation_donation", 1_500_000_000, 6, 100_000_000, -8, 1_001_000_001, 1_000_001, 0, 0),
             add("zero_amount", 0, 6, 100_000_000, -8, 0, 0, 10, 5_000),
             add("lp_rounds_to_zero", 1, 6, 100_000_000, -8, 2_000_000, 1_000_000, 0, 0),
             add("supply_without_aum", 1_000_000, 6, 100_000_000, -8, 0, 1_000, 0, 0),
@@ -652,7 +680,8 @@ fn seed() -> Vectors {
             lpp("two_usd", 2_000_000, 1_000_000),
             lpp("floored", 1_000_000, 3_000_000),
         ],
-        scenarios: vec![Scenario {
+        scenarios: vec![
+            Scenario {
             name: "usdc_pool_with_spread_and_fees".into(),
             decimals: 6,
             min_price: 99_950_000,
@@ -670,7 +699,47 @@ fn seed() -> Vectors {
                 step("remove", 1_500_000_000),
                 step("remove", 1_000_000_000),
             ],
-        }],
+        },
+            Scenario {
+                // The first-depositor inflation attack: 1 LP unit, then the pool gains 1_000 USDC,
+                // then a victim deposits 1_500 USDC; both redeem everything.
+                name: "first_depositor_inflation_attack".into(),
+                decimals: 6,
+                min_price: 100_000_000,
+                max_price: 100_000_000,
+                exponent: -8,
+                add_liquidity_bps: 0,
+                remove_liquidity_bps: 0,
+                protocol_share_bps: 0,
+                steps: vec![
+                    step("add", 1_000_000),
+                    step("add", 1_000_001),
+                    step("gain", 1_000_000_000),
+                    step("add", 1_500_000_000),
+                    step("remove", 1),
+                    step("remove", 1_498_502),
+                    step("remove", 1),
+                ],
+            },
+            Scenario {
+                // Everyone redeems: the dead shares keep the supply (and the pool's remaining value)
+                // from returning to a zero-supply pool the next depositor would take.
+                name: "supply_never_returns_to_zero".into(),
+                decimals: 6,
+                min_price: 100_000_000,
+                max_price: 100_000_000,
+                exponent: -8,
+                add_liquidity_bps: 0,
+                remove_liquidity_bps: 0,
+                protocol_share_bps: 0,
+                steps: vec![
+                    step("add", 2_000_000),
+                    step("gain", 500_000),
+                    step("remove", 1_000_000),
+                    step("add", 1_000_000),
+                ],
+            },
+        ],
     }
 }
 

@@ -1,7 +1,7 @@
 //! `liquidate` (permissionless): closes a liquidatable position at the current exit price.
-//! Collateral plus the capped profit pays, in order: the liquidator's reward (to
-//! `receiving_account`), loss + interest (LPs), the liquidation fee (split); anything left goes to
-//! the LPs. Unpaid loss + interest draws the insurance fund, the rest is recorded as bad debt.
+//! Collateral plus the capped profit pays, in order: loss + interest (LPs), the liquidator's
+//! reward (to `receiving_account`), the liquidation fee (split); anything left goes to the LPs
+//! (an underwater position pays no reward: docs/design.md "LP capital safety", F4). Unpaid loss + interest draws the insurance fund, the rest is recorded as bad debt.
 //! The liquidator also receives the position's rent. Fails with PositionHealthy otherwise.
 
 use {

@@ -208,8 +208,8 @@ pub struct AddLiquidityAmounts {
     pub deposit_usd: u64,
     /// LP minted to the depositor.
     pub lp_amount_out: u64,
-    /// LP issued to no one (DEAD_LP_SUPPLY on the pool's first deposit, else 0): added to the
-    /// pool's dead supply, never redeemable.
+    /// LP issued to no one (DEAD_LP_SUPPLY plus the pool's prior value in micro-USD on its first
+    /// deposit, else 0): added to the pool's dead supply, never redeemable.
     pub dead_lp_amount: u64,
     /// The protocol's part of the fee, kept apart from the pool's assets.
     pub protocol_fee_amount: u64,
@@ -224,10 +224,11 @@ pub struct AddLiquidityAmounts {
 ///
 /// The first deposit (`lp_supply == 0`) mints at 1 USD per LP (1 LP base unit per micro-USD,
 /// LP_DECIMALS == USD_DECIMALS) and issues DEAD_LP_SUPPLY of it to no one: the depositor gets
-/// `deposit_usd - DEAD_LP_SUPPLY`. (AUM is necessarily 0 then: nothing can be owned, locked or
-/// owed before the first deposit.) The dead shares make the supply never return to 0 and bound
-/// what one LP base unit can be worth, which defeats the share-inflation attack on later
-/// depositors' rounding.
+/// `deposit_usd - DEAD_LP_SUPPLY`. Any value the pool already has then (none can exist before a
+/// pool's first deposit: nothing can be owned, locked or owed) goes to the dead shares too,
+/// `aum_max_usd` more of them, so a first depositor never takes what it did not bring. The dead
+/// shares make the supply never return to 0 and bound what one LP base unit can be worth, which
+/// defeats the share-inflation attack on later depositors' rounding.
 /// Errors: ZeroAmount (amount_in == 0, LP out rounds to 0, or a first deposit of at most
 /// DEAD_LP_SUPPLY micro-USD), EmptyPool (LP supply with zero AUM: LP cannot be priced),
 /// MathOverflow.
@@ -249,7 +250,11 @@ pub fn compute_add_liquidity(
     let (lp_amount_out, dead_lp_amount) = if lp_supply == 0 {
         // First deposit: 1 LP base unit per micro-USD, DEAD_LP_SUPPLY of them to no one.
         require!(deposit_usd > DEAD_LP_SUPPLY, PerpPoolError::ZeroAmount);
-        (deposit_usd.safe_sub(DEAD_LP_SUPPLY)?, DEAD_LP_SUPPLY)
+        let stray: u64 = cast(aum_max_usd)?;
+        (
+            deposit_usd.safe_sub(DEAD_LP_SUPPLY)?,
+            DEAD_LP_SUPPLY.safe_add(stray)?,
+        )
     } else {
         require!(aum_max_usd > 0, PerpPoolError::EmptyPool);
         // Floor: fewer LP for the depositor.

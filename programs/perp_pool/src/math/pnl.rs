@@ -81,21 +81,24 @@ pub struct ProfitAndLoss {
 /// Uncapped PnL of a position of `size_usd` holding `quantity`, exited at `exit_price`.
 /// The quantity is valued against the trader: long `value = floor(quantity * exit / scale)`,
 /// `pnl = value - size`; short `value = ceil(quantity * exit / scale)`, `pnl = size - value`.
-/// A value above u64::MAX saturates to u64::MAX.
+/// A value whose product `quantity * exit` exceeds u128 is taken as u128::MAX, and a profit or
+/// loss above u64::MAX saturates to u64::MAX: only a long's profit (capped anyway) or a short's
+/// loss (which wipes out any equity) gets there, e.g. when the liquidation-price search tries
+/// absurd prices for a position of billions of tokens.
 pub fn position_pnl(
     side: Side,
     quantity: u128,
     exit_price: u64,
     size_usd: u64,
 ) -> Result<ProfitAndLoss> {
-    let value = quantity_value_usd(
-        quantity,
-        exit_price,
-        match side {
-            Side::Long => Rounding::Floor,
-            Side::Short => Rounding::Ceil,
-        },
-    )?;
+    let rounding = match side {
+        Side::Long => Rounding::Floor,
+        Side::Short => Rounding::Ceil,
+    };
+    let value = match quantity.checked_mul(u128::from(exit_price)) {
+        Some(product) => mul_div(product, 1, quantity_scale()?, rounding)?,
+        None => u128::MAX,
+    };
     let size = u128::from(size_usd);
     let (gains, amount) = match side {
         Side::Long => (value >= size, value.abs_diff(size)),

@@ -37,8 +37,8 @@ fn protocol_fee_rounds_down() {
 }
 
 #[test]
-fn first_deposit_mints_one_lp_unit_per_micro_usd() {
-    // 1_000 USDC, 10 bps fee, 50 % protocol share.
+fn first_deposit_mints_one_lp_unit_per_micro_usd_less_the_dead_shares() {
+    // 1_000 USDC, 10 bps fee, 50 % protocol share: 999 USD buys 999 LP, 1 of which is dead.
     let out = compute_add_liquidity(1_000_000_000, 6, USDC_1, 0, 0, 10, 5_000).unwrap();
     assert_eq!(
         out,
@@ -46,11 +46,95 @@ fn first_deposit_mints_one_lp_unit_per_micro_usd() {
             fee_amount: 1_000_000,
             net_amount: 999_000_000,
             deposit_usd: 999_000_000,
-            lp_amount_out: 999_000_000,
+            lp_amount_out: 998_000_000,
+            dead_lp_amount: DEAD_LP_SUPPLY,
             protocol_fee_amount: 500_000,
             owned_increase: 999_500_000,
         }
     );
+    // A later deposit issues no dead shares.
+    let out =
+        compute_add_liquidity(100_000_000, 6, USDC_1, 999_500_000, 999_000_000, 0, 0).unwrap();
+    assert_eq!(out.dead_lp_amount, 0);
+}
+
+/// Finding 3: a first deposit into a pool that already has value (none can exist before the
+/// first deposit; this is defence in depth) issues that value to the dead shares as well, so the
+/// depositor does not take it.
+#[test]
+fn first_deposit_does_not_take_stray_value() {
+    // 5 USD already in the pool, 100 USD deposited: 99 LP to the depositor, 1 + 5 dead.
+    let out = compute_add_liquidity(100_000_000, 6, USDC_1, 5_000_000, 0, 0, 0).unwrap();
+    assert_eq!(out.lp_amount_out, 99_000_000);
+    assert_eq!(out.dead_lp_amount, 6_000_000);
+    // Redeeming all of it returns 99 USD of the 105 USD pool.
+    let out = compute_remove_liquidity(
+        99_000_000,
+        105_000_000,
+        105_000_000,
+        6,
+        USDC_1,
+        u64::MAX,
+        0,
+        0,
+    )
+    .unwrap();
+    assert_eq!(out.amount_out, 99_000_000);
+}
+
+/// Finding 3: the first deposit must be worth more than the dead shares (1 USD).
+#[test]
+fn first_deposit_must_exceed_the_dead_shares() {
+    assert_eq!(DEAD_LP_SUPPLY, 1_000_000);
+    assert!(err_is(
+        compute_add_liquidity(1_000_000, 6, USDC_1, 0, 0, 0, 0),
+        "ZeroAmount"
+    ));
+    let out = compute_add_liquidity(1_000_001, 6, USDC_1, 0, 0, 0, 0).unwrap();
+    assert_eq!(out.lp_amount_out, 1);
+    assert_eq!(out.dead_lp_amount, 1_000_000);
+    // The fee counts against it: 1_000_001 less a 10 bps fee (1_001) is below the bar.
+    assert!(err_is(
+        compute_add_liquidity(1_000_001, 6, USDC_1, 0, 0, 10, 0),
+        "ZeroAmount"
+    ));
+}
+
+/// Finding 3: the first-depositor inflation attack. The attacker's 1 LP unit plus the 1_000_000
+/// dead units share whatever the attacker donates, so a later deposit's rounding can cost the
+/// victim at most one LP unit, worth donation / 1_000_001, while the attacker's unit is worth
+/// 1 / 1_000_001 of the donation: the attack loses almost all it donates.
+#[test]
+fn first_depositor_inflation_attack_loses_the_donation() {
+    let first = compute_add_liquidity(1_000_001, 6, USDC_1, 0, 0, 0, 0).unwrap();
+    assert_eq!(first.lp_amount_out, 1);
+    let supply = first.lp_amount_out + first.dead_lp_amount;
+    // The attacker donates 1_000 USDC straight to the vault (owned grows, no LP).
+    let aum = 1_000_001u128 + 1_000_000_000;
+    // The victim deposits 1_500 USDC: floor(1.5e9 * 1_000_001 / 1_001_000_001) LP, one LP unit
+    // being worth about 1_001 micro-USD.
+    let victim = compute_add_liquidity(1_500_000_000, 6, USDC_1, aum, supply, 0, 0).unwrap();
+    assert_eq!(victim.lp_amount_out, 1_498_502);
+    let supply = supply + victim.lp_amount_out;
+    let aum = aum + 1_500_000_000;
+    // The attacker redeems its unit: floor(2_501_000_001 / 2_498_503) = 1_000 micro-USD, for
+    // 1_000.000001 USD put in.
+    let attacker = compute_remove_liquidity(1, aum, supply, 6, USDC_1, u64::MAX, 0, 0).unwrap();
+    assert_eq!(attacker.amount_out, 1_000);
+    // The victim redeems for 1_499.999601 USDC: the rounding cost it 399 micro-USD, less than
+    // one LP unit.
+    let out = compute_remove_liquidity(
+        victim.lp_amount_out,
+        aum - u128::from(attacker.owned_decrease),
+        supply - 1,
+        6,
+        USDC_1,
+        u64::MAX,
+        0,
+        0,
+    )
+    .unwrap();
+    assert_eq!(out.amount_out, 1_499_999_601);
 }
 
 #[test]
@@ -189,7 +273,10 @@ fn lp_price_examples() {
 #[derive(Clone, Copy, Debug)]
 struct Pool {
     owned: u64,
+    /// The LP supply every price uses: the mint's supply plus the dead shares.
     supply: u64,
+    /// Dead shares within `supply` (never redeemable).
+    dead: u64,
     custody: CustodyValuation,
 }
 
@@ -206,19 +293,23 @@ impl Pool {
 fn pool_strategy() -> impl Strategy<Value = (Pool, u64, u64, u64)> {
     (
         0u64..=1_000_000_000_000_000, // owned
-        0u64..=1_000_000_000_000_000, // supply
-        1u64..=10_000_000_000,        // min price (expo -8)
-        0u64..=1_000_000_000,         // spread added for max price
-        0u8..=9,                      // decimals
-        0u64..=500,                   // add fee bps
-        0u64..=500,                   // remove fee bps
-        0u64..=10_000,                // protocol share bps
+        // supply incl. the dead shares: none (an empty pool, nothing owned) or at least them
+        prop_oneof![1 => Just(0u64), 9 => DEAD_LP_SUPPLY..=1_000_000_000_000_000],
+        any::<bool>(), // with no supply: a pool that still owns tokens (stray value) or not
+        1u64..=10_000_000_000, // min price (expo -8)
+        0u64..=1_000_000_000, // spread added for max price
+        0u8..=9,       // decimals
+        0u64..=500,    // add fee bps
+        0u64..=500,    // remove fee bps
+        0u64..=10_000, // protocol share bps
     )
         .prop_map(
-            |(owned, supply, min, spread, decimals, add_bps, remove_bps, share_bps)| {
+            |(owned, supply, stray, min, spread, decimals, add_bps, remove_bps, share_bps)| {
+                let owned = if supply == 0 && !stray { 0 } else { owned };
                 let pool = Pool {
                     owned,
                     supply,
+                    dead: if supply == 0 { 0 } else { DEAD_LP_SUPPLY },
                     custody: CustodyValuation {
                         owned,
                         decimals,
@@ -257,7 +348,11 @@ fn deposit(
     .ok()?;
     let next = Pool {
         owned: pool.owned.checked_add(out.owned_increase)?,
-        supply: pool.supply.checked_add(out.lp_amount_out)?,
+        supply: pool
+            .supply
+            .checked_add(out.lp_amount_out)?
+            .checked_add(out.dead_lp_amount)?,
+        dead: pool.dead + out.dead_lp_amount,
         custody: pool.custody,
     };
     Some((next, out))
@@ -270,6 +365,10 @@ fn withdraw(
     remove_bps: u64,
     share_bps: u64,
 ) -> Option<(Pool, RemoveLiquidityAmounts)> {
+    // Only minted LP can be burned: the dead shares stay.
+    if lp > pool.supply - pool.dead {
+        return None;
+    }
     let out = compute_remove_liquidity(
         lp,
         pool.aum(AumMode::Min),
@@ -284,6 +383,7 @@ fn withdraw(
     let next = Pool {
         owned: pool.owned - out.owned_decrease,
         supply: pool.supply - lp,
+        dead: pool.dead,
         custody: pool.custody,
     };
     Some((next, out))
@@ -336,6 +436,23 @@ proptest! {
                     prop_assert!(now >= before);
                 }
             }
+        }
+    }
+
+    /// The dead shares never leave: once a pool has LP, its supply never returns to zero.
+    #[test]
+    fn supply_never_returns_to_zero((pool, add_bps, remove_bps, share_bps) in pool_strategy(), amounts in proptest::collection::vec((any::<bool>(), 1u64..=1_000_000_000_000_000), 1..8)) {
+        let mut pool = pool;
+        for (is_deposit, amount) in amounts {
+            let had_supply = pool.supply > 0;
+            if is_deposit {
+                if let Some((next, _)) = deposit(&pool, amount, add_bps, share_bps) {
+                    pool = next;
+                }
+            } else if let Some((next, _)) = withdraw(&pool, amount.min(pool.supply - pool.dead), remove_bps, share_bps) {
+                pool = next;
+            }
+            prop_assert!(!had_supply || pool.supply >= DEAD_LP_SUPPLY);
         }
     }
 

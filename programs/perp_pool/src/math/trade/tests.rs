@@ -55,10 +55,14 @@ fn market() -> Market {
     }
 }
 
+/// One whole token in QUANTITY_DECIMALS.
+const TOKEN: u128 = 1_000_000_000_000;
+
+/// A long of `size_usd` entered at `price`, locking its size in USDC.
 fn long(price: u64, size_usd: u64, collateral_amount: u64) -> PositionState {
     PositionState {
         side: Side::Long,
-        price,
+        quantity: entry_quantity(Side::Long, size_usd, price).unwrap(),
         size_usd,
         collateral_amount,
         locked_amount: size_usd,
@@ -67,8 +71,15 @@ fn long(price: u64, size_usd: u64, collateral_amount: u64) -> PositionState {
 
 #[test]
 fn open_takes_fee_from_collateral_and_locks_size() {
-    let out =
-        compute_open_position(1_000 * USD, 100 * USD, &usdc(10_000 * USD, 0), &market()).unwrap();
+    let out = compute_open_position(
+        Side::Long,
+        1_000 * USD,
+        100 * USD,
+        100 * USD,
+        &usdc(10_000 * USD, 0),
+        &market(),
+    )
+    .unwrap();
     assert_eq!(
         out,
         OpenPositionAmounts {
@@ -83,55 +94,80 @@ fn open_takes_fee_from_collateral_and_locks_size() {
             },
             collateral_amount: 99 * USD,
             collateral_usd: 99 * USD,
+            quantity: 10 * TOKEN,
         }
     );
+    // A short owes the quantity rounded up: 1_000 USD at 3 USD = 333.333333333334 tokens.
+    let out = compute_open_position(
+        Side::Short,
+        1_000 * USD,
+        3 * USD,
+        100 * USD,
+        &usdc(10_000 * USD, 0),
+        &market(),
+    )
+    .unwrap();
+    assert_eq!(out.quantity, 333_333_333_333_334);
 }
 
 #[test]
 fn open_checks_caps_in_order() {
     let m = market();
     let c = usdc(10_000 * USD, 0);
-    assert!(err_is(compute_open_position(0, 1, &c, &m), "ZeroAmount"));
+    let open = |size, collateral_in, c: &CollateralCustody, m: &Market| {
+        compute_open_position(Side::Long, size, 150 * USD, collateral_in, c, m)
+    };
+    assert!(err_is(open(0, 1, &c, &m), "ZeroAmount"));
+    assert!(err_is(open(1, 0, &c, &m), "ZeroAmount"));
+    // A size that buys no quantity unit (1 micro-USD above 10^6 USD per token) opens nothing.
+    assert!(err_is(
+        compute_open_position(Side::Long, 1, 1_000_000 * USD + 1, 100 * USD, &c, &m),
+        "NoExposureChange"
+    ));
+    assert!(err_is(
+        compute_open_position(Side::Long, 1, 0, 100 * USD, &c, &m),
+        "MathOverflow"
+    ));
     let mut capped = m;
     capped.pricing.max_position_size_usd = 999 * USD;
     assert!(err_is(
-        compute_open_position(1_000 * USD, 100 * USD, &c, &capped),
+        open(1_000 * USD, 100 * USD, &c, &capped),
         "MaxPositionSizeExceeded"
     ));
     assert!(err_is(
-        compute_open_position(1_000 * USD, 100 * USD, &usdc(999 * USD, 0), &m),
+        open(1_000 * USD, 100 * USD, &usdc(999 * USD, 0), &m),
         "InsufficientLiquidity"
     ));
     let mut lender = c;
     lender.pricing.max_utilization = 99_999_999;
     assert!(err_is(
-        compute_open_position(1_000 * USD, 100 * USD, &lender, &m),
+        open(1_000 * USD, 100 * USD, &lender, &m),
         "MaxUtilizationExceeded"
     ));
     let mut lender = c;
     lender.pricing.max_total_locked_usd = 999 * USD;
     assert!(err_is(
-        compute_open_position(1_000 * USD, 100 * USD, &lender, &m),
+        open(1_000 * USD, 100 * USD, &lender, &m),
         "MaxTotalLockedExceeded"
     ));
     assert!(err_is(
-        compute_open_position(1_000 * USD, USD, &c, &m),
+        open(1_000 * USD, USD, &c, &m),
         "InsufficientCollateral"
     ));
     // 1_000 / 19 > 50x
     assert!(err_is(
-        compute_open_position(1_000 * USD, 20 * USD, &c, &m),
+        open(1_000 * USD, 20 * USD, &c, &m),
         "MaxLeverageExceeded"
     ));
     // 1_000 / 1_001 < 1x
     assert!(err_is(
-        compute_open_position(1_000 * USD, 1_002 * USD, &c, &m),
+        open(1_000 * USD, 1_002 * USD, &c, &m),
         "MinLeverageNotMet"
     ));
     // exactly 50x after the fee is allowed, one micro-USD less collateral is not
-    assert!(compute_open_position(1_000 * USD, 21 * USD, &c, &m).is_ok());
+    assert!(open(1_000 * USD, 21 * USD, &c, &m).is_ok());
     assert!(err_is(
-        compute_open_position(1_000 * USD, 21 * USD - 1, &c, &m),
+        open(1_000 * USD, 21 * USD - 1, &c, &m),
         "MaxLeverageExceeded"
     ));
 }
@@ -209,7 +245,25 @@ fn partial_decrease_is_proportional_and_keeps_position_healthy() {
 }
 
 #[test]
-fn liquidation_pays_reward_then_lps_then_fee() {
+fn waterfall_pays_lps_then_reward_then_fee() {
+    let w = |pot| waterfall(pot, 15, 2, 5).unwrap();
+    let paid = |lp_paid, reward_paid, fee_paid, rest| Waterfall {
+        lp_paid,
+        reward_paid,
+        fee_paid,
+        rest,
+    };
+    assert_eq!(w(30), paid(15, 2, 5, 8));
+    assert_eq!(w(20), paid(15, 2, 3, 0));
+    assert_eq!(w(16), paid(15, 1, 0, 0));
+    // Underwater: the LPs take the whole pot, the reward and the fee get nothing.
+    assert_eq!(w(15), paid(15, 0, 0, 0));
+    assert_eq!(w(10), paid(10, 0, 0, 0));
+    assert_eq!(w(0), paid(0, 0, 0, 0));
+}
+
+#[test]
+fn liquidation_pays_lps_then_reward_then_fee() {
     let p = long(100 * USD, 1_000 * USD, 20 * USD);
     let c = usdc(10_000 * USD, 1_000 * USD);
     assert!(err_is(
@@ -218,13 +272,40 @@ fn liquidation_pays_reward_then_lps_then_fee() {
     ));
     // -1.5 %: loss 15, equity 20 - 15 - 1 = 4 -> 250x > 100x
     let out = compute_liquidation(&p, 98_500_000, 0, 0, &c, &market()).unwrap();
+    assert_eq!(out.quantity_delta, 10 * TOKEN);
     assert_eq!(out.reward_amount, 2 * USD);
-    assert_eq!(out.paid.reward_paid, 2 * USD);
     assert_eq!(out.paid.lp_paid, 15 * USD);
+    assert_eq!(out.paid.reward_paid, 2 * USD);
     assert_eq!(out.paid.fee_paid, 3 * USD); // of 5 USD owed
     assert_eq!(out.paid.rest, 0);
     assert_eq!(out.owned_in, 15 * USD + out.fee_split.lp);
     assert_eq!(out.insurance_draw, 0);
+    // -1.9 %: loss 19 of 20 collateral: LPs 19, the reward gets the 1 USD left, no fee.
+    let out = compute_liquidation(&p, 98_100_000, 0, 0, &c, &market()).unwrap();
+    assert_eq!(out.paid.lp_paid, 19 * USD);
+    assert_eq!(out.paid.reward_paid, USD);
+    assert_eq!(out.paid.fee_paid, 0);
+}
+
+/// Finding 4: an underwater position pays no liquidator reward (its owner cannot self-liquidate
+/// to recover the reward out of the LPs' loss); the whole collateral goes to the LPs first.
+#[test]
+fn underwater_liquidation_pays_no_reward() {
+    let p = long(100 * USD, 1_000 * USD, 20 * USD);
+    let c = usdc(10_000 * USD, 1_000 * USD);
+    // -3 %: loss 30 on 20 USD collateral, 4 USD insurance.
+    let out = compute_liquidation(&p, 97 * USD, 0, 4 * USD, &c, &market()).unwrap();
+    assert_eq!(out.reward_usd, 2 * USD);
+    assert_eq!(out.reward_amount, 2 * USD);
+    assert_eq!(out.paid.lp_paid, 20 * USD);
+    assert_eq!(out.paid.reward_paid, 0);
+    assert_eq!(out.paid.fee_paid, 0);
+    assert_eq!(out.paid.rest, 0);
+    assert_eq!(out.insurance_draw, 4 * USD);
+    assert_eq!(out.bad_debt_amount, 6 * USD);
+    assert_eq!(out.bad_debt_usd, 6 * USD);
+    assert_eq!(out.owned_in, 24 * USD);
+    assert!(settlement_conserves_tokens(&out, true));
 }
 
 #[test]
@@ -251,22 +332,150 @@ fn remove_collateral_respects_initial_leverage() {
 }
 
 #[test]
-fn increase_weights_entry_by_quantity() {
+fn increase_adds_quantity_and_averages_entry() {
     let p = long(100 * USD, 1_000 * USD, 100 * USD);
     let c = usdc(10_000 * USD, 1_000 * USD);
-    // +1_000 USD at 200: quantity 10 + 5 = 15, entry = 2_000 / 15 = 133.333334 (ceil)
-    let out = compute_increase_position(&p, 1_000 * USD, 0, 200 * USD, 0, &c, &market()).unwrap();
+    // +1_000 USD at 200: quantity 10 + 5 = 15, entry = 2_000 / 15 = 133.333334 (ceil).
+    let out = compute_increase_position(&p, 1_000 * USD, 0, 200 * USD, 200 * USD, 0, &c, &market())
+        .unwrap();
+    assert_eq!(out.quantity_delta, 5 * TOKEN);
+    assert_eq!(out.quantity, 15 * TOKEN);
     assert_eq!(out.price, 133_333_334);
     assert_eq!(out.size_usd, 2_000 * USD);
+    assert_eq!(out.locked_delta, 1_000 * USD);
     assert_eq!(out.locked_amount, 2_000 * USD);
+    assert_eq!(out.fee_amount, USD);
     assert_eq!(out.collateral_amount, 99 * USD);
+    assert_eq!(out.collateral_usd, 99 * USD);
+
+    // A short of 1_000 at 100 increased at 200 is 1_000 USD under water on the first piece: with
+    // 1_100 USD of collateral (1_099 after the fee) its equity is 1_099 - 1_000 - 2 = 97 USD.
     let short = PositionState {
         side: Side::Short,
+        quantity: entry_quantity(Side::Short, 1_000 * USD, 100 * USD).unwrap(),
+        collateral_amount: 1_100 * USD,
         ..p
     };
-    let out =
-        compute_increase_position(&short, 1_000 * USD, 0, 200 * USD, 0, &c, &market()).unwrap();
+    let out = compute_increase_position(
+        &short,
+        1_000 * USD,
+        0,
+        200 * USD,
+        200 * USD,
+        0,
+        &c,
+        &market(),
+    )
+    .unwrap();
+    assert_eq!(out.quantity, 15 * TOKEN);
     assert_eq!(out.price, 133_333_333);
+}
+
+#[test]
+fn increase_settles_interest_and_checks_in_order() {
+    let p = long(100 * USD, 1_000 * USD, 100 * USD);
+    let c = usdc(10_000 * USD, 1_000 * USD);
+    let m = market();
+    let inc = |p: &PositionState, delta, collateral_in, entry, interest| {
+        compute_increase_position(p, delta, collateral_in, entry, entry, interest, &c, &m)
+    };
+    // 2.5 USD interest and the 0.1 USD fee come out of 100 + 10 USD.
+    let out = inc(&p, 100 * USD, 10 * USD, 100 * USD, 2_500_000).unwrap();
+    assert_eq!(out.interest_amount, 2_500_000);
+    assert_eq!(out.fee_amount, 100_000);
+    assert_eq!(out.collateral_amount, 110 * USD - 2_600_000);
+    assert!(err_is(inc(&p, 0, 0, 100 * USD, 0), "ZeroAmount"));
+    // Owing the whole collateral: refused.
+    assert!(err_is(
+        inc(&p, 1, 0, 100 * USD, 100 * USD),
+        "InsufficientCollateral"
+    ));
+    let mut capped = m;
+    capped.pricing.max_position_size_usd = 1_999 * USD;
+    assert!(err_is(
+        compute_increase_position(&p, 1_000 * USD, 0, 100 * USD, 100 * USD, 0, &c, &capped),
+        "MaxPositionSizeExceeded"
+    ));
+    // 6_000 USD on 95 USD of collateral (5 USD fee) less a 6 USD close fee: 67x > 50x.
+    assert!(err_is(
+        inc(&p, 5_000 * USD, 0, 100 * USD, 0),
+        "MaxLeverageExceeded"
+    ));
+}
+
+/// Finding 1: a delta that buys no quantity unit is refused (a long's floor), and a short's
+/// dust delta owes at least one unit (ceil), so no increase can move the average entry without
+/// adding exposure. The old 6-decimal quantity floored a 0.09 USD short increase at 100_000 USD
+/// to nothing and raised the short's entry.
+#[test]
+fn dust_increase_adds_exposure_or_is_refused() {
+    let c = usdc(10_000 * USD, 1_000 * USD);
+    let m = market();
+    let btc = 100_000 * USD;
+    let short = PositionState {
+        side: Side::Short,
+        quantity: entry_quantity(Side::Short, 1_000 * USD, btc).unwrap(),
+        size_usd: 1_000 * USD,
+        collateral_amount: 100 * USD,
+        locked_amount: 1_000 * USD,
+    };
+    assert_eq!(short.quantity, TOKEN / 100);
+    let out = compute_increase_position(&short, 90_000, 0, btc, btc, 0, &c, &m).unwrap();
+    // 0.09 USD / 100_000 USD = 9 * 10^-7 token = 900_000 units, exact: the entry is unchanged.
+    assert_eq!(out.quantity_delta, 900_000);
+    assert_eq!(out.price, btc);
+    // At an unchanged price the short made nothing by increasing.
+    let pnl = capped_pnl(Side::Short, out.quantity, btc, out.size_usd, u64::MAX).unwrap();
+    assert_eq!(pnl.profit_usd, 0);
+    // One micro-USD: a short owes ceil(10^12 / 10^11) = 10 units (exact), at 300_000 USD
+    // ceil(3.33) = 4 units, worth more than the micro-USD it adds.
+    let out = compute_increase_position(&short, 1, 0, btc, btc, 0, &c, &m).unwrap();
+    assert_eq!(out.quantity_delta, 10);
+    let out = compute_increase_position(&short, 1, 0, 300_000 * USD, btc, 0, &c, &m).unwrap();
+    assert_eq!(out.quantity_delta, 4);
+    // A long's micro-USD above 10^6 USD per token buys nothing: refused.
+    let long_btc = PositionState {
+        side: Side::Long,
+        ..short
+    };
+    assert!(err_is(
+        compute_increase_position(&long_btc, 1, 0, 1_000_000 * USD + 1, btc, 0, &c, &m),
+        "NoExposureChange"
+    ));
+}
+
+/// Finding 5: after an increase the position must be within the max INITIAL leverage at the
+/// exit price with its profit not counted; a liquidatable position cannot be increased, even
+/// with a deposit that only restores the maintenance margin.
+#[test]
+fn liquidatable_position_cannot_be_increased() {
+    let p = long(100 * USD, 1_000 * USD, 20 * USD);
+    let c = usdc(10_000 * USD, 1_000 * USD);
+    let m = market();
+    // At 98.5 the position is liquidatable (see liquidation_pays_lps_then_reward_then_fee).
+    assert!(compute_liquidation(&p, 98_500_000, 0, 0, &c, &m).is_ok());
+    let exit = 98_500_000;
+    assert!(err_is(
+        compute_increase_position(&p, 10 * USD, 0, exit, exit, 0, &c, &m),
+        "MaxLeverageExceeded"
+    ));
+    // With 30 USD more: collateral 49.99, loss 15.000001 (the new quantity floors), close fee
+    // 1.01: equity 33.979999 USD, 1_010 / 33.979999 = 29.7x <= 50x: allowed.
+    let out = compute_increase_position(&p, 10 * USD, 30 * USD, exit, exit, 0, &c, &m).unwrap();
+    assert_eq!(out.collateral_amount, 50 * USD - 10_000);
+    // Collateral only up to 20.2 USD of equity (1_010 / 50): 15.000001 + 1.01 + 20.2 = 36.210001
+    // USD of collateral needed, i.e. 16.220001 USD more after the 0.01 USD fee.
+    assert!(compute_increase_position(&p, 10 * USD, 16_220_001, exit, exit, 0, &c, &m).is_ok());
+    assert!(err_is(
+        compute_increase_position(&p, 10 * USD, 16_220_000, exit, exit, 0, &c, &m),
+        "MaxLeverageExceeded"
+    ));
+    // Profit is not counted: a long far in profit with little collateral cannot lever up on it.
+    let rich = long(100 * USD, 1_000 * USD, 21 * USD);
+    assert!(err_is(
+        compute_increase_position(&rich, 500 * USD, 0, 200 * USD, 200 * USD, 0, &c, &m),
+        "MaxLeverageExceeded"
+    ));
 }
 
 fn settlement_conserves_tokens(out: &SettlementAmounts, liquidation: bool) -> bool {
@@ -285,15 +494,23 @@ fn settlement_conserves_tokens(out: &SettlementAmounts, liquidation: bool) -> bo
     outflow - inflow == i128::from(paid_out)
 }
 
+/// Oracle prices from 10^-4 USD to 10^6 USD (PRICE_DECIMALS): a decade, then a value in it.
+fn oracle_price() -> impl Strategy<Value = u64> {
+    (2u32..=12).prop_flat_map(|decade| {
+        let lo = 10u64.pow(decade);
+        (lo..=lo * 10).prop_map(|p| p.min(1_000_000_000_000))
+    })
+}
+
 fn scenario() -> impl Strategy<Value = (Side, u64, u64, u64, u64, u64, u64)> {
     (
         prop_oneof![Just(Side::Long), Just(Side::Short)],
-        1_000u64..=1_000_000_000_000, // oracle price up to 1M USD
-        1u64..=10_000_000 * USD,      // size
-        1u64..=1_000_000 * USD,       // collateral in
-        0u64..=500,                   // spread
-        0u64..=100,                   // fee bps
-        0u64..=10_000,                // price move in bps (up or down)
+        oracle_price(),          // 10^-4 .. 10^6 USD
+        1u64..=10_000_000 * USD, // size
+        1u64..=1_000_000 * USD,  // collateral in
+        0u64..=500,              // spread
+        0u64..=100,              // fee bps
+        0u64..=10_000,           // price move in bps (up or down)
     )
 }
 
@@ -312,9 +529,10 @@ proptest! {
         let c = usdc(u64::MAX / 4, 0);
         let prices = crate::math::pricing::TradePrices { lo: oracle, hi: oracle };
         let entry = crate::math::pricing::entry_price(side, prices, spread);
-        if let (Ok(entry), Ok(open)) = (entry, compute_open_position(size, collateral_in, &c, &m)) {
+        if let Some((entry, open)) = entry.ok().and_then(|entry| Some((entry, compute_open_position(side, size, entry, collateral_in, &c, &m).ok()?))) {
+            prop_assert_eq!(open.quantity, entry_quantity(side, size, entry).unwrap());
             let exit = crate::math::pricing::exit_price(side, prices, spread).unwrap();
-            let position = PositionState { side, price: entry, size_usd: size, collateral_amount: open.collateral_amount, locked_amount: open.locked_amount };
+            let position = PositionState { side, quantity: open.quantity, size_usd: size, collateral_amount: open.collateral_amount, locked_amount: open.locked_amount };
             let c2 = CollateralCustody { locked: open.locked_amount, ..c };
             let close = compute_decrease_position(&position, size, exit, 0, 0, &c2, &m).unwrap();
             prop_assert!(close.amount_out <= collateral_in);
@@ -335,10 +553,10 @@ proptest! {
         m.fees.close_position_bps = fee_bps;
         let c = usdc(u64::MAX / 4, 0);
         let prices = crate::math::pricing::TradePrices { lo: oracle, hi: oracle };
-        if let (Ok(entry), Ok(open)) = (crate::math::pricing::entry_price(side, prices, spread), compute_open_position(size, collateral_in, &c, &m)) {
+        if let Some(open) = crate::math::pricing::entry_price(side, prices, spread).ok().and_then(|entry| compute_open_position(side, size, entry, collateral_in, &c, &m).ok()) {
             let moved = if up { oracle + oracle / 10_000 * mv } else { oracle - oracle / 10_000 * mv };
             let exit = exit_price_at(side, moved, spread).unwrap();
-            let position = PositionState { side, price: entry, size_usd: size, collateral_amount: open.collateral_amount, locked_amount: open.locked_amount };
+            let position = PositionState { side, quantity: open.quantity, size_usd: size, collateral_amount: open.collateral_amount, locked_amount: open.locked_amount };
             let c2 = CollateralCustody { locked: open.locked_amount, ..c };
             let delta = (u128::from(size) * u128::from(part) / 10_000).max(1) as u64;
             if let Ok(out) = compute_decrease_position(&position, delta, exit, 0, insurance, &c2, &m) {
@@ -366,8 +584,8 @@ proptest! {
         m.fees.close_position_bps = fee_bps;
         let c = usdc(u64::MAX / 4, 0);
         let prices = crate::math::pricing::TradePrices { lo: oracle, hi: oracle };
-        if let (Ok(entry), Ok(open)) = (crate::math::pricing::entry_price(side, prices, spread), compute_open_position(size, collateral_in, &c, &m)) {
-            let position = PositionState { side, price: entry, size_usd: size, collateral_amount: open.collateral_amount, locked_amount: open.locked_amount };
+        if let Some(open) = crate::math::pricing::entry_price(side, prices, spread).ok().and_then(|entry| compute_open_position(side, size, entry, collateral_in, &c, &m).ok()) {
+            let position = PositionState { side, quantity: open.quantity, size_usd: size, collateral_amount: open.collateral_amount, locked_amount: open.locked_amount };
             let c2 = CollateralCustody { locked: open.locked_amount, ..c };
             let h = health_inputs(&position, 0, &c2, &m).unwrap();
             let p = liquidation_price(&h, spread).unwrap();
@@ -380,6 +598,37 @@ proptest! {
             if let Some(past) = past {
                 prop_assert!(err_is(at(p), "PositionHealthy"));
                 prop_assert!(at(past).is_ok());
+            }
+        }
+    }
+
+    /// A partial decrease gives back `quantity * delta / size` rounded against the trader (long
+    /// floor, short ceil), keeps the rest, and is refused when either piece would hold no
+    /// quantity.
+    #[test]
+    fn decrease_splits_quantity_against_the_trader(side in prop_oneof![Just(Side::Long), Just(Side::Short)], quantity in 1u128..=1u128 << 60, size in 2u64..=10_000_000 * USD, part in 1u64..=9_999) {
+        let c = usdc(u64::MAX / 4, u64::MAX / 8);
+        let delta = (u128::from(size) * u128::from(part) / 10_000).clamp(1, u128::from(size) - 1) as u64;
+        // Plenty of collateral, no fee pressure: only the quantity rule can refuse.
+        let p = PositionState { side, quantity, size_usd: size, collateral_amount: u64::MAX / 16, locked_amount: size };
+        let m = Market { pricing: PricingParams { max_leverage_bps: u64::MAX / 2, ..market().pricing }, ..market() };
+        let exact_num = quantity * u128::from(delta);
+        let expected = match side {
+            Side::Long => exact_num / u128::from(size),
+            Side::Short => exact_num.div_ceil(u128::from(size)),
+        };
+        // At 10^-6 USD per token the quantity is worth at most about a dollar: no loss can exceed
+        // the collateral.
+        match compute_decrease_position(&p, delta, 1, 0, 0, &c, &m) {
+            Ok(out) => {
+                prop_assert_eq!(out.quantity_delta, expected);
+                prop_assert_eq!(out.quantity_delta + out.quantity, quantity);
+                prop_assert!(out.quantity > 0 && out.quantity_delta > 0);
+            }
+            Err(e) => {
+                let name = crate::math::error_name::<()>(&Err(e));
+                prop_assert!(expected == 0 || expected == quantity, "{:?} expected {}", name, expected);
+                prop_assert_eq!(name.as_deref(), Some("NoExposureChange"));
             }
         }
     }

@@ -1,0 +1,686 @@
+"""LP capital safety (issue 8): one named regression test per finding of the review, on the node.
+
+Each test asserts the exact on-chain outcome (token balances, account fields, named errors) of a
+sequence that leaked LP value on the program before issue 8; its docstring names the assertion
+the old rule breaks. docs/design.md "# LP capital safety (issue 8)" states the rules tested here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from solders.instruction import Instruction
+from solders.keypair import Keypair
+from solders.pubkey import Pubkey
+from spl.token.constants import TOKEN_PROGRAM_ID
+
+from perp_pool import errors
+from perp_pool.client import (
+    DEFAULT_LIQUIDITY_SLIPPAGE_BPS,
+    BorrowRateConfig,
+    FeeConfig,
+    Permissions,
+    PerpPoolClient,
+    PricingConfig,
+    min_out_after_slippage,
+)
+from perp_pool.constants import DEAD_LP_SUPPLY, HOUR_SECONDS, RATE_POWER
+from perp_pool.localnet import NodeExtensions
+from perp_pool.math import borrow as borrow_math
+from perp_pool.math import fees as fee_math
+from perp_pool.math import pnl as pnl_math
+from perp_pool.math.fixed import Rounding, mul_div
+from perp_pool.math.oracle import OraclePrice
+from perp_pool.math.pricing import Side
+from perp_pool.math.trade import CollateralCustody, PositionState, within_initial_leverage
+from perp_pool.math.trade import Market as TradeMarket
+from perp_pool.tokens import ensure_ata, mint_tokens, token_account_frozen, transfer_tokens
+from tests.helpers import USDC, Market, PoolFixture, Wallet, World, assert_rejected, market_deposit, new_market
+
+NO_INTEREST = BorrowRateConfig(base_rate=0, slope1=0, slope2=0)
+LONG_ANY = 2**63  # a long accepts any entry price, a short any exit price
+ONE_USD = 1_000_000  # PRICE_DECIMALS / USD_DECIMALS
+
+
+# ---- helpers ---------------------------------------------------------------------------------
+
+def limit_for_entry(side: Side) -> int:
+    return LONG_ANY if side is Side.LONG else 0
+
+
+def limit_for_exit(side: Side) -> int:
+    return 0 if side is Side.LONG else LONG_ANY
+
+
+async def open_ix(w: Wallet, m: Market, side: Side, collateral: int, size: int) -> Instruction:
+    return await w.client.build_open_position_ix(m.pool, m.sol.custody, m.usdc.custody, side,
+                                                 price_limit=limit_for_entry(side), collateral_amount=collateral,
+                                                 size_usd=size, funding_account=w.token_account)
+
+
+async def close_ix(w: Wallet, m: Market, side: Side, receiving: Pubkey | None = None) -> Instruction:
+    return await w.client.build_close_position_ix(m.pool, m.sol.custody, m.usdc.custody, side,
+                                                  price_limit=limit_for_exit(side),
+                                                  receiving_account=receiving or w.token_account)
+
+
+async def open_position(w: Wallet, m: Market, side: Side, collateral: int, size: int):
+    return await w.client.send([await open_ix(w, m, side, collateral, size)])
+
+
+async def close_position(w: Wallet, m: Market, side: Side):
+    return await w.client.send([await close_ix(w, m, side)])
+
+
+async def increase(w: Wallet, m: Market, side: Side, collateral: int, size: int):
+    return await w.client.increase_position(m.pool, m.sol.custody, m.usdc.custody, side,
+                                            price_limit=limit_for_entry(side), collateral_amount=collateral,
+                                            size_usd=size, funding_account=w.token_account)
+
+
+async def assert_vault_accounted(world: World, p: PoolFixture) -> None:
+    a = (await world.client.fetch_custody(p.custody)).assets
+    assert await world.balance(p.vault) == a.owned + a.collateral + a.protocol_fees + a.insurance_fund
+
+
+async def aum(world: World, pool: Pubkey) -> int:
+    return await world.client.get_assets_under_management(pool)
+
+
+def oracle_ix(client: PerpPoolClient, p: PoolFixture, price: int, now: int) -> Instruction:
+    return client.build_set_custom_oracle_price_ix(p.custody, price=price, expo=-6, conf=0, ema=price,
+                                                   publish_time=now)
+
+
+async def refresh_prices(world: World, prices: list[tuple[PoolFixture, int]]) -> None:
+    """Re-publishes every price at the node's now, in one transaction (after a clock warp)."""
+    now = await world.now()
+    await world.client.send([oracle_ix(world.client, p, price, now) for p, price in prices])
+
+
+def build_top_up_insurance_fund_ix(client: PerpPoolClient, p: PoolFixture, *, amount: int,
+                                   funding_account: Pubkey, owner: Pubkey | None = None) -> Instruction:
+    """`top_up_insurance_fund` through the client's anchorpy Program (no wrapper in the client)."""
+    return client._ix("top_up_insurance_fund", {
+        "owner": owner or client.wallet.pubkey(),
+        "funding_account": funding_account,
+        "pool": p.pool,
+        "custody": p.custody,
+        "custody_token_account": p.vault,
+        "token_program": TOKEN_PROGRAM_ID,
+    }, client._type("InsuranceFundParams", amount=amount))
+
+
+def build_withdraw_insurance_fund_ix(client: PerpPoolClient, p: PoolFixture, *, amount: int,
+                                     receiving_account: Pubkey, admin: Pubkey | None = None) -> Instruction:
+    """`withdraw_insurance_fund` (the accounts of `withdraw_protocol_fees`)."""
+    return client._ix("withdraw_insurance_fund", {
+        "admin": admin or client.wallet.pubkey(),
+        "perpetuals": client.perpetuals_address,
+        "transfer_authority": client.transfer_authority_address,
+        "pool": p.pool,
+        "custody": p.custody,
+        "custody_token_account": p.vault,
+        "receiving_account": receiving_account,
+        "token_program": TOKEN_PROGRAM_ID,
+    }, client._type("InsuranceFundParams", amount=amount))
+
+
+async def keeper(world: World, m: Market) -> tuple[Keypair, PerpPoolClient, Pubkey]:
+    kp = await world.funded_keypair()
+    account = await ensure_ata(world.client.transport, kp.pubkey(), m.usdc.mint)
+    return kp, world.client.with_wallet(kp), account
+
+
+# ---- F1: short increases create no profit ------------------------------------------------------
+
+F1_PRICE = 100_000 * ONE_USD  # 100,000 USD per token (PRICE_DECIMALS)
+F1_FEES = FeeConfig(open_position_bps=10, close_position_bps=10, protocol_share_bps=2_000, insurance_share_bps=1_000)
+
+
+async def test_f1_short_dust_increases_create_no_profit(world: World) -> None:
+    """50 increases of 0.09 USD on a 1,000 USD short at 100,000 USD, then a close at the same price.
+
+    Old rule (quantity floor(size*10^6/price), entry re-derived as size / Σ floored quantities):
+    each increase added 0 quantity and raised the short's entry ~0.009 %, so the close paid
+    ~+4.5 USD of profit; `ev.profit_usd == 0` and `final < initial` both fail on it.
+    """
+    m = await new_market(world, sol_price=F1_PRICE, fees=F1_FEES, borrow_rate=NO_INTEREST)
+    initial = 1_000 * USDC
+    w = await world.new_wallet(m.usdc, tokens=initial)
+    delta = 90_000  # 0.09 USD
+    assert delta * 10**6 < F1_PRICE  # the old quantity of this delta floored to 0
+    opened = (await open_position(w, m, Side.SHORT, 100 * USDC, 1_000 * USDC)).event("PositionOpened").data
+    assert opened.quantity == pnl_math.entry_quantity(Side.SHORT, 1_000 * USDC, F1_PRICE)
+
+    increases = 50
+    quantity_deltas, fees_paid = [], [opened.fee_amount]
+    for _ in range(increases):
+        ev = (await increase(w, m, Side.SHORT, 0, delta)).event("PositionIncreased").data
+        # Each increase adds the quantity of its size, rounded against the short (ceil), never 0.
+        assert ev.quantity_delta == pnl_math.entry_quantity(Side.SHORT, delta, F1_PRICE) > 0
+        quantity_deltas.append(ev.quantity_delta)
+        fees_paid.append(ev.fee_amount)
+
+    position = await world.client.fetch_position(m.position(w, Side.SHORT))
+    size = 1_000 * USDC + increases * delta
+    assert position.size_usd == size
+    assert position.quantity == opened.quantity + sum(quantity_deltas)
+    assert position.price == pnl_math.average_entry_price(Side.SHORT, size, position.quantity) == F1_PRICE
+
+    closed = (await close_position(w, m, Side.SHORT)).event("PositionDecreased").data
+    assert closed.exit_price == F1_PRICE
+    assert (closed.profit_usd, closed.loss_usd) == (0, 0)  # old program: profit_usd ~ 4_500_000
+    assert closed.quantity_delta == position.quantity
+    fees_paid.append(closed.fee_usd)  # USDC at 1 USD: tokens == micro-USD
+    final = await world.balance(w.token_account)
+    assert final == initial - sum(fees_paid)
+    assert final < initial
+    await assert_vault_accounted(world, m.usdc)
+
+
+async def test_f1_increase_that_buys_no_quantity_is_refused(world: World) -> None:
+    """A long at 2,000,000 USD increased by 1 micro-USD buys floor(10^12 / 2*10^12) = 0 quantity:
+    refused with NoExposureChange, nothing changes (the old program had no such error and accepted it)."""
+    price = 2_000_000 * ONE_USD
+    m = await new_market(world, sol_price=price, fees=F1_FEES, borrow_rate=NO_INTEREST)
+    w = await world.new_wallet(m.usdc, tokens=1_000 * USDC)
+    await open_position(w, m, Side.LONG, 100 * USDC, 1_000 * USDC)
+    assert pnl_math.entry_quantity(Side.LONG, 1, price) == 0
+    await assert_rejected(errors.NoExposureChange, lambda: increase(w, m, Side.LONG, 0, 1), world.connection,
+                          [m.position(w, Side.LONG), m.usdc.custody, m.sol.custody, m.usdc.vault, w.token_account])
+
+
+# ---- F2: interest does not depend on the accrual schedule --------------------------------------
+
+async def test_f2_interest_independent_of_accrual_schedule(world: World, node_ext: NodeExtensions) -> None:
+    """Two identical markets, the same 2 % utilisation long opened and closed in the same
+    transactions; `update_pool_aum` runs on market A every ~second, then every 2,999 s for 10 h,
+    and never on market B.
+
+    Old rule (index += floor(rate * dt / 3600), remainder dropped): at ~2,000 (RATE_DECIMALS)/h a
+    one-second accrual adds 0, so A's index falls behind B's; `index_a == index_b` and
+    `interest_a == interest_b == ceil(rate*elapsed*size/(RATE_POWER*3600)) > 0` fail on it.
+    """
+    fees = FeeConfig()
+    ma = await new_market(world, fees=fees)
+    mb = await new_market(world, fees=fees)
+    w = await world.new_wallet(ma.usdc, tokens=1_000 * USDC)
+    b_account = await ensure_ata(world.client.transport, w.pubkey, mb.usdc.mint)
+    await mint_tokens(world.client.transport, mb.usdc.mint, b_account, 1_000 * USDC)
+    wb = Wallet(w.keypair, w.client, b_account, w.lp_account)
+    size = 2_000 * USDC
+
+    result = await w.client.send([await open_ix(w, ma, Side.LONG, 200 * USDC, size),
+                                  await open_ix(wb, mb, Side.LONG, 200 * USDC, size)])
+    opened_a, opened_b = [e.data for e in result.events if e.name == "PositionOpened"]
+    rate = opened_a.borrow_rate
+    assert rate == opened_b.borrow_rate and opened_a.time == opened_b.time
+    assert opened_a.cumulative_interest == opened_b.cumulative_interest
+    custody = await world.client.fetch_custody(ma.usdc.custody)
+    utilization = borrow_math.utilization(custody.assets.locked, custody.assets.owned)
+    assert 10_000_000 <= utilization <= 30_000_000  # 1-3 %
+    assert 0 < rate < HOUR_SECONDS  # old per-second accrual: floor(rate * 1 / 3600) == 0
+
+    prices = [(ma.usdc, ONE_USD), (ma.sol, 150_000_000), (mb.usdc, ONE_USD), (mb.sol, 150_000_000)]
+    for _ in range(30):  # about one accrual per second
+        node_ext.warp_clock(1)
+        await world.client.update_pool_aum(ma.pool)
+    for _ in range(12):  # ten hours in uneven steps
+        node_ext.warp_clock(2_999)
+        await refresh_prices(world, prices)
+        await world.client.update_pool_aum(ma.pool)
+    state_a = (await world.client.fetch_custody(ma.usdc.custody)).borrow_rate_state
+    assert state_a.cumulative_interest == opened_a.cumulative_interest + rate * (
+        state_a.last_update - opened_a.time)
+    assert state_a.current_rate == rate
+
+    await refresh_prices(world, prices)
+    result = await w.client.send([await close_ix(w, ma, Side.LONG), await close_ix(wb, mb, Side.LONG)])
+    closed_a, closed_b = [e.data for e in result.events if e.name == "PositionDecreased"]
+    assert closed_a.time == closed_b.time
+    expected_index = opened_a.cumulative_interest + rate * (closed_a.time - opened_a.time)
+    assert closed_a.cumulative_interest == closed_b.cumulative_interest == expected_index
+    expected_interest = mul_div(expected_index - opened_a.cumulative_interest, size, RATE_POWER * HOUR_SECONDS,
+                                Rounding.CEIL)
+    assert closed_a.interest_usd == closed_b.interest_usd == expected_interest
+    assert expected_interest > 0  # charged at 2 % utilisation
+    for m in (ma, mb):
+        state = (await world.client.fetch_custody(m.usdc.custody)).borrow_rate_state
+        assert state.cumulative_interest == expected_index
+        await assert_vault_accounted(world, m.usdc)
+    assert await world.balance(w.token_account) == await world.balance(b_account)
+
+
+# ---- F3: first-depositor LP share inflation ---------------------------------------------------
+
+# No deposit fee (so a deposit adds exactly its value to the AUM), a 1 % withdrawal fee.
+F3_FEES = FeeConfig(add_liquidity_bps=0, remove_liquidity_bps=100, protocol_share_bps=2_000,
+                    open_position_bps=10, close_position_bps=10, insurance_share_bps=0)
+
+
+async def test_f3_first_depositor_cannot_inflate_lp_price(world: World) -> None:
+    """The first depositor keeps 1 LP base unit, leaves a 1 % withdrawal fee and a trading loss in
+    the pool (donations to the LPs), then a victim deposits 1,500 USDC.
+
+    Old rule (no dead shares): the attacker's 1 unit was the whole supply, worth ~100 USD, and the
+    victim's LP rounded down to whole such units; `supply == DEAD_LP_SUPPLY + 1`, `unit_price < 200`
+    and the victim's `loss <= unit_price + 1` micro-USD fail on it.
+    """
+    m = await new_market(world, liquidity=0, fees=F3_FEES, borrow_rate=NO_INTEREST)
+    attacker = await world.new_wallet(m.usdc, tokens=20_000 * USDC)
+    first = await market_deposit(world, m, attacker, 10_000 * USDC)
+    ev = first.event("LiquidityAdded").data
+    deposit_usd = 10_000 * USDC
+    assert ev.deposit_usd == deposit_usd
+    assert (ev.lp_amount_out, ev.dead_lp_amount) == (deposit_usd - DEAD_LP_SUPPLY, DEAD_LP_SUPPLY)
+    assert await world.balance(attacker.lp_account) == deposit_usd - DEAD_LP_SUPPLY
+    assert (await world.client.fetch_pool(m.pool)).dead_lp_supply == DEAD_LP_SUPPLY
+    assert await world.lp_supply(m) == deposit_usd
+
+    # All but one unit out (the LP cooldown is 0 s: the next slot), the 1 % fee stays with the LPs.
+    await world.after_slot(first.slot)
+    await world.withdraw(m.usdc, attacker, deposit_usd - DEAD_LP_SUPPLY - 1)
+    assert await world.balance(attacker.lp_account) == 1
+    # A trade lost to the pool on purpose: the pool can lock ~90 % of what it owns.
+    opened = (await open_position(attacker, m, Side.LONG, 50 * USDC, 50 * USDC)).event("PositionOpened").data
+    await world.set_price(m.sol, price=90_000_000)  # -40 %
+    lost = (await close_position(attacker, m, Side.LONG)).event("PositionDecreased").data
+    # 20 USD, plus the micro-USD the floored quantity and value cost the long.
+    assert lost.loss_usd == pnl_math.position_pnl(Side.LONG, opened.quantity, 90_000_000, 50 * USDC).loss_usd
+    assert lost.loss_usd == 20 * USDC + 1
+    await world.set_price(m.sol, price=150_000_000)
+
+    supply = await world.lp_supply(m)
+    assert supply == DEAD_LP_SUPPLY + 1
+    aum_before = await aum(world, m.pool)  # min == max: no spread, no confidence, no positions
+    assert aum_before > 90 * USDC  # ~100 USD of donations behind 1_000_001 units
+    unit_price = -(-aum_before // supply)  # ceil: what one LP base unit is worth, micro-USD
+    assert unit_price < 200  # old program: the whole AUM, ~100_000_000
+
+    victim = await world.new_wallet(m.usdc, tokens=1_500 * USDC)
+    res = await world.deposit(m.usdc, victim, 1_500 * USDC)
+    dep = res.event("LiquidityAdded").data
+    assert dep.dead_lp_amount == 0
+    assert dep.aum_max_usd == aum_before
+    assert dep.lp_amount_out == mul_div(dep.deposit_usd, supply, aum_before, Rounding.FLOOR)
+    aum_after = await aum(world, m.pool)
+    assert aum_after == aum_before + dep.deposit_usd == aum_before + 1_500 * USDC
+    supply_after = await world.lp_supply(m)
+    assert supply_after == supply + dep.lp_amount_out
+    redeemable = mul_div(dep.lp_amount_out, aum_after, supply_after, Rounding.FLOOR)
+    loss = dep.deposit_usd - redeemable
+    assert 0 <= loss <= unit_price + 1  # old program: up to one unit, ~100 USD
+
+    await world.after_slot(res.slot)
+    out = (await world.withdraw(m.usdc, victim, dep.lp_amount_out)).event("LiquidityRemoved").data
+    assert out.withdraw_usd == redeemable
+    # The attacker paid ~100 USD of withdrawal fee and ~20 USD of loss; its unit is worth ~unit_price.
+    assert await world.balance(attacker.token_account) + unit_price < 20_000 * USDC - 100 * USDC
+    await assert_vault_accounted(world, m.usdc)
+
+
+async def test_f3_supply_never_returns_to_zero(world: World) -> None:
+    """An LP redeems all its LP; the pool still owns tokens (the dead shares' dollar and the 1 %
+    withdrawal fee). The next depositor is priced against that AUM and does not take them.
+
+    Old rule: mint supply 0 meant "first deposit" again (1 LP per micro-USD), so the next depositor
+    owned the leftover; `dead_lp_supply == DEAD_LP_SUPPLY` and `redeemable <= deposit_usd` fail.
+    """
+    fees = FeeConfig(add_liquidity_bps=0, remove_liquidity_bps=100, protocol_share_bps=0)
+    p = await world.new_pool(fees=fees)
+    first = await world.new_wallet(p, tokens=1_000 * USDC)
+    res = await world.deposit_and_wait(p, first, 1_000 * USDC)
+    lp = res.event("LiquidityAdded").data.lp_amount_out
+    assert lp == 1_000 * USDC - DEAD_LP_SUPPLY
+    await world.withdraw(p, first, lp)
+
+    assert int((await world.connection.get_token_supply(p.lp_mint)).value.amount) == 0
+    assert (await world.client.fetch_pool(p.pool)).dead_lp_supply == DEAD_LP_SUPPLY
+    owned = (await world.client.fetch_custody(p.custody)).assets.owned
+    assert owned > DEAD_LP_SUPPLY  # the dead shares' dollar + the withdrawal fee
+    leftover_usd = await aum(world, p.pool)
+    assert leftover_usd == owned  # 1 token == 1 USD
+
+    second = await world.new_wallet(p, tokens=1_000 * USDC)
+    dep = (await world.deposit(p, second, 1_000 * USDC)).event("LiquidityAdded").data
+    assert dep.dead_lp_amount == 0
+    assert dep.lp_amount_out == mul_div(dep.deposit_usd, DEAD_LP_SUPPLY, leftover_usd, Rounding.FLOOR)
+    supply = await world.lp_supply(p)
+    assert supply == DEAD_LP_SUPPLY + dep.lp_amount_out
+    aum_after = await aum(world, p.pool)
+    assert aum_after == leftover_usd + dep.deposit_usd
+    redeemable = mul_div(dep.lp_amount_out, aum_after, supply, Rounding.FLOOR)
+    assert redeemable <= dep.deposit_usd  # old program: deposit_usd + the leftover
+    dead_value = mul_div(DEAD_LP_SUPPLY, aum_after, supply, Rounding.FLOOR)
+    assert dead_value >= leftover_usd - 1  # the leftover stays with the dead shares
+    await assert_vault_accounted(world, p)
+
+
+async def test_f3_client_default_min_out_comes_from_quote(world: World) -> None:
+    """`add_liquidity` / `remove_liquidity` without a minimum send the simulated quote less
+    DEFAULT_LIQUIDITY_SLIPPAGE_BPS, never 0 (the old client defaulted both minimums to 0)."""
+    p = await world.new_pool(fees=FeeConfig(add_liquidity_bps=10, remove_liquidity_bps=10))
+    seed = await world.new_wallet(p, tokens=1_000 * USDC)
+    await world.deposit(p, seed, 1_000 * USDC)
+    w = await world.new_wallet(p, tokens=500 * USDC)
+    sent: dict[str, int] = {}
+    real_add, real_remove = w.client.build_add_liquidity_ix, w.client.build_remove_liquidity_ix
+
+    async def spy_add(*args: Any, **kwargs: Any):
+        sent["min_lp_amount_out"] = kwargs["min_lp_amount_out"]
+        return await real_add(*args, **kwargs)
+
+    async def spy_remove(*args: Any, **kwargs: Any):
+        sent["min_amount_out"] = kwargs["min_amount_out"]
+        return await real_remove(*args, **kwargs)
+
+    w.client.build_add_liquidity_ix = spy_add  # type: ignore[method-assign]
+    w.client.build_remove_liquidity_ix = spy_remove  # type: ignore[method-assign]
+    res = await world.deposit(p, w, 500 * USDC, min_lp_out=None)
+    added = res.event("LiquidityAdded").data
+    assert sent["min_lp_amount_out"] == min_out_after_slippage(added.lp_amount_out,
+                                                               DEFAULT_LIQUIDITY_SLIPPAGE_BPS) > 0
+    await world.after_slot(res.slot)
+    removed = (await world.withdraw(p, w, added.lp_amount_out, min_out=None)).event("LiquidityRemoved").data
+    assert sent["min_amount_out"] == min_out_after_slippage(removed.amount_out, DEFAULT_LIQUIDITY_SLIPPAGE_BPS) > 0
+
+
+# ---- F4: the liquidator's reward ranks behind the LPs -----------------------------------------
+
+F4_FEES = FeeConfig(open_position_bps=10, close_position_bps=10, liquidation_bps=50, liquidator_reward_bps=20,
+                    protocol_share_bps=2_000, insurance_share_bps=0)
+
+
+async def test_f4_underwater_self_liquidation_pays_no_reward(world: World) -> None:
+    """A long whose loss (300 USD) exceeds its collateral (~98.5 USDC) liquidated by its owner.
+
+    Old rule (reward paid first from the pot): the owner recovered the 3 USD reward and the LPs'
+    bad debt grew by it; `reward_paid == 0`, the owner's balance unchanged and the custody's
+    `owned` rising by the whole collateral fail on it.
+    """
+    m = await new_market(world, fees=F4_FEES, borrow_rate=NO_INTEREST)
+    w = await world.new_wallet(m.usdc, tokens=1_000 * USDC)
+    await open_position(w, m, Side.LONG, 100 * USDC, 1_500 * USDC)
+    position_key = m.position(w, Side.LONG)
+    position = await world.client.fetch_position(position_key)
+    before = await world.client.fetch_custody(m.usdc.custody)
+    assert before.assets.insurance_fund == 0
+    balance = await world.balance(w.token_account)
+
+    await world.set_price(m.sol, price=120_000_000)  # -20 %: a 300 USD loss
+    ev = (await w.client.liquidate(position_key, receiving_account=w.token_account)).event("PositionLiquidated").data
+    assert ev.liquidator == w.pubkey == ev.owner
+    assert ev.loss_usd == 300 * USDC > position.collateral_usd
+    assert ev.reward_usd == fee_math.liquidator_reward_usd(1_500 * USDC, 20) > 0
+    assert (ev.reward_paid, ev.fee_paid, ev.remainder_to_pool) == (0, 0, 0)
+    assert ev.lp_paid == position.collateral_amount
+    assert ev.insurance_draw == 0
+    assert ev.bad_debt_usd == ev.loss_usd + ev.interest_usd - position.collateral_amount
+    assert await world.balance(w.token_account) == balance
+    after = await world.client.fetch_custody(m.usdc.custody)
+    assert after.assets.owned - before.assets.owned == position.collateral_amount
+    assert after.assets.collateral == before.assets.collateral - position.collateral_amount
+    assert after.bad_debt_usd == before.bad_debt_usd + ev.bad_debt_usd
+    assert (await world.connection.get_account_info(position_key)).value is None
+    await assert_vault_accounted(world, m.usdc)
+
+
+async def test_f4_liquidatable_position_still_pays_the_reward(world: World) -> None:
+    """One tick past its liquidation price a position's margin pays loss, reward and fee in full,
+    the rest to the LPs (the new order; unchanged amounts from the old program here)."""
+    m = await new_market(world, fees=F4_FEES, borrow_rate=NO_INTEREST)
+    w = await world.new_wallet(m.usdc, tokens=1_000 * USDC)
+    await open_position(w, m, Side.LONG, 100 * USDC, 1_500 * USDC)
+    position_key = m.position(w, Side.LONG)
+    position = await world.client.fetch_position(position_key)
+    await world.set_price(m.sol, price=await world.client.get_liquidation_price(position_key) - 1)
+    before = await world.client.fetch_custody(m.usdc.custody)
+    _, keeper_client, account = await keeper(world, m)
+    ev = (await keeper_client.liquidate(position_key, receiving_account=account)).event("PositionLiquidated").data
+    reward = fee_math.liquidator_reward_usd(1_500 * USDC, 20)
+    fee = fee_math.liquidation_fee_usd(1_500 * USDC, 50)
+    assert 0 < ev.loss_usd < position.collateral_amount
+    assert (ev.reward_paid, ev.fee_paid, ev.lp_paid) == (reward, fee, ev.loss_usd)
+    assert ev.remainder_to_pool == position.collateral_amount - ev.loss_usd - reward - fee > 0
+    assert (ev.bad_debt_usd, ev.insurance_draw) == (0, 0)
+    assert await world.balance(account) == reward
+    after = await world.client.fetch_custody(m.usdc.custody)
+    lp_fee = fee - ev.protocol_fee_amount - ev.insurance_fee_amount
+    assert after.assets.owned - before.assets.owned == ev.loss_usd + lp_fee + ev.remainder_to_pool
+    await assert_vault_accounted(world, m.usdc)
+
+
+# ---- F5: a liquidatable position cannot be increased ------------------------------------------
+
+async def test_f5_liquidatable_position_cannot_be_increased(world: World) -> None:
+    """A 15x long past its liquidation price, increased by 10 USD with 20 USDC more collateral:
+    collateral-only leverage ~12.8x is within the 20x initial limit, the equity leverage (~43x)
+    is not.
+
+    Old rule (leverage on collateral only): the increase was accepted; `MaxLeverageExceeded` with
+    every account unchanged fails on it.
+    """
+    pricing = PricingConfig(max_initial_leverage_bps=200_000, max_leverage_bps=1_000_000)
+    fees = FeeConfig(open_position_bps=10, close_position_bps=10, liquidation_bps=50, liquidator_reward_bps=20)
+    m = await new_market(world, fees=fees, pricing=pricing, borrow_rate=NO_INTEREST)
+    w = await world.new_wallet(m.usdc, tokens=1_000 * USDC)
+    await open_position(w, m, Side.LONG, 100 * USDC, 1_500 * USDC)
+    position_key = m.position(w, Side.LONG)
+    exit_price = await world.client.get_liquidation_price(position_key) - 1
+    await world.set_price(m.sol, price=exit_price)
+    assert await world.client.get_liquidation_state(position_key) is True
+
+    p = await world.client.fetch_position(position_key)
+    custody = await world.client.fetch_custody(m.usdc.custody)
+    one = OraclePrice(ONE_USD, -6)
+    collateral = CollateralCustody.from_custody(custody, one, one)
+    market = TradeMarket.from_custody(await world.client.fetch_custody(m.sol.custody))
+    size_delta, collateral_in = 10 * USDC, 20 * USDC
+    fee = fee_math.bps_fee(size_delta, 10)
+    size_after, collateral_after = p.size_usd + size_delta, p.collateral_amount + collateral_in - fee
+    # The old check: collateral-only leverage within the initial limit.
+    assert size_after * 10_000 <= collateral_after * pricing.max_initial_leverage_bps
+    # The new one: the position after the increase, its loss counted, is not.
+    quantity_after = p.quantity + pnl_math.entry_quantity(Side.LONG, size_delta, exit_price)
+    after = PositionState(Side.LONG, quantity_after, size_after, collateral_after, p.locked_amount + size_delta)
+    assert not within_initial_leverage(after, exit_price, 0, collateral, market)
+
+    await assert_rejected(errors.MaxLeverageExceeded,
+                          lambda: increase(w, m, Side.LONG, collateral_in, size_delta), world.connection,
+                          [position_key, m.usdc.custody, m.sol.custody, m.usdc.vault, w.token_account])
+
+
+# ---- F6: a stranger's deposit blocks no one ----------------------------------------------------
+
+COOLDOWN = 600
+
+
+async def test_f6_stranger_deposit_does_not_block_withdrawals(world: World, node_ext: NodeExtensions) -> None:
+    """LP A withdraws in the same transaction (so the same slot) as stranger B's dust deposit.
+
+    Old rule (pool-wide last-deposit slot): A's withdrawal failed with WithdrawalInDepositSlot, so
+    the transaction (and `a_out.amount_out == ...`) fails on it; the old program had no
+    LiquidityCooldownActive, freeze, unlock_lp or InvalidLpTokenAccount either.
+    """
+    p = await world.new_pool(fees=FeeConfig(add_liquidity_bps=0, remove_liquidity_bps=0), lp_cooldown_sec=COOLDOWN)
+    assert (await world.client.fetch_pool(p.pool)).lp_cooldown_sec == COOLDOWN
+    a = await world.new_wallet(p, tokens=1_000 * USDC)
+    b = await world.new_wallet(p, tokens=10 * USDC)
+    a_dep = (await world.deposit(p, a, 1_000 * USDC)).event("LiquidityAdded").data
+    assert a_dep.unlock_time - COOLDOWN <= await world.now()
+    assert await token_account_frozen(world.connection, a.lp_account)
+    cooldown = await world.client.fetch_lp_cooldown(a.lp_account)
+    assert cooldown.unlock_time == a_dep.unlock_time and cooldown.deposit_slot == a_dep.slot
+
+    # A's capital is held for the cooldown.
+    await assert_rejected(errors.LiquidityCooldownActive, lambda: world.withdraw(p, a, USDC), world.connection,
+                          [a.lp_account, a.token_account, p.custody, p.vault, p.pool, p.lp_mint])
+    node_ext.warp_clock(COOLDOWN + 1)
+    await world.set_price(p, price=ONE_USD)
+    await world.after_slot(a_dep.slot)  # and never in the deposit's own slot
+
+    # B's dust deposit and A's withdrawal in one transaction: the same slot.
+    deposit_b = await world.client.build_add_liquidity_ix(p.pool, p.custody, amount_in=USDC, min_lp_amount_out=0,
+                                                          funding_account=b.token_account,
+                                                          lp_token_account=b.lp_account, owner=b.pubkey)
+    a_lp = a_dep.lp_amount_out
+    withdraw_a = await world.client.build_remove_liquidity_ix(p.pool, p.custody, lp_amount_in=a_lp // 2,
+                                                              min_amount_out=0, receiving_account=a.token_account,
+                                                              lp_token_account=a.lp_account, owner=a.pubkey)
+    result = await a.client.send([deposit_b, withdraw_a], [b.keypair])
+    b_dep = result.event("LiquidityAdded").data
+    a_out = result.event("LiquidityRemoved").data
+    assert b_dep.slot == result.slot
+    # No fees, 1 USD per token, LP still at 1 USD: A gets exactly its share.
+    assert a_out.amount_out == a_lp // 2
+    assert await world.balance(a.token_account) == a_out.amount_out
+    assert await world.balance(a.lp_account) == a_lp - a_lp // 2
+    assert not await token_account_frozen(world.connection, a.lp_account)  # thawed by the redemption
+
+    # B's own LP is held: no redemption, no transfer, no early unlock.
+    b_lp = b_dep.lp_amount_out
+    watched_b = [b.lp_account, b.token_account, a.lp_account, p.custody, p.vault, p.pool, p.lp_mint,
+                 world.client.lp_cooldown_address(b.lp_account)]
+    await assert_rejected(errors.LiquidityCooldownActive, lambda: world.withdraw(p, b, b_lp), world.connection,
+                          watched_b)
+    await assert_rejected(errors.TokenAccountFrozen,
+                          lambda: transfer_tokens(world.client.transport, b.lp_account, p.lp_mint, a.lp_account, 1,
+                                                  6, b.keypair),
+                          world.connection, watched_b)
+    await assert_rejected(errors.LiquidityCooldownActive, lambda: world.client.unlock_lp(p.pool, b.lp_account),
+                          world.connection, watched_b)
+    assert errors.TokenAccountFrozen.code == 17
+
+    # Nobody can mint (and so freeze) into someone else's LP account.
+    await assert_rejected(errors.InvalidLpTokenAccount,
+                          lambda: b.client.add_liquidity(p.pool, p.custody, amount_in=USDC,
+                                                         funding_account=b.token_account,
+                                                         lp_token_account=a.lp_account, min_lp_amount_out=0),
+                          world.connection, watched_b + [world.client.lp_cooldown_address(a.lp_account)])
+
+    # After the cooldown: anyone thaws B's account, B transfers and redeems.
+    node_ext.warp_clock(COOLDOWN + 1)
+    await world.set_price(p, price=ONE_USD)
+    await world.after_slot(b_dep.slot)
+    unlocked = (await world.client.unlock_lp(p.pool, b.lp_account)).event("LpUnlocked").data
+    assert unlocked.lp_token_account == b.lp_account and unlocked.owner == b.pubkey
+    assert not await token_account_frozen(world.connection, b.lp_account)
+    await assert_rejected(errors.LiquidityCooldownActive, lambda: world.client.unlock_lp(p.pool, b.lp_account),
+                          world.connection, watched_b)  # not frozen any more
+    await transfer_tokens(world.client.transport, b.lp_account, p.lp_mint, a.lp_account, 1, 6, b.keypair)
+    b_out = (await world.withdraw(p, b, b_lp - 1)).event("LiquidityRemoved").data
+    assert b_out.amount_out == b_lp - 1
+    assert await world.balance(b.lp_account) == 0
+    assert await world.balance(b.token_account) == 9 * USDC + b_out.amount_out
+    await assert_vault_accounted(world, p)
+
+
+# ---- F7: decisions ------------------------------------------------------------------------------
+
+async def test_f7_add_collateral_allowed_while_opens_paused(world: World) -> None:
+    """Opens paused, liquidations allowed: add_collateral moves exactly its amount (the old program
+    gated it by allow_open_position: InstructionNotAllowed). With liquidations paused too it is
+    refused."""
+    m = await new_market(world, fees=F4_FEES, borrow_rate=NO_INTEREST)
+    w = await world.new_wallet(m.usdc, tokens=1_000 * USDC)
+    await open_position(w, m, Side.SHORT, 100 * USDC, 1_000 * USDC)
+    key = m.position(w, Side.SHORT)
+    before = await world.client.fetch_position(key)
+    balance = await world.balance(w.token_account)
+    custody_before = await world.client.fetch_custody(m.usdc.custody)
+
+    async def add(amount: int):
+        return await w.client.add_collateral(m.pool, m.sol.custody, m.usdc.custody, Side.SHORT,
+                                             collateral_amount=amount, funding_account=w.token_account)
+
+    await world.client.set_permissions(Permissions(allow_open_position=False))
+    try:
+        await assert_rejected(errors.InstructionNotAllowed, lambda: increase(w, m, Side.SHORT, 0, USDC),
+                              world.connection, [key, m.usdc.custody, m.usdc.vault, w.token_account])
+        ev = (await add(25 * USDC)).event("CollateralAdded").data
+        assert ev.collateral_amount == before.collateral_amount + 25 * USDC
+        after = await world.client.fetch_position(key)
+        assert after.collateral_amount == before.collateral_amount + 25 * USDC
+        assert after.collateral_usd == before.collateral_usd + 25 * USDC
+        assert (after.size_usd, after.quantity, after.locked_amount) == (
+            before.size_usd, before.quantity, before.locked_amount)
+        assert await world.balance(w.token_account) == balance - 25 * USDC
+        custody = await world.client.fetch_custody(m.usdc.custody)
+        assert custody.assets.collateral == custody_before.assets.collateral + 25 * USDC
+        assert custody.assets.owned == custody_before.assets.owned
+        await assert_vault_accounted(world, m.usdc)
+
+        await world.client.set_permissions(Permissions(allow_open_position=False, allow_liquidation=False))
+        await assert_rejected(errors.InstructionNotAllowed, lambda: add(USDC), world.connection,
+                              [key, m.usdc.custody, m.usdc.vault, w.token_account])
+    finally:
+        await world.client.set_permissions(Permissions())
+
+
+async def test_f7_oracle_publish_time_cannot_go_backwards(world: World) -> None:
+    """A custom oracle push older than the stored reading is refused (the old program accepted it
+    and rolled the price back); an equal publish_time is accepted."""
+    p = await world.new_pool()
+    now = await world.now()
+    await world.set_price(p, price=1_010_000, publish_time=now)
+    await assert_rejected(errors.OraclePublishTimeRegressed,
+                          lambda: world.set_price(p, price=900_000, publish_time=now - 1),
+                          world.connection, [p.oracle])
+    oracle = await world.client.fetch_custom_oracle(p.oracle)
+    assert (oracle.price, oracle.publish_time) == (1_010_000, now)
+    await world.set_price(p, price=1_020_000, publish_time=now)
+    oracle = await world.client.fetch_custom_oracle(p.oracle)
+    assert (oracle.price, oracle.publish_time) == (1_020_000, now)
+
+
+async def test_f7_insurance_fund_top_up_and_admin_withdrawal(world: World) -> None:
+    """Anyone tops the insurance fund up; only the admin withdraws it; each moves exactly its
+    amount and never LP liquidity (the old program had neither instruction)."""
+    p = await world.new_pool()
+    lp = await world.new_wallet(p, tokens=1_000 * USDC)
+    await world.deposit(p, lp, 1_000 * USDC)
+    donor = await world.new_wallet(p, tokens=100 * USDC)
+    before = (await world.client.fetch_custody(p.custody)).assets
+    vault = await world.balance(p.vault)
+
+    await assert_rejected(errors.ZeroAmount,
+                          lambda: donor.client.send([build_top_up_insurance_fund_ix(
+                              donor.client, p, amount=0, funding_account=donor.token_account)]),
+                          world.connection, [p.custody, p.vault, donor.token_account])
+    result = await donor.client.send([build_top_up_insurance_fund_ix(donor.client, p, amount=40 * USDC,
+                                                                     funding_account=donor.token_account)])
+    ev = result.event("InsuranceFundChanged").data
+    assert (ev.amount_in, ev.amount_out, ev.insurance_fund) == (40 * USDC, 0, before.insurance_fund + 40 * USDC)
+    assert ev.signer == donor.pubkey
+    assert await world.balance(donor.token_account) == 60 * USDC
+    assert await world.balance(p.vault) == vault + 40 * USDC
+    mid = (await world.client.fetch_custody(p.custody)).assets
+    assert mid.insurance_fund == before.insurance_fund + 40 * USDC
+    assert (mid.owned, mid.collateral, mid.protocol_fees) == (before.owned, before.collateral, before.protocol_fees)
+    await assert_vault_accounted(world, p)
+
+    # Only the admin withdraws.
+    await assert_rejected(errors.Unauthorized,
+                          lambda: donor.client.send([build_withdraw_insurance_fund_ix(
+                              donor.client, p, amount=10 * USDC, receiving_account=donor.token_account)]),
+                          world.connection, [p.custody, p.vault, donor.token_account])
+    receiver = await world.new_wallet(p)
+    await assert_rejected(errors.InsufficientLiquidity,
+                          lambda: world.client.send([build_withdraw_insurance_fund_ix(
+                              world.client, p, amount=mid.insurance_fund + 1,
+                              receiving_account=receiver.token_account)]),
+                          world.connection, [p.custody, p.vault, receiver.token_account])
+    result = await world.client.send([build_withdraw_insurance_fund_ix(world.client, p, amount=15 * USDC,
+                                                                       receiving_account=receiver.token_account)])
+    ev = result.event("InsuranceFundChanged").data
+    assert (ev.amount_in, ev.amount_out, ev.insurance_fund) == (0, 15 * USDC, mid.insurance_fund - 15 * USDC)
+    assert await world.balance(receiver.token_account) == 15 * USDC
+    assert await world.balance(p.vault) == vault + 25 * USDC
+    after = (await world.client.fetch_custody(p.custody)).assets
+    assert after.insurance_fund == mid.insurance_fund - 15 * USDC
+    assert (after.owned, after.collateral, after.protocol_fees) == (
+        before.owned, before.collateral, before.protocol_fees)
+    # The AUM (what LPs own) ignores the fund: still exactly the owned tokens at 1 USD.
+    assert await aum(world, p.pool) == after.owned
+    await assert_vault_accounted(world, p)
