@@ -27,7 +27,7 @@ from perp_pool.keeper.liquidator import LiquidationKeeper  # noqa: E402
 from perp_pool.localnet import LocalNode  # noqa: E402
 from perp_pool.math.pricing import Side  # noqa: E402
 from perp_pool.tokens import ensure_ata  # noqa: E402
-from tests.helpers import USDC, World, new_market  # noqa: E402
+from tests.helpers import USDC, World, new_market, price_usd  # noqa: E402
 from tests.test_trading import open_pos  # noqa: E402
 
 
@@ -49,7 +49,7 @@ async def one_run(world: World, n: int) -> dict:
     task = asyncio.create_task(keeper.run(stop))
     await asyncio.sleep(0.3)
     started = time.perf_counter()
-    await world.set_price(m.sol, price=142_500_000)  # -5 %: every 40x long is past its price
+    await world.set_price(m.sol, price=price_usd("142.5"))  # -5 %: every 40x long is past its price
     while len(keeper.landed) < n and time.perf_counter() - started < 60:
         await asyncio.sleep(0.01)
     latency = time.perf_counter() - started

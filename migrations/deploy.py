@@ -29,9 +29,11 @@ from solders.pubkey import Pubkey
 from solders.sysvar import CLOCK
 
 from perp_pool.client import FeeConfig, OracleConfig, PerpPoolClient, load_keypair
+from perp_pool.constants import PRICE_DECIMALS
 from perp_pool.tokens import MINT_LEN, TOKEN_PROGRAM_ID
 
-PRICE_EXPO = -6
+# `initial_price` is written in the program's own price units (oracle expo -PRICE_DECIMALS).
+PRICE_EXPO = -PRICE_DECIMALS
 # How long a deposit's LP stays frozen when a pool's config does not say (GMX's 15 minutes): long
 # enough that depositing just before a known event (an oracle update, a large liquidation) and
 # redeeming just after exposes the capital to the pool meanwhile.

@@ -6,6 +6,7 @@ import asyncio
 import secrets
 import time
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Awaitable, Callable, Iterable, TypeVar
 
 import pytest
@@ -17,11 +18,23 @@ from solders.pubkey import Pubkey
 from perp_pool import errors
 from perp_pool.clock import node_unix_time
 from perp_pool.client import FeeConfig, OracleConfig, PerpPoolClient
+from perp_pool.constants import PRICE_DECIMALS, PRICE_POWER
 from perp_pool.tokens import create_mint, ensure_ata, mint_tokens, token_balance
 
 USDC_DECIMALS = 6
 USDC = 10**USDC_DECIMALS
 SOL = 10**9
+# Oracle prices the tests publish default to the program's own price units: `price * 10^-PRICE_DECIMALS`
+# USD per whole token, so a published price compares directly with entry, exit and liquidation prices.
+PRICE_EXPO = -PRICE_DECIMALS
+
+
+def price_usd(amount: str | int) -> int:
+    """`amount` USD per whole token in PRICE_DECIMALS, exactly: `price_usd("142.5") == 142.5 * PRICE_POWER`."""
+    scaled = Decimal(str(amount)).scaleb(PRICE_DECIMALS)
+    if scaled != scaled.to_integral_value():
+        raise ValueError(f"{amount} USD has more than {PRICE_DECIMALS} decimals")
+    return int(scaled)
 
 E = TypeVar("E", bound=errors.TransactionFailed)
 
@@ -108,10 +121,11 @@ class World:
         return await unix_now(self.connection)
 
     async def new_pool(self, *, fees: FeeConfig = FeeConfig(), oracle: OracleConfig = OracleConfig(),
-                       price: int = 1_000_000, expo: int = -6, conf: int = 0, ema: int | None = None,
+                       price: int = PRICE_POWER, expo: int = PRICE_EXPO, conf: int = 0, ema: int | None = None,
                        decimals: int = USDC_DECIMALS, mint: Pubkey | None = None,
                        lp_cooldown_sec: int = 0, publish_time: int | None = None) -> PoolFixture:
-        """A pool with one custody. `lp_cooldown_sec` 0: a deposit's LP is redeemable from the next slot.
+        """A pool with one custody, priced 1 USD by default (`price`, `conf`, `ema` are `* 10^expo` USD).
+        `lp_cooldown_sec` 0: a deposit's LP is redeemable from the next slot.
         `publish_time` of the first price (default now): a fresh oracle is the only one that takes
         an old price, publish times never go backwards."""
         name = "pool-" + secrets.token_hex(6)
@@ -127,8 +141,9 @@ class World:
                              publish_time=publish_time)
         return fixture
 
-    async def set_price(self, p: PoolFixture, *, price: int, expo: int = -6, conf: int = 0, ema: int | None = None,
-                        publish_time: int | None = None) -> None:
+    async def set_price(self, p: PoolFixture, *, price: int, expo: int = PRICE_EXPO, conf: int = 0,
+                        ema: int | None = None, publish_time: int | None = None) -> None:
+        """Publishes `price` (and `conf`, `ema`) `* 10^expo` USD; by default PRICE_DECIMALS."""
         await self.client.set_custom_oracle_price(
             p.custody, price=price, expo=expo, conf=conf, ema=price if ema is None else ema,
             publish_time=await self.now() if publish_time is None else publish_time)
@@ -194,7 +209,7 @@ class Market:
         return w.client.position_address(self.pool, self.sol.custody, self.usdc.custody, side)
 
 
-async def new_market(world: World, *, liquidity: int = 100_000 * USDC, sol_price: int = 150_000_000,
+async def new_market(world: World, *, liquidity: int = 100_000 * USDC, sol_price: int = 150 * PRICE_POWER,
                      fees: FeeConfig = FeeConfig(), pricing=None, borrow_rate=None,
                      oracle: OracleConfig = OracleConfig(max_price_age_sec=3_600), name: str | None = None,
                      lp_cooldown_sec: int = 0) -> Market:
@@ -207,7 +222,7 @@ async def new_market(world: World, *, liquidity: int = 100_000 * USDC, sol_price
     await c.add_pool(name, lp_cooldown_sec=lp_cooldown_sec)
     pool = c.pool_address(name)
     fixtures = []
-    for decimals, stable, price in ((USDC_DECIMALS, True, 1_000_000), (9, False, sol_price)):
+    for decimals, stable, price in ((USDC_DECIMALS, True, PRICE_POWER), (9, False, sol_price)):
         mint = await create_mint(c.transport, decimals)
         await c.add_custody(pool, mint, oracle=oracle, fees=fees, pricing=pricing, borrow_rate=borrow_rate,
                             is_stable=stable)

@@ -14,10 +14,10 @@ import pytest
 from perp_pool import errors
 from perp_pool.keeper.aum_updater import run_aum_updater
 from perp_pool.math.pricing import Side
-from tests.helpers import USDC, World, new_market
+from tests.helpers import USDC, World, new_market, price_usd
 from tests.test_trading import open_pos, trader
 
-SOL_PRICE = 150_000_000
+SOL_PRICE = price_usd(150)
 
 
 class FlakyClient:
@@ -56,7 +56,7 @@ async def test_update_after_time_passes_accrues_interest_and_moves_pool_aum(worl
     aum_before = (await world.client.fetch_pool(m.pool)).aum_usd
 
     node_ext.warp_clock(10 * 3_600)
-    await world.set_price(m.usdc, price=1_000_000)  # the warp made both oracles stale
+    await world.set_price(m.usdc, price=price_usd(1))  # the warp made both oracles stale
     await world.set_price(m.sol, price=SOL_PRICE)
     assert await update(world.client, m.pool) == 1
 

@@ -11,7 +11,7 @@ from solders.keypair import Keypair
 from perp_pool import errors
 from perp_pool.client import FeeConfig, OracleConfig, Permissions
 from perp_pool.tokens import create_mint, ensure_ata, mint_tokens
-from tests.helpers import USDC, PoolFixture, Wallet, World, assert_rejected
+from tests.helpers import USDC, PoolFixture, Wallet, World, assert_rejected, price_usd
 
 U64_MAX = 2**64 - 1
 
@@ -125,7 +125,7 @@ async def test_deposit_with_a_custody_of_another_pool_is_refused(world: World) -
 
 async def test_deposit_priced_by_a_substituted_oracle_is_refused(world: World) -> None:
     p, w = await funded_pool(world, deposit=0)
-    other = await world.new_pool(price=2_000_000)  # someone else's oracle says 2 USD
+    other = await world.new_pool(price=price_usd(2))  # someone else's oracle says 2 USD
     ix = await w.client.build_add_liquidity_ix(p.pool, p.custody, amount_in=USDC, min_lp_amount_out=0,
                                                funding_account=w.token_account, lp_token_account=w.lp_account,
                                                overrides={"custody_oracle_account": other.oracle})
@@ -160,14 +160,14 @@ async def test_price_goes_stale_when_the_clock_moves_past_max_age(world: World, 
 
 async def test_deposit_at_a_low_confidence_price_is_refused(world: World) -> None:
     p, w = await funded_pool(world, deposit=0, oracle=OracleConfig(max_price_error_bps=100))
-    await world.set_price(p, price=1_000_000, conf=10_001)  # 1.0001 % > 1 %
+    await world.set_price(p, price=1_000_000, expo=-6, conf=10_001)  # 1 USD, conf 1.0001 % > 1 %
     await assert_rejected(errors.OraclePriceConfidenceTooLow, lambda: world.deposit(p, w, USDC), world.connection,
                           watched(p, w))
 
 
 async def test_deposit_at_a_future_price_is_refused(world: World) -> None:
     p, w = await funded_pool(world, deposit=0)
-    await world.set_price(p, price=1_000_000, publish_time=await world.now() + 60)
+    await world.set_price(p, price=price_usd(1), publish_time=await world.now() + 60)
     await assert_rejected(errors.OracleFutureTimestamp, lambda: world.deposit(p, w, USDC), world.connection,
                           watched(p, w))
 

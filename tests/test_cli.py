@@ -24,7 +24,7 @@ from typer.testing import CliRunner
 
 from perp_pool.cli import app, entry_limit
 from perp_pool.client import FeeConfig, OracleConfig
-from perp_pool.constants import BPS_POWER, DEAD_LP_SUPPLY, RATE_POWER
+from perp_pool.constants import BPS_POWER, DEAD_LP_SUPPLY, PRICE_DECIMALS, PRICE_POWER, RATE_POWER
 from perp_pool.math import borrow as borrow_math
 from perp_pool.math import fees as fee_math
 from perp_pool.math.liquidity import compute_remove_liquidity
@@ -32,12 +32,12 @@ from perp_pool.math.oracle import OraclePrice
 from perp_pool.math.pricing import Side
 from perp_pool.tokens import ensure_ata, mint_tokens
 from tests.conftest import rpc_call
-from tests.helpers import USDC, Market, World, new_market
+from tests.helpers import USDC, Market, World, new_market, price_usd
 
 FEES = FeeConfig()  # 10 bps to add/remove liquidity, open and close; 20 % protocol, 10 % insurance
 LIQUIDITY = 100_000 * USDC
 WALLET_USDC = 10_000 * USDC
-SOL_PRICE = 150_000_000
+SOL_PRICE = price_usd(150)  # PRICE_DECIMALS, as the markets' oracles publish it
 NO_LIMIT = 2**63
 
 RUNNER = CliRunner()
@@ -151,7 +151,7 @@ async def stale_market(world: World, node_ext) -> Market:
     m = await funded_market(world, oracle=OracleConfig(max_price_age_sec=60))
     # A price cannot be replaced by an older one: the SOL price goes stale as the clock moves on.
     node_ext.warp_clock(61)
-    await world.set_price(m.usdc, price=1_000_000)
+    await world.set_price(m.usdc, price=price_usd(1))
     return m
 
 
@@ -184,7 +184,8 @@ def test_pool_info_reports_aum_lp_price_supply_and_custodies(cli, idle_market: M
     usdc, sol = info["custodies"]
     assert (usdc["mint"], usdc["decimals"], usdc["is_stable"]) == (str(idle_market.usdc.mint), 6, True)
     assert (usdc["owned"], usdc["protocol_fees"], usdc["locked"], usdc["collateral"]) == (owned, protocol, 0, 0)
-    assert usdc["oracle_price"] == {"spot": 1_000_000, "ema": 1_000_000, "min": 1_000_000, "max": 1_000_000}
+    one = price_usd(1)
+    assert usdc["oracle_price"] == {"spot": one, "ema": one, "min": one, "max": one}
     assert (sol["mint"], sol["decimals"], sol["is_stable"], sol["owned"]) == (str(idle_market.sol.mint), 9, False, 0)
     assert sol["oracle_price"]["spot"] == SOL_PRICE and sol["oracle_type"] == "custom"
 
@@ -274,7 +275,7 @@ def test_lp_withdraw_redeems_at_the_pool_price(cli, market: Market, world: World
     node_ext.advance_slots(1)  # the deposit froze the LP account until the next slot (0 s cooldown)
     out = ok(cli("lp", "withdraw", "--pool", market.name, "--mint", market.usdc.mint, "--lp-amount", "250.25"))
     expected = compute_remove_liquidity(250_250_000, aum_min_usd=added["custody_owned"], lp_supply=added["lp_supply"],
-                                        decimals=6, max_price=OraclePrice(1_000_000, -6),
+                                        decimals=6, max_price=OraclePrice(PRICE_POWER, -PRICE_DECIMALS),
                                         available_amount=added["custody_owned"],
                                         remove_liquidity_bps=FEES.remove_liquidity_bps,
                                         protocol_share_bps=FEES.protocol_share_bps)
@@ -346,7 +347,7 @@ def test_trade_open_uses_the_entry_quote_plus_slippage(cli, market: Market, worl
     fee = fee_math.bps_fee(1_500 * USDC, 10)
     assert out["event"] == "PositionOpened" and out["side"] == "long"
     assert out["quote_price"] == SOL_PRICE
-    assert out["price_limit"] == entry_limit(Side.LONG, SOL_PRICE, 50) == 150_750_000
+    assert out["price_limit"] == entry_limit(Side.LONG, SOL_PRICE, 50) == 150_750_000_000
     d = out["data"]
     assert (d["price"], d["size_usd"], d["collateral_in"]) == (SOL_PRICE, 1_500 * USDC, 100 * USDC)
     assert (d["fee_amount"], d["collateral_amount"], d["locked_amount"]) == (fee, 100 * USDC - fee, 1_500 * USDC)
@@ -364,7 +365,7 @@ def test_trade_open_past_an_explicit_price_limit_is_refused(cli, market: Market)
 def test_trade_open_short(cli, market: Market) -> None:
     out = ok(cli("trade", "open", *market_args(market, "short"), "--amount", "50", "--size", "250.5"))
     assert out["side"] == "short" and out["data"]["size_usd"] == 250_500_000
-    assert out["price_limit"] == entry_limit(Side.SHORT, SOL_PRICE, 50) == 149_250_000
+    assert out["price_limit"] == entry_limit(Side.SHORT, SOL_PRICE, 50) == 149_250_000_000
 
 
 def test_trade_increase_adds_size_and_collateral(cli, market_with_long: Market) -> None:
@@ -439,7 +440,8 @@ def test_oracle_set_publishes_at_the_node_clock(cli, market: Market, rpc_url: st
     after = node_clock(rpc_url)
     d = out["data"]
     assert out["event"] == "CustomOraclePriceSet"
-    assert (d["price"], d["expo"], d["conf"], d["ema"]) == (151_250_000, -6, 100_000, 151_000_000)
+    assert (d["price"], d["expo"], d["conf"], d["ema"]) == (
+        price_usd("151.25"), -PRICE_DECIMALS, price_usd("0.1"), price_usd(151))
     assert before <= d["publish_time"] <= after
 
 
@@ -448,7 +450,7 @@ def test_liquidate_after_the_oracle_moves_past_the_liquidation_price(
     m = market_with_long
     (position,) = ok(cli("positions", "list", "--pool", m.name))["positions"]
     price = position["liquidation_price"]
-    below = f"{(price - 1) // 10**6}.{(price - 1) % 10**6:06d}"
+    below = f"{(price - 1) // PRICE_POWER}.{(price - 1) % PRICE_POWER:0{PRICE_DECIMALS}d}"
     ok(cli("oracle", "set", "--pool", m.name, "--mint", m.sol.mint, "--price", below))
     (now_position,) = ok(cli("positions", "list", "--pool", m.name))["positions"]
     assert now_position["liquidatable"] is True
@@ -577,9 +579,9 @@ def test_oracle_push_random_walk_is_wired_with_exact_units(cli, idle_market: Mar
     out = ok(cli("oracle", "push", "--pool", idle_market.name, "--mint", idle_market.sol.mint, "--random-walk",
                  "--seed", "7", "--start", "150.5", "--vol-bps", "20", "--interval", "0.25", "--count", "3"))
     (source_call, push_call) = rec.calls
-    assert source_call == ("RandomWalkSource", (150_500_000, 20, 7), {})
+    assert source_call == ("RandomWalkSource", (price_usd("150.5"), 20, 7), {})
     _, args, kwargs = push_call
-    assert args[1:] == (idle_market.sol.custody, ("RandomWalkSource", (150_500_000, 20, 7)))
+    assert args[1:] == (idle_market.sol.custody, ("RandomWalkSource", (price_usd("150.5"), 20, 7)))
     assert (kwargs["interval"], kwargs["count"]) == (0.25, 3)
     assert out["seed"] == 7
 

@@ -17,7 +17,7 @@ from perp_pool.client import FeeConfig, PricingConfig
 from perp_pool.localnet import NodeExtensions
 from perp_pool.math.pricing import Side
 from perp_pool.tokens import ensure_ata
-from tests.helpers import USDC, World, market_deposit, new_market
+from tests.helpers import USDC, World, market_deposit, new_market, price_usd
 
 LP_COUNT, TRADER_COUNT = 2, 3
 FEES = FeeConfig(open_position_bps=10, close_position_bps=10, liquidation_bps=50, liquidator_reward_bps=20,
@@ -62,7 +62,7 @@ async def run_sequence(url: str, admin, ops: list[tuple], ext: NodeExtensions | 
     keeper_client = world.client.with_wallet(keeper)
     accounts = [w.token_account for w in lps + traders] + [keeper_account]
     ledger = Ledger(total=(LP_COUNT * 50_000 + TRADER_COUNT * 5_000) * USDC)
-    sol_price = 150_000_000
+    sol_price = price_usd(150)
 
     async def check_invariants() -> None:
         c = await world.client.fetch_custody(m.usdc.custody)
@@ -86,7 +86,7 @@ async def run_sequence(url: str, admin, ops: list[tuple], ext: NodeExtensions | 
 
     async def refresh_prices() -> None:
         await world.set_price(m.sol, price=sol_price)
-        await world.set_price(m.usdc, price=1_000_000)
+        await world.set_price(m.usdc, price=price_usd(1))
 
     c = world.client
     for op in ops:
@@ -131,7 +131,7 @@ async def run_sequence(url: str, admin, ops: list[tuple], ext: NodeExtensions | 
                 result = await keeper_client.liquidate(m.position(traders[op[1]], op[2]),
                                                        receiving_account=keeper_account)
             elif kind == "price":
-                sol_price = min(max(sol_price * (10_000 + op[1]) // 10_000, 20_000_000), 1_000_000_000)
+                sol_price = min(max(sol_price * (10_000 + op[1]) // 10_000, price_usd(20)), price_usd(1_000))
                 await refresh_prices()
             elif kind == "warp":
                 if ext is None:

@@ -17,7 +17,7 @@ from perp_pool.keeper.liquidator import LiquidationKeeper
 from perp_pool.localnet import free_port
 from perp_pool.math.pricing import Side
 from perp_pool.tokens import ensure_ata
-from tests.helpers import USDC, World, new_market
+from tests.helpers import USDC, World, new_market, price_usd
 from tests.test_trading import open_pos, trader
 
 FEES = FeeConfig(liquidation_bps=50, liquidator_reward_bps=20)
@@ -50,7 +50,7 @@ async def alive(world: World, positions) -> set:
 async def test_offchain_health_and_liquidation_price_match_the_views(world: World) -> None:
     m = await new_market(world, fees=FEES)
     positions = await book(world, m)
-    await world.set_price(m.sol, price=141_000_000)
+    await world.set_price(m.sol, price=price_usd(141))
     keeper = await keeper_for(world, m)
     views = await keeper.fetch_positions()
     markets, now = await keeper.fetch_markets(views)
@@ -68,9 +68,9 @@ async def test_offchain_health_and_liquidation_price_match_the_views(world: Worl
 
 
 PATHS = {
-    "down_then_up": (146_000_000, 141_000_000, 152_000_000, 160_000_000, 130_000_000),
-    "straight_up": (151_000_000, 153_000_000, 156_000_000, 175_000_000),
-    "whipsaw": (148_500_000, 151_500_000, 147_000_000, 153_500_000, 144_000_000),
+    "down_then_up": (price_usd(146), price_usd(141), price_usd(152), price_usd(160), price_usd(130)),
+    "straight_up": (price_usd(151), price_usd(153), price_usd(156), price_usd(175)),
+    "whipsaw": (price_usd("148.5"), price_usd("151.5"), price_usd(147), price_usd("153.5"), price_usd(144)),
 }
 
 
@@ -99,7 +99,7 @@ async def test_two_racing_keepers_liquidate_each_position_once(world: World) -> 
     positions = await book(world, m, [(Side.LONG, 50, 2_000)] * 6)
     # Just past their liquidation price (~148.05): what is left of the 48 USDC of collateral after
     # the LPs' 40 USD loss still pays the 4 USDC reward, which ranks behind the loss.
-    await world.set_price(m.sol, price=147_000_000)
+    await world.set_price(m.sol, price=price_usd(147))
     a, b = await keeper_for(world, m), await keeper_for(world, m)
     scan_a, scan_b = await a.scan_once(), await b.scan_once()
     assert len(scan_a.liquidatable) == len(scan_b.liquidatable) == 6
@@ -161,7 +161,7 @@ async def test_keeper_survives_the_node_going_away_and_finishes(world: World, rp
     task = asyncio.create_task(keeper.run(stop))
     await asyncio.sleep(0.3)
     await proxy.down()  # the node vanishes...
-    await world.set_price(m.sol, price=140_000_000)  # ...while the positions become liquidatable
+    await world.set_price(m.sol, price=price_usd(140))  # ...while the positions become liquidatable
     await asyncio.sleep(1.0)
     assert keeper.metrics.rpc_errors._value.get() > 0
     assert not task.done()
@@ -225,7 +225,7 @@ async def test_keeper_reconnects_after_a_real_node_restart(world: World, node_ex
         await w3.airdrop(keeper.client.wallet.pubkey(), 10**9)
         await ensure_ata(w3.client.transport, keeper.client.wallet.pubkey(), m3.usdc.mint)
         positions = await book(w3, m3, [(Side.LONG, 50, 2_000)] * 2)
-        await w3.set_price(m3.sol, price=140_000_000)
+        await w3.set_price(m3.sol, price=price_usd(140))
         for _ in range(100):
             if not await alive(w3, positions):
                 break

@@ -103,7 +103,7 @@ def _distinct_position() -> tuple[bytes, dict[str, Any]]:
     values = {
         "owner": Pubkey(bytes([1]) * 32), "pool": Pubkey(bytes([2]) * 32), "custody": Pubkey(bytes([3]) * 32),
         "collateral_custody": Pubkey(bytes([4]) * 32), "side": 1, "open_time": -1_700_000_000,
-        "update_time": 1_700_000_123, "price": 150_123_457, "size_usd": 1_500_000_001,
+        "update_time": 1_700_000_123, "price": 150_123_456_789, "size_usd": 1_500_000_001,
         "quantity": (7 << 64) + 123_456_789, "collateral_amount": 99_000_001, "collateral_usd": 98_990_002,
         "locked_amount": 1_500_000_003, "cumulative_interest_snapshot": (9 << 64) + 5, "realized_pnl_usd": -42,
         "realized_fees_usd": 77, "bump": 254,

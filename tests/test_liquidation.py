@@ -7,7 +7,7 @@ from perp_pool.client import BorrowRateConfig, FeeConfig
 from perp_pool.math import fees as fee_math
 from perp_pool.math.pricing import Side
 from perp_pool.tokens import ensure_ata
-from tests.helpers import USDC, World, assert_rejected, new_market
+from tests.helpers import USDC, World, assert_rejected, new_market, price_usd
 from tests.test_trading import open_pos, trader, vault_accounted
 
 # Boundary tests compare a price read now with a liquidation a moment later: with no borrow rate,
@@ -61,7 +61,7 @@ async def test_short_is_liquidated_one_tick_above_its_price(world: World) -> Non
     await open_pos(world, m, w, Side.SHORT, 100 * USDC, 2_000 * USDC)
     position = m.position(w, Side.SHORT)
     price = await world.client.get_liquidation_price(position)
-    assert price > 150_000_000
+    assert price > price_usd(150)
     _, keeper, account = await keeper_wallet(world, m)
     await world.set_price(m.sol, price=price)
     assert await world.client.get_liquidation_state(position) is False
@@ -101,7 +101,7 @@ async def test_bad_debt_draws_the_insurance_fund(world: World) -> None:
     await open_pos(world, m, w, Side.LONG, 100 * USDC, 2_000 * USDC)
     position = m.position(w, Side.LONG)
     fund = (await world.client.fetch_custody(m.usdc.custody)).assets.insurance_fund
-    await world.set_price(m.sol, price=120_000_000)  # -20 %: the loss (400) far exceeds the collateral (98)
+    await world.set_price(m.sol, price=price_usd(120))  # -20 %: the loss (400) far exceeds the collateral (98)
     _, keeper, account = await keeper_wallet(world, m)
     ev = (await keeper.liquidate(position, receiving_account=account)).event("PositionLiquidated").data
     # The LPs' loss ranks first: the whole collateral goes to it, nothing is left for the keeper.

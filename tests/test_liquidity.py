@@ -113,7 +113,7 @@ async def test_second_deposit_priced_from_aum_matches_python_math(world: World) 
     p = await world.new_pool(fees=FEES)
     first, second = await world.new_wallet(p, tokens=5_000 * USDC), await world.new_wallet(p, tokens=1_234_567_891)
     await world.deposit(p, first, 5_000 * USDC)
-    await world.set_price(p, price=1_000_300, ema=999_800, conf=50)
+    await world.set_price(p, price=1_000_300, ema=999_800, expo=-6, conf=50)
     state = await onchain_state(world, p)
     vals, lo, _ = valuation(state, p.decimals)
     c = state["custody"]
@@ -129,7 +129,7 @@ async def test_views_match_offchain_aum_and_lp_price(world: World) -> None:
     p = await world.new_pool(fees=FEES)
     lp = await world.new_wallet(p, tokens=2_500 * USDC)
     await world.deposit(p, lp, 2_500 * USDC)
-    await world.set_price(p, price=998_765, ema=999_100, conf=10)
+    await world.set_price(p, price=998_765, ema=999_100, expo=-6, conf=10)
     state = await onchain_state(world, p)
     vals, _, _ = valuation(state, p.decimals)
     aum = assets_under_management_usd(vals, AumMode.MIN)
@@ -148,7 +148,7 @@ async def test_oracle_move_changes_aum_and_lp_price(world: World) -> None:
     lp = await world.new_wallet(p, tokens=1_000 * USDC)
     await world.deposit(p, lp, 1_000 * USDC)
     before = await world.client.get_lp_token_price(p.pool)
-    await world.set_price(p, price=990_000)  # a 1 % depeg
+    await world.set_price(p, price=990_000, expo=-6)  # a 1 % depeg
     after = await world.client.get_lp_token_price(p.pool)
     state = await onchain_state(world, p)
     vals, _, _ = valuation(state, p.decimals)
@@ -161,7 +161,7 @@ async def test_withdrawal_pays_exactly_what_the_math_says(world: World, node_ext
     lp = await world.new_wallet(p, tokens=3_000 * USDC)
     await world.deposit(p, lp, 3_000 * USDC)
     node_ext.advance_slots(1)
-    await world.set_price(p, price=1_000_200, ema=1_000_000)
+    await world.set_price(p, price=1_000_200, ema=1_000_000, expo=-6)
     state = await onchain_state(world, p)
     vals, _, hi = valuation(state, p.decimals)
     c = state["custody"]
@@ -271,7 +271,7 @@ async def test_lp_stays_locked_for_the_pools_cooldown_then_unlocks(world: World,
                                                   USDC, 6, lp.keypair),
                           world.connection, [lp.lp_account, other.lp_account])
     node_ext.warp_clock(ev.unlock_time - await world.now())
-    await world.set_price(p, price=1_000_000)  # the warp made the price stale
+    await world.set_price(p, price=1_000_000, expo=-6)  # the warp made the price stale
     # Anyone may unlock it once the cooldown is over.
     unlocked = (await other.client.unlock_lp(p.pool, lp.lp_account)).event("LpUnlocked").data
     assert (unlocked.pool, unlocked.lp_token_account, unlocked.owner) == (p.pool, lp.lp_account, lp.pubkey)
@@ -315,7 +315,7 @@ async def test_deposit_quote_is_what_the_deposit_mints(world: World) -> None:
     p = await world.new_pool(fees=FEES)
     first, second = await world.new_wallet(p, tokens=5_000 * USDC), await world.new_wallet(p, tokens=777 * USDC)
     await world.deposit(p, first, 5_000 * USDC)
-    await world.set_price(p, price=1_000_300, ema=999_800, conf=50)
+    await world.set_price(p, price=1_000_300, ema=999_800, expo=-6, conf=50)
     c = second.client
     quote = await c.quote_add_liquidity(p.pool, p.custody, amount_in=777 * USDC,
                                         funding_account=second.token_account, lp_token_account=second.lp_account)
@@ -328,7 +328,7 @@ async def test_withdrawal_quote_is_what_the_withdrawal_pays(world: World) -> Non
     p = await world.new_pool(fees=FEES)
     lp = await world.new_wallet(p, tokens=3_000 * USDC)
     await world.deposit_and_wait(p, lp, 3_000 * USDC)
-    await world.set_price(p, price=1_000_200, ema=1_000_000)
+    await world.set_price(p, price=1_000_200, ema=1_000_000, expo=-6)
     quote = await lp.client.quote_remove_liquidity(p.pool, p.custody, lp_amount_in=1_234 * USDC,
                                                    receiving_account=lp.token_account, lp_token_account=lp.lp_account)
     ev = (await world.withdraw(p, lp, 1_234 * USDC, min_out=None)).event("LiquidityRemoved").data

@@ -24,7 +24,7 @@ from perp_pool.client import (
     PricingConfig,
     min_out_after_slippage,
 )
-from perp_pool.constants import DEAD_LP_SUPPLY, HOUR_SECONDS, RATE_POWER
+from perp_pool.constants import DEAD_LP_SUPPLY, HOUR_SECONDS, PRICE_DECIMALS, PRICE_POWER, RATE_POWER
 from perp_pool.localnet import NodeExtensions
 from perp_pool.math import borrow as borrow_math
 from perp_pool.math import fees as fee_math
@@ -35,11 +35,22 @@ from perp_pool.math.pricing import Side
 from perp_pool.math.trade import CollateralCustody, PositionState, within_initial_leverage
 from perp_pool.math.trade import Market as TradeMarket
 from perp_pool.tokens import ensure_ata, mint_tokens, token_account_frozen, transfer_tokens
-from tests.helpers import USDC, Market, PoolFixture, Wallet, World, assert_rejected, market_deposit, new_market
+from tests.helpers import (
+    PRICE_EXPO,
+    USDC,
+    Market,
+    PoolFixture,
+    Wallet,
+    World,
+    assert_rejected,
+    market_deposit,
+    new_market,
+    price_usd,
+)
 
 NO_INTEREST = BorrowRateConfig(base_rate=0, slope1=0, slope2=0)
 LONG_ANY = 2**63  # a long accepts any entry price, a short any exit price
-ONE_USD = 1_000_000  # PRICE_DECIMALS / USD_DECIMALS
+ONE_USD = PRICE_POWER  # a price of 1 USD per whole token, PRICE_DECIMALS (oracle expo -PRICE_DECIMALS)
 
 
 # ---- helpers ---------------------------------------------------------------------------------
@@ -88,7 +99,7 @@ async def aum(world: World, pool: Pubkey) -> int:
 
 
 def oracle_ix(client: PerpPoolClient, p: PoolFixture, price: int, now: int) -> Instruction:
-    return client.build_set_custom_oracle_price_ix(p.custody, price=price, expo=-6, conf=0, ema=price,
+    return client.build_set_custom_oracle_price_ix(p.custody, price=price, expo=PRICE_EXPO, conf=0, ema=price,
                                                    publish_time=now)
 
 
@@ -149,7 +160,7 @@ async def test_f1_short_dust_increases_create_no_profit(world: World) -> None:
     initial = 1_000 * USDC
     w = await world.new_wallet(m.usdc, tokens=initial)
     delta = 90_000  # 0.09 USD
-    assert delta * 10**6 < F1_PRICE  # the old quantity of this delta floored to 0
+    assert delta * 10**6 // (100_000 * 10**6) == 0  # the old quantity (10^-6 token at 10^-6 USD prices) floored to 0
     opened = (await open_position(w, m, Side.SHORT, 100 * USDC, 1_000 * USDC)).event("PositionOpened").data
     assert opened.quantity == pnl_math.entry_quantity(Side.SHORT, 1_000 * USDC, F1_PRICE)
 
@@ -180,7 +191,7 @@ async def test_f1_short_dust_increases_create_no_profit(world: World) -> None:
 
 
 async def test_f1_increase_that_buys_no_quantity_is_refused(world: World) -> None:
-    """A long at 2,000,000 USD increased by 1 micro-USD buys floor(10^12 / 2*10^12) = 0 quantity:
+    """A long at 2,000,000 USD increased by 1 micro-USD buys floor(10^15 / 2*10^15) = 0 quantity:
     refused with NoExposureChange, nothing changes (the old program had no such error and accepted it)."""
     price = 2_000_000 * ONE_USD
     m = await new_market(world, sol_price=price, fees=F1_FEES, borrow_rate=NO_INTEREST)
@@ -189,6 +200,49 @@ async def test_f1_increase_that_buys_no_quantity_is_refused(world: World) -> Non
     assert pnl_math.entry_quantity(Side.LONG, 1, price) == 0
     await assert_rejected(errors.NoExposureChange, lambda: increase(w, m, Side.LONG, 0, 1), world.connection,
                           [m.position(w, Side.LONG), m.usdc.custody, m.sol.custody, m.usdc.vault, w.token_account])
+
+
+async def test_f1_ten_x_long_on_a_token_at_two_hundred_thousandths_of_a_usd(world: World) -> None:
+    """A 1,000 USD long with 100 USDC (10x) on a token at 0.00002 USD (oracle 2, expo -5): 20_000
+    units of 10^-9 USD, so its liquidation price lies strictly between 0 and the entry; it opens,
+    is valued and closes exactly.
+
+    Old rule (PRICE_DECIMALS = 6): the price was 20 units of 10^-6 USD, every tick 5 %; the
+    liquidation price below rounded up to 19 (5 % down instead of 8.8 %) and `== 18_240` fails.
+    """
+    m = await new_market(world, fees=F1_FEES, borrow_rate=NO_INTEREST)
+    await world.set_price(m.sol, price=2, expo=-5)
+    entry = price_usd("0.00002")
+    assert entry == 20_000
+    w = await world.new_wallet(m.usdc, tokens=1_000 * USDC)
+    opened = (await open_position(w, m, Side.LONG, 100 * USDC, 1_000 * USDC)).event("PositionOpened").data
+    assert opened.price == entry  # no spread, spot == EMA
+    assert opened.quantity == pnl_math.entry_quantity(Side.LONG, 1_000 * USDC, entry) == 50_000_000 * 10**12
+    assert opened.collateral_amount == 99 * USDC  # 100 less the 10 bps open fee
+    position_key = m.position(w, Side.LONG)
+
+    # 100x maintenance: equity 99 - 1 (close fee) + value - 1_000 USD must stay >= 10 USD, so the
+    # 5 * 10^7 tokens must be worth 912 USD: P >= 912 / (5 * 10^7) USD = 0.00001824 USD = 18_240.
+    liquidation = await world.client.get_liquidation_price(position_key)
+    assert liquidation == 18_240
+    assert 0 < liquidation < entry
+    await world.set_price(m.sol, price=liquidation)
+    assert await world.client.get_liquidation_state(position_key) is False
+    await world.set_price(m.sol, price=liquidation - 1)
+    assert await world.client.get_liquidation_state(position_key) is True
+
+    # Valued at +5 % (0.000021 USD, another exponent): 50 USD of profit.
+    await world.set_price(m.sol, price=21, expo=-6)
+    pnl = await world.client.get_pnl(position_key)
+    assert (pnl.profit_usd, pnl.loss_usd) == (50 * USDC, 0)
+    assert (await world.client.get_exit_price_and_fee(position_key)).price == 21_000
+
+    closed = (await close_position(w, m, Side.LONG)).event("PositionDecreased").data
+    assert (closed.exit_price, closed.profit_usd, closed.loss_usd) == (21_000, 50 * USDC, 0)
+    assert closed.amount_out == 99 * USDC + 50 * USDC - USDC  # collateral + profit - close fee
+    assert await world.balance(w.token_account) == 1_000 * USDC - 100 * USDC + closed.amount_out
+    assert (await world.connection.get_account_info(position_key)).value is None
+    await assert_vault_accounted(world, m.usdc)
 
 
 # ---- F2: interest does not depend on the accrual schedule --------------------------------------
@@ -222,7 +276,7 @@ async def test_f2_interest_independent_of_accrual_schedule(world: World, node_ex
     assert 10_000_000 <= utilization <= 30_000_000  # 1-3 %
     assert 0 < rate < HOUR_SECONDS  # old per-second accrual: floor(rate * 1 / 3600) == 0
 
-    prices = [(ma.usdc, ONE_USD), (ma.sol, 150_000_000), (mb.usdc, ONE_USD), (mb.sol, 150_000_000)]
+    prices = [(ma.usdc, ONE_USD), (ma.sol, price_usd(150)), (mb.usdc, ONE_USD), (mb.sol, price_usd(150))]
     for _ in range(30):  # about one accrual per second
         node_ext.warp_clock(1)
         await world.client.update_pool_aum(ma.pool)
@@ -284,12 +338,12 @@ async def test_f3_first_depositor_cannot_inflate_lp_price(world: World) -> None:
     assert await world.balance(attacker.lp_account) == 1
     # A trade lost to the pool on purpose: the pool can lock ~90 % of what it owns.
     opened = (await open_position(attacker, m, Side.LONG, 50 * USDC, 50 * USDC)).event("PositionOpened").data
-    await world.set_price(m.sol, price=90_000_000)  # -40 %
+    await world.set_price(m.sol, price=price_usd(90))  # -40 %
     lost = (await close_position(attacker, m, Side.LONG)).event("PositionDecreased").data
     # 20 USD, plus the micro-USD the floored quantity and value cost the long.
-    assert lost.loss_usd == pnl_math.position_pnl(Side.LONG, opened.quantity, 90_000_000, 50 * USDC).loss_usd
+    assert lost.loss_usd == pnl_math.position_pnl(Side.LONG, opened.quantity, price_usd(90), 50 * USDC).loss_usd
     assert lost.loss_usd == 20 * USDC + 1
-    await world.set_price(m.sol, price=150_000_000)
+    await world.set_price(m.sol, price=price_usd(150))
 
     supply = await world.lp_supply(m)
     assert supply == DEAD_LP_SUPPLY + 1
@@ -408,7 +462,7 @@ async def test_f4_underwater_self_liquidation_pays_no_reward(world: World) -> No
     assert before.assets.insurance_fund == 0
     balance = await world.balance(w.token_account)
 
-    await world.set_price(m.sol, price=120_000_000)  # -20 %: a 300 USD loss
+    await world.set_price(m.sol, price=price_usd(120))  # -20 %: a 300 USD loss
     ev = (await w.client.liquidate(position_key, receiving_account=w.token_account)).event("PositionLiquidated").data
     assert ev.liquidator == w.pubkey == ev.owner
     assert ev.loss_usd == 300 * USDC > position.collateral_usd
@@ -473,7 +527,7 @@ async def test_f5_liquidatable_position_cannot_be_increased(world: World) -> Non
 
     p = await world.client.fetch_position(position_key)
     custody = await world.client.fetch_custody(m.usdc.custody)
-    one = OraclePrice(ONE_USD, -6)
+    one = OraclePrice(ONE_USD, -PRICE_DECIMALS)
     collateral = CollateralCustody.from_custody(custody, one, one)
     market = TradeMarket.from_custody(await world.client.fetch_custody(m.sol.custody))
     size_delta, collateral_in = 10 * USDC, 20 * USDC
@@ -623,15 +677,15 @@ async def test_f7_oracle_publish_time_cannot_go_backwards(world: World) -> None:
     and rolled the price back); an equal publish_time is accepted."""
     p = await world.new_pool()
     now = await world.now()
-    await world.set_price(p, price=1_010_000, publish_time=now)
+    await world.set_price(p, price=price_usd("1.01"), publish_time=now)
     await assert_rejected(errors.OraclePublishTimeRegressed,
-                          lambda: world.set_price(p, price=900_000, publish_time=now - 1),
+                          lambda: world.set_price(p, price=price_usd("0.9"), publish_time=now - 1),
                           world.connection, [p.oracle])
     oracle = await world.client.fetch_custom_oracle(p.oracle)
-    assert (oracle.price, oracle.publish_time) == (1_010_000, now)
-    await world.set_price(p, price=1_020_000, publish_time=now)
+    assert (oracle.price, oracle.publish_time) == (price_usd("1.01"), now)
+    await world.set_price(p, price=price_usd("1.02"), publish_time=now)
     oracle = await world.client.fetch_custom_oracle(p.oracle)
-    assert (oracle.price, oracle.publish_time) == (1_020_000, now)
+    assert (oracle.price, oracle.publish_time) == (price_usd("1.02"), now)
 
 
 async def test_f7_insurance_fund_top_up_and_admin_withdrawal(world: World) -> None:

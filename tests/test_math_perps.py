@@ -19,7 +19,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from perp_pool import errors
-from perp_pool.constants import BPS_POWER, HOUR_SECONDS, RATE_POWER
+from perp_pool.constants import BPS_POWER, HOUR_SECONDS, PRICE_POWER, RATE_POWER
 from perp_pool.math import borrow, fees, liquidity, pnl, pricing, trade
 from perp_pool.math.fixed import U64_MAX, Rounding
 from perp_pool.math.oracle import OraclePrice
@@ -220,7 +220,7 @@ def test_trade_inputs_carry_every_custody_field_trade_rs_reads() -> None:
 # ---- properties ----------------------------------------------------------------------------------
 
 sizes = st.integers(1, 10**13)
-prices = st.integers(100, 10**12)  # 10^-4 .. 10^6 USD, PRICE_DECIMALS
+prices = st.integers(PRICE_POWER // 10**4, PRICE_POWER * 10**6)  # 10^-4 .. 10^6 USD, PRICE_DECIMALS
 sides = st.sampled_from(list(Side))
 
 
@@ -308,7 +308,8 @@ def test_waterfall_pays_the_lps_first_and_conserves_the_pot(pot: int, lp: int, r
 
 
 @settings(max_examples=200, deadline=None)
-@given(side_=sides, size=st.integers(10**6, 10**12), lev=st.integers(11_000, 500_000), entry=st.integers(10**6, 10**11),
+@given(side_=sides, size=st.integers(10**6, 10**12), lev=st.integers(11_000, 500_000),
+       entry=st.integers(PRICE_POWER, PRICE_POWER * 10**5),
        spread=st.integers(0, 100))
 def test_liquidation_price_is_the_boundary(side_: Side, size: int, lev: int, entry: int, spread: int) -> None:
     collateral_usd = size * 10_000 // lev
@@ -340,9 +341,9 @@ def test_position_valuation_is_the_programs_composition() -> None:
                             borrow_rate=NS(optimal_utilization=800_000_000),
                             borrow_rate_state=NS(cumulative_interest=7 * 10**12, current_rate=80_000, last_update=1_000))
     lo, hi = OraclePrice(99_950_000, -8), OraclePrice(100_010_000, -8)
-    prices = pricing.TradePrices(149_000_000, 151_000_000)
+    prices = pricing.TradePrices(149 * PRICE_POWER, 151 * PRICE_POWER)
     for side_, spread in ((Side.LONG, 10), (Side.SHORT, 25)):
-        p = trade.PositionState(side_, pnl.entry_quantity(side_, 1_500 * 10**6, 150 * 10**6), 1_500 * 10**6,
+        p = trade.PositionState(side_, pnl.entry_quantity(side_, 1_500 * 10**6, 150 * PRICE_POWER), 1_500 * 10**6,
                                 99 * 10**6, 1_500 * 10**6)
         v = health.position_valuation(p, 10**12, market_custody, prices, collateral_custody, lo, hi, now=4_600)
         index = 7 * 10**12 + 80_000 * 3_600

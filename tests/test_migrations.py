@@ -10,7 +10,7 @@ from pathlib import Path
 
 from solders.keypair import Keypair
 
-from tests.helpers import World, snapshot
+from tests.helpers import World, price_usd, snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -49,7 +49,7 @@ lp_cooldown_sec = 600
     custody = c.custody_address(pool, mint.pubkey())
     assert (await c.fetch_custody(custody)).fees.add_liquidity_bps == 7
     assert (await c.fetch_pool(pool)).lp_cooldown_sec == 600
-    assert (await c.fetch_custom_oracle(c.custom_oracle_address(custody))).price == 999_500
+    assert (await c.fetch_custom_oracle(c.custom_oracle_address(custody))).price == price_usd("0.9995")
     accounts = [pool, custody, mint.pubkey(), c.custom_oracle_address(custody), c.lp_mint_address(pool)]
     before = await snapshot(world.connection, accounts)
 

@@ -27,7 +27,8 @@ from perp_pool.keeper.oracle_pusher import (
     parse_decimal_price,
     run_oracle_pusher,
 )
-from tests.helpers import World, unix_now
+from perp_pool.constants import PRICE_DECIMALS
+from tests.helpers import World, price_usd, unix_now
 
 
 class RecordingClient:
@@ -79,12 +80,14 @@ def walk(source: RandomWalkSource, n: int) -> list[int]:
 # ---- sources, offline ------------------------------------------------------------------------
 
 def test_decimal_prices_are_parsed_exactly_into_price_decimals() -> None:
-    assert parse_decimal_price("151.25") == 151_250_000
-    assert parse_decimal_price("0.000001") == 1
-    assert parse_decimal_price("1e2") == 100_000_000
-    assert parse_decimal_price(Decimal("98765432.123456")) == 98_765_432_123_456
-    assert parse_decimal_price("1.0000005") == 1_000_000  # half-even at the 7th decimal
-    assert parse_decimal_price("1.0000015") == 1_000_002
+    assert PRICE_DECIMALS == 9
+    assert parse_decimal_price("151.25") == 151_250_000_000
+    assert parse_decimal_price("0.000000001") == 1
+    assert parse_decimal_price("0.00002") == 20_000
+    assert parse_decimal_price("1e2") == 100_000_000_000
+    assert parse_decimal_price(Decimal("98765432.123456789")) == 98_765_432_123_456_789
+    assert parse_decimal_price("1.0000000005") == 1_000_000_000  # half-even at the 10th decimal
+    assert parse_decimal_price("1.0000000015") == 1_000_000_002
 
 
 def test_float_prices_are_refused() -> None:
@@ -109,12 +112,12 @@ def test_non_positive_file_price_is_refused_with_its_line(tmp_path: Path) -> Non
 def test_json_floats_are_read_as_decimals(tmp_path: Path) -> None:
     path = tmp_path / "prices.json"
     path.write_text("[0.1, 0.2, 0.3]")  # 0.1 as a float is 0.1000000000000000055...
-    assert [p.price for p in FileSource(path)] == [100_000, 200_000, 300_000]
+    assert [p.price for p in FileSource(path)] == [100_000_000, 200_000_000, 300_000_000]
 
 
 async def test_stdin_source_reads_one_price_per_line_and_skips_bad_lines() -> None:
     stream = io.StringIO("151.25\n\n# a comment\nnot a price\n-3\n150\n")
-    assert [p async for p in StdinSource(stream)] == [PricePoint(151_250_000), PricePoint(150_000_000)]
+    assert [p async for p in StdinSource(stream)] == [PricePoint(price_usd("151.25")), PricePoint(price_usd(150))]
 
 
 async def test_stdin_source_reads_a_pipe_without_blocking_the_loop() -> None:
@@ -133,55 +136,57 @@ async def test_stdin_source_reads_a_pipe_without_blocking_the_loop() -> None:
         os.write(write_fd, b"151.25\n152\n")
         os.close(write_fd)
         await asyncio.wait_for(task, timeout=5)
-        assert points == [151_250_000, 152_000_000]
+        assert points == [price_usd("151.25"), price_usd(152)]
     finally:
         reader.close()
 
 
 def test_random_walk_is_deterministic_for_a_seed() -> None:
-    assert walk(RandomWalkSource(150_000_000, 50, seed=7), 500) == walk(RandomWalkSource(150_000_000, 50, seed=7), 500)
+    start = price_usd(150)
+    assert walk(RandomWalkSource(start, 50, seed=7), 500) == walk(RandomWalkSource(start, 50, seed=7), 500)
 
 
 def test_random_walk_differs_between_seeds() -> None:
-    assert walk(RandomWalkSource(150_000_000, 50, seed=7), 50) != walk(RandomWalkSource(150_000_000, 50, seed=8), 50)
+    start = price_usd(150)
+    assert walk(RandomWalkSource(start, 50, seed=7), 50) != walk(RandomWalkSource(start, 50, seed=8), 50)
 
 
 def test_random_walk_starts_at_its_start_price_and_moves_at_most_vol_bps() -> None:
-    prices = walk(RandomWalkSource(150_000_000, 25, seed=1), 1_000)
-    assert prices[0] == 150_000_000
+    prices = walk(RandomWalkSource(price_usd(150), 25, seed=1), 1_000)
+    assert prices[0] == price_usd(150)
     for before, after in zip(prices, prices[1:]):
         assert abs(after * 10_000 - before * 10_000) <= before * 25 + 10_000  # 25 bps, plus rounding
     assert all(isinstance(p, int) for p in prices)
 
 
 def test_random_walk_never_reaches_zero_even_at_full_volatility() -> None:
-    for start in (1, 1_000, 150_000_000):
+    for start in (1, 1_000, price_usd(150)):
         assert min(walk(RandomWalkSource(start, 10_000, seed=3), 5_000)) >= 1
 
 
 # ---- EMA math, offline -----------------------------------------------------------------------
 
 def test_ema_step_is_the_closed_form_rounded_half_up() -> None:
-    # alpha = 2/11: 100 + (110 - 100) * 2/11 = 101.8181818...
-    assert ema_next(100_000_000, 110_000_000, 10) == 101_818_182
+    # alpha = 2/11: 100 + (110 - 100) * 2/11 = 101.818181818|18...
+    assert ema_next(price_usd(100), price_usd(110), 10) == 101_818_181_818
     # exactly half way rounds up: (2*1 + 2*0) / 4 = 0.5
     assert ema_next(0, 1, 3) == 1
 
 
 def test_ema_is_seeded_by_the_first_price_and_constant_on_a_constant_series() -> None:
     ema = IntegerEma(DEFAULT_EMA_PERIOD)
-    assert [ema.update(150_000_000) for _ in range(5)] == [150_000_000] * 5
+    assert [ema.update(price_usd(150)) for _ in range(5)] == [price_usd(150)] * 5
 
 
 def test_ema_with_period_one_follows_the_price() -> None:
     ema = IntegerEma(1)
-    prices = walk(RandomWalkSource(150_000_000, 100, seed=5), 100)
+    prices = walk(RandomWalkSource(price_usd(150), 100, seed=5), 100)
     assert [ema.update(p) for p in prices] == prices
 
 
 def test_ema_stays_between_the_extremes_of_its_inputs() -> None:
     ema = IntegerEma(10)
-    prices = walk(RandomWalkSource(150_000_000, 300, seed=9), 2_000)
+    prices = walk(RandomWalkSource(price_usd(150), 300, seed=9), 2_000)
     lo = hi = prices[0]
     for p in prices:
         lo, hi = min(lo, p), max(hi, p)
@@ -196,7 +201,8 @@ async def test_csv_file_pushes_exactly_its_prices_in_order(world: World, tmp_pat
     client, pushed = await push_all(world, FileSource(path))
     assert pushed == 3
     assert [(r.price, r.expo, r.conf) for r in client.readings] == [
-        (151_250_000, -6, 50_000), (150_500_000, -6, 0), (152_000_000, -6, 100_000)]
+        (price_usd("151.25"), -PRICE_DECIMALS, price_usd("0.05")), (price_usd("150.5"), -PRICE_DECIMALS, 0),
+        (price_usd(152), -PRICE_DECIMALS, price_usd("0.1"))]
 
 
 async def test_json_file_pushes_exactly_its_numbers_and_objects_in_order(world: World, tmp_path: Path) -> None:
@@ -204,8 +210,8 @@ async def test_json_file_pushes_exactly_its_numbers_and_objects_in_order(world: 
     path.write_text(json.dumps([151.25, "150.5", {"price": 149, "conf": "0.02", "ema": "150.1"}]))
     client, pushed = await push_all(world, FileSource(path))
     assert pushed == 3
-    assert [r.price for r in client.readings] == [151_250_000, 150_500_000, 149_000_000]
-    assert (client.readings[2].conf, client.readings[2].ema) == (20_000, 150_100_000)
+    assert [r.price for r in client.readings] == [price_usd("151.25"), price_usd("150.5"), price_usd(149)]
+    assert (client.readings[2].conf, client.readings[2].ema) == (price_usd("0.02"), price_usd("150.1"))
 
 
 async def test_pushed_ema_is_the_integer_ema_of_the_prices_when_the_source_has_none(world: World,
@@ -213,22 +219,22 @@ async def test_pushed_ema_is_the_integer_ema_of_the_prices_when_the_source_has_n
     path = tmp_path / "prices.csv"
     path.write_text("price\n150\n160\n140\n")
     client, _ = await push_all(world, FileSource(path))
-    first = 150_000_000
-    second = ema_next(first, 160_000_000)
-    assert [r.ema for r in client.readings] == [first, second, ema_next(second, 140_000_000)]
+    first = price_usd(150)
+    second = ema_next(first, price_usd(160))
+    assert [r.ema for r in client.readings] == [first, second, ema_next(second, price_usd(140))]
 
 
 async def test_publish_time_is_the_node_clock(world: World) -> None:
     before = await unix_now(world.connection)
-    client, _ = await push_all(world, RandomWalkSource(150_000_000, 10, seed=1), count=1)
+    client, _ = await push_all(world, RandomWalkSource(price_usd(150), 10, seed=1), count=1)
     after = await unix_now(world.connection)
     assert before <= client.readings[0].publish_time <= after
 
 
 async def test_pusher_stops_after_count_prices(world: World) -> None:
-    client, pushed = await push_all(world, RandomWalkSource(150_000_000, 50, seed=11), count=3)
+    client, pushed = await push_all(world, RandomWalkSource(price_usd(150), 50, seed=11), count=3)
     assert pushed == 3 and client.calls == 3
-    assert [r.price for r in client.readings] == walk(RandomWalkSource(150_000_000, 50, seed=11), 3)
+    assert [r.price for r in client.readings] == walk(RandomWalkSource(price_usd(150), 50, seed=11), 3)
 
 
 async def test_pusher_retries_a_transient_rpc_failure(world: World, tmp_path: Path) -> None:
@@ -236,7 +242,7 @@ async def test_pusher_retries_a_transient_rpc_failure(world: World, tmp_path: Pa
     path.write_text("price\n151\n152\n")
     client, pushed = await push_all(world, FileSource(path), failures=1)
     assert pushed == 2 and client.calls == 3
-    assert [r.price for r in client.readings] == [151_000_000, 152_000_000]
+    assert [r.price for r in client.readings] == [price_usd(151), price_usd(152)]
 
 
 async def test_stop_interrupts_the_wait_between_pushes(world: World) -> None:
@@ -244,7 +250,7 @@ async def test_stop_interrupts_the_wait_between_pushes(world: World) -> None:
     stop = asyncio.Event()
     client = RecordingClient(world.client, p.oracle, after_push=stop.set)
     started = time.monotonic()
-    pushed = await run_oracle_pusher(client, p.custody, RandomWalkSource(150_000_000, 10, seed=2), interval=60,
+    pushed = await run_oracle_pusher(client, p.custody, RandomWalkSource(price_usd(150), 10, seed=2), interval=60,
                                      stop=stop)
     assert pushed == 1
     assert time.monotonic() - started < 10
@@ -264,12 +270,12 @@ async def test_pusher_raises_a_program_error_instead_of_retrying(world: World) -
     p = await world.new_pool()
     stranger = world.client.with_wallet(await world.funded_keypair())  # not the oracle authority
     with pytest.raises(errors.InvalidOracleAuthority):
-        await run_oracle_pusher(stranger, p.custody, RandomWalkSource(150_000_000, 10, seed=1), interval=0,
+        await run_oracle_pusher(stranger, p.custody, RandomWalkSource(price_usd(150), 10, seed=1), interval=0,
                                 stop=asyncio.Event(), count=1)
 
 
 async def test_a_plain_list_of_points_is_a_source(world: World) -> None:
-    client, pushed = await push_all(world, [PricePoint(151_000_000, conf=1_000, ema=150_000_000)])
+    client, pushed = await push_all(world, [PricePoint(price_usd(151), conf=1_000, ema=price_usd(150))])
     assert pushed == 1
-    assert (client.readings[0].price, client.readings[0].conf, client.readings[0].ema) == (151_000_000, 1_000,
-                                                                                           150_000_000)
+    assert (client.readings[0].price, client.readings[0].conf, client.readings[0].ema) == (price_usd(151), 1_000,
+                                                                                           price_usd(150))

@@ -24,12 +24,12 @@ from perp_pool import errors
 from perp_pool.client import BorrowRateConfig, FeeConfig, PricingConfig
 from perp_pool.localnet import NodeExtensions
 from perp_pool.math.pricing import Side
-from tests.helpers import USDC, World, market_deposit, new_market
+from tests.helpers import USDC, World, market_deposit, new_market, price_usd
 
 FEES = FeeConfig(open_position_bps=10, close_position_bps=10, liquidation_bps=50, liquidator_reward_bps=20,
                  protocol_share_bps=2_000, insurance_share_bps=1_000, add_liquidity_bps=10, remove_liquidity_bps=10)
 # Oracle prices in PRICE_DECIMALS: 10^-4, 150, 100,000 and 10^6 USD per token.
-PRICES = [100, 150_000_000, 100_000_000_000, 1_000_000_000_000]
+PRICES = [price_usd("0.0001"), price_usd(150), price_usd(100_000), price_usd(1_000_000)]
 SETTINGS = dict(deadline=None, phases=[Phase.generate], print_blob=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                        HealthCheck.large_base_example, HealthCheck.function_scoped_fixture])
@@ -198,8 +198,8 @@ def test_update_pool_aum_any_number_of_times_changes_no_index(rpc_url: str, worl
         for seconds in splits:
             ext.warp_clock(seconds)
             for m in markets:
-                await w0.set_price(m.sol, price=150_000_000)
-                await w0.set_price(m.usdc, price=1_000_000)
+                await w0.set_price(m.sol, price=price_usd(150))
+                await w0.set_price(m.usdc, price=price_usd(1))
             await w0.client.update_pool_aum(markets[0].pool)
         await w0.client.update_pool_aum(markets[1].pool)
         for m, position in zip(markets, positions):

@@ -8,14 +8,15 @@ from perp_pool.math import borrow as borrow_math
 from perp_pool.math import fees as fee_math
 from perp_pool.math import pnl as pnl_math
 from perp_pool.math.pricing import Side
-from tests.helpers import USDC, Market, World, assert_rejected, new_market
+from tests.helpers import USDC, Market, World, assert_rejected, new_market, price_usd
 
 FEES = FeeConfig(open_position_bps=10, close_position_bps=10, protocol_share_bps=2_000, insurance_share_bps=1_000)
 NO_LIMIT_LONG = 2**63  # accept any entry price
-SOL = 150_000_000  # 150 USD, PRICE_DECIMALS
+SOL = price_usd(150)  # 150 USD, PRICE_DECIMALS (the tests' oracle prices are PRICE_DECIMALS too)
 # A position holds quantity = size * SCALE / price of the traded token (QUANTITY_DECIMALS = 12:
-# SCALE = 10^(12 + PRICE_DECIMALS - USD_DECIMALS)); every conversion is rounded against the trader.
-SCALE = 10**12
+# SCALE = 10^(12 + PRICE_DECIMALS - USD_DECIMALS) = 10^15); every conversion is rounded against the trader.
+SCALE = pnl_math.quantity_scale()
+assert SCALE == 10**15
 
 
 def long_quantity(size_usd: int, price: int) -> int:
@@ -78,10 +79,10 @@ async def test_long_closed_at_a_profit_pays_collateral_plus_profit_minus_fees(wo
     m = await new_market(world, fees=FEES)
     w = await trader(world, m)
     await open_pos(world, m, w, Side.LONG, 100 * USDC, 1_000 * USDC)
-    await world.set_price(m.sol, price=165_000_000)  # +10 %
+    await world.set_price(m.sol, price=price_usd(165))  # +10 %
     ev = (await close_pos(world, m, w, Side.LONG)).event("PositionDecreased").data
     # 6.666666666666 SOL (the quantity rounded down at entry) sold at 165 is 1_099.999999 USD
-    profit = long_value(long_quantity(1_000 * USDC, SOL), 165_000_000) - 1_000 * USDC
+    profit = long_value(long_quantity(1_000 * USDC, SOL), price_usd(165)) - 1_000 * USDC
     assert profit == 100 * USDC - 1
     assert ev.profit_usd == profit and ev.loss_usd == 0
     assert ev.quantity_delta == long_quantity(1_000 * USDC, SOL) and ev.quantity == 0
@@ -98,9 +99,9 @@ async def test_long_closed_at_a_loss_pays_the_pool(world: World) -> None:
     w = await trader(world, m)
     await open_pos(world, m, w, Side.LONG, 100 * USDC, 1_000 * USDC)
     owned_before = (await world.client.fetch_custody(m.usdc.custody)).assets.owned
-    await world.set_price(m.sol, price=142_500_000)  # -5 %
+    await world.set_price(m.sol, price=price_usd("142.5"))  # -5 %
     ev = (await close_pos(world, m, w, Side.LONG)).event("PositionDecreased").data
-    loss = 1_000 * USDC - long_value(long_quantity(1_000 * USDC, SOL), 142_500_000)
+    loss = 1_000 * USDC - long_value(long_quantity(1_000 * USDC, SOL), price_usd("142.5"))
     assert loss == 50 * USDC + 1  # the quantity and its value both rounded down
     assert ev.loss_usd == loss and ev.profit_usd == 0
     assert ev.amount_out == 100 * USDC - 2 * fee_math.bps_fee(1_000 * USDC, 10) - loss - ev.interest_usd
@@ -114,9 +115,9 @@ async def test_short_profits_when_the_price_falls(world: World) -> None:
     w = await trader(world, m)
     ev_open = (await open_pos(world, m, w, Side.SHORT, 100 * USDC, 500 * USDC)).event("PositionOpened").data
     assert ev_open.quantity == short_quantity(500 * USDC, SOL) == 3_333_333_333_334  # rounded up for a short
-    await world.set_price(m.sol, price=120_000_000)  # -20 %
+    await world.set_price(m.sol, price=price_usd(120))  # -20 %
     ev = (await close_pos(world, m, w, Side.SHORT)).event("PositionDecreased").data
-    profit = 500 * USDC - short_value(ev_open.quantity, 120_000_000)
+    profit = 500 * USDC - short_value(ev_open.quantity, price_usd(120))
     assert profit == 100 * USDC - 1  # buying back 3.333333333334 SOL at 120 costs 400.000001 USD
     assert ev.profit_usd == profit
     await vault_accounted(world, m)
@@ -126,9 +127,9 @@ async def test_short_at_a_loss_when_the_price_rises(world: World) -> None:
     m = await new_market(world, fees=FEES)
     w = await trader(world, m)
     await open_pos(world, m, w, Side.SHORT, 100 * USDC, 500 * USDC)
-    await world.set_price(m.sol, price=153_000_000)  # +2 %
+    await world.set_price(m.sol, price=price_usd(153))  # +2 %
     ev = (await close_pos(world, m, w, Side.SHORT)).event("PositionDecreased").data
-    loss = short_value(short_quantity(500 * USDC, SOL), 153_000_000) - 500 * USDC
+    loss = short_value(short_quantity(500 * USDC, SOL), price_usd(153)) - 500 * USDC
     assert loss == 10 * USDC + 1
     assert ev.loss_usd == loss and ev.profit_usd == 0
     await vault_accounted(world, m)
@@ -140,7 +141,7 @@ async def test_short_profit_is_capped_at_the_locked_amount(world: World) -> None
     w = await trader(world, m)
     ev_open = (await open_pos(world, m, w, Side.SHORT, 100 * USDC, 1_000 * USDC)).event("PositionOpened").data
     assert ev_open.locked_amount == 500 * USDC
-    await world.set_price(m.sol, price=30_000_000)  # -80 %: uncapped profit would be 800 USD
+    await world.set_price(m.sol, price=price_usd(30))  # -80 %: uncapped profit would be 800 USD
     ev = (await close_pos(world, m, w, Side.SHORT)).event("PositionDecreased").data
     assert ev.profit_usd == 500 * USDC
     await vault_accounted(world, m)
@@ -150,7 +151,7 @@ async def test_partial_decrease_realises_pnl_pro_rata(world: World) -> None:
     m = await new_market(world, fees=FEES)
     w = await trader(world, m)
     await open_pos(world, m, w, Side.LONG, 200 * USDC, 2_000 * USDC)
-    await world.set_price(m.sol, price=157_500_000)  # +5 %
+    await world.set_price(m.sol, price=price_usd("157.5"))  # +5 %
     ev = (await w.client.decrease_position(m.pool, m.sol.custody, m.usdc.custody, Side.LONG, price_limit=0,
                                            size_usd=500 * USDC, receiving_account=w.token_account)
           ).event("PositionDecreased").data
@@ -160,7 +161,7 @@ async def test_partial_decrease_realises_pnl_pro_rata(world: World) -> None:
     quantity = long_quantity(2_000 * USDC, SOL)
     given_back = quantity * 500 // 2_000
     assert ev.quantity_delta == given_back and ev.quantity == quantity - given_back
-    assert ev.profit_usd == long_value(given_back, 157_500_000) - 500 * USDC == 25 * USDC - 1
+    assert ev.profit_usd == long_value(given_back, price_usd("157.5")) - 500 * USDC == 25 * USDC - 1
     position = await world.client.fetch_position(m.position(w, Side.LONG))
     assert position.size_usd == 1_500 * USDC
     assert position.quantity == quantity - given_back == 10 * 10**12  # exactly 10 SOL left
@@ -209,7 +210,7 @@ async def test_open_at_a_stale_price_is_refused(world: World, node_ext) -> None:
     w = await trader(world, m)
     # Publish times never go back: the SOL price goes stale by the clock moving past its age.
     node_ext.warp_clock(3_601)
-    await world.set_price(m.usdc, price=1_000_000)  # the collateral's price is fresh
+    await world.set_price(m.usdc, price=price_usd(1))  # the collateral's price is fresh
     await assert_rejected(errors.StaleOraclePrice,
                           lambda: open_pos(world, m, w, Side.LONG, 100 * USDC, 1_000 * USDC),
                           world.connection, [m.usdc.custody, m.sol.custody, m.usdc.vault, w.token_account])
@@ -247,9 +248,9 @@ async def test_lp_price_moves_with_unrealised_trader_pnl(world: World) -> None:
     w = await trader(world, m)
     await open_pos(world, m, w, Side.LONG, 100 * USDC, 1_000 * USDC)
     before = await world.client.get_lp_token_price(m.pool)
-    await world.set_price(m.sol, price=165_000_000)  # traders up 100 USD: LPs down
+    await world.set_price(m.sol, price=price_usd(165))  # traders up 100 USD: LPs down
     after_up = await world.client.get_lp_token_price(m.pool)
-    await world.set_price(m.sol, price=135_000_000)  # traders down 100 USD: LPs up
+    await world.set_price(m.sol, price=price_usd(135))  # traders down 100 USD: LPs up
     after_down = await world.client.get_lp_token_price(m.pool)
     assert after_up < before < after_down
 
@@ -264,7 +265,7 @@ async def test_offchain_liquidation_price_matches_the_health_math(world: World) 
     price = pnl_math.liquidation_price(inputs, 0)
     assert not pnl_math.is_liquidatable(inputs, price)
     assert pnl_math.is_liquidatable(inputs, price - 1)
-    assert 130_000_000 < price < SOL
+    assert price_usd(130) < price < SOL
 
 
 # ---- increase, collateral, borrow fees, views -------------------------------------------------
@@ -273,17 +274,18 @@ async def test_increase_at_a_new_price_weights_the_entry(world: World) -> None:
     m = await new_market(world, fees=FEES)
     w = await trader(world, m)
     await open_pos(world, m, w, Side.LONG, 100 * USDC, 1_000 * USDC)
-    await world.set_price(m.sol, price=200_000_000)
+    await world.set_price(m.sol, price=price_usd(200))
     ev = (await w.client.increase_position(m.pool, m.sol.custody, m.usdc.custody, Side.LONG, price_limit=NO_LIMIT_LONG,
                                            collateral_amount=0, size_usd=1_000 * USDC,
                                            funding_account=w.token_account)).event("PositionIncreased").data
     # 2_000 USD bought at 150 and 200: 2_000 / (1_000/150 + 1_000/200) ~ 171.428571, from the
     # quantities (each rounded down for a long), the average rounded up for a long
-    added = long_quantity(1_000 * USDC, 200_000_000)
+    added = long_quantity(1_000 * USDC, price_usd(200))
     quantity = long_quantity(1_000 * USDC, SOL) + added
-    assert (ev.entry_price, ev.quantity_delta, ev.quantity) == (200_000_000, added, quantity)
+    assert (ev.entry_price, ev.quantity_delta, ev.quantity) == (price_usd(200), added, quantity)
     assert ev.size_usd == 2_000 * USDC
-    assert ev.price == -(-2_000 * USDC * SCALE // quantity) == 171_428_572
+    # 2_000 USD / 11.666666666666 SOL = 171.4285714286..., rounded up to 10^-9 USD
+    assert ev.price == -(-2_000 * USDC * SCALE // quantity) == 171_428_571_429
     position = await world.client.fetch_position(m.position(w, Side.LONG))
     assert position.price == ev.price and position.locked_amount == 2_000 * USDC
     assert position.quantity == quantity
@@ -328,7 +330,7 @@ async def test_borrow_fee_accrues_with_time(world: World, node_ext) -> None:
     assert custody.borrow_rate_state.current_rate == rate  # ~0.004 %/h
     node_ext.warp_clock(10 * 3_600)
     for f in (m.sol, m.usdc):
-        await world.set_price(f, price=SOL if f is m.sol else 1_000_000)
+        await world.set_price(f, price=SOL if f is m.sol else price_usd(1))
     ev = (await close_pos(world, m, w, Side.LONG)).event("PositionDecreased").data
     assert ev.interest_usd == borrow_math.position_interest_usd(ev.cumulative_interest,
                                                                 position.cumulative_interest_snapshot, 4_000 * USDC)
@@ -361,9 +363,9 @@ async def test_views_agree_with_the_offchain_math(world: World) -> None:
         return pnl_math.liquidation_price(inputs, 0)
 
     assert onchain in {offchain(t) for t in range(before, after + 1)}
-    await world.set_price(m.sol, price=160_000_000)
+    await world.set_price(m.sol, price=price_usd(160))
     pnl = await world.client.get_pnl(position_key)
     assert (pnl.profit_usd, pnl.loss_usd) == (100 * USDC, 0)
     prices = await world.client.get_oracle_price(m.pool, m.sol.custody)
-    assert prices.spot == 160_000_000
+    assert prices.spot == price_usd(160)
     assert await world.client.get_liquidation_state(position_key) is False

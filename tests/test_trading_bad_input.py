@@ -9,7 +9,7 @@ from perp_pool import errors
 from perp_pool.client import BorrowRateConfig, FeeConfig, OracleConfig, Permissions, PricingConfig
 from perp_pool.math.pricing import Side
 from perp_pool.tokens import ensure_ata
-from tests.helpers import USDC, World, assert_rejected, new_market
+from tests.helpers import USDC, World, assert_rejected, new_market, price_usd
 from tests.test_trading import NO_LIMIT_LONG, open_pos, trader
 
 FEES = FeeConfig()
@@ -100,7 +100,7 @@ async def test_close_below_the_price_limit_is_refused(world: World) -> None:
 
     async def close_with_limit():
         return await w.client.close_position(m.pool, m.sol.custody, m.usdc.custody, Side.LONG,
-                                             price_limit=150_000_001, receiving_account=w.token_account)
+                                             price_limit=price_usd(150) + 1, receiving_account=w.token_account)
 
     await assert_rejected(errors.PriceSlippage, close_with_limit, world.connection, watched(m, w, position))
 
@@ -142,7 +142,7 @@ async def test_remove_collateral_of_zero_is_refused(world: World) -> None:
 async def test_increase_at_a_stale_price_is_refused(world: World, node_ext) -> None:
     m, w, position = await opened(world)
     node_ext.warp_clock(3_601)  # past the market's max price age: publish times cannot go back
-    await world.set_price(m.usdc, price=1_000_000)  # only the SOL price is stale
+    await world.set_price(m.usdc, price=price_usd(1))  # only the SOL price is stale
     await assert_rejected(errors.StaleOraclePrice, lambda: w.client.increase_position(
         m.pool, m.sol.custody, m.usdc.custody, Side.LONG, price_limit=NO_LIMIT_LONG, collateral_amount=0,
         size_usd=100 * USDC, funding_account=w.token_account), world.connection, watched(m, w, position))

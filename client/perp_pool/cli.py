@@ -584,8 +584,8 @@ def oracle_set_command(
     conf_text: str = typer.Option("0", "--conf", help="Confidence interval (USD)."),
     ema_text: Optional[str] = typer.Option(None, "--ema", help="EMA price (USD); default none (spot is used)."),
 ) -> None:
-    """Write a custom oracle price (6 decimals) with publish_time = the node's clock. The wallet
-    must be the custody's oracle authority."""
+    """Write a custom oracle price (PRICE_DECIMALS = 9 decimals: expo -9) with publish_time = the
+    node's clock. The wallet must be the custody's oracle authority."""
 
     async def action(client: PerpPoolClient) -> Report:
         _, custody = await custom_oracle_custody(client, pool_name, mint)

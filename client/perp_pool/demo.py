@@ -27,6 +27,7 @@ from solders.pubkey import Pubkey
 
 from perp_pool.clock import node_unix_time
 from perp_pool.client import FeeConfig, OracleConfig, PerpPoolClient, PricingConfig
+from perp_pool.constants import PRICE_DECIMALS, PRICE_POWER
 from perp_pool.keeper.liquidator import LiquidationKeeper
 from perp_pool.localnet import LocalNode
 from perp_pool.math.pricing import Side
@@ -39,6 +40,11 @@ console = Console()
 
 def usd(amount: int) -> str:
     return f"{Decimal(amount) / USDC:,.2f}"
+
+
+def price(value: int) -> str:
+    """A PRICE_DECIMALS price as USD per whole token."""
+    return f"{Decimal(value) / PRICE_POWER:,.2f}"
 
 
 async def now(connection: AsyncClient) -> int:
@@ -69,13 +75,14 @@ async def run(rpc_url: str) -> None:
     oracle = OracleConfig(max_price_age_sec=60)
     custodies: dict[str, Pubkey] = {}
     mints: dict[str, Pubkey] = {}
-    for label, decimals, stable, price in (("USDC", 6, True, 1_000_000), ("SOL", 9, False, 150_000_000)):
+    # Oracle prices are published in the program's own units: expo -PRICE_DECIMALS.
+    for label, decimals, stable, oracle_price in (("USDC", 6, True, PRICE_POWER), ("SOL", 9, False, 150 * PRICE_POWER)):
         mint = await create_mint(admin_client.transport, decimals)
         await admin_client.add_custody(pool, mint, oracle=oracle, fees=fees, pricing=PricingConfig(),
                                        is_stable=stable)
         custody = admin_client.custody_address(pool, mint)
-        await admin_client.set_custom_oracle_price(custody, price=price, expo=-6, conf=0, ema=price,
-                                                   publish_time=await now(connection))
+        await admin_client.set_custom_oracle_price(custody, price=oracle_price, expo=-PRICE_DECIMALS, conf=0,
+                                                   ema=oracle_price, publish_time=await now(connection))
         custodies[label], mints[label] = custody, mint
     console.print(f"pool [bold]{name}[/] {pool}: USDC custody (liquidity + collateral), SOL market at 150.00, "
                   f"LP cooldown {lp_cooldown_sec // 60} min")
@@ -111,7 +118,7 @@ async def run(rpc_url: str) -> None:
         position = client.position_address(pool, custodies["SOL"], custodies["USDC"], side)
         liq = await client.get_liquidation_price(position)
         console.print(f"{label} opens a {side.value} of {usd(ev.size_usd)} USD with {usd(collateral * USDC)} USDC "
-                      f"at {usd(ev.price)} (fee {usd(ev.fee_amount)}), liquidation price {usd(liq)}")
+                      f"at {price(ev.price)} (fee {usd(ev.fee_amount)}), liquidation price {price(liq)}")
 
     console.print(f"AUM {usd(await admin_client.get_assets_under_management(pool))} USD, "
                   f"LP price {usd(await admin_client.get_lp_token_price(pool))}")
@@ -133,9 +140,10 @@ async def run(rpc_url: str) -> None:
         console.print(f"keeper liquidated {len(keeper.landed) - landed} position(s); reward "
                       f"{usd(await token_balance(connection, keeper_account) - reward)} USDC")
 
-    for price, headline in ((147_000_000, "SOL dips 2 % to 147.00"), (132_000_000, "SOL crashes 12 % to 132.00")):
-        await admin_client.set_custom_oracle_price(custodies["SOL"], price=price, expo=-6, conf=0, ema=price,
-                                                   publish_time=await now(connection))
+    for sol_price, headline in ((147 * PRICE_POWER, "SOL dips 2 % to 147.00"),
+                                (132 * PRICE_POWER, "SOL crashes 12 % to 132.00")):
+        await admin_client.set_custom_oracle_price(custodies["SOL"], price=sol_price, expo=-PRICE_DECIMALS, conf=0,
+                                                   ema=sol_price, publish_time=await now(connection))
         console.print(f"\n[bold red]{headline}[/]")
         await keeper_pass()
 

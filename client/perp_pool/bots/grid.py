@@ -42,9 +42,10 @@ from anchorpy.error import AccountDoesNotExistError
 from solders.pubkey import Pubkey
 
 from perp_pool import errors
-from perp_pool.constants import BPS_POWER
+from perp_pool.constants import BPS_POWER, PRICE_DECIMALS
 from perp_pool.keeper.backoff import RETRY_BASE_S, Backoff, is_transient, kv, sleep_or_stop
 from perp_pool.math.fixed import Rounding, mul_div
+from perp_pool.math.oracle import OraclePrice
 from perp_pool.math.pricing import Side, TradePrices, exit_price
 from perp_pool.tokens import get_associated_token_address
 
@@ -172,7 +173,8 @@ class GridBot:
         mint, decimals = await self._collateral_mint()
         collateral_prices = await self.client.get_oracle_price(self.pool, self.collateral_custody)
         net_usd = mul_div(size_usd, BPS_POWER, self.leverage_bps, Rounding.CEIL)
-        net_tokens = mul_div(net_usd, 10**decimals, collateral_prices.min, Rounding.CEIL)
+        # The view's min price is PRICE_DECIMALS: tokens = USD / price, rounded up.
+        net_tokens = OraclePrice(collateral_prices.min, -PRICE_DECIMALS).usd_to_token(net_usd, decimals, Rounding.CEIL)
         quote = await self.client.get_entry_price_and_fee(self.pool, self.custody, self.collateral_custody, self.side,
                                                           collateral_amount=net_tokens, size_usd=size_usd)
         limit = mul_div(quote.price, BPS_POWER + self.slippage_bps, BPS_POWER, Rounding.CEIL)

@@ -1,6 +1,6 @@
 """The oracle pusher: writes a custody's custom oracle from a price source, one price per interval.
 
-Sources yield `PricePoint`s, integer prices in PRICE_DECIMALS (1_000_000 = 1 USD per whole token):
+Sources yield `PricePoint`s, integer prices in PRICE_DECIMALS (1_000_000_000 = 1 USD per whole token):
 
 - `FileSource(path)`: a CSV file whose header names a `price` column (human units, `151.25`) and
   optionally `conf` and `ema` (other columns are ignored), or a JSON list of numbers / strings /
@@ -11,7 +11,7 @@ Sources yield `PricePoint`s, integer prices in PRICE_DECIMALS (1_000_000 = 1 USD
 - `RandomWalkSource(start_price, vol_bps, seed)`: a deterministic multiplicative walk in integer
   math; each step moves the price by a uniform whole number of bps in `[-vol_bps, +vol_bps]`.
 
-`run_oracle_pusher` sends `set_custom_oracle_price(price, expo=-6, conf, ema, publish_time)` with
+`run_oracle_pusher` sends `set_custom_oracle_price(price, expo=-PRICE_DECIMALS, conf, ema, publish_time)` with
 `publish_time` = the node's Clock `unix_timestamp` (the program rejects future and stale prices by
 that clock, not ours), never below the pusher's previous push: the program refuses a publish_time
 older than the stored one (OraclePublishTimeRegressed), and an RPC node whose clock lags a little
@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 
 PUSH_EXPO = -PRICE_DECIMALS  # prices are pushed in PRICE_DECIMALS, so the oracle needs no rescaling
 DEFAULT_EMA_PERIOD = 10  # pushes; alpha = 2 / (period + 1)
-MAX_PRICE = 2**63 - 1  # keeps every price a u64 with room for the program's products
+MAX_PRICE = 2**63 - 1  # about 9.2e9 USD: every price a u64 with room for the program's products
 _MASK64 = 2**64 - 1
 
 
@@ -71,7 +71,7 @@ class PricePoint:
 
 def parse_decimal_price(value: Any, field: str = "price") -> int:
     """A human-unit amount (`"151.25"`, `Decimal`, int) -> PRICE_DECIMALS integer, rounded half-even
-    to the 6th decimal. Floats are refused: they cannot be parsed exactly."""
+    to the PRICE_DECIMALS-th (9th) decimal. Floats are refused: they cannot be parsed exactly."""
     if isinstance(value, bool) or isinstance(value, float):
         raise ValueError(f"{field}: {value!r} is not a decimal number (pass text or Decimal)")
     if isinstance(value, int):

@@ -56,10 +56,19 @@ pub const USD_DECIMALS: u8 = 6;
 #[constant]
 pub const USD_POWER: u64 = 1_000_000;
 
-/// Prices reported outside the program (events, views) are 10^-PRICE_DECIMALS USD per whole token.
-/// Internally a price keeps the oracle's own exponent (`OraclePrice`) so no precision is lost.
+/// Trade prices (entry, exit, liquidation, price limits, events, views) are integer counts of
+/// 10^-PRICE_DECIMALS USD per whole token (1_000_000_000 = 1 USD). An oracle reading keeps its
+/// own exponent (`OraclePrice`) and is scaled to PRICE_DECIMALS once (`scale_to_price_decimals`).
+/// Range: one unit is 10^-9 USD, so a token at 0.00002 USD is 20_000 units (a 0.005 % step) and
+/// a token at 10^-4 USD moves in steps of 10^-5 of its price; the smallest tradeable price is
+/// 10^-9 USD. A u64 holds prices up to about 1.8 x 10^10 USD per token; the liquidation-price
+/// search stops at LIQUIDATION_PRICE_SEARCH_MAX = u64::MAX / 2 (about 9.2 x 10^9 USD). Headroom
+/// of the u128 products: `size_usd x 10^15` (quantity, average entry) is at most 1.8 x 10^34;
+/// `quantity x price` overflows only for a value above 3.4 x 10^17 USD (position PnL saturates
+/// instead; the AUM fails with MathOverflow), which open interest that fits u64 micro-USD
+/// (1.8 x 10^13 USD) reaches only after a 19_000-fold price rise.
 #[constant]
-pub const PRICE_DECIMALS: u8 = 6;
+pub const PRICE_DECIMALS: u8 = 9;
 
 /// Decimals of every pool's LP mint. With USD_DECIMALS equal, the first deposit mints 1 LP unit
 /// per micro-USD, i.e. LP starts at 1 USD per whole LP token.
@@ -84,9 +93,10 @@ pub const RATE_POWER: u64 = 1_000_000_000;
 
 /// A position's size in the traded token ("quantity") is kept in units of 10^-QUANTITY_DECIMALS
 /// token, u128: `quantity = size_usd * 10^(QUANTITY_DECIMALS + PRICE_DECIMALS - USD_DECIMALS) /
-/// entry_price`, rounded against the trader (long floor, short ceil). With 12 decimals one unit
-/// is worth at most 1 micro-USD for tokens priced up to 10^6 USD, and a 10^12 USD position in a
-/// token priced 10^-6 USD still fits u128.
+/// entry_price` (scale 10^15), rounded against the trader (long floor, short ceil). With 12
+/// decimals one unit is worth at most 1 micro-USD for tokens priced up to 10^6 USD, and the
+/// largest size (u64::MAX micro-USD) at the smallest price (10^-9 USD) is 1.8 x 10^34 units,
+/// well inside u128.
 #[constant]
 pub const QUANTITY_DECIMALS: u8 = 12;
 

@@ -147,7 +147,7 @@ pub struct LiquidityRemoved {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Perpetuals core. Prices are PRICE_DECIMALS (10^-6 USD per whole traded token); "tokens" are
+// Perpetuals core. Prices are PRICE_DECIMALS (10^-9 USD per whole traded token); "tokens" are
 // base units of the collateral custody's mint; rates RATE_DECIMALS.
 // ---------------------------------------------------------------------------------------------
 

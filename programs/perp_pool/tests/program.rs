@@ -406,10 +406,25 @@ impl Env {
 
     /// Sets the custom oracle of `custody` to `price` (expo -8), published now.
     async fn set_price_of(&mut self, custody: Pubkey, price: u64) {
+        self.set_price_of_expo(custody, price, -8).await;
+    }
+
+    /// Sets the custom oracle of `custody` to `price * 10^expo` USD, published now.
+    async fn set_price_of_expo(&mut self, custody: Pubkey, price: u64, expo: i32) {
         let now = self.now().await;
         let oracle = pda(&[ORACLE_SEED, custody.as_ref()]);
         let authority = self.oracle_authority.insecure_clone();
-        let ix = set_price_ix_for(custody, oracle, authority.pubkey(), price, 0, 0, now);
+        let mut ix = set_price_ix_for(custody, oracle, authority.pubkey(), price, 0, 0, now);
+        ix.data = perp_pool::instruction::SetCustomOraclePrice {
+            params: SetCustomOraclePriceParams {
+                price,
+                expo,
+                conf: 0,
+                ema: 0,
+                publish_time: now,
+            },
+        }
+        .data();
         self.send(&[ix], &[&authority]).await.unwrap();
     }
 
@@ -1399,6 +1414,8 @@ async fn custody_fee_above_100_percent_is_rejected() {
 // ---------------------------------------------------------------------------------------------
 
 const USD: u64 = 1_000_000;
+/// 1 USD per whole token in PRICE_DECIMALS.
+const PRICE: u64 = 10u64.pow(PRICE_DECIMALS as u32);
 
 /// A SOL-like market: no spread, 1x..50x initial, 100x maintenance, 1x payoff.
 fn sol_pricing() -> PricingParams {
@@ -1593,8 +1610,13 @@ impl Trading {
     /// Each USDC refresh carries a different confidence so that two refreshes within one
     /// timestamp are different transactions (the bank rejects a repeated one as AlreadyProcessed).
     async fn set_sol_price(&mut self, price: u64) {
+        self.set_sol_price_expo(price, -8).await;
+    }
+
+    /// `set_sol_price` with the oracle exponent `expo`.
+    async fn set_sol_price_expo(&mut self, price: u64, expo: i32) {
         let sol = self.sol_custody;
-        self.env.set_price_of(sol, price).await;
+        self.env.set_price_of_expo(sol, price, expo).await;
         self.refreshes += 1;
         let now = self.env.now().await;
         let authority = self.env.oracle_authority.insecure_clone();
@@ -1620,10 +1642,10 @@ async fn open_and_close_long_at_profit() {
     let mut t = setup_trading().await;
     let user = t.env.user.insecure_clone();
     let before = t.env.token_balance(t.env.user_token).await;
-    let ix = t.open_ix(Side::Long, 100 * USD, 1_500 * USD, 150 * USD);
+    let ix = t.open_ix(Side::Long, 100 * USD, 1_500 * USD, 150 * PRICE);
     let logs = t.env.send_with_logs(&[ix], &[&user]).await;
     let opened: PositionOpened = decode_event(&logs).expect("PositionOpened");
-    assert_eq!(opened.price, 150 * USD);
+    assert_eq!(opened.price, 150 * PRICE);
     assert_eq!(opened.fee_amount, 1_500_000);
     assert_eq!(opened.collateral_amount, 98_500_000);
     assert_eq!(opened.locked_amount, 1_500 * USD);
@@ -1635,7 +1657,7 @@ async fn open_and_close_long_at_profit() {
         .await;
     assert_eq!(position.size_usd, 1_500 * USD);
     assert_eq!(position.quantity, 10_000_000_000_000);
-    assert_eq!(position.price, 150 * USD);
+    assert_eq!(position.price, 150 * PRICE);
     assert_eq!(position.side, Side::Long);
     let sol: Custody = t.env.account(t.sol_custody).await;
     assert_eq!(sol.long_positions.open_positions, 1);
@@ -1648,7 +1670,7 @@ async fn open_and_close_long_at_profit() {
 
     // +10 %: profit 150 USD, close fee 1.5 USD.
     t.set_sol_price(16_500_000_000).await;
-    let ix = t.close_ix(Side::Long, 165 * USD);
+    let ix = t.close_ix(Side::Long, 165 * PRICE);
     let logs = t.env.send_with_logs(&[ix], &[&user]).await;
     let closed: PositionDecreased = decode_event(&logs).expect("PositionDecreased");
     assert_eq!(closed.profit_usd, 150 * USD);
@@ -1682,11 +1704,11 @@ async fn open_and_close_short_at_loss() {
     let mut t = setup_trading().await;
     let user = t.env.user.insecure_clone();
     let before = t.env.token_balance(t.env.user_token).await;
-    let ix = t.open_ix(Side::Short, 100 * USD, 1_500 * USD, 150 * USD);
+    let ix = t.open_ix(Side::Short, 100 * USD, 1_500 * USD, 150 * PRICE);
     t.env.send(&[ix], &[&user]).await.unwrap();
     // +2 % against the short: loss 30 USD.
     t.set_sol_price(15_300_000_000).await;
-    let ix = t.close_ix(Side::Short, 153 * USD);
+    let ix = t.close_ix(Side::Short, 153 * PRICE);
     let logs = t.env.send_with_logs(&[ix], &[&user]).await;
     let closed: PositionDecreased = decode_event(&logs).expect("PositionDecreased");
     assert_eq!(closed.loss_usd, 30 * USD);
@@ -1704,19 +1726,19 @@ async fn open_position_checks() {
     let mut t = setup_trading().await;
     let user = t.env.user.insecure_clone();
     // Entry above the limit.
-    let ix = t.open_ix(Side::Long, 100 * USD, 1_500 * USD, 150 * USD - 1);
+    let ix = t.open_ix(Side::Long, 100 * USD, 1_500 * USD, 150 * PRICE - 1);
     t.env
         .expect_error(&[ix], &[&user], PerpPoolError::PriceSlippage)
         .await;
     // 60x.
-    let ix = t.open_ix(Side::Long, 25 * USD, 1_500 * USD, 150 * USD);
+    let ix = t.open_ix(Side::Long, 25 * USD, 1_500 * USD, 150 * PRICE);
     t.env
         .expect_error(&[ix], &[&user], PerpPoolError::MaxLeverageExceeded)
         .await;
-    let ix = t.open_ix(Side::Long, 100 * USD, 1_500 * USD, 150 * USD);
+    let ix = t.open_ix(Side::Long, 100 * USD, 1_500 * USD, 150 * PRICE);
     t.env.send(&[ix], &[&user]).await.unwrap();
     // A second open of the same position (not byte-identical: the bank would dedupe it).
-    let ix = t.open_ix(Side::Long, 100 * USD, 1_400 * USD, 150 * USD);
+    let ix = t.open_ix(Side::Long, 100 * USD, 1_400 * USD, 150 * PRICE);
     t.env
         .expect_error(&[ix], &[&user], PerpPoolError::InvalidPositionState)
         .await;
@@ -1762,13 +1784,13 @@ async fn open_position_checks() {
 async fn partial_decrease_then_close() {
     let mut t = setup_trading().await;
     let user = t.env.user.insecure_clone();
-    let ix = t.open_ix(Side::Long, 100 * USD, 1_500 * USD, 150 * USD);
+    let ix = t.open_ix(Side::Long, 100 * USD, 1_500 * USD, 150 * PRICE);
     t.env.send(&[ix], &[&user]).await.unwrap();
     let ix = t.decrease_ix(Side::Long, 1_500 * USD, 0);
     t.env
         .expect_error(&[ix], &[&user], PerpPoolError::InvalidPositionState)
         .await;
-    let ix = t.decrease_ix(Side::Long, 500 * USD, 150 * USD);
+    let ix = t.decrease_ix(Side::Long, 500 * USD, 150 * PRICE);
     t.env.send(&[ix], &[&user]).await.unwrap();
     let position: Position = t
         .env
@@ -1780,7 +1802,7 @@ async fn partial_decrease_then_close() {
     assert_eq!(sol.long_positions.size_usd, 1_000 * USD);
     assert_eq!(sol.long_positions.open_positions, 1);
     t.assert_vault_balanced().await;
-    let ix = t.close_ix(Side::Long, 150 * USD);
+    let ix = t.close_ix(Side::Long, 150 * PRICE);
     t.env.send(&[ix], &[&user]).await.unwrap();
     let sol: Custody = t.env.account(t.sol_custody).await;
     assert_eq!(sol.long_positions, Default::default());
@@ -1908,20 +1930,22 @@ impl Trading {
     }
 }
 
-/// Sets SOL so that its PRICE_DECIMALS price is exactly `price` (oracle expo -8).
+/// Sets SOL so that its PRICE_DECIMALS price is exactly `price` (oracle expo -PRICE_DECIMALS).
 async fn set_sol_price_decimals(t: &mut Trading, price: u64) {
-    t.set_sol_price(price * 100).await;
+    t.set_sol_price_expo(price, -i32::from(PRICE_DECIMALS))
+        .await;
 }
 
 #[tokio::test]
 async fn long_liquidated_one_tick_past_liquidation_price() {
     let mut t = setup_trading().await;
     let user = t.env.user.insecure_clone();
-    let ix = t.open_ix(Side::Long, 100 * USD, 1_500 * USD, 150 * USD);
+    let ix = t.open_ix(Side::Long, 100 * USD, 1_500 * USD, 150 * PRICE);
     t.env.send(&[ix], &[&user]).await.unwrap();
     let p = t.liquidation_price(Side::Long).await;
-    // 1_500 USD at 150 with 98.5 USD: maintenance equity 15 USD, close fee 1.5 -> loss 82 USD.
-    assert_eq!(p, 141_800_000);
+    // 1_500 USD at 150 with 98.5 USD: maintenance equity 15 USD, close fee 1.5 -> loss 82 USD:
+    // the 10 SOL must stay worth 1_418 USD, P >= 141.8 USD.
+    assert_eq!(p, 141_800_000_000);
     let (keeper, keeper_usdc) = t.keeper().await;
 
     set_sol_price_decimals(&mut t, p).await;
@@ -1962,10 +1986,10 @@ async fn long_liquidated_one_tick_past_liquidation_price() {
 async fn underwater_self_liquidation_pays_no_reward() {
     let mut t = setup_trading().await;
     let user = t.env.user.insecure_clone();
-    let ix = t.open_ix(Side::Long, 100 * USD, 1_500 * USD, 150 * USD);
+    let ix = t.open_ix(Side::Long, 100 * USD, 1_500 * USD, 150 * PRICE);
     t.env.send(&[ix], &[&user]).await.unwrap();
     // -6.67 %: loss 100 USD on 98.5 USD of collateral.
-    set_sol_price_decimals(&mut t, 140 * USD).await;
+    set_sol_price_decimals(&mut t, 140 * PRICE).await;
     let before = t.env.token_balance(t.env.user_token).await;
     let ix = t.liquidate_ix(user.pubkey(), t.env.user_token, Side::Long);
     let logs = t.env.send_with_logs(&[ix], &[&user]).await;
@@ -1986,7 +2010,7 @@ async fn underwater_self_liquidation_pays_no_reward() {
 async fn liquidatable_position_cannot_be_increased() {
     let mut t = setup_trading().await;
     let user = t.env.user.insecure_clone();
-    let ix = t.open_ix(Side::Long, 100 * USD, 1_500 * USD, 150 * USD);
+    let ix = t.open_ix(Side::Long, 100 * USD, 1_500 * USD, 150 * PRICE);
     t.env.send(&[ix], &[&user]).await.unwrap();
     let p = t.liquidation_price(Side::Long).await;
     set_sol_price_decimals(&mut t, p - 1).await;
@@ -1996,7 +2020,7 @@ async fn liquidatable_position_cannot_be_increased() {
             t.funding_metas(Side::Long),
             perp_pool::instruction::IncreasePosition {
                 params: IncreasePositionParams {
-                    price_limit: 150 * USD,
+                    price_limit: 150 * PRICE,
                     collateral_amount,
                     size_usd: 15 * USD,
                 },
@@ -2022,13 +2046,13 @@ async fn liquidatable_position_cannot_be_increased() {
 async fn dust_short_increase_adds_exposure() {
     let mut t = setup_trading().await;
     let user = t.env.user.insecure_clone();
-    let ix = t.open_ix(Side::Short, 100 * USD, 1_500 * USD, 150 * USD);
+    let ix = t.open_ix(Side::Short, 100 * USD, 1_500 * USD, 150 * PRICE);
     t.env.send(&[ix], &[&user]).await.unwrap();
     let ix = t.view_ix(
         t.funding_metas(Side::Short),
         perp_pool::instruction::IncreasePosition {
             params: IncreasePositionParams {
-                price_limit: 150 * USD,
+                price_limit: 150 * PRICE,
                 collateral_amount: 0,
                 size_usd: 1,
             },
@@ -2044,9 +2068,10 @@ async fn dust_short_increase_adds_exposure() {
         .account(t.position_key(user.pubkey(), Side::Short))
         .await;
     assert_eq!(position.quantity, 10_000_000_006_667);
-    // floor(1_500.000001 USD / 10.000000006667 SOL): the short's average entry went DOWN.
-    assert_eq!(position.price, 149_999_999);
-    let ix = t.close_ix(Side::Short, 150 * USD);
+    // floor(1_500.000001 USD / 10.000000006667 SOL) = 149.999999999(995): the short's average
+    // entry went DOWN.
+    assert_eq!(position.price, 149_999_999_999);
+    let ix = t.close_ix(Side::Short, 150 * PRICE);
     let logs = t.env.send_with_logs(&[ix], &[&user]).await;
     let closed: PositionDecreased = decode_event(&logs).expect("PositionDecreased");
     assert_eq!(closed.profit_usd, 0);
@@ -2058,10 +2083,11 @@ async fn dust_short_increase_adds_exposure() {
 async fn short_liquidated_one_tick_past_liquidation_price() {
     let mut t = setup_trading().await;
     let user = t.env.user.insecure_clone();
-    let ix = t.open_ix(Side::Short, 100 * USD, 1_500 * USD, 150 * USD);
+    let ix = t.open_ix(Side::Short, 100 * USD, 1_500 * USD, 150 * PRICE);
     t.env.send(&[ix], &[&user]).await.unwrap();
     let p = t.liquidation_price(Side::Short).await;
-    assert_eq!(p, 158_200_000);
+    // Mirror: the 10 SOL owed must stay worth at most 1_582 USD, P <= 158.2 USD.
+    assert_eq!(p, 158_200_000_000);
     let (keeper, keeper_usdc) = t.keeper().await;
     set_sol_price_decimals(&mut t, p).await;
     let ix = t.liquidate_ix(keeper.pubkey(), keeper_usdc, Side::Short);
@@ -2094,12 +2120,12 @@ async fn views_agree_with_trades() {
         .data(),
     );
     let quote: NewPositionPricesAndFee = t.env.view(ix).await.unwrap();
-    assert_eq!(quote.price, 150 * USD);
+    assert_eq!(quote.price, 150 * PRICE);
     assert_eq!(quote.fee_usd, 1_500_000);
     assert_eq!(quote.fee_amount, 1_500_000);
-    assert_eq!(quote.liquidation_price, 141_800_000);
+    assert_eq!(quote.liquidation_price, 141_800_000_000);
 
-    let ix = t.open_ix(Side::Long, 100 * USD, 1_500 * USD, 150 * USD);
+    let ix = t.open_ix(Side::Long, 100 * USD, 1_500 * USD, 150 * PRICE);
     t.env.send(&[ix], &[&user]).await.unwrap();
     assert_eq!(
         t.liquidation_price(Side::Long).await,
@@ -2119,7 +2145,7 @@ async fn views_agree_with_trades() {
         perp_pool::instruction::GetExitPriceAndFee {}.data(),
     );
     let exit: PriceAndFee = t.env.view(ix).await.unwrap();
-    assert_eq!(exit.price, 165 * USD);
+    assert_eq!(exit.price, 165 * PRICE);
     assert_eq!(exit.fee_usd, 1_500_000);
 
     let mut accounts = t.position_view_metas(Side::Long);
@@ -2129,10 +2155,10 @@ async fn views_agree_with_trades() {
     assert_eq!(
         prices,
         OraclePrices {
-            spot: 165 * USD,
-            ema: 165 * USD,
-            min: 165 * USD,
-            max: 165 * USD
+            spot: 165 * PRICE,
+            ema: 165 * PRICE,
+            min: 165 * PRICE,
+            max: 165 * PRICE
         }
     );
 
@@ -2162,14 +2188,14 @@ async fn views_agree_with_trades() {
 async fn increase_and_collateral_changes_keep_stats_consistent() {
     let mut t = setup_trading().await;
     let user = t.env.user.insecure_clone();
-    let ix = t.open_ix(Side::Long, 100 * USD, 1_500 * USD, 150 * USD);
+    let ix = t.open_ix(Side::Long, 100 * USD, 1_500 * USD, 150 * PRICE);
     t.env.send(&[ix], &[&user]).await.unwrap();
 
     let ix = t.view_ix(
         t.funding_metas(Side::Long),
         perp_pool::instruction::IncreasePosition {
             params: IncreasePositionParams {
-                price_limit: 150 * USD,
+                price_limit: 150 * PRICE,
                 collateral_amount: 50 * USD,
                 size_usd: 1_500 * USD,
             },
@@ -2186,7 +2212,7 @@ async fn increase_and_collateral_changes_keep_stats_consistent() {
         .await;
     assert_eq!(position.size_usd, 3_000 * USD);
     assert_eq!(position.quantity, 20_000_000_000_000);
-    assert_eq!(position.price, 150 * USD);
+    assert_eq!(position.price, 150 * PRICE);
     assert_eq!(
         position.collateral_amount,
         98_500_000 + 50 * USD - 1_500_000
@@ -2235,7 +2261,7 @@ async fn admin_transfer_config_and_fee_withdrawal() {
     let mut t = setup_trading().await;
     let user = t.env.user.insecure_clone();
     let admin = t.env.admin.insecure_clone();
-    let ix = t.open_ix(Side::Long, 100 * USD, 1_500 * USD, 150 * USD);
+    let ix = t.open_ix(Side::Long, 100 * USD, 1_500 * USD, 150 * PRICE);
     t.env.send(&[ix], &[&user]).await.unwrap();
 
     // Protocol fees: 50 % of the deposit fee (2.5) and of the open fee (0.75).
@@ -2415,7 +2441,7 @@ async fn trading_the_collateral_custody_itself_keeps_one_consistent_account() {
         t.env.custody.as_ref(),
         &[Side::Long.seed_byte()],
     ]);
-    let mut ix = t.open_ix(Side::Long, 100 * USD, 1_000 * USD, USD);
+    let mut ix = t.open_ix(Side::Long, 100 * USD, 1_000 * USD, PRICE);
     ix.accounts[4].pubkey = t.env.custody;
     ix.accounts[5].pubkey = t.env.oracle;
     ix.accounts[9].pubkey = position;
@@ -2441,7 +2467,7 @@ async fn trading_the_collateral_custody_itself_keeps_one_consistent_account() {
 async fn borrow_interest_accrues_with_time_and_is_paid_on_close() {
     let mut t = setup_trading().await;
     let user = t.env.user.insecure_clone();
-    let ix = t.open_ix(Side::Long, 100 * USD, 1_500 * USD, 150 * USD);
+    let ix = t.open_ix(Side::Long, 100 * USD, 1_500 * USD, 150 * PRICE);
     t.env.send(&[ix], &[&user]).await.unwrap();
     let usdc: Custody = t.env.account(t.env.custody).await;
     let rate = usdc.borrow_rate_state.current_rate;
@@ -2459,7 +2485,7 @@ async fn borrow_interest_accrues_with_time_and_is_paid_on_close() {
     let aum_after: u128 = t.env.view(t.env.aum_ix(&t.aum_remaining())).await.unwrap();
     assert_eq!(aum_after - aum_before, interest);
 
-    let ix = t.close_ix(Side::Long, 150 * USD);
+    let ix = t.close_ix(Side::Long, 150 * PRICE);
     let logs = t.env.send_with_logs(&[ix], &[&user]).await;
     let closed: PositionDecreased = decode_event(&logs).expect("PositionDecreased");
     assert_eq!(u128::from(closed.interest_usd), interest);
@@ -2558,10 +2584,11 @@ async fn pyth_price_update_is_read_and_checked() {
     assert_eq!(
         prices,
         OraclePrices {
-            spot: 150_123_456,
-            ema: 149_999_999,
-            min: 149_999_999,
-            max: 150_123_457
+            // 150.12345678 and 149.99999999 USD (expo -8): exact in PRICE_DECIMALS.
+            spot: 150_123_456_780,
+            ema: 149_999_999_990,
+            min: 149_999_999_990,
+            max: 150_123_456_780
         }
     );
 

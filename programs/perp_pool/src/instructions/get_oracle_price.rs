@@ -11,7 +11,7 @@ use {
     anchor_lang::prelude::*,
 };
 
-/// PRICE_DECIMALS (10^-6 USD per whole token).
+/// PRICE_DECIMALS (10^-9 USD per whole token).
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct OraclePrices {
     pub spot: u64,

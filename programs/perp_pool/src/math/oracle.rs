@@ -136,7 +136,7 @@ impl OraclePrice {
         }
     }
 
-    /// The price in PRICE_DECIMALS (10^-6 USD per whole token), for events and views.
+    /// The price in PRICE_DECIMALS (10^-9 USD per whole token), for events and views.
     pub fn scale_to_price_decimals(&self, rounding: Rounding) -> Result<u64> {
         let shift = self.exponent.safe_add(i32::from(PRICE_DECIMALS))?;
         let scaled = if shift >= 0 {

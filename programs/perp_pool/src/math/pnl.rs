@@ -14,8 +14,9 @@ use {
     anchor_lang::prelude::*,
 };
 
-/// Highest oracle price (PRICE_DECIMALS) the liquidation-price search considers: at most
-/// u64::MAX / 2 so a short's exit price (below twice the oracle price, spread < 100 %) fits u64.
+/// Highest oracle price (PRICE_DECIMALS) the liquidation-price search considers (about
+/// 9.2 x 10^9 USD): at most u64::MAX / 2 so a short's exit price (below twice the oracle price,
+/// spread < 100 %) fits u64.
 pub const LIQUIDATION_PRICE_SEARCH_MAX: u64 = u64::MAX / 2;
 
 /// `10^(QUANTITY_DECIMALS + PRICE_DECIMALS - USD_DECIMALS)`: quantity x price / this = USD.

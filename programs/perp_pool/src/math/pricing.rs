@@ -11,7 +11,7 @@ use {
     anchor_lang::prelude::*,
 };
 
-/// The two reference prices of a market, PRICE_DECIMALS (10^-6 USD per whole token).
+/// The two reference prices of a market, PRICE_DECIMALS (10^-9 USD per whole token).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TradePrices {
     /// `use_ema ? min(spot, ema) : spot`, scaled with floor.

@@ -11,8 +11,8 @@
 //!   because of another LP's deposit or withdrawal, and the first-depositor inflation attack
 //!   returns the attacker less than it donated.
 //!
-//! Prices range over 10^-4 .. 10^6 USD (100 .. 10^12 in PRICE_DECIMALS), amounts down to one
-//! base unit.
+//! Prices range over 10^-4 .. 10^6 USD (10^5 .. 10^15 in PRICE_DECIMALS = 9), amounts down to
+//! one base unit.
 
 use {
     super::{
@@ -31,7 +31,7 @@ use {
         },
     },
     crate::{
-        constants::DEAD_LP_SUPPLY,
+        constants::{DEAD_LP_SUPPLY, PRICE_DECIMALS},
         state::{
             custody::{BorrowRateParams, Fees, PricingParams},
             position::Side,
@@ -57,7 +57,8 @@ fn log_range(lo: u64, hi: u64) -> impl Strategy<Value = u64> {
 
 /// Oracle prices 10^-4 .. 10^6 USD in PRICE_DECIMALS.
 fn price() -> impl Strategy<Value = u64> {
-    log_range(100, 1_000_000_000_000)
+    let one_usd = 10u64.pow(u32::from(PRICE_DECIMALS));
+    log_range(one_usd / 10_000, one_usd * 1_000_000)
 }
 
 fn side() -> impl Strategy<Value = Side> {

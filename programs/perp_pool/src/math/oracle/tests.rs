@@ -202,17 +202,40 @@ fn usd_to_token_examples() {
 
 #[test]
 fn scale_to_price_decimals_examples() {
+    // 123.45678901 USD (expo -8) is exact in PRICE_DECIMALS (9): both roundings agree.
     let sol = OraclePrice {
         price: 12_345_678_901,
         exponent: -8,
     };
     assert_eq!(
         sol.scale_to_price_decimals(Rounding::Floor).unwrap(),
-        123_456_789
+        123_456_789_010
     );
     assert_eq!(
         sol.scale_to_price_decimals(Rounding::Ceil).unwrap(),
-        123_456_790
+        123_456_789_010
+    );
+    // 123.456789012345 USD (expo -12) drops three digits: floor and ceil differ by one unit.
+    let fine = OraclePrice {
+        price: 123_456_789_012_345,
+        exponent: -12,
+    };
+    assert_eq!(
+        fine.scale_to_price_decimals(Rounding::Floor).unwrap(),
+        123_456_789_012
+    );
+    assert_eq!(
+        fine.scale_to_price_decimals(Rounding::Ceil).unwrap(),
+        123_456_789_013
+    );
+    // 0.00002 USD (2 x 10^-5) is 20_000 units of 10^-9 USD.
+    let meme = OraclePrice {
+        price: 2,
+        exponent: -5,
+    };
+    assert_eq!(
+        meme.scale_to_price_decimals(Rounding::Floor).unwrap(),
+        20_000
     );
     let big = OraclePrice {
         price: 7,
@@ -220,7 +243,16 @@ fn scale_to_price_decimals_examples() {
     };
     assert_eq!(
         big.scale_to_price_decimals(Rounding::Floor).unwrap(),
-        700_000_000
+        700_000_000_000
+    );
+    // u64 holds prices up to about 1.8 x 10^10 USD: 2 x 10^10 USD overflows.
+    let huge = OraclePrice {
+        price: 2,
+        exponent: 10,
+    };
+    assert_eq!(
+        code(huge.scale_to_price_decimals(Rounding::Floor)).as_deref(),
+        Some("MathOverflow")
     );
 }
 

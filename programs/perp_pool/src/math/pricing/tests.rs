@@ -13,38 +13,48 @@ fn p(price: u64) -> OraclePrice {
 
 #[test]
 fn trade_prices_scale_lo_down_and_hi_up() {
-    // spot 123.456789015, ema 123.000000001 (expo -9)
+    // spot 123.45678901517, ema 123.00000000001 (expo -11): two digits below PRICE_DECIMALS (9).
     let spot = OraclePrice {
-        price: 123_456_789_015,
-        exponent: -9,
+        price: 12_345_678_901_517,
+        exponent: -11,
     };
     let ema = OraclePrice {
-        price: 123_000_000_001,
-        exponent: -9,
+        price: 12_300_000_000_001,
+        exponent: -11,
     };
     assert_eq!(
         trade_prices(spot, ema, true).unwrap(),
         TradePrices {
-            lo: 123_000_000,
-            hi: 123_456_790
+            lo: 123_000_000_000,
+            hi: 123_456_789_016
         }
     );
     // Without EMA both come from spot, still floor / ceil.
     assert_eq!(
         trade_prices(spot, ema, false).unwrap(),
         TradePrices {
-            lo: 123_456_789,
-            hi: 123_456_790
+            lo: 123_456_789_015,
+            hi: 123_456_789_016
         }
     );
 }
 
 #[test]
 fn trade_prices_reject_dust_and_mixed_exponents() {
+    // 10^-10 USD is below one PRICE_DECIMALS unit (10^-9 USD): floors to 0.
+    let dust = OraclePrice {
+        price: 1,
+        exponent: -10,
+    };
     assert!(err_is(
-        trade_prices(p(1), p(1), false),
+        trade_prices(dust, dust, false),
         "InvalidOraclePrice"
     ));
+    // 10^-8 USD is 10 units: tradeable.
+    assert_eq!(
+        trade_prices(p(1), p(1), false).unwrap(),
+        TradePrices { lo: 10, hi: 10 }
+    );
     let other = OraclePrice {
         price: 1,
         exponent: -6,

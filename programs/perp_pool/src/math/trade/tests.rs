@@ -9,6 +9,8 @@ fn err_is<T>(result: Result<T>, expected: &str) -> bool {
 }
 
 const USD: u64 = 1_000_000;
+/// 1 USD per whole token in PRICE_DECIMALS.
+const PRICE: u64 = 10u64.pow(crate::constants::PRICE_DECIMALS as u32);
 const USDC_1: OraclePrice = OraclePrice {
     price: 100_000_000,
     exponent: -8,
@@ -74,7 +76,7 @@ fn open_takes_fee_from_collateral_and_locks_size() {
     let out = compute_open_position(
         Side::Long,
         1_000 * USD,
-        100 * USD,
+        100 * PRICE,
         100 * USD,
         &usdc(10_000 * USD, 0),
         &market(),
@@ -101,7 +103,7 @@ fn open_takes_fee_from_collateral_and_locks_size() {
     let out = compute_open_position(
         Side::Short,
         1_000 * USD,
-        3 * USD,
+        3 * PRICE,
         100 * USD,
         &usdc(10_000 * USD, 0),
         &market(),
@@ -115,13 +117,13 @@ fn open_checks_caps_in_order() {
     let m = market();
     let c = usdc(10_000 * USD, 0);
     let open = |size, collateral_in, c: &CollateralCustody, m: &Market| {
-        compute_open_position(Side::Long, size, 150 * USD, collateral_in, c, m)
+        compute_open_position(Side::Long, size, 150 * PRICE, collateral_in, c, m)
     };
     assert!(err_is(open(0, 1, &c, &m), "ZeroAmount"));
     assert!(err_is(open(1, 0, &c, &m), "ZeroAmount"));
     // A size that buys no quantity unit (1 micro-USD above 10^6 USD per token) opens nothing.
     assert!(err_is(
-        compute_open_position(Side::Long, 1, 1_000_000 * USD + 1, 100 * USD, &c, &m),
+        compute_open_position(Side::Long, 1, 1_000_000 * PRICE + 1, 100 * USD, &c, &m),
         "NoExposureChange"
     ));
     assert!(err_is(
@@ -174,11 +176,11 @@ fn open_checks_caps_in_order() {
 
 #[test]
 fn close_at_profit_pays_collateral_plus_profit_minus_fees() {
-    let p = long(100 * USD, 1_000 * USD, 99 * USD);
+    let p = long(100 * PRICE, 1_000 * USD, 99 * USD);
     let c = usdc(10_000 * USD, 1_000 * USD);
     // +10 % -> +100 USD, close fee 1 USD, interest 0.5 USD
     let out =
-        compute_decrease_position(&p, 1_000 * USD, 110 * USD, 500_000, 0, &c, &market()).unwrap();
+        compute_decrease_position(&p, 1_000 * USD, 110 * PRICE, 500_000, 0, &c, &market()).unwrap();
     assert!(out.full);
     assert_eq!(
         out.pnl,
@@ -197,10 +199,10 @@ fn close_at_profit_pays_collateral_plus_profit_minus_fees() {
 
 #[test]
 fn close_at_loss_pays_lps_first() {
-    let p = long(100 * USD, 1_000 * USD, 99 * USD);
+    let p = long(100 * PRICE, 1_000 * USD, 99 * USD);
     let c = usdc(10_000 * USD, 1_000 * USD);
     // -5 % -> -50 USD
-    let out = compute_decrease_position(&p, 1_000 * USD, 95 * USD, 0, 0, &c, &market()).unwrap();
+    let out = compute_decrease_position(&p, 1_000 * USD, 95 * PRICE, 0, 0, &c, &market()).unwrap();
     assert_eq!(out.pnl.loss_usd, 50 * USD);
     assert_eq!(out.amount_out, 48 * USD);
     assert_eq!(out.owned_in, 50 * USD + 700_000);
@@ -208,11 +210,11 @@ fn close_at_loss_pays_lps_first() {
 
 #[test]
 fn insolvent_close_draws_insurance_then_records_bad_debt() {
-    let p = long(100 * USD, 1_000 * USD, 99 * USD);
+    let p = long(100 * PRICE, 1_000 * USD, 99 * USD);
     let c = usdc(10_000 * USD, 1_000 * USD);
     // -20 % -> 200 USD loss on 99 USD collateral: 101 USD short; 60 USD insurance.
     let out =
-        compute_decrease_position(&p, 1_000 * USD, 80 * USD, 0, 60 * USD, &c, &market()).unwrap();
+        compute_decrease_position(&p, 1_000 * USD, 80 * PRICE, 0, 60 * USD, &c, &market()).unwrap();
     assert_eq!(out.amount_out, 0);
     assert_eq!(out.paid.lp_paid, 99 * USD);
     assert_eq!(out.paid.fee_paid, 0);
@@ -223,9 +225,9 @@ fn insolvent_close_draws_insurance_then_records_bad_debt() {
 
 #[test]
 fn partial_decrease_is_proportional_and_keeps_position_healthy() {
-    let p = long(100 * USD, 1_000 * USD, 100 * USD);
+    let p = long(100 * PRICE, 1_000 * USD, 100 * USD);
     let c = usdc(10_000 * USD, 1_000 * USD);
-    let out = compute_decrease_position(&p, 250 * USD, 100 * USD, 0, 0, &c, &market()).unwrap();
+    let out = compute_decrease_position(&p, 250 * USD, 100 * PRICE, 0, 0, &c, &market()).unwrap();
     assert!(!out.full);
     assert_eq!(out.locked_delta, 250 * USD);
     // 25 USD of collateral back less the 0.25 USD close fee
@@ -234,12 +236,12 @@ fn partial_decrease_is_proportional_and_keeps_position_healthy() {
     assert_eq!(out.collateral_amount, 75 * USD);
     assert_eq!(out.locked_amount, 750 * USD);
     assert!(err_is(
-        compute_decrease_position(&p, 1_001 * USD, 100 * USD, 0, 0, &c, &market()),
+        compute_decrease_position(&p, 1_001 * USD, 100 * PRICE, 0, 0, &c, &market()),
         "InvalidPositionState"
     ));
     // At a 9 % loss the remaining 750 USD would be liquidatable (100x maintenance).
     assert!(err_is(
-        compute_decrease_position(&p, 250 * USD, 91 * USD, 0, 0, &c, &market()),
+        compute_decrease_position(&p, 250 * USD, 91 * PRICE, 0, 0, &c, &market()),
         "MaxLeverageExceeded"
     ));
 }
@@ -264,14 +266,14 @@ fn waterfall_pays_lps_then_reward_then_fee() {
 
 #[test]
 fn liquidation_pays_lps_then_reward_then_fee() {
-    let p = long(100 * USD, 1_000 * USD, 20 * USD);
+    let p = long(100 * PRICE, 1_000 * USD, 20 * USD);
     let c = usdc(10_000 * USD, 1_000 * USD);
     assert!(err_is(
-        compute_liquidation(&p, 100 * USD, 0, 0, &c, &market()),
+        compute_liquidation(&p, 100 * PRICE, 0, 0, &c, &market()),
         "PositionHealthy"
     ));
     // -1.5 %: loss 15, equity 20 - 15 - 1 = 4 -> 250x > 100x
-    let out = compute_liquidation(&p, 98_500_000, 0, 0, &c, &market()).unwrap();
+    let out = compute_liquidation(&p, 98_500_000_000, 0, 0, &c, &market()).unwrap();
     assert_eq!(out.quantity_delta, 10 * TOKEN);
     assert_eq!(out.reward_amount, 2 * USD);
     assert_eq!(out.paid.lp_paid, 15 * USD);
@@ -281,7 +283,7 @@ fn liquidation_pays_lps_then_reward_then_fee() {
     assert_eq!(out.owned_in, 15 * USD + out.fee_split.lp);
     assert_eq!(out.insurance_draw, 0);
     // -1.9 %: loss 19 of 20 collateral: LPs 19, the reward gets the 1 USD left, no fee.
-    let out = compute_liquidation(&p, 98_100_000, 0, 0, &c, &market()).unwrap();
+    let out = compute_liquidation(&p, 98_100_000_000, 0, 0, &c, &market()).unwrap();
     assert_eq!(out.paid.lp_paid, 19 * USD);
     assert_eq!(out.paid.reward_paid, USD);
     assert_eq!(out.paid.fee_paid, 0);
@@ -291,10 +293,10 @@ fn liquidation_pays_lps_then_reward_then_fee() {
 /// to recover the reward out of the LPs' loss); the whole collateral goes to the LPs first.
 #[test]
 fn underwater_liquidation_pays_no_reward() {
-    let p = long(100 * USD, 1_000 * USD, 20 * USD);
+    let p = long(100 * PRICE, 1_000 * USD, 20 * USD);
     let c = usdc(10_000 * USD, 1_000 * USD);
     // -3 %: loss 30 on 20 USD collateral, 4 USD insurance.
-    let out = compute_liquidation(&p, 97 * USD, 0, 4 * USD, &c, &market()).unwrap();
+    let out = compute_liquidation(&p, 97 * PRICE, 0, 4 * USD, &c, &market()).unwrap();
     assert_eq!(out.reward_usd, 2 * USD);
     assert_eq!(out.reward_amount, 2 * USD);
     assert_eq!(out.paid.lp_paid, 20 * USD);
@@ -310,37 +312,46 @@ fn underwater_liquidation_pays_no_reward() {
 
 #[test]
 fn remove_collateral_respects_initial_leverage() {
-    let p = long(100 * USD, 1_000 * USD, 100 * USD);
+    let p = long(100 * PRICE, 1_000 * USD, 100 * USD);
     let c = usdc(10_000 * USD, 1_000 * USD);
-    let out = compute_remove_collateral(&p, 50 * USD, 100 * USD, 0, &c, &market()).unwrap();
+    let out = compute_remove_collateral(&p, 50 * USD, 100 * PRICE, 0, &c, &market()).unwrap();
     assert_eq!(out.amount_out, 50 * USD);
     assert_eq!(out.collateral_amount, 50 * USD);
     // 1_000 / (21 - 1) = 50x: allowed; one more micro-USD is not.
-    assert!(compute_remove_collateral(&p, 79 * USD, 100 * USD, 0, &c, &market()).is_ok());
+    assert!(compute_remove_collateral(&p, 79 * USD, 100 * PRICE, 0, &c, &market()).is_ok());
     assert!(err_is(
-        compute_remove_collateral(&p, 79 * USD + 1, 100 * USD, 0, &c, &market()),
+        compute_remove_collateral(&p, 79 * USD + 1, 100 * PRICE, 0, &c, &market()),
         "MaxLeverageExceeded"
     ));
     assert!(err_is(
-        compute_remove_collateral(&p, 100 * USD, 100 * USD, 0, &c, &market()),
+        compute_remove_collateral(&p, 100 * USD, 100 * PRICE, 0, &c, &market()),
         "InsufficientCollateral"
     ));
     assert!(err_is(
-        compute_remove_collateral(&p, 0, 100 * USD, 0, &c, &market()),
+        compute_remove_collateral(&p, 0, 100 * PRICE, 0, &c, &market()),
         "ZeroAmount"
     ));
 }
 
 #[test]
 fn increase_adds_quantity_and_averages_entry() {
-    let p = long(100 * USD, 1_000 * USD, 100 * USD);
+    let p = long(100 * PRICE, 1_000 * USD, 100 * USD);
     let c = usdc(10_000 * USD, 1_000 * USD);
-    // +1_000 USD at 200: quantity 10 + 5 = 15, entry = 2_000 / 15 = 133.333334 (ceil).
-    let out = compute_increase_position(&p, 1_000 * USD, 0, 200 * USD, 200 * USD, 0, &c, &market())
-        .unwrap();
+    // +1_000 USD at 200: quantity 10 + 5 = 15, entry = 2_000 / 15 = 133.333333334 (ceil).
+    let out = compute_increase_position(
+        &p,
+        1_000 * USD,
+        0,
+        200 * PRICE,
+        200 * PRICE,
+        0,
+        &c,
+        &market(),
+    )
+    .unwrap();
     assert_eq!(out.quantity_delta, 5 * TOKEN);
     assert_eq!(out.quantity, 15 * TOKEN);
-    assert_eq!(out.price, 133_333_334);
+    assert_eq!(out.price, 133_333_333_334);
     assert_eq!(out.size_usd, 2_000 * USD);
     assert_eq!(out.locked_delta, 1_000 * USD);
     assert_eq!(out.locked_amount, 2_000 * USD);
@@ -352,7 +363,7 @@ fn increase_adds_quantity_and_averages_entry() {
     // 1_100 USD of collateral (1_099 after the fee) its equity is 1_099 - 1_000 - 2 = 97 USD.
     let short = PositionState {
         side: Side::Short,
-        quantity: entry_quantity(Side::Short, 1_000 * USD, 100 * USD).unwrap(),
+        quantity: entry_quantity(Side::Short, 1_000 * USD, 100 * PRICE).unwrap(),
         collateral_amount: 1_100 * USD,
         ..p
     };
@@ -360,45 +371,45 @@ fn increase_adds_quantity_and_averages_entry() {
         &short,
         1_000 * USD,
         0,
-        200 * USD,
-        200 * USD,
+        200 * PRICE,
+        200 * PRICE,
         0,
         &c,
         &market(),
     )
     .unwrap();
     assert_eq!(out.quantity, 15 * TOKEN);
-    assert_eq!(out.price, 133_333_333);
+    assert_eq!(out.price, 133_333_333_333);
 }
 
 #[test]
 fn increase_settles_interest_and_checks_in_order() {
-    let p = long(100 * USD, 1_000 * USD, 100 * USD);
+    let p = long(100 * PRICE, 1_000 * USD, 100 * USD);
     let c = usdc(10_000 * USD, 1_000 * USD);
     let m = market();
     let inc = |p: &PositionState, delta, collateral_in, entry, interest| {
         compute_increase_position(p, delta, collateral_in, entry, entry, interest, &c, &m)
     };
     // 2.5 USD interest and the 0.1 USD fee come out of 100 + 10 USD.
-    let out = inc(&p, 100 * USD, 10 * USD, 100 * USD, 2_500_000).unwrap();
+    let out = inc(&p, 100 * USD, 10 * USD, 100 * PRICE, 2_500_000).unwrap();
     assert_eq!(out.interest_amount, 2_500_000);
     assert_eq!(out.fee_amount, 100_000);
     assert_eq!(out.collateral_amount, 110 * USD - 2_600_000);
-    assert!(err_is(inc(&p, 0, 0, 100 * USD, 0), "ZeroAmount"));
+    assert!(err_is(inc(&p, 0, 0, 100 * PRICE, 0), "ZeroAmount"));
     // Owing the whole collateral: refused.
     assert!(err_is(
-        inc(&p, 1, 0, 100 * USD, 100 * USD),
+        inc(&p, 1, 0, 100 * PRICE, 100 * USD),
         "InsufficientCollateral"
     ));
     let mut capped = m;
     capped.pricing.max_position_size_usd = 1_999 * USD;
     assert!(err_is(
-        compute_increase_position(&p, 1_000 * USD, 0, 100 * USD, 100 * USD, 0, &c, &capped),
+        compute_increase_position(&p, 1_000 * USD, 0, 100 * PRICE, 100 * PRICE, 0, &c, &capped),
         "MaxPositionSizeExceeded"
     ));
     // 6_000 USD on 95 USD of collateral (5 USD fee) less a 6 USD close fee: 67x > 50x.
     assert!(err_is(
-        inc(&p, 5_000 * USD, 0, 100 * USD, 0),
+        inc(&p, 5_000 * USD, 0, 100 * PRICE, 0),
         "MaxLeverageExceeded"
     ));
 }
@@ -411,7 +422,7 @@ fn increase_settles_interest_and_checks_in_order() {
 fn dust_increase_adds_exposure_or_is_refused() {
     let c = usdc(10_000 * USD, 1_000 * USD);
     let m = market();
-    let btc = 100_000 * USD;
+    let btc = 100_000 * PRICE;
     let short = PositionState {
         side: Side::Short,
         quantity: entry_quantity(Side::Short, 1_000 * USD, btc).unwrap(),
@@ -427,11 +438,11 @@ fn dust_increase_adds_exposure_or_is_refused() {
     // At an unchanged price the short made nothing by increasing.
     let pnl = capped_pnl(Side::Short, out.quantity, btc, out.size_usd, u64::MAX).unwrap();
     assert_eq!(pnl.profit_usd, 0);
-    // One micro-USD: a short owes ceil(10^12 / 10^11) = 10 units (exact), at 300_000 USD
+    // One micro-USD: a short owes ceil(10^15 / 10^14) = 10 units (exact), at 300_000 USD
     // ceil(3.33) = 4 units, worth more than the micro-USD it adds.
     let out = compute_increase_position(&short, 1, 0, btc, btc, 0, &c, &m).unwrap();
     assert_eq!(out.quantity_delta, 10);
-    let out = compute_increase_position(&short, 1, 0, 300_000 * USD, btc, 0, &c, &m).unwrap();
+    let out = compute_increase_position(&short, 1, 0, 300_000 * PRICE, btc, 0, &c, &m).unwrap();
     assert_eq!(out.quantity_delta, 4);
     // A long's micro-USD above 10^6 USD per token buys nothing: refused.
     let long_btc = PositionState {
@@ -439,7 +450,7 @@ fn dust_increase_adds_exposure_or_is_refused() {
         ..short
     };
     assert!(err_is(
-        compute_increase_position(&long_btc, 1, 0, 1_000_000 * USD + 1, btc, 0, &c, &m),
+        compute_increase_position(&long_btc, 1, 0, 1_000_000 * PRICE + 1, btc, 0, &c, &m),
         "NoExposureChange"
     ));
 }
@@ -449,12 +460,12 @@ fn dust_increase_adds_exposure_or_is_refused() {
 /// with a deposit that only restores the maintenance margin.
 #[test]
 fn liquidatable_position_cannot_be_increased() {
-    let p = long(100 * USD, 1_000 * USD, 20 * USD);
+    let p = long(100 * PRICE, 1_000 * USD, 20 * USD);
     let c = usdc(10_000 * USD, 1_000 * USD);
     let m = market();
     // At 98.5 the position is liquidatable (see liquidation_pays_lps_then_reward_then_fee).
-    assert!(compute_liquidation(&p, 98_500_000, 0, 0, &c, &m).is_ok());
-    let exit = 98_500_000;
+    assert!(compute_liquidation(&p, 98_500_000_000, 0, 0, &c, &m).is_ok());
+    let exit = 98_500_000_000;
     assert!(err_is(
         compute_increase_position(&p, 10 * USD, 0, exit, exit, 0, &c, &m),
         "MaxLeverageExceeded"
@@ -471,11 +482,93 @@ fn liquidatable_position_cannot_be_increased() {
         "MaxLeverageExceeded"
     ));
     // Profit is not counted: a long far in profit with little collateral cannot lever up on it.
-    let rich = long(100 * USD, 1_000 * USD, 21 * USD);
+    let rich = long(100 * PRICE, 1_000 * USD, 21 * USD);
     assert!(err_is(
-        compute_increase_position(&rich, 500 * USD, 0, 200 * USD, 200 * USD, 0, &c, &m),
+        compute_increase_position(&rich, 500 * USD, 0, 200 * PRICE, 200 * PRICE, 0, &c, &m),
         "MaxLeverageExceeded"
     ));
+}
+
+/// A token at 0.00002 USD (oracle 2 x 10^-5) is 20_000 price units, so a 10x long has a
+/// liquidation price strictly between 0 and its entry (with 6 price decimals it was 20 units and
+/// every tick 5 %). 1_000 USD long with 100 USD of collateral (99 after the 1 USD open fee):
+/// 5 x 10^7 tokens, worth `5 x 10^4 x P` micro-USD at P. At 100x maintenance the equity
+/// `99 - 1 (close fee) + value - 1_000` USD must stay >= 10 USD, i.e. value >= 912 USD and
+/// P >= 18_240 (0.00001824 USD, 8.8 % below the entry).
+#[test]
+fn ten_x_long_on_a_token_at_two_hundred_thousandths_of_a_usd() {
+    let oracle = OraclePrice {
+        price: 2,
+        exponent: -5,
+    };
+    let m = market();
+    let prices = crate::math::pricing::trade_prices(oracle, oracle, false).unwrap();
+    assert_eq!(prices.lo, 20_000);
+    let entry = crate::math::pricing::entry_price(Side::Long, prices, 0).unwrap();
+    assert_eq!(entry, 20_000);
+    let open = compute_open_position(
+        Side::Long,
+        1_000 * USD,
+        entry,
+        100 * USD,
+        &usdc(10_000 * USD, 0),
+        &m,
+    )
+    .unwrap();
+    assert_eq!(open.quantity, 50_000_000 * TOKEN);
+    assert_eq!(open.collateral_amount, 99 * USD);
+    let position = PositionState {
+        side: Side::Long,
+        quantity: open.quantity,
+        size_usd: 1_000 * USD,
+        collateral_amount: open.collateral_amount,
+        locked_amount: open.locked_amount,
+    };
+    let c = usdc(10_000 * USD, open.locked_amount);
+
+    // Liquidation price: strictly between 0 and the entry.
+    let h = health_inputs(&position, 0, &c, &m).unwrap();
+    let liquidation = liquidation_price(&h, 0).unwrap();
+    assert_eq!(liquidation, 18_240);
+    assert!(0 < liquidation && liquidation < entry);
+    assert!(err_is(
+        compute_liquidation(&position, liquidation, 0, 0, &c, &m),
+        "PositionHealthy"
+    ));
+    assert!(compute_liquidation(&position, liquidation - 1, 0, 0, &c, &m).is_ok());
+
+    // Valued: nothing at the entry, +5 % (21_000) is +50 USD.
+    assert_eq!(
+        capped_pnl(
+            Side::Long,
+            position.quantity,
+            entry,
+            position.size_usd,
+            u64::MAX
+        )
+        .unwrap(),
+        ProfitAndLoss::default()
+    );
+    assert_eq!(
+        capped_pnl(
+            Side::Long,
+            position.quantity,
+            21_000,
+            position.size_usd,
+            u64::MAX
+        )
+        .unwrap(),
+        ProfitAndLoss {
+            profit_usd: 50 * USD,
+            loss_usd: 0
+        }
+    );
+
+    // Closed at +5 %: 99 USD collateral + 50 USD profit - 1 USD close fee.
+    let close = compute_decrease_position(&position, 1_000 * USD, 21_000, 0, 0, &c, &m).unwrap();
+    assert!(close.full);
+    assert_eq!(close.amount_out, 148 * USD);
+    assert!(settlement_conserves_tokens(&close, false));
 }
 
 fn settlement_conserves_tokens(out: &SettlementAmounts, liquidation: bool) -> bool {
@@ -494,11 +587,14 @@ fn settlement_conserves_tokens(out: &SettlementAmounts, liquidation: bool) -> bo
     outflow - inflow == i128::from(paid_out)
 }
 
-/// Oracle prices from 10^-4 USD to 10^6 USD (PRICE_DECIMALS): a decade, then a value in it.
+/// Oracle prices from 10^-4 USD to 10^6 USD (PRICE / 10^4 ..= PRICE x 10^6): a decade, then a
+/// value in it.
 fn oracle_price() -> impl Strategy<Value = u64> {
-    (2u32..=12).prop_flat_map(|decade| {
+    let decades =
+        crate::constants::PRICE_DECIMALS as u32 - 4..=crate::constants::PRICE_DECIMALS as u32 + 6;
+    decades.prop_flat_map(|decade| {
         let lo = 10u64.pow(decade);
-        (lo..=lo * 10).prop_map(|p| p.min(1_000_000_000_000))
+        (lo..=lo * 10).prop_map(|p| p.min(1_000_000 * PRICE))
     })
 }
 
@@ -617,8 +713,8 @@ proptest! {
             Side::Long => exact_num / u128::from(size),
             Side::Short => exact_num.div_ceil(u128::from(size)),
         };
-        // At 10^-6 USD per token the quantity is worth at most about a dollar: no loss can exceed
-        // the collateral.
+        // At 10^-9 USD per token (exit price 1) the quantity (at most 2^60 units, 1.2 x 10^6
+        // tokens) is worth at most about a thousandth of a USD: no loss can exceed the collateral.
         match compute_decrease_position(&p, delta, 1, 0, 0, &c, &m) {
             Ok(out) => {
                 prop_assert_eq!(out.quantity_delta, expected);
