@@ -358,3 +358,19 @@ def test_position_valuation_is_the_programs_composition() -> None:
         assert h == health.Health(pnl.is_liquidatable(v.health, v.exit_price), equity,
                                   pnl.leverage_bps(p.size_usd, equity), pnl.liquidation_price(v.health, spread),
                                   v.exit_price, got.profit_usd, got.loss_usd)
+
+
+@given(q=st.integers(0, 2**128 - 1), whole=st.integers(1, U64_MAX), frac=st.integers(0, 10_000),
+       rounding=st.sampled_from(list(Rounding)))
+def test_proportional_quantity_is_exact_beyond_the_u128_product(q: int, whole: int, frac: int,
+                                                                rounding: Rounding) -> None:
+    """The wide `quantity * part / whole` (math/trade.rs `proportional_quantity`) equals the exact
+    arbitrary-precision quotient, rounded as asked, even where `quantity * part` exceeds u128."""
+    part = whole * frac // 10_000
+    exact_floor, remainder = divmod(q * part, whole)
+    expected = exact_floor + (1 if rounding is Rounding.CEIL and remainder else 0)
+    if expected >= 2**128:
+        with pytest.raises(errors.MathOverflow):
+            trade.proportional_quantity(q, part, whole, rounding)
+    else:
+        assert trade.proportional_quantity(q, part, whole, rounding) == expected

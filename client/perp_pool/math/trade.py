@@ -128,6 +128,16 @@ class PositionState:
     locked_amount: int
 
 
+
+def proportional_quantity(quantity: int, part: int, whole: int, rounding: Rounding) -> int:
+    """`quantity * part / whole` rounded as asked, without the u128 overflow of the plain product
+    (math/trade.rs `proportional_quantity`): `a * part + round(b * part / whole)` with
+    `quantity = a * whole + b`."""
+    if whole == 0:
+        raise errors.MathOverflow()
+    a, b = divmod(u128(quantity), u64(whole))
+    return u128(u128(a * u64(part)) + mul_div(b, part, whole, rounding))
+
 def locked_amount_for(size_usd: int, max_payoff_mult_bps: int, collateral: CollateralCustody) -> int:
     """Tokens to lock for `size_usd`: `ceil(size * max_payoff_mult_bps / BPS)` USD at the max price, ceil."""
     locked_usd = u64(mul_div(size_usd, max_payoff_mult_bps, BPS_POWER, Rounding.CEIL))
@@ -348,8 +358,8 @@ def compute_decrease_position(position: PositionState, size_delta_usd: int, exit
         quantity_delta = position.quantity
         locked_delta, collateral_delta = position.locked_amount, position.collateral_amount
     else:
-        quantity_delta = mul_div(position.quantity, size_delta_usd, position.size_usd,
-                                 against_trader_quantity(position.side))
+        quantity_delta = proportional_quantity(position.quantity, size_delta_usd, position.size_usd,
+                                               against_trader_quantity(position.side))
         if not 0 < quantity_delta < position.quantity:
             raise errors.NoExposureChange()
         locked_delta = _proportional(position.locked_amount, size_delta_usd, position.size_usd)

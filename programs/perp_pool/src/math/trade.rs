@@ -461,6 +461,23 @@ pub struct SettlementAmounts {
     pub locked_amount: u64,
 }
 
+/// `quantity * part / whole` (part <= whole), rounded as asked, without the u128 overflow of the
+/// plain product: with `quantity = a * whole + b` (b < whole), the result is `a * part +
+/// round(b * part / whole)`, and `b * part < whole * part <= u64::MAX^2` fits u128. Positions of
+/// 10^20+ quantity units (large sizes in tokens priced near 10^-9 USD) need it.
+pub fn proportional_quantity(
+    quantity: u128,
+    part: u64,
+    whole: u64,
+    rounding: Rounding,
+) -> Result<u128> {
+    let whole_wide = u128::from(whole);
+    let a = quantity.safe_div(whole_wide)?;
+    let b = quantity.safe_sub(a.safe_mul(whole_wide)?)?;
+    a.safe_mul(u128::from(part))?
+        .safe_add(mul_div(b, u128::from(part), whole_wide, rounding)?)
+}
+
 fn proportional(amount: u64, part: u64, whole: u64) -> Result<u64> {
     cast(mul_div(
         u128::from(amount),
@@ -501,10 +518,10 @@ pub fn compute_decrease_position(
     let quantity_delta = if full {
         position.quantity
     } else {
-        let delta = mul_div(
+        let delta = proportional_quantity(
             position.quantity,
-            u128::from(size_delta_usd),
-            u128::from(position.size_usd),
+            size_delta_usd,
+            position.size_usd,
             against_trader_quantity(position.side),
         )?;
         require!(

@@ -729,3 +729,49 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn proportional_quantity_does_not_overflow_where_the_plain_product_would() {
+    // 2^120 * 2^63 overflows u128; the exact quotient (checked with arbitrary precision) does not.
+    let (q, part, whole) = (1u128 << 120, 1u64 << 63, u64::MAX);
+    assert!(q.checked_mul(u128::from(part)).is_none());
+    assert_eq!(
+        proportional_quantity(q, part, whole, Rounding::Floor).unwrap(),
+        664_613_997_892_457_936_487_932_327_159_136_256
+    );
+    assert_eq!(
+        proportional_quantity(q, part, whole, Rounding::Ceil).unwrap(),
+        664_613_997_892_457_936_487_932_327_159_136_257
+    );
+    let q = 1_000_000_000_000_000_000_000_000_000_000u128 + 12_345;
+    assert_eq!(
+        proportional_quantity(q, 999_999_999_999, 1_000_000_000_000, Rounding::Floor).unwrap(),
+        999_999_999_999_000_000_000_000_012_344
+    );
+    assert_eq!(
+        proportional_quantity(q, 999_999_999_999, 1_000_000_000_000, Rounding::Ceil).unwrap(),
+        999_999_999_999_000_000_000_000_012_345
+    );
+    assert!(err_is(
+        proportional_quantity(1, 1, 0, Rounding::Floor),
+        "MathOverflow"
+    ));
+}
+
+proptest! {
+    /// Where the plain product fits, the wide form equals `mul_div` exactly.
+    #[test]
+    fn proportional_quantity_equals_mul_div_when_it_fits(
+        q in 0u128..(1u128 << 64),
+        whole in 1u64..,
+        part_frac in 0u64..=10_000,
+        ceil in any::<bool>(),
+    ) {
+        let part = u64::try_from(u128::from(whole) * u128::from(part_frac) / 10_000).unwrap();
+        let rounding = if ceil { Rounding::Ceil } else { Rounding::Floor };
+        prop_assert_eq!(
+            proportional_quantity(q, part, whole, rounding).unwrap(),
+            mul_div(q, u128::from(part), u128::from(whole), rounding).unwrap()
+        );
+    }
+}
