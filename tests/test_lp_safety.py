@@ -12,7 +12,6 @@ from typing import Any
 from solders.instruction import Instruction
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
-from spl.token.constants import TOKEN_PROGRAM_ID
 
 from perp_pool import errors
 from perp_pool.client import (
@@ -107,34 +106,6 @@ async def refresh_prices(world: World, prices: list[tuple[PoolFixture, int]]) ->
     """Re-publishes every price at the node's now, in one transaction (after a clock warp)."""
     now = await world.now()
     await world.client.send([oracle_ix(world.client, p, price, now) for p, price in prices])
-
-
-def build_top_up_insurance_fund_ix(client: PerpPoolClient, p: PoolFixture, *, amount: int,
-                                   funding_account: Pubkey, owner: Pubkey | None = None) -> Instruction:
-    """`top_up_insurance_fund` through the client's anchorpy Program (no wrapper in the client)."""
-    return client._ix("top_up_insurance_fund", {
-        "owner": owner or client.wallet.pubkey(),
-        "funding_account": funding_account,
-        "pool": p.pool,
-        "custody": p.custody,
-        "custody_token_account": p.vault,
-        "token_program": TOKEN_PROGRAM_ID,
-    }, client._type("InsuranceFundParams", amount=amount))
-
-
-def build_withdraw_insurance_fund_ix(client: PerpPoolClient, p: PoolFixture, *, amount: int,
-                                     receiving_account: Pubkey, admin: Pubkey | None = None) -> Instruction:
-    """`withdraw_insurance_fund` (the accounts of `withdraw_protocol_fees`)."""
-    return client._ix("withdraw_insurance_fund", {
-        "admin": admin or client.wallet.pubkey(),
-        "perpetuals": client.perpetuals_address,
-        "transfer_authority": client.transfer_authority_address,
-        "pool": p.pool,
-        "custody": p.custody,
-        "custody_token_account": p.vault,
-        "receiving_account": receiving_account,
-        "token_program": TOKEN_PROGRAM_ID,
-    }, client._type("InsuranceFundParams", amount=amount))
 
 
 async def keeper(world: World, m: Market) -> tuple[Keypair, PerpPoolClient, Pubkey]:
@@ -699,11 +670,11 @@ async def test_f7_insurance_fund_top_up_and_admin_withdrawal(world: World) -> No
     vault = await world.balance(p.vault)
 
     await assert_rejected(errors.ZeroAmount,
-                          lambda: donor.client.send([build_top_up_insurance_fund_ix(
-                              donor.client, p, amount=0, funding_account=donor.token_account)]),
+                          lambda: donor.client.top_up_insurance_fund(p.pool, p.custody, amount=0,
+                                                                     funding_account=donor.token_account),
                           world.connection, [p.custody, p.vault, donor.token_account])
-    result = await donor.client.send([build_top_up_insurance_fund_ix(donor.client, p, amount=40 * USDC,
-                                                                     funding_account=donor.token_account)])
+    result = await donor.client.top_up_insurance_fund(p.pool, p.custody, amount=40 * USDC,
+                                                      funding_account=donor.token_account)
     ev = result.event("InsuranceFundChanged").data
     assert (ev.amount_in, ev.amount_out, ev.insurance_fund) == (40 * USDC, 0, before.insurance_fund + 40 * USDC)
     assert ev.signer == donor.pubkey
@@ -716,17 +687,16 @@ async def test_f7_insurance_fund_top_up_and_admin_withdrawal(world: World) -> No
 
     # Only the admin withdraws.
     await assert_rejected(errors.Unauthorized,
-                          lambda: donor.client.send([build_withdraw_insurance_fund_ix(
-                              donor.client, p, amount=10 * USDC, receiving_account=donor.token_account)]),
+                          lambda: donor.client.withdraw_insurance_fund(p.pool, p.custody, amount=10 * USDC,
+                                                                       receiving_account=donor.token_account),
                           world.connection, [p.custody, p.vault, donor.token_account])
     receiver = await world.new_wallet(p)
     await assert_rejected(errors.InsufficientLiquidity,
-                          lambda: world.client.send([build_withdraw_insurance_fund_ix(
-                              world.client, p, amount=mid.insurance_fund + 1,
-                              receiving_account=receiver.token_account)]),
+                          lambda: world.client.withdraw_insurance_fund(p.pool, p.custody, amount=mid.insurance_fund + 1,
+                                                                       receiving_account=receiver.token_account),
                           world.connection, [p.custody, p.vault, receiver.token_account])
-    result = await world.client.send([build_withdraw_insurance_fund_ix(world.client, p, amount=15 * USDC,
-                                                                       receiving_account=receiver.token_account)])
+    result = await world.client.withdraw_insurance_fund(p.pool, p.custody, amount=15 * USDC,
+                                                        receiving_account=receiver.token_account)
     ev = result.event("InsuranceFundChanged").data
     assert (ev.amount_in, ev.amount_out, ev.insurance_fund) == (0, 15 * USDC, mid.insurance_fund - 15 * USDC)
     assert await world.balance(receiver.token_account) == 15 * USDC

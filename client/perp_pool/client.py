@@ -497,6 +497,26 @@ class PerpPoolClient:
             "token_program": TOKEN_PROGRAM_ID,
         }, self._type("WithdrawProtocolFeesParams", amount=amount))
 
+    async def build_withdraw_insurance_fund_ix(self, pool: Pubkey, custody: Pubkey, *, amount: int,
+                                               receiving_account: Pubkey, admin: Pubkey | None = None) -> Instruction:
+        """Admin: `amount` of the custody's insurance fund to `receiving_account`."""
+        c = await self.fetch_custody(custody)
+        return self._ix("withdraw_insurance_fund", {
+            "admin": admin or self.wallet.pubkey(), "perpetuals": self.perpetuals_address,
+            "transfer_authority": self.transfer_authority_address, "pool": pool, "custody": custody,
+            "custody_token_account": c.token_account, "receiving_account": receiving_account,
+            "token_program": TOKEN_PROGRAM_ID,
+        }, self._type("InsuranceFundParams", amount=amount))
+
+    async def build_top_up_insurance_fund_ix(self, pool: Pubkey, custody: Pubkey, *, amount: int,
+                                             funding_account: Pubkey, owner: Pubkey | None = None) -> Instruction:
+        """Anyone: `amount` from `funding_account` into the custody's insurance fund."""
+        c = await self.fetch_custody(custody)
+        return self._ix("top_up_insurance_fund", {
+            "owner": owner or self.wallet.pubkey(), "funding_account": funding_account, "pool": pool,
+            "custody": custody, "custody_token_account": c.token_account, "token_program": TOKEN_PROGRAM_ID,
+        }, self._type("InsuranceFundParams", amount=amount))
+
     def build_transfer_admin_ix(self, new_admin: Pubkey, admin: Pubkey | None = None) -> Instruction:
         return self._ix("transfer_admin", {"admin": admin or self.wallet.pubkey(),
                                            "perpetuals": self.perpetuals_address},
@@ -519,6 +539,16 @@ class PerpPoolClient:
                                      receiving_account: Pubkey) -> TxResult:
         return await self.send([await self.build_withdraw_protocol_fees_ix(pool, custody, amount=amount,
                                                                            receiving_account=receiving_account)])
+
+    async def withdraw_insurance_fund(self, pool: Pubkey, custody: Pubkey, *, amount: int,
+                                      receiving_account: Pubkey) -> TxResult:
+        return await self.send([await self.build_withdraw_insurance_fund_ix(pool, custody, amount=amount,
+                                                                            receiving_account=receiving_account)])
+
+    async def top_up_insurance_fund(self, pool: Pubkey, custody: Pubkey, *, amount: int,
+                                    funding_account: Pubkey) -> TxResult:
+        return await self.send([await self.build_top_up_insurance_fund_ix(pool, custody, amount=amount,
+                                                                          funding_account=funding_account)])
 
     async def transfer_admin(self, new_admin: Pubkey) -> TxResult:
         return await self.send([self.build_transfer_admin_ix(new_admin)])

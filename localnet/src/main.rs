@@ -15,7 +15,10 @@ use hyper::{
 use std::{convert::Infallible, io::Read, net::SocketAddr, sync::Arc, time::Duration};
 
 #[derive(Parser, Debug)]
-#[command(version, about = "Local Solana JSON-RPC node running perp_pool natively")]
+#[command(
+    version,
+    about = "Local Solana JSON-RPC node running perp_pool natively"
+)]
 struct Args {
     /// Address to bind the JSON-RPC server to (loopback by default).
     #[arg(long, default_value = "127.0.0.1")]
@@ -36,7 +39,11 @@ fn body_bytes(encoding_gzip: bool, raw: &[u8]) -> Vec<u8> {
     // really is gzip (magic bytes), take the rest as it is.
     if encoding_gzip && raw.starts_with(&[0x1f, 0x8b]) {
         let mut out = Vec::new();
-        if flate2::read::GzDecoder::new(raw).take(MAX_BODY_BYTES as u64).read_to_end(&mut out).is_ok() {
+        if flate2::read::GzDecoder::new(raw)
+            .take(MAX_BODY_BYTES as u64)
+            .read_to_end(&mut out)
+            .is_ok()
+        {
             return out;
         }
     }
@@ -45,9 +52,20 @@ fn body_bytes(encoding_gzip: bool, raw: &[u8]) -> Vec<u8> {
 
 async fn serve(rpc: Arc<rpc::Rpc>, req: Request<Body>) -> Result<Response<Body>, Infallible> {
     if req.method() != Method::POST {
-        let status = if req.method() == Method::GET && req.uri().path() == "/health" { StatusCode::OK } else { StatusCode::METHOD_NOT_ALLOWED };
-        let body = if status == StatusCode::OK { "ok" } else { "Used HTTP Method is not allowed. POST or OPTIONS is required" };
-        return Ok(Response::builder().status(status).body(Body::from(body)).unwrap_or_default());
+        let status = if req.method() == Method::GET && req.uri().path() == "/health" {
+            StatusCode::OK
+        } else {
+            StatusCode::METHOD_NOT_ALLOWED
+        };
+        let body = if status == StatusCode::OK {
+            "ok"
+        } else {
+            "Used HTTP Method is not allowed. POST or OPTIONS is required"
+        };
+        return Ok(Response::builder()
+            .status(status)
+            .body(Body::from(body))
+            .unwrap_or_default());
     }
     let gzip = req
         .headers()
@@ -57,7 +75,12 @@ async fn serve(rpc: Arc<rpc::Rpc>, req: Request<Body>) -> Result<Response<Body>,
         .unwrap_or(false);
     let raw = match hyper::body::to_bytes(req.into_body()).await {
         Ok(b) if b.len() <= MAX_BODY_BYTES => b,
-        _ => return Ok(Response::builder().status(StatusCode::PAYLOAD_TOO_LARGE).body(Body::empty()).unwrap_or_default()),
+        _ => {
+            return Ok(Response::builder()
+                .status(StatusCode::PAYLOAD_TOO_LARGE)
+                .body(Body::empty())
+                .unwrap_or_default())
+        }
     };
     let reply = tokio::task::spawn_blocking(move || {
         let body = body_bytes(gzip, &raw);
@@ -72,7 +95,10 @@ async fn serve(rpc: Arc<rpc::Rpc>, req: Request<Body>) -> Result<Response<Body>,
 }
 
 fn main() {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn,solana_metrics=error")).init();
+    env_logger::Builder::from_env(
+        env_logger::Env::default().default_filter_or("warn,solana_metrics=error"),
+    )
+    .init();
     let args = Args::parse();
     let started = std::time::Instant::now();
     let program_id = perp_pool::ID;
@@ -88,9 +114,16 @@ fn main() {
         })
         .expect("spawn slot ticker");
 
-    let rpc = Arc::new(rpc::Rpc { node, program_id, slot_ms: args.slot_ms });
+    let rpc = Arc::new(rpc::Rpc {
+        node,
+        program_id,
+        slot_ms: args.slot_ms,
+    });
     let addr = SocketAddr::new(args.bind, args.rpc_port);
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
     runtime.block_on(async move {
         let make = make_service_fn(move |_| {
             let rpc = rpc.clone();

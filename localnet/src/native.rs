@@ -15,9 +15,8 @@
 
 use solana_bpf_loader_program::serialization::serialize_parameters;
 use solana_program_runtime::{
-    declare_process_instruction, ic_msg, invoke_context::InvokeContext, solana_rbpf::vm::ContextObject,
-    stable_log,
-    timings::ExecuteTimings,
+    declare_process_instruction, ic_msg, invoke_context::InvokeContext,
+    solana_rbpf::vm::ContextObject, stable_log, timings::ExecuteTimings,
 };
 use solana_sdk::{
     account_info::AccountInfo,
@@ -61,9 +60,11 @@ fn invoke_context<'a, 'b>() -> &'a mut InvokeContext<'b> {
     unsafe { &mut *(ptr as *mut InvokeContext) }
 }
 
-declare_process_instruction!(PerpPoolEntrypoint, NATIVE_INSTRUCTION_COST, |invoke_context| {
-    process_native(invoke_context, perp_pool_entry)
-});
+declare_process_instruction!(
+    PerpPoolEntrypoint,
+    NATIVE_INSTRUCTION_COST,
+    |invoke_context| { process_native(invoke_context, perp_pool_entry) }
+);
 
 /// Anchor's generated `entry` ties the account slice and the account infos to one lifetime, so
 /// it does not coerce to a `ProcessInstruction` fn pointer (anchor issue #2738); call it directly.
@@ -88,7 +89,10 @@ pub fn perp_pool_builtin() -> solana_program_runtime::loaded_programs::LoadedPro
 
 type Entry = fn(&Pubkey, &[AccountInfo], &[u8]) -> ProgramResult;
 
-fn process_native(invoke_context: &mut InvokeContext, entry: Entry) -> Result<(), InstructionError> {
+fn process_native(
+    invoke_context: &mut InvokeContext,
+    entry: Entry,
+) -> Result<(), InstructionError> {
     set_invoke_context(invoke_context);
 
     let transaction_context = &invoke_context.transaction_context;
@@ -120,7 +124,10 @@ fn process_native(invoke_context: &mut InvokeContext, entry: Entry) -> Result<()
                 .map(|s| s.to_string())
                 .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".to_string());
-            stable_log::program_log(&invoke_context.get_log_collector(), &format!("panicked at '{message}'"));
+            stable_log::program_log(
+                &invoke_context.get_log_collector(),
+                &format!("panicked at '{message}'"),
+            );
             return Err(InstructionError::ProgramFailedToComplete);
         }
     }
@@ -131,14 +138,20 @@ fn process_native(invoke_context: &mut InvokeContext, entry: Entry) -> Result<()
     let transaction_context = &invoke_context.transaction_context;
     let instruction_context = transaction_context.get_current_instruction_context()?;
     for index in indices {
-        let mut account = instruction_context.try_borrow_instruction_account(transaction_context, index)?;
-        let Some(info) = account_infos.iter().find(|info| info.key == account.get_key()) else {
+        let mut account =
+            instruction_context.try_borrow_instruction_account(transaction_context, index)?;
+        let Some(info) = account_infos
+            .iter()
+            .find(|info| info.key == account.get_key())
+        else {
             continue;
         };
         if account.get_lamports() != info.lamports() {
             account.set_lamports(info.lamports())?;
         }
-        let data = info.try_borrow_data().map_err(|_| InstructionError::AccountBorrowFailed)?;
+        let data = info
+            .try_borrow_data()
+            .map_err(|_| InstructionError::AccountBorrowFailed)?;
         if account.get_data() != &data[..] {
             account.set_data_from_slice(&data)?;
         }
@@ -149,12 +162,19 @@ fn process_native(invoke_context: &mut InvokeContext, entry: Entry) -> Result<()
 
     let (return_program, return_data) = transaction_context.get_return_data();
     if *return_program == program_id && !return_data.is_empty() {
-        stable_log::program_return(&invoke_context.get_log_collector(), &program_id, return_data);
+        stable_log::program_return(
+            &invoke_context.get_log_collector(),
+            &program_id,
+            return_data,
+        );
     }
     Ok(())
 }
 
-fn get_sysvar<T: Sysvar + Clone>(sysvar: Result<Arc<T>, InstructionError>, var_addr: *mut u8) -> u64 {
+fn get_sysvar<T: Sysvar + Clone>(
+    sysvar: Result<Arc<T>, InstructionError>,
+    var_addr: *mut u8,
+) -> u64 {
     match sysvar {
         Ok(value) => {
             // SAFETY: the program passes a pointer to a `T` it owns (the sysvar `get` contract).
@@ -178,7 +198,11 @@ impl solana_sdk::program_stubs::SyscallStubs for NativeStubs {
 
     fn sol_log_compute_units(&self) {
         let ctx = invoke_context();
-        ic_msg!(ctx, "Program consumption: {} units remaining", ctx.get_remaining());
+        ic_msg!(
+            ctx,
+            "Program consumption: {} units remaining",
+            ctx.get_remaining()
+        );
     }
 
     fn sol_remaining_compute_units(&self) -> u64 {
@@ -199,11 +223,17 @@ impl solana_sdk::program_stubs::SyscallStubs for NativeStubs {
     }
 
     fn sol_get_epoch_schedule_sysvar(&self, var_addr: *mut u8) -> u64 {
-        get_sysvar::<EpochSchedule>(invoke_context().get_sysvar_cache().get_epoch_schedule(), var_addr)
+        get_sysvar::<EpochSchedule>(
+            invoke_context().get_sysvar_cache().get_epoch_schedule(),
+            var_addr,
+        )
     }
 
     fn sol_get_epoch_rewards_sysvar(&self, var_addr: *mut u8) -> u64 {
-        get_sysvar::<EpochRewards>(invoke_context().get_sysvar_cache().get_epoch_rewards(), var_addr)
+        get_sysvar::<EpochRewards>(
+            invoke_context().get_sysvar_cache().get_epoch_rewards(),
+            var_addr,
+        )
     }
 
     #[allow(deprecated)]
@@ -216,7 +246,10 @@ impl solana_sdk::program_stubs::SyscallStubs for NativeStubs {
     }
 
     fn sol_get_last_restart_slot(&self, var_addr: *mut u8) -> u64 {
-        get_sysvar::<LastRestartSlot>(invoke_context().get_sysvar_cache().get_last_restart_slot(), var_addr)
+        get_sysvar::<LastRestartSlot>(
+            invoke_context().get_sysvar_cache().get_last_restart_slot(),
+            var_addr,
+        )
     }
 
     fn sol_get_return_data(&self) -> Option<(Pubkey, Vec<u8>)> {
@@ -248,7 +281,11 @@ fn to_program_error(err: InstructionError) -> ProgramError {
 /// Cross-program invocation from native code: the same steps the runtime's CPI syscall takes —
 /// check signer seeds, copy the caller's view of the accounts into the transaction, run the
 /// callee through the invoke context (so SPL Token runs as its real SBF binary), copy back.
-fn cpi(instruction: &Instruction, account_infos: &[AccountInfo], signers_seeds: &[&[&[u8]]]) -> ProgramResult {
+fn cpi(
+    instruction: &Instruction,
+    account_infos: &[AccountInfo],
+    signers_seeds: &[&[&[u8]]],
+) -> ProgramResult {
     let instruction = StableInstruction::from(instruction.clone());
     let ctx = invoke_context();
     let caller = {
@@ -270,7 +307,9 @@ fn cpi(instruction: &Instruction, account_infos: &[AccountInfo], signers_seeds: 
     let mut writable = Vec::with_capacity(instruction_accounts.len());
     {
         let tc = &ctx.transaction_context;
-        let ic = tc.get_current_instruction_context().map_err(to_program_error)?;
+        let ic = tc
+            .get_current_instruction_context()
+            .map_err(to_program_error)?;
         for ia in instruction_accounts.iter() {
             let key = tc
                 .get_key_of_account_at_index(ia.index_in_transaction)
@@ -284,14 +323,20 @@ fn cpi(instruction: &Instruction, account_infos: &[AccountInfo], signers_seeds: 
                 .try_borrow_instruction_account(tc, ia.index_in_caller)
                 .map_err(to_program_error)?;
             if account.get_lamports() != info.lamports() {
-                account.set_lamports(info.lamports()).map_err(to_program_error)?;
+                account
+                    .set_lamports(info.lamports())
+                    .map_err(to_program_error)?;
             }
             let data = info.try_borrow_data()?;
             if account.get_data() != &data[..] {
-                account.set_data_from_slice(&data).map_err(to_program_error)?;
+                account
+                    .set_data_from_slice(&data)
+                    .map_err(to_program_error)?;
             }
             if account.get_owner() != info.owner {
-                account.set_owner(info.owner.as_ref()).map_err(to_program_error)?;
+                account
+                    .set_owner(info.owner.as_ref())
+                    .map_err(to_program_error)?;
             }
             if ia.is_writable {
                 writable.push((ia.index_in_caller, info_index));
@@ -312,7 +357,9 @@ fn cpi(instruction: &Instruction, account_infos: &[AccountInfo], signers_seeds: 
     // The callee may have been another native instruction that re-pointed the thread-local.
     set_invoke_context(ctx);
     let tc = &ctx.transaction_context;
-    let ic = tc.get_current_instruction_context().map_err(to_program_error)?;
+    let ic = tc
+        .get_current_instruction_context()
+        .map_err(to_program_error)?;
     for (index_in_caller, info_index) in writable {
         let account = ic
             .try_borrow_instruction_account(tc, index_in_caller)

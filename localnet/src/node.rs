@@ -119,7 +119,11 @@ impl Node {
         for (program_id, account) in solana_program_test::programs::spl_programs(&rent) {
             bank.store_account(&program_id, &account);
         }
-        bank.add_builtin(perp_pool_id, "perp_pool".to_string(), native::perp_pool_builtin());
+        bank.add_builtin(
+            perp_pool_id,
+            "perp_pool".to_string(),
+            native::perp_pool_builtin(),
+        );
         bank.set_capitalization();
         let genesis_hash = bank.last_blockhash();
         let bank = Arc::new(bank);
@@ -140,7 +144,10 @@ impl Node {
 
     /// The working (unfrozen) bank: where transactions execute and what reads see.
     pub fn bank(&self) -> Arc<Bank> {
-        self.bank_forks.read().unwrap_or_else(|e| e.into_inner()).working_bank()
+        self.bank_forks
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .working_bank()
     }
 
     pub fn genesis_hash(&self) -> Hash {
@@ -148,7 +155,10 @@ impl Node {
     }
 
     pub fn root_slot(&self) -> Slot {
-        self.bank_forks.read().unwrap_or_else(|e| e.into_inner()).root()
+        self.bank_forks
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .root()
     }
 
     /// Clock sysvar = wall clock + test offset, so `unix_timestamp` behaves like a validator's.
@@ -181,7 +191,10 @@ impl Node {
                     .accounts
                     .accounts_db
                     .epoch_accounts_hash_manager
-                    .set_valid(EpochAccountsHash::new(Hash::new_unique()), request.snapshot_root_bank.slot());
+                    .set_valid(
+                        EpochAccountsHash::new(Hash::new_unique()),
+                        request.snapshot_root_bank.slot(),
+                    );
             }
         }
     }
@@ -201,11 +214,19 @@ impl Node {
         self.bank().store_account(pubkey, account);
     }
 
-    pub fn verify(&self, bank: &Bank, tx: VersionedTransaction, sig_verify: bool) -> Result<SanitizedTransaction, TransactionError> {
+    pub fn verify(
+        &self,
+        bank: &Bank,
+        tx: VersionedTransaction,
+        sig_verify: bool,
+    ) -> Result<SanitizedTransaction, TransactionError> {
         if sig_verify {
             bank.fully_verify_transaction(tx)
         } else {
-            bank.verify_transaction(tx, solana_sdk::transaction::TransactionVerificationMode::HashOnly)
+            bank.verify_transaction(
+                tx,
+                solana_sdk::transaction::TransactionVerificationMode::HashOnly,
+            )
         }
     }
 
@@ -223,7 +244,9 @@ impl Node {
         let sanitized = bank.fully_verify_transaction(tx.clone())?;
         let signature = *sanitized.signature();
         let token_pre = token_balances(&bank, &sanitized);
-        let fee = bank.get_fee_for_message(sanitized.message()).unwrap_or_default();
+        let fee = bank
+            .get_fee_for_message(sanitized.message())
+            .unwrap_or_default();
         let batch = bank.prepare_sanitized_batch(std::slice::from_ref(&sanitized));
         let (results, balances) = bank.load_execute_and_commit_transactions(
             &batch,
@@ -239,15 +262,26 @@ impl Node {
         let result = results.execution_results.into_iter().next();
         let details = match result {
             Some(TransactionExecutionResult::Executed { details, .. }) => details,
-            Some(TransactionExecutionResult::NotExecuted(err)) => return Ok(SendOutcome::Dropped(signature, err)),
-            None => return Ok(SendOutcome::Dropped(signature, TransactionError::SanitizeFailure)),
+            Some(TransactionExecutionResult::NotExecuted(err)) => {
+                return Ok(SendOutcome::Dropped(signature, err))
+            }
+            None => {
+                return Ok(SendOutcome::Dropped(
+                    signature,
+                    TransactionError::SanitizeFailure,
+                ))
+            }
         };
         let token_post = token_balances(&bank, &sanitized);
         let meta = TransactionStatusMeta {
             status: details.status,
             fee,
             pre_balances: balances.pre_balances.into_iter().next().unwrap_or_default(),
-            post_balances: balances.post_balances.into_iter().next().unwrap_or_default(),
+            post_balances: balances
+                .post_balances
+                .into_iter()
+                .next()
+                .unwrap_or_default(),
             inner_instructions: details.inner_instructions.map(|list| {
                 list.into_iter()
                     .enumerate()
@@ -256,7 +290,10 @@ impl Node {
                         index: index as u8,
                         instructions: ixs
                             .into_iter()
-                            .map(|ix| InnerInstruction { instruction: ix.instruction, stack_height: Some(ix.stack_height as u32) })
+                            .map(|ix| InnerInstruction {
+                                instruction: ix.instruction,
+                                stack_height: Some(ix.stack_height as u32),
+                            })
                             .collect(),
                     })
                     .collect()
@@ -275,12 +312,19 @@ impl Node {
             transaction: sanitized.to_versioned_transaction(),
             meta,
         };
-        self.landed.write().unwrap_or_else(|e| e.into_inner()).insert(signature, landed);
+        self.landed
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(signature, landed);
         Ok(SendOutcome::Landed(signature))
     }
 
     pub fn landed(&self, signature: &Signature) -> Option<LandedTransaction> {
-        self.landed.read().unwrap_or_else(|e| e.into_inner()).get(signature).cloned()
+        self.landed
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(signature)
+            .cloned()
     }
 
     /// Sends lamports from the genesis faucet, as a real transfer transaction.
@@ -303,13 +347,23 @@ fn token_balances(bank: &Bank, tx: &SanitizedTransaction) -> Vec<TransactionToke
     use spl_token::solana_program::program_pack::Pack;
     let mut out = Vec::new();
     for (index, key) in tx.message().account_keys().iter().enumerate() {
-        let Some(account) = bank.get_account(key) else { continue };
-        if account.owner() != &spl_token::id() || account.data().len() != spl_token::state::Account::LEN {
+        let Some(account) = bank.get_account(key) else {
+            continue;
+        };
+        if account.owner() != &spl_token::id()
+            || account.data().len() != spl_token::state::Account::LEN
+        {
             continue;
         }
-        let Ok(token) = spl_token::state::Account::unpack(account.data()) else { continue };
-        let Some(mint) = bank.get_account(&token.mint) else { continue };
-        let Ok(mint_state) = spl_token::state::Mint::unpack(mint.data()) else { continue };
+        let Ok(token) = spl_token::state::Account::unpack(account.data()) else {
+            continue;
+        };
+        let Some(mint) = bank.get_account(&token.mint) else {
+            continue;
+        };
+        let Ok(mint_state) = spl_token::state::Mint::unpack(mint.data()) else {
+            continue;
+        };
         out.push(TransactionTokenBalance {
             account_index: index as u8,
             mint: token.mint.to_string(),

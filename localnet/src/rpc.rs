@@ -45,16 +45,32 @@ pub struct RpcError {
 
 impl RpcError {
     fn invalid_params(message: impl Into<String>) -> Self {
-        RpcError { code: -32602, message: message.into(), data: None }
+        RpcError {
+            code: -32602,
+            message: message.into(),
+            data: None,
+        }
     }
     fn invalid_request() -> Self {
-        RpcError { code: -32600, message: "Invalid request".into(), data: None }
+        RpcError {
+            code: -32600,
+            message: "Invalid request".into(),
+            data: None,
+        }
     }
     fn method_not_found() -> Self {
-        RpcError { code: -32601, message: "Method not found".into(), data: None }
+        RpcError {
+            code: -32601,
+            message: "Method not found".into(),
+            data: None,
+        }
     }
     fn parse_error() -> Self {
-        RpcError { code: -32700, message: "Parse error".into(), data: None }
+        RpcError {
+            code: -32700,
+            message: "Parse error".into(),
+            data: None,
+        }
     }
     fn to_json(&self) -> Value {
         let mut obj = json!({"code": self.code, "message": self.message});
@@ -68,7 +84,11 @@ impl RpcError {
 impl From<RpcCustomError> for RpcError {
     fn from(err: RpcCustomError) -> Self {
         let err: jsonrpc_core::Error = err.into();
-        RpcError { code: err.code.code(), message: err.message, data: err.data }
+        RpcError {
+            code: err.code.code(),
+            message: err.message,
+            data: err.data,
+        }
     }
 }
 
@@ -91,7 +111,8 @@ fn opt_param<T: DeserializeOwned>(params: &[Value], index: usize) -> Result<Opti
 }
 
 fn param<T: DeserializeOwned>(params: &[Value], index: usize) -> Result<T, RpcError> {
-    opt_param(params, index)?.ok_or_else(|| RpcError::invalid_params("Invalid params: missing required parameter."))
+    opt_param(params, index)?
+        .ok_or_else(|| RpcError::invalid_params("Invalid params: missing required parameter."))
 }
 
 fn pubkey(s: &str) -> Result<Pubkey, RpcError> {
@@ -103,10 +124,15 @@ fn signature(s: &str) -> Result<Signature, RpcError> {
 }
 
 /// Decodes a wire transaction the way the validator does (size limits and all).
-fn decode_transaction(encoded: &str, encoding: UiTransactionEncoding) -> Result<VersionedTransaction, RpcError> {
-    let binary = encoding
-        .into_binary_encoding()
-        .ok_or_else(|| RpcError::invalid_params(format!("unsupported encoding: {encoding}. Supported encodings: base58, base64")))?;
+fn decode_transaction(
+    encoded: &str,
+    encoding: UiTransactionEncoding,
+) -> Result<VersionedTransaction, RpcError> {
+    let binary = encoding.into_binary_encoding().ok_or_else(|| {
+        RpcError::invalid_params(format!(
+            "unsupported encoding: {encoding}. Supported encodings: base58, base64"
+        ))
+    })?;
     let bytes = match binary {
         TransactionBinaryEncoding::Base58 => bs58::decode(encoded)
             .into_vec()
@@ -121,23 +147,41 @@ fn decode_transaction(encoded: &str, encoding: UiTransactionEncoding) -> Result<
             bytes.len()
         )));
     }
-    bincode::deserialize(&bytes)
-        .map_err(|e| RpcError::invalid_params(format!("failed to deserialize VersionedTransaction: {e}")))
+    bincode::deserialize(&bytes).map_err(|e| {
+        RpcError::invalid_params(format!("failed to deserialize VersionedTransaction: {e}"))
+    })
 }
 
-fn encode_account(key: &Pubkey, account: &AccountSharedData, config: &RpcAccountInfoConfig) -> Result<UiAccount, RpcError> {
+fn encode_account(
+    key: &Pubkey,
+    account: &AccountSharedData,
+    config: &RpcAccountInfoConfig,
+) -> Result<UiAccount, RpcError> {
     let encoding = config.encoding.unwrap_or(UiAccountEncoding::Binary);
-    if matches!(encoding, UiAccountEncoding::Binary | UiAccountEncoding::Base58) && account.data().len() > 128 {
+    if matches!(
+        encoding,
+        UiAccountEncoding::Binary | UiAccountEncoding::Base58
+    ) && account.data().len() > 128
+    {
         return Err(RpcError::invalid_params(
             "Encoded binary (base 58) data should be less than 128 bytes, please use Base64 encoding.",
         ));
     }
-    Ok(UiAccount::encode(key, account, encoding, None, config.data_slice))
+    Ok(UiAccount::encode(
+        key,
+        account,
+        encoding,
+        None,
+        config.data_slice,
+    ))
 }
 
 impl Rpc {
     fn context(&self) -> RpcResponseContext {
-        RpcResponseContext { slot: self.node.bank().slot(), api_version: Some(Default::default()) }
+        RpcResponseContext {
+            slot: self.node.bank().slot(),
+            api_version: Some(Default::default()),
+        }
     }
 
     fn with_context(&self, value: impl serde::Serialize) -> RpcResult {
@@ -151,8 +195,12 @@ impl Rpc {
             Err(_) => return failure(Value::Null, RpcError::parse_error()),
         };
         match request {
-            Value::Array(calls) if calls.is_empty() => failure(Value::Null, RpcError::invalid_request()),
-            Value::Array(calls) => Value::Array(calls.into_iter().map(|c| self.handle_call(c)).collect()),
+            Value::Array(calls) if calls.is_empty() => {
+                failure(Value::Null, RpcError::invalid_request())
+            }
+            Value::Array(calls) => {
+                Value::Array(calls.into_iter().map(|c| self.handle_call(c)).collect())
+            }
             call => self.handle_call(call),
         }
     }
@@ -165,7 +213,12 @@ impl Rpc {
         let params = match call.get("params") {
             None | Some(Value::Null) => vec![],
             Some(Value::Array(a)) => a.clone(),
-            Some(_) => return failure(id, RpcError::invalid_params("Invalid params: expected an array.")),
+            Some(_) => {
+                return failure(
+                    id,
+                    RpcError::invalid_params("Invalid params: expected an array."),
+                )
+            }
         };
         match self.dispatch(method, &params) {
             Ok(result) => json!({"jsonrpc": "2.0", "result": result, "id": id}),
@@ -200,21 +253,29 @@ impl Rpc {
                 let last_valid_block_height = bank
                     .get_blockhash_last_valid_block_height(&blockhash)
                     .unwrap_or(bank.block_height() + MAX_RECENT_BLOCKHASHES as u64);
-                self.with_context(RpcBlockhash { blockhash: blockhash.to_string(), last_valid_block_height })
+                self.with_context(RpcBlockhash {
+                    blockhash: blockhash.to_string(),
+                    last_valid_block_height,
+                })
             }
             "isBlockhashValid" => {
                 let hash: String = param(p, 0)?;
-                let hash = Hash::from_str(&hash).map_err(|_| RpcError::invalid_params("Invalid param: invalid hash"))?;
+                let hash = Hash::from_str(&hash)
+                    .map_err(|_| RpcError::invalid_params("Invalid param: invalid hash"))?;
                 self.with_context(self.node.bank().is_blockhash_valid(&hash))
             }
             "getFeeForMessage" => {
                 let encoded: String = param(p, 0)?;
-                let bytes = B64.decode(encoded).map_err(|e| RpcError::invalid_params(format!("invalid base64: {e}")))?;
+                let bytes = B64
+                    .decode(encoded)
+                    .map_err(|e| RpcError::invalid_params(format!("invalid base64: {e}")))?;
                 let message: VersionedMessage = bincode::deserialize(&bytes)
                     .map_err(|e| RpcError::invalid_params(format!("invalid message: {e}")))?;
                 let bank = self.node.bank();
                 let fee = match message {
-                    VersionedMessage::Legacy(m) => SanitizedMessage::try_from(m).ok().and_then(|m| bank.get_fee_for_message(&m)),
+                    VersionedMessage::Legacy(m) => SanitizedMessage::try_from(m)
+                        .ok()
+                        .and_then(|m| bank.get_fee_for_message(&m)),
                     VersionedMessage::V0(_) => None,
                 };
                 self.with_context(fee)
@@ -222,7 +283,10 @@ impl Rpc {
             "getRecentPrioritizationFees" => Ok(json!([])),
             "getMinimumBalanceForRentExemption" => {
                 let len: usize = param(p, 0)?;
-                Ok(json!(self.node.bank().get_minimum_balance_for_rent_exemption(len)))
+                Ok(json!(self
+                    .node
+                    .bank()
+                    .get_minimum_balance_for_rent_exemption(len)))
             }
             "getBalance" => {
                 let key = pubkey(&param::<String>(p, 0)?)?;
@@ -232,20 +296,28 @@ impl Rpc {
                 let key = pubkey(&param::<String>(p, 0)?)?;
                 let config: RpcAccountInfoConfig = opt_param(p, 1)?.unwrap_or_default();
                 let account = self.node.bank().get_account(&key);
-                let value = account.map(|a| encode_account(&key, &a, &config)).transpose()?;
+                let value = account
+                    .map(|a| encode_account(&key, &a, &config))
+                    .transpose()?;
                 self.with_context(value)
             }
             "getMultipleAccounts" => {
                 let keys: Vec<String> = param(p, 0)?;
                 if keys.len() > 100 {
-                    return Err(RpcError::invalid_params("Too many inputs provided; max 100"));
+                    return Err(RpcError::invalid_params(
+                        "Too many inputs provided; max 100",
+                    ));
                 }
                 let config: RpcAccountInfoConfig = opt_param(p, 1)?.unwrap_or_default();
                 let bank = self.node.bank();
                 let mut out = Vec::with_capacity(keys.len());
                 for key in keys {
                     let key = pubkey(&key)?;
-                    out.push(bank.get_account(&key).map(|a| encode_account(&key, &a, &config)).transpose()?);
+                    out.push(
+                        bank.get_account(&key)
+                            .map(|a| encode_account(&key, &a, &config))
+                            .transpose()?,
+                    );
                 }
                 self.with_context(out)
             }
@@ -260,7 +332,8 @@ impl Rpc {
                 if account.owner() != &spl_token::id() {
                     return Err(invalid());
                 }
-                let token = spl_token::state::Account::unpack(account.data()).map_err(|_| invalid())?;
+                let token =
+                    spl_token::state::Account::unpack(account.data()).map_err(|_| invalid())?;
                 let mint = bank.get_account(&token.mint).ok_or_else(invalid)?;
                 let mint = spl_token::state::Mint::unpack(mint.data()).map_err(|_| invalid())?;
                 self.with_context(token_amount_to_ui_amount(token.amount, mint.decimals))
@@ -283,14 +356,20 @@ impl Rpc {
                 self.node
                     .airdrop(&key, lamports)
                     .map(|sig| json!(sig.to_string()))
-                    .map_err(|e| RpcError { code: -32600, message: format!("airdrop failed: {e}"), data: None })
+                    .map_err(|e| RpcError {
+                        code: -32600,
+                        message: format!("airdrop failed: {e}"),
+                        data: None,
+                    })
             }
             "sendTransaction" => self.send_transaction(p),
             "simulateTransaction" => self.simulate_transaction(p),
             "getSignatureStatuses" => {
                 let sigs: Vec<String> = param(p, 0)?;
                 if sigs.len() > 256 {
-                    return Err(RpcError::invalid_params("Too many inputs provided; max 256"));
+                    return Err(RpcError::invalid_params(
+                        "Too many inputs provided; max 256",
+                    ));
                 }
                 let _config: Option<RpcSignatureStatusConfig> = opt_param(p, 1)?;
                 let root = self.node.root_slot();
@@ -318,20 +397,30 @@ impl Rpc {
                 let sig = signature(&param::<String>(p, 0)?)?;
                 // The second parameter is an encoding string (legacy form) or a config object.
                 let config: RpcTransactionConfig = match p.get(1) {
-                    Some(Value::String(_)) => RpcTransactionConfig { encoding: opt_param(p, 1)?, ..Default::default() },
+                    Some(Value::String(_)) => RpcTransactionConfig {
+                        encoding: opt_param(p, 1)?,
+                        ..Default::default()
+                    },
                     _ => opt_param(p, 1)?.unwrap_or_default(),
                 };
-                let Some(landed) = self.node.landed(&sig) else { return Ok(Value::Null) };
+                let Some(landed) = self.node.landed(&sig) else {
+                    return Ok(Value::Null);
+                };
                 let confirmed = ConfirmedTransactionWithStatusMeta {
                     slot: landed.slot,
-                    tx_with_meta: TransactionWithStatusMeta::Complete(VersionedTransactionWithStatusMeta {
-                        transaction: landed.transaction,
-                        meta: landed.meta,
-                    }),
+                    tx_with_meta: TransactionWithStatusMeta::Complete(
+                        VersionedTransactionWithStatusMeta {
+                            transaction: landed.transaction,
+                            meta: landed.meta,
+                        },
+                    ),
                     block_time: Some(landed.block_time),
                 };
                 let encoded = confirmed
-                    .encode(config.encoding.unwrap_or(UiTransactionEncoding::Json), config.max_supported_transaction_version)
+                    .encode(
+                        config.encoding.unwrap_or(UiTransactionEncoding::Json),
+                        config.max_supported_transaction_version,
+                    )
                     .map_err(|e| RpcError::from(RpcCustomError::from(e)))?;
                 Ok(json!(encoded))
             }
@@ -361,7 +450,8 @@ impl Rpc {
                 let key = pubkey(&param::<String>(p, 0)?)?;
                 let spec: Value = param(p, 1)?;
                 let account = account_from_json(&spec)?;
-                self.node.set_account(&key, &AccountSharedData::from(account));
+                self.node
+                    .set_account(&key, &AccountSharedData::from(account));
                 Ok(Value::Null)
             }
             _ => Err(RpcError::method_not_found()),
@@ -376,15 +466,28 @@ impl Rpc {
             return Err(RpcError::invalid_params("Too many filters provided; max 4"));
         }
         for filter in &filters {
-            filter.verify().map_err(|e| RpcError::invalid_params(format!("Invalid param: {e:?}")))?;
+            filter
+                .verify()
+                .map_err(|e| RpcError::invalid_params(format!("Invalid param: {e:?}")))?;
         }
         let bank = self.node.bank();
         let accounts = bank
-            .get_filtered_program_accounts(&program, |a| filters.iter().all(|f: &RpcFilterType| f.allows(a)), &Default::default())
-            .map_err(|e| RpcError { code: -32010, message: format!("scan failed: {e}"), data: None })?;
+            .get_filtered_program_accounts(
+                &program,
+                |a| filters.iter().all(|f: &RpcFilterType| f.allows(a)),
+                &Default::default(),
+            )
+            .map_err(|e| RpcError {
+                code: -32010,
+                message: format!("scan failed: {e}"),
+                data: None,
+            })?;
         let mut keyed = Vec::with_capacity(accounts.len());
         for (key, account) in accounts {
-            keyed.push(RpcKeyedAccount { pubkey: key.to_string(), account: encode_account(&key, &account, &config.account_config)? });
+            keyed.push(RpcKeyedAccount {
+                pubkey: key.to_string(),
+                account: encode_account(&key, &account, &config.account_config)?,
+            });
         }
         if config.with_context.unwrap_or(false) {
             self.with_context(keyed)
@@ -396,13 +499,18 @@ impl Rpc {
     fn send_transaction(&self, p: &[Value]) -> RpcResult {
         let encoded: String = param(p, 0)?;
         let config: RpcSendTransactionConfig = opt_param(p, 1)?.unwrap_or_default();
-        let tx = decode_transaction(&encoded, config.encoding.unwrap_or(UiTransactionEncoding::Base58))?;
+        let tx = decode_transaction(
+            &encoded,
+            config.encoding.unwrap_or(UiTransactionEncoding::Base58),
+        )?;
         let bank = self.node.bank();
         let sanitized = self
             .node
             .verify(&bank, tx.clone(), true)
             .map_err(|err| match err {
-                TransactionError::SignatureFailure => RpcCustomError::TransactionSignatureVerificationFailure.into(),
+                TransactionError::SignatureFailure => {
+                    RpcCustomError::TransactionSignatureVerificationFailure.into()
+                }
                 err => RpcError::invalid_params(format!("invalid transaction: {err}")),
             })?;
         if !config.skip_preflight {
@@ -415,7 +523,10 @@ impl Rpc {
                         logs: Some(result.logs),
                         accounts: None,
                         units_consumed: Some(result.units_consumed),
-                        return_data: result.return_data.filter(|d| !d.data.is_empty()).map(Into::into),
+                        return_data: result
+                            .return_data
+                            .filter(|d| !d.data.is_empty())
+                            .map(Into::into),
                         inner_instructions: None,
                     },
                 }
@@ -429,40 +540,68 @@ impl Rpc {
                 log::info!("dropped {sig}: {err}");
                 Ok(json!(sig.to_string()))
             }
-            Err(err) => Err(RpcError::invalid_params(format!("invalid transaction: {err}"))),
+            Err(err) => Err(RpcError::invalid_params(format!(
+                "invalid transaction: {err}"
+            ))),
         }
     }
 
     fn simulate_transaction(&self, p: &[Value]) -> RpcResult {
         let encoded: String = param(p, 0)?;
         let config: RpcSimulateTransactionConfig = opt_param(p, 1)?.unwrap_or_default();
-        let mut tx = decode_transaction(&encoded, config.encoding.unwrap_or(UiTransactionEncoding::Base58))?;
+        let mut tx = decode_transaction(
+            &encoded,
+            config.encoding.unwrap_or(UiTransactionEncoding::Base58),
+        )?;
         let bank = self.node.bank();
         if config.replace_recent_blockhash {
             if config.sig_verify {
-                return Err(RpcError::invalid_params("sigVerify may not be used with replaceRecentBlockhash"));
+                return Err(RpcError::invalid_params(
+                    "sigVerify may not be used with replaceRecentBlockhash",
+                ));
             }
             tx.message.set_recent_blockhash(bank.last_blockhash());
         }
-        let sanitized = self.node.verify(&bank, tx, config.sig_verify).map_err(|err| match err {
-            TransactionError::SignatureFailure => RpcCustomError::TransactionSignatureVerificationFailure.into(),
-            err => RpcError::invalid_params(format!("invalid transaction: {err}")),
-        })?;
+        let sanitized =
+            self.node
+                .verify(&bank, tx, config.sig_verify)
+                .map_err(|err| match err {
+                    TransactionError::SignatureFailure => {
+                        RpcCustomError::TransactionSignatureVerificationFailure.into()
+                    }
+                    err => RpcError::invalid_params(format!("invalid transaction: {err}")),
+                })?;
         let (_slot, result) = self.node.simulate(&sanitized);
         let accounts = match config.accounts {
             None => None,
             Some(accounts_config) => {
-                let encoding = accounts_config.encoding.unwrap_or(UiAccountEncoding::Base64);
-                if matches!(encoding, UiAccountEncoding::Binary | UiAccountEncoding::Base58) {
+                let encoding = accounts_config
+                    .encoding
+                    .unwrap_or(UiAccountEncoding::Base64);
+                if matches!(
+                    encoding,
+                    UiAccountEncoding::Binary | UiAccountEncoding::Base58
+                ) {
                     return Err(RpcError::invalid_params("base58 encoding not supported"));
                 }
-                let account_config = RpcAccountInfoConfig { encoding: Some(encoding), ..Default::default() };
+                let account_config = RpcAccountInfoConfig {
+                    encoding: Some(encoding),
+                    ..Default::default()
+                };
                 let mut out = Vec::with_capacity(accounts_config.addresses.len());
                 for address in accounts_config.addresses {
                     let key = pubkey(&address)?;
-                    let post = result.post_simulation_accounts.iter().find(|(k, _)| *k == key).map(|(_, a)| a.clone());
+                    let post = result
+                        .post_simulation_accounts
+                        .iter()
+                        .find(|(k, _)| *k == key)
+                        .map(|(_, a)| a.clone());
                     let account = post.or_else(|| bank.get_account(&key));
-                    out.push(account.map(|a| encode_account(&key, &a, &account_config)).transpose()?);
+                    out.push(
+                        account
+                            .map(|a| encode_account(&key, &a, &account_config))
+                            .transpose()?,
+                    );
                 }
                 Some(out)
             }
@@ -472,7 +611,10 @@ impl Rpc {
             logs: Some(result.logs),
             accounts,
             units_consumed: Some(result.units_consumed),
-            return_data: result.return_data.filter(|d| !d.data.is_empty()).map(Into::into),
+            return_data: result
+                .return_data
+                .filter(|d| !d.data.is_empty())
+                .map(Into::into),
             inner_instructions: None,
         })
     }
@@ -485,15 +627,37 @@ fn failure(id: Value, err: RpcError) -> Value {
 /// `{"lamports", "data": [b64, "base64"] | b64, "owner", "executable"}` → Account.
 fn account_from_json(spec: &Value) -> Result<Account, RpcError> {
     let bad = |what: &str| RpcError::invalid_params(format!("Invalid account: {what}"));
-    let lamports = spec.get("lamports").and_then(Value::as_u64).ok_or_else(|| bad("lamports"))?;
+    let lamports = spec
+        .get("lamports")
+        .and_then(Value::as_u64)
+        .ok_or_else(|| bad("lamports"))?;
     let data_b64 = match spec.get("data") {
         Some(Value::String(s)) => s.clone(),
-        Some(Value::Array(a)) => a.first().and_then(Value::as_str).ok_or_else(|| bad("data"))?.to_string(),
+        Some(Value::Array(a)) => a
+            .first()
+            .and_then(Value::as_str)
+            .ok_or_else(|| bad("data"))?
+            .to_string(),
         None => String::new(),
         _ => return Err(bad("data")),
     };
-    let data = B64.decode(data_b64).map_err(|_| bad("data is not base64"))?;
-    let owner = pubkey(spec.get("owner").and_then(Value::as_str).ok_or_else(|| bad("owner"))?)?;
-    let executable = spec.get("executable").and_then(Value::as_bool).unwrap_or(false);
-    Ok(Account { lamports, data, owner, executable, rent_epoch: u64::MAX })
+    let data = B64
+        .decode(data_b64)
+        .map_err(|_| bad("data is not base64"))?;
+    let owner = pubkey(
+        spec.get("owner")
+            .and_then(Value::as_str)
+            .ok_or_else(|| bad("owner"))?,
+    )?;
+    let executable = spec
+        .get("executable")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    Ok(Account {
+        lamports,
+        data,
+        owner,
+        executable,
+        rent_epoch: u64::MAX,
+    })
 }
