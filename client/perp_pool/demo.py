@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import logging
 import sys
+from datetime import datetime, timezone
 from decimal import Decimal
 
 from rich.console import Console
@@ -104,8 +105,9 @@ async def run(rpc_url: str) -> None:
         ev = (await client.add_liquidity(pool, custodies["USDC"], amount_in=amount, funding_account=token,
                                          lp_token_account=lp)).event("LiquidityAdded").data
         dead = f" ({usd(ev.dead_lp_amount)} LP of dead shares stay in the pool)" if ev.dead_lp_amount else ""
+        unlock = datetime.fromtimestamp(ev.unlock_time, tz=timezone.utc).strftime("%H:%M:%S UTC")
         console.print(f"{label} deposits {usd(amount)} USDC -> {usd(ev.lp_amount_out)} LP{dead}, frozen in the "
-                      f"LP account until unix time {ev.unlock_time}")
+                      f"LP account until {unlock} (the pool's LP cooldown)")
 
     book = (("trader carol", Side.LONG, 100, 4_000), ("trader dave", Side.LONG, 300, 3_000),
             ("trader erin", Side.SHORT, 150, 6_000), ("trader frank", Side.LONG, 80, 3_600))
