@@ -374,3 +374,45 @@ def test_proportional_quantity_is_exact_beyond_the_u128_product(q: int, whole: i
             trade.proportional_quantity(q, part, whole, rounding)
     else:
         assert trade.proportional_quantity(q, part, whole, rounding) == expected
+
+
+# Open findings A and B of docs/design.md ("Open findings"): the AUM clamps traders' PnL per SIDE,
+# so it is not a bound of what the pool owes once positions sit outside their own clamps. These
+# properties state what a correct valuation must satisfy and FAIL today (strict xfail: the day the
+# valuation is fixed they pass, and the marker must go).
+# A long: (size_usd, leverage, entry price in USD).
+_long = st.tuples(st.integers(10**6, 10**12), st.integers(1, 50), st.integers(1_000, 200_000))
+
+
+def _one_side_valuation(positions: list[tuple[int, int, int]], price_usd: int) -> tuple[int, int, int]:
+    """(AUM max, AUM min, exact pool claim) of longs valued at `price_usd`, with a 1x payoff cap:
+    the exact claim clamps each position to [-collateral, cap] on its own."""
+    mult = BPS_POWER
+    price = price_usd * PRICE_POWER
+    q = [pnl.entry_quantity(Side.LONG, size, entry * PRICE_POWER) for size, _, entry in positions]
+    coll = [size // lev for size, lev, _ in positions]
+    trading = liquidity.TradingValuation(long_size_usd=sum(p[0] for p in positions), long_quantity=sum(q),
+                                         long_collateral_usd=sum(coll), max_payoff_mult_bps=mult)
+    one = OraclePrice(price, -9)
+    aum = {mode: trading.value_usd(one, one, mode) for mode in liquidity.AumMode}
+    owed = 0
+    for (size, _, _), qi, ci in zip(positions, q, coll):
+        value = pnl.quantity_value_usd(qi, price, Rounding.FLOOR)
+        owed += min(max(value - size, -ci), size * mult // BPS_POWER)
+    return aum[liquidity.AumMode.MAX], aum[liquidity.AumMode.MIN], -owed
+
+
+@pytest.mark.xfail(strict=True, reason="open finding A: a position above its cap deflates AUM max")
+@given(positions=st.lists(_long, min_size=2, max_size=6), price=st.integers(1_000, 400_000))
+@settings(max_examples=500)
+def test_aum_max_is_an_upper_bound_of_the_pool_claim(positions: list[tuple[int, int, int]], price: int) -> None:
+    aum_max, _, claim = _one_side_valuation(positions, price)
+    assert aum_max >= claim - len(positions)  # rounding slack of one micro-USD per position
+
+
+@pytest.mark.xfail(strict=True, reason="open finding B: an underwater position inflates AUM min")
+@given(positions=st.lists(_long, min_size=2, max_size=6), price=st.integers(1_000, 400_000))
+@settings(max_examples=500)
+def test_aum_min_is_a_lower_bound_of_the_pool_claim(positions: list[tuple[int, int, int]], price: int) -> None:
+    _, aum_min, claim = _one_side_valuation(positions, price)
+    assert aum_min <= claim + len(positions)

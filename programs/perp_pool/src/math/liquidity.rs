@@ -219,8 +219,10 @@ pub struct AddLiquidityAmounts {
 
 /// Deposit of `amount_in` base units valued at `min_price`, issuing LP against the pool's AUM at
 /// max prices (`aum_max_usd`, before the deposit) and `lp_supply`, the pool's LP supply
-/// INCLUDING its dead shares. The depositor is valued low and the pool high, so a deposit can
-/// never dilute existing LPs.
+/// INCLUDING its dead shares. The depositor is valued low and the pool high, so a deposit
+/// dilutes no existing LP as far as `aum_max_usd` is an upper bound of the pool's value (the
+/// per-side aggregate clamps make it one only while every position is within its own profit cap:
+/// docs/design.md "Open findings", A).
 ///
 /// The first deposit (`lp_supply == 0`) mints at 1 USD per LP (1 LP base unit per micro-USD,
 /// LP_DECIMALS == USD_DECIMALS) and issues DEAD_LP_SUPPLY of it to no one: the depositor gets
