@@ -98,8 +98,9 @@ async def test_two_racing_keepers_liquidate_each_position_once(world: World) -> 
     m = await new_market(world, fees=FEES)
     positions = await book(world, m, [(Side.LONG, 50, 2_000)] * 6)
     # Just past their liquidation price (~148.05): what is left of the 48 USDC of collateral after
-    # the LPs' 40 USD loss still pays the 4 USDC reward, which ranks behind the loss.
-    await world.set_price(m.sol, price=price_usd(147))
+    # the LPs' 33.33 USD loss (14.67) pays the 10 USDC liquidation fee, then the 4 USDC reward;
+    # both rank behind the loss, and the reward behind the fee.
+    await world.set_price(m.sol, price=price_usd("147.5"))
     a, b = await keeper_for(world, m), await keeper_for(world, m)
     scan_a, scan_b = await a.scan_once(), await b.scan_once()
     assert len(scan_a.liquidatable) == len(scan_b.liquidatable) == 6

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from solders.instruction import Instruction
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
@@ -18,6 +19,7 @@ from perp_pool.client import (
     DEFAULT_LIQUIDITY_SLIPPAGE_BPS,
     BorrowRateConfig,
     FeeConfig,
+    OracleConfig,
     Permissions,
     PerpPoolClient,
     PricingConfig,
@@ -28,12 +30,19 @@ from perp_pool.localnet import NodeExtensions
 from perp_pool.math import borrow as borrow_math
 from perp_pool.math import fees as fee_math
 from perp_pool.math import pnl as pnl_math
+from perp_pool.math import pricing as pricing_math
 from perp_pool.math.fixed import Rounding, mul_div
 from perp_pool.math.oracle import OraclePrice
 from perp_pool.math.pricing import Side
-from perp_pool.math.trade import CollateralCustody, PositionState, within_initial_leverage
+from perp_pool.math.trade import (
+    CollateralCustody,
+    PositionState,
+    compute_open_position,
+    health_inputs,
+    within_initial_leverage,
+)
 from perp_pool.math.trade import Market as TradeMarket
-from perp_pool.tokens import ensure_ata, mint_tokens, token_account_frozen, transfer_tokens
+from perp_pool.tokens import create_mint, ensure_ata, mint_tokens, token_account_frozen, transfer_tokens
 from tests.helpers import (
     PRICE_EXPO,
     USDC,
@@ -452,7 +461,7 @@ async def test_f4_underwater_self_liquidation_pays_no_reward(world: World) -> No
 
 
 async def test_f4_liquidatable_position_still_pays_the_reward(world: World) -> None:
-    """One tick past its liquidation price a position's margin pays loss, reward and fee in full,
+    """One tick past its liquidation price a position's margin pays loss, fee and reward in full,
     the rest to the LPs (the new order; unchanged amounts from the old program here)."""
     m = await new_market(world, fees=F4_FEES, borrow_rate=NO_INTEREST)
     w = await world.new_wallet(m.usdc, tokens=1_000 * USDC)
@@ -474,6 +483,69 @@ async def test_f4_liquidatable_position_still_pays_the_reward(world: World) -> N
     lp_fee = fee - ev.protocol_fee_amount - ev.insurance_fee_amount
     assert after.assets.owned - before.assets.owned == ev.loss_usd + lp_fee + ev.remainder_to_pool
     await assert_vault_accounted(world, m.usdc)
+
+
+async def test_self_liquidation_pays_no_more_than_a_close(world: World) -> None:
+    """Two identical 10x longs (1_500 USD, 98.5 USDC of collateral after the open fee) at the same
+    price: one owner closes, the other liquidates itself. Near the end of the margin (at 140.45
+    USD the LPs' 95.5 USD loss leaves E = 3 USDC), a close pays E - 1.5 (close fee) = 1.5 USDC;
+    the liquidation pays the 7.5 USDC liquidation fee first (it gets the 3 USDC) and no reward.
+    Just past the liquidation price both pay in full and the reward (3 USDC) is still below what
+    the close pays.
+
+    Old rule (reward before the liquidation fee): at 140.45 the self-liquidating owner got
+    min(3, E) = 3 USDC of reward, twice what a close paid, skipping the close fee; its
+    `reward_paid <= close amount_out` fails on it. `add_custody` / `set_custody_config` also
+    refuse `liquidation_bps < close_position_bps` now (InvalidCustodyConfig).
+    """
+    m = await new_market(world, fees=F4_FEES, borrow_rate=NO_INTEREST)
+    reward = fee_math.liquidator_reward_usd(1_500 * USDC, 20)
+    liquidation_fee = fee_math.liquidation_fee_usd(1_500 * USDC, 50)
+    close_fee = fee_math.close_position_fee_usd(1_500 * USDC, 10)
+    end_of_margin = price_usd("140.45")
+    for at_end in (False, True):
+        await world.set_price(m.sol, price=150 * ONE_USD)
+        closer = await world.new_wallet(m.usdc, tokens=1_000 * USDC)
+        liquidator = await world.new_wallet(m.usdc, tokens=1_000 * USDC)
+        for w in (closer, liquidator):
+            await open_position(w, m, Side.LONG, 100 * USDC, 1_500 * USDC)
+        key = m.position(liquidator, Side.LONG)
+        price = end_of_margin if at_end else await world.client.get_liquidation_price(key) - 1
+        await world.set_price(m.sol, price=price)
+        assert await world.client.get_liquidation_state(key) is True
+        assert await world.client.get_liquidation_state(m.position(closer, Side.LONG)) is True
+
+        closer_before = await world.balance(closer.token_account)
+        close = (await close_position(closer, m, Side.LONG)).event("PositionDecreased").data
+        paid_by_close = await world.balance(closer.token_account) - closer_before
+        liquidator_before = await world.balance(liquidator.token_account)
+        ev = (await liquidator.client.liquidate(key, receiving_account=liquidator.token_account)
+              ).event("PositionLiquidated").data
+        paid_by_liquidation = await world.balance(liquidator.token_account) - liquidator_before
+        assert ev.liquidator == liquidator.pubkey == ev.owner
+        assert paid_by_liquidation == ev.reward_paid <= paid_by_close
+        assert ev.loss_usd == close.loss_usd and ev.lp_paid == ev.loss_usd
+        left = 98_500_000 - ev.loss_usd  # what the LPs' claim leaves, the same for both
+        assert paid_by_close == left - close_fee
+        if at_end:
+            assert left == 3 * USDC < liquidation_fee
+            assert (ev.fee_paid, ev.reward_paid, ev.remainder_to_pool) == (left, 0, 0)
+            # What the old order paid the owner: more than the close.
+            assert min(reward, left) > paid_by_close
+        else:
+            assert (ev.fee_paid, ev.reward_paid) == (liquidation_fee, reward)
+            assert ev.remainder_to_pool == left - liquidation_fee - reward > 0
+        await assert_vault_accounted(world, m.usdc)
+
+    # The liquidation fee may not be below the close fee.
+    bad = FeeConfig(open_position_bps=10, close_position_bps=10, liquidation_bps=9, liquidator_reward_bps=20)
+    await assert_rejected(errors.InvalidCustodyConfig, lambda: world.client.set_custody_config(
+        m.pool, m.sol.custody, oracle=OracleConfig(max_price_age_sec=3_600), fees=bad, pricing=PricingConfig(),
+        borrow_rate=NO_INTEREST), world.connection, [m.sol.custody])
+    mint = await create_mint(world.client.transport, 6)
+    await assert_rejected(errors.InvalidCustodyConfig,
+                          lambda: world.client.add_custody(m.pool, mint, oracle=OracleConfig(), fees=bad),
+                          world.connection, [m.pool, world.client.custody_address(m.pool, mint)])
 
 
 # ---- F5: a liquidatable position cannot be increased ------------------------------------------
@@ -514,6 +586,76 @@ async def test_f5_liquidatable_position_cannot_be_increased(world: World) -> Non
     await assert_rejected(errors.MaxLeverageExceeded,
                           lambda: increase(w, m, Side.LONG, collateral_in, size_delta), world.connection,
                           [position_key, m.usdc.custody, m.sol.custody, m.usdc.vault, w.token_account])
+
+
+async def test_open_that_would_be_liquidatable_at_once_is_refused(world: World) -> None:
+    """A 50 bps spread market at 100 USD (entry 100.5, exit 99.5 for a long, the mirror for a
+    short), 50x initial and 100x maintenance leverage. The largest size 2_100 USDC of collateral
+    opens on collateral alone, 100_000 USD (2_000 USDC after the 100 USDC open fee: exactly 50x),
+    has at once a ~995 USD (long) / ~1_005 USD (short) loss and a 100 USD close fee to pay: an
+    equity of ~905 / ~895 USD, ~110x, liquidatable in the same slot. It is refused
+    (MaxLeverageExceeded, every account unchanged, and `get_entry_price_and_fee` refuses it too);
+    the largest size that is within 50x at the exit price with the loss and the close fee counted
+    (found with the client's port of the program math) opens, one micro-USD more does not, and
+    the position opened is not liquidatable.
+
+    Old rule (leverage on collateral only): the 100_000 USD open was accepted, and
+    `get_liquidation_state` of the new position was True; the `assert_rejected` fails on it.
+    """
+    pricing = PricingConfig(trade_spread_long_bps=50, trade_spread_short_bps=50, max_initial_leverage_bps=500_000,
+                            max_leverage_bps=1_000_000)
+    m = await new_market(world, fees=F4_FEES, pricing=pricing, borrow_rate=NO_INTEREST, liquidity=1_000_000 * USDC,
+                         sol_price=100 * ONE_USD)
+    one = OraclePrice(ONE_USD, -PRICE_DECIMALS)
+    prices = pricing_math.TradePrices(100 * ONE_USD, 100 * ONE_USD)
+    sol = await world.client.fetch_custody(m.sol.custody)
+    market = TradeMarket.from_custody(sol)
+    collateral_in, trap_size = 2_100 * USDC, 100_000 * USDC
+    for side in (Side.LONG, Side.SHORT):
+        w = await world.new_wallet(m.usdc, tokens=10_000 * USDC)
+        key = m.position(w, side)
+        collateral = CollateralCustody.from_custody(await world.client.fetch_custody(m.usdc.custody), one, one)
+        entry = pricing_math.entry_price(side, prices, 50)
+        exit_ = pricing_math.exit_price(side, prices, 50)
+        # The old check passes: 50x on collateral after the open fee.
+        fee = fee_math.bps_fee(trap_size, 10)
+        assert trap_size * 10_000 == (collateral_in - fee) * pricing.max_initial_leverage_bps
+        # ... and the position it opened was liquidatable at once.
+        trap = PositionState(side, pnl_math.entry_quantity(side, trap_size, entry), trap_size, collateral_in - fee,
+                             trap_size)
+        assert pnl_math.is_liquidatable(health_inputs(trap, 0, collateral, market), exit_)
+        watched = [key, m.usdc.custody, m.sol.custody, m.usdc.vault, w.token_account]
+        await assert_rejected(errors.MaxLeverageExceeded, lambda: open_position(w, m, side, collateral_in, trap_size),
+                              world.connection, watched)
+        with pytest.raises(errors.MaxLeverageExceeded):
+            await world.client.get_entry_price_and_fee(m.pool, m.sol.custody, m.usdc.custody, side,
+                                                       collateral_amount=collateral_in, size_usd=trap_size)
+
+        def opens(size: int) -> bool:
+            try:
+                compute_open_position(side, size, entry, exit_, collateral_in, collateral, market)
+            except errors.MaxLeverageExceeded:
+                return False
+            return True
+
+        lo, hi = 1, trap_size  # opens(lo), not opens(hi)
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            lo, hi = (mid, hi) if opens(mid) else (lo, mid)
+        # ~2_100 / (0.001 open fee + 0.001 close fee + ~0.01 spread loss + 1/50) USD
+        assert 60_000 * USDC < lo < 66_000 * USDC
+        await assert_rejected(errors.MaxLeverageExceeded, lambda: open_position(w, m, side, collateral_in, lo + 1),
+                              world.connection, watched)
+        opened = (await open_position(w, m, side, collateral_in, lo)).event("PositionOpened").data
+        expected = compute_open_position(side, lo, entry, exit_, collateral_in, collateral, market)
+        assert (opened.price, opened.quantity, opened.collateral_amount) == (
+            entry, expected.quantity, expected.collateral_amount)
+        assert await world.client.get_liquidation_state(key) is False
+        position = await world.client.fetch_position(key)
+        assert within_initial_leverage(PositionState(side, position.quantity, position.size_usd,
+                                                     position.collateral_amount, position.locked_amount),
+                                       exit_, 0, collateral, market)
+        await assert_vault_accounted(world, m.usdc)
 
 
 # ---- F6: a stranger's deposit blocks no one ----------------------------------------------------

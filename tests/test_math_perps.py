@@ -133,7 +133,7 @@ RUNNERS: dict[str, Callable[[dict], Any]] = {
                                                      c["collateral_usd"], c["price"], c["max_payoff_mult_bps"],
                                                      Rounding(c["rounding"])),
     "aum": _aum,
-    "open_position": lambda c: trade.compute_open_position(side(c), c["size_usd"], c["entry_price"],
+    "open_position": lambda c: trade.compute_open_position(side(c), c["size_usd"], c["entry_price"], c["exit_price"],
                                                            c["collateral_in"], collateral(c), market(c)),
     "increase_position": lambda c: trade.compute_increase_position(
         position(c), c["size_delta_usd"], c["collateral_in"], c["entry_price"], c["exit_price"], c["interest_usd"],
@@ -143,7 +143,7 @@ RUNNERS: dict[str, Callable[[dict], Any]] = {
         market(c)),
     "liquidation": lambda c: trade.compute_liquidation(position(c), c["exit_price"], c["interest_usd"],
                                                        c["insurance_fund"], collateral(c), market(c)),
-    "waterfall": lambda c: trade.waterfall(c["pot"], c["lp_owed"], c["reward"], c["fee"]),
+    "waterfall": lambda c: trade.waterfall(c["pot"], c["lp_owed"], c["fee"], c["reward"]),
     "within_initial_leverage": lambda c: trade.within_initial_leverage(position(c), c["exit_price"], c["interest_usd"],
                                                                        collateral(c), market(c)),
     "remove_collateral": lambda c: trade.compute_remove_collateral(position(c), c["collateral_usd"], c["exit_price"],
@@ -300,11 +300,37 @@ def test_partial_decreases_then_close_pay_no_more_than_one_close(side_: Side, si
 @given(pot=st.integers(0, U64_MAX), lp=st.integers(0, U64_MAX), reward=st.integers(0, U64_MAX),
        fee=st.integers(0, U64_MAX))
 def test_waterfall_pays_the_lps_first_and_conserves_the_pot(pot: int, lp: int, reward: int, fee: int) -> None:
-    w = trade.waterfall(pot, lp, reward, fee)
-    assert w.lp_paid + w.reward_paid + w.fee_paid + w.rest == pot
+    w = trade.waterfall(pot, lp, fee, reward)
+    assert w.lp_paid + w.fee_paid + w.reward_paid + w.rest == pot
     assert w.lp_paid == min(lp, pot)
-    assert w.reward_paid == 0 or w.lp_paid == lp
-    assert w.fee_paid == 0 or w.reward_paid == reward
+    assert w.fee_paid == 0 or w.lp_paid == lp
+    assert w.reward_paid == 0 or w.fee_paid == fee
+    assert w.rest == 0 or w.reward_paid == reward
+
+
+@settings(max_examples=300, deadline=None)
+@given(side_=sides, size=st.integers(10**6, 10**12), entry=prices, lev=st.integers(10_000, 2_000_000),
+       exit_move=st.integers(-500, 500), close_bps=st.integers(0, 50), extra_liq_bps=st.integers(0, 30),
+       reward_bps=st.integers(0, 50), interest=st.integers(0, 10**8))
+def test_self_liquidation_pays_no_more_than_a_close(side_: Side, size: int, entry: int, lev: int, exit_move: int,
+                                                    close_bps: int, extra_liq_bps: int, reward_bps: int,
+                                                    interest: int) -> None:
+    """The fee is paid before the reward and liquidation_bps >= close_position_bps (a valid config),
+    so the reward an owner liquidating itself gets is at most what a close pays it."""
+    usdc = OraclePrice(100_000_000, -8)
+    coll = trade.CollateralCustody(6, usdc, usdc, 10**16, 0, protocol_share_bps=2_000, insurance_share_bps=1_000,
+                                   optimal_utilization=800_000_000)
+    mkt = trade.Market(0, 500_000, 1_000_000, 10_000, 0, 10, close_bps, close_bps + extra_liq_bps, reward_bps)
+    q = pnl.entry_quantity(side_, size, entry)
+    assume(q > 0)
+    position = trade.PositionState(side_, q, size, max(1, size * BPS_POWER // lev), size)
+    exit_ = max(1, entry + entry * exit_move // BPS_POWER)
+    try:
+        liquidation = trade.compute_liquidation(position, exit_, interest, 0, coll, mkt)
+    except errors.PositionHealthy:
+        return
+    close = trade.compute_decrease_position(position, size, exit_, interest, 0, coll, mkt)
+    assert liquidation.paid.reward_paid <= close.amount_out
 
 
 @settings(max_examples=200, deadline=None)

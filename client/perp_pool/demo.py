@@ -3,11 +3,11 @@
 Starts `perp-localnet`; an admin creates a pool with a USDC custody (liquidity and collateral) and
 a SOL market priced by a custom oracle; two LPs deposit (their LP stays locked for the pool's
 15-minute cooldown; the first deposit leaves 1 LP of dead shares in the pool); four traders open
-longs and shorts; SOL dips 2 %, then crashes to 12 % down; after each move the liquidation keeper
+longs and shorts; SOL dips 1.3 %, then crashes to 12 % down; after each move the liquidation keeper
 (the same code as `perp-pool keeper liquidate`) liquidates the positions past their liquidation
-price and leaves the others: just past it the collateral left pays the LPs' loss first and then
-the keeper's reward, deep under water the LPs take it all; the survivors close; then a table shows
-who gained and lost, and where every USDC went. Stops the node.
+price and leaves the others: just past it the collateral left pays the LPs' loss first, then the
+liquidation fee, then the keeper's reward; deep under water the LPs take it all; the survivors
+close; then a table shows who gained and lost, and where every USDC went. Stops the node.
 """
 
 from __future__ import annotations
@@ -142,7 +142,7 @@ async def run(rpc_url: str) -> None:
         console.print(f"keeper liquidated {len(keeper.landed) - landed} position(s); reward "
                       f"{usd(await token_balance(connection, keeper_account) - reward)} USDC")
 
-    for sol_price, headline in ((147 * PRICE_POWER, "SOL dips 2 % to 147.00"),
+    for sol_price, headline in ((148 * PRICE_POWER, "SOL dips 1.3 % to 148.00"),
                                 (132 * PRICE_POWER, "SOL crashes 12 % to 132.00")):
         await admin_client.set_custom_oracle_price(custodies["SOL"], price=sol_price, expo=-PRICE_DECIMALS, conf=0,
                                                    ema=sol_price, publish_time=await now(connection))

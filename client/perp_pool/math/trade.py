@@ -188,10 +188,14 @@ class OpenPositionAmounts:
     quantity: int  # size in the traded token at the entry price, rounded against the trader
 
 
-def compute_open_position(side: Side, size_usd: int, entry_price: int, collateral_in: int,
+def compute_open_position(side: Side, size_usd: int, entry_price: int, exit_price: int, collateral_in: int,
                           collateral: CollateralCustody, market: Market) -> OpenPositionAmounts:
-    """Errors, in order: ZeroAmount; NoExposureChange; MaxPositionSizeExceeded; the `check_lock`
-    errors; InsufficientCollateral (fee >= collateral_in); MaxLeverageExceeded; MinLeverageNotMet."""
+    """Besides the leverage on collateral, the opened position must be within the max initial
+    leverage at `exit_price` (the side's exit price now) with profit not counted, so it is never
+    liquidatable at once. Errors, in order: ZeroAmount; NoExposureChange; MaxPositionSizeExceeded;
+    the `check_lock` errors; InsufficientCollateral (fee >= collateral_in); MaxLeverageExceeded
+    (leverage on collateral); MaxLeverageExceeded (not within the initial leverage at
+    `exit_price`); MinLeverageNotMet."""
     if not (size_usd > 0 and collateral_in > 0):
         raise errors.ZeroAmount()
     quantity = entry_quantity(side, size_usd, entry_price)
@@ -209,6 +213,9 @@ def compute_open_position(side: Side, size_usd: int, entry_price: int, collatera
     collateral_amount = collateral_in - fee_amount
     collateral_usd = collateral.value_usd(collateral_amount)
     if not _leverage_within(size_usd, collateral_usd, market.max_initial_leverage_bps):
+        raise errors.MaxLeverageExceeded()
+    opened = PositionState(side, quantity, size_usd, collateral_amount, locked_amount)
+    if not within_initial_leverage(opened, exit_price, 0, collateral, market):
         raise errors.MaxLeverageExceeded()
     if size_usd * BPS_POWER < collateral_usd * market.min_initial_leverage_bps:
         raise errors.MinLeverageNotMet()
@@ -280,19 +287,19 @@ class Waterfall:
     """How a pot of tokens (collateral taken + profit) is paid out, in priority order."""
 
     lp_paid: int = 0  # loss and interest, to the LPs (first claim)
-    reward_paid: int = 0  # liquidator reward (liquidation only), behind the LPs
     fee_paid: int = 0  # close or liquidation fee, split
+    reward_paid: int = 0  # liquidator reward (liquidation only), behind the LPs and the fee
     rest: int = 0  # to the owner on a close, to the LPs on a liquidation
 
 
-def waterfall(pot: int, lp_owed: int, reward: int, fee: int) -> Waterfall:
-    """Pays `lp_owed`, then `reward`, then `fee` out of `pot`, each as far as it goes."""
+def waterfall(pot: int, lp_owed: int, fee: int, reward: int) -> Waterfall:
+    """Pays `lp_owed`, then `fee`, then `reward` out of `pot`, each as far as it goes."""
     lp_paid = min(lp_owed, pot)
     left = pot - lp_paid
-    reward_paid = min(reward, left)
-    left -= reward_paid
     fee_paid = min(fee, left)
-    return Waterfall(lp_paid, reward_paid, fee_paid, left - fee_paid)
+    left -= fee_paid
+    reward_paid = min(reward, left)
+    return Waterfall(lp_paid, fee_paid, reward_paid, left - reward_paid)
 
 
 @dataclass(frozen=True)
@@ -377,7 +384,7 @@ def compute_decrease_position(position: PositionState, size_delta_usd: int, exit
                                profit_amount=profit_amount, loss_amount=loss_amount, fee_amount=fee_amount,
                                interest_amount=interest_amount)
     if full:
-        paid = waterfall(pot, lp_owed, 0, fee_amount)
+        paid = waterfall(pot, lp_owed, fee_amount, 0)
         out.update(paid=paid, collateral_taken=collateral_delta, amount_out=paid.rest)
         out.update(_shortfall(lp_owed, paid, insurance_fund, collateral))
     else:
@@ -386,7 +393,7 @@ def compute_decrease_position(position: PositionState, size_delta_usd: int, exit
         remaining = position.collateral_amount - collateral_delta
         if extra >= remaining:
             raise errors.InsufficientCollateral()
-        paid = Waterfall(lp_owed, 0, fee_amount, u64(pot + extra) - owed)
+        paid = Waterfall(lp_owed, fee_amount, 0, u64(pot + extra) - owed)
         collateral_amount = position.collateral_amount - (collateral_delta + extra)
         rest = PositionState(position.side, position.quantity - quantity_delta, position.size_usd - size_delta_usd,
                              collateral_amount, position.locked_amount - locked_delta)
@@ -407,7 +414,7 @@ def compute_decrease_position(position: PositionState, size_delta_usd: int, exit
 def compute_liquidation(position: PositionState, exit_price: int, interest_usd: int, insurance_fund: int,
                         collateral: CollateralCustody, market: Market) -> SettlementAmounts:
     """Liquidating `position` at `exit_price`: collateral + capped profit pays loss + interest (LPs),
-    then the liquidator's reward, then the liquidation fee; the rest goes to the LPs. Unpaid loss +
+    then the liquidation fee, then the liquidator's reward; the rest goes to the LPs. Unpaid loss +
     interest draws the insurance fund, the rest is bad debt. PositionHealthy if not liquidatable."""
     health = health_inputs(position, interest_usd, collateral, market)
     if not is_liquidatable(health, exit_price):
@@ -422,7 +429,7 @@ def compute_liquidation(position: PositionState, exit_price: int, interest_usd: 
     reward_amount = collateral.owed_tokens(reward_usd)
     lp_owed = u64(loss_amount + interest_amount)
     pot = u64(position.collateral_amount + profit_amount)
-    paid = waterfall(pot, lp_owed, reward_amount, fee_amount)
+    paid = waterfall(pot, lp_owed, fee_amount, reward_amount)
     short = _shortfall(lp_owed, paid, insurance_fund, collateral)
     fee_split = collateral.split(paid.fee_paid)
     owned_in = u64(u64(u64(paid.lp_paid + fee_split.lp) + short["insurance_draw"]) + paid.rest)

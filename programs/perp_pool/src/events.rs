@@ -297,7 +297,7 @@ pub struct PositionLiquidated {
     pub fee_usd: u64,
     pub interest_usd: u64,
     pub reward_usd: u64,
-    /// Tokens actually paid, in waterfall order.
+    /// Tokens actually paid (waterfall order: lp_paid, fee_paid, then reward_paid).
     pub reward_paid: u64,
     pub lp_paid: u64,
     pub fee_paid: u64,

@@ -178,7 +178,7 @@ fn split_json(s: fees::FeeSplit) -> Value {
 }
 
 fn waterfall_json(w: Waterfall) -> Value {
-    json!({"lp_paid": w.lp_paid, "reward_paid": w.reward_paid, "fee_paid": w.fee_paid, "rest": w.rest})
+    json!({"lp_paid": w.lp_paid, "fee_paid": w.fee_paid, "reward_paid": w.reward_paid, "rest": w.rest})
 }
 
 fn settlement_json(s: SettlementAmounts) -> Value {
@@ -375,6 +375,7 @@ fn run(section: &str, c: &Value) -> anchor_lang::Result<Value> {
                 side(c),
                 u(c, "size_usd"),
                 u(c, "entry_price"),
+                u(c, "exit_price"),
                 u(c, "collateral_in"),
                 &collateral(c),
                 &market(c),
@@ -438,8 +439,8 @@ fn run(section: &str, c: &Value) -> anchor_lang::Result<Value> {
         "waterfall" => waterfall_json(trade::waterfall(
             u(c, "pot"),
             u(c, "lp_owed"),
-            u(c, "reward"),
             u(c, "fee"),
+            u(c, "reward"),
         )?),
         "within_initial_leverage" => json!(trade::within_initial_leverage(
             &position(c),
@@ -776,25 +777,34 @@ fn seed() -> Value {
             ]})),
         ],
         "open_position": [
-            named("sol_long_15x", json!({"side": "long", "entry_price": 150 * PRICE, "size_usd": 1_500 * USD, "collateral_in": 100 * USD, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
-            named("above_optimal_fee_scales", json!({"side": "long", "entry_price": 150 * PRICE, "size_usd": 1_500 * USD, "collateral_in": 100 * USD, "collateral": usdc(1_600 * USD, 0), "market": sol_market()})),
-            named("depegged_collateral", json!({"side": "long", "entry_price": 150 * PRICE, "size_usd": 1_234_567_890, "collateral_in": 55_555_555, "collateral": depegged_usdc(10_000 * USD, 0), "market": sol_market()})),
-            named("zero_size", json!({"side": "long", "entry_price": 150 * PRICE, "size_usd": 0, "collateral_in": 100 * USD, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
-            named("max_position_size", json!({"side": "long", "entry_price": 150 * PRICE, "size_usd": 1_500 * USD, "collateral_in": 100 * USD, "collateral": usdc(10_000 * USD, 0), "market": with(sol_market(), json!({"max_position_size_usd": 1_499 * USD}))})),
-            named("insufficient_liquidity", json!({"side": "long", "entry_price": 150 * PRICE, "size_usd": 1_500 * USD, "collateral_in": 100 * USD, "collateral": usdc(1_499 * USD, 0), "market": sol_market()})),
-            named("max_utilization", json!({"side": "long", "entry_price": 150 * PRICE, "size_usd": 1_500 * USD, "collateral_in": 100 * USD, "collateral": depegged_usdc(1_600 * USD, 0), "market": sol_market()})),
-            named("max_total_locked", json!({"side": "long", "entry_price": 150 * PRICE, "size_usd": 1_500 * USD, "collateral_in": 100 * USD, "collateral": with(usdc(10_000 * USD, 0), json!({"max_total_locked_usd": 1_499 * USD})), "market": sol_market()})),
-            named("fee_eats_collateral", json!({"side": "long", "entry_price": 150 * PRICE, "size_usd": 1_500 * USD, "collateral_in": 1_500_000, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
-            named("max_leverage", json!({"side": "long", "entry_price": 150 * PRICE, "size_usd": 1_500 * USD, "collateral_in": 31_499_999, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
-            named("exactly_max_leverage", json!({"side": "long", "entry_price": 150 * PRICE, "size_usd": 1_500 * USD, "collateral_in": 31_500_000, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
-            named("min_leverage", json!({"side": "long", "entry_price": 150 * PRICE, "size_usd": 1_500 * USD, "collateral_in": 1_400 * USD, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
-            named("short_15x", json!({"side": "short", "entry_price": 150 * PRICE, "size_usd": 1_500 * USD, "collateral_in": 100 * USD, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
-            named("short_quantity_ceil", json!({"side": "short", "entry_price": 149_999_999_000u64, "size_usd": 1_500 * USD, "collateral_in": 100 * USD, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
-            named("long_at_1e-4_usd", json!({"side": "long", "entry_price": 100_000, "size_usd": 1_500 * USD, "collateral_in": 100 * USD, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
-            named("long_10x_at_2e-5_usd", json!({"side": "long", "entry_price": 20_000, "size_usd": 100 * USD, "collateral_in": 10 * USD, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
-            named("short_at_1e6_usd", json!({"side": "short", "entry_price": 1_000_000 * PRICE, "size_usd": 1_500 * USD, "collateral_in": 100 * USD, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
-            named("no_exposure_above_1e6_usd", json!({"side": "long", "entry_price": 1_000_000 * PRICE + 1, "size_usd": 1, "collateral_in": 100 * USD, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
-            named("zero_entry_price", json!({"side": "long", "entry_price": 0, "size_usd": 1_500 * USD, "collateral_in": 100 * USD, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
+            named("sol_long_15x", json!({"side": "long", "entry_price": 150 * PRICE, "exit_price": 150 * PRICE, "size_usd": 1_500 * USD, "collateral_in": 100 * USD, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
+            named("above_optimal_fee_scales", json!({"side": "long", "entry_price": 150 * PRICE, "exit_price": 150 * PRICE, "size_usd": 1_500 * USD, "collateral_in": 100 * USD, "collateral": usdc(1_600 * USD, 0), "market": sol_market()})),
+            named("depegged_collateral", json!({"side": "long", "entry_price": 150 * PRICE, "exit_price": 150 * PRICE, "size_usd": 1_234_567_890, "collateral_in": 55_555_555, "collateral": depegged_usdc(10_000 * USD, 0), "market": sol_market()})),
+            named("zero_size", json!({"side": "long", "entry_price": 150 * PRICE, "exit_price": 150 * PRICE, "size_usd": 0, "collateral_in": 100 * USD, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
+            named("max_position_size", json!({"side": "long", "entry_price": 150 * PRICE, "exit_price": 150 * PRICE, "size_usd": 1_500 * USD, "collateral_in": 100 * USD, "collateral": usdc(10_000 * USD, 0), "market": with(sol_market(), json!({"max_position_size_usd": 1_499 * USD}))})),
+            named("insufficient_liquidity", json!({"side": "long", "entry_price": 150 * PRICE, "exit_price": 150 * PRICE, "size_usd": 1_500 * USD, "collateral_in": 100 * USD, "collateral": usdc(1_499 * USD, 0), "market": sol_market()})),
+            named("max_utilization", json!({"side": "long", "entry_price": 150 * PRICE, "exit_price": 150 * PRICE, "size_usd": 1_500 * USD, "collateral_in": 100 * USD, "collateral": depegged_usdc(1_600 * USD, 0), "market": sol_market()})),
+            named("max_total_locked", json!({"side": "long", "entry_price": 150 * PRICE, "exit_price": 150 * PRICE, "size_usd": 1_500 * USD, "collateral_in": 100 * USD, "collateral": with(usdc(10_000 * USD, 0), json!({"max_total_locked_usd": 1_499 * USD})), "market": sol_market()})),
+            named("fee_eats_collateral", json!({"side": "long", "entry_price": 150 * PRICE, "exit_price": 150 * PRICE, "size_usd": 1_500 * USD, "collateral_in": 1_500_000, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
+            named("max_leverage", json!({"side": "long", "entry_price": 150 * PRICE, "exit_price": 150 * PRICE, "size_usd": 1_500 * USD, "collateral_in": 31_499_999, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
+            // 50x on collateral after the fee, but not within 50x once the 1.5 USD close fee is counted.
+            named("max_leverage_on_collateral_close_fee_counted", json!({"side": "long", "entry_price": 150 * PRICE, "exit_price": 150 * PRICE, "size_usd": 1_500 * USD, "collateral_in": 31_500_000, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
+            named("exactly_max_leverage", json!({"side": "long", "entry_price": 150 * PRICE, "exit_price": 150 * PRICE, "size_usd": 1_500 * USD, "collateral_in": 33 * USD, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
+            named("past_max_leverage_at_exit", json!({"side": "long", "entry_price": 150 * PRICE, "exit_price": 150 * PRICE, "size_usd": 1_500 * USD, "collateral_in": 33 * USD - 1, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
+            // A 50 bps spread (entry 150.75, exit 149.25): 50x on collateral opens a position that is
+            // liquidatable at once; refused. With the spread's loss and the close fee covered it opens.
+            named("spread_liquidatable_at_once", json!({"side": "long", "entry_price": 150_750_000_000u64, "exit_price": 149_250_000_000u64, "size_usd": 1_500 * USD, "collateral_in": 31_500_000, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
+            named("spread_covered", json!({"side": "long", "entry_price": 150_750_000_000u64, "exit_price": 149_250_000_000u64, "size_usd": 1_500 * USD, "collateral_in": 48 * USD, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
+            named("short_spread_liquidatable_at_once", json!({"side": "short", "entry_price": 149_250_000_000u64, "exit_price": 150_750_000_000u64, "size_usd": 1_500 * USD, "collateral_in": 40 * USD, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
+            named("short_spread_covered", json!({"side": "short", "entry_price": 149_250_000_000u64, "exit_price": 150_750_000_000u64, "size_usd": 1_500 * USD, "collateral_in": 49 * USD, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
+            named("min_leverage", json!({"side": "long", "entry_price": 150 * PRICE, "exit_price": 150 * PRICE, "size_usd": 1_500 * USD, "collateral_in": 1_400 * USD, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
+            named("short_15x", json!({"side": "short", "entry_price": 150 * PRICE, "exit_price": 150 * PRICE, "size_usd": 1_500 * USD, "collateral_in": 100 * USD, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
+            named("short_quantity_ceil", json!({"side": "short", "entry_price": 149_999_999_000u64, "exit_price": 149_999_999_000u64, "size_usd": 1_500 * USD, "collateral_in": 100 * USD, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
+            named("long_at_1e-4_usd", json!({"side": "long", "entry_price": 100_000, "exit_price": 100_000, "size_usd": 1_500 * USD, "collateral_in": 100 * USD, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
+            named("long_10x_at_2e-5_usd", json!({"side": "long", "entry_price": 20_000, "exit_price": 20_000, "size_usd": 100 * USD, "collateral_in": 10 * USD, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
+            named("short_at_1e6_usd", json!({"side": "short", "entry_price": 1_000_000 * PRICE, "exit_price": 1_000_000 * PRICE, "size_usd": 1_500 * USD, "collateral_in": 100 * USD, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
+            named("no_exposure_above_1e6_usd", json!({"side": "long", "entry_price": 1_000_000 * PRICE + 1, "exit_price": 1_000_000 * PRICE + 1, "size_usd": 1, "collateral_in": 100 * USD, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
+            named("zero_entry_price", json!({"side": "long", "entry_price": 0, "exit_price": 0, "size_usd": 1_500 * USD, "collateral_in": 100 * USD, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
         ],
         "increase_position": [
             named("long_at_higher_price", json!({"position": pos("long", 100 * PRICE, 1_000 * USD, 100 * USD, 1_000 * USD), "size_delta_usd": 1_000 * USD, "collateral_in": 0, "entry_price": 200 * PRICE, "exit_price": 200 * PRICE, "interest_usd": 0, "collateral": usdc(10_000 * USD, 1_000 * USD), "market": sol_market()})),
@@ -839,16 +849,19 @@ fn seed() -> Value {
             named("short_fee_partly_paid", json!({"position": sol_short.clone(), "exit_price": 158_500_000_000u64, "interest_usd": 0, "insurance_fund": 0, "collateral": depegged_usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),
             named("interest_only", json!({"position": sol_long.clone(), "exit_price": 150 * PRICE, "interest_usd": 90 * USD, "insurance_fund": 0, "collateral": usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),
             named("reward_behind_lps", json!({"position": sol_long.clone(), "exit_price": 140_200_000_000u64, "interest_usd": 0, "insurance_fund": 0, "collateral": usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),
+            // 8 USD left after the LPs' 91 USD: the 7.5 USD fee first, 0.5 USD of the 3 USD reward.
+            named("reward_after_fee", json!({"position": sol_long.clone(), "exit_price": 140_900_000_000u64, "interest_usd": 0, "insurance_fund": 0, "collateral": usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),
             named("underwater_no_reward", json!({"position": sol_long.clone(), "exit_price": 140 * PRICE, "interest_usd": 0, "insurance_fund": 0, "collateral": usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),
             named("short_underwater_at_1e6_usd", json!({"position": pos("short", 1_000_000 * PRICE, 1_000 * USD, 20 * USD, 1_000 * USD), "exit_price": 1_030_000 * PRICE, "interest_usd": 0, "insurance_fund": 3 * USD, "collateral": usdc(10_000 * USD, 1_000 * USD), "market": sol_market()})),
             named("long_at_1e-4_usd", json!({"position": pos("long", 100_000, 1_000 * USD, 20 * USD, 1_000 * USD), "exit_price": 98_000, "interest_usd": 0, "insurance_fund": 0, "collateral": usdc(10_000 * USD, 1_000 * USD), "market": sol_market()})),
         ],
         "waterfall": [
-            named("all_paid", json!({"pot": 30, "lp_owed": 15, "reward": 2, "fee": 5})),
-            named("fee_partly_paid", json!({"pot": 20, "lp_owed": 15, "reward": 2, "fee": 5})),
-            named("reward_partly_paid", json!({"pot": 16, "lp_owed": 15, "reward": 2, "fee": 5})),
-            named("underwater_lps_take_all", json!({"pot": 10, "lp_owed": 15, "reward": 2, "fee": 5})),
-            named("empty_pot", json!({"pot": 0, "lp_owed": 15, "reward": 2, "fee": 5})),
+            named("all_paid", json!({"pot": 30, "lp_owed": 15, "fee": 5, "reward": 2})),
+            named("reward_partly_paid", json!({"pot": 21, "lp_owed": 15, "fee": 5, "reward": 2})),
+            named("fee_paid_no_reward", json!({"pot": 20, "lp_owed": 15, "fee": 5, "reward": 2})),
+            named("fee_partly_paid", json!({"pot": 16, "lp_owed": 15, "fee": 5, "reward": 2})),
+            named("underwater_lps_take_all", json!({"pot": 10, "lp_owed": 15, "fee": 5, "reward": 2})),
+            named("empty_pot", json!({"pot": 0, "lp_owed": 15, "fee": 5, "reward": 2})),
         ],
         "within_initial_leverage": [
             named("healthy", json!({"position": sol_long.clone(), "exit_price": 150 * PRICE, "interest_usd": 0, "collateral": usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),

@@ -1409,6 +1409,25 @@ async fn custody_fee_above_100_percent_is_rejected() {
         .await;
 }
 
+/// The liquidation fee must be at least the close fee (the reward is paid after it), so an owner
+/// liquidating its own position is never paid more than a close.
+#[tokio::test]
+async fn liquidation_fee_below_close_fee_is_rejected() {
+    let mut env = setup().await;
+    let admin = env.admin.insecure_clone();
+    let fees = |liquidation_bps| Fees {
+        close_position_bps: 10,
+        liquidation_bps,
+        ..Fees::default()
+    };
+    let mint = env.create_mint(6).await;
+    let ix = env.add_custody_ix(mint, fees(9));
+    env.expect_error(&[ix], &[&admin], PerpPoolError::InvalidCustodyConfig)
+        .await;
+    let ix = env.add_custody_ix(mint, fees(10));
+    env.send(&[ix], &[&admin]).await.unwrap();
+}
+
 // ---------------------------------------------------------------------------------------------
 // Perpetuals core
 // ---------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ use {
         errors::PerpPoolError,
         math::{
             pnl::liquidation_price,
-            pricing::entry_price,
+            pricing::{entry_price, exit_price},
             trade::{compute_open_position, health_inputs, PositionState},
         },
         state::{custody::Custody, perpetuals::Perpetuals, pool::Pool, position::Side},
@@ -85,12 +85,14 @@ pub fn handler(
         .read_min_max_price(&a.collateral_custody_oracle_account.to_account_info(), now)?;
     let spread_bps = a.custody.pricing.spread_bps(params.side);
     let price = entry_price(params.side, prices, spread_bps)?;
+    let exit = exit_price(params.side, prices, spread_bps)?;
     let collateral = a.collateral_custody.collateral_view(min_price, max_price);
     let market = a.custody.market();
     let amounts = compute_open_position(
         params.side,
         params.size_usd,
         price,
+        exit,
         params.collateral_amount,
         &collateral,
         &market,

@@ -1,7 +1,10 @@
 //! `liquidate` (permissionless): closes a liquidatable position at the current exit price.
-//! Collateral plus the capped profit pays, in order: loss + interest (LPs), the liquidator's
-//! reward (to `receiving_account`), the liquidation fee (split); anything left goes to the LPs
-//! (an underwater position pays no reward: docs/design.md "LP capital safety", F4). Unpaid loss + interest draws the insurance fund, the rest is recorded as bad debt.
+//! Collateral plus the capped profit pays, in order: loss + interest (LPs), the liquidation fee
+//! (split), the liquidator's reward (to `receiving_account`); anything left goes to the LPs
+//! (an underwater position pays no reward: docs/design.md "LP capital safety", F4; the fee
+//! before the reward and `liquidation_bps >= close_position_bps` keep a self-liquidation from
+//! paying its owner more than a close). Unpaid loss + interest draws the insurance fund, the
+//! rest is recorded as bad debt.
 //! The liquidator also receives the position's rent. Fails with PositionHealthy otherwise.
 
 use {

@@ -9,7 +9,11 @@ use {
         constants::{CUSTODY_SEED, PERPETUALS_SEED, POOL_SEED, POSITION_SEED},
         errors::PerpPoolError,
         events::PositionOpened,
-        math::{pricing::entry_price, safe_math::SafeMath, trade::compute_open_position},
+        math::{
+            pricing::{entry_price, exit_price},
+            safe_math::SafeMath,
+            trade::compute_open_position,
+        },
         state::{
             custody::{sync_aliased_custodies, Custody},
             perpetuals::Perpetuals,
@@ -154,12 +158,16 @@ pub fn handler(ctx: Context<OpenPosition>, params: &OpenPositionParams) -> Resul
     )?;
 
     // math
-    let price = entry_price(params.side, prices, custody.pricing.spread_bps(params.side))?;
+    let spread_bps = custody.pricing.spread_bps(params.side);
+    let price = entry_price(params.side, prices, spread_bps)?;
     check_entry_slippage(params.side, price, params.price_limit)?;
+    // The position must not open liquidatable: it is checked at the exit price too.
+    let exit = exit_price(params.side, prices, spread_bps)?;
     let amounts = compute_open_position(
         params.side,
         params.size_usd,
         price,
+        exit,
         params.collateral_amount,
         &collateral_custody.collateral_view(min_price, max_price),
         &custody.market(),

@@ -6,6 +6,7 @@
 //!
 //! - a trader at a constant oracle price never ends with more collateral tokens than it put in;
 //! - a partial decrease followed by a close never pays more than one close;
+//! - a self-liquidation never pays the owner more than a close at the same price;
 //! - the interest index and the interest owed do not depend on how an interval is split;
 //! - an LP at constant AUM never gains by depositing and withdrawing, no LP's value drops
 //!   because of another LP's deposit or withdrawal, and the first-depositor inflation attack
@@ -124,8 +125,10 @@ fn venue() -> impl Strategy<Value = (CollateralCustody, Market)> {
                 };
                 // A valid config: the maintenance margin (BPS^2 / max_leverage_bps) covers the
                 // liquidator's reward and the liquidation fee
-                // (PricingParams::validate_liquidation_margin).
+                // (PricingParams::validate_liquidation_margin), and the liquidation fee is at
+                // least the close fee (Fees::validate).
                 let margin_bps = 100_000_000 / (max_init + extra);
+                let liq_bps = liq_bps.max(close_bps);
                 let (liq_bps, reward_bps) = if liq_bps + reward_bps > margin_bps {
                     (
                         liq_bps * margin_bps / (liq_bps + reward_bps),
@@ -134,6 +137,7 @@ fn venue() -> impl Strategy<Value = (CollateralCustody, Market)> {
                 } else {
                     (liq_bps, reward_bps)
                 };
+                let close_bps = close_bps.min(liq_bps);
                 let market = Market {
                     pricing: PricingParams {
                         use_ema: false,
@@ -283,6 +287,7 @@ impl Trader {
                     self.side,
                     size_usd,
                     self.entry,
+                    self.exit,
                     collateral_in,
                     &custody,
                     &self.market,
@@ -509,8 +514,10 @@ proptest! {
     ) {
         let prices = TradePrices { lo: oracle, hi: oracle };
         let spread = market.pricing.trade_spread_long_bps;
-        let Ok(entry) = entry_price(side, prices, spread) else { return Ok(()); };
-        let Ok(open) = compute_open_position(side, size_usd, entry, collateral_in, &collateral, &market) else {
+        let (Ok(entry), Ok(open_exit)) = (entry_price(side, prices, spread), exit_price(side, prices, spread)) else {
+            return Ok(());
+        };
+        let Ok(open) = compute_open_position(side, size_usd, entry, open_exit, collateral_in, &collateral, &market) else {
             return Ok(());
         };
         let position = PositionState {
@@ -567,8 +574,10 @@ proptest! {
     ) {
         let prices = TradePrices { lo: oracle, hi: oracle };
         let spread = market.pricing.trade_spread_long_bps;
-        let Ok(entry) = entry_price(side, prices, spread) else { return Ok(()); };
-        let Ok(open) = compute_open_position(side, size_usd, entry, collateral_in, &collateral, &market) else {
+        let (Ok(entry), Ok(open_exit)) = (entry_price(side, prices, spread), exit_price(side, prices, spread)) else {
+            return Ok(());
+        };
+        let Ok(open) = compute_open_position(side, size_usd, entry, open_exit, collateral_in, &collateral, &market) else {
             return Ok(());
         };
         let position = PositionState {
@@ -593,6 +602,51 @@ proptest! {
                 prop_assert_eq!(l.paid.fee_paid, 0);
             }
             prop_assert_eq!(l.amount_out, 0);
+        }
+    }
+
+    /// A self-liquidation never pays the owner more than a close: for any liquidatable position
+    /// (any collateral, any entry, any exit price, interest owed), the reward the liquidation
+    /// pays is at most what a full close at the same exit price and interest pays the owner. The
+    /// liquidation fee is paid before the reward and is at least the close fee (a valid config),
+    /// so the reward is `min(reward, max(0, E - liquidation fee)) <= max(0, E - close fee)`, E
+    /// being what is left after the LPs' loss and interest.
+    #[test]
+    fn self_liquidation_pays_no_more_than_a_close(
+        (collateral, market) in venue(),
+        side in side(),
+        entry in price(),
+        size_usd in log_range(1, 10_000_000_000_000),
+        collateral_amount in log_range(1, 1_000_000_000_000),
+        move_bps in 0u64..=20_000,
+        interest_usd in prop_oneof![Just(0u64), log_range(1, 1_000_000_000)],
+        insurance_fund in prop_oneof![Just(0u64), log_range(1, 1_000_000_000_000)],
+    ) {
+        let Ok(quantity) = crate::math::pnl::entry_quantity(side, size_usd, entry) else { return Ok(()); };
+        let Ok(locked_amount) = crate::math::trade::locked_amount_for(size_usd, market.pricing.max_payoff_mult_bps, &collateral) else {
+            return Ok(());
+        };
+        if quantity == 0 {
+            return Ok(());
+        }
+        let position = PositionState { side, quantity, size_usd, collateral_amount, locked_amount };
+        let custody = CollateralCustody { locked: locked_amount, ..collateral };
+        let moved = u64::try_from(u128::from(entry) * u128::from(move_bps) / 10_000).unwrap();
+        let spread = market.pricing.trade_spread_long_bps;
+        let Ok(exit) = exit_price(side, TradePrices { lo: moved, hi: moved }, spread) else {
+            return Ok(());
+        };
+        let Ok(liquidation) = compute_liquidation(&position, exit, interest_usd, insurance_fund, &custody, &market) else {
+            return Ok(());
+        };
+        let close = compute_decrease_position(&position, size_usd, exit, interest_usd, insurance_fund, &custody, &market);
+        if let Ok(close) = close {
+            prop_assert!(
+                liquidation.paid.reward_paid <= close.amount_out,
+                "reward {} > close {}: {:?} {:?}", liquidation.paid.reward_paid, close.amount_out, liquidation, close
+            );
+            // The LPs' claim is paid (or drawn) identically by both.
+            prop_assert_eq!(liquidation.paid.lp_paid, close.paid.lp_paid);
         }
     }
 }

@@ -209,14 +209,19 @@ pub struct OpenPositionAmounts {
 }
 
 /// Opening a `side` position of `size_usd` at `entry_price` with `collateral_in` tokens (the open
-/// fee is taken from them).
+/// fee is taken from them). Besides the leverage on collateral, the opened position must be
+/// within the market's max INITIAL leverage at `exit_price` (the side's exit price now) with
+/// unrealised profit not counted (collateral - loss - close fee, as after an increase), so a
+/// spread (or a spot/EMA gap) cannot open a position that is liquidatable at once.
 /// Errors, in order: ZeroAmount; NoExposureChange (the size buys no quantity unit);
 /// MaxPositionSizeExceeded; the `check_lock` errors; InsufficientCollateral (fee >=
-/// collateral_in); MaxLeverageExceeded; MinLeverageNotMet.
+/// collateral_in); MaxLeverageExceeded (leverage on collateral); MaxLeverageExceeded (not within
+/// the initial leverage at `exit_price`); MinLeverageNotMet.
 pub fn compute_open_position(
     side: Side,
     size_usd: u64,
     entry_price: u64,
+    exit_price: u64,
     collateral_in: u64,
     collateral: &CollateralCustody,
     market: &Market,
@@ -250,6 +255,22 @@ pub fn compute_open_position(
             size_usd,
             collateral_usd,
             market.pricing.max_initial_leverage_bps
+        )?,
+        PerpPoolError::MaxLeverageExceeded
+    );
+    require!(
+        within_initial_leverage(
+            &PositionState {
+                side,
+                quantity,
+                size_usd,
+                collateral_amount,
+                locked_amount,
+            },
+            exit_price,
+            0,
+            collateral,
+            market,
         )?,
         PerpPoolError::MaxLeverageExceeded
     );
@@ -389,26 +410,26 @@ pub fn compute_increase_position(
 pub struct Waterfall {
     /// Loss and interest, to the LPs (first claim).
     pub lp_paid: u64,
-    /// Liquidator reward (liquidation only), behind the LPs.
-    pub reward_paid: u64,
     /// Close or liquidation fee, split.
     pub fee_paid: u64,
+    /// Liquidator reward (liquidation only), behind the LPs and the fee.
+    pub reward_paid: u64,
     /// What is left: to the owner on a close, to the LPs on a liquidation.
     pub rest: u64,
 }
 
-/// Pays `lp_owed`, then `reward`, then `fee` out of `pot`, each as far as it goes.
-pub fn waterfall(pot: u64, lp_owed: u64, reward: u64, fee: u64) -> Result<Waterfall> {
+/// Pays `lp_owed`, then `fee`, then `reward` out of `pot`, each as far as it goes.
+pub fn waterfall(pot: u64, lp_owed: u64, fee: u64, reward: u64) -> Result<Waterfall> {
     let lp_paid = lp_owed.min(pot);
     let left = pot.safe_sub(lp_paid)?;
-    let reward_paid = reward.min(left);
-    let left = left.safe_sub(reward_paid)?;
     let fee_paid = fee.min(left);
-    let rest = left.safe_sub(fee_paid)?;
+    let left = left.safe_sub(fee_paid)?;
+    let reward_paid = reward.min(left);
+    let rest = left.safe_sub(reward_paid)?;
     Ok(Waterfall {
         lp_paid,
-        reward_paid,
         fee_paid,
+        reward_paid,
         rest,
     })
 }
@@ -567,7 +588,7 @@ pub fn compute_decrease_position(
     let lp_owed = out.loss_amount.safe_add(out.interest_amount)?;
     let pot = collateral_delta.safe_add(out.profit_amount)?;
     if full {
-        out.paid = waterfall(pot, lp_owed, 0, out.fee_amount)?;
+        out.paid = waterfall(pot, lp_owed, out.fee_amount, 0)?;
         out.collateral_taken = collateral_delta;
         out.amount_out = out.paid.rest;
         settle_shortfall(&mut out, lp_owed, insurance_fund, collateral)?;
@@ -579,8 +600,8 @@ pub fn compute_decrease_position(
         out.collateral_taken = collateral_delta.safe_add(extra)?;
         out.paid = Waterfall {
             lp_paid: lp_owed,
-            reward_paid: 0,
             fee_paid: out.fee_amount,
+            reward_paid: 0,
             rest: pot.safe_add(extra)?.safe_sub(owed)?,
         };
         out.amount_out = out.paid.rest;
@@ -631,11 +652,15 @@ fn settle_shortfall(
 }
 
 /// Liquidating `position` at `exit_price`: the whole collateral plus the capped profit pays, in
-/// order, loss + interest (LPs), the liquidator's reward (`ceil(size * liquidator_reward_bps /
-/// BPS)` USD, in tokens at the max price, ceil), the liquidation fee (split); whatever is left
-/// goes to the LPs. Unpaid loss + interest draws the insurance fund, the rest is bad debt.
+/// order, loss + interest (LPs), the liquidation fee (split), the liquidator's reward
+/// (`ceil(size * liquidator_reward_bps / BPS)` USD, in tokens at the max price, ceil); whatever
+/// is left goes to the LPs. Unpaid loss + interest draws the insurance fund, the rest is bad debt.
 /// The reward ranks BEHIND the LPs' loss recovery: an underwater position pays no reward, so its
-/// owner cannot self-liquidate to recover the reward out of what the LPs lose.
+/// owner cannot self-liquidate to recover the reward out of what the LPs lose. It also ranks
+/// behind the liquidation fee, which the custody config keeps at least the close fee
+/// (`Fees::validate`): with E what the LPs' claim leaves, an owner liquidating itself gets
+/// `min(reward, max(0, E - liquidation fee))`, never more than a close pays it
+/// (`max(0, E - close fee)`).
 /// Errors: PositionHealthy if the position is not liquidatable at `exit_price`.
 pub fn compute_liquidation(
     position: &PositionState,
@@ -678,7 +703,7 @@ pub fn compute_liquidation(
     };
     let lp_owed = out.loss_amount.safe_add(out.interest_amount)?;
     let pot = position.collateral_amount.safe_add(out.profit_amount)?;
-    out.paid = waterfall(pot, lp_owed, out.reward_amount, out.fee_amount)?;
+    out.paid = waterfall(pot, lp_owed, out.fee_amount, out.reward_amount)?;
     settle_shortfall(&mut out, lp_owed, insurance_fund, collateral)?;
     out.fee_split = collateral.split(out.paid.fee_paid)?;
     out.owned_in = out

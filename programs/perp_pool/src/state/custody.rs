@@ -39,7 +39,8 @@ pub struct Fees {
     pub open_position_bps: u64,
     /// Close fee on the size closed.
     pub close_position_bps: u64,
-    /// Liquidation fee on size (to the pool, split like every fee).
+    /// Liquidation fee on size (to the pool, split like every fee); at least
+    /// `close_position_bps`.
     pub liquidation_bps: u64,
     /// Liquidator's reward on size, paid from the position's collateral.
     pub liquidator_reward_bps: u64,
@@ -194,7 +195,9 @@ pub struct Custody {
 
 impl Fees {
     /// Every rate is a fraction of an amount, so at most 100 %; the protocol and insurance
-    /// shares together at most 100 %.
+    /// shares together at most 100 %; the liquidation fee at least the close fee, so an owner
+    /// liquidating its own position (the reward is paid after the liquidation fee) never gets
+    /// more than a close would pay it.
     pub fn validate(&self) -> Result<()> {
         require!(
             self.add_liquidity_bps <= BPS_POWER
@@ -205,6 +208,7 @@ impl Fees {
                 && self.liquidation_bps <= BPS_POWER
                 && self.liquidator_reward_bps <= BPS_POWER
                 && self.insurance_share_bps <= BPS_POWER
+                && self.liquidation_bps >= self.close_position_bps
                 && self
                     .protocol_share_bps
                     .saturating_add(self.insurance_share_bps)

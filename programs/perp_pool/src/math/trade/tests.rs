@@ -77,6 +77,7 @@ fn open_takes_fee_from_collateral_and_locks_size() {
         Side::Long,
         1_000 * USD,
         100 * PRICE,
+        100 * PRICE,
         100 * USD,
         &usdc(10_000 * USD, 0),
         &market(),
@@ -104,6 +105,7 @@ fn open_takes_fee_from_collateral_and_locks_size() {
         Side::Short,
         1_000 * USD,
         3 * PRICE,
+        3 * PRICE,
         100 * USD,
         &usdc(10_000 * USD, 0),
         &market(),
@@ -117,17 +119,33 @@ fn open_checks_caps_in_order() {
     let m = market();
     let c = usdc(10_000 * USD, 0);
     let open = |size, collateral_in, c: &CollateralCustody, m: &Market| {
-        compute_open_position(Side::Long, size, 150 * PRICE, collateral_in, c, m)
+        compute_open_position(
+            Side::Long,
+            size,
+            150 * PRICE,
+            150 * PRICE,
+            collateral_in,
+            c,
+            m,
+        )
     };
     assert!(err_is(open(0, 1, &c, &m), "ZeroAmount"));
     assert!(err_is(open(1, 0, &c, &m), "ZeroAmount"));
     // A size that buys no quantity unit (1 micro-USD above 10^6 USD per token) opens nothing.
     assert!(err_is(
-        compute_open_position(Side::Long, 1, 1_000_000 * PRICE + 1, 100 * USD, &c, &m),
+        compute_open_position(
+            Side::Long,
+            1,
+            1_000_000 * PRICE + 1,
+            1_000_000 * PRICE + 1,
+            100 * USD,
+            &c,
+            &m
+        ),
         "NoExposureChange"
     ));
     assert!(err_is(
-        compute_open_position(Side::Long, 1, 0, 100 * USD, &c, &m),
+        compute_open_position(Side::Long, 1, 0, 0, 100 * USD, &c, &m),
         "MathOverflow"
     ));
     let mut capped = m;
@@ -166,12 +184,116 @@ fn open_checks_caps_in_order() {
         open(1_000 * USD, 1_002 * USD, &c, &m),
         "MinLeverageNotMet"
     ));
-    // exactly 50x after the fee is allowed, one micro-USD less collateral is not
-    assert!(open(1_000 * USD, 21 * USD, &c, &m).is_ok());
+    // 50x on collateral after the fee (20 USD) passes the collateral check, but the position
+    // must also be within 50x at the exit price with the close fee and the loss counted: 1_000
+    // USD at 150 buys 6.666666666666 tokens, worth 999.999999 USD at 150 (1 micro-USD loss), so
+    // equity = collateral - 1 USD - 1 micro-USD must reach 20 USD.
     assert!(err_is(
-        open(1_000 * USD, 21 * USD - 1, &c, &m),
+        open(1_000 * USD, 21 * USD, &c, &m),
         "MaxLeverageExceeded"
     ));
+    assert!(open(1_000 * USD, 22 * USD + 1, &c, &m).is_ok());
+    assert!(err_is(
+        open(1_000 * USD, 22 * USD, &c, &m),
+        "MaxLeverageExceeded"
+    ));
+    // The equity check comes before the minimum leverage: an exit price far below the entry
+    // fails MaxLeverageExceeded even with a collateral that is under the 1x minimum.
+    assert!(err_is(
+        compute_open_position(
+            Side::Long,
+            1_000 * USD,
+            150 * PRICE,
+            PRICE,
+            1_002 * USD,
+            &c,
+            &m
+        ),
+        "MaxLeverageExceeded"
+    ));
+}
+
+/// A 50x open of 1M USD with 21k USD of collateral (20k after the 1k open fee) on a market with
+/// a 50 bps spread: a long enters at 100.5 and exits at 99.5, so at once the loss is
+/// 9_950.248757 USD and the equity `20_000 - 9_950.248757 - 1_000 (close fee)` = 9_049.751243
+/// USD, 110x (a short: 10_050.25 USD of loss, 8_949.75 USD of equity): liquidatable in the same
+/// slot at 100x maintenance. The collateral-only check let it open (a trader trap);
+/// the open is now refused, and the smallest collateral that opens leaves a position within
+/// 50x at the exit price, so not liquidatable.
+#[test]
+fn open_that_would_be_liquidatable_at_once_is_refused() {
+    let mut m = market();
+    m.pricing.trade_spread_long_bps = 50;
+    m.pricing.trade_spread_short_bps = 50;
+    let c = usdc(10_000_000 * USD, 0);
+    let prices = crate::math::pricing::TradePrices {
+        lo: 100 * PRICE,
+        hi: 100 * PRICE,
+    };
+    for side in [Side::Long, Side::Short] {
+        let entry = crate::math::pricing::entry_price(side, prices, 50).unwrap();
+        let exit = crate::math::pricing::exit_price(side, prices, 50).unwrap();
+        let size = 1_000_000 * USD;
+        assert!(err_is(
+            compute_open_position(side, size, entry, exit, 21_000 * USD, &c, &m),
+            "MaxLeverageExceeded"
+        ));
+        // What the collateral-only check accepted is liquidatable at once.
+        let trap = PositionState {
+            side,
+            quantity: entry_quantity(side, size, entry).unwrap(),
+            size_usd: size,
+            collateral_amount: 20_000 * USD,
+            locked_amount: size,
+        };
+        let locked = usdc(10_000_000 * USD, size);
+        assert!(compute_liquidation(&trap, exit, 0, 0, &locked, &m).is_ok());
+        let h = health_inputs(&trap, 0, &locked, &m).unwrap();
+        let pnl = capped_pnl(side, trap.quantity, exit, size, h.max_profit_usd).unwrap();
+        let spread_loss = match side {
+            Side::Long => 9_950 * USD,
+            Side::Short => 10_050 * USD,
+        };
+        assert!(pnl.loss_usd > spread_loss && pnl.loss_usd < spread_loss + USD);
+
+        // The least collateral that opens (bisection; opening is monotone in the collateral).
+        let opens = |collateral_in| {
+            compute_open_position(side, size, entry, exit, collateral_in, &c, &m).is_ok()
+        };
+        let (mut lo, mut hi) = (21_000 * USD, 40_000 * USD);
+        assert!(!opens(lo) && opens(hi));
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2;
+            if opens(mid) {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        let collateral_in = hi;
+        assert!(err_is(
+            compute_open_position(side, size, entry, exit, collateral_in - 1, &c, &m),
+            "MaxLeverageExceeded"
+        ));
+        let open = compute_open_position(side, size, entry, exit, collateral_in, &c, &m).unwrap();
+        // 20_000 USD of equity + the spread's loss + the 1_000 USD close fee, after the 1_000
+        // USD open fee.
+        let least = 22_000 * USD + spread_loss;
+        assert!(collateral_in > least && collateral_in < least + USD);
+        let position = PositionState {
+            side,
+            quantity: open.quantity,
+            size_usd: size,
+            collateral_amount: open.collateral_amount,
+            locked_amount: open.locked_amount,
+        };
+        let locked = usdc(10_000_000 * USD, open.locked_amount);
+        assert!(err_is(
+            compute_liquidation(&position, exit, 0, 0, &locked, &m),
+            "PositionHealthy"
+        ));
+        assert!(within_initial_leverage(&position, exit, 0, &locked, &m).unwrap());
+    }
 }
 
 #[test]
@@ -247,46 +369,84 @@ fn partial_decrease_is_proportional_and_keeps_position_healthy() {
 }
 
 #[test]
-fn waterfall_pays_lps_then_reward_then_fee() {
-    let w = |pot| waterfall(pot, 15, 2, 5).unwrap();
-    let paid = |lp_paid, reward_paid, fee_paid, rest| Waterfall {
+fn waterfall_pays_lps_then_fee_then_reward() {
+    let w = |pot| waterfall(pot, 15, 5, 2).unwrap();
+    let paid = |lp_paid, fee_paid, reward_paid, rest| Waterfall {
         lp_paid,
-        reward_paid,
         fee_paid,
+        reward_paid,
         rest,
     };
-    assert_eq!(w(30), paid(15, 2, 5, 8));
-    assert_eq!(w(20), paid(15, 2, 3, 0));
+    assert_eq!(w(30), paid(15, 5, 2, 8));
+    assert_eq!(w(21), paid(15, 5, 1, 0));
+    assert_eq!(w(20), paid(15, 5, 0, 0));
     assert_eq!(w(16), paid(15, 1, 0, 0));
-    // Underwater: the LPs take the whole pot, the reward and the fee get nothing.
+    // Underwater: the LPs take the whole pot, the fee and the reward get nothing.
     assert_eq!(w(15), paid(15, 0, 0, 0));
     assert_eq!(w(10), paid(10, 0, 0, 0));
     assert_eq!(w(0), paid(0, 0, 0, 0));
 }
 
 #[test]
-fn liquidation_pays_lps_then_reward_then_fee() {
+fn liquidation_pays_lps_then_fee_then_reward() {
     let p = long(100 * PRICE, 1_000 * USD, 20 * USD);
     let c = usdc(10_000 * USD, 1_000 * USD);
     assert!(err_is(
         compute_liquidation(&p, 100 * PRICE, 0, 0, &c, &market()),
         "PositionHealthy"
     ));
-    // -1.5 %: loss 15, equity 20 - 15 - 1 = 4 -> 250x > 100x
-    let out = compute_liquidation(&p, 98_500_000_000, 0, 0, &c, &market()).unwrap();
+    // -1 %: loss 10, equity 20 - 10 - 1 = 9 -> 111x > 100x. The margin left (10 USD) pays the
+    // 5 USD fee and the 2 USD reward; 3 USD more go to the LPs.
+    let out = compute_liquidation(&p, 99 * PRICE, 0, 0, &c, &market()).unwrap();
     assert_eq!(out.quantity_delta, 10 * TOKEN);
     assert_eq!(out.reward_amount, 2 * USD);
-    assert_eq!(out.paid.lp_paid, 15 * USD);
+    assert_eq!(out.paid.lp_paid, 10 * USD);
+    assert_eq!(out.paid.fee_paid, 5 * USD);
     assert_eq!(out.paid.reward_paid, 2 * USD);
-    assert_eq!(out.paid.fee_paid, 3 * USD); // of 5 USD owed
+    assert_eq!(out.paid.rest, 3 * USD);
+    assert_eq!(out.owned_in, 10 * USD + out.fee_split.lp + 3 * USD);
+    assert!(settlement_conserves_tokens(&out, true));
+    // -1.5 %: loss 15, equity 4: the 5 USD left pay the fee, no reward.
+    let out = compute_liquidation(&p, 98_500_000_000, 0, 0, &c, &market()).unwrap();
+    assert_eq!(out.paid.lp_paid, 15 * USD);
+    assert_eq!(out.paid.fee_paid, 5 * USD);
+    assert_eq!(out.paid.reward_paid, 0);
     assert_eq!(out.paid.rest, 0);
     assert_eq!(out.owned_in, 15 * USD + out.fee_split.lp);
     assert_eq!(out.insurance_draw, 0);
-    // -1.9 %: loss 19 of 20 collateral: LPs 19, the reward gets the 1 USD left, no fee.
+    // -1.9 %: loss 19 of 20 collateral: LPs 19, the fee gets the 1 USD left, no reward.
     let out = compute_liquidation(&p, 98_100_000_000, 0, 0, &c, &market()).unwrap();
     assert_eq!(out.paid.lp_paid, 19 * USD);
-    assert_eq!(out.paid.reward_paid, USD);
-    assert_eq!(out.paid.fee_paid, 0);
+    assert_eq!(out.paid.fee_paid, USD);
+    assert_eq!(out.paid.reward_paid, 0);
+}
+
+/// A self-liquidation pays its owner the reward; the fee ranks before it and is at least the
+/// close fee, so that is never more than a close at the same price would pay. At -1.3 % the
+/// 1_000 USD long with 20 USD of collateral is liquidatable (equity 20 - 13 - 1 = 6 USD); a
+/// close pays 20 - 13 - 1 = 6 USD, a liquidation leaves 7 - 5 = 2 USD for the 2 USD reward.
+/// Near the end of the margin the old order (reward before the fee) paid the owner more than a
+/// close: at -1.75 % it got min(2, 2.5) = 2 USD of reward where a close pays 1.5 USD.
+#[test]
+fn self_liquidation_pays_no_more_than_a_close() {
+    let p = long(100 * PRICE, 1_000 * USD, 20 * USD);
+    let c = usdc(10_000 * USD, 1_000 * USD);
+    let m = market();
+    let exit = 98_700_000_000;
+    let liquidation = compute_liquidation(&p, exit, 0, 0, &c, &m).unwrap();
+    let close = compute_decrease_position(&p, 1_000 * USD, exit, 0, 0, &c, &m).unwrap();
+    assert_eq!(close.amount_out, 6 * USD);
+    assert_eq!(liquidation.paid.fee_paid, 5 * USD);
+    assert_eq!(liquidation.paid.reward_paid, 2 * USD);
+    assert!(liquidation.paid.reward_paid <= close.amount_out);
+    // Closer to the margin's end (-1.75 %: 20 - 17.5 = 2.5 USD after the LPs): close 1.5 USD,
+    // the liquidation fee takes all of it and the reward gets nothing.
+    let exit = 98_250_000_000;
+    let liquidation = compute_liquidation(&p, exit, 0, 0, &c, &m).unwrap();
+    let close = compute_decrease_position(&p, 1_000 * USD, exit, 0, 0, &c, &m).unwrap();
+    assert_eq!(close.amount_out, 1_500_000);
+    assert_eq!(liquidation.paid.fee_paid, 2_500_000);
+    assert_eq!(liquidation.paid.reward_paid, 0);
 }
 
 /// Finding 4: an underwater position pays no liquidator reward (its owner cannot self-liquidate
@@ -463,7 +623,7 @@ fn liquidatable_position_cannot_be_increased() {
     let p = long(100 * PRICE, 1_000 * USD, 20 * USD);
     let c = usdc(10_000 * USD, 1_000 * USD);
     let m = market();
-    // At 98.5 the position is liquidatable (see liquidation_pays_lps_then_reward_then_fee).
+    // At 98.5 the position is liquidatable (see liquidation_pays_lps_then_fee_then_reward).
     assert!(compute_liquidation(&p, 98_500_000_000, 0, 0, &c, &m).is_ok());
     let exit = 98_500_000_000;
     assert!(err_is(
@@ -509,6 +669,7 @@ fn ten_x_long_on_a_token_at_two_hundred_thousandths_of_a_usd() {
     let open = compute_open_position(
         Side::Long,
         1_000 * USD,
+        entry,
         entry,
         100 * USD,
         &usdc(10_000 * USD, 0),
@@ -587,6 +748,17 @@ fn settlement_conserves_tokens(out: &SettlementAmounts, liquidation: bool) -> bo
     outflow - inflow == i128::from(paid_out)
 }
 
+/// A valid custody config (`Fees::validate`, `PricingParams::validate_liquidation_margin`): the
+/// liquidation fee at least the close fee, fee + reward within the maintenance margin.
+fn valid_liquidation_fees(m: &mut Market) {
+    let margin_bps = BPS_POWER * BPS_POWER / m.pricing.max_leverage_bps;
+    m.fees.liquidation_bps = m.fees.liquidation_bps.max(m.fees.close_position_bps);
+    m.fees.liquidator_reward_bps = m
+        .fees
+        .liquidator_reward_bps
+        .min(margin_bps - m.fees.liquidation_bps);
+}
+
 /// Oracle prices from 10^-4 USD to 10^6 USD (PRICE / 10^4 ..= PRICE x 10^6): a decade, then a
 /// value in it.
 fn oracle_price() -> impl Strategy<Value = u64> {
@@ -625,7 +797,7 @@ proptest! {
         let c = usdc(u64::MAX / 4, 0);
         let prices = crate::math::pricing::TradePrices { lo: oracle, hi: oracle };
         let entry = crate::math::pricing::entry_price(side, prices, spread);
-        if let Some((entry, open)) = entry.ok().and_then(|entry| Some((entry, compute_open_position(side, size, entry, collateral_in, &c, &m).ok()?))) {
+        if let Some((entry, open)) = entry.ok().and_then(|entry| Some((entry, compute_open_position(side, size, entry, crate::math::pricing::exit_price(side, prices, spread).ok()?, collateral_in, &c, &m).ok()?))) {
             prop_assert_eq!(open.quantity, entry_quantity(side, size, entry).unwrap());
             let exit = crate::math::pricing::exit_price(side, prices, spread).unwrap();
             let position = PositionState { side, quantity: open.quantity, size_usd: size, collateral_amount: open.collateral_amount, locked_amount: open.locked_amount };
@@ -647,9 +819,10 @@ proptest! {
         m.pricing.min_initial_leverage_bps = 0;
         m.fees.open_position_bps = fee_bps;
         m.fees.close_position_bps = fee_bps;
+        valid_liquidation_fees(&mut m);
         let c = usdc(u64::MAX / 4, 0);
         let prices = crate::math::pricing::TradePrices { lo: oracle, hi: oracle };
-        if let Some(open) = crate::math::pricing::entry_price(side, prices, spread).ok().and_then(|entry| compute_open_position(side, size, entry, collateral_in, &c, &m).ok()) {
+        if let Some(open) = crate::math::pricing::entry_price(side, prices, spread).ok().and_then(|entry| compute_open_position(side, size, entry, crate::math::pricing::exit_price(side, prices, spread).ok()?, collateral_in, &c, &m).ok()) {
             let moved = if up { oracle + oracle / 10_000 * mv } else { oracle - oracle / 10_000 * mv };
             let exit = exit_price_at(side, moved, spread).unwrap();
             let position = PositionState { side, quantity: open.quantity, size_usd: size, collateral_amount: open.collateral_amount, locked_amount: open.locked_amount };
@@ -678,9 +851,10 @@ proptest! {
         m.pricing.min_initial_leverage_bps = 0;
         m.fees.open_position_bps = fee_bps;
         m.fees.close_position_bps = fee_bps;
+        valid_liquidation_fees(&mut m);
         let c = usdc(u64::MAX / 4, 0);
         let prices = crate::math::pricing::TradePrices { lo: oracle, hi: oracle };
-        if let Some(open) = crate::math::pricing::entry_price(side, prices, spread).ok().and_then(|entry| compute_open_position(side, size, entry, collateral_in, &c, &m).ok()) {
+        if let Some(open) = crate::math::pricing::entry_price(side, prices, spread).ok().and_then(|entry| compute_open_position(side, size, entry, crate::math::pricing::exit_price(side, prices, spread).ok()?, collateral_in, &c, &m).ok()) {
             let position = PositionState { side, quantity: open.quantity, size_usd: size, collateral_amount: open.collateral_amount, locked_amount: open.locked_amount };
             let c2 = CollateralCustody { locked: open.locked_amount, ..c };
             let h = health_inputs(&position, 0, &c2, &m).unwrap();
@@ -695,6 +869,32 @@ proptest! {
                 prop_assert!(err_is(at(p), "PositionHealthy"));
                 prop_assert!(at(past).is_ok());
             }
+        }
+    }
+
+    /// An open that is accepted is never liquidatable at the exit price of the same moment,
+    /// whatever the spread and the spot/EMA gap: it is within the initial leverage there with
+    /// its profit not counted, and the initial leverage is at most the maintenance leverage.
+    #[test]
+    fn opened_position_is_not_liquidatable_at_once((side, oracle, size, collateral_in, spread, fee_bps, gap_bps) in scenario()) {
+        let mut m = market();
+        m.pricing.trade_spread_long_bps = spread;
+        m.pricing.trade_spread_short_bps = spread;
+        m.pricing.min_initial_leverage_bps = 0;
+        m.fees.open_position_bps = fee_bps;
+        m.fees.close_position_bps = fee_bps;
+        valid_liquidation_fees(&mut m);
+        let c = usdc(u64::MAX / 4, 0);
+        // Spot and EMA up to 10 % apart (use_ema: trades at max / min of them).
+        let prices = crate::math::pricing::TradePrices { lo: oracle, hi: oracle + oracle / 100_000 * gap_bps };
+        let (Ok(entry), Ok(exit)) = (crate::math::pricing::entry_price(side, prices, spread), crate::math::pricing::exit_price(side, prices, spread)) else {
+            return Ok(());
+        };
+        if let Ok(open) = compute_open_position(side, size, entry, exit, collateral_in, &c, &m) {
+            let position = PositionState { side, quantity: open.quantity, size_usd: size, collateral_amount: open.collateral_amount, locked_amount: open.locked_amount };
+            let c2 = CollateralCustody { locked: open.locked_amount, ..c };
+            prop_assert!(err_is(compute_liquidation(&position, exit, 0, 0, &c2, &m), "PositionHealthy"));
+            prop_assert!(within_initial_leverage(&position, exit, 0, &c2, &m).unwrap());
         }
     }
 
