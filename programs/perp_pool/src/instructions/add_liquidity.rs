@@ -208,7 +208,8 @@ pub fn handler<'info>(
     let authority = ctx.accounts.transfer_authority.to_account_info();
     let token_program = &ctx.accounts.token_program;
     if ctx.accounts.lp_token_account.is_frozen() {
-        perpetuals.thaw_lp_account(
+        perpetuals.set_lp_account_frozen(
+            false,
             lp_account.clone(),
             lp_mint.clone(),
             authority.clone(),
@@ -222,7 +223,7 @@ pub fn handler<'info>(
         token_program,
         amounts.lp_amount_out,
     )?;
-    perpetuals.freeze_lp_account(lp_account, lp_mint, authority, token_program)?;
+    perpetuals.set_lp_account_frozen(true, lp_account, lp_mint, authority, token_program)?;
 
     // emit
     emit!(LiquidityAdded {

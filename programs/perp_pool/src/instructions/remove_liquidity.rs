@@ -184,7 +184,8 @@ pub fn handler<'info>(
 
     // CPI
     if frozen {
-        ctx.accounts.perpetuals.thaw_lp_account(
+        ctx.accounts.perpetuals.set_lp_account_frozen(
+            false,
             ctx.accounts.lp_token_account.to_account_info(),
             ctx.accounts.lp_token_mint.to_account_info(),
             ctx.accounts.transfer_authority.to_account_info(),

@@ -56,7 +56,8 @@ pub fn handler(ctx: Context<UnlockLp>) -> Result<()> {
                 .is_over(clock.slot, clock.unix_timestamp),
         PerpPoolError::LiquidityCooldownActive
     );
-    ctx.accounts.perpetuals.thaw_lp_account(
+    ctx.accounts.perpetuals.set_lp_account_frozen(
+        false,
         ctx.accounts.lp_token_account.to_account_info(),
         ctx.accounts.lp_token_mint.to_account_info(),
         ctx.accounts.transfer_authority.to_account_info(),

@@ -7,7 +7,11 @@ use {
         errors::PerpPoolError,
         events::ProtocolFeesWithdrawn,
         math::safe_math::SafeMath,
-        state::{custody::Custody, perpetuals::Perpetuals, pool::Pool},
+        state::{
+            custody::{Assets, Custody},
+            perpetuals::Perpetuals,
+            pool::Pool,
+        },
     },
     anchor_lang::prelude::*,
     anchor_spl::token::{Token, TokenAccount},
@@ -61,32 +65,34 @@ pub struct WithdrawProtocolFeesParams {
     pub amount: u64,
 }
 
+impl WithdrawProtocolFees<'_> {
+    /// Pays `amount` out of one of the custody's vault buckets (`bucket` picks it: protocol fees
+    /// or the insurance fund) to `receiving_account`; returns what the bucket holds after.
+    /// Errors: ZeroAmount (amount 0), InsufficientLiquidity (more than the bucket holds).
+    pub fn pay_out(&mut self, bucket: fn(&mut Assets) -> &mut u64, amount: u64) -> Result<u64> {
+        require!(amount > 0, PerpPoolError::ZeroAmount);
+        let held = bucket(&mut self.custody.assets);
+        require!(amount <= *held, PerpPoolError::InsufficientLiquidity);
+        *held = held.safe_sub(amount)?;
+        let left = *held;
+        self.perpetuals.transfer_from_vault(
+            self.custody_token_account.to_account_info(),
+            self.receiving_account.to_account_info(),
+            self.transfer_authority.to_account_info(),
+            &self.token_program,
+            amount,
+        )?;
+        Ok(left)
+    }
+}
+
 pub fn handler(
     ctx: Context<WithdrawProtocolFees>,
     params: &WithdrawProtocolFeesParams,
 ) -> Result<()> {
-    // params
-    require!(params.amount > 0, PerpPoolError::ZeroAmount);
-    require!(
-        params.amount <= ctx.accounts.custody.assets.protocol_fees,
-        PerpPoolError::InsufficientLiquidity
-    );
-
-    // mutate
-    let custody = ctx.accounts.custody.as_mut();
-    custody.assets.protocol_fees = custody.assets.protocol_fees.safe_sub(params.amount)?;
-    let protocol_fees = custody.assets.protocol_fees;
-
-    // CPI
-    ctx.accounts.perpetuals.transfer_from_vault(
-        ctx.accounts.custody_token_account.to_account_info(),
-        ctx.accounts.receiving_account.to_account_info(),
-        ctx.accounts.transfer_authority.to_account_info(),
-        &ctx.accounts.token_program,
-        params.amount,
-    )?;
-
-    // emit
+    let protocol_fees = ctx
+        .accounts
+        .pay_out(|assets| &mut assets.protocol_fees, params.amount)?;
     emit!(ProtocolFeesWithdrawn {
         admin: ctx.accounts.admin.key(),
         pool: ctx.accounts.pool.key(),

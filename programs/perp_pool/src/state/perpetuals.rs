@@ -121,46 +121,35 @@ impl Perpetuals {
         )
     }
 
-    /// Freezes an LP token account (the LP mint's freeze authority is the transfer authority).
-    pub fn freeze_lp_account<'info>(
+    /// Freezes (`frozen`) or thaws an LP token account: the LP mint's freeze authority is the
+    /// transfer authority (the per-depositor cooldown, `state::lp_cooldown`).
+    pub fn set_lp_account_frozen<'info>(
         &self,
+        frozen: bool,
         account: AccountInfo<'info>,
         mint: AccountInfo<'info>,
-        transfer_authority: AccountInfo<'info>,
+        authority: AccountInfo<'info>,
         token_program: &Program<'info, Token>,
     ) -> Result<()> {
         let bump = [self.transfer_authority_bump];
         let seeds: &[&[u8]] = &[TRANSFER_AUTHORITY_SEED, &bump];
-        token::freeze_account(CpiContext::new_with_signer(
-            token_program.to_account_info(),
-            FreezeAccount {
+        let signer = &[seeds];
+        let program = token_program.to_account_info();
+        if frozen {
+            let accounts = FreezeAccount {
                 account,
                 mint,
-                authority: transfer_authority,
-            },
-            &[seeds],
-        ))
-    }
-
-    /// Thaws an LP token account frozen by `freeze_lp_account`.
-    pub fn thaw_lp_account<'info>(
-        &self,
-        account: AccountInfo<'info>,
-        mint: AccountInfo<'info>,
-        transfer_authority: AccountInfo<'info>,
-        token_program: &Program<'info, Token>,
-    ) -> Result<()> {
-        let bump = [self.transfer_authority_bump];
-        let seeds: &[&[u8]] = &[TRANSFER_AUTHORITY_SEED, &bump];
-        token::thaw_account(CpiContext::new_with_signer(
-            token_program.to_account_info(),
-            ThawAccount {
+                authority,
+            };
+            token::freeze_account(CpiContext::new_with_signer(program, accounts, signer))
+        } else {
+            let accounts = ThawAccount {
                 account,
                 mint,
-                authority: transfer_authority,
-            },
-            &[seeds],
-        ))
+                authority,
+            };
+            token::thaw_account(CpiContext::new_with_signer(program, accounts, signer))
+        }
     }
 
     /// Burns `amount` from a user's token account, signed by the user.
