@@ -140,7 +140,9 @@ async def test_f1_short_dust_increases_create_no_profit(world: World) -> None:
     initial = 1_000 * USDC
     w = await world.new_wallet(m.usdc, tokens=initial)
     delta = 90_000  # 0.09 USD
-    assert delta * 10**6 // (100_000 * 10**6) == 0  # the old quantity (10^-6 token at 10^-6 USD prices) floored to 0
+    # The old rule: quantity floor(delta * 10^6 / price) with prices at 6 decimals floored to 0.
+    old_price = F1_PRICE // 10 ** (PRICE_DECIMALS - 6)
+    assert delta * 10**6 // old_price == 0
     opened = (await open_position(w, m, Side.SHORT, 100 * USDC, 1_000 * USDC)).event("PositionOpened").data
     assert opened.quantity == pnl_math.entry_quantity(Side.SHORT, 1_000 * USDC, F1_PRICE)
 
@@ -489,9 +491,9 @@ async def test_self_liquidation_pays_no_more_than_a_close(world: World) -> None:
     """Two identical 10x longs (1_500 USD, 98.5 USDC of collateral after the open fee) at the same
     price: one owner closes, the other liquidates itself. Near the end of the margin (at 140.45
     USD the LPs' 95.5 USD loss leaves E = 3 USDC), a close pays E - 1.5 (close fee) = 1.5 USDC;
-    the liquidation pays the 7.5 USDC liquidation fee first (it gets the 3 USDC) and no reward.
-    Just past the liquidation price both pay in full and the reward (3 USDC) is still below what
-    the close pays.
+    the liquidation pays a close fee's worth (1.5) of its 7.5 USDC fee first, then 1.5 USDC of
+    reward — exactly what the close pays — and nothing of the rest of the fee. Just past the
+    liquidation price both pay in full and the reward (3 USDC) is still below what the close pays.
 
     Old rule (reward before the liquidation fee): at 140.45 the self-liquidating owner got
     min(3, E) = 3 USDC of reward, twice what a close paid, skipping the close fee; its
@@ -529,7 +531,8 @@ async def test_self_liquidation_pays_no_more_than_a_close(world: World) -> None:
         assert paid_by_close == left - close_fee
         if at_end:
             assert left == 3 * USDC < liquidation_fee
-            assert (ev.fee_paid, ev.reward_paid, ev.remainder_to_pool) == (left, 0, 0)
+            assert (ev.fee_paid, ev.reward_paid, ev.remainder_to_pool) == (close_fee, left - close_fee, 0)
+            assert ev.reward_paid == paid_by_close
             # What the old order paid the owner: more than the close.
             assert min(reward, left) > paid_by_close
         else:

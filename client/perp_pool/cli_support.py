@@ -280,10 +280,17 @@ _RAW_FIELDS = {"slot", "time", "publish_time", "price_exponent", "expo", "cumula
                "lp_cooldown_remaining_sec"}
 
 
-def format_field(name: str, value: Any, token_decimals: int | None) -> str:
-    """Display text for one field, by the unit its name implies (see the module docstring)."""
+_ORACLE_READING_FIELDS = {"price", "conf", "ema"}  # raw oracle fields: scaled by the reading's own expo
+
+
+def format_field(name: str, value: Any, token_decimals: int | None, expo: int | None = None) -> str:
+    """Display text for one field, by the unit its name implies (see the module docstring). `expo`:
+    the exponent of the oracle reading the field belongs to (an event or account with an `expo`),
+    which then scales `price`, `conf` and `ema` instead of PRICE_DECIMALS."""
     if not isinstance(value, int) or isinstance(value, bool) or name in _RAW_FIELDS:
         return str(value)
+    if expo is not None and name in _ORACLE_READING_FIELDS and expo <= 0:
+        return format_units(value, -expo, group=True)
     if name in _LP_FIELDS:
         return format_units(value, LP_DECIMALS, group=True)
     if name in _QUANTITY_FIELDS:
@@ -304,10 +311,12 @@ def render_mapping(out: Console, data: dict[str, Any], *, title: str | None = No
     table = Table(title=title, show_header=False, box=None, pad_edge=False)
     table.add_column(style="bold")
     table.add_column()
+    expo = data.get("expo")
+    expo = expo if isinstance(expo, int) and not isinstance(expo, bool) else None
     for key, value in data.items():
         if isinstance(value, dict):
             continue
-        table.add_row(key, format_field(key, value, token_decimals))
+        table.add_row(key, format_field(key, value, token_decimals, expo))
     out.print(table)
     for key, value in data.items():
         if isinstance(value, dict):

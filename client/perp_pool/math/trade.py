@@ -302,6 +302,19 @@ def waterfall(pot: int, lp_owed: int, fee: int, reward: int) -> Waterfall:
     return Waterfall(lp_paid, fee_paid, reward_paid, left - reward_paid)
 
 
+def liquidation_waterfall(pot: int, lp_owed: int, fee: int, fee_ahead: int, reward: int) -> Waterfall:
+    """`lp_owed`, then the part of `fee` up to `fee_ahead` (the close fee), then `reward`, then the
+    rest of `fee`, out of `pot` (math/trade.rs `liquidation_waterfall`)."""
+    lp_paid = min(lp_owed, pot)
+    left = pot - lp_paid
+    fee_first = min(fee, fee_ahead, left)
+    left -= fee_first
+    reward_paid = min(reward, left)
+    left -= reward_paid
+    fee_last = min(fee - fee_first, left)
+    return Waterfall(lp_paid, fee_first + fee_last, reward_paid, left - fee_last)
+
+
 @dataclass(frozen=True)
 class SettlementAmounts:
     """Settlement of a decrease, a close (size_delta = size) or a liquidation (math/trade.rs)."""
@@ -420,7 +433,9 @@ def compute_liquidation(position: PositionState, exit_price: int, interest_usd: 
     if not is_liquidatable(health, exit_price):
         raise errors.PositionHealthy()
     pnl = capped_pnl(position.side, position.quantity, exit_price, position.size_usd, health.max_profit_usd)
-    fee_usd = liquidation_fee_usd(position.size_usd, market.liquidation_bps)
+    # Never below the close fee (a liquidation must not be a cheaper way out than a close).
+    close_fee_usd = close_position_fee_usd(position.size_usd, market.close_position_bps)
+    fee_usd = max(liquidation_fee_usd(position.size_usd, market.liquidation_bps), close_fee_usd)
     reward_usd = liquidator_reward_usd(position.size_usd, market.liquidator_reward_bps)
     profit_amount = collateral.paid_tokens(pnl.profit_usd)
     loss_amount = collateral.owed_tokens(pnl.loss_usd)
@@ -429,7 +444,7 @@ def compute_liquidation(position: PositionState, exit_price: int, interest_usd: 
     reward_amount = collateral.owed_tokens(reward_usd)
     lp_owed = u64(loss_amount + interest_amount)
     pot = u64(position.collateral_amount + profit_amount)
-    paid = waterfall(pot, lp_owed, fee_amount, reward_amount)
+    paid = liquidation_waterfall(pot, lp_owed, fee_amount, collateral.owed_tokens(close_fee_usd), reward_amount)
     short = _shortfall(lp_owed, paid, insurance_fund, collateral)
     fee_split = collateral.split(paid.fee_paid)
     owned_in = u64(u64(u64(paid.lp_paid + fee_split.lp) + short["insurance_draw"]) + paid.rest)

@@ -434,6 +434,33 @@ pub fn waterfall(pot: u64, lp_owed: u64, fee: u64, reward: u64) -> Result<Waterf
     })
 }
 
+/// A liquidation's waterfall: `lp_owed`, then the part of `fee` up to `fee_ahead` (the close
+/// fee), then `reward`, then the rest of `fee`, out of `pot`, each as far as it goes. The reward
+/// ranks behind a close fee's worth of the fee, so a self-liquidation never pays its owner more
+/// than a close would, and ahead of the rest of the fee, so a keeper is paid as long as that is
+/// possible.
+pub fn liquidation_waterfall(
+    pot: u64,
+    lp_owed: u64,
+    fee: u64,
+    fee_ahead: u64,
+    reward: u64,
+) -> Result<Waterfall> {
+    let lp_paid = lp_owed.min(pot);
+    let left = pot.safe_sub(lp_paid)?;
+    let fee_first = fee.min(fee_ahead).min(left);
+    let left = left.safe_sub(fee_first)?;
+    let reward_paid = reward.min(left);
+    let left = left.safe_sub(reward_paid)?;
+    let fee_last = fee.safe_sub(fee_first)?.min(left);
+    Ok(Waterfall {
+        lp_paid,
+        fee_paid: fee_first.safe_add(fee_last)?,
+        reward_paid,
+        rest: left.safe_sub(fee_last)?,
+    })
+}
+
 /// Settlement of a decrease, a close (size_delta = size) or a liquidation.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SettlementAmounts {
@@ -652,15 +679,16 @@ fn settle_shortfall(
 }
 
 /// Liquidating `position` at `exit_price`: the whole collateral plus the capped profit pays, in
-/// order, loss + interest (LPs), the liquidation fee (split), the liquidator's reward
-/// (`ceil(size * liquidator_reward_bps / BPS)` USD, in tokens at the max price, ceil); whatever
-/// is left goes to the LPs. Unpaid loss + interest draws the insurance fund, the rest is bad debt.
+/// order (`liquidation_waterfall`), loss + interest (LPs), a close fee's worth of the liquidation
+/// fee, the liquidator's reward (`ceil(size * liquidator_reward_bps / BPS)` USD, in tokens at the
+/// max price, ceil), the rest of the liquidation fee (the fee is split); whatever is left goes to
+/// the LPs. Unpaid loss + interest draws the insurance fund, the rest is bad debt.
 /// The reward ranks BEHIND the LPs' loss recovery: an underwater position pays no reward, so its
 /// owner cannot self-liquidate to recover the reward out of what the LPs lose. It also ranks
-/// behind the liquidation fee, which the custody config keeps at least the close fee
-/// (`Fees::validate`): with E what the LPs' claim leaves, an owner liquidating itself gets
-/// `min(reward, max(0, E - liquidation fee))`, never more than a close pays it
-/// (`max(0, E - close fee)`).
+/// behind a close fee's worth of the liquidation fee (the liquidation fee is never taken below the
+/// close fee): with E what the LPs' claim leaves, an owner liquidating itself gets at most
+/// `max(0, E - close fee)`, what a close pays it; and ahead of the rest of the fee, so a keeper
+/// is paid whenever E covers the close fee and the reward.
 /// Errors: PositionHealthy if the position is not liquidatable at `exit_price`.
 pub fn compute_liquidation(
     position: &PositionState,
@@ -682,7 +710,11 @@ pub fn compute_liquidation(
         position.size_usd,
         health.max_profit_usd,
     )?;
-    let fee_usd = liquidation_fee_usd(position.size_usd, market.fees.liquidation_bps)?;
+    // Never below the close fee, even on a custody configured before `Fees::validate` required
+    // it: a liquidation must not be a cheaper way out than a close.
+    let close_fee_usd = close_position_fee_usd(position.size_usd, market.fees.close_position_bps)?;
+    let fee_usd =
+        liquidation_fee_usd(position.size_usd, market.fees.liquidation_bps)?.max(close_fee_usd);
     let reward_usd = liquidator_reward_usd(position.size_usd, market.fees.liquidator_reward_bps)?;
     let mut out = SettlementAmounts {
         full: true,
@@ -703,7 +735,8 @@ pub fn compute_liquidation(
     };
     let lp_owed = out.loss_amount.safe_add(out.interest_amount)?;
     let pot = position.collateral_amount.safe_add(out.profit_amount)?;
-    out.paid = waterfall(pot, lp_owed, out.fee_amount, out.reward_amount)?;
+    let fee_ahead = collateral.owed_tokens(close_fee_usd)?;
+    out.paid = liquidation_waterfall(pot, lp_owed, out.fee_amount, fee_ahead, out.reward_amount)?;
     settle_shortfall(&mut out, lp_owed, insurance_fund, collateral)?;
     out.fee_split = collateral.split(out.paid.fee_paid)?;
     out.owned_in = out

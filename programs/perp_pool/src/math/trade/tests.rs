@@ -395,8 +395,9 @@ fn liquidation_pays_lps_then_fee_then_reward() {
         compute_liquidation(&p, 100 * PRICE, 0, 0, &c, &market()),
         "PositionHealthy"
     ));
-    // -1 %: loss 10, equity 20 - 10 - 1 = 9 -> 111x > 100x. The margin left (10 USD) pays the
-    // 5 USD fee and the 2 USD reward; 3 USD more go to the LPs.
+    // -1 %: loss 10, equity 20 - 10 - 1 = 9 -> 111x > 100x. The margin left (10 USD) pays a close
+    // fee's worth (1 USD) of the 5 USD fee, the 2 USD reward, the other 4 USD of the fee; 3 USD
+    // more go to the LPs.
     let out = compute_liquidation(&p, 99 * PRICE, 0, 0, &c, &market()).unwrap();
     assert_eq!(out.quantity_delta, 10 * TOKEN);
     assert_eq!(out.reward_amount, 2 * USD);
@@ -406,27 +407,29 @@ fn liquidation_pays_lps_then_fee_then_reward() {
     assert_eq!(out.paid.rest, 3 * USD);
     assert_eq!(out.owned_in, 10 * USD + out.fee_split.lp + 3 * USD);
     assert!(settlement_conserves_tokens(&out, true));
-    // -1.5 %: loss 15, equity 4: the 5 USD left pay the fee, no reward.
+    // -1.5 %: loss 15, 5 USD left: 1 USD of fee, the 2 USD reward, 2 USD more of the fee.
     let out = compute_liquidation(&p, 98_500_000_000, 0, 0, &c, &market()).unwrap();
     assert_eq!(out.paid.lp_paid, 15 * USD);
-    assert_eq!(out.paid.fee_paid, 5 * USD);
-    assert_eq!(out.paid.reward_paid, 0);
+    assert_eq!(out.paid.fee_paid, 3 * USD);
+    assert_eq!(out.paid.reward_paid, 2 * USD);
     assert_eq!(out.paid.rest, 0);
     assert_eq!(out.owned_in, 15 * USD + out.fee_split.lp);
     assert_eq!(out.insurance_draw, 0);
-    // -1.9 %: loss 19 of 20 collateral: LPs 19, the fee gets the 1 USD left, no reward.
+    // -1.9 %: loss 19 of 20 collateral: LPs 19, the close fee's worth of the fee takes the 1 USD
+    // left, no reward.
     let out = compute_liquidation(&p, 98_100_000_000, 0, 0, &c, &market()).unwrap();
     assert_eq!(out.paid.lp_paid, 19 * USD);
     assert_eq!(out.paid.fee_paid, USD);
     assert_eq!(out.paid.reward_paid, 0);
 }
 
-/// A self-liquidation pays its owner the reward; the fee ranks before it and is at least the
-/// close fee, so that is never more than a close at the same price would pay. At -1.3 % the
-/// 1_000 USD long with 20 USD of collateral is liquidatable (equity 20 - 13 - 1 = 6 USD); a
-/// close pays 20 - 13 - 1 = 6 USD, a liquidation leaves 7 - 5 = 2 USD for the 2 USD reward.
-/// Near the end of the margin the old order (reward before the fee) paid the owner more than a
-/// close: at -1.75 % it got min(2, 2.5) = 2 USD of reward where a close pays 1.5 USD.
+/// A self-liquidation pays its owner the reward; a close fee's worth of the liquidation fee
+/// (which is never below the close fee) ranks before it, so that is never more than a close at
+/// the same price would pay. At -1.3 % the 1_000 USD long with 20 USD of collateral is
+/// liquidatable (equity 20 - 13 - 1 = 6 USD); a close pays 6 USD, a liquidation leaves 7 - 1 = 6
+/// USD for the 2 USD reward, then 4 USD of fee. Near the end of the margin the original order
+/// (reward first) paid the owner more than a close: at -1.75 % it got min(2, 2.5) = 2 USD of
+/// reward where a close pays 1.5 USD; now it gets 2.5 - 1 = 1.5 USD, exactly the close.
 #[test]
 fn self_liquidation_pays_no_more_than_a_close() {
     let p = long(100 * PRICE, 1_000 * USD, 20 * USD);
@@ -440,13 +443,21 @@ fn self_liquidation_pays_no_more_than_a_close() {
     assert_eq!(liquidation.paid.reward_paid, 2 * USD);
     assert!(liquidation.paid.reward_paid <= close.amount_out);
     // Closer to the margin's end (-1.75 %: 20 - 17.5 = 2.5 USD after the LPs): close 1.5 USD,
-    // the liquidation fee takes all of it and the reward gets nothing.
+    // the liquidation 1 USD of fee then 1.5 USD of reward, the rest of the fee nothing.
     let exit = 98_250_000_000;
     let liquidation = compute_liquidation(&p, exit, 0, 0, &c, &m).unwrap();
     let close = compute_decrease_position(&p, 1_000 * USD, exit, 0, 0, &c, &m).unwrap();
     assert_eq!(close.amount_out, 1_500_000);
-    assert_eq!(liquidation.paid.fee_paid, 2_500_000);
-    assert_eq!(liquidation.paid.reward_paid, 0);
+    assert_eq!(liquidation.paid.fee_paid, USD);
+    assert_eq!(liquidation.paid.reward_paid, 1_500_000);
+    assert!(liquidation.paid.reward_paid <= close.amount_out);
+    // A custody configured before liquidation_bps >= close_position_bps was enforced: the
+    // liquidation fee is taken at the close fee at least, so the bound still holds.
+    let mut cheap = m;
+    cheap.fees.liquidation_bps = 5;
+    let liquidation = compute_liquidation(&p, exit, 0, 0, &c, &cheap).unwrap();
+    assert_eq!(liquidation.fee_usd, USD);
+    assert!(liquidation.paid.reward_paid <= close.amount_out);
 }
 
 /// Finding 4: an underwater position pays no liquidator reward (its owner cannot self-liquidate
