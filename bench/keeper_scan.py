@@ -28,7 +28,7 @@ from solana.rpc.commitment import Confirmed  # noqa: E402
 from solders.keypair import Keypair  # noqa: E402
 
 from perp_pool.client import PerpPoolClient  # noqa: E402
-from perp_pool.keeper.health import decode_position, evaluate  # noqa: E402
+from perp_pool.keeper.health import POSITION_SIZE, decode_position, evaluate  # noqa: E402
 from perp_pool.keeper.liquidator import LiquidationKeeper  # noqa: E402
 from perp_pool.localnet import LocalNode  # noqa: E402
 from perp_pool.math.pricing import Side  # noqa: E402
@@ -77,7 +77,9 @@ async def measure(url: str, n: int, runs: int) -> dict:
         scans.append(result.seconds)
 
     raw = [(a.pubkey, bytes(a.account.data)) for a in (await connection.get_program_accounts(
-        world.client.program_id, encoding="base64")).value if len(a.account.data) == 226]
+        world.client.program_id, encoding="base64")).value if len(a.account.data) == POSITION_SIZE]
+    # Every placed position must be measured: an empty list would print a meaningless 0.
+    assert len(raw) == n, (len(raw), n)
     views = [decode_position(k, d) for k, d in raw]
     markets, now = await keeper.fetch_markets(views)
     started = time.perf_counter()
