@@ -22,6 +22,7 @@ from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 from solders.system_program import ID as SYSTEM_PROGRAM_ID
 from spl.token.constants import TOKEN_PROGRAM_ID
+from spl.token.instructions import get_associated_token_address
 
 from perp_pool import pda
 from perp_pool.constants import BPS_POWER, PROGRAM_ID
@@ -657,6 +658,26 @@ class PerpPoolClient:
         accounts.update({"liquidator": liquidator or self.wallet.pubkey(), "receiving_account": receiving_account,
                          "position": position})
         return self._ix("liquidate", self._only("liquidate", accounts, overrides))
+
+    async def build_close_capped_position_ix(self, position: Pubkey, *, receiving_account: Pubkey | None = None,
+                                             keeper_receiving_account: Pubkey, keeper: Pubkey | None = None,
+                                             overrides: dict[str, Pubkey] | None = None) -> Instruction:
+        """Anyone may close a position whose profit reached its payoff cap: the owner's payout goes to
+        `receiving_account` (default: the owner's associated token account of the collateral mint),
+        the keeper's reward to `keeper_receiving_account` (the collateral mint), the rent to the owner."""
+        p = await self.fetch_position(position)
+        accounts = await self._trade_accounts(p.pool, p.custody, p.collateral_custody, side_of(p.side), p.owner)
+        if receiving_account is None:
+            collateral = await self.fetch_custody(p.collateral_custody)
+            receiving_account = get_associated_token_address(p.owner, collateral.mint)
+        accounts.update({"keeper": keeper or self.wallet.pubkey(), "receiving_account": receiving_account,
+                         "keeper_receiving_account": keeper_receiving_account, "position": position})
+        return self._ix("close_capped_position", self._only("closeCappedPosition", accounts, overrides))
+
+    async def close_capped_position(self, position: Pubkey, *, receiving_account: Pubkey | None = None,
+                                    keeper_receiving_account: Pubkey) -> TxResult:
+        return await self.send([await self.build_close_capped_position_ix(
+            position, receiving_account=receiving_account, keeper_receiving_account=keeper_receiving_account)])
 
     async def increase_position(self, pool: Pubkey, custody: Pubkey, collateral_custody: Pubkey, side: Side, *,
                                 price_limit: int, collateral_amount: int, size_usd: int,

@@ -1,9 +1,13 @@
-"""The liquidation keeper: finds every position past its liquidation price and liquidates it, once.
+"""The liquidation keeper: finds every position past its liquidation price and liquidates it, once;
+in the same scan it finds every position whose profit reached its payoff cap and closes it with
+`close_capped_position` (docs/design.md, open finding A), once.
 
 One scan = one getProgramAccounts (Position discriminator + pool memcmp) + one getMultipleAccounts
 for the custodies and their oracles + the Clock; health is computed off-chain with the program's
 own integer math (keeper/health.py). Each candidate is confirmed with the `get_liquidation_state`
-view, then liquidated concurrently (bounded), with compute-budget and priority-fee instructions and
+view, then liquidated concurrently (bounded); a capped position is confirmed by the instruction itself
+(PositionNotCapped after a price move = skip) and its owner's associated token account of the
+collateral mint receives the payout (no such account: skipped and counted), with compute-budget and priority-fee instructions and
 fresh blockhashes on retry. A position is never in flight twice; a position that is already gone
 (another keeper won the race, or the owner closed it) counts as done, not as a failure. RPC
 failures back off and retry: the keeper outlives a node restart. Metrics are Prometheus.
@@ -15,7 +19,7 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Sequence
 
 import httpx
 from based58 import b58encode
@@ -38,8 +42,10 @@ from perp_pool.keeper.health import (
     PositionView,
     checked_oracle_price,
     decode_position,
-    evaluate,
+    valuation,
 )
+from perp_pool.math import health as health_math
+from perp_pool.math.trade import CollateralCustody, is_capped
 from perp_pool.tokens import get_associated_token_address
 
 log = logging.getLogger("perp_pool.keeper.liquidator")
@@ -65,12 +71,25 @@ class KeeperMetrics:
                                  "Positions already liquidated or closed by someone else", registry=registry)
         self.scan_latency = Histogram("perp_keeper_scan_seconds", "Scan latency", registry=registry)
         self.rpc_errors = Counter("perp_keeper_rpc_errors", "RPC failures survived", registry=registry)
+        self.capped = Gauge("perp_keeper_positions_capped", "Positions at their payoff cap in the last scan",
+                            registry=registry)
+        self.capped_sent = Counter("perp_keeper_capped_closes_sent", "Close-at-cap transactions sent",
+                                   registry=registry)
+        self.capped_landed = Counter("perp_keeper_capped_closes_landed", "Close-at-cap confirmed", registry=registry)
+        self.capped_failed = Counter("perp_keeper_capped_closes_failed", "Close-at-cap that failed",
+                                     registry=registry)
+        self.capped_lost_race = Counter("perp_keeper_capped_closes_already_done",
+                                        "Capped positions already closed by someone else", registry=registry)
+        self.capped_no_owner_account = Counter("perp_keeper_capped_closes_skipped_no_owner_account",
+                                               "Capped positions skipped: the owner has no associated token account",
+                                               registry=registry)
 
 
 @dataclass
 class ScanResult:
     positions: int
     liquidatable: list[PositionView] = field(default_factory=list)
+    capped: list[PositionView] = field(default_factory=list)  # not liquidatable, profit at its cap
     seconds: float = 0.0
     now: int = 0
 
@@ -134,11 +153,16 @@ class LiquidationKeeper:
             market, collateral = markets.get(p.custody), markets.get(p.collateral_custody)
             if market is None or collateral is None or p.size_usd == 0:
                 continue
-            if evaluate(p, market, collateral, now).liquidatable:
+            v = valuation(p, market, collateral, now)
+            if health_math.assess(v).liquidatable:
                 result.liquidatable.append(p)
+            elif is_capped(p.state(), v.exit_price, CollateralCustody.from_custody(collateral.custody,
+                                                                                   *collateral.min_max())):
+                result.capped.append(p)
         result.seconds = time.perf_counter() - started
         self.metrics.positions.set(result.positions)
         self.metrics.at_risk.set(len(result.liquidatable))
+        self.metrics.capped.set(len(result.capped))
         self.metrics.scan_latency.observe(result.seconds)
         return result
 
@@ -182,24 +206,67 @@ class LiquidationKeeper:
         self.metrics.failed.inc()
         return "failed"
 
-    async def _liquidate_guarded(self, p: PositionView) -> None:
+    async def close_capped(self, p: PositionView) -> str:
+        """'landed', 'gone' (someone else did it, or it was closed), 'uncapped' (the price moved back),
+        'no_owner_account' (the owner has no associated token account of the collateral mint) or 'failed'."""
+        try:
+            collateral = await self.client.fetch_custody(p.collateral_custody)
+            owner_account = get_associated_token_address(p.owner, collateral.mint)
+            info = (await self.client.connection.get_account_info(owner_account, commitment=Confirmed)).value
+            if info is None:
+                self.metrics.capped_no_owner_account.inc()
+                log.info(_kv(event="capped_skipped_no_owner_account", position=p.address, owner=p.owner))
+                return "no_owner_account"
+            ix = await self.client.build_close_capped_position_ix(
+                p.address, receiving_account=owner_account,
+                keeper_receiving_account=self._reward_account(collateral.mint))
+        except (*GONE, errors.AccountNotFound):
+            self.metrics.capped_lost_race.inc()
+            return "gone"
+        budget = [set_compute_unit_limit(LIQUIDATE_COMPUTE_UNITS)]
+        if self.priority_fee:
+            budget.append(set_compute_unit_price(self.priority_fee))
+        for attempt in range(1, SEND_ATTEMPTS + 1):
+            self.metrics.capped_sent.inc()
+            try:
+                result = await self.client.transport.send([*budget, ix])  # a fresh blockhash each attempt
+                ev = result.event("CappedPositionClosed").data
+                self.metrics.capped_landed.inc()
+                self.landed.append(p.address)
+                log.info(_kv(event="closed_at_cap", position=p.address, owner=p.owner, size_usd=p.size_usd,
+                             reward=ev.reward_paid, signature=result.signature, slot=result.slot))
+                return "landed"
+            except GONE:
+                self.metrics.capped_lost_race.inc()
+                return "gone"
+            except errors.error_class("PositionNotCapped"):
+                return "uncapped"
+            except (errors.TransactionFailed, *TRANSIENT) as exc:
+                log.warning(_kv(event="capped_close_retry", position=p.address, attempt=attempt,
+                                error=type(exc).__name__))
+                await asyncio.sleep(min(0.2 * 2**attempt, 2.0))
+        self.metrics.capped_failed.inc()
+        return "failed"
+
+    async def _liquidate_guarded(self, p: PositionView, capped: bool = False) -> None:
         async with self._slots:
             try:
-                await self.liquidate(p)
+                await (self.close_capped(p) if capped else self.liquidate(p))
             except Exception as exc:  # noqa: BLE001 - one position must never stop the keeper
                 self.metrics.failed.inc()
                 log.error(_kv(event="liquidation_error", position=p.address, error=repr(exc)))
             finally:
                 self.in_flight.discard(p.address)
 
-    def dispatch(self, candidates: list[PositionView]) -> int:
-        """Starts a liquidation for each candidate not already in flight; returns how many started."""
+    def dispatch(self, candidates: Sequence[PositionView], capped: Sequence[PositionView] = ()) -> int:
+        """Starts a liquidation for each candidate, and a close at cap for each capped position, not
+        already in flight; returns how many started."""
         started = 0
-        for p in candidates:
+        for p, is_capped_close in [*((p, False) for p in candidates), *((p, True) for p in capped)]:
             if p.address in self.in_flight:
                 continue
             self.in_flight.add(p.address)
-            task = asyncio.create_task(self._liquidate_guarded(p))
+            task = asyncio.create_task(self._liquidate_guarded(p, is_capped_close))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
             started += 1
@@ -220,10 +287,10 @@ class LiquidationKeeper:
         while not stop.is_set():
             try:
                 scan = await self.scan_once()
-                started = self.dispatch(scan.liquidatable)
-                if scan.liquidatable:
+                started = self.dispatch(scan.liquidatable, scan.capped)
+                if scan.liquidatable or scan.capped:
                     log.info(_kv(event="scan", positions=scan.positions, at_risk=len(scan.liquidatable),
-                                 started=started, ms=round(scan.seconds * 1000, 1)))
+                                 capped=len(scan.capped), started=started, ms=round(scan.seconds * 1000, 1)))
                 backoff = self.poll_interval
             except TRANSIENT as exc:
                 self.metrics.rpc_errors.inc()

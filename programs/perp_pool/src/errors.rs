@@ -120,4 +120,7 @@ pub enum PerpPoolError {
     /// 6037
     #[msg("LP must be minted into a token account owned by the depositor")]
     InvalidLpTokenAccount,
+    /// 6038
+    #[msg("Position's profit is below its payoff cap: it cannot be closed at cap")]
+    PositionNotCapped,
 }

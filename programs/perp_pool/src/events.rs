@@ -420,3 +420,18 @@ pub struct InsuranceFundChanged {
     /// Tokens in the custody's insurance fund after.
     pub insurance_fund: u64,
 }
+
+/// `close_capped_position` (after its PositionDecreased): a keeper closed a position whose profit
+/// had reached its payoff cap.
+#[event]
+pub struct CappedPositionClosed {
+    pub position: Pubkey,
+    pub owner: Pubkey,
+    pub keeper: Pubkey,
+    /// Tokens (collateral mint) paid to the keeper, out of what the owner would have received.
+    pub reward_paid: u64,
+    /// Exit price (spread included), PRICE_DECIMALS.
+    pub exit_price: u64,
+    /// Unix seconds.
+    pub time: i64,
+}

@@ -176,6 +176,12 @@ pub mod perp_pool {
         instructions::liquidate::handler(ctx)
     }
 
+    /// Closes a position whose profit has reached its payoff cap; the owner gets the payout less
+    /// the signer's reward, and the position's rent.
+    pub fn close_capped_position(ctx: Context<CloseCappedPosition>) -> Result<()> {
+        instructions::close_capped_position::handler(ctx)
+    }
+
     /// Accrues every custody's interest and stores the pool's AUM. Remaining accounts:
     /// (custody (writable), oracle) of every custody.
     pub fn update_pool_aum<'info>(

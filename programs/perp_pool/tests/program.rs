@@ -10,8 +10,8 @@ use {
         constants::*,
         errors::PerpPoolError,
         events::{
-            LiquidityAdded, LpUnlocked, PositionDecreased, PositionIncreased, PositionLiquidated,
-            PositionOpened,
+            CappedPositionClosed, LiquidityAdded, LpUnlocked, PositionDecreased, PositionIncreased,
+            PositionLiquidated, PositionOpened,
         },
         instructions::*,
         math::pnl::ProfitAndLoss,
@@ -2654,4 +2654,97 @@ async fn pyth_price_update_is_read_and_checked() {
         env.view::<OraclePrices>(view_ix.clone()).await.unwrap_err(),
         PerpPoolError::StaleOraclePrice,
     );
+}
+
+impl Trading {
+    fn close_capped_ix(
+        &self,
+        keeper: Pubkey,
+        receiving_account: Pubkey,
+        keeper_receiving_account: Pubkey,
+        side: Side,
+    ) -> Instruction {
+        let owner = self.env.user.pubkey();
+        Instruction {
+            program_id: perp_pool::ID,
+            accounts: perp_pool::accounts::CloseCappedPosition {
+                keeper,
+                owner,
+                receiving_account,
+                keeper_receiving_account,
+                transfer_authority: self.env.transfer_authority,
+                perpetuals: self.env.perpetuals,
+                pool: self.env.pool,
+                custody: self.sol_custody,
+                custody_oracle_account: self.sol_oracle,
+                collateral_custody: self.env.custody,
+                collateral_custody_oracle_account: self.env.oracle,
+                collateral_custody_token_account: self.env.vault,
+                position: self.position_key(owner, side),
+                token_program: spl_token::ID,
+            }
+            .to_account_metas(None),
+            data: perp_pool::instruction::CloseCappedPosition {}.data(),
+        }
+    }
+}
+
+/// Open finding A mitigation: anyone closes a position whose profit reached its payoff cap; the
+/// owner gets a close's payout less the keeper's reward.
+#[tokio::test]
+async fn stranger_closes_a_capped_position() {
+    let mut t = setup_trading().await;
+    let user = t.env.user.insecure_clone();
+    let ix = t.open_ix(Side::Long, 100 * USD, 1_500 * USD, 150 * PRICE);
+    t.env.send(&[ix], &[&user]).await.unwrap();
+    let (keeper, keeper_usdc) = t.keeper().await;
+
+    // Below the cap (profit 1_499.99 USD of 1_500): refused.
+    set_sol_price_decimals(&mut t, 300 * PRICE - 1).await;
+    let ix = t.close_capped_ix(keeper.pubkey(), t.env.user_token, keeper_usdc, Side::Long);
+    t.env
+        .expect_error(&[ix], &[&keeper], PerpPoolError::PositionNotCapped)
+        .await;
+    // The owner's payout must go to an account the owner holds.
+    set_sol_price_decimals(&mut t, 310 * PRICE).await;
+    let ix = t.close_capped_ix(keeper.pubkey(), keeper_usdc, keeper_usdc, Side::Long);
+    t.env
+        .expect_error(&[ix], &[&keeper], PerpPoolError::Unauthorized)
+        .await;
+
+    let before = t.env.token_balance(t.env.user_token).await;
+    let ix = t.close_capped_ix(keeper.pubkey(), t.env.user_token, keeper_usdc, Side::Long);
+    // The same instruction as the refused one above, possibly under the same blockhash: a
+    // compute-budget instruction makes it a different transaction, or the bank's status cache
+    // answers AlreadyProcessed.
+    let budget =
+        solana_sdk::compute_budget::ComputeBudgetInstruction::set_compute_unit_limit(1_000_000);
+    let logs = t.env.send_with_logs(&[budget, ix], &[&keeper]).await;
+    let decreased: PositionDecreased = decode_event(&logs).expect("PositionDecreased");
+    let closed: CappedPositionClosed = decode_event(&logs).expect("CappedPositionClosed");
+    assert_eq!(decreased.profit_usd, 1_500 * USD);
+    assert_eq!(decreased.size_usd, 0);
+    // reward = 20 bps of 1_500 USD, from the owner's 98.5 + 1_500 - 1.5 (close fee)
+    assert_eq!(closed.reward_paid, 3 * USD);
+    assert_eq!(closed.exit_price, 310 * PRICE);
+    assert_eq!(closed.keeper, keeper.pubkey());
+    assert_eq!(t.env.token_balance(keeper_usdc).await, 3 * USD);
+    let received = t.env.token_balance(t.env.user_token).await - before;
+    assert_eq!(
+        received,
+        98_500_000 + 1_500 * USD - 1_500_000 - decreased.lp_paid - 3 * USD
+    );
+    assert_eq!(decreased.amount_out, received);
+    assert!(t
+        .env
+        .ctx
+        .banks_client
+        .get_account(t.position_key(user.pubkey(), Side::Long))
+        .await
+        .unwrap()
+        .is_none());
+    let usdc: Custody = t.env.account(t.env.custody).await;
+    assert_eq!(usdc.assets.locked, 0);
+    assert_eq!(usdc.assets.collateral, 0);
+    t.assert_vault_balanced().await;
 }

@@ -9,7 +9,7 @@ use {
             CUSTODY_SEED, PERPETUALS_SEED, POOL_SEED, POSITION_SEED, TRANSFER_AUTHORITY_SEED,
         },
         errors::PerpPoolError,
-        instructions::decrease_position::{settle_decrease, DecreaseAccounts},
+        instructions::decrease_position::{settle_decrease, DecreaseAccounts, DecreaseKind},
         state::{custody::Custody, perpetuals::Perpetuals, pool::Pool, position::Position},
     },
     anchor_lang::prelude::*,
@@ -129,7 +129,10 @@ pub fn handler(ctx: Context<ClosePosition>, params: &ClosePositionParams) -> Res
             transfer_authority: accounts.transfer_authority.to_account_info(),
             token_program: &accounts.token_program,
         },
-        size_usd,
-        params.price_limit,
-    )
+        DecreaseKind::Owner {
+            size_usd,
+            price_limit: params.price_limit,
+        },
+    )?;
+    Ok(())
 }

@@ -2,7 +2,7 @@
 //! `close_position` for all of it). The proportional share of collateral plus the capped profit
 //! pays the loss, all accrued interest and the close fee; the owner receives the rest. The
 //! position left must not be liquidatable. Also holds `settle_decrease`, the settlement shared
-//! with `close_position`.
+//! with `close_position` and `close_capped_position`.
 
 use {
     super::settle_position::SettlePosition,
@@ -10,8 +10,10 @@ use {
         errors::PerpPoolError,
         events::PositionDecreased,
         math::{
-            pnl::average_entry_price, pricing::exit_price, safe_math::SafeMath,
-            trade::compute_decrease_position,
+            pnl::average_entry_price,
+            pricing::exit_price,
+            safe_math::SafeMath,
+            trade::{compute_close_capped_position, compute_decrease_position},
         },
         state::{
             custody::{sync_aliased_custodies, Custody, SettlementKind},
@@ -58,9 +60,32 @@ pub struct DecreaseAccounts<'a, 'info> {
     pub token_program: &'a Program<'info, Token>,
 }
 
-/// Oracle checks, math, mutation, payout and event of a decrease of `size_usd` (a close when it
-/// is the whole size: the caller closes the account).
-pub fn settle_decrease(a: DecreaseAccounts, size_usd: u64, price_limit: u64) -> Result<()> {
+/// Who closes and under which rule.
+pub enum DecreaseKind<'info> {
+    /// The owner: `size_usd` (the whole size for a close), the exit price checked against
+    /// `price_limit`.
+    Owner { size_usd: u64, price_limit: u64 },
+    /// Anyone, the whole position, only if it is capped (`compute_close_capped_position`); the
+    /// keeper's reward goes to `keeper_receiving_account`. No price limit: the predicate is the
+    /// guard.
+    CappedClose {
+        keeper_receiving_account: AccountInfo<'info>,
+    },
+}
+
+/// What a settlement paid, for the caller's own event.
+pub struct DecreaseOutcome {
+    pub exit_price: u64,
+    pub reward_paid: u64,
+    pub time: i64,
+}
+
+/// Oracle checks, math, mutation, payout and event of a decrease (a close when it is the whole
+/// size: the caller closes the account).
+pub fn settle_decrease<'info>(
+    a: DecreaseAccounts<'_, 'info>,
+    kind: DecreaseKind<'info>,
+) -> Result<DecreaseOutcome> {
     // oracle checks
     let now = Clock::get()?.unix_timestamp;
     let side = a.position.side;
@@ -73,21 +98,43 @@ pub fn settle_decrease(a: DecreaseAccounts, size_usd: u64, price_limit: u64) -> 
 
     // math
     let price = exit_price(side, prices, a.custody.pricing.spread_bps(side))?;
-    check_exit_slippage(side, price, price_limit)?;
     let cumulative_interest = a
         .collateral_custody
         .borrow_rate_state
         .cumulative_interest_at(now)?;
     let interest_usd = a.position.interest_usd(cumulative_interest)?;
-    let s = compute_decrease_position(
-        &a.position.state(),
-        size_usd,
-        price,
-        interest_usd,
-        a.collateral_custody.assets.insurance_fund,
-        &a.collateral_custody.collateral_view(min_price, max_price),
-        &a.custody.market(),
-    )?;
+    let collateral_view = a.collateral_custody.collateral_view(min_price, max_price);
+    let (s, size_usd, keeper_receiving_account) = match kind {
+        DecreaseKind::Owner {
+            size_usd,
+            price_limit,
+        } => {
+            check_exit_slippage(side, price, price_limit)?;
+            let s = compute_decrease_position(
+                &a.position.state(),
+                size_usd,
+                price,
+                interest_usd,
+                a.collateral_custody.assets.insurance_fund,
+                &collateral_view,
+                &a.custody.market(),
+            )?;
+            (s, size_usd, None)
+        }
+        DecreaseKind::CappedClose {
+            keeper_receiving_account,
+        } => {
+            let s = compute_close_capped_position(
+                &a.position.state(),
+                price,
+                interest_usd,
+                a.collateral_custody.assets.insurance_fund,
+                &collateral_view,
+                &a.custody.market(),
+            )?;
+            (s, a.position.size_usd, Some(keeper_receiving_account))
+        }
+    };
 
     // mutate: take the position's old contribution out of the aggregates, update, put it back
     a.custody.stats_mut(side).remove(a.position)?;
@@ -126,12 +173,23 @@ pub fn settle_decrease(a: DecreaseAccounts, size_usd: u64, price_limit: u64) -> 
     // CPI
     if s.amount_out > 0 {
         a.perpetuals.transfer_from_vault(
-            a.collateral_custody_token_account,
+            a.collateral_custody_token_account.clone(),
             a.receiving_account,
-            a.transfer_authority,
+            a.transfer_authority.clone(),
             a.token_program,
             s.amount_out,
         )?;
+    }
+    if let Some(keeper_receiving_account) = keeper_receiving_account {
+        if s.paid.reward_paid > 0 {
+            a.perpetuals.transfer_from_vault(
+                a.collateral_custody_token_account,
+                keeper_receiving_account,
+                a.transfer_authority,
+                a.token_program,
+                s.paid.reward_paid,
+            )?;
+        }
     }
 
     // emit
@@ -170,7 +228,11 @@ pub fn settle_decrease(a: DecreaseAccounts, size_usd: u64, price_limit: u64) -> 
         cumulative_interest,
         time: now,
     });
-    Ok(())
+    Ok(DecreaseOutcome {
+        exit_price: price,
+        reward_paid: s.paid.reward_paid,
+        time: now,
+    })
 }
 
 pub fn handler(ctx: Context<SettlePosition>, params: &DecreasePositionParams) -> Result<()> {
@@ -207,7 +269,10 @@ pub fn handler(ctx: Context<SettlePosition>, params: &DecreasePositionParams) ->
             transfer_authority: accounts.transfer_authority.to_account_info(),
             token_program: &accounts.token_program,
         },
-        params.size_usd,
-        params.price_limit,
-    )
+        DecreaseKind::Owner {
+            size_usd: params.size_usd,
+            price_limit: params.price_limit,
+        },
+    )?;
+    Ok(())
 }

@@ -16,7 +16,7 @@ use {
         oracle::OraclePrice,
         pnl::{
             against_trader_quantity, average_entry_price, capped_pnl, entry_quantity,
-            is_liquidatable, HealthInputs, ProfitAndLoss,
+            is_liquidatable, position_pnl, HealthInputs, ProfitAndLoss,
         },
         safe_math::{cast, mul_div, Rounding, SafeMath},
     },
@@ -746,6 +746,60 @@ pub fn compute_liquidation(
         .safe_add(out.insurance_draw)?
         .safe_add(out.paid.rest)?;
     out.owned_out = out.profit_amount;
+    Ok(out)
+}
+
+/// Whether `position`'s UNCAPPED profit at `exit_price` is at least its payoff cap (its locked
+/// tokens at the collateral's min price, floor: the comparison a settlement caps the profit
+/// with). A position with no profit is never capped (a cap that rounds to 0 must not let anyone
+/// close a losing position).
+pub fn is_capped(
+    position: &PositionState,
+    exit_price: u64,
+    collateral: &CollateralCustody,
+) -> Result<bool> {
+    let pnl = position_pnl(
+        position.side,
+        position.quantity,
+        exit_price,
+        position.size_usd,
+    )?;
+    Ok(pnl.profit_usd > 0 && pnl.profit_usd >= collateral.value_usd(position.locked_amount)?)
+}
+
+/// `close_capped_position`: the full close of a capped position (`is_capped`, else
+/// PositionNotCapped) at `exit_price`, settled exactly as `compute_decrease_position` with the
+/// whole size, except that the keeper's reward (`liquidator_reward_usd(size,
+/// liquidator_reward_bps)` in tokens at the max price, ceil) is taken out of what the owner
+/// would receive: `reward_paid = min(reward_amount, owner's amount)`, `amount_out` is the rest.
+/// The LPs' claim, the fee and every custody change are those of the close.
+pub fn compute_close_capped_position(
+    position: &PositionState,
+    exit_price: u64,
+    interest_usd: u64,
+    insurance_fund: u64,
+    collateral: &CollateralCustody,
+    market: &Market,
+) -> Result<SettlementAmounts> {
+    require!(
+        is_capped(position, exit_price, collateral)?,
+        PerpPoolError::PositionNotCapped
+    );
+    let mut out = compute_decrease_position(
+        position,
+        position.size_usd,
+        exit_price,
+        interest_usd,
+        insurance_fund,
+        collateral,
+        market,
+    )?;
+    out.reward_usd = liquidator_reward_usd(position.size_usd, market.fees.liquidator_reward_bps)?;
+    out.reward_amount = collateral.owed_tokens(out.reward_usd)?;
+    let reward_paid = out.reward_amount.min(out.amount_out);
+    out.paid.reward_paid = reward_paid;
+    out.paid.rest = out.paid.rest.safe_sub(reward_paid)?;
+    out.amount_out = out.amount_out.safe_sub(reward_paid)?;
     Ok(out)
 }
 

@@ -986,3 +986,89 @@ proptest! {
         );
     }
 }
+
+#[test]
+fn capped_predicate_is_the_settlement_cap() {
+    let c = usdc(10_000 * USD, 1_500 * USD);
+    // 1_500 USD long at 150 (10 SOL), cap 1_500 USD (1x): capped from 300 up.
+    let p = long(150 * PRICE, 1_500 * USD, 98_500_000);
+    assert!(!is_capped(&p, 300 * PRICE - 1, &c).unwrap());
+    assert!(is_capped(&p, 300 * PRICE, &c).unwrap());
+    assert!(is_capped(&p, 310 * PRICE, &c).unwrap());
+    // A position at a loss is never capped, even with a cap that rounds to 0.
+    let no_lock = PositionState {
+        locked_amount: 0,
+        ..p
+    };
+    assert!(!is_capped(&no_lock, 150 * PRICE, &c).unwrap());
+    assert!(!is_capped(&no_lock, 100 * PRICE, &c).unwrap());
+    assert!(is_capped(&no_lock, 151 * PRICE, &c).unwrap());
+    // Short: profit = size - value; 1_500 USD short at 150 with a 0.5x cap (750 USD) is capped
+    // once 10 SOL are worth 750 USD or less.
+    let short = PositionState {
+        side: Side::Short,
+        quantity: entry_quantity(Side::Short, 1_500 * USD, 150 * PRICE).unwrap(),
+        locked_amount: 750 * USD,
+        ..p
+    };
+    assert!(!is_capped(&short, 75 * PRICE + 1, &c).unwrap());
+    assert!(is_capped(&short, 75 * PRICE, &c).unwrap());
+    assert!(err_is(
+        compute_close_capped_position(&p, 300 * PRICE - 1, 0, 0, &c, &market()),
+        "PositionNotCapped"
+    ));
+}
+
+#[test]
+fn close_at_cap_is_a_close_with_the_reward_taken_from_the_owner() {
+    let c = usdc(10_000 * USD, 1_500 * USD);
+    let m = market();
+    let p = long(150 * PRICE, 1_500 * USD, 98_500_000);
+    let interest = 2 * USD;
+    let close =
+        compute_decrease_position(&p, p.size_usd, 310 * PRICE, interest, 0, &c, &m).unwrap();
+    let capped = compute_close_capped_position(&p, 310 * PRICE, interest, 0, &c, &m).unwrap();
+    // reward = 20 bps of 1_500 USD
+    assert_eq!(capped.reward_usd, 3 * USD);
+    assert_eq!(capped.reward_amount, 3 * USD);
+    assert_eq!(capped.paid.reward_paid, 3 * USD);
+    assert_eq!(capped.amount_out, close.amount_out - 3 * USD);
+    assert_eq!(capped.paid.rest, close.paid.rest - 3 * USD);
+    // The LPs' claim, the fee and every custody change are the close's.
+    assert_eq!(capped.paid.lp_paid, close.paid.lp_paid);
+    assert_eq!(capped.paid.fee_paid, close.paid.fee_paid);
+    assert_eq!(capped.fee_split, close.fee_split);
+    assert_eq!(
+        (
+            capped.owned_in,
+            capped.owned_out,
+            capped.collateral_taken,
+            capped.locked_delta
+        ),
+        (
+            close.owned_in,
+            close.owned_out,
+            close.collateral_taken,
+            close.locked_delta
+        )
+    );
+    assert_eq!(capped.pnl.profit_usd, 1_500 * USD);
+    // The reward never exceeds what the owner would get: a huge reward takes all of it.
+    let greedy = Market {
+        fees: Fees {
+            liquidator_reward_bps: 10_000,
+            ..m.fees
+        },
+        ..m
+    };
+    // 200 USD of interest leaves the owner 1_397 USD, less than a 100 % reward (1_500 USD).
+    let interest = 200 * USD;
+    let close =
+        compute_decrease_position(&p, p.size_usd, 310 * PRICE, interest, 0, &c, &m).unwrap();
+    let all = compute_close_capped_position(&p, 310 * PRICE, interest, 0, &c, &greedy).unwrap();
+    assert_eq!(close.amount_out, 1_397 * USD);
+    assert_eq!(all.paid.reward_paid, close.amount_out);
+    assert_eq!(all.amount_out, 0);
+    assert_eq!(all.paid.lp_paid, close.paid.lp_paid);
+    assert_eq!(all.paid.fee_paid, close.paid.fee_paid);
+}
