@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 
 from perp_pool import errors
-from perp_pool.client import FeeConfig
+from perp_pool.client import FeeConfig, Permissions
 from perp_pool.keeper.health import PositionView
 from perp_pool.math.fees import liquidator_reward_usd
 from perp_pool.math.oracle import OraclePrice
@@ -121,7 +121,7 @@ async def test_keeper_closes_a_capped_position_in_one_scan_and_leaves_an_uncappe
     assert keeper.landed == [capped]
     assert keeper.metrics.capped_landed._value.get() == 1
     assert keeper.metrics.capped_failed._value.get() == 0
-    assert await world.balance(keeper._reward_account(m.usdc.mint)) == REWARD
+    assert await world.balance(await keeper._reward_account(m.usdc.mint)) == REWARD
     # The next scan finds nothing to do.
     scan = await keeper.scan_once()
     assert scan.capped == [] and scan.liquidatable == []
@@ -137,7 +137,47 @@ async def test_two_racing_keepers_close_a_capped_position_once(world: World) -> 
     await asyncio.gather(a.drain(), b.drain())
     assert await alive(world, [position]) == set()
     assert len(a.landed) + len(b.landed) == 1
-    balances = [await world.balance(k._reward_account(m.usdc.mint)) for k in (a, b)]
+    balances = [await world.balance(await k._reward_account(m.usdc.mint)) for k in (a, b)]
     assert sum(balances) == REWARD
     assert a.metrics.capped_failed._value.get() == b.metrics.capped_failed._value.get() == 0
     assert a.metrics.capped_lost_race._value.get() + b.metrics.capped_lost_race._value.get() == 1
+
+
+async def test_keeper_leaves_alone_an_owner_whose_token_account_was_handed_over(world: World) -> None:
+    """The owner gives its USDC account to another wallet (SPL SetAuthority AccountOwner): the close
+    at cap cannot pay it (Unauthorized). The keeper checks the account first, sends nothing, and
+    leaves the position alone for CAPPED_SKIP_S instead of retrying it every scan with a slot
+    busy; a liquidation in the same scan is not delayed (closes at cap have slots of their own)."""
+    from spl.token.constants import TOKEN_PROGRAM_ID
+    from spl.token.instructions import AuthorityType, SetAuthorityParams, set_authority
+
+    m, w, position = await capped_long(world)
+    other = await world.funded_keypair()
+    ix = set_authority(SetAuthorityParams(program_id=TOKEN_PROGRAM_ID, account=w.token_account,
+                                          authority=AuthorityType.ACCOUNT_OWNER, current_authority=w.pubkey,
+                                          new_authority=other.pubkey()))
+    await w.client.send([ix])
+    keeper = await keeper_for(world, m)
+    scan = await keeper.scan_once()
+    assert [p.address for p in scan.capped] == [position]
+    keeper.dispatch(scan.liquidatable, scan.capped)
+    await keeper.drain()
+    assert await alive(world, [position]) == {position}
+    assert keeper.metrics.capped_sent._value.get() == 0
+    assert keeper.metrics.capped_no_owner_account._value.get() == 1
+    # Skipped from now on (for CAPPED_SKIP_S): no slot is taken again.
+    assert (await keeper.scan_once()).capped == []
+
+
+async def test_close_at_cap_is_refused_while_closes_are_paused(world: World) -> None:
+    """A close pause stops every payout, a forced close at cap included (even with liquidations on)."""
+    m, w, position = await capped_long(world)
+    stranger = await world.new_wallet(m.usdc)
+    await world.client.set_permissions(Permissions(allow_close_position=False))
+    try:
+        await assert_rejected(errors.InstructionNotAllowed,
+                              lambda: stranger.client.close_capped_position(
+                                  position, keeper_receiving_account=stranger.token_account),
+                              world.connection, watched(m, position, w.token_account))
+    finally:
+        await world.client.set_permissions(Permissions())

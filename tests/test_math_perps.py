@@ -442,3 +442,32 @@ def test_aum_max_is_an_upper_bound_of_the_pool_claim(positions: list[tuple[int, 
 def test_aum_min_is_a_lower_bound_of_the_pool_claim(positions: list[tuple[int, int, int]], price: int) -> None:
     _, aum_min, claim = _one_side_valuation(positions, price)
     assert aum_min <= claim + len(positions)
+
+
+@given(size=st.integers(10**6, 10**12), locked_bps=st.integers(1, 20_000), move_bps=st.integers(0, 40_000),
+       reward_bps=st.integers(0, 10_000), dip_bps=st.integers(0, 2_000))
+def test_close_at_cap_never_below_collateral_and_ignores_collateral_dips(size: int, locked_bps: int, move_bps: int,
+                                                                          reward_bps: int, dip_bps: int) -> None:
+    """A forced close at cap: (1) the keeper's reward never exceeds the profit paid, so the owner
+    gets at least what its collateral less the fees and interest would pay; (2) the cap is valued
+    at the collateral's MAX price: a min price dipping below par never makes a position closable
+    that is not capped at par."""
+    par = OraclePrice(100_000_000, -8)
+    dip = OraclePrice(100_000_000 * (BPS_POWER - dip_bps) // BPS_POWER, -8)
+    at_par = trade.CollateralCustody(6, par, par, 10**16, 0, protocol_share_bps=2_000, insurance_share_bps=1_000,
+                                     optimal_utilization=800_000_000)
+    dipped = dataclasses.replace(at_par, min_price=dip)
+    mkt = trade.Market(0, 500_000, 1_000_000, 10_000, 0, 10, 10, 50, reward_bps)
+    entry = 150 * PRICE_POWER
+    q = pnl.entry_quantity(Side.LONG, size, entry)
+    position = trade.PositionState(Side.LONG, q, size, size // 10, size * locked_bps // BPS_POWER)
+    exit_ = entry + entry * move_bps // BPS_POWER
+    assert trade.is_capped(position, exit_, dipped) == trade.is_capped(position, exit_, at_par)
+    try:
+        forced = trade.compute_close_capped_position(position, exit_, 0, 0, at_par, mkt)
+    except errors.PositionNotCapped:
+        return
+    close = trade.compute_decrease_position(position, size, exit_, 0, 0, at_par, mkt)
+    assert forced.paid.reward_paid <= forced.profit_amount
+    assert forced.amount_out == close.amount_out - forced.paid.reward_paid
+    assert forced.amount_out >= close.amount_out - close.profit_amount

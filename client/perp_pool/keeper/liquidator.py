@@ -31,6 +31,8 @@ from solana.rpc.types import MemcmpOpts
 from solders.compute_budget import set_compute_unit_limit, set_compute_unit_price
 from solders.pubkey import Pubkey
 from solders.sysvar import CLOCK
+from spl.token._layouts import ACCOUNT_LAYOUT
+from spl.token.constants import TOKEN_PROGRAM_ID
 
 from perp_pool import errors
 from perp_pool.client import PerpPoolClient
@@ -46,7 +48,7 @@ from perp_pool.keeper.health import (
 )
 from perp_pool.math import health as health_math
 from perp_pool.math.trade import CollateralCustody, is_capped
-from perp_pool.tokens import get_associated_token_address
+from perp_pool.tokens import ensure_ata, get_associated_token_address
 
 log = logging.getLogger("perp_pool.keeper.liquidator")
 
@@ -55,6 +57,11 @@ MAX_BACKOFF_S = 30.0
 SEND_ATTEMPTS = 3
 # A position that is gone when we try: someone else liquidated or closed it first.
 GONE = (errors.error_class("AccountNotInitialized"), errors.error_class("AccountDidNotDeserialize"))
+# A close at cap that cannot succeed until its owner changes something (their token account was
+# handed to another wallet, has another mint, is frozen): not retried, and the position is left
+# alone for CAPPED_SKIP_S so it cannot keep a slot busy scan after scan.
+CAPPED_PERMANENT = (errors.error_class("Unauthorized"), errors.error_class("InvalidMint"))
+CAPPED_SKIP_S = 600.0
 TRANSIENT = (httpx.HTTPError, OSError, RPCException, SolanaRpcException, asyncio.TimeoutError)
 
 
@@ -81,7 +88,8 @@ class KeeperMetrics:
         self.capped_lost_race = Counter("perp_keeper_capped_closes_already_done",
                                         "Capped positions already closed by someone else", registry=registry)
         self.capped_no_owner_account = Counter("perp_keeper_capped_closes_skipped_no_owner_account",
-                                               "Capped positions skipped: the owner has no associated token account",
+                                               "Capped positions skipped: the owner has no usable associated "
+                                               "token account (missing, handed over, other mint, frozen)",
                                                registry=registry)
 
 
@@ -109,6 +117,10 @@ class LiquidationKeeper:
         self.priority_fee = priority_fee_micro_lamports
         self.in_flight: set[Pubkey] = set()
         self._slots = asyncio.Semaphore(max_in_flight)
+        # Closes at cap have slots of their own: they can never delay a liquidation.
+        self._capped_slots = asyncio.Semaphore(max(1, max_in_flight // 4))
+        self._capped_skip_until: dict[Pubkey, float] = {}
+        self._reward_accounts_ready: set[Pubkey] = set()
         self._tasks: set[asyncio.Task] = set()
         self.metrics = KeeperMetrics(registry or CollectorRegistry())
         self.metrics_port = metrics_port
@@ -158,7 +170,8 @@ class LiquidationKeeper:
                 result.liquidatable.append(p)
             elif is_capped(p.state(), v.exit_price, CollateralCustody.from_custody(collateral.custody,
                                                                                    *collateral.min_max())):
-                result.capped.append(p)
+                if self._capped_skip_until.get(p.address, 0.0) <= time.monotonic():
+                    result.capped.append(p)
         result.seconds = time.perf_counter() - started
         self.metrics.positions.set(result.positions)
         self.metrics.at_risk.set(len(result.liquidatable))
@@ -168,8 +181,26 @@ class LiquidationKeeper:
 
     # ---- liquidating -----------------------------------------------------------------------
 
-    def _reward_account(self, collateral_mint: Pubkey) -> Pubkey:
-        return self.receiving_account or get_associated_token_address(self.client.wallet.pubkey(), collateral_mint)
+    async def _reward_account(self, collateral_mint: Pubkey) -> Pubkey:
+        """The configured receiving account, or the keeper's own associated token account of the
+        collateral mint, created (idempotently) the first time: a missing account would fail every
+        liquidation with AccountNotInitialized, which reads as "someone else was first"."""
+        if self.receiving_account is not None:
+            return self.receiving_account
+        if collateral_mint not in self._reward_accounts_ready:
+            await ensure_ata(self.client.transport, self.client.wallet.pubkey(), collateral_mint)
+            self._reward_accounts_ready.add(collateral_mint)
+        return get_associated_token_address(self.client.wallet.pubkey(), collateral_mint)
+
+    async def _owner_account_usable(self, account: Pubkey, owner: Pubkey, mint: Pubkey) -> bool:
+        """The owner's account exists under the token program, is still the owner's, holds `mint` and
+        is not frozen: what `close_capped_position` requires of it."""
+        info = (await self.client.connection.get_account_info(account, commitment=Confirmed)).value
+        if info is None or info.owner != TOKEN_PROGRAM_ID:
+            return False
+        parsed = ACCOUNT_LAYOUT.parse(bytes(info.data))
+        return (Pubkey.from_bytes(parsed.mint) == mint and Pubkey.from_bytes(parsed.owner) == owner
+                and int(parsed.state) == 1)  # 1 = initialized (2 = frozen)
 
     async def liquidate(self, p: PositionView) -> str:
         """'landed', 'gone' (someone else did it, or it was closed), 'healthy' or 'failed'."""
@@ -177,7 +208,8 @@ class LiquidationKeeper:
             if not await self.client.get_liquidation_state(p.address):
                 return "healthy"  # the price moved back between the scan and now
             collateral = await self.client.fetch_custody(p.collateral_custody)
-            ix = await self.client.build_liquidate_ix(p.address, receiving_account=self._reward_account(collateral.mint))
+            ix = await self.client.build_liquidate_ix(p.address,
+                                                      receiving_account=await self._reward_account(collateral.mint))
         except (*GONE, errors.AccountNotFound):
             self.metrics.lost_race.inc()
             return "gone"
@@ -208,18 +240,19 @@ class LiquidationKeeper:
 
     async def close_capped(self, p: PositionView) -> str:
         """'landed', 'gone' (someone else did it, or it was closed), 'uncapped' (the price moved back),
-        'no_owner_account' (the owner has no associated token account of the collateral mint) or 'failed'."""
+        'no_owner_account' (the owner has no usable associated token account of the collateral mint:
+        left alone for CAPPED_SKIP_S), 'refused' (a permanent refusal, also left alone) or 'failed'."""
         try:
             collateral = await self.client.fetch_custody(p.collateral_custody)
             owner_account = get_associated_token_address(p.owner, collateral.mint)
-            info = (await self.client.connection.get_account_info(owner_account, commitment=Confirmed)).value
-            if info is None:
+            if not await self._owner_account_usable(owner_account, p.owner, collateral.mint):
                 self.metrics.capped_no_owner_account.inc()
+                self._capped_skip_until[p.address] = time.monotonic() + CAPPED_SKIP_S
                 log.info(_kv(event="capped_skipped_no_owner_account", position=p.address, owner=p.owner))
                 return "no_owner_account"
             ix = await self.client.build_close_capped_position_ix(
                 p.address, receiving_account=owner_account,
-                keeper_receiving_account=self._reward_account(collateral.mint))
+                keeper_receiving_account=await self._reward_account(collateral.mint))
         except (*GONE, errors.AccountNotFound):
             self.metrics.capped_lost_race.inc()
             return "gone"
@@ -241,6 +274,11 @@ class LiquidationKeeper:
                 return "gone"
             except errors.error_class("PositionNotCapped"):
                 return "uncapped"
+            except CAPPED_PERMANENT as exc:
+                self.metrics.capped_failed.inc()
+                self._capped_skip_until[p.address] = time.monotonic() + CAPPED_SKIP_S
+                log.warning(_kv(event="capped_close_refused", position=p.address, error=type(exc).__name__))
+                return "refused"
             except (errors.TransactionFailed, *TRANSIENT) as exc:
                 log.warning(_kv(event="capped_close_retry", position=p.address, attempt=attempt,
                                 error=type(exc).__name__))
@@ -249,7 +287,7 @@ class LiquidationKeeper:
         return "failed"
 
     async def _liquidate_guarded(self, p: PositionView, capped: bool = False) -> None:
-        async with self._slots:
+        async with self._capped_slots if capped else self._slots:
             try:
                 await (self.close_capped(p) if capped else self.liquidate(p))
             except Exception as exc:  # noqa: BLE001 - one position must never stop the keeper

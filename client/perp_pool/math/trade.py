@@ -459,9 +459,10 @@ def compute_liquidation(position: PositionState, exit_price: int, interest_usd: 
 
 def is_capped(position: PositionState, exit_price: int, collateral: CollateralCustody) -> bool:
     """math/trade.rs `is_capped`: the position's UNCAPPED profit at `exit_price` is at least its
-    payoff cap (locked tokens at the collateral's min price, floor) and positive."""
+    payoff cap valued high (locked tokens at the collateral's MAX price, ceil) and positive."""
     profit = position_pnl(position.side, position.quantity, exit_price, position.size_usd).profit_usd
-    return profit > 0 and profit >= collateral.value_usd(position.locked_amount)
+    cap_high = collateral.max_price.token_to_usd(position.locked_amount, collateral.decimals, Rounding.CEIL)
+    return profit > 0 and profit >= cap_high
 
 
 def compute_close_capped_position(position: PositionState, exit_price: int, interest_usd: int, insurance_fund: int,
@@ -469,14 +470,14 @@ def compute_close_capped_position(position: PositionState, exit_price: int, inte
     """math/trade.rs `compute_close_capped_position`: the full close of a capped position
     (PositionNotCapped otherwise), with the keeper's reward (`liquidator_reward_usd` in tokens, max
     price, ceil) taken out of what the owner would receive: `paid.reward_paid = min(reward,
-    owner's amount)`, `amount_out` the rest."""
+    owner's amount, profit paid)`, `amount_out` the rest."""
     if not is_capped(position, exit_price, collateral):
         raise errors.PositionNotCapped()
     out = compute_decrease_position(position, position.size_usd, exit_price, interest_usd, insurance_fund,
                                     collateral, market)
     reward_usd = liquidator_reward_usd(position.size_usd, market.liquidator_reward_bps)
     reward_amount = collateral.owed_tokens(reward_usd)
-    reward_paid = min(reward_amount, out.amount_out)
+    reward_paid = min(reward_amount, out.amount_out, out.profit_amount)
     return replace(out, reward_usd=reward_usd, reward_amount=reward_amount,
                    paid=replace(out.paid, reward_paid=reward_paid, rest=out.paid.rest - reward_paid),
                    amount_out=out.amount_out - reward_paid)

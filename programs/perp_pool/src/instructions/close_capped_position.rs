@@ -1,12 +1,11 @@
 //! `close_capped_position` (permissionless): closes a whole position whose UNCAPPED profit at the
-//! current exit price is at least its payoff cap (`math::trade::is_capped`, the comparison the
-//! settlement caps the profit with), so a capped position does not linger in the pool valuation
+//! current exit price is at least its payoff cap valued high (`math::trade::is_capped`), so a capped position does not linger in the pool valuation
 //! (docs/design.md "LP capital safety", open finding A). Settled exactly as `close_position`,
 //! except that the keeper's reward (`liquidator_reward_usd(size, liquidator_reward_bps)` in
-//! collateral tokens, max price, ceil) is taken out of what the owner would receive, never out of
-//! the LPs' claim or the fee. The owner's amount goes to `receiving_account`, a token account of
+//! collateral tokens, max price, ceil, at most the profit paid) is taken out of what the owner
+//! would receive, never out of the LPs' claim or the fee. The owner's amount goes to `receiving_account`, a token account of
 //! the collateral mint owned by the owner; the position's rent goes to the owner. Fails with
-//! PositionNotCapped otherwise. Allowed while closes OR liquidations are allowed.
+//! PositionNotCapped otherwise. Allowed only while closes are allowed.
 
 use {
     crate::{
@@ -114,7 +113,7 @@ pub fn handler(ctx: Context<CloseCappedPosition>) -> Result<()> {
     // permissions
     let permissions = &ctx.accounts.perpetuals.permissions;
     require!(
-        permissions.allow_close_position || permissions.allow_liquidation,
+        permissions.allow_close_position,
         PerpPoolError::InstructionNotAllowed
     );
 

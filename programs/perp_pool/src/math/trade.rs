@@ -749,10 +749,11 @@ pub fn compute_liquidation(
     Ok(out)
 }
 
-/// Whether `position`'s UNCAPPED profit at `exit_price` is at least its payoff cap (its locked
-/// tokens at the collateral's min price, floor: the comparison a settlement caps the profit
-/// with). A position with no profit is never capped (a cap that rounds to 0 must not let anyone
-/// close a losing position).
+/// Whether `position`'s UNCAPPED profit at `exit_price` is at least its payoff cap valued HIGH:
+/// its locked tokens at the collateral's MAX price, ceil (a settlement caps the profit at the min
+/// price; valuing the cap high here means a dip of the collateral's price below its EMA cannot
+/// make a position that is not capped at par closable by a stranger). A position with no profit
+/// is never capped (a cap that rounds to 0 must not let anyone close a losing position).
 pub fn is_capped(
     position: &PositionState,
     exit_price: u64,
@@ -764,14 +765,21 @@ pub fn is_capped(
         exit_price,
         position.size_usd,
     )?;
-    Ok(pnl.profit_usd > 0 && pnl.profit_usd >= collateral.value_usd(position.locked_amount)?)
+    let cap_high = collateral.max_price.token_to_usd(
+        position.locked_amount,
+        collateral.decimals,
+        Rounding::Ceil,
+    )?;
+    Ok(pnl.profit_usd > 0 && u128::from(pnl.profit_usd) >= cap_high)
 }
 
 /// `close_capped_position`: the full close of a capped position (`is_capped`, else
 /// PositionNotCapped) at `exit_price`, settled exactly as `compute_decrease_position` with the
 /// whole size, except that the keeper's reward (`liquidator_reward_usd(size,
 /// liquidator_reward_bps)` in tokens at the max price, ceil) is taken out of what the owner
-/// would receive: `reward_paid = min(reward_amount, owner's amount)`, `amount_out` is the rest.
+/// would receive, and never more than the profit paid: `reward_paid = min(reward_amount, owner's
+/// amount, profit_amount)` (so a forced close never leaves a winning trader below its
+/// collateral), `amount_out` is the rest.
 /// The LPs' claim, the fee and every custody change are those of the close.
 pub fn compute_close_capped_position(
     position: &PositionState,
@@ -796,7 +804,7 @@ pub fn compute_close_capped_position(
     )?;
     out.reward_usd = liquidator_reward_usd(position.size_usd, market.fees.liquidator_reward_bps)?;
     out.reward_amount = collateral.owed_tokens(out.reward_usd)?;
-    let reward_paid = out.reward_amount.min(out.amount_out);
+    let reward_paid = out.reward_amount.min(out.amount_out).min(out.profit_amount);
     out.paid.reward_paid = reward_paid;
     out.paid.rest = out.paid.rest.safe_sub(reward_paid)?;
     out.amount_out = out.amount_out.safe_sub(reward_paid)?;

@@ -1072,3 +1072,40 @@ fn close_at_cap_is_a_close_with_the_reward_taken_from_the_owner() {
     assert_eq!(all.paid.lp_paid, close.paid.lp_paid);
     assert_eq!(all.paid.fee_paid, close.paid.fee_paid);
 }
+
+/// Review findings on `close_capped_position`: the cap is valued at the collateral's MAX price
+/// (a dip of its spot below the EMA does not make an uncapped position closable by a stranger),
+/// and the keeper's reward never exceeds the profit paid (a tiny payoff cap cannot turn a forced
+/// close into a loss for a winning trader).
+#[test]
+fn close_at_cap_ignores_collateral_dips_and_never_pays_more_reward_than_profit() {
+    // 1_500 USD long at 150, cap 1_500 USDC. At 296 the profit is 1_460 USD: not capped at par.
+    let p = long(150 * PRICE, 1_500 * USD, 98_500_000);
+    let par = usdc(10_000 * USD, 1_500 * USD);
+    assert!(!is_capped(&p, 296 * PRICE, &par).unwrap());
+    // USDC spot 0.97, EMA 1.00: min 0.97 values the cap at 1_455 USD (below the profit), max 1.00
+    // at 1_500 USD: still not capped.
+    let dip = CollateralCustody {
+        min_price: OraclePrice {
+            price: 97_000_000,
+            exponent: -8,
+        },
+        ..par
+    };
+    assert!(!is_capped(&p, 296 * PRICE, &dip).unwrap());
+    assert!(is_capped(&p, 300 * PRICE, &dip).unwrap());
+    // A 10 bps payoff cap: capped after a 0.1 % move, profit 1.5 USD, reward 20 bps = 3 USD.
+    let tiny = PositionState {
+        locked_amount: 1_500_000,
+        ..p
+    };
+    let m = market();
+    let at = 150_150 * PRICE / 1_000;
+    let close = compute_decrease_position(&tiny, tiny.size_usd, at, 0, 0, &par, &m).unwrap();
+    let forced = compute_close_capped_position(&tiny, at, 0, 0, &par, &m).unwrap();
+    assert_eq!(forced.profit_amount, 1_500_000);
+    assert_eq!(forced.paid.reward_paid, forced.profit_amount);
+    assert_eq!(forced.amount_out, close.amount_out - forced.profit_amount);
+    // The owner keeps at least its collateral less the close fee: no loss from being capped.
+    assert!(forced.amount_out >= tiny.collateral_amount - close.fee_amount);
+}
