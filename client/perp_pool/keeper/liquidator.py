@@ -213,30 +213,11 @@ class LiquidationKeeper:
         except (*GONE, errors.AccountNotFound):
             self.metrics.lost_race.inc()
             return "gone"
-        budget = [set_compute_unit_limit(LIQUIDATE_COMPUTE_UNITS)]
-        if self.priority_fee:
-            budget.append(set_compute_unit_price(self.priority_fee))
-        for attempt in range(1, SEND_ATTEMPTS + 1):
-            self.metrics.sent.inc()
-            try:
-                result = await self.client.transport.send([*budget, ix])  # a fresh blockhash each attempt
-                ev = result.event("PositionLiquidated").data
-                self.metrics.landed.inc()
-                self.landed.append(p.address)
-                log.info(_kv(event="liquidated", position=p.address, owner=p.owner, size_usd=p.size_usd,
-                             reward=ev.reward_paid, signature=result.signature, slot=result.slot))
-                return "landed"
-            except GONE:
-                self.metrics.lost_race.inc()
-                return "gone"
-            except errors.error_class("PositionHealthy"):
-                return "healthy"
-            except (errors.TransactionFailed, *TRANSIENT) as exc:
-                log.warning(_kv(event="liquidation_retry", position=p.address, attempt=attempt,
-                                error=type(exc).__name__))
-                await asyncio.sleep(min(0.2 * 2**attempt, 2.0))
-        self.metrics.failed.inc()
-        return "failed"
+        m = self.metrics
+        return await self._send_for_position(
+            p, ix, event="PositionLiquidated", log_event="liquidated", retry_event="liquidation_retry",
+            counters=(m.sent, m.landed, m.lost_race, m.failed),
+            not_applicable=(errors.error_class("PositionHealthy"), "healthy"))
 
     async def close_capped(self, p: PositionView) -> str:
         """'landed', 'gone' (someone else did it, or it was closed), 'uncapped' (the price moved back),
@@ -256,34 +237,49 @@ class LiquidationKeeper:
         except (*GONE, errors.AccountNotFound):
             self.metrics.capped_lost_race.inc()
             return "gone"
+        m = self.metrics
+        return await self._send_for_position(
+            p, ix, event="CappedPositionClosed", log_event="closed_at_cap", retry_event="capped_close_retry",
+            counters=(m.capped_sent, m.capped_landed, m.capped_lost_race, m.capped_failed),
+            not_applicable=(errors.error_class("PositionNotCapped"), "uncapped"), permanent=CAPPED_PERMANENT)
+
+    async def _send_for_position(self, p: PositionView, ix: Any, *, event: str, log_event: str, retry_event: str,
+                                 counters: tuple[Counter, Counter, Counter, Counter],
+                                 not_applicable: tuple[type[Exception], str],
+                                 permanent: tuple[type[Exception], ...] = ()) -> str:
+        """Sends a liquidation or a close at cap with the compute budget, a fresh blockhash each of
+        SEND_ATTEMPTS tries and a doubling pause: 'landed'; 'gone' (someone else was first);
+        `not_applicable[1]` when the program says the price moved back; 'refused' for a `permanent`
+        error (the position is then left alone for CAPPED_SKIP_S); 'failed' when every try failed.
+        `counters` are (sent, landed, already done, failed)."""
+        sent, landed, lost_race, failed = counters
         budget = [set_compute_unit_limit(LIQUIDATE_COMPUTE_UNITS)]
         if self.priority_fee:
             budget.append(set_compute_unit_price(self.priority_fee))
         for attempt in range(1, SEND_ATTEMPTS + 1):
-            self.metrics.capped_sent.inc()
+            sent.inc()
             try:
                 result = await self.client.transport.send([*budget, ix])  # a fresh blockhash each attempt
-                ev = result.event("CappedPositionClosed").data
-                self.metrics.capped_landed.inc()
+                ev = result.event(event).data
+                landed.inc()
                 self.landed.append(p.address)
-                log.info(_kv(event="closed_at_cap", position=p.address, owner=p.owner, size_usd=p.size_usd,
+                log.info(_kv(event=log_event, position=p.address, owner=p.owner, size_usd=p.size_usd,
                              reward=ev.reward_paid, signature=result.signature, slot=result.slot))
                 return "landed"
             except GONE:
-                self.metrics.capped_lost_race.inc()
+                lost_race.inc()
                 return "gone"
-            except errors.error_class("PositionNotCapped"):
-                return "uncapped"
-            except CAPPED_PERMANENT as exc:
-                self.metrics.capped_failed.inc()
+            except not_applicable[0]:
+                return not_applicable[1]
+            except permanent as exc:
+                failed.inc()
                 self._capped_skip_until[p.address] = time.monotonic() + CAPPED_SKIP_S
-                log.warning(_kv(event="capped_close_refused", position=p.address, error=type(exc).__name__))
+                log.warning(_kv(event="close_refused", position=p.address, error=type(exc).__name__))
                 return "refused"
             except (errors.TransactionFailed, *TRANSIENT) as exc:
-                log.warning(_kv(event="capped_close_retry", position=p.address, attempt=attempt,
-                                error=type(exc).__name__))
+                log.warning(_kv(event=retry_event, position=p.address, attempt=attempt, error=type(exc).__name__))
                 await asyncio.sleep(min(0.2 * 2**attempt, 2.0))
-        self.metrics.capped_failed.inc()
+        failed.inc()
         return "failed"
 
     async def _liquidate_guarded(self, p: PositionView, capped: bool = False) -> None:
