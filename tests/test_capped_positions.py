@@ -1,4 +1,4 @@
-"""close_capped_position and the keeper that runs it (docs/design.md, open finding A): a position
+"""close_capped_position and the keeper that runs it (docs/design.md "Close at cap"): a position
 whose profit reached its payoff cap is closed by anyone, its owner paid what a close pays less the
 keeper's reward, so capped positions do not linger in the pool valuation."""
 

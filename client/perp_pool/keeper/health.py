@@ -56,10 +56,14 @@ POSITION_LAYOUT: tuple[tuple[str, str], ...] = (
     ("realized_pnl_usd", "q"),
     ("realized_fees_usd", "Q"),
     ("bump", "B"),
+    ("exposure_cap_usd_lo", "Q"),
+    ("exposure_cap_usd_hi", "Q"),
+    ("exposure_bankruptcy_usd_lo", "Q"),
+    ("exposure_bankruptcy_usd_hi", "Q"),
 )
 _POSITION = struct.Struct("<" + "".join(fmt for _, fmt in POSITION_LAYOUT))
 _FIELD = {name: i for i, (name, _) in enumerate(POSITION_LAYOUT)}
-POSITION_SIZE = _POSITION.size  # 242
+POSITION_SIZE = _POSITION.size  # 274
 POSITION_POOL_OFFSET = struct.calcsize("<" + "".join(fmt for _, fmt in POSITION_LAYOUT[:_FIELD["pool"]]))
 
 

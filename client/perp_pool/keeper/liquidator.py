@@ -1,6 +1,6 @@
 """The liquidation keeper: finds every position past its liquidation price and liquidates it, once;
 in the same scan it finds every position whose profit reached its payoff cap and closes it with
-`close_capped_position` (docs/design.md, open finding A), once.
+`close_capped_position` (docs/design.md "Close at cap"), once.
 
 One scan = one getProgramAccounts (Position discriminator + pool memcmp) + one getMultipleAccounts
 for the custodies and their oracles + the Clock; health is computed off-chain with the program's

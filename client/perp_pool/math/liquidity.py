@@ -14,6 +14,7 @@ from typing import Any
 from perp_pool import errors
 from perp_pool.constants import BPS_POWER, DEAD_LP_SUPPLY, LP_DECIMALS, USD_POWER
 from perp_pool.math.borrow import accrued_cumulative_interest, aggregate_interest_usd
+from perp_pool.math.exposure import ExposureBook, Threshold, crossing
 from perp_pool.math.fixed import Rounding, i128, mul_div, pow10, u64, u128
 from perp_pool.math.oracle import OraclePrice
 from perp_pool.math.pnl import aggregate_pnl_usd
@@ -41,30 +42,42 @@ class TradingValuation:
     interest_weighted: int = 0  # sum of size_usd * snapshot of those positions
     cumulative_interest: int = 0  # the custody's index accrued to now
 
+    # Upper bounds from the exposure books, each at the price its mode values the side at
+    # (`side_price`): longs' profit above caps (max mode), their bad debt (min mode); shorts alike.
+    long_profit_above_cap_usd: int = 0
+    long_bad_debt_usd: int = 0
+    short_profit_above_cap_usd: int = 0
+    short_bad_debt_usd: int = 0
+
     def value_usd(self, min_price: OraclePrice, max_price: OraclePrice, mode: AumMode) -> int:
-        """Accrued interest minus the traders' unrealised PnL. Min mode values the pool low: traders'
-        PnL rounded up at the price that favours them (longs at the max price, shorts at the min
-        price), interest rounded down; max mode the opposite."""
+        """Accrued interest minus what the traders claim. Min mode values the pool low: the traders'
+        claim at the price that favours them, rounded up, with their bad-debt bound added, interest
+        rounded down; max mode the opposite, with their profit-above-cap bound subtracted."""
         interest = i128(aggregate_interest_usd(self.cumulative_interest, self.borrow_size_usd, self.interest_weighted,
                                                Rounding.FLOOR if mode is AumMode.MIN else Rounding.CEIL))
-        traders_pnl = 0
-        if self.long_size_usd > 0 or self.long_quantity > 0:
-            if mode is AumMode.MIN:
-                price, rounding = max_price.scale_to_price_decimals(Rounding.CEIL), Rounding.CEIL
-            else:
-                price, rounding = min_price.scale_to_price_decimals(Rounding.FLOOR), Rounding.FLOOR
-            traders_pnl = i128(traders_pnl + aggregate_pnl_usd(
-                Side.LONG, self.long_size_usd, self.long_quantity, self.long_collateral_usd, price,
-                self.max_payoff_mult_bps, rounding))
-        if self.short_size_usd > 0 or self.short_quantity > 0:
-            if mode is AumMode.MIN:
-                price, rounding = min_price.scale_to_price_decimals(Rounding.FLOOR), Rounding.CEIL
-            else:
-                price, rounding = max_price.scale_to_price_decimals(Rounding.CEIL), Rounding.FLOOR
-            traders_pnl = i128(traders_pnl + aggregate_pnl_usd(
-                Side.SHORT, self.short_size_usd, self.short_quantity, self.short_collateral_usd, price,
-                self.max_payoff_mult_bps, rounding))
-        return i128(interest - traders_pnl)
+        claim = 0
+        sides = (
+            (Side.LONG, self.long_size_usd, self.long_quantity, self.long_collateral_usd,
+             self.long_profit_above_cap_usd, self.long_bad_debt_usd),
+            (Side.SHORT, self.short_size_usd, self.short_quantity, self.short_collateral_usd,
+             self.short_profit_above_cap_usd, self.short_bad_debt_usd),
+        )
+        for side, size_usd, quantity, collateral_usd, above_cap, bad_debt in sides:
+            if size_usd == 0 and quantity == 0:
+                continue
+            price, rounding = side_price(side, mode, min_price, max_price)
+            claim = i128(claim + aggregate_pnl_usd(
+                side, size_usd, quantity, collateral_usd, price, self.max_payoff_mult_bps, rounding,
+                above_cap if mode is AumMode.MAX else 0, bad_debt if mode is AumMode.MIN else 0))
+        return i128(interest - claim)
+
+
+def side_price(side: Side, mode: AumMode, min_price: OraclePrice, max_price: OraclePrice) -> tuple[int, Rounding]:
+    """`math::liquidity::side_price`: the price mode `mode` values `side`'s traders at, and the
+    rounding of their PnL (min mode: the traders' favourable price, PnL rounded up)."""
+    if (side is Side.LONG) == (mode is AumMode.MIN):
+        return max_price.scale_to_price_decimals(Rounding.CEIL), (Rounding.CEIL if mode is AumMode.MIN else Rounding.FLOOR)
+    return min_price.scale_to_price_decimals(Rounding.FLOOR), (Rounding.CEIL if mode is AumMode.MIN else Rounding.FLOOR)
 
 
 @dataclass(frozen=True)
@@ -98,8 +111,22 @@ def custody_valuation(custody: Any, min_price: OraclePrice, max_price: OraclePri
             interest_weighted=state.interest_weighted,
             cumulative_interest=accrued_cumulative_interest(state.cumulative_interest, state.current_rate,
                                                             state.last_update, now),
+            **book_bounds(longs, shorts, min_price, max_price),
         ),
     )
+
+
+def book_bounds(longs: Any, shorts: Any, min_price: OraclePrice, max_price: OraclePrice) -> dict[str, int]:
+    """The four exposure-book bounds of `Custody::valuation` from anchorpy-decoded PositionStats."""
+    def bound(stats: Any, side: Side, threshold: Threshold, mode: AumMode) -> int:
+        book = ExposureBook.from_account(stats.cap_book if threshold is Threshold.CAP else stats.bankruptcy_book)
+        return book.excess_usd(crossing(side, threshold), side_price(side, mode, min_price, max_price)[0])
+    return {
+        "long_profit_above_cap_usd": bound(longs, Side.LONG, Threshold.CAP, AumMode.MAX),
+        "long_bad_debt_usd": bound(longs, Side.LONG, Threshold.BANKRUPTCY, AumMode.MIN),
+        "short_profit_above_cap_usd": bound(shorts, Side.SHORT, Threshold.CAP, AumMode.MAX),
+        "short_bad_debt_usd": bound(shorts, Side.SHORT, Threshold.BANKRUPTCY, AumMode.MIN),
+    }
 
 
 def assets_under_management_usd(custodies: list[CustodyValuation], mode: AumMode) -> int:

@@ -123,4 +123,7 @@ pub enum PerpPoolError {
     /// 6038
     #[msg("Position's profit is below its payoff cap: it cannot be closed at cap")]
     PositionNotCapped,
+    /// 6039
+    #[msg("A position's exposure thresholds are not where the custody's exposure book has them")]
+    ExposureBookInconsistent,
 }

@@ -1,6 +1,7 @@
 //! Pure numeric code: no accounts, no clock (callers pass `now`), every rounding named.
 
 pub mod borrow;
+pub mod exposure;
 pub mod fees;
 pub mod liquidity;
 pub mod oracle;

@@ -14,7 +14,7 @@ use {
     anchor_lang::error::Error,
     perp_pool::{
         math::{
-            borrow, fees,
+            borrow, exposure, fees,
             liquidity::{assets_under_management_usd, AumMode, CustodyValuation, TradingValuation},
             oracle::OraclePrice,
             pnl::{self, HealthInputs, ProfitAndLoss},
@@ -52,6 +52,15 @@ fn u(case: &Value, key: &str) -> u64 {
 
 fn uu(case: &Value, key: &str) -> u128 {
     u128::from(u(case, key))
+}
+
+/// An optional u128 field (a JSON number, or a decimal string above u64), 0 when absent.
+fn uu_or0(case: &Value, key: &str) -> u128 {
+    match case.get(key) {
+        None => 0,
+        Some(Value::String(text)) => text.parse().expect("u128 string"),
+        Some(v) => u128::from(v.as_u64().unwrap_or_else(|| panic!("{key} must be a u64"))),
+    }
 }
 
 fn i(case: &Value, key: &str) -> i64 {
@@ -340,7 +349,50 @@ fn run(section: &str, c: &Value) -> anchor_lang::Result<Value> {
             u(c, "price"),
             u(c, "max_payoff_mult_bps"),
             rounding(c),
+            uu_or0(c, "profit_above_cap_usd"),
+            uu_or0(c, "bad_debt_usd"),
         )?),
+        "exposure_book" => {
+            // `ops`: [crossing, "add"|"remove", quantity, usd]; `prices`: where to evaluate.
+            let crossing_of = |name: &str| match name {
+                "above" => exposure::Crossing::Above,
+                "below" => exposure::Crossing::Below,
+                other => panic!("crossing {other}"),
+            };
+            let mut book = exposure::ExposureBook::default();
+            let crossing = crossing_of(field(c, "crossing").as_str().expect("crossing"));
+            for op in field(c, "ops").as_array().expect("ops") {
+                let q = uu_or0(op, "quantity");
+                let usd = uu_or0(op, "usd");
+                match field(op, "op").as_str().expect("op") {
+                    "add" => book.add(crossing, q, usd)?,
+                    "remove" => book.remove(crossing, q, usd)?,
+                    other => panic!("op {other}"),
+                }
+            }
+            let mut slots: Vec<Value> = book
+                .slots
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.count > 0)
+                .map(|(index, s)| {
+                    json!({"index": index, "lo_id": s.lo_id, "hi_id": s.hi_id, "count": s.count,
+                           "quantity": s.quantity.to_string(), "usd": s.usd.to_string()})
+                })
+                .collect();
+            slots.sort_by_key(|v| v["index"].as_u64());
+            let excess: Vec<Value> = field(c, "prices")
+                .as_array()
+                .expect("prices")
+                .iter()
+                .map(|p| {
+                    let price = p.as_u64().expect("price");
+                    book.excess_usd(crossing, price)
+                        .map(|e| json!(e.to_string()))
+                })
+                .collect::<anchor_lang::Result<_>>()?;
+            json!({"slots": slots, "excess_usd": excess})
+        }
         "aum" => {
             let custodies: Vec<CustodyValuation> = field(c, "custodies")
                 .as_array()
@@ -362,6 +414,10 @@ fn run(section: &str, c: &Value) -> anchor_lang::Result<Value> {
                         borrow_size_usd: u(k, "borrow_size_usd"),
                         interest_weighted: uu(k, "interest_weighted"),
                         cumulative_interest: uu(k, "cumulative_interest"),
+                        long_profit_above_cap_usd: uu_or0(k, "long_profit_above_cap_usd"),
+                        long_bad_debt_usd: uu_or0(k, "long_bad_debt_usd"),
+                        short_profit_above_cap_usd: uu_or0(k, "short_profit_above_cap_usd"),
+                        short_bad_debt_usd: uu_or0(k, "short_bad_debt_usd"),
                     },
                 })
                 .collect();
@@ -763,6 +819,30 @@ fn seed() -> Value {
             named("rounding_floor_short", json!({"side": "short", "size_usd": USD, "total_quantity": 333_333_333_333u64, "collateral_usd": USD, "price": 2_999_999_000u64, "max_payoff_mult_bps": 10_000, "rounding": "floor"})),
             named("rounding_ceil_short", json!({"side": "short", "size_usd": USD, "total_quantity": 333_333_333_333u64, "collateral_usd": USD, "price": 2_999_999_000u64, "max_payoff_mult_bps": 10_000, "rounding": "ceil"})),
             named("empty", json!({"side": "short", "size_usd": 0, "total_quantity": 0, "collateral_usd": 0, "price": 1, "max_payoff_mult_bps": 10_000, "rounding": "ceil"})),
+            named("long_max_mode_profit_above_cap_taken_off", json!({"side": "long", "size_usd": 2_000 * USD, "total_quantity": 20 * TOKEN, "collateral_usd": 200 * USD, "price": 250 * PRICE, "max_payoff_mult_bps": 10_000, "rounding": "floor", "profit_above_cap_usd": 150 * USD})),
+            named("long_min_mode_bad_debt_added", json!({"side": "long", "size_usd": 2_000 * USD, "total_quantity": 20 * TOKEN, "collateral_usd": 200 * USD, "price": 85 * PRICE, "max_payoff_mult_bps": 10_000, "rounding": "ceil", "bad_debt_usd": 50 * USD})),
+            named("short_bound_clamped_at_collateral", json!({"side": "short", "size_usd": 1_000 * USD, "total_quantity": 10 * TOKEN, "collateral_usd": 100 * USD, "price": 50 * PRICE, "max_payoff_mult_bps": 10_000, "rounding": "floor", "profit_above_cap_usd": 10_000 * USD})),
+        ],
+        "exposure_book": [
+            named("long_caps_one_past_one_straddling", json!({"crossing": "above", "ops": [
+                {"op": "add", "quantity": 10 * TOKEN, "usd": 2_000 * USD},
+                {"op": "add", "quantity": TOKEN, "usd": 240 * USD},
+                {"op": "add", "quantity": 3 * TOKEN, "usd": 330 * USD}],
+                "prices": [0, 100 * PRICE, 110 * PRICE, 150 * PRICE, 200 * PRICE, 239 * PRICE, 1_000 * PRICE, u64::MAX]})),
+            named("long_bankruptcies_below", json!({"crossing": "below", "ops": [
+                {"op": "add", "quantity": 10 * TOKEN, "usd": 900 * USD},
+                {"op": "add", "quantity": 5 * TOKEN, "usd": 470 * USD},
+                {"op": "add", "quantity": TOKEN, "usd": 0},
+                {"op": "remove", "quantity": 5 * TOKEN, "usd": 470 * USD}],
+                "prices": [0, 80 * PRICE, 90 * PRICE, 95 * PRICE, 100 * PRICE]})),
+            named("dust_quantity_huge_threshold", json!({"crossing": "below", "ops": [
+                {"op": "add", "quantity": 1, "usd": 1_000_000 * USD}],
+                "prices": [0, 1, PRICE, u64::MAX]})),
+            named("full_book_merges", json!({"crossing": "above", "ops": (0..20u64).map(|k| json!({"op": "add", "quantity": TOKEN, "usd": (100 + 9 * k) * USD})).collect::<Vec<_>>(),
+                "prices": [50 * PRICE, 150 * PRICE, 200 * PRICE, 400 * PRICE]})),
+            named("remove_unknown_is_an_error", json!({"crossing": "above", "ops": [
+                {"op": "add", "quantity": TOKEN, "usd": 100 * USD},
+                {"op": "remove", "quantity": TOKEN, "usd": 200 * USD}], "prices": [0]})),
         ],
         "aum": [
             named("no_positions", json!({"custodies": [usdc_v(1_000 * USD), sol(0)]})),
@@ -774,6 +854,13 @@ fn seed() -> Value {
             named("traders_win_big", json!({"custodies": [
                 usdc_v(100 * USD),
                 with(sol(0), json!({"long_size_usd": 1_500 * USD, "long_quantity": 100 * TOKEN, "long_collateral_usd": 99 * USD})),
+            ]})),
+            named("book_bounds_both_sides", json!({"custodies": [
+                usdc_v(100_000 * USD),
+                with(sol(0), json!({"long_size_usd": 3_000 * USD, "long_quantity": 20 * TOKEN, "long_collateral_usd": 300 * USD,
+                                     "short_size_usd": 1_500 * USD, "short_quantity": 10 * TOKEN, "short_collateral_usd": 150 * USD,
+                                     "long_profit_above_cap_usd": 400 * USD, "long_bad_debt_usd": 7 * USD,
+                                     "short_profit_above_cap_usd": 3 * USD, "short_bad_debt_usd": 90 * USD})),
             ]})),
         ],
         "open_position": [

@@ -50,11 +50,16 @@ pub fn handler(ctx: Context<FundPosition>, params: &AddCollateralParams) -> Resu
         .position
         .collateral_amount
         .safe_add(params.collateral_amount)?;
-    let collateral_usd = ctx
+    let collateral_view = ctx
         .accounts
         .collateral_custody
-        .collateral_view(min_price, max_price)
-        .value_usd(collateral_amount)?;
+        .collateral_view(min_price, max_price);
+    let collateral_usd = collateral_view.value_usd(collateral_amount)?;
+    let cumulative_interest = ctx
+        .accounts
+        .collateral_custody
+        .borrow_rate_state
+        .cumulative_interest_at(now)?;
 
     // mutate
     let position = ctx.accounts.position.as_mut();
@@ -63,7 +68,10 @@ pub fn handler(ctx: Context<FundPosition>, params: &AddCollateralParams) -> Resu
     position.collateral_amount = collateral_amount;
     position.collateral_usd = collateral_usd;
     position.update_time = now;
-    ctx.accounts.custody.stats_mut(side).add(position)?;
+    ctx.accounts
+        .custody
+        .stats_mut(side)
+        .add(position, &collateral_view, cumulative_interest)?;
     let collateral_custody = ctx.accounts.collateral_custody.as_mut();
     collateral_custody.accrue_interest(now)?;
     collateral_custody.assets.collateral = collateral_custody

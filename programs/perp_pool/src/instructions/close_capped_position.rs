@@ -1,6 +1,6 @@
 //! `close_capped_position` (permissionless): closes a whole position whose UNCAPPED profit at the
 //! current exit price is at least its payoff cap valued high (`math::trade::is_capped`), so a capped position does not linger in the pool valuation
-//! (docs/design.md "LP capital safety", open finding A). Settled exactly as `close_position`,
+//! (docs/design.md "Close at cap"). Settled exactly as `close_position`,
 //! except that the keeper's reward (`liquidator_reward_usd(size, liquidator_reward_bps)` in
 //! collateral tokens, max price, ceil, at most the profit paid) is taken out of what the owner
 //! would receive, never out of the LPs' claim or the fee. The owner's amount goes to `receiving_account`, a token account of

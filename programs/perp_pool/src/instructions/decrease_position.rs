@@ -164,7 +164,9 @@ pub fn settle_decrease<'info>(
         collateral_custody
             .borrow_rate_state
             .add_position(position)?;
-        a.custody.stats_mut(side).add(position)?;
+        a.custody
+            .stats_mut(side)
+            .add(position, &collateral_view, cumulative_interest)?;
     }
     collateral_custody.update_borrow_rate()?;
     let borrow_rate = collateral_custody.borrow_rate_state.current_rate;

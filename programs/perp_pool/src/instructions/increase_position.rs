@@ -68,6 +68,7 @@ pub fn handler(ctx: Context<FundPosition>, params: &IncreasePositionParams) -> R
         .borrow_rate_state
         .cumulative_interest_at(now)?;
     let interest_usd = position.interest_usd(cumulative_interest)?;
+    let collateral_view = collateral_custody.collateral_view(min_price, max_price);
     let amounts = compute_increase_position(
         &position.state(),
         params.size_usd,
@@ -75,7 +76,7 @@ pub fn handler(ctx: Context<FundPosition>, params: &IncreasePositionParams) -> R
         price,
         exit,
         interest_usd,
-        &collateral_custody.collateral_view(min_price, max_price),
+        &collateral_view,
         &custody.market(),
     )?;
 
@@ -126,7 +127,10 @@ pub fn handler(ctx: Context<FundPosition>, params: &IncreasePositionParams) -> R
         .add_position(position)?;
     collateral_custody.update_borrow_rate()?;
     let borrow_rate = collateral_custody.borrow_rate_state.current_rate;
-    ctx.accounts.custody.stats_mut(side).add(position)?;
+    ctx.accounts
+        .custody
+        .stats_mut(side)
+        .add(position, &collateral_view, cumulative_interest)?;
     sync_aliased_custodies(
         &mut ctx.accounts.custody,
         &mut ctx.accounts.collateral_custody,

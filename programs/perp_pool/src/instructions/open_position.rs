@@ -163,13 +163,14 @@ pub fn handler(ctx: Context<OpenPosition>, params: &OpenPositionParams) -> Resul
     check_entry_slippage(params.side, price, params.price_limit)?;
     // The position must not open liquidatable: it is checked at the exit price too.
     let exit = exit_price(params.side, prices, spread_bps)?;
+    let collateral_view = collateral_custody.collateral_view(min_price, max_price);
     let amounts = compute_open_position(
         params.side,
         params.size_usd,
         price,
         exit,
         params.collateral_amount,
-        &collateral_custody.collateral_view(min_price, max_price),
+        &collateral_view,
         &custody.market(),
     )?;
     let cumulative_interest = collateral_custody
@@ -217,7 +218,11 @@ pub fn handler(ctx: Context<OpenPosition>, params: &OpenPositionParams) -> Resul
         .add_position(position)?;
     collateral_custody.update_borrow_rate()?;
     let borrow_rate = collateral_custody.borrow_rate_state.current_rate;
-    ctx.accounts.custody.stats_mut(params.side).add(position)?;
+    ctx.accounts.custody.stats_mut(params.side).add(
+        position,
+        &collateral_view,
+        cumulative_interest,
+    )?;
     sync_aliased_custodies(
         &mut ctx.accounts.custody,
         &mut ctx.accounts.collateral_custody,

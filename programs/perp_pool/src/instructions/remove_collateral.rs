@@ -55,12 +55,13 @@ pub fn handler(ctx: Context<SettlePosition>, params: &RemoveCollateralParams) ->
         .borrow_rate_state
         .cumulative_interest_at(now)?;
     let interest_usd = position.interest_usd(cumulative_interest)?;
+    let collateral_view = collateral_custody.collateral_view(min_price, max_price);
     let amounts = compute_remove_collateral(
         &position.state(),
         params.collateral_usd,
         price,
         interest_usd,
-        &collateral_custody.collateral_view(min_price, max_price),
+        &collateral_view,
         &custody.market(),
     )?;
 
@@ -70,7 +71,10 @@ pub fn handler(ctx: Context<SettlePosition>, params: &RemoveCollateralParams) ->
     position.collateral_amount = amounts.collateral_amount;
     position.collateral_usd = amounts.collateral_usd;
     position.update_time = now;
-    ctx.accounts.custody.stats_mut(side).add(position)?;
+    ctx.accounts
+        .custody
+        .stats_mut(side)
+        .add(position, &collateral_view, cumulative_interest)?;
     let collateral_custody = ctx.accounts.collateral_custody.as_mut();
     collateral_custody.accrue_interest(now)?;
     collateral_custody.assets.collateral = collateral_custody

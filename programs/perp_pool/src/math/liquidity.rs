@@ -51,13 +51,50 @@ pub struct TradingValuation {
     pub interest_weighted: u128,
     /// The custody's cumulative interest index accrued to now (RATE_DECIMALS).
     pub cumulative_interest: u128,
+    /// Upper bounds from the sides' exposure books (`math::exposure`), each at the price its mode
+    /// values the side at (`side_price`): the longs' profit above their caps at the max-mode
+    /// price, their bad debt at the min-mode price; the same for shorts.
+    pub long_profit_above_cap_usd: u128,
+    pub long_bad_debt_usd: u128,
+    pub short_profit_above_cap_usd: u128,
+    pub short_bad_debt_usd: u128,
+}
+
+/// The price (PRICE_DECIMALS) at which `mode` values the traders of `side`, and the rounding of
+/// their PnL: min mode (redemptions) at the price that favours traders (longs at the max price
+/// rounded up, shorts at the min price rounded down) with their PnL rounded up; max mode the
+/// opposite.
+pub fn side_price(
+    side: Side,
+    mode: AumMode,
+    min_price: OraclePrice,
+    max_price: OraclePrice,
+) -> Result<(u64, Rounding)> {
+    Ok(match (side, mode) {
+        (Side::Long, AumMode::Min) => (
+            max_price.scale_to_price_decimals(Rounding::Ceil)?,
+            Rounding::Ceil,
+        ),
+        (Side::Long, AumMode::Max) => (
+            min_price.scale_to_price_decimals(Rounding::Floor)?,
+            Rounding::Floor,
+        ),
+        (Side::Short, AumMode::Min) => (
+            min_price.scale_to_price_decimals(Rounding::Floor)?,
+            Rounding::Ceil,
+        ),
+        (Side::Short, AumMode::Max) => (
+            max_price.scale_to_price_decimals(Rounding::Ceil)?,
+            Rounding::Floor,
+        ),
+    })
 }
 
 impl TradingValuation {
     /// USD the custody's positions and borrowers add to (or, when traders win, take from) the
-    /// pool: accrued interest minus the traders' unrealised PnL. Min mode values the pool low:
-    /// traders' PnL rounded up at the price that favours them (longs at the max price, shorts at
-    /// the min price, both in PRICE_DECIMALS), interest rounded down; max mode the opposite.
+    /// pool: accrued interest minus what the traders claim (`aggregate_pnl_usd` at `side_price`).
+    /// Min mode values the pool low: traders' claim with their bad debt bound added, interest
+    /// rounded down; max mode the opposite, with their profit above caps bound subtracted.
     pub fn value_usd(
         &self,
         min_price: OraclePrice,
@@ -74,50 +111,45 @@ impl TradingValuation {
             self.interest_weighted,
             interest_rounding,
         )?)?;
-        let mut traders_pnl: i128 = 0;
-        if self.long_size_usd > 0 || self.long_quantity > 0 {
-            let (price, rounding) = match mode {
-                AumMode::Min => (
-                    max_price.scale_to_price_decimals(Rounding::Ceil)?,
-                    Rounding::Ceil,
+        let mut traders_claim: i128 = 0;
+        for side in [Side::Long, Side::Short] {
+            let (size_usd, quantity, collateral_usd, above_cap, bad_debt) = match side {
+                Side::Long => (
+                    self.long_size_usd,
+                    self.long_quantity,
+                    self.long_collateral_usd,
+                    self.long_profit_above_cap_usd,
+                    self.long_bad_debt_usd,
                 ),
-                AumMode::Max => (
-                    min_price.scale_to_price_decimals(Rounding::Floor)?,
-                    Rounding::Floor,
+                Side::Short => (
+                    self.short_size_usd,
+                    self.short_quantity,
+                    self.short_collateral_usd,
+                    self.short_profit_above_cap_usd,
+                    self.short_bad_debt_usd,
                 ),
             };
-            traders_pnl = traders_pnl.safe_add(aggregate_pnl_usd(
-                Side::Long,
-                self.long_size_usd,
-                self.long_quantity,
-                self.long_collateral_usd,
+            if size_usd == 0 && quantity == 0 {
+                continue;
+            }
+            let (price, rounding) = side_price(side, mode, min_price, max_price)?;
+            let (above_cap, bad_debt) = match mode {
+                AumMode::Min => (0, bad_debt),
+                AumMode::Max => (above_cap, 0),
+            };
+            traders_claim = traders_claim.safe_add(aggregate_pnl_usd(
+                side,
+                size_usd,
+                quantity,
+                collateral_usd,
                 price,
                 self.max_payoff_mult_bps,
                 rounding,
+                above_cap,
+                bad_debt,
             )?)?;
         }
-        if self.short_size_usd > 0 || self.short_quantity > 0 {
-            let (price, rounding) = match mode {
-                AumMode::Min => (
-                    min_price.scale_to_price_decimals(Rounding::Floor)?,
-                    Rounding::Ceil,
-                ),
-                AumMode::Max => (
-                    max_price.scale_to_price_decimals(Rounding::Ceil)?,
-                    Rounding::Floor,
-                ),
-            };
-            traders_pnl = traders_pnl.safe_add(aggregate_pnl_usd(
-                Side::Short,
-                self.short_size_usd,
-                self.short_quantity,
-                self.short_collateral_usd,
-                price,
-                self.max_payoff_mult_bps,
-                rounding,
-            )?)?;
-        }
-        interest.safe_sub(traders_pnl)
+        interest.safe_sub(traders_claim)
     }
 }
 
@@ -221,8 +253,7 @@ pub struct AddLiquidityAmounts {
 /// max prices (`aum_max_usd`, before the deposit) and `lp_supply`, the pool's LP supply
 /// INCLUDING its dead shares. The depositor is valued low and the pool high, so a deposit
 /// dilutes no existing LP as far as `aum_max_usd` is an upper bound of the pool's value (the
-/// per-side aggregate clamps make it one only while every position is within its own profit cap:
-/// docs/design.md "Open findings", A).
+/// exposure books make it one position by position: docs/design.md "Exposure books").
 ///
 /// The first deposit (`lp_supply == 0`) mints at 1 USD per LP (1 LP base unit per micro-USD,
 /// LP_DECIMALS == USD_DECIMALS) and issues DEAD_LP_SUPPLY of it to no one: the depositor gets

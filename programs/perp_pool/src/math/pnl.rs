@@ -255,12 +255,16 @@ pub fn liquidation_price(inputs: &HealthInputs, spread_bps: u64) -> Result<u64> 
     }
 }
 
-/// Unrealised PnL (USD, positive = traders gain) of all positions of one side of a market, from
-/// its aggregates: long `quantity * price / scale - size`, short the opposite.
-/// `trader_rounding` rounds the traders' PnL (Ceil: up, for the low AUM that redemptions use).
-/// Clamped to `[-collateral_usd, floor(size * max_payoff_mult_bps / BPS_POWER)]`: traders cannot
-/// lose more than their collateral nor gain more than their locked payoff (approximately: the
-/// aggregate nets winners against losers).
+/// What the traders of one side of a market claim from the pool (USD, positive = traders gain),
+/// from its aggregates: the PnL `quantity * price / scale - size` (long, the opposite short),
+/// rounded by `trader_rounding` (Ceil: up, for the low AUM that redemptions use), minus
+/// `profit_above_cap_usd` plus `bad_debt_usd` (upper bounds from the side's exposure books,
+/// `math::exposure`: max mode passes the first and 0, min mode 0 and the second), clamped to
+/// `[-collateral_usd, floor(size * max_payoff_mult_bps / BPS_POWER)]` (traders cannot lose more
+/// than their collateral nor gain more than their locked payoff in total). With the books the
+/// result is a lower bound (max mode) or an upper bound (min mode) of `Σ clamp(x_i, -c_i, k_i)`
+/// over the side's positions, up to the residuals stated in docs/design.md "Exposure books".
+#[allow(clippy::too_many_arguments)]
 pub fn aggregate_pnl_usd(
     side: Side,
     size_usd: u64,
@@ -269,6 +273,8 @@ pub fn aggregate_pnl_usd(
     price: u64,
     max_payoff_mult_bps: u64,
     trader_rounding: Rounding,
+    profit_above_cap_usd: u128,
+    bad_debt_usd: u128,
 ) -> Result<i128> {
     if size_usd == 0 && total_quantity == 0 {
         return Ok(0);
@@ -294,7 +300,10 @@ pub fn aggregate_pnl_usd(
         Rounding::Floor,
     )?)?;
     let max_loss = i128::from(collateral_usd);
-    Ok(pnl.min(max_profit).max(max_loss.safe_mul(-1)?))
+    let bounded = pnl
+        .safe_sub(cast(profit_above_cap_usd)?)?
+        .safe_add(cast(bad_debt_usd)?)?;
+    Ok(bounded.min(max_profit).max(max_loss.safe_mul(-1)?))
 }
 
 #[cfg(test)]

@@ -7,8 +7,9 @@ use {
         errors::PerpPoolError,
         math::{
             borrow::{accrued_cumulative_interest, borrow_rate, utilization},
+            exposure::{crossing, position_thresholds, ExposureBook, Threshold},
             fees::FeeSplit,
-            liquidity::{CustodyValuation, TradingValuation},
+            liquidity::{side_price, AumMode, CustodyValuation, TradingValuation},
             oracle::{min_max_price, OraclePrice},
             pricing::{trade_prices, TradePrices},
             safe_math::{cast, Rounding, SafeMath},
@@ -135,6 +136,12 @@ pub struct PositionStats {
     /// Σ size_usd * cumulative_interest_snapshot (snapshots of each position's collateral
     /// custody index).
     pub interest_weighted: u128,
+    /// The positions' payoff-cap thresholds (`math::exposure`): bounds the profit above caps
+    /// that `size_usd`/`total_quantity` alone would count (max-mode AUM).
+    pub cap_book: ExposureBook,
+    /// The positions' bankruptcy thresholds: bounds the bad debt the aggregates would net
+    /// against other positions (min-mode AUM).
+    pub bankruptcy_book: ExposureBook,
 }
 
 /// Token amounts (base units of the custody mint).
@@ -278,7 +285,25 @@ impl BorrowRateParams {
 }
 
 impl PositionStats {
-    pub fn add(&mut self, position: &Position) -> Result<()> {
+    /// Adds `position` to the side's aggregates and books, registering its exposure thresholds
+    /// first from its health now: collateral and payoff cap valued by `collateral` (min price,
+    /// floor) and the interest it owes at `cumulative_interest`. Every change of a position is
+    /// `remove` (old state) then `add` (new state), so the books always hold current thresholds.
+    pub fn add(
+        &mut self,
+        position: &mut Position,
+        collateral: &CollateralCustody,
+        cumulative_interest: u128,
+    ) -> Result<()> {
+        let (cap_usd, bankruptcy_usd) = position_thresholds(
+            position.side,
+            position.size_usd,
+            collateral.value_usd(position.collateral_amount)?,
+            collateral.value_usd(position.locked_amount)?,
+            position.interest_usd(cumulative_interest)?,
+        )?;
+        position.exposure_cap_usd = cap_usd;
+        position.exposure_bankruptcy_usd = bankruptcy_usd;
         self.open_positions = self.open_positions.safe_add(1)?;
         self.size_usd = self.size_usd.safe_add(position.size_usd)?;
         self.collateral_usd = self.collateral_usd.safe_add(position.collateral_usd)?;
@@ -287,10 +312,19 @@ impl PositionStats {
         self.interest_weighted = self
             .interest_weighted
             .safe_add(position.interest_weight()?)?;
-        Ok(())
+        self.cap_book.add(
+            crossing(position.side, Threshold::Cap),
+            position.quantity,
+            cap_usd,
+        )?;
+        self.bankruptcy_book.add(
+            crossing(position.side, Threshold::Bankruptcy),
+            position.quantity,
+            bankruptcy_usd,
+        )
     }
 
-    /// Exactly undoes `add` of the same position state.
+    /// Exactly undoes `add` of the same position state (its registered thresholds).
     pub fn remove(&mut self, position: &Position) -> Result<()> {
         self.open_positions = self.open_positions.safe_sub(1)?;
         self.size_usd = self.size_usd.safe_sub(position.size_usd)?;
@@ -300,7 +334,16 @@ impl PositionStats {
         self.interest_weighted = self
             .interest_weighted
             .safe_sub(position.interest_weight()?)?;
-        Ok(())
+        self.cap_book.remove(
+            crossing(position.side, Threshold::Cap),
+            position.quantity,
+            position.exposure_cap_usd,
+        )?;
+        self.bankruptcy_book.remove(
+            crossing(position.side, Threshold::Bankruptcy),
+            position.quantity,
+            position.exposure_bankruptcy_usd,
+        )
     }
 }
 
@@ -407,6 +450,22 @@ impl Custody {
                 borrow_size_usd: self.borrow_rate_state.borrow_size_usd,
                 interest_weighted: self.borrow_rate_state.interest_weighted,
                 cumulative_interest: self.borrow_rate_state.cumulative_interest_at(now)?,
+                long_profit_above_cap_usd: self.long_positions.cap_book.excess_usd(
+                    crossing(Side::Long, Threshold::Cap),
+                    side_price(Side::Long, AumMode::Max, min_price, max_price)?.0,
+                )?,
+                long_bad_debt_usd: self.long_positions.bankruptcy_book.excess_usd(
+                    crossing(Side::Long, Threshold::Bankruptcy),
+                    side_price(Side::Long, AumMode::Min, min_price, max_price)?.0,
+                )?,
+                short_profit_above_cap_usd: self.short_positions.cap_book.excess_usd(
+                    crossing(Side::Short, Threshold::Cap),
+                    side_price(Side::Short, AumMode::Max, min_price, max_price)?.0,
+                )?,
+                short_bad_debt_usd: self.short_positions.bankruptcy_book.excess_usd(
+                    crossing(Side::Short, Threshold::Bankruptcy),
+                    side_price(Side::Short, AumMode::Min, min_price, max_price)?.0,
+                )?,
             },
         })
     }

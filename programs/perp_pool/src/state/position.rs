@@ -76,6 +76,11 @@ pub struct Position {
     /// USD, open/close fees and borrow interest paid so far.
     pub realized_fees_usd: u64,
     pub bump: u8,
+    /// USD `q · A / scale` of the payoff-cap threshold registered in the market's exposure book
+    /// at the last change (`math::exposure::position_thresholds`).
+    pub exposure_cap_usd: u128,
+    /// USD `q · A / scale` of the bankruptcy threshold registered at the last change.
+    pub exposure_bankruptcy_usd: u128,
 }
 
 impl Position {

@@ -326,7 +326,9 @@ fn aggregate_pnl_from_quantity() {
             100 * USD,
             110 * PRICE,
             10_000,
-            Rounding::Floor
+            Rounding::Floor,
+            0,
+            0
         )
         .unwrap(),
         100 * 1_000_000
@@ -339,7 +341,9 @@ fn aggregate_pnl_from_quantity() {
             100 * USD,
             110 * PRICE,
             10_000,
-            Rounding::Floor
+            Rounding::Floor,
+            0,
+            0
         )
         .unwrap(),
         -100 * 1_000_000
@@ -353,7 +357,9 @@ fn aggregate_pnl_from_quantity() {
             100 * USD,
             10 * PRICE,
             10_000,
-            Rounding::Floor
+            Rounding::Floor,
+            0,
+            0
         )
         .unwrap(),
         -100 * 1_000_000
@@ -366,13 +372,15 @@ fn aggregate_pnl_from_quantity() {
             100 * USD,
             1_000 * PRICE,
             5_000,
-            Rounding::Floor
+            Rounding::Floor,
+            0,
+            0
         )
         .unwrap(),
         500 * 1_000_000
     );
     assert_eq!(
-        aggregate_pnl_usd(Side::Long, 0, 0, 0, 1, 10_000, Rounding::Floor).unwrap(),
+        aggregate_pnl_usd(Side::Long, 0, 0, 0, 1, 10_000, Rounding::Floor, 0, 0).unwrap(),
         0
     );
 }
@@ -382,7 +390,7 @@ fn aggregate_pnl_rounds_the_traders_side_as_asked() {
     // 1/3 token long of 1 USD at 3.000001 USD: value 1.000000333 USD.
     let q = 333_333_333_333;
     let at = |side, price, rounding| {
-        aggregate_pnl_usd(side, USD, q, USD, price, 10_000, rounding).unwrap()
+        aggregate_pnl_usd(side, USD, q, USD, price, 10_000, rounding, 0, 0).unwrap()
     };
     assert_eq!(at(Side::Long, 3_000_001_000, Rounding::Floor), 0);
     assert_eq!(at(Side::Long, 3_000_001_000, Rounding::Ceil), 1);
