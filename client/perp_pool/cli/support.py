@@ -29,10 +29,15 @@ from perp_pool.cli.output import Report, emit, emit_error
 from perp_pool.cli.units import AmountError
 from perp_pool.client import PerpPoolClient, load_keypair
 
-try:  # typer >= 0.20 vendors click; older typer uses click itself
-    from typer._click.exceptions import ClickException
+# What the parser raises for bad usage when not in standalone mode. typer 0.28+ exports its base
+# publicly; older releases only have click's ClickException (vendored, privately, since 0.26).
+try:
+    from typer import TyperException as ParserError
 except ImportError:  # pragma: no cover
-    from click.exceptions import ClickException  # type: ignore[no-redef]
+    try:
+        from typer._click.exceptions import ClickException as ParserError
+    except ImportError:
+        from click.exceptions import ClickException as ParserError  # type: ignore[no-redef]
 
 log = logging.getLogger("perp_pool.cli")
 
@@ -188,7 +193,7 @@ class JsonAwareGroup(TyperGroup):
         try:
             # Non-standalone: a `typer.Exit(n)` comes back as the return value n.
             rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
-        except ClickException as exc:
+        except ParserError as exc:
             emit_error(True, "UsageError", None, exc.format_message())
             rv = exc.exit_code or EXIT_USAGE
         except typer.Abort:
