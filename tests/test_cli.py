@@ -22,7 +22,8 @@ from solders.sysvar import CLOCK
 from spl.token.instructions import get_associated_token_address
 from typer.testing import CliRunner
 
-from perp_pool.cli import app, entry_limit
+from perp_pool.cli import app
+from perp_pool.cli.trade import entry_limit
 from perp_pool.client import FeeConfig, OracleConfig
 from perp_pool.constants import BPS_POWER, DEAD_LP_SUPPLY, PRICE_DECIMALS, PRICE_POWER, RATE_POWER
 from perp_pool.math import borrow as borrow_math

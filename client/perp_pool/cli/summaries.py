@@ -1,151 +1,37 @@
-"""What the CLI reads from the chain and computes off-chain: pools and custodies by name and mint,
-the node clock, oracle prices checked exactly as the program checks them, and positions valued
-with `perp_pool.math` (the same inputs `Position::valuation` uses on-chain).
+"""What `pool info` and `positions list` show: a pool's AUM, LP supply and custodies, and its
+positions valued with `perp_pool.math` (the same inputs `Position::valuation` uses on-chain).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
-from anchorpy.error import AccountDoesNotExistError
 from solana.rpc.commitment import Confirmed
-from solana.rpc.core import RPCException
 from solana.rpc.types import MemcmpOpts
-from solders.instruction import Instruction
 from solders.pubkey import Pubkey
-from spl.token.instructions import create_idempotent_associated_token_account, get_associated_token_address
 
 from perp_pool import errors
-from perp_pool.cli_support import CliError, usage_error
+from perp_pool.cli.queries import (
+    OracleReading,
+    PoolRef,
+    checked_prices,
+    fetch_custodies,
+    oracle_type_name,
+    read_oracles,
+    unix_now,
+)
 from perp_pool.client import PerpPoolClient, side_of
-from perp_pool.keeper.health import MarketState, PositionView, checked_oracle_price, valuation
-from perp_pool.clock import node_unix_time
+from perp_pool.keeper.health import MarketState, PositionView, valuation
 from perp_pool.math.borrow import utilization
-from perp_pool.math.oracle import OraclePrice
 from perp_pool.math.health import assess
 from perp_pool.math.pnl import HealthInputs
-from perp_pool.math.pricing import Side, entry_price, trade_prices
 
 # Position account layout (borsh after Anchor's 8-byte discriminator): owner, then pool.
 DISCRIMINATOR_LEN = 8
 PUBKEY_LEN = 32
 POSITION_OWNER_OFFSET = DISCRIMINATOR_LEN
 POSITION_POOL_OFFSET = POSITION_OWNER_OFFSET + PUBKEY_LEN
-
-
-def parse_pubkey(text: str, what: str) -> Pubkey:
-    try:
-        return Pubkey.from_string(text.strip())
-    except ValueError:
-        raise usage_error("InvalidPubkey", f"{what} {text!r} is not a base58 public key") from None
-
-
-def oracle_type_name(custody: Any) -> str:
-    return type(custody.oracle.oracle_type).__name__.rstrip("_")
-
-
-async def unix_now(client: PerpPoolClient) -> int:
-    """The node's Clock sysvar `unix_timestamp`: the `now` the program sees."""
-    return await node_unix_time(client.connection)
-
-
-async def mint_decimals(client: PerpPoolClient, mint: Pubkey) -> int:
-    """The mint's own `decimals` (what human amounts of this token are scaled by)."""
-    try:
-        return (await client.connection.get_token_supply(mint, commitment=Confirmed)).value.decimals
-    except RPCException as exc:  # the node answers "not a mint" with an RPC error
-        raise CliError("MintNotFound", f"{mint} is not an SPL token mint ({exc})") from None
-
-
-# ---- pools and custodies ----------------------------------------------------------------------
-
-
-@dataclass
-class PoolRef:
-    name: str
-    address: Pubkey
-    account: Any
-
-
-async def resolve_pool(client: PerpPoolClient, name: str) -> PoolRef:
-    address = client.pool_address(name)
-    try:
-        return PoolRef(name, address, await client.fetch_pool(address))
-    except AccountDoesNotExistError:
-        raise CliError("PoolNotFound", f"no pool named {name!r} (expected at {address})") from None
-
-
-@dataclass
-class CustodyRef:
-    address: Pubkey
-    account: Any
-
-    @property
-    def mint(self) -> Pubkey:
-        return self.account.mint
-
-
-async def resolve_custody(client: PerpPoolClient, pool: PoolRef, mint: Pubkey) -> CustodyRef:
-    address = client.custody_address(pool.address, mint)
-    if address not in pool.account.custodies:
-        raise CliError("CustodyNotFound", f"pool {pool.name!r} has no custody for mint {mint}")
-    return CustodyRef(address, await client.fetch_custody(address))
-
-
-async def fetch_custodies(client: PerpPoolClient, addresses: Iterable[Pubkey]) -> dict[Pubkey, Any]:
-    keys = list(dict.fromkeys(addresses))
-    if not keys:
-        return {}
-    fetched = await client.program.account["Custody"].fetch_multiple(keys, commitment=Confirmed)
-    missing = [str(k) for k, v in zip(keys, fetched) if v is None]
-    if missing:
-        raise CliError("AccountNotFound", f"custody accounts not found: {', '.join(missing)}")
-    return dict(zip(keys, fetched))
-
-
-# ---- oracles ----------------------------------------------------------------------------------
-
-
-async def read_oracles(client: PerpPoolClient, custodies: dict[Pubkey, Any],
-                       now: int) -> dict[Pubkey, tuple[OraclePrice, OraclePrice] | errors.TransactionFailed]:
-    """(spot, ema) per custody at `now`, or the error the program would raise reading it."""
-    keys = list(custodies)
-    if not keys:
-        return {}
-    infos = (await client.connection.get_multiple_accounts(
-        [custodies[k].oracle.oracle_account for k in keys], commitment=Confirmed)).value
-    out: dict[Pubkey, tuple[OraclePrice, OraclePrice] | errors.TransactionFailed] = {}
-    for key, info in zip(keys, infos):
-        try:
-            out[key] = checked_oracle_price(client.program_id, client.program.coder.accounts, custodies[key], info,
-                                            now)
-        except errors.TransactionFailed as exc:
-            out[key] = exc
-    return out
-
-
-def _prices(oracles: dict[Pubkey, Any], key: Pubkey) -> tuple[OraclePrice, OraclePrice]:
-    found = oracles[key]
-    if isinstance(found, errors.TransactionFailed):
-        raise found
-    return found
-
-
-def spread_bps(custody: Any, side: Side) -> int:
-    pricing = custody.pricing
-    return pricing.trade_spread_long_bps if side is Side.LONG else pricing.trade_spread_short_bps
-
-
-async def entry_price_now(client: PerpPoolClient, custody: CustodyRef, side: Side) -> int:
-    """The entry price a trade on `custody` would get now (PRICE_DECIMALS), computed off-chain."""
-    now = await unix_now(client)
-    spot, ema = _prices(await read_oracles(client, {custody.address: custody.account}, now), custody.address)
-    prices = trade_prices(spot, ema, custody.account.pricing.use_ema)
-    return entry_price(side, prices, spread_bps(custody.account, side))
-
-
-# ---- positions --------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -160,8 +46,8 @@ class Valuation:
     liquidatable: bool
 
 
-def value_position(position: Any, market: Any, collateral: Any, market_prices: tuple[OraclePrice, OraclePrice],
-                   collateral_prices: tuple[OraclePrice, OraclePrice], now: int) -> Valuation:
+def value_position(position: Any, market: Any, collateral: Any, market_prices: OracleReading,
+                   collateral_prices: OracleReading, now: int) -> Valuation:
     """The keeper's valuation (keeper/health.py: the program's inputs and math, PnL from the
     position's quantity) of an anchorpy-decoded position, plus its liquidation price."""
     view = PositionView.from_account(Pubkey.default(), position)
@@ -211,8 +97,8 @@ async def list_positions(client: PerpPoolClient, pool: PoolRef, owner: Pubkey | 
             "realized_pnl_usd": p.realized_pnl_usd,
         }
         try:
-            v = value_position(p, market, collateral, _prices(oracles, p.custody),
-                               _prices(oracles, p.collateral_custody), now)
+            v = value_position(p, market, collateral, checked_prices(oracles, p.custody),
+                               checked_prices(oracles, p.collateral_custody), now)
             row.update({
                 "exit_price": v.exit_price,
                 "collateral_usd": v.health.collateral_usd,
@@ -237,7 +123,8 @@ async def list_positions(client: PerpPoolClient, pool: PoolRef, owner: Pubkey | 
 
 
 async def _verify_liquidation_price(client: PerpPoolClient, address: Pubkey, p: Any, market: Any, collateral: Any,
-                                    oracles: dict[Pubkey, Any], now: int, offchain: int) -> dict[str, Any]:
+                                    oracles: dict[Pubkey, OracleReading | errors.TransactionFailed], now: int,
+                                    offchain: int) -> dict[str, Any]:
     """Asks the program (`get_liquidation_price`). Interest accrues with the clock, so when the
     clock moved between our read and the simulation, the off-chain value is recomputed at the new
     clock: the view ran at one of the two."""
@@ -245,8 +132,8 @@ async def _verify_liquidation_price(client: PerpPoolClient, address: Pubkey, p: 
     if onchain != offchain:
         later = await unix_now(client)
         if later != now:
-            offchain = value_position(p, market, collateral, _prices(oracles, p.custody),
-                                      _prices(oracles, p.collateral_custody), later).liquidation_price
+            offchain = value_position(p, market, collateral, checked_prices(oracles, p.custody),
+                                      checked_prices(oracles, p.collateral_custody), later).liquidation_price
     return {"liquidation_price": offchain, "liquidation_price_onchain": onchain,
             "liquidation_price_match": onchain == offchain}
 
@@ -299,24 +186,3 @@ async def pool_info(client: PerpPoolClient, pool: PoolRef) -> dict[str, Any]:
         "lp_price_usd": lp_price,
         "custodies": rows,
     }
-
-
-# ---- token accounts ---------------------------------------------------------------------------
-
-
-def ata(owner: Pubkey, mint: Pubkey) -> Pubkey:
-    return get_associated_token_address(owner, mint)
-
-
-def create_ata_ix(client: PerpPoolClient, mint: Pubkey, owner: Pubkey | None = None) -> Instruction:
-    """Creates the wallet's (or `owner`'s) associated token account if it is missing (idempotent)."""
-    return create_idempotent_associated_token_account(client.wallet.pubkey(), owner or client.wallet.pubkey(), mint)
-
-
-async def require_token_account(client: PerpPoolClient, mint: Pubkey, what: str) -> Pubkey:
-    """The wallet's associated token account for `mint`, which must exist (it funds a transfer)."""
-    account = ata(client.wallet.pubkey(), mint)
-    if (await client.connection.get_account_info(account, commitment=Confirmed)).value is None:
-        raise CliError("TokenAccountNotFound",
-                       f"the wallet {client.wallet.pubkey()} has no {what} token account ({account} for mint {mint})")
-    return account

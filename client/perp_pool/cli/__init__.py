@@ -1,0 +1,66 @@
+"""`perp-pool`: the operator, LP and trader command line for perp_pool.
+
+Amounts are typed in human units and converted exactly with the token's decimals (USD sizes and
+prices with 6); `--json` prints exactly one JSON document per command (integers in base units;
+see perp_pool.cli.output). Program errors print as one line (or `{"error": ...}`), exit code 1.
+
+    perp-pool pool info main
+    perp-pool --json positions list --pool main --verify
+    perp-pool lp deposit --pool main --mint <USDC> --amount 100.5
+    perp-pool lp unlock --pool main
+    perp-pool trade open --pool main --market <SOL> --collateral <USDC> --side long --amount 100 --size 1500
+    perp-pool oracle set --pool main --mint <SOL> --price 151.25
+    perp-pool keeper liquidate --pool main --metrics-port 9100
+
+One module per command group (pool, lp, trade, oracle, keeper, bot, config); the plumbing is in
+support (settings, running, errors), output (JSON and tables), queries and summaries (chain reads),
+units (human amounts) and long_running (keepers and bots).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from perp_pool import config as cli_config
+from perp_pool.cli.bot import bot_app
+from perp_pool.cli.config import config_app
+from perp_pool.cli.keeper import keeper_app, liquidate_command
+from perp_pool.cli.lp import lp_app
+from perp_pool.cli.oracle import oracle_app
+from perp_pool.cli.pool import pool_app, positions_app
+from perp_pool.cli.support import JsonAwareGroup, Settings
+from perp_pool.cli.trade import trade_app
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(cls=JsonAwareGroup, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+                  help="Operate, provide liquidity to and trade on perp_pool pools.")
+# The order here is the order of `perp-pool --help`.
+for _name, _sub in (("pool", pool_app), ("positions", positions_app), ("lp", lp_app), ("trade", trade_app),
+                    ("oracle", oracle_app), ("keeper", keeper_app), ("bot", bot_app), ("config", config_app)):
+    app.add_typer(_sub, name=_name)
+app.command("liquidate")(liquidate_command)
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    rpc_url: Annotated[Optional[str], typer.Option(
+        "--rpc-url", "-u", help="JSON-RPC URL or moniker (localhost, devnet, ...). "
+        f"Default: the config file's json_rpc_url, else {cli_config.DEFAULT_RPC_URL}.")] = None,
+    keypair: Annotated[Optional[Path], typer.Option(
+        "--keypair", "-k", help="Wallet keypair file. Default: the config file's keypair_path, "
+        f"else {cli_config.DEFAULT_KEYPAIR_PATH}.")] = None,
+    config_file: Annotated[Path, typer.Option("--config", help="Config file (YAML).")] = cli_config.DEFAULT_CONFIG_PATH,
+    json_output: Annotated[bool, typer.Option("--json", help="Print exactly one JSON document (base units).")] = False,
+    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True,
+                                         help="-v info logs, -vv debug (stderr).")] = 0,
+) -> None:
+    ctx.obj = Settings(rpc_url, keypair, config_file, json_output, verbose)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,113 @@
+"""Liquidations: `liquidate` (one position, now) and the long-running keepers `keeper liquidate`
+and `keeper aum`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+from solana.rpc.commitment import Confirmed
+from solders.pubkey import Pubkey
+
+from perp_pool.cli.long_running import checked_arguments, run_long, unavailable, until_stopped
+from perp_pool.cli.options import PoolName
+from perp_pool.cli.output import Report, summarize
+from perp_pool.cli.queries import PoolRef, ata, create_ata_ix, parse_pubkey, resolve_custody, resolve_pool
+from perp_pool.cli.support import CliError, run
+from perp_pool.client import PerpPoolClient, side_of
+
+keeper_app = typer.Typer(no_args_is_help=True, help="Long-running keepers (stop with Ctrl-C / SIGTERM).")
+
+
+def liquidate_command(ctx: typer.Context,
+                      position: Annotated[str, typer.Argument(help="Position address.")]) -> None:
+    """Liquidate one position; the reward goes to the wallet's token account of the collateral
+    mint (created if missing), the position's rent to the wallet."""
+
+    async def action(client: PerpPoolClient) -> Report:
+        position_key = parse_pubkey(position, "position")
+        if (await client.connection.get_account_info(position_key, commitment=Confirmed)).value is None:
+            raise CliError("PositionNotFound", f"no position at {position_key}")
+        p = await client.fetch_position(position_key)
+        collateral = await client.fetch_custody(p.collateral_custody)
+        receiving = ata(client.wallet.pubkey(), collateral.mint)
+        ix = await client.build_liquidate_ix(position_key, receiving_account=receiving)
+        result = await client.send([create_ata_ix(client, collateral.mint), ix])
+        return summarize(result, "PositionLiquidated", position=position_key, side=side_of(p.side).value,
+                         receiving_account=receiving).report(collateral.decimals)
+
+    run(ctx, action)
+
+
+@keeper_app.command("liquidate")
+def keeper_liquidate_command(
+    ctx: typer.Context,
+    pool_name: PoolName,
+    collateral: Annotated[Optional[str], typer.Option(
+        "--collateral", help="Collateral mint whose token account receives rewards (default: the "
+        "pool's only stable custody, else the keeper decides per position).")] = None,
+    interval: Annotated[float, typer.Option("--interval", min=0.0, help="Seconds between scans.")] = 1.0,
+    priority_fee: Annotated[int, typer.Option("--priority-fee", min=0,
+                                              help="Micro-lamports per compute unit.")] = 0,
+    metrics_port: Annotated[Optional[int], typer.Option("--metrics-port", min=1, max=65535,
+                                                        help="Serve Prometheus metrics on this port.")] = None,
+    max_in_flight: Annotated[int, typer.Option("--max-in-flight", min=1,
+                                               help="Liquidations sent concurrently.")] = 8,
+) -> None:
+    """Scan the pool and liquidate every liquidatable position."""
+
+    async def action(client: PerpPoolClient) -> Report:
+        try:
+            from perp_pool.keeper.liquidator import LiquidationKeeper
+        except ImportError as exc:
+            raise unavailable("perp_pool.keeper.liquidator", exc) from None
+        pool = await resolve_pool(client, pool_name)
+        receiving = await reward_account(client, pool, collateral)
+        with checked_arguments("keeper"):
+            keeper = LiquidationKeeper(client, pool=pool.address, receiving_account=receiving, poll_interval=interval,
+                                       priority_fee_micro_lamports=priority_fee, max_in_flight=max_in_flight,
+                                       metrics_port=metrics_port)
+        stopped_by, _ = await until_stopped(lambda stop: keeper.run(stop))
+        return Report({"command": "keeper liquidate", "pool": str(pool.address),
+                       "receiving_account": str(receiving) if receiving else None, "stopped_by": stopped_by})
+
+    run_long(ctx, action)
+
+
+async def reward_account(client: PerpPoolClient, pool: PoolRef, collateral: Optional[str]) -> Pubkey | None:
+    """The wallet's token account for rewards (created now if missing), or None to let the keeper
+    choose per position when the pool has several stable custodies."""
+    if collateral:
+        mint = (await resolve_custody(client, pool, parse_pubkey(collateral, "collateral mint"))).mint
+    else:
+        stable = [c for c in (await client.program.account["Custody"].fetch_multiple(
+            pool.account.custodies, commitment=Confirmed)) if c is not None and c.is_stable]
+        if len(stable) != 1:
+            return None
+        mint = stable[0].mint
+    account = ata(client.wallet.pubkey(), mint)
+    if (await client.connection.get_account_info(account, commitment=Confirmed)).value is None:
+        await client.send([create_ata_ix(client, mint)])
+    return account
+
+
+@keeper_app.command("aum")
+def keeper_aum_command(
+    ctx: typer.Context,
+    pool_name: PoolName,
+    interval: Annotated[float, typer.Option("--interval", min=0.0, help="Seconds between updates.")] = 30.0,
+) -> None:
+    """Refresh the pool's stored AUM snapshot (update_pool_aum) periodically."""
+
+    async def action(client: PerpPoolClient) -> Report:
+        try:
+            from perp_pool.keeper.aum_updater import run_aum_updater
+        except ImportError as exc:
+            raise unavailable("perp_pool.keeper.aum_updater", exc) from None
+        pool = await resolve_pool(client, pool_name)
+        stopped_by, updates = await until_stopped(
+            lambda stop: run_aum_updater(client, pool.address, interval=interval, stop=stop))
+        return Report({"command": "keeper aum", "pool": str(pool.address), "stopped_by": stopped_by,
+                       "updates": updates if isinstance(updates, int) else None})
+
+    run_long(ctx, action)

@@ -1,0 +1,132 @@
+"""`lp deposit`, `lp withdraw`, `lp unlock`: providing and withdrawing liquidity."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from perp_pool.cli.options import DEFAULT_SLIPPAGE_BPS, PoolName
+from perp_pool.cli.output import Report, summarize
+from perp_pool.cli.queries import (
+    ata,
+    create_ata_ix,
+    mint_decimals,
+    parse_pubkey,
+    require_token_account,
+    resolve_custody,
+    resolve_pool,
+)
+from perp_pool.cli.support import CliError, run
+from perp_pool.cli.units import parse_units
+from perp_pool.client import PerpPoolClient, min_out_after_slippage
+from perp_pool.constants import BPS_POWER, LP_DECIMALS
+
+lp_app = typer.Typer(no_args_is_help=True, help="Provide or withdraw liquidity.")
+
+DepositSlippageBps = Annotated[int, typer.Option("--slippage-bps", min=0, max=BPS_POWER - 1,
+                                                 help="Accept this much less LP than the quote, in BPS.")]
+WithdrawSlippageBps = Annotated[int, typer.Option("--slippage-bps", min=0, max=BPS_POWER - 1,
+                                                  help="Accept this many fewer tokens than the quote, in BPS.")]
+
+
+@lp_app.command("deposit")
+def lp_deposit_command(
+    ctx: typer.Context,
+    pool_name: PoolName,
+    mint: Annotated[str, typer.Option("--mint", help="Mint of the custody to deposit into.")],
+    amount_text: Annotated[str, typer.Option("--amount", help="Tokens to deposit (human units, e.g. 100.5).")],
+    slippage_bps: DepositSlippageBps = DEFAULT_SLIPPAGE_BPS,
+    min_lp_out: Annotated[Optional[str], typer.Option("--min-lp-out", help="Explicit minimum LP out (human units); "
+                                                      "overrides --slippage-bps.")] = None,
+) -> None:
+    """Deposit tokens from the wallet's token account; LP tokens go to its LP token account
+    (created if missing), which stays frozen for the pool's LP cooldown (see `lp unlock`). The
+    minimum LP out is the program's quote (the deposit simulated now) less the slippage."""
+
+    async def action(client: PerpPoolClient) -> Report:
+        mint_key = parse_pubkey(mint, "mint")
+        pool = await resolve_pool(client, pool_name)
+        custody = await resolve_custody(client, pool, mint_key)
+        decimals = await mint_decimals(client, mint_key)
+        amount_in = parse_units(amount_text, decimals, what="amount")
+        funding = await require_token_account(client, mint_key, "funding")
+        lp_mint = pool.account.lp_token_mint
+        lp_account = ata(client.wallet.pubkey(), lp_mint)
+        create_lp_account = create_ata_ix(client, lp_mint)
+        quote = await client.quote_add_liquidity(pool.address, custody.address, amount_in=amount_in,
+                                                 funding_account=funding, lp_token_account=lp_account,
+                                                 before=[create_lp_account])
+        min_lp = (parse_units(min_lp_out, LP_DECIMALS, what="minimum LP out", allow_zero=True)
+                  if min_lp_out is not None else min_out_after_slippage(quote.lp_amount_out, slippage_bps))
+        result = await client.add_liquidity(pool.address, custody.address, amount_in=amount_in,
+                                            min_lp_amount_out=min_lp, funding_account=funding,
+                                            lp_token_account=lp_account, before=[create_lp_account])
+        return summarize(result, "LiquidityAdded", pool=pool.address, custody=custody.address,
+                         lp_token_account=lp_account, quote_lp_amount_out=quote.lp_amount_out,
+                         min_lp_amount_out=min_lp).report(decimals)
+
+    run(ctx, action)
+
+
+@lp_app.command("withdraw")
+def lp_withdraw_command(
+    ctx: typer.Context,
+    pool_name: PoolName,
+    mint: Annotated[str, typer.Option("--mint", help="Mint of the custody to withdraw from.")],
+    lp_amount_text: Annotated[str, typer.Option("--lp-amount", help="LP tokens to redeem (human units).")],
+    slippage_bps: WithdrawSlippageBps = DEFAULT_SLIPPAGE_BPS,
+    min_out: Annotated[Optional[str], typer.Option("--min-out", help="Explicit minimum tokens out (human units); "
+                                                   "overrides --slippage-bps.")] = None,
+) -> None:
+    """Redeem LP tokens for the custody's tokens (to the wallet's token account, created if
+    missing). LP still in its deposit cooldown cannot be redeemed (LiquidityCooldownActive). The
+    minimum out is the program's quote (the withdrawal simulated now) less the slippage."""
+
+    async def action(client: PerpPoolClient) -> Report:
+        mint_key = parse_pubkey(mint, "mint")
+        pool = await resolve_pool(client, pool_name)
+        custody = await resolve_custody(client, pool, mint_key)
+        lp_mint = pool.account.lp_token_mint
+        lp_amount = parse_units(lp_amount_text, await mint_decimals(client, lp_mint), what="LP amount")
+        decimals = await mint_decimals(client, mint_key)
+        lp_account = await require_token_account(client, lp_mint, "LP")
+        receiving = ata(client.wallet.pubkey(), mint_key)
+        create_receiving = create_ata_ix(client, mint_key)
+        quote = await client.quote_remove_liquidity(pool.address, custody.address, lp_amount_in=lp_amount,
+                                                    receiving_account=receiving, lp_token_account=lp_account,
+                                                    before=[create_receiving])
+        min_amount = (parse_units(min_out, decimals, what="minimum out", allow_zero=True)
+                      if min_out is not None else min_out_after_slippage(quote.amount_out, slippage_bps))
+        result = await client.remove_liquidity(pool.address, custody.address, lp_amount_in=lp_amount,
+                                               min_amount_out=min_amount, receiving_account=receiving,
+                                               lp_token_account=lp_account, before=[create_receiving])
+        return summarize(result, "LiquidityRemoved", pool=pool.address, custody=custody.address,
+                         receiving_account=receiving, quote_amount_out=quote.amount_out,
+                         min_amount_out=min_amount).report(decimals)
+
+    run(ctx, action)
+
+
+@lp_app.command("unlock")
+def lp_unlock_command(
+    ctx: typer.Context,
+    pool_name: PoolName,
+    owner: Annotated[Optional[str], typer.Option("--owner", help="Unlock this wallet's LP token account (default: "
+                                                 "the CLI wallet's); anyone may send it.")] = None,
+) -> None:
+    """Thaw an LP token account whose deposit cooldown is over, so its LP can be transferred (a
+    withdrawal thaws by itself). Fails with LiquidityCooldownActive while the cooldown runs."""
+
+    async def action(client: PerpPoolClient) -> Report:
+        pool = await resolve_pool(client, pool_name)
+        owner_key = parse_pubkey(owner, "owner") if owner else client.wallet.pubkey()
+        lp_account = ata(owner_key, pool.account.lp_token_mint)
+        cooldown = await client.fetch_lp_cooldown(lp_account)
+        if cooldown is None:
+            raise CliError("NothingToUnlock", f"no deposit was ever made into {lp_account}")
+        result = await client.unlock_lp(pool.address, lp_account)
+        return summarize(result, "LpUnlocked", unlock_time=cooldown.unlock_time,
+                         deposit_slot=cooldown.deposit_slot).report(None)
+
+    run(ctx, action)

@@ -1,0 +1,35 @@
+"""Options several command groups share (as `Annotated` aliases), so their names and help read
+the same everywhere.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated, Optional
+
+import typer
+
+from perp_pool.constants import BPS_POWER
+from perp_pool.math.pricing import Side
+
+DEFAULT_SLIPPAGE_BPS = 50
+
+PoolName = Annotated[str, typer.Option("--pool", help="Pool name.")]
+MarketMint = Annotated[str, typer.Option("--market", help="Mint of the traded custody.")]
+CollateralMint = Annotated[str, typer.Option("--collateral", help="Mint of the (stable) collateral custody.")]
+TradeSlippageBps = Annotated[int, typer.Option("--slippage-bps", min=0, max=BPS_POWER - 1,
+                                               help="Price tolerance around the quote, in BPS.")]
+PriceLimit = Annotated[Optional[str], typer.Option("--price-limit",
+                                                   help="Explicit worst price (USD); overrides --slippage-bps.")]
+
+
+class SideOption(str, Enum):
+    long = "long"
+    short = "short"
+
+    @property
+    def side(self) -> Side:
+        return Side.LONG if self is SideOption.long else Side.SHORT
+
+
+SideChoice = Annotated[SideOption, typer.Option("--side", help="long or short.")]

@@ -1,0 +1,160 @@
+"""What the CLI reads from the chain: pools and custodies by name and mint, the node clock, oracle
+prices checked exactly as the program checks them, and the wallet's token accounts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from anchorpy.error import AccountDoesNotExistError
+from solana.rpc.commitment import Confirmed
+from solana.rpc.core import RPCException
+from solders.instruction import Instruction
+from solders.pubkey import Pubkey
+from spl.token.instructions import create_idempotent_associated_token_account, get_associated_token_address
+
+from perp_pool import errors
+from perp_pool.cli.support import CliError, usage_error
+from perp_pool.client import PerpPoolClient
+from perp_pool.clock import node_unix_time
+from perp_pool.keeper.health import checked_oracle_price
+from perp_pool.math.oracle import OraclePrice
+from perp_pool.math.pricing import Side, entry_price, trade_prices
+
+
+def parse_pubkey(text: str, what: str) -> Pubkey:
+    try:
+        return Pubkey.from_string(text.strip())
+    except ValueError:
+        raise usage_error("InvalidPubkey", f"{what} {text!r} is not a base58 public key") from None
+
+
+def oracle_type_name(custody: Any) -> str:
+    return type(custody.oracle.oracle_type).__name__.rstrip("_")
+
+
+async def unix_now(client: PerpPoolClient) -> int:
+    """The node's Clock sysvar `unix_timestamp`: the `now` the program sees."""
+    return await node_unix_time(client.connection)
+
+
+async def mint_decimals(client: PerpPoolClient, mint: Pubkey) -> int:
+    """The mint's own `decimals` (what human amounts of this token are scaled by)."""
+    try:
+        return (await client.connection.get_token_supply(mint, commitment=Confirmed)).value.decimals
+    except RPCException as exc:  # the node answers "not a mint" with an RPC error
+        raise CliError("MintNotFound", f"{mint} is not an SPL token mint ({exc})") from None
+
+
+# ---- pools and custodies ----------------------------------------------------------------------
+
+
+@dataclass
+class PoolRef:
+    name: str
+    address: Pubkey
+    account: Any
+
+
+async def resolve_pool(client: PerpPoolClient, name: str) -> PoolRef:
+    address = client.pool_address(name)
+    try:
+        return PoolRef(name, address, await client.fetch_pool(address))
+    except AccountDoesNotExistError:
+        raise CliError("PoolNotFound", f"no pool named {name!r} (expected at {address})") from None
+
+
+@dataclass
+class CustodyRef:
+    address: Pubkey
+    account: Any
+
+    @property
+    def mint(self) -> Pubkey:
+        return self.account.mint
+
+
+async def resolve_custody(client: PerpPoolClient, pool: PoolRef, mint: Pubkey) -> CustodyRef:
+    address = client.custody_address(pool.address, mint)
+    if address not in pool.account.custodies:
+        raise CliError("CustodyNotFound", f"pool {pool.name!r} has no custody for mint {mint}")
+    return CustodyRef(address, await client.fetch_custody(address))
+
+
+async def fetch_custodies(client: PerpPoolClient, addresses: Iterable[Pubkey]) -> dict[Pubkey, Any]:
+    keys = list(dict.fromkeys(addresses))
+    if not keys:
+        return {}
+    fetched = await client.program.account["Custody"].fetch_multiple(keys, commitment=Confirmed)
+    missing = [str(k) for k, v in zip(keys, fetched) if v is None]
+    if missing:
+        raise CliError("AccountNotFound", f"custody accounts not found: {', '.join(missing)}")
+    return dict(zip(keys, fetched))
+
+
+# ---- oracles ----------------------------------------------------------------------------------
+
+
+OracleReading = tuple[OraclePrice, OraclePrice]  # (spot, ema)
+
+
+async def read_oracles(client: PerpPoolClient, custodies: dict[Pubkey, Any],
+                       now: int) -> dict[Pubkey, OracleReading | errors.TransactionFailed]:
+    """(spot, ema) per custody at `now`, or the error the program would raise reading it."""
+    keys = list(custodies)
+    if not keys:
+        return {}
+    infos = (await client.connection.get_multiple_accounts(
+        [custodies[k].oracle.oracle_account for k in keys], commitment=Confirmed)).value
+    out: dict[Pubkey, OracleReading | errors.TransactionFailed] = {}
+    for key, info in zip(keys, infos):
+        try:
+            out[key] = checked_oracle_price(client.program_id, client.program.coder.accounts, custodies[key], info,
+                                            now)
+        except errors.TransactionFailed as exc:
+            out[key] = exc
+    return out
+
+
+def checked_prices(oracles: dict[Pubkey, OracleReading | errors.TransactionFailed], key: Pubkey) -> OracleReading:
+    """The (spot, ema) read for `key`, or the program's error reading it, raised."""
+    found = oracles[key]
+    if isinstance(found, errors.TransactionFailed):
+        raise found
+    return found
+
+
+def spread_bps(custody: Any, side: Side) -> int:
+    pricing = custody.pricing
+    return pricing.trade_spread_long_bps if side is Side.LONG else pricing.trade_spread_short_bps
+
+
+async def entry_price_now(client: PerpPoolClient, custody: CustodyRef, side: Side) -> int:
+    """The entry price a trade on `custody` would get now (PRICE_DECIMALS), computed off-chain."""
+    now = await unix_now(client)
+    oracles = await read_oracles(client, {custody.address: custody.account}, now)
+    spot, ema = checked_prices(oracles, custody.address)
+    prices = trade_prices(spot, ema, custody.account.pricing.use_ema)
+    return entry_price(side, prices, spread_bps(custody.account, side))
+
+
+# ---- token accounts ---------------------------------------------------------------------------
+
+
+def ata(owner: Pubkey, mint: Pubkey) -> Pubkey:
+    return get_associated_token_address(owner, mint)
+
+
+def create_ata_ix(client: PerpPoolClient, mint: Pubkey, owner: Pubkey | None = None) -> Instruction:
+    """Creates the wallet's (or `owner`'s) associated token account if it is missing (idempotent)."""
+    return create_idempotent_associated_token_account(client.wallet.pubkey(), owner or client.wallet.pubkey(), mint)
+
+
+async def require_token_account(client: PerpPoolClient, mint: Pubkey, what: str) -> Pubkey:
+    """The wallet's associated token account for `mint`, which must exist (it funds a transfer)."""
+    account = ata(client.wallet.pubkey(), mint)
+    if (await client.connection.get_account_info(account, commitment=Confirmed)).value is None:
+        raise CliError("TokenAccountNotFound",
+                       f"the wallet {client.wallet.pubkey()} has no {what} token account ({account} for mint {mint})")
+    return account
