@@ -31,7 +31,6 @@ from solana.rpc.types import MemcmpOpts
 from solders.compute_budget import set_compute_unit_limit, set_compute_unit_price
 from solders.pubkey import Pubkey
 from solders.sysvar import CLOCK
-from spl.token._layouts import ACCOUNT_LAYOUT
 from spl.token.constants import TOKEN_PROGRAM_ID
 
 from perp_pool import errors
@@ -48,7 +47,7 @@ from perp_pool.keeper.health import (
 )
 from perp_pool.math import health as health_math
 from perp_pool.math.trade import CollateralCustody, is_capped
-from perp_pool.tokens import ensure_ata, get_associated_token_address
+from perp_pool.tokens import ACCOUNT_STATE_INITIALIZED, ensure_ata, get_associated_token_address, parse_token_account
 
 log = logging.getLogger("perp_pool.keeper.liquidator")
 
@@ -198,9 +197,11 @@ class LiquidationKeeper:
         info = (await self.client.connection.get_account_info(account, commitment=Confirmed)).value
         if info is None or info.owner != TOKEN_PROGRAM_ID:
             return False
-        parsed = ACCOUNT_LAYOUT.parse(bytes(info.data))
-        return (Pubkey.from_bytes(parsed.mint) == mint and Pubkey.from_bytes(parsed.owner) == owner
-                and int(parsed.state) == 1)  # 1 = initialized (2 = frozen)
+        try:
+            parsed = parse_token_account(bytes(info.data))
+        except ValueError:  # a mint or a multisig, not a token account
+            return False
+        return parsed.mint == mint and parsed.owner == owner and parsed.state == ACCOUNT_STATE_INITIALIZED
 
     async def liquidate(self, p: PositionView) -> str:
         """'landed', 'gone' (someone else did it, or it was closed), 'healthy' or 'failed'."""
