@@ -11,8 +11,9 @@ and its error code are known it is the specific subclass:
 - `InstructionFailed` for runtime errors that carry no code (`MissingRequiredSignature`, ...),
   with the runtime's name in `.kind`.
 
-The classes are made from the IDL and Anchor's error table when this module is imported, so they
-can never disagree with the program.
+The named classes are written out in `perp_pool._errors_generated` (by scripts/gen-py-errors.py,
+from the committed IDL, Anchor's error table and SPL Token's) and re-exported here, so IDEs and
+type checkers see them; tests/test_errors_generated.py fails if that module disagrees with the IDL.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from __future__ import annotations
 import re
 from typing import Any, Optional
 
-from anchorpy.error import AccountDoesNotExistError, LangErrorMessage, _LangErrorCode
+from anchorpy.error import AccountDoesNotExistError
+from anchorpy.error import LangErrorMessage  # noqa: F401  (no longer used here; still importable from here)
 from solders.pubkey import Pubkey
 from solders.transaction_status import (
     InstructionErrorCustom,
@@ -28,7 +30,7 @@ from solders.transaction_status import (
 )
 
 from perp_pool.constants import PROGRAM_ID
-from perp_pool.idl import idl_dict
+from perp_pool.idl import idl_dict  # noqa: F401  (no longer used here; still importable from here)
 
 TOKEN_PROGRAM_ID = Pubkey.from_string("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA")
 
@@ -75,34 +77,9 @@ class InstructionFailed(TransactionFailed):
     kind: str = ""
 
 
-PROGRAM_ERRORS: dict[int, type[PerpPoolError]] = {}
-ANCHOR_ERRORS: dict[int, type[AnchorError]] = {}
-TOKEN_ERRORS: dict[int, type[TokenError]] = {}
-
-# spl-token 4 `TokenError`, in declaration order (its code is the index).
-_TOKEN_ERROR_NAMES = [
-    "NotRentExempt", "InsufficientFunds", "InvalidMint", "MintMismatch", "OwnerMismatch",
-    "FixedSupply", "AlreadyInUse", "InvalidNumberOfProvidedSigners", "InvalidNumberOfRequiredSigners",
-    "UninitializedState", "NativeNotSupported", "NonNativeHasBalance", "InvalidInstruction",
-    "InvalidState", "Overflow", "AuthorityTypeNotSupported", "MintCannotFreeze", "AccountFrozen",
-    "MintDecimalsMismatch", "NonNativeNotSupported",
-]
-
-
-def _define(name: str, base: type, code: int, msg: str) -> type:
-    if name in globals():
-        raise RuntimeError(f"error name {name} defined twice")
-    cls = type(name, (base,), {"code": code, "msg": msg, "__doc__": msg, "__module__": __name__})
-    globals()[name] = cls
-    return cls
-
-
-for _e in idl_dict().get("errors", []):
-    PROGRAM_ERRORS[_e["code"]] = _define(_e["name"], PerpPoolError, _e["code"], _e.get("msg", _e["name"]))
-for _code in _LangErrorCode:
-    ANCHOR_ERRORS[int(_code)] = _define(_code.name, AnchorError, int(_code), LangErrorMessage.get(_code, _code.name))
-for _i, _name in enumerate(_TOKEN_ERROR_NAMES):
-    TOKEN_ERRORS[_i] = _define("Token" + _name, TokenError, _i, _name)
+# The generated classes subclass the bases above, so they are imported once those exist.
+from perp_pool._errors_generated import *  # noqa: E402,F401,F403  (one class per error; see its __all__)
+from perp_pool._errors_generated import ANCHOR_ERRORS, PROGRAM_ERRORS, TOKEN_ERRORS  # noqa: E402
 
 
 def _failing_program(logs: list[str]) -> Optional[Pubkey]:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import struct
+from dataclasses import dataclass
+
 from solana.rpc.async_api import AsyncClient
 from solana.rpc.commitment import Confirmed
 from solders.keypair import Keypair
@@ -33,9 +36,40 @@ __all__ = [
     "token_account_frozen",
     "transfer_tokens",
     "get_associated_token_address",
+    "TokenAccount",
+    "parse_token_account",
 ]
 
-ACCOUNT_STATE_FROZEN = 2  # spl-token AccountState: Uninitialized 0, Initialized 1, Frozen 2
+ACCOUNT_STATE_INITIALIZED = 1  # spl-token AccountState: Uninitialized 0, Initialized 1, Frozen 2
+ACCOUNT_STATE_FROZEN = 2
+TOKEN_ACCOUNT_LEN = 165
+
+# The head of spl-token's `Account` (Pack layout, little-endian): mint, owner, amount, delegate
+# (COption<Pubkey>: u32 tag + 32 bytes), state. solana-py parses it only in a private module
+# (`spl.token._layouts`), so the few fields we read are unpacked here.
+_ACCOUNT_HEAD = struct.Struct("<32s32sQ36xB")  # the delegate is skipped
+
+
+@dataclass(frozen=True)
+class TokenAccount:
+    """The fields of an SPL token account the client reads."""
+
+    mint: Pubkey
+    owner: Pubkey
+    amount: int
+    state: int  # ACCOUNT_STATE_*
+
+    @property
+    def frozen(self) -> bool:
+        return self.state == ACCOUNT_STATE_FROZEN
+
+
+def parse_token_account(data: bytes) -> TokenAccount:
+    """An SPL token account's data (165 bytes) -> TokenAccount; ValueError if it is not one."""
+    if len(data) != TOKEN_ACCOUNT_LEN:
+        raise ValueError(f"a token account has {TOKEN_ACCOUNT_LEN} bytes, got {len(data)}")
+    mint, owner, amount, state = _ACCOUNT_HEAD.unpack_from(data)
+    return TokenAccount(Pubkey.from_bytes(mint), Pubkey.from_bytes(owner), amount, state)
 
 
 async def create_mint(transport: Transport, decimals: int, authority: Keypair | None = None) -> Pubkey:
@@ -74,23 +108,19 @@ async def mint_tokens(transport: Transport, mint: Pubkey, to: Pubkey, amount: in
 
 async def token_balance(connection: AsyncClient, account: Pubkey) -> int:
     """Base units in a token account (0 if it does not exist)."""
-    from spl.token._layouts import ACCOUNT_LAYOUT
-
     info = (await connection.get_account_info(account, commitment=Confirmed)).value
     if info is None:
         return 0
-    return int(ACCOUNT_LAYOUT.parse(bytes(info.data)).amount)
+    return parse_token_account(bytes(info.data)).amount
 
 
 async def token_account_frozen(connection: AsyncClient, account: Pubkey) -> bool:
     """Whether a token account is frozen (an LP account during its deposit cooldown); False if it
     does not exist."""
-    from spl.token._layouts import ACCOUNT_LAYOUT
-
     info = (await connection.get_account_info(account, commitment=Confirmed)).value
     if info is None:
         return False
-    return int(ACCOUNT_LAYOUT.parse(bytes(info.data)).state) == ACCOUNT_STATE_FROZEN
+    return parse_token_account(bytes(info.data)).frozen
 
 
 async def transfer_tokens(transport: Transport, source: Pubkey, mint: Pubkey, dest: Pubkey, amount: int,

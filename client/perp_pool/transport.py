@@ -81,6 +81,8 @@ class Transport:
         (close the same position twice, say) waits for the next blockhash instead."""
         keypairs = [self.payer, *[s for s in signers if s.pubkey() != self.payer.pubkey()]]
         deadline = time.monotonic() + DUPLICATE_WAIT_S
+        # Not a retry of a failure (perp_pool.retry): nothing failed, we poll for a newer
+        # blockhash, and after DUPLICATE_WAIT_S sign with what we have.
         while True:
             latest = (await self.connection.get_latest_blockhash(Confirmed)).value
             message = Message.new_with_blockhash(list(ixs), self.payer.pubkey(), latest.blockhash)

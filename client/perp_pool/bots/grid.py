@@ -43,7 +43,8 @@ from solders.pubkey import Pubkey
 
 from perp_pool import errors
 from perp_pool.constants import BPS_POWER, PRICE_DECIMALS
-from perp_pool.keeper.backoff import RETRY_BASE_S, Backoff, is_transient, kv, sleep_or_stop
+from perp_pool.logfmt import kv
+from perp_pool.retry import RETRY_BASE_S, Stopped, retry_transient, sleep_or_stop
 from perp_pool.math.fixed import Rounding, mul_div
 from perp_pool.math.oracle import OraclePrice
 from perp_pool.math.pricing import Side, TradePrices, exit_price
@@ -235,34 +236,34 @@ class GridBot:
 
     async def run(self, stop: asyncio.Event, *, interval: float = 1.0, max_steps: int | None = None) -> list[Action]:
         """Steps every `interval` seconds until `stop` is set or after `max_steps` steps; returns
-        the actions taken. RPC failures back off and retry; a refused order (slippage, stale
-        oracle, caps...) is logged and the grid is re-evaluated at the next step."""
+        the actions taken. A step that fails transiently is retried with the client's retry policy
+        (`perp_pool.retry`; it reads the chain again, so a send whose fate was unknown is not
+        repeated blindly) and counts as one step; a refused order (slippage, stale oracle, caps...)
+        is logged and the grid is re-evaluated at the next step."""
         if interval < 0:
             raise ValueError("interval must be >= 0")
         taken: list[Action] = []
         steps = 0
-        backoff = Backoff()
+        started = time.monotonic()
+
+        async def step() -> list[Action]:
+            nonlocal started
+            started = time.monotonic()  # the interval runs from the attempt that acted or was refused
+            return await self.step()
+
         log.info(kv(event="grid_started", custody=self.custody, levels=self.levels, spacing_bps=self.spacing_bps,
                     size_usd=self.size_usd, leverage_bps=self.leverage_bps, dry_run=self.dry_run))
         while not stop.is_set() and (max_steps is None or steps < max_steps):
-            started = time.monotonic()
-            steps += 1
             try:
-                taken += await self.step()
-            except Exception as exc:
-                if is_transient(exc):
-                    wait = backoff.next_delay()
-                    log.warning(kv(event="rpc_error", op="grid_step", error=type(exc).__name__,
-                                   detail=str(exc)[:200], attempt=backoff.failures, retry_in=wait))
-                elif isinstance(exc, errors.TransactionFailed):
-                    backoff.reset()
-                    wait = max(interval - (time.monotonic() - started), RETRY_BASE_S)
-                    log.warning(kv(event="grid_order_refused", error=type(exc).__name__, detail=str(exc)[:200]))
-                else:
-                    raise
+                taken += await retry_transient(step, stop=stop, what="grid_step", logger=log)
+            except Stopped:
+                break
+            except errors.TransactionFailed as exc:  # the program refused the order: re-evaluate next step
+                wait = max(interval - (time.monotonic() - started), RETRY_BASE_S)
+                log.warning(kv(event="grid_order_refused", error=type(exc).__name__, detail=str(exc)[:200]))
             else:
-                backoff.reset()
                 wait = interval - (time.monotonic() - started)
+            steps += 1
             if max_steps is not None and steps >= max_steps:
                 break
             if await sleep_or_stop(stop, wait):

@@ -4,10 +4,10 @@ custody's borrow index to now and stores the pool's min-mode AUM in `pool.aum_us
 Without it a quiet pool's `pool.aum_usd` snapshot and its custodies' `cumulative_interest` only
 move when someone trades or provides liquidity; indexers and dashboards read both.
 
-Failures never stop the loop: a transient RPC failure is retried with exponential backoff (until
-the next success, then the interval resumes); a program error (a stale oracle, trading paused...)
-is logged and the update is tried again at the next interval. Only a bug (an exception that is
-neither) propagates.
+Failures never stop the loop: a transient RPC failure is retried with the client's retry policy
+(`perp_pool.retry`: exponential backoff until the next success, then the interval resumes); a
+program error (a stale oracle, trading paused...) is logged and the update is tried again at the
+next interval. Only a bug (an exception that is neither) propagates.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from typing import Any
 from solders.pubkey import Pubkey
 
 from perp_pool import errors
-from perp_pool.keeper.backoff import RETRY_BASE_S, Backoff, is_transient, kv, sleep_or_stop
+from perp_pool.logfmt import kv
+from perp_pool.retry import RETRY_BASE_S, Stopped, retry_transient, sleep_or_stop
 
 log = logging.getLogger(__name__)
 
@@ -43,26 +44,24 @@ async def run_aum_updater(client: Any, pool: Pubkey, *, interval: float, stop: a
     if max_updates is not None and max_updates < 0:
         raise ValueError("max_updates must be >= 0")
     updates = 0
-    backoff = Backoff()
     log.info(kv(event="aum_updater_started", pool=pool, interval=interval, max_updates=max_updates))
+    started = time.monotonic()
+
+    async def update() -> Any:
+        nonlocal started
+        started = time.monotonic()  # the interval runs from the attempt that landed or was refused
+        return await client.update_pool_aum(pool)
+
     while not stop.is_set() and (max_updates is None or updates < max_updates):
-        started = time.monotonic()
         try:
-            result = await client.update_pool_aum(pool)
-        except Exception as exc:
-            if is_transient(exc):
-                wait = backoff.next_delay()
-                log.warning(kv(event="rpc_error", op="update_pool_aum", pool=pool, error=type(exc).__name__,
-                               detail=str(exc)[:200], attempt=backoff.failures, retry_in=wait))
-            elif isinstance(exc, errors.TransactionFailed):  # the program said no: try at the next interval
-                backoff.reset()
-                wait = max(interval - (time.monotonic() - started), RETRY_BASE_S)  # never a busy loop
-                log.warning(kv(event="aum_update_rejected", pool=pool, error=type(exc).__name__,
-                               detail=str(exc)[:200], retry_in=round(wait, 3)))
-            else:
-                raise
+            result = await retry_transient(update, stop=stop, what="update_pool_aum", logger=log, pool=pool)
+        except Stopped:
+            break
+        except errors.TransactionFailed as exc:  # the program said no: try at the next interval
+            wait = max(interval - (time.monotonic() - started), RETRY_BASE_S)  # never a busy loop
+            log.warning(kv(event="aum_update_rejected", pool=pool, error=type(exc).__name__,
+                           detail=str(exc)[:200], retry_in=round(wait, 3)))
         else:
-            backoff.reset()
             updates += 1
             aum_usd, node_time = _aum_from(result)
             log.info(kv(event="aum_updated", pool=pool, aum_usd=aum_usd, time=node_time, updates=updates,

@@ -15,10 +15,10 @@ import struct
 from dataclasses import dataclass
 from typing import Any
 
-from anchorpy.coder.accounts import _account_discriminator
 from solders.pubkey import Pubkey
 
 from perp_pool import errors
+from perp_pool.client.idl_types import OracleKind, account_discriminator, oracle_kind, side_of
 from perp_pool.math import health as health_math
 from perp_pool.math import pnl, pricing
 from perp_pool.math.health import Health
@@ -32,7 +32,8 @@ __all__ = ["Health", "MarketState", "PositionView", "POSITION_DISCRIMINATOR", "P
            "POSITION_SIZE", "checked_oracle_price", "decode_position", "evaluate", "health_inputs", "raw_oracle_price",
            "valuation"]
 
-POSITION_DISCRIMINATOR = _account_discriminator("Position")
+POSITION_DISCRIMINATOR = account_discriminator("Position")
+CUSTOM_ORACLE_DISCRIMINATOR = account_discriminator("CustomOracle")
 # The Position account as borsh lays it out: (field, struct format), in IDL order after Anchor's
 # discriminator. A u128 is two little-endian u64 halves (`<field>_lo`, `<field>_hi`).
 POSITION_LAYOUT: tuple[tuple[str, str], ...] = (
@@ -89,8 +90,8 @@ class PositionView:
     @classmethod
     def from_account(cls, address: Pubkey, account: Any) -> PositionView:
         """From an anchorpy-decoded Position account."""
-        side = Side.LONG if type(account.side).__name__.rstrip("_") == "Long" else Side.SHORT
-        return cls(address, account.owner, account.pool, account.custody, account.collateral_custody, side,
+        return cls(address, account.owner, account.pool, account.custody, account.collateral_custody,
+                   side_of(account.side),
                    account.price, account.size_usd, account.quantity, account.collateral_amount,
                    account.locked_amount, account.cumulative_interest_snapshot)
 
@@ -130,21 +131,23 @@ class MarketState:
 def raw_oracle_price(program_id: Pubkey, coder: Any, custody: Any, info: Any) -> tuple[int, int, int, int, int]:
     """(price, expo, conf, ema, publish_time) of the custody's oracle account, with the account checks
     `read_oracle_price` makes on-chain (owner, type, Pyth verification level and feed id)."""
-    kind = type(custody.oracle.oracle_type).__name__.rstrip("_")
     if info is None:
         raise errors.InvalidOracleAccount(f"oracle account {custody.oracle.oracle_account} does not exist")
+    try:
+        kind = oracle_kind(custody.oracle.oracle_type)
+    except TypeError:
+        raise errors.InvalidOracleType() from None
     data = bytes(info.data)
-    if kind == "Custom":
-        if info.owner != program_id:
+    if kind is OracleKind.CUSTOM:
+        # Anchor's `Account<CustomOracle>` check: the program's account, with CustomOracle's discriminator.
+        if info.owner != program_id or data[:len(CUSTOM_ORACLE_DISCRIMINATOR)] != CUSTOM_ORACLE_DISCRIMINATOR:
             raise errors.InvalidOracleAccount()
         try:
             oracle = coder.decode(data)
         except Exception:
             raise errors.InvalidOracleAccount() from None
-        if type(oracle).__name__ != "CustomOracle":
-            raise errors.InvalidOracleAccount()
         return oracle.price, oracle.expo, oracle.conf, oracle.ema, oracle.publish_time
-    if kind == "Pyth":
+    if kind is OracleKind.PYTH:
         if info.owner != PYTH_RECEIVER_PROGRAM_ID:
             raise errors.InvalidOracleAccount()
         try:

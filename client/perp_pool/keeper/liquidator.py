@@ -9,8 +9,10 @@ view, then liquidated concurrently (bounded); a capped position is confirmed by 
 (PositionNotCapped after a price move = skip) and its owner's associated token account of the
 collateral mint receives the payout (no such account: skipped and counted), with compute-budget and priority-fee instructions and
 fresh blockhashes on retry. A position is never in flight twice; a position that is already gone
-(another keeper won the race, or the owner closed it) counts as done, not as a failure. RPC
-failures back off and retry: the keeper outlives a node restart. Metrics are Prometheus.
+(another keeper won the race, or the owner closed it) counts as done, not as a failure. Transient
+failures (`perp_pool.retry`: the node unreachable or slow, RPC errors) back off and retry, so the
+keeper outlives a node restart; a program's verdict on a send is final for that scan (the next scan
+finds the position again if it still qualifies). Metrics are Prometheus.
 """
 
 from __future__ import annotations
@@ -21,17 +23,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-import httpx
 from based58 import b58encode
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
-from solana.exceptions import SolanaRpcException
 from solana.rpc.commitment import Confirmed
-from solana.rpc.core import RPCException
 from solana.rpc.types import MemcmpOpts
 from solders.compute_budget import set_compute_unit_limit, set_compute_unit_price
 from solders.pubkey import Pubkey
 from solders.sysvar import CLOCK
-from spl.token._layouts import ACCOUNT_LAYOUT
 from spl.token.constants import TOKEN_PROGRAM_ID
 
 from perp_pool import errors
@@ -48,13 +46,17 @@ from perp_pool.keeper.health import (
 )
 from perp_pool.math import health as health_math
 from perp_pool.math.trade import CollateralCustody, is_capped
-from perp_pool.tokens import ensure_ata, get_associated_token_address
+from perp_pool.retry import RETRY_MAX_S, Stopped, is_transient, retry_transient, sleep_or_stop
+from perp_pool.tokens import ACCOUNT_STATE_INITIALIZED, ensure_ata, get_associated_token_address, parse_token_account
 
 log = logging.getLogger("perp_pool.keeper.liquidator")
 
 LIQUIDATE_COMPUTE_UNITS = 200_000
-MAX_BACKOFF_S = 30.0
+MAX_BACKOFF_S = RETRY_MAX_S  # the scan loop's longest wait after RPC failures
 SEND_ATTEMPTS = 3
+# A send is retried quickly (0.4 s, then 0.8 s): a liquidation is a race, and the next scan tries again.
+SEND_RETRY_BASE_S = 0.4
+SEND_RETRY_MAX_S = 2.0
 # A position that is gone when we try: someone else liquidated or closed it first.
 GONE = (errors.error_class("AccountNotInitialized"), errors.error_class("AccountDidNotDeserialize"))
 # A close at cap that cannot succeed until its owner changes something (their token account was
@@ -62,7 +64,6 @@ GONE = (errors.error_class("AccountNotInitialized"), errors.error_class("Account
 # alone for CAPPED_SKIP_S so it cannot keep a slot busy scan after scan.
 CAPPED_PERMANENT = (errors.error_class("Unauthorized"), errors.error_class("InvalidMint"))
 CAPPED_SKIP_S = 600.0
-TRANSIENT = (httpx.HTTPError, OSError, RPCException, SolanaRpcException, asyncio.TimeoutError)
 
 
 class KeeperMetrics:
@@ -198,9 +199,11 @@ class LiquidationKeeper:
         info = (await self.client.connection.get_account_info(account, commitment=Confirmed)).value
         if info is None or info.owner != TOKEN_PROGRAM_ID:
             return False
-        parsed = ACCOUNT_LAYOUT.parse(bytes(info.data))
-        return (Pubkey.from_bytes(parsed.mint) == mint and Pubkey.from_bytes(parsed.owner) == owner
-                and int(parsed.state) == 1)  # 1 = initialized (2 = frozen)
+        try:
+            parsed = parse_token_account(bytes(info.data))
+        except ValueError:  # a mint or a multisig, not a token account
+            return False
+        return parsed.mint == mint and parsed.owner == owner and parsed.state == ACCOUNT_STATE_INITIALIZED
 
     async def liquidate(self, p: PositionView) -> str:
         """'landed', 'gone' (someone else did it, or it was closed), 'healthy' or 'failed'."""
@@ -247,40 +250,47 @@ class LiquidationKeeper:
                                  counters: tuple[Counter, Counter, Counter, Counter],
                                  not_applicable: tuple[type[Exception], str],
                                  permanent: tuple[type[Exception], ...] = ()) -> str:
-        """Sends a liquidation or a close at cap with the compute budget, a fresh blockhash each of
-        SEND_ATTEMPTS tries and a doubling pause: 'landed'; 'gone' (someone else was first);
-        `not_applicable[1]` when the program says the price moved back; 'refused' for a `permanent`
-        error (the position is then left alone for CAPPED_SKIP_S); 'failed' when every try failed.
-        `counters` are (sent, landed, already done, failed)."""
+        """Sends a liquidation or a close at cap with the compute budget; a transient failure is
+        retried (a fresh blockhash each of SEND_ATTEMPTS tries, a doubling pause), a program's
+        verdict is not: 'landed'; 'gone' (someone else was first); `not_applicable[1]` when the
+        program says the price moved back; 'refused' for a `permanent` error (the position is then
+        left alone for CAPPED_SKIP_S); 'failed' for any other verdict or when every try failed
+        transiently. `counters` are (sent, landed, already done, failed)."""
         sent, landed, lost_race, failed = counters
         budget = [set_compute_unit_limit(LIQUIDATE_COMPUTE_UNITS)]
         if self.priority_fee:
             budget.append(set_compute_unit_price(self.priority_fee))
-        for attempt in range(1, SEND_ATTEMPTS + 1):
+
+        async def send() -> Any:
             sent.inc()
-            try:
-                result = await self.client.transport.send([*budget, ix])  # a fresh blockhash each attempt
-                ev = result.event(event).data
-                landed.inc()
-                self.landed.append(p.address)
-                log.info(_kv(event=log_event, position=p.address, owner=p.owner, size_usd=p.size_usd,
-                             reward=ev.reward_paid, signature=result.signature, slot=result.slot))
-                return "landed"
-            except GONE:
-                lost_race.inc()
-                return "gone"
-            except not_applicable[0]:
-                return not_applicable[1]
-            except permanent as exc:
-                failed.inc()
-                self._capped_skip_until[p.address] = time.monotonic() + CAPPED_SKIP_S
-                log.warning(_kv(event="close_refused", position=p.address, error=type(exc).__name__))
-                return "refused"
-            except (errors.TransactionFailed, *TRANSIENT) as exc:
-                log.warning(_kv(event=retry_event, position=p.address, attempt=attempt, error=type(exc).__name__))
-                await asyncio.sleep(min(0.2 * 2**attempt, 2.0))
-        failed.inc()
-        return "failed"
+            return await self.client.transport.send([*budget, ix])  # a fresh blockhash each attempt
+
+        try:
+            result = await retry_transient(send, what=retry_event, attempts=SEND_ATTEMPTS, base=SEND_RETRY_BASE_S,
+                                           cap=SEND_RETRY_MAX_S, logger=log, event=retry_event,
+                                           position=p.address)
+        except GONE:
+            lost_race.inc()
+            return "gone"
+        except not_applicable[0]:
+            return not_applicable[1]
+        except permanent as exc:
+            failed.inc()
+            self._capped_skip_until[p.address] = time.monotonic() + CAPPED_SKIP_S
+            log.warning(_kv(event="close_refused", position=p.address, error=type(exc).__name__))
+            return "refused"
+        except Exception as exc:
+            if not (isinstance(exc, errors.TransactionFailed) or is_transient(exc)):
+                raise  # a bug: _liquidate_guarded logs it
+            failed.inc()
+            log.warning(_kv(event="send_failed", action=log_event, position=p.address, error=type(exc).__name__))
+            return "failed"
+        ev = result.event(event).data
+        landed.inc()
+        self.landed.append(p.address)
+        log.info(_kv(event=log_event, position=p.address, owner=p.owner, size_usd=p.size_usd,
+                     reward=ev.reward_paid, signature=result.signature, slot=result.slot))
+        return "landed"
 
     async def _liquidate_guarded(self, p: PositionView, capped: bool = False) -> None:
         async with self._capped_slots if capped else self._slots:
@@ -317,22 +327,16 @@ class LiquidationKeeper:
             start_http_server(self.metrics_port, registry=self.metrics.registry)
         log.info(_kv(event="keeper_started", pool=self.pool, wallet=self.client.wallet.pubkey(),
                      interval=self.poll_interval))
-        backoff = self.poll_interval
         while not stop.is_set():
             try:
-                scan = await self.scan_once()
-                started = self.dispatch(scan.liquidatable, scan.capped)
-                if scan.liquidatable or scan.capped:
-                    log.info(_kv(event="scan", positions=scan.positions, at_risk=len(scan.liquidatable),
-                                 capped=len(scan.capped), started=started, ms=round(scan.seconds * 1000, 1)))
-                backoff = self.poll_interval
-            except TRANSIENT as exc:
-                self.metrics.rpc_errors.inc()
-                backoff = min(max(backoff * 2, self.poll_interval), MAX_BACKOFF_S)
-                log.warning(_kv(event="rpc_error", error=type(exc).__name__, retry_in=round(backoff, 2)))
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=backoff)
-            except asyncio.TimeoutError:
-                pass
+                scan = await retry_transient(self.scan_once, stop=stop, what="scan", cap=MAX_BACKOFF_S, logger=log,
+                                             on_transient=lambda _: self.metrics.rpc_errors.inc())
+            except Stopped:
+                break
+            started = self.dispatch(scan.liquidatable, scan.capped)
+            if scan.liquidatable or scan.capped:
+                log.info(_kv(event="scan", positions=scan.positions, at_risk=len(scan.liquidatable),
+                             capped=len(scan.capped), started=started, ms=round(scan.seconds * 1000, 1)))
+            await sleep_or_stop(stop, self.poll_interval)
         await self.drain()
         log.info(_kv(event="keeper_stopped", landed=len(self.landed)))

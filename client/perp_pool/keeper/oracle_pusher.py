@@ -17,8 +17,8 @@ that clock, not ours), never below the pusher's previous push: the program refus
 older than the stored one (OraclePublishTimeRegressed), and an RPC node whose clock lags a little
 must not stop the pusher. A source without an EMA gets an integer EMA of the prices pushed
 (`IntegerEma`, period `DEFAULT_EMA_PERIOD`); a source without a confidence pushes `conf = 0`.
-Transient RPC failures are retried with backoff; a program error (wrong oracle authority, say) is
-raised, because retrying cannot fix it.
+Transient RPC failures are retried with the client's retry policy (`perp_pool.retry`); a program
+error (wrong oracle authority, say) is raised, because retrying cannot fix it.
 """
 
 from __future__ import annotations
@@ -40,7 +40,9 @@ from typing import Any, AsyncIterator, Iterable, Iterator, TextIO
 from solders.pubkey import Pubkey
 
 from perp_pool.constants import BPS_POWER, PRICE_DECIMALS
-from perp_pool.keeper.backoff import Stopped, kv, node_unix_time, retry_transient, sleep_or_stop
+from perp_pool.clock import node_unix_time
+from perp_pool.logfmt import kv
+from perp_pool.retry import Stopped, retry_transient, sleep_or_stop
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,43 @@
+"""`PerpPoolClient`: typed async wrappers for every perp_pool instruction.
+
+Each instruction has a builder (`build_<ix>_ix`, returns a solders `Instruction`, touches no
+network unless it must read the pool's custodies) and a sender (`<ix>`, signs, sends, confirms,
+returns a `TxResult` with the decoded events). Views (`get_*`) simulate and decode the program's
+return data. Failures raise the named exceptions of `perp_pool.errors`.
+
+The class is assembled from layers, one module each: `base` (connection, addresses, account
+fetches), `builders` (every `build_<ix>_ix`), `views` (views and quotes) and `core` (the senders);
+`params` holds what instructions take besides addresses, `idl_types` the IDL's enums.
+"""
+
+from perp_pool.client.core import PerpPoolClient
+from perp_pool.client.idl_types import OracleKind, side_of, side_value
+from perp_pool.client.params import (
+    DEFAULT_LIQUIDITY_SLIPPAGE_BPS,
+    BorrowRateConfig,
+    FeeConfig,
+    OracleConfig,
+    Permissions,
+    PricingConfig,
+    load_keypair,
+    min_out_after_slippage,
+)
+from perp_pool.math.pricing import Side
+from perp_pool.transport import TxResult
+
+__all__ = [
+    "DEFAULT_LIQUIDITY_SLIPPAGE_BPS",
+    "BorrowRateConfig",
+    "FeeConfig",
+    "OracleConfig",
+    "OracleKind",
+    "Permissions",
+    "PerpPoolClient",
+    "PricingConfig",
+    "Side",
+    "TxResult",
+    "load_keypair",
+    "min_out_after_slippage",
+    "side_of",
+    "side_value",
+]
