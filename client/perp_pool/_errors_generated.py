@@ -47,6 +47,7 @@ __all__ = [
     "LiquidityCooldownActive",
     "InvalidLpTokenAccount",
     "PositionNotCapped",
+    "ExposureBookInconsistent",
     "InstructionMissing",
     "InstructionFallbackNotFound",
     "InstructionDidNotDeserialize",
@@ -437,6 +438,14 @@ class PositionNotCapped(PerpPoolError):
     __module__ = "perp_pool.errors"
     code = 6038
     msg = "Position's profit is below its payoff cap: it cannot be closed at cap"
+
+
+class ExposureBookInconsistent(PerpPoolError):
+    """A position's exposure thresholds are not where the custody's exposure book has them"""
+
+    __module__ = "perp_pool.errors"
+    code = 6039
+    msg = "A position's exposure thresholds are not where the custody's exposure book has them"
 
 
 # ---- Anchor's own errors ----
@@ -1053,6 +1062,7 @@ PROGRAM_ERRORS: dict[int, type[PerpPoolError]] = {
     6036: LiquidityCooldownActive,
     6037: InvalidLpTokenAccount,
     6038: PositionNotCapped,
+    6039: ExposureBookInconsistent,
 }
 
 ANCHOR_ERRORS: dict[int, type[AnchorError]] = {

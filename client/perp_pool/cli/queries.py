@@ -17,6 +17,7 @@ from spl.token.instructions import create_idempotent_associated_token_account, g
 from perp_pool import errors
 from perp_pool.cli.support import CliError, usage_error
 from perp_pool.client import PerpPoolClient
+from perp_pool.client.idl_types import oracle_kind
 from perp_pool.clock import node_unix_time
 from perp_pool.keeper.health import checked_oracle_price
 from perp_pool.math.oracle import OraclePrice
@@ -31,7 +32,8 @@ def parse_pubkey(text: str, what: str) -> Pubkey:
 
 
 def oracle_type_name(custody: Any) -> str:
-    return type(custody.oracle.oracle_type).__name__.rstrip("_")
+    """"Custom" or "Pyth": the custody's oracle type, matched by type against the IDL's enum."""
+    return oracle_kind(custody.oracle.oracle_type).value
 
 
 async def unix_now(client: PerpPoolClient) -> int:
