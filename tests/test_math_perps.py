@@ -80,7 +80,7 @@ def custody_valuation(k: dict) -> liquidity.CustodyValuation:
     return liquidity.CustodyValuation(k["owned"], k["decimals"], oracle(k, "min_price"), oracle(k, "max_price"), trading)
 
 
-# ---- one runner per section (programs/perp_pool/tests/perps_vectors.rs `run`) ----------------------
+# ---- one runner per section (programs/perp_pool/tests/perps_vectors/ `run`) ----------------------
 
 
 def _health(c: dict) -> dict:
