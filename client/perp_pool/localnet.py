@@ -6,6 +6,7 @@ does that; here we only find the binary, start it on a free loopback port and wa
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -58,16 +59,17 @@ class LocalNode:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout_s: float = 60.0) -> "LocalNode":
+    def start(self, timeout_s: float = 60.0) -> LocalNode:
         binary = find_binary()
-        out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
         started = time.monotonic()
-        self.proc = subprocess.Popen(
-            [str(binary), "--rpc-port", str(self.port), "--slot-ms", str(self.slot_ms)],
-            stdout=out,
-            stderr=out,
-            start_new_session=True,
-        )
+        # The child keeps its own descriptor of the log; ours is closed once it has started.
+        with open(self.log_path, "ab") if self.log_path else contextlib.nullcontext(subprocess.DEVNULL) as out:
+            self.proc = subprocess.Popen(
+                [str(binary), "--rpc-port", str(self.port), "--slot-ms", str(self.slot_ms)],
+                stdout=out,
+                stderr=out,
+                start_new_session=True,
+            )
         deadline = started + timeout_s
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -94,7 +96,7 @@ class LocalNode:
             self.proc.kill()
             self.proc.wait()
 
-    def __enter__(self) -> "LocalNode":
+    def __enter__(self) -> LocalNode:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

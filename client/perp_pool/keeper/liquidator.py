@@ -7,9 +7,10 @@ for the custodies and their oracles + the Clock; health is computed off-chain wi
 own integer math (keeper/health.py). Each candidate is confirmed with the `get_liquidation_state`
 view, then liquidated concurrently (bounded); a capped position is confirmed by the instruction itself
 (PositionNotCapped after a price move = skip) and its owner's associated token account of the
-collateral mint receives the payout (no such account: skipped and counted), with compute-budget and priority-fee instructions and
-fresh blockhashes on retry. A position is never in flight twice; a position that is already gone
-(another keeper won the race, or the owner closed it) counts as done, not as a failure. Transient
+collateral mint receives the payout (no such account: skipped and counted), with compute-budget and
+priority-fee instructions and fresh blockhashes on retry. A position is never in flight twice; a
+position that is already gone (another keeper won the race, or the owner closed it) counts as done,
+not as a failure. Transient
 failures (`perp_pool.retry`: the node unreachable or slow, RPC errors) back off and retry, so the
 keeper outlives a node restart; a program's verdict on a send is final for that scan (the next scan
 finds the position again if it still qualifies). Metrics are Prometheus.
@@ -20,8 +21,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 from based58 import b58encode
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
@@ -143,12 +145,12 @@ class LiquidationKeeper:
         conn = self.client.connection
         infos = (await conn.get_multiple_accounts([CLOCK, *custodies], commitment=Confirmed)).value
         now = unix_timestamp(bytes(infos[0].data))
-        decoded = {k: self.client.program.coder.accounts.decode(bytes(i.data)) for k, i in zip(custodies, infos[1:])}
+        coder = self.client.program.coder.accounts
+        decoded = {k: coder.decode(bytes(i.data)) for k, i in zip(custodies, infos[1:], strict=True)}
         oracle_keys = [decoded[k].oracle.oracle_account for k in custodies]
         oracles = (await conn.get_multiple_accounts(oracle_keys, commitment=Confirmed)).value if oracle_keys else []
         markets: dict[Pubkey, MarketState] = {}
-        coder = self.client.program.coder.accounts
-        for key, oracle in zip(custodies, oracles):
+        for key, oracle in zip(custodies, oracles, strict=True):
             try:
                 spot, ema = checked_oracle_price(self.client.program_id, coder, decoded[key], oracle, now)
             except errors.TransactionFailed as exc:  # stale/low-confidence: the program would refuse too
@@ -169,10 +171,10 @@ class LiquidationKeeper:
             v = valuation(p, market, collateral, now)
             if health_math.assess(v).liquidatable:
                 result.liquidatable.append(p)
-            elif is_capped(p.state(), v.exit_price, CollateralCustody.from_custody(collateral.custody,
-                                                                                   *collateral.min_max())):
-                if self._capped_skip_until.get(p.address, 0.0) <= time.monotonic():
-                    result.capped.append(p)
+            elif (is_capped(p.state(), v.exit_price,
+                            CollateralCustody.from_custody(collateral.custody, *collateral.min_max()))
+                  and self._capped_skip_until.get(p.address, 0.0) <= time.monotonic()):
+                result.capped.append(p)
         result.seconds = time.perf_counter() - started
         self.metrics.positions.set(result.positions)
         self.metrics.at_risk.set(len(result.liquidatable))
