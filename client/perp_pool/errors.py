@@ -19,6 +19,7 @@ type checkers see them; tests/test_errors_generated.py fails if that module disa
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from anchorpy.error import AccountDoesNotExistError
@@ -103,11 +104,11 @@ def translate(err: Any, logs: list[str] | None, program_id: Pubkey = PROGRAM_ID)
         inner = err.err
         if isinstance(inner, InstructionErrorCustom):
             code = inner.code
-            table: dict[int, type[TransactionFailed]] = {}
+            table: Mapping[int, type[TransactionFailed]] = {}
             if failing == TOKEN_PROGRAM_ID:
-                table = TOKEN_ERRORS  # type: ignore[assignment]
+                table = TOKEN_ERRORS
             elif failing is None or failing == program_id:
-                table = PROGRAM_ERRORS if code >= 6000 else ANCHOR_ERRORS  # type: ignore[assignment]
+                table = PROGRAM_ERRORS if code >= 6000 else ANCHOR_ERRORS
             cls = table.get(code)
             if cls is not None:
                 return cls(logs=logs, err=err, program_id=failing, instruction_index=index)

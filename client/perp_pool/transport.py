@@ -12,8 +12,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from anchorpy import Program
-from anchorpy.program.event import Event, EventParser
+from anchorpy import Event, EventParser, Program
 from solana.rpc.async_api import AsyncClient
 from solana.rpc.commitment import Confirmed
 from solana.rpc.core import RPCException

@@ -148,7 +148,8 @@ class GridBot:
 
     async def _chain_size(self) -> int:
         try:
-            return (await self.client.fetch_position(self.position)).size_usd
+            size_usd: int = (await self.client.fetch_position(self.position)).size_usd
+            return size_usd
         except AccountDoesNotExistError:
             return 0
 

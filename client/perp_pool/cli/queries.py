@@ -75,7 +75,8 @@ class CustodyRef:
 
     @property
     def mint(self) -> Pubkey:
-        return self.account.mint
+        mint: Pubkey = self.account.mint
+        return mint
 
 
 async def resolve_custody(client: PerpPoolClient, pool: PoolRef, mint: Pubkey) -> CustodyRef:
@@ -130,7 +131,8 @@ def checked_prices(oracles: dict[Pubkey, OracleReading | errors.TransactionFaile
 
 def spread_bps(custody: Any, side: Side) -> int:
     pricing = custody.pricing
-    return pricing.trade_spread_long_bps if side is Side.LONG else pricing.trade_spread_short_bps
+    spread: int = pricing.trade_spread_long_bps if side is Side.LONG else pricing.trade_spread_short_bps
+    return spread
 
 
 async def entry_price_now(client: PerpPoolClient, custody: CustodyRef, side: Side) -> int:

@@ -29,6 +29,7 @@ from based58 import b58encode
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 from solana.rpc.commitment import Confirmed
 from solana.rpc.types import MemcmpOpts
+from solders.account import Account
 from solders.compute_budget import set_compute_unit_limit, set_compute_unit_price
 from solders.pubkey import Pubkey
 from solders.sysvar import CLOCK
@@ -109,6 +110,12 @@ def _kv(**fields: Any) -> str:
     return " ".join(f"{k}={v}" for k, v in fields.items())
 
 
+def _account_data(address: Pubkey, info: Account | None) -> bytes:
+    if info is None:
+        raise errors.AccountNotFound(f"account {address} not found")
+    return bytes(info.data)
+
+
 class LiquidationKeeper:
     def __init__(self, client: PerpPoolClient, pool: Pubkey | None = None, *, receiving_account: Pubkey | None = None,
                  poll_interval: float = 1.0, priority_fee_micro_lamports: int = 0, max_in_flight: int = 8,
@@ -124,7 +131,7 @@ class LiquidationKeeper:
         self._capped_slots = asyncio.Semaphore(max(1, max_in_flight // 4))
         self._capped_skip_until: dict[Pubkey, float] = {}
         self._reward_accounts_ready: set[Pubkey] = set()
-        self._tasks: set[asyncio.Task] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
         self.metrics = KeeperMetrics(registry or CollectorRegistry())
         self.metrics_port = metrics_port
         self.landed: list[Pubkey] = []
@@ -144,9 +151,9 @@ class LiquidationKeeper:
         custodies = sorted({p.custody for p in positions} | {p.collateral_custody for p in positions}, key=bytes)
         conn = self.client.connection
         infos = (await conn.get_multiple_accounts([CLOCK, *custodies], commitment=Confirmed)).value
-        now = unix_timestamp(bytes(infos[0].data))
+        now = unix_timestamp(_account_data(CLOCK, infos[0]))
         coder = self.client.program.coder.accounts
-        decoded = {k: coder.decode(bytes(i.data)) for k, i in zip(custodies, infos[1:], strict=True)}
+        decoded = {k: coder.decode(_account_data(k, i)) for k, i in zip(custodies, infos[1:], strict=True)}
         oracle_keys = [decoded[k].oracle.oracle_account for k in custodies]
         oracles = (await conn.get_multiple_accounts(oracle_keys, commitment=Confirmed)).value if oracle_keys else []
         markets: dict[Pubkey, MarketState] = {}

@@ -32,7 +32,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation, localcontext
 from pathlib import Path
@@ -205,7 +205,7 @@ class StdinSource(PriceSource):
                     yield point
 
 
-async def _read_lines(stream: TextIO) -> AsyncIterator[str]:
+async def _read_lines(stream: TextIO) -> AsyncGenerator[str, None]:
     """Lines of `stream` without blocking the loop: a pipe or terminal is read through the event
     loop (a duplicate of its descriptor, so closing ours leaves `stream` open); anything else
     (a regular file, an in-memory stream) is read in a worker thread."""
