@@ -111,7 +111,8 @@ async def deploy(config: dict, base: Path, client: PerpPoolClient) -> None:
                 report("add_custody", "exists", custody=custody, mint=mint,
                        **({"config_differs": drift} if drift else {}))
             else:
-                await client.add_custody(pool, mint, oracle=oracle, fees=fees, is_stable=bool(spec.get("is_stable", True)))
+                await client.add_custody(pool, mint, oracle=oracle, fees=fees,
+                                         is_stable=bool(spec.get("is_stable", True)))
                 report("add_custody", "created", custody=custody, mint=mint)
             if oracle.oracle_type == "Custom" and "initial_price" in spec:
                 oracle_address = client.custom_oracle_address(custody)

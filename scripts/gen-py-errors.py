@@ -25,8 +25,9 @@ import argparse
 import difflib
 import json
 import sys
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable, NamedTuple
+from typing import Any, NamedTuple
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 IDL_PATH = REPO_ROOT / "client" / "perp_pool" / "idl" / "perp_pool.json"

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Awaitable, Callable, Iterable, TypeVar
+from typing import TypeVar
 
 import pytest
 from solana.rpc.async_api import AsyncClient
@@ -16,8 +17,8 @@ from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
 from perp_pool import errors
-from perp_pool.clock import node_unix_time
 from perp_pool.client import FeeConfig, OracleConfig, PerpPoolClient
+from perp_pool.clock import node_unix_time
 from perp_pool.constants import PRICE_DECIMALS, PRICE_POWER
 from perp_pool.tokens import create_mint, ensure_ata, mint_tokens, token_balance
 
@@ -72,7 +73,7 @@ async def snapshot(connection: AsyncClient, addresses: Iterable[Pubkey]) -> dict
     """Lamports, owner and data of each account: compare before/after a rejected transaction."""
     keys = list(addresses)
     infos = (await connection.get_multiple_accounts(keys, commitment=Confirmed)).value
-    return {k: (i.lamports, i.owner, bytes(i.data)) if i else None for k, i in zip(keys, infos)}
+    return {k: (i.lamports, i.owner, bytes(i.data)) if i else None for k, i in zip(keys, infos, strict=True)}
 
 
 async def assert_rejected(exc_type: type[E], action: Callable[[], Awaitable[object]],
@@ -95,7 +96,7 @@ class World:
         self.client = PerpPoolClient(connection, admin)
 
     @classmethod
-    async def create(cls, connection: AsyncClient, admin: Keypair | None = None) -> "World":
+    async def create(cls, connection: AsyncClient, admin: Keypair | None = None) -> World:
         admin = admin or Keypair()
         world = cls(connection, admin)
         await world.airdrop(admin.pubkey(), 100 * SOL)
@@ -173,7 +174,7 @@ class World:
             await asyncio.sleep(0.02)
         return now
 
-    async def lp_supply(self, p: "PoolFixture | Market") -> int:
+    async def lp_supply(self, p: PoolFixture | Market) -> int:
         """The supply every LP price uses: the LP mint's supply plus the pool's dead shares."""
         mint_supply = int((await self.connection.get_token_supply(p.lp_mint)).value.amount)
         return mint_supply + (await self.client.fetch_pool(p.pool)).dead_lp_supply
@@ -205,7 +206,7 @@ class Market:
     usdc: PoolFixture  # the collateral custody (stable)
     sol: PoolFixture  # the traded custody (oracle only, no tokens needed)
 
-    def position(self, w: "Wallet", side) -> Pubkey:
+    def position(self, w: Wallet, side) -> Pubkey:
         return w.client.position_address(self.pool, self.sol.custody, self.usdc.custody, side)
 
 
@@ -238,7 +239,7 @@ async def new_market(world: World, *, liquidity: int = 100_000 * USDC, sol_price
     return market
 
 
-async def market_deposit(world: World, m: Market, w: "Wallet", amount: int):
+async def market_deposit(world: World, m: Market, w: Wallet, amount: int):
     ix = await w.client.build_add_liquidity_ix(m.pool, m.usdc.custody, amount_in=amount, min_lp_amount_out=0,
                                                funding_account=w.token_account, lp_token_account=w.lp_account)
     return await w.client.send([ix])

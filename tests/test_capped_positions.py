@@ -14,11 +14,11 @@ from perp_pool.math.oracle import OraclePrice
 from perp_pool.math.pricing import Side
 from perp_pool.math.trade import (
     CollateralCustody,
-    Market as MarketParams,
     compute_close_capped_position,
     compute_decrease_position,
     is_capped,
 )
+from perp_pool.math.trade import Market as MarketParams
 from tests.helpers import PRICE_EXPO, USDC, World, assert_rejected, new_market, price_usd
 from tests.test_keeper import alive, keeper_for
 from tests.test_trading import open_pos, trader

@@ -123,7 +123,8 @@ async def run_sequence(url: str, admin, ops: list[tuple], ext: NodeExtensions | 
                                                               receiving_account=w.token_account)
                 elif kind == "decrease":
                     p = await c.fetch_position(m.position(w, side))
-                    result = await w.client.decrease_position(*args, price_limit=best, size_usd=p.size_usd * op[3] // 10_000,
+                    result = await w.client.decrease_position(*args, price_limit=best,
+                                                              size_usd=p.size_usd * op[3] // 10_000,
                                                               receiving_account=w.token_account)
                 else:
                     result = await w.client.close_position(*args, price_limit=best, receiving_account=w.token_account)

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 
 import pytest
-
 from solana.rpc.async_api import AsyncClient
 from solana.rpc.commitment import Confirmed
 
@@ -44,7 +43,7 @@ async def keeper_for(world: World, m, connection: AsyncClient | None = None) -> 
 
 async def alive(world: World, positions) -> set:
     infos = (await world.connection.get_multiple_accounts(positions, commitment=Confirmed)).value
-    return {p for p, i in zip(positions, infos) if i is not None}
+    return {p for p, i in zip(positions, infos, strict=True) if i is not None}
 
 
 async def test_offchain_health_and_liquidation_price_match_the_views(world: World) -> None:

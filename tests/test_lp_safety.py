@@ -7,6 +7,7 @@ the old rule breaks. docs/design.md "# LP capital safety (issue 8)" states the r
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import pytest
@@ -628,13 +629,15 @@ async def test_open_that_would_be_liquidatable_at_once_is_refused(world: World) 
                              trap_size)
         assert pnl_math.is_liquidatable(health_inputs(trap, 0, collateral, market), exit_)
         watched = [key, m.usdc.custody, m.sol.custody, m.usdc.vault, w.token_account]
-        await assert_rejected(errors.MaxLeverageExceeded, lambda: open_position(w, m, side, collateral_in, trap_size),
+        await assert_rejected(errors.MaxLeverageExceeded,
+                              functools.partial(open_position, w, m, side, collateral_in, trap_size),
                               world.connection, watched)
         with pytest.raises(errors.MaxLeverageExceeded):
             await world.client.get_entry_price_and_fee(m.pool, m.sol.custody, m.usdc.custody, side,
                                                        collateral_amount=collateral_in, size_usd=trap_size)
 
-        def opens(size: int) -> bool:
+        def opens(size: int, side: Side = side, entry: int = entry, exit_: int = exit_,
+                  collateral: CollateralCustody = collateral) -> bool:
             try:
                 compute_open_position(side, size, entry, exit_, collateral_in, collateral, market)
             except errors.MaxLeverageExceeded:
@@ -647,7 +650,8 @@ async def test_open_that_would_be_liquidatable_at_once_is_refused(world: World) 
             lo, hi = (mid, hi) if opens(mid) else (lo, mid)
         # ~2_100 / (0.001 open fee + 0.001 close fee + ~0.01 spread loss + 1/50) USD
         assert 60_000 * USDC < lo < 66_000 * USDC
-        await assert_rejected(errors.MaxLeverageExceeded, lambda: open_position(w, m, side, collateral_in, lo + 1),
+        await assert_rejected(errors.MaxLeverageExceeded,
+                              functools.partial(open_position, w, m, side, collateral_in, lo + 1),
                               world.connection, watched)
         opened = (await open_position(w, m, side, collateral_in, lo)).event("PositionOpened").data
         expected = compute_open_position(side, lo, entry, exit_, collateral_in, collateral, market)

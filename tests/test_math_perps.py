@@ -11,8 +11,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from hypothesis import assume, given, settings
@@ -75,9 +76,10 @@ def health_inputs(c: dict) -> pnl.HealthInputs:
 
 
 def custody_valuation(k: dict) -> liquidity.CustodyValuation:
-    trading = liquidity.TradingValuation(**{f.name: int(k[f.name]) for f in dataclasses.fields(liquidity.TradingValuation)
-                                            if f.name in k})
-    return liquidity.CustodyValuation(k["owned"], k["decimals"], oracle(k, "min_price"), oracle(k, "max_price"), trading)
+    trading = liquidity.TradingValuation(**{f.name: int(k[f.name])
+                                            for f in dataclasses.fields(liquidity.TradingValuation) if f.name in k})
+    return liquidity.CustodyValuation(k["owned"], k["decimals"], oracle(k, "min_price"), oracle(k, "max_price"),
+                                      trading)
 
 
 # ---- one runner per section (programs/perp_pool/tests/perps_vectors/ `run`) ----------------------
@@ -276,7 +278,8 @@ def test_interest_does_not_depend_on_the_accrual_schedule(rate: int, start: int,
         index = borrow.accrued_cumulative_interest(index, rate, t, t + dt)
         t += dt
     assert index == once == rate * (end - start)
-    assert borrow.position_interest_usd(index, 0, size) == -(-rate * (end - start) * size // (RATE_POWER * HOUR_SECONDS))
+    assert borrow.position_interest_usd(index, 0, size) == \
+        -(-rate * (end - start) * size // (RATE_POWER * HOUR_SECONDS))
 
 
 @settings(max_examples=200, deadline=None)
@@ -378,7 +381,8 @@ def test_position_valuation_is_the_programs_composition() -> None:
                             pricing=NS(max_utilization=0, max_total_locked_usd=0),
                             fees=NS(protocol_share_bps=2_000, insurance_share_bps=1_000),
                             borrow_rate=NS(optimal_utilization=800_000_000),
-                            borrow_rate_state=NS(cumulative_interest=7 * 10**12, current_rate=80_000, last_update=1_000))
+                            borrow_rate_state=NS(cumulative_interest=7 * 10**12, current_rate=80_000,
+                                                 last_update=1_000))
     lo, hi = OraclePrice(99_950_000, -8), OraclePrice(100_010_000, -8)
     prices = pricing.TradePrices(149 * PRICE_POWER, 151 * PRICE_POWER)
     for side_, spread in ((Side.LONG, 10), (Side.SHORT, 25)):

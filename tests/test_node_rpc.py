@@ -7,9 +7,9 @@ import json
 import time
 
 import httpx
+import pytest
 from anchorpy.coder.accounts import _account_discriminator
 from based58 import b58encode
-import pytest
 from solana.rpc.async_api import AsyncClient
 from solana.rpc.commitment import Confirmed
 from solana.rpc.types import MemcmpOpts, TxOpts

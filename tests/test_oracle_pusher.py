@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import itertools
 import json
 import os
 import time
@@ -16,6 +17,7 @@ import httpx
 import pytest
 
 from perp_pool import errors
+from perp_pool.constants import PRICE_DECIMALS
 from perp_pool.keeper.oracle_pusher import (
     DEFAULT_EMA_PERIOD,
     FileSource,
@@ -27,7 +29,6 @@ from perp_pool.keeper.oracle_pusher import (
     parse_decimal_price,
     run_oracle_pusher,
 )
-from perp_pool.constants import PRICE_DECIMALS
 from tests.helpers import World, price_usd, unix_now
 
 
@@ -154,7 +155,7 @@ def test_random_walk_differs_between_seeds() -> None:
 def test_random_walk_starts_at_its_start_price_and_moves_at_most_vol_bps() -> None:
     prices = walk(RandomWalkSource(price_usd(150), 25, seed=1), 1_000)
     assert prices[0] == price_usd(150)
-    for before, after in zip(prices, prices[1:]):
+    for before, after in itertools.pairwise(prices):
         assert abs(after * 10_000 - before * 10_000) <= before * 25 + 10_000  # 25 bps, plus rounding
     assert all(isinstance(p, int) for p in prices)
 

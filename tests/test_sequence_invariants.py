@@ -113,7 +113,8 @@ def test_no_trader_sequence_gains_at_a_constant_price(rpc_url: str, world: World
 
 
 lp_ops = st.one_of(
-    st.tuples(st.just("deposit"), st.integers(0, 1), st.one_of(st.integers(1, 1_000), st.integers(USDC, 50_000 * USDC))),
+    st.tuples(st.just("deposit"), st.integers(0, 1),
+              st.one_of(st.integers(1, 1_000), st.integers(USDC, 50_000 * USDC))),
     st.tuples(st.just("withdraw"), st.integers(0, 1), st.integers(1, 10_000)),
 )
 
@@ -202,7 +203,7 @@ def test_update_pool_aum_any_number_of_times_changes_no_index(rpc_url: str, worl
                 await w0.set_price(m.usdc, price=price_usd(1))
             await w0.client.update_pool_aum(markets[0].pool)
         await w0.client.update_pool_aum(markets[1].pool)
-        for m, position in zip(markets, positions):
+        for m, position in zip(markets, positions, strict=True):
             state = (await w0.client.fetch_custody(m.usdc.custody)).borrow_rate_state
             opened = (await w0.client.fetch_position(position)).open_time
             assert state.current_rate > 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from solders.instruction import AccountMeta, Instruction
 from solders.keypair import Keypair
 
@@ -35,7 +37,7 @@ async def test_open_with_zero_collateral_or_size_is_refused(world: World) -> Non
     m = await new_market(world, fees=FEES, liquidity=20_000 * USDC)
     w = await trader(world, m)
     for collateral, size in ((0, 1_000 * USDC), (100 * USDC, 0)):
-        await assert_rejected(errors.ZeroAmount, lambda: open_pos(world, m, w, Side.LONG, collateral, size),
+        await assert_rejected(errors.ZeroAmount, functools.partial(open_pos, world, m, w, Side.LONG, collateral, size),
                               world.connection, [m.usdc.custody, m.usdc.vault, w.token_account])
 
 
@@ -120,8 +122,8 @@ async def test_close_while_closing_is_paused_is_refused(world: World) -> None:
 async def test_decrease_by_zero_or_by_the_whole_size_is_refused(world: World) -> None:
     m, w, position = await opened(world)
     for size, error in ((0, errors.ZeroAmount), (1_000 * USDC, errors.InvalidPositionState)):
-        await assert_rejected(error, lambda: w.client.decrease_position(
-            m.pool, m.sol.custody, m.usdc.custody, Side.LONG, price_limit=0, size_usd=size,
+        await assert_rejected(error, functools.partial(
+            w.client.decrease_position, m.pool, m.sol.custody, m.usdc.custody, Side.LONG, price_limit=0, size_usd=size,
             receiving_account=w.token_account), world.connection, watched(m, w, position))
 
 

@@ -15,7 +15,8 @@ CLOCK_UNIX_TIMESTAMP_OFFSET = 32  # after slot u64, epoch_start_timestamp i64, e
 
 
 def unix_timestamp(clock_data: bytes) -> int:
-    return struct.unpack_from("<q", clock_data, CLOCK_UNIX_TIMESTAMP_OFFSET)[0]
+    timestamp: int = struct.unpack_from("<q", clock_data, CLOCK_UNIX_TIMESTAMP_OFFSET)[0]
+    return timestamp
 
 
 async def node_unix_time(connection: AsyncClient) -> int:

@@ -26,8 +26,8 @@ from solana.rpc.commitment import Confirmed
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
-from perp_pool.clock import node_unix_time
 from perp_pool.client import FeeConfig, OracleConfig, PerpPoolClient, PricingConfig
+from perp_pool.clock import node_unix_time
 from perp_pool.constants import PRICE_DECIMALS, PRICE_POWER
 from perp_pool.keeper.liquidator import LiquidationKeeper
 from perp_pool.localnet import LocalNode
@@ -166,7 +166,7 @@ async def run(rpc_url: str) -> None:
         table.add_column(col, justify="right" if col != "participant" else "left")
     lp_price = await admin_client.get_lp_token_price(pool)
     total_wallets = 0
-    for label, (client, token, lp, start) in people.items():
+    for label, (_client, token, lp, start) in people.items():
         wallet = await token_balance(connection, token)
         lp_value = await token_balance(connection, lp) * lp_price // USDC
         total_wallets += wallet

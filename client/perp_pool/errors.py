@@ -19,10 +19,11 @@ type checkers see them; tests/test_errors_generated.py fails if that module disa
 from __future__ import annotations
 
 import re
-from typing import Any, Optional
+from collections.abc import Mapping
+from typing import Any
 
 from anchorpy.error import AccountDoesNotExistError
-from anchorpy.error import LangErrorMessage  # noqa: F401  (no longer used here; still importable from here)
+from anchorpy.error import LangErrorMessage as LangErrorMessage  # no longer used here; still importable from here
 from solders.pubkey import Pubkey
 from solders.transaction_status import (
     InstructionErrorCustom,
@@ -30,7 +31,7 @@ from solders.transaction_status import (
 )
 
 from perp_pool.constants import PROGRAM_ID
-from perp_pool.idl import idl_dict  # noqa: F401  (no longer used here; still importable from here)
+from perp_pool.idl import idl_dict as idl_dict  # no longer used here; still importable from here
 
 TOKEN_PROGRAM_ID = Pubkey.from_string("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA")
 
@@ -40,7 +41,7 @@ _FAILED = re.compile(r"^Program (\w+) failed: (.*)$")
 class TransactionFailed(Exception):
     """A transaction or simulation that failed. `logs` are the program logs, when known."""
 
-    code: Optional[int] = None
+    code: int | None = None
     msg: str = "transaction failed"
 
     def __init__(self, detail: str | None = None, *, logs: list[str] | None = None, err: Any = None,
@@ -82,7 +83,7 @@ from perp_pool._errors_generated import *  # noqa: E402,F401,F403  (one class pe
 from perp_pool._errors_generated import ANCHOR_ERRORS, PROGRAM_ERRORS, TOKEN_ERRORS  # noqa: E402
 
 
-def _failing_program(logs: list[str]) -> Optional[Pubkey]:
+def _failing_program(logs: list[str]) -> Pubkey | None:
     """The innermost program that failed: the first `Program X failed:` line."""
     for line in logs:
         m = _FAILED.match(line)
@@ -103,11 +104,11 @@ def translate(err: Any, logs: list[str] | None, program_id: Pubkey = PROGRAM_ID)
         inner = err.err
         if isinstance(inner, InstructionErrorCustom):
             code = inner.code
-            table: dict[int, type[TransactionFailed]] = {}
+            table: Mapping[int, type[TransactionFailed]] = {}
             if failing == TOKEN_PROGRAM_ID:
-                table = TOKEN_ERRORS  # type: ignore[assignment]
+                table = TOKEN_ERRORS
             elif failing is None or failing == program_id:
-                table = PROGRAM_ERRORS if code >= 6000 else ANCHOR_ERRORS  # type: ignore[assignment]
+                table = PROGRAM_ERRORS if code >= 6000 else ANCHOR_ERRORS
             cls = table.get(code)
             if cls is not None:
                 return cls(logs=logs, err=err, program_id=failing, instruction_index=index)

@@ -6,6 +6,7 @@ does that; here we only find the binary, start it on a free loopback port and wa
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -41,7 +42,8 @@ def find_binary() -> Path:
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        port: int = s.getsockname()[1]
+        return port
 
 
 class LocalNode:
@@ -58,16 +60,17 @@ class LocalNode:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout_s: float = 60.0) -> "LocalNode":
+    def start(self, timeout_s: float = 60.0) -> LocalNode:
         binary = find_binary()
-        out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
         started = time.monotonic()
-        self.proc = subprocess.Popen(
-            [str(binary), "--rpc-port", str(self.port), "--slot-ms", str(self.slot_ms)],
-            stdout=out,
-            stderr=out,
-            start_new_session=True,
-        )
+        # The child keeps its own descriptor of the log; ours is closed once it has started.
+        with open(self.log_path, "ab") if self.log_path else contextlib.nullcontext(subprocess.DEVNULL) as out:
+            self.proc = subprocess.Popen(
+                [str(binary), "--rpc-port", str(self.port), "--slot-ms", str(self.slot_ms)],
+                stdout=out,
+                stderr=out,
+                start_new_session=True,
+            )
         deadline = started + timeout_s
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -94,7 +97,7 @@ class LocalNode:
             self.proc.kill()
             self.proc.wait()
 
-    def __enter__(self) -> "LocalNode":
+    def __enter__(self) -> LocalNode:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -107,7 +110,7 @@ class NodeExtensions:
     def __init__(self, url: str):
         self.url = url
 
-    def call(self, method: str, params: list | None = None) -> object:
+    def call(self, method: str, params: list[object] | None = None) -> object:
         reply = httpx.post(self.url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []},
                            timeout=30).json()
         if "error" in reply:
@@ -121,16 +124,25 @@ class NodeExtensions:
         except (RuntimeError, httpx.HTTPError, ValueError):
             return False
 
-    def info(self) -> dict:
-        return self.call("perpnode_info")  # type: ignore[return-value]
+    def info(self) -> dict[str, object]:
+        info = self.call("perpnode_info")
+        if not isinstance(info, dict):
+            raise RuntimeError(f"perpnode_info: expected an object, got {info!r}")
+        return info
+
+    def _call_int(self, method: str, params: list[object]) -> int:
+        result = self.call(method, params)
+        if not isinstance(result, int):
+            raise RuntimeError(f"{method}: expected an integer, got {result!r}")
+        return result
 
     def warp_clock(self, seconds: int) -> int:
         """Moves the Clock sysvar forward; returns the new unix_timestamp."""
-        return int(self.call("perpnode_warpClock", [seconds]))  # type: ignore[arg-type]
+        return self._call_int("perpnode_warpClock", [seconds])
 
     def advance_slots(self, n: int = 1) -> int:
         """Closes `n` slots now; returns the new slot."""
-        return int(self.call("perpnode_advanceSlots", [n]))  # type: ignore[arg-type]
+        return self._call_int("perpnode_advanceSlots", [n])
 
     def set_account(self, address: str, *, lamports: int, data: bytes, owner: str, executable: bool = False) -> None:
         import base64

@@ -9,8 +9,8 @@ from perp_pool.constants import (
     LP_TOKEN_MINT_SEED,
     ORACLE_SEED,
     PERPETUALS_SEED,
-    POSITION_SEED,
     POOL_SEED,
+    POSITION_SEED,
     PROGRAM_ID,
     TRANSFER_AUTHORITY_SEED,
 )

@@ -14,9 +14,9 @@ from spl.token.constants import ASSOCIATED_TOKEN_PROGRAM_ID, TOKEN_PROGRAM_ID
 from spl.token.instructions import (
     InitializeMintParams,
     MintToParams,
+    TransferCheckedParams,
     create_idempotent_associated_token_account,
     get_associated_token_address,
-    TransferCheckedParams,
     initialize_mint,
     mint_to,
     transfer_checked,

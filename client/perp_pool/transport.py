@@ -9,11 +9,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
-from anchorpy import Program
-from anchorpy.program.event import Event, EventParser
+from anchorpy import Event, EventParser, Program
 from solana.rpc.async_api import AsyncClient
 from solana.rpc.commitment import Confirmed
 from solana.rpc.core import RPCException

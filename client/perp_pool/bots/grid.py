@@ -44,10 +44,10 @@ from solders.pubkey import Pubkey
 from perp_pool import errors
 from perp_pool.constants import BPS_POWER, PRICE_DECIMALS
 from perp_pool.logfmt import kv
-from perp_pool.retry import RETRY_BASE_S, Stopped, retry_transient, sleep_or_stop
 from perp_pool.math.fixed import Rounding, mul_div
 from perp_pool.math.oracle import OraclePrice
 from perp_pool.math.pricing import Side, TradePrices, exit_price
+from perp_pool.retry import RETRY_BASE_S, Stopped, retry_transient, sleep_or_stop
 from perp_pool.tokens import get_associated_token_address
 
 log = logging.getLogger(__name__)
@@ -148,7 +148,8 @@ class GridBot:
 
     async def _chain_size(self) -> int:
         try:
-            return (await self.client.fetch_position(self.position)).size_usd
+            size_usd: int = (await self.client.fetch_position(self.position)).size_usd
+            return size_usd
         except AccountDoesNotExistError:
             return 0
 

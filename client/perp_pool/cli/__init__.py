@@ -20,7 +20,7 @@ units (human amounts) and long_running (keepers and bots).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -48,10 +48,10 @@ app.command("liquidate")(liquidate_command)
 @app.callback()
 def root(
     ctx: typer.Context,
-    rpc_url: Annotated[Optional[str], typer.Option(
+    rpc_url: Annotated[str | None, typer.Option(
         "--rpc-url", "-u", help="JSON-RPC URL or moniker (localhost, devnet, ...). "
         f"Default: the config file's json_rpc_url, else {cli_config.DEFAULT_RPC_URL}.")] = None,
-    keypair: Annotated[Optional[Path], typer.Option(
+    keypair: Annotated[Path | None, typer.Option(
         "--keypair", "-k", help="Wallet keypair file. Default: the config file's keypair_path, "
         f"else {cli_config.DEFAULT_KEYPAIR_PATH}.")] = None,
     config_file: Annotated[Path, typer.Option("--config", help="Config file (YAML).")] = cli_config.DEFAULT_CONFIG_PATH,

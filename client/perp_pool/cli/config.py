@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -34,8 +34,8 @@ def config_get_command(ctx: typer.Context) -> None:
 @config_app.command("set")
 def config_set_command(
     ctx: typer.Context,
-    rpc_url: Annotated[Optional[str], typer.Option("--rpc-url", "-u", help="JSON-RPC URL or moniker.")] = None,
-    keypair: Annotated[Optional[Path], typer.Option("--keypair", "-k", help="Wallet keypair file.")] = None,
+    rpc_url: Annotated[str | None, typer.Option("--rpc-url", "-u", help="JSON-RPC URL or moniker.")] = None,
+    keypair: Annotated[Path | None, typer.Option("--keypair", "-k", help="Wallet keypair file.")] = None,
 ) -> None:
     """Write json_rpc_url and/or keypair_path into the config file (other lines are kept)."""
     settings: Settings = ctx.obj

@@ -3,7 +3,7 @@ and `keeper aum`."""
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from solana.rpc.commitment import Confirmed
@@ -43,14 +43,14 @@ def liquidate_command(ctx: typer.Context,
 def keeper_liquidate_command(
     ctx: typer.Context,
     pool_name: PoolName,
-    collateral: Annotated[Optional[str], typer.Option(
+    collateral: Annotated[str | None, typer.Option(
         "--collateral", help="Collateral mint whose token account receives rewards (default: the "
         "pool's only stable custody, else the keeper decides per position).")] = None,
     interval: Annotated[float, typer.Option("--interval", min=0.0, help="Seconds between scans.")] = 1.0,
     priority_fee: Annotated[int, typer.Option("--priority-fee", min=0,
                                               help="Micro-lamports per compute unit.")] = 0,
-    metrics_port: Annotated[Optional[int], typer.Option("--metrics-port", min=1, max=65535,
-                                                        help="Serve Prometheus metrics on this port.")] = None,
+    metrics_port: Annotated[int | None, typer.Option("--metrics-port", min=1, max=65535,
+                                                     help="Serve Prometheus metrics on this port.")] = None,
     max_in_flight: Annotated[int, typer.Option("--max-in-flight", min=1,
                                                help="Liquidations sent concurrently.")] = 8,
 ) -> None:
@@ -74,7 +74,7 @@ def keeper_liquidate_command(
     run_long(ctx, action)
 
 
-async def reward_account(client: PerpPoolClient, pool: PoolRef, collateral: Optional[str]) -> Pubkey | None:
+async def reward_account(client: PerpPoolClient, pool: PoolRef, collateral: str | None) -> Pubkey | None:
     """The wallet's token account for rewards (created now if missing), or None to let the keeper
     choose per position when the pool has several stable custodies."""
     if collateral:

@@ -8,7 +8,8 @@ import asyncio
 import contextlib
 import logging
 import signal
-from typing import Any, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
 
 import typer
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -37,8 +37,8 @@ def lp_deposit_command(
     mint: Annotated[str, typer.Option("--mint", help="Mint of the custody to deposit into.")],
     amount_text: Annotated[str, typer.Option("--amount", help="Tokens to deposit (human units, e.g. 100.5).")],
     slippage_bps: DepositSlippageBps = DEFAULT_SLIPPAGE_BPS,
-    min_lp_out: Annotated[Optional[str], typer.Option("--min-lp-out", help="Explicit minimum LP out (human units); "
-                                                      "overrides --slippage-bps.")] = None,
+    min_lp_out: Annotated[str | None, typer.Option("--min-lp-out", help="Explicit minimum LP out (human units); "
+                                                   "overrides --slippage-bps.")] = None,
 ) -> None:
     """Deposit tokens from the wallet's token account; LP tokens go to its LP token account
     (created if missing), which stays frozen for the pool's LP cooldown (see `lp unlock`). The
@@ -76,8 +76,8 @@ def lp_withdraw_command(
     mint: Annotated[str, typer.Option("--mint", help="Mint of the custody to withdraw from.")],
     lp_amount_text: Annotated[str, typer.Option("--lp-amount", help="LP tokens to redeem (human units).")],
     slippage_bps: WithdrawSlippageBps = DEFAULT_SLIPPAGE_BPS,
-    min_out: Annotated[Optional[str], typer.Option("--min-out", help="Explicit minimum tokens out (human units); "
-                                                   "overrides --slippage-bps.")] = None,
+    min_out: Annotated[str | None, typer.Option("--min-out", help="Explicit minimum tokens out (human units); "
+                                                "overrides --slippage-bps.")] = None,
 ) -> None:
     """Redeem LP tokens for the custody's tokens (to the wallet's token account, created if
     missing). LP still in its deposit cooldown cannot be redeemed (LiquidityCooldownActive). The
@@ -112,8 +112,8 @@ def lp_withdraw_command(
 def lp_unlock_command(
     ctx: typer.Context,
     pool_name: PoolName,
-    owner: Annotated[Optional[str], typer.Option("--owner", help="Unlock this wallet's LP token account (default: "
-                                                 "the CLI wallet's); anyone may send it.")] = None,
+    owner: Annotated[str | None, typer.Option("--owner", help="Unlock this wallet's LP token account (default: "
+                                              "the CLI wallet's); anyone may send it.")] = None,
 ) -> None:
     """Thaw an LP token account whose deposit cooldown is over, so its LP can be transferred (a
     withdrawal thaws by itself). Fails with LiquidityCooldownActive while the cooldown runs."""

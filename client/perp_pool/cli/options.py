@@ -5,7 +5,7 @@ the same everywhere.
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -19,8 +19,8 @@ MarketMint = Annotated[str, typer.Option("--market", help="Mint of the traded cu
 CollateralMint = Annotated[str, typer.Option("--collateral", help="Mint of the (stable) collateral custody.")]
 TradeSlippageBps = Annotated[int, typer.Option("--slippage-bps", min=0, max=BPS_POWER - 1,
                                                help="Price tolerance around the quote, in BPS.")]
-PriceLimit = Annotated[Optional[str], typer.Option("--price-limit",
-                                                   help="Explicit worst price (USD); overrides --slippage-bps.")]
+PriceLimit = Annotated[str | None, typer.Option("--price-limit",
+                                                help="Explicit worst price (USD); overrides --slippage-bps.")]
 
 
 class SideOption(str, Enum):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 from anchorpy.error import AccountDoesNotExistError
@@ -54,8 +54,8 @@ def oracle_set_command(
     mint: OracleMint,
     price_text: Annotated[str, typer.Option("--price", help="USD per whole token, e.g. 151.25.")],
     conf_text: Annotated[str, typer.Option("--conf", help="Confidence interval (USD).")] = "0",
-    ema_text: Annotated[Optional[str], typer.Option("--ema",
-                                                    help="EMA price (USD); default none (spot is used).")] = None,
+    ema_text: Annotated[str | None, typer.Option("--ema",
+                                                 help="EMA price (USD); default none (spot is used).")] = None,
 ) -> None:
     """Write a custom oracle price (PRICE_DECIMALS = 9 decimals: expo -9) with publish_time = the
     node's clock. The wallet must be the custody's oracle authority."""
@@ -87,16 +87,16 @@ def oracle_push_command(
     ctx: typer.Context,
     pool_name: PoolName,
     mint: OracleMint,
-    file: Annotated[Optional[Path], typer.Option("--file", help="Prices from this file.")] = None,
+    file: Annotated[Path | None, typer.Option("--file", help="Prices from this file.")] = None,
     stdin: Annotated[bool, typer.Option("--stdin", help="Prices from standard input.")] = False,
     random_walk: Annotated[bool, typer.Option("--random-walk", help="A seeded random walk.")] = False,
-    seed: Annotated[Optional[int], typer.Option("--seed",
-                                                help="Random walk seed (default: random, reported).")] = None,
-    start: Annotated[Optional[str], typer.Option("--start",
-                                                 help="Random walk start (USD; default: current price).")] = None,
+    seed: Annotated[int | None, typer.Option("--seed",
+                                             help="Random walk seed (default: random, reported).")] = None,
+    start: Annotated[str | None, typer.Option("--start",
+                                              help="Random walk start (USD; default: current price).")] = None,
     vol_bps: Annotated[int, typer.Option("--vol-bps", min=0, help="Random walk step volatility, BPS.")] = 10,
     interval: Annotated[float, typer.Option("--interval", min=0.0, help="Seconds between pushes.")] = 1.0,
-    count: Annotated[Optional[int], typer.Option("--count", min=1, help="Stop after this many pushes.")] = None,
+    count: Annotated[int | None, typer.Option("--count", min=1, help="Stop after this many pushes.")] = None,
 ) -> None:
     """Keep pushing custom oracle prices from a file, stdin or a random walk."""
     chosen = [name for name, on in (("--file", file is not None), ("--stdin", stdin), ("--random-walk", random_walk))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -68,7 +68,7 @@ def _render_pool(out: Console, info: dict[str, Any]) -> None:
 def positions_list_command(
     ctx: typer.Context,
     pool_name: PoolName,
-    owner: Annotated[Optional[str], typer.Option("--owner", help="Only this owner's positions.")] = None,
+    owner: Annotated[str | None, typer.Option("--owner", help="Only this owner's positions.")] = None,
     verify: Annotated[bool, typer.Option("--verify",
                                          help="Also ask the program (get_liquidation_price).")] = False,
 ) -> None:

@@ -4,8 +4,9 @@ prices checked exactly as the program checks them, and the wallet's token accoun
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from anchorpy.error import AccountDoesNotExistError
 from solana.rpc.commitment import Confirmed
@@ -74,7 +75,8 @@ class CustodyRef:
 
     @property
     def mint(self) -> Pubkey:
-        return self.account.mint
+        mint: Pubkey = self.account.mint
+        return mint
 
 
 async def resolve_custody(client: PerpPoolClient, pool: PoolRef, mint: Pubkey) -> CustodyRef:
@@ -89,10 +91,10 @@ async def fetch_custodies(client: PerpPoolClient, addresses: Iterable[Pubkey]) -
     if not keys:
         return {}
     fetched = await client.program.account["Custody"].fetch_multiple(keys, commitment=Confirmed)
-    missing = [str(k) for k, v in zip(keys, fetched) if v is None]
+    missing = [str(k) for k, v in zip(keys, fetched, strict=True) if v is None]
     if missing:
         raise CliError("AccountNotFound", f"custody accounts not found: {', '.join(missing)}")
-    return dict(zip(keys, fetched))
+    return dict(zip(keys, fetched, strict=True))
 
 
 # ---- oracles ----------------------------------------------------------------------------------
@@ -110,7 +112,7 @@ async def read_oracles(client: PerpPoolClient, custodies: dict[Pubkey, Any],
     infos = (await client.connection.get_multiple_accounts(
         [custodies[k].oracle.oracle_account for k in keys], commitment=Confirmed)).value
     out: dict[Pubkey, OracleReading | errors.TransactionFailed] = {}
-    for key, info in zip(keys, infos):
+    for key, info in zip(keys, infos, strict=True):
         try:
             out[key] = checked_oracle_price(client.program_id, client.program.coder.accounts, custodies[key], info,
                                             now)
@@ -129,7 +131,8 @@ def checked_prices(oracles: dict[Pubkey, OracleReading | errors.TransactionFaile
 
 def spread_bps(custody: Any, side: Side) -> int:
     pricing = custody.pricing
-    return pricing.trade_spread_long_bps if side is Side.LONG else pricing.trade_spread_short_bps
+    spread: int = pricing.trade_spread_long_bps if side is Side.LONG else pricing.trade_spread_short_bps
+    return spread
 
 
 async def entry_price_now(client: PerpPoolClient, custody: CustodyRef, side: Side) -> int:

@@ -8,9 +8,10 @@ import asyncio
 import contextlib
 import logging
 import sys
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Coroutine, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import typer
@@ -30,14 +31,18 @@ from perp_pool.cli.units import AmountError
 from perp_pool.client import PerpPoolClient, load_keypair
 
 # What the parser raises for bad usage when not in standalone mode. typer 0.28+ exports its base
-# publicly; older releases only have click's ClickException (vendored, privately, since 0.26).
-try:
+# publicly; older releases only have click's ClickException (vendored, privately, since 0.26). The
+# type checker sees the typer the lint environment installs (0.28+), so only the first branch.
+if TYPE_CHECKING:
     from typer import TyperException as ParserError
-except ImportError:  # pragma: no cover
+else:
     try:
-        from typer._click.exceptions import ClickException as ParserError
-    except ImportError:
-        from click.exceptions import ClickException as ParserError  # type: ignore[no-redef]
+        from typer import TyperException as ParserError
+    except ImportError:  # pragma: no cover
+        try:
+            from typer._click.exceptions import ClickException as ParserError
+        except ImportError:
+            from click.exceptions import ClickException as ParserError
 
 log = logging.getLogger("perp_pool.cli")
 
@@ -185,6 +190,8 @@ def hoist_json_flag(args: Sequence[str]) -> list[str]:
 class JsonAwareGroup(TyperGroup):
     """The root command: with `--json`, even usage errors are one JSON document on stdout."""
 
+    # [override]: click's later parameters (windows_expand_args) pass through, untouched, in
+    # **extra, so this signature holds for every click version typer>=0.12 may bring.
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,  # type: ignore[override]
              complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:
         args = hoist_json_flag(sys.argv[1:] if args is None else args)
@@ -204,10 +211,11 @@ class JsonAwareGroup(TyperGroup):
         sys.exit(rv if isinstance(rv, int) else 0)
 
 
+# StreamHandler[TextIO] only subscripts at runtime from Python 3.11 (requires-python is 3.10).
 class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """Writes to whatever `sys.stderr` is at the time (test runners swap it per invocation)."""
 
-    @property  # type: ignore[override]
+    @property
     def stream(self) -> Any:
         return sys.stderr
 

@@ -4,7 +4,7 @@ with price limits from the program's quotes plus slippage."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 from solana.rpc.commitment import Confirmed
@@ -94,7 +94,7 @@ def exit_limit(side: Side, quote: int, slippage_bps: int) -> int:
 
 
 async def quoted_exit_limit(client: PerpPoolClient, t: Trade, slippage_bps: int,
-                            price_limit: Optional[str]) -> tuple[int, int]:
+                            price_limit: str | None) -> tuple[int, int]:
     """(the program's exit price quote, the price limit to send)."""
     quote = (await client.get_exit_price_and_fee(t.position)).price
     if price_limit:

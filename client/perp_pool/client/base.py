@@ -3,7 +3,8 @@ the two primitives every builder uses (`_ix`, `_type`)."""
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from anchorpy import Context, Program, Provider, Wallet
 from anchorpy.error import AccountDoesNotExistError

@@ -56,7 +56,8 @@ class InstructionBuilders(ClientBase):
         }, self._type("AddPoolParams", name=name, lp_cooldown_sec=lp_cooldown_sec))
 
     def build_add_custody_ix(self, pool: Pubkey, mint: Pubkey, *, oracle: OracleConfig, fees: FeeConfig,
-                             pricing: PricingConfig = PricingConfig(), borrow_rate: BorrowRateConfig = BorrowRateConfig(),
+                             pricing: PricingConfig = PricingConfig(),
+                             borrow_rate: BorrowRateConfig = BorrowRateConfig(),
                              is_stable: bool = True, admin: Pubkey | None = None) -> Instruction:
         custody = self.custody_address(pool, mint)
         oracle_account = oracle.oracle_account or (

@@ -3,7 +3,7 @@ on top of the builders and views."""
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from solana.rpc.async_api import AsyncClient
 from solana.rpc.commitment import Confirmed
@@ -31,10 +31,10 @@ class PerpPoolClient(Views):
     and senders for every instruction (see the package docstring)."""
 
     @classmethod
-    def connect(cls, rpc_url: str, wallet: Keypair, program_id: Pubkey = PROGRAM_ID) -> "PerpPoolClient":
+    def connect(cls, rpc_url: str, wallet: Keypair, program_id: Pubkey = PROGRAM_ID) -> PerpPoolClient:
         return cls(AsyncClient(rpc_url, commitment=Confirmed, timeout=30), wallet, program_id)
 
-    def with_wallet(self, wallet: Keypair) -> "PerpPoolClient":
+    def with_wallet(self, wallet: Keypair) -> PerpPoolClient:
         """The same connection, another signer (traders, LPs, the oracle authority)."""
         return PerpPoolClient(self.connection, wallet, self.program_id)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from solana.rpc.commitment import Confirmed
 from solders.instruction import Instruction
@@ -12,7 +13,7 @@ from perp_pool.client.builders import InstructionBuilders
 from perp_pool.client.idl_types import side_of, side_value
 from perp_pool.errors import TransactionFailed
 from perp_pool.math.pricing import Side
-from perp_pool.transport import decode_return
+from perp_pool.transport import SimulationResult, decode_return
 
 
 class Views(InstructionBuilders):
@@ -64,7 +65,7 @@ class Views(InstructionBuilders):
     async def _view(self, name: str, accounts: dict[str, Pubkey], *args: Any) -> bytes | None:
         return (await self._simulate_view(self._ix(name, accounts, *args))).return_data
 
-    async def _simulate_view(self, ix: Instruction) -> Any:
+    async def _simulate_view(self, ix: Instruction) -> SimulationResult:
         """Views are simulated with this wallet paying; a wallet that does not exist on chain (a
         read-only key with no SOL) borrows the admin's address as fee payer, unsigned, so anyone
         can ask the program."""

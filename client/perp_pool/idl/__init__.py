@@ -14,7 +14,8 @@ def idl_json() -> str:
 
 @lru_cache(maxsize=1)
 def idl_dict() -> dict[str, Any]:
-    return json.loads(idl_json())
+    idl: dict[str, Any] = json.loads(idl_json())
+    return idl
 
 
 @lru_cache(maxsize=1)

@@ -109,8 +109,8 @@ def decode_position(address: Pubkey, data: bytes) -> PositionView:
         raise ValueError(f"{address} is not a Position account")
     return PositionView(address, Pubkey.from_bytes(f[_OWNER]), Pubkey.from_bytes(f[_POOL]),
                         Pubkey.from_bytes(f[_CUSTODY]), Pubkey.from_bytes(f[_COLLATERAL_CUSTODY]),
-                        Side.LONG if f[_SIDE] == 0 else Side.SHORT, f[_PRICE], f[_SIZE], f[_QTY_LO] | (f[_QTY_HI] << 64),
-                        f[_COLLATERAL], f[_LOCKED], f[_SNAP_LO] | (f[_SNAP_HI] << 64))
+                        Side.LONG if f[_SIDE] == 0 else Side.SHORT, f[_PRICE], f[_SIZE],
+                        f[_QTY_LO] | (f[_QTY_HI] << 64), f[_COLLATERAL], f[_LOCKED], f[_SNAP_LO] | (f[_SNAP_HI] << 64))
 
 
 @dataclass(frozen=True)

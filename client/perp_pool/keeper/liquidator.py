@@ -7,9 +7,10 @@ for the custodies and their oracles + the Clock; health is computed off-chain wi
 own integer math (keeper/health.py). Each candidate is confirmed with the `get_liquidation_state`
 view, then liquidated concurrently (bounded); a capped position is confirmed by the instruction itself
 (PositionNotCapped after a price move = skip) and its owner's associated token account of the
-collateral mint receives the payout (no such account: skipped and counted), with compute-budget and priority-fee instructions and
-fresh blockhashes on retry. A position is never in flight twice; a position that is already gone
-(another keeper won the race, or the owner closed it) counts as done, not as a failure. Transient
+collateral mint receives the payout (no such account: skipped and counted), with compute-budget and
+priority-fee instructions and fresh blockhashes on retry. A position is never in flight twice; a
+position that is already gone (another keeper won the race, or the owner closed it) counts as done,
+not as a failure. Transient
 failures (`perp_pool.retry`: the node unreachable or slow, RPC errors) back off and retry, so the
 keeper outlives a node restart; a program's verdict on a send is final for that scan (the next scan
 finds the position again if it still qualifies). Metrics are Prometheus.
@@ -20,13 +21,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 from based58 import b58encode
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 from solana.rpc.commitment import Confirmed
 from solana.rpc.types import MemcmpOpts
+from solders.account import Account
 from solders.compute_budget import set_compute_unit_limit, set_compute_unit_price
 from solders.pubkey import Pubkey
 from solders.sysvar import CLOCK
@@ -107,6 +110,12 @@ def _kv(**fields: Any) -> str:
     return " ".join(f"{k}={v}" for k, v in fields.items())
 
 
+def _account_data(address: Pubkey, info: Account | None) -> bytes:
+    if info is None:
+        raise errors.AccountNotFound(f"account {address} not found")
+    return bytes(info.data)
+
+
 class LiquidationKeeper:
     def __init__(self, client: PerpPoolClient, pool: Pubkey | None = None, *, receiving_account: Pubkey | None = None,
                  poll_interval: float = 1.0, priority_fee_micro_lamports: int = 0, max_in_flight: int = 8,
@@ -122,7 +131,7 @@ class LiquidationKeeper:
         self._capped_slots = asyncio.Semaphore(max(1, max_in_flight // 4))
         self._capped_skip_until: dict[Pubkey, float] = {}
         self._reward_accounts_ready: set[Pubkey] = set()
-        self._tasks: set[asyncio.Task] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
         self.metrics = KeeperMetrics(registry or CollectorRegistry())
         self.metrics_port = metrics_port
         self.landed: list[Pubkey] = []
@@ -142,13 +151,13 @@ class LiquidationKeeper:
         custodies = sorted({p.custody for p in positions} | {p.collateral_custody for p in positions}, key=bytes)
         conn = self.client.connection
         infos = (await conn.get_multiple_accounts([CLOCK, *custodies], commitment=Confirmed)).value
-        now = unix_timestamp(bytes(infos[0].data))
-        decoded = {k: self.client.program.coder.accounts.decode(bytes(i.data)) for k, i in zip(custodies, infos[1:])}
+        now = unix_timestamp(_account_data(CLOCK, infos[0]))
+        coder = self.client.program.coder.accounts
+        decoded = {k: coder.decode(_account_data(k, i)) for k, i in zip(custodies, infos[1:], strict=True)}
         oracle_keys = [decoded[k].oracle.oracle_account for k in custodies]
         oracles = (await conn.get_multiple_accounts(oracle_keys, commitment=Confirmed)).value if oracle_keys else []
         markets: dict[Pubkey, MarketState] = {}
-        coder = self.client.program.coder.accounts
-        for key, oracle in zip(custodies, oracles):
+        for key, oracle in zip(custodies, oracles, strict=True):
             try:
                 spot, ema = checked_oracle_price(self.client.program_id, coder, decoded[key], oracle, now)
             except errors.TransactionFailed as exc:  # stale/low-confidence: the program would refuse too
@@ -169,10 +178,10 @@ class LiquidationKeeper:
             v = valuation(p, market, collateral, now)
             if health_math.assess(v).liquidatable:
                 result.liquidatable.append(p)
-            elif is_capped(p.state(), v.exit_price, CollateralCustody.from_custody(collateral.custody,
-                                                                                   *collateral.min_max())):
-                if self._capped_skip_until.get(p.address, 0.0) <= time.monotonic():
-                    result.capped.append(p)
+            elif (is_capped(p.state(), v.exit_price,
+                            CollateralCustody.from_custody(collateral.custody, *collateral.min_max()))
+                  and self._capped_skip_until.get(p.address, 0.0) <= time.monotonic()):
+                result.capped.append(p)
         result.seconds = time.perf_counter() - started
         self.metrics.positions.set(result.positions)
         self.metrics.at_risk.set(len(result.liquidatable))

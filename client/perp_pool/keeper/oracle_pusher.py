@@ -32,15 +32,16 @@ import logging
 import os
 import sys
 import time
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation, localcontext
 from pathlib import Path
-from typing import Any, AsyncIterator, Iterable, Iterator, TextIO
+from typing import Any, TextIO
 
 from solders.pubkey import Pubkey
 
-from perp_pool.constants import BPS_POWER, PRICE_DECIMALS
 from perp_pool.clock import node_unix_time
+from perp_pool.constants import BPS_POWER, PRICE_DECIMALS
 from perp_pool.logfmt import kv
 from perp_pool.retry import Stopped, retry_transient, sleep_or_stop
 
@@ -74,7 +75,7 @@ class PricePoint:
 def parse_decimal_price(value: Any, field: str = "price") -> int:
     """A human-unit amount (`"151.25"`, `Decimal`, int) -> PRICE_DECIMALS integer, rounded half-even
     to the PRICE_DECIMALS-th (9th) decimal. Floats are refused: they cannot be parsed exactly."""
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise ValueError(f"{field}: {value!r} is not a decimal number (pass text or Decimal)")
     if isinstance(value, int):
         number = Decimal(value)
@@ -204,7 +205,7 @@ class StdinSource(PriceSource):
                     yield point
 
 
-async def _read_lines(stream: TextIO) -> AsyncIterator[str]:
+async def _read_lines(stream: TextIO) -> AsyncGenerator[str, None]:
     """Lines of `stream` without blocking the loop: a pipe or terminal is read through the event
     loop (a duplicate of its descriptor, so closing ours leaves `stream` open); anything else
     (a regular file, an in-memory stream) is read in a worker thread."""
@@ -348,7 +349,8 @@ async def run_oracle_pusher(client: Any, custody: Pubkey, source: PriceSource | 
                 ema_value = point.ema
             conf = point.conf or 0
 
-            async def push(point: PricePoint = point, ema_value: int = ema_value, conf: int = conf) -> Any:
+            async def push(point: PricePoint = point, ema_value: int = ema_value, conf: int = conf,
+                           last_publish_time: int = last_publish_time) -> Any:
                 publish_time = max(await node_unix_time(client.connection), last_publish_time)
                 result = await client.set_custom_oracle_price(custody, price=point.price, expo=PUSH_EXPO,
                                                               conf=conf, ema=ema_value, publish_time=publish_time)

@@ -28,7 +28,8 @@ from perp_pool.math.trade import CollateralCustody, Market, PositionState, healt
 def spread_bps(market_custody: Any, side: Side) -> int:
     """`PricingParams::spread_bps`: the market's trade spread for `side`."""
     pricing = market_custody.pricing
-    return pricing.trade_spread_long_bps if side is Side.LONG else pricing.trade_spread_short_bps
+    spread: int = pricing.trade_spread_long_bps if side is Side.LONG else pricing.trade_spread_short_bps
+    return spread
 
 
 def cumulative_interest_at(custody: Any, now: int) -> int:

@@ -75,9 +75,10 @@ class TradingValuation:
 def side_price(side: Side, mode: AumMode, min_price: OraclePrice, max_price: OraclePrice) -> tuple[int, Rounding]:
     """`math::liquidity::side_price`: the price mode `mode` values `side`'s traders at, and the
     rounding of their PnL (min mode: the traders' favourable price, PnL rounded up)."""
+    pnl_rounding = Rounding.CEIL if mode is AumMode.MIN else Rounding.FLOOR
     if (side is Side.LONG) == (mode is AumMode.MIN):
-        return max_price.scale_to_price_decimals(Rounding.CEIL), (Rounding.CEIL if mode is AumMode.MIN else Rounding.FLOOR)
-    return min_price.scale_to_price_decimals(Rounding.FLOOR), (Rounding.CEIL if mode is AumMode.MIN else Rounding.FLOOR)
+        return max_price.scale_to_price_decimals(Rounding.CEIL), pnl_rounding
+    return min_price.scale_to_price_decimals(Rounding.FLOOR), pnl_rounding
 
 
 @dataclass(frozen=True)

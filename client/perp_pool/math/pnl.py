@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from perp_pool import errors
 from perp_pool.constants import BPS_POWER, PRICE_DECIMALS, QUANTITY_DECIMALS, USD_DECIMALS
 from perp_pool.math.fixed import U64_MAX, U128_MAX, Rounding, i128, mul_div, pow10, u64, u128
 from perp_pool.math.pricing import Side, exit_price_at
