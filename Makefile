@@ -10,9 +10,9 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/perp_pool/target
 export PERP_LOCALNET_BIN := $(CARGO_TARGET_DIR)/debug/perp-localnet
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: test demo venv build cargo-test idl idl-check pytest bench clean-venv
+.PHONY: test demo venv build cargo-test idl idl-check lint pytest bench clean-venv
 
-test: venv build cargo-test idl-check pytest
+test: venv build lint cargo-test idl-check pytest
 
 demo: venv build
 	$(PY) -m perp_pool.demo
@@ -20,7 +20,7 @@ demo: venv build
 $(VENV)/.installed: client/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e 'client[test]'
+	$(VENV)/bin/pip install --quiet -e 'client[test,lint]'
 	touch $@
 
 venv: $(VENV)/.installed
@@ -31,11 +31,19 @@ build:
 cargo-test:
 	cargo test --locked --workspace
 
-idl:
+# The IDL, then the Python error classes generated from it.
+idl: venv
 	scripts/gen-idl.sh
+	$(PY) scripts/gen-py-errors.py
 
-idl-check:
+idl-check: venv
 	scripts/gen-idl.sh --check
+	$(PY) scripts/gen-py-errors.py --check
+
+# Gates: formatting and lints, Rust and Python, all must be clean.
+lint: venv
+	$(VENV)/bin/ruff check client/perp_pool tests bench migrations scripts
+	$(VENV)/bin/mypy --config-file client/pyproject.toml client/perp_pool
 
 pytest: venv
 	$(PY) -m pytest
