@@ -216,9 +216,13 @@ mod tests {
         let node = TestNode::new();
         let to = Pubkey::new_unique();
         let ix = system_instruction::transfer(&node.payer().pubkey(), &to, 1_000_000_000);
-        let landed = node.process(std::slice::from_ref(&ix), &[]).expect("transfer");
+        let landed = node
+            .process(std::slice::from_ref(&ix), &[])
+            .expect("transfer");
         assert!(landed.logs.iter().any(|l| l.contains("success")));
-        let again = node.process(std::slice::from_ref(&ix), &[]).expect_err("duplicate");
+        let again = node
+            .process(std::slice::from_ref(&ix), &[])
+            .expect_err("duplicate");
         assert_eq!(again.err, TransactionError::AlreadyProcessed);
         node.advance_slots(1);
         node.process(&[ix], &[]).expect("new blockhash");
