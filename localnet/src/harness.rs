@@ -19,8 +19,8 @@ use solana_sdk::{
 /// The Clock's `unix_timestamp` when a [`TestNode`] starts (2023-11-14T22:13:20Z).
 pub const START_UNIX_TIMESTAMP: i64 = 1_700_000_000;
 
-/// Lamports the fee payer starts with.
-const PAYER_LAMPORTS: f64 = 1_000_000.0;
+/// SOL the fee payer starts with.
+const PAYER_SOL: f64 = 1_000_000.0;
 
 /// A transaction that executed without error (landed, or a successful simulation).
 #[derive(Debug)]
@@ -72,7 +72,7 @@ impl TestNode {
     pub fn new() -> Self {
         let node = Node::with_clock(perp_pool::ID, ClockSource::Fixed(START_UNIX_TIMESTAMP));
         let payer = Keypair::new();
-        node.airdrop(&payer.pubkey(), sol_to_lamports(PAYER_LAMPORTS))
+        node.airdrop(&payer.pubkey(), sol_to_lamports(PAYER_SOL))
             .expect("fund the test payer");
         TestNode { node, payer }
     }
