@@ -1,18 +1,10 @@
 //! `perp-localnet`: a local Solana node for perp_pool. One process holding a real
 //! solana-runtime bank (SPL Token and Associated Token as their SBF binaries, perp_pool as a
-//! native builtin), serving the standard Solana JSON-RPC over HTTP on 127.0.0.1.
-
-mod native;
-mod node;
-mod rpc;
+//! native builtin), serving the standard Solana JSON-RPC over HTTP on 127.0.0.1. The node is the
+//! `perp_localnet` library; this binary only reads its flags.
 
 use clap::Parser;
-use hyper::{
-    header::{CONTENT_ENCODING, CONTENT_TYPE},
-    service::{make_service_fn, service_fn},
-    Body, Method, Request, Response, Server, StatusCode,
-};
-use std::{convert::Infallible, io::Read, net::SocketAddr, sync::Arc, time::Duration};
+use perp_localnet::server::{run, ServerConfig};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -31,122 +23,15 @@ struct Args {
     slot_ms: u64,
 }
 
-/// Request bodies above this are refused (a validator caps requests the same way).
-const MAX_BODY_BYTES: usize = 50 * 1024 * 1024;
-
-fn body_bytes(encoding_gzip: bool, raw: &[u8]) -> Vec<u8> {
-    // solana-py labels some uncompressed bodies `content-encoding: gzip`; decompress only what
-    // really is gzip (magic bytes), take the rest as it is.
-    if encoding_gzip && raw.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::new();
-        if flate2::read::GzDecoder::new(raw)
-            .take(MAX_BODY_BYTES as u64)
-            .read_to_end(&mut out)
-            .is_ok()
-        {
-            return out;
-        }
-    }
-    raw.to_vec()
-}
-
-async fn serve(rpc: Arc<rpc::Rpc>, req: Request<Body>) -> Result<Response<Body>, Infallible> {
-    if req.method() != Method::POST {
-        let status = if req.method() == Method::GET && req.uri().path() == "/health" {
-            StatusCode::OK
-        } else {
-            StatusCode::METHOD_NOT_ALLOWED
-        };
-        let body = if status == StatusCode::OK {
-            "ok"
-        } else {
-            "Used HTTP Method is not allowed. POST or OPTIONS is required"
-        };
-        return Ok(Response::builder()
-            .status(status)
-            .body(Body::from(body))
-            .unwrap_or_default());
-    }
-    let gzip = req
-        .headers()
-        .get(CONTENT_ENCODING)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| v.eq_ignore_ascii_case("gzip"))
-        .unwrap_or(false);
-    let raw = match hyper::body::to_bytes(req.into_body()).await {
-        Ok(b) if b.len() <= MAX_BODY_BYTES => b,
-        _ => {
-            return Ok(Response::builder()
-                .status(StatusCode::PAYLOAD_TOO_LARGE)
-                .body(Body::empty())
-                .unwrap_or_default())
-        }
-    };
-    let reply = tokio::task::spawn_blocking(move || {
-        let body = body_bytes(gzip, &raw);
-        serde_json::to_vec(&rpc.handle_body(&body)).unwrap_or_default()
-    })
-    .await
-    .unwrap_or_default();
-    Ok(Response::builder()
-        .header(CONTENT_TYPE, "application/json; charset=utf-8")
-        .body(Body::from(reply))
-        .unwrap_or_default())
-}
-
 fn main() {
     env_logger::Builder::from_env(
         env_logger::Env::default().default_filter_or("warn,solana_metrics=error"),
     )
     .init();
     let args = Args::parse();
-    let started = std::time::Instant::now();
-    let program_id = perp_pool::ID;
-    let node = Arc::new(node::Node::new(program_id));
-
-    let ticker = node.clone();
-    let slot = Duration::from_millis(args.slot_ms.max(1));
-    std::thread::Builder::new()
-        .name("slot-ticker".into())
-        .spawn(move || loop {
-            std::thread::sleep(slot);
-            ticker.advance_slot();
-        })
-        .expect("spawn slot ticker");
-
-    let rpc = Arc::new(rpc::Rpc {
-        node,
-        program_id,
+    run(ServerConfig {
+        bind: args.bind,
+        rpc_port: args.rpc_port,
         slot_ms: args.slot_ms,
-    });
-    let addr = SocketAddr::new(args.bind, args.rpc_port);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
-    runtime.block_on(async move {
-        let make = make_service_fn(move |_| {
-            let rpc = rpc.clone();
-            async move { Ok::<_, Infallible>(service_fn(move |req| serve(rpc.clone(), req))) }
-        });
-        let server = match Server::try_bind(&addr) {
-            Ok(b) => b.serve(make),
-            Err(e) => {
-                eprintln!("perp-localnet: cannot bind {addr}: {e}");
-                std::process::exit(2);
-            }
-        };
-        println!(
-            "perp-localnet: JSON-RPC on http://{addr} (perp_pool {program_id}, slot {} ms, ready in {} ms)",
-            args.slot_ms,
-            started.elapsed().as_millis()
-        );
-        let shutdown = async {
-            let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("signal");
-            tokio::select! { _ = tokio::signal::ctrl_c() => {}, _ = term.recv() => {} }
-        };
-        if let Err(e) = server.with_graceful_shutdown(shutdown).await {
-            eprintln!("perp-localnet: server error: {e}");
-        }
     });
 }

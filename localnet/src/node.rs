@@ -56,6 +56,25 @@ pub enum SendOutcome {
     Dropped(Signature, TransactionError),
 }
 
+/// Where the Clock sysvar's `unix_timestamp` comes from at each new slot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClockSource {
+    /// Wall clock plus the warp offset, like a validator (the binary).
+    Wall,
+    /// This fixed timestamp plus the warp offset: time moves only when warped, so tests that
+    /// count seconds are deterministic (the test harness).
+    Fixed(i64),
+}
+
+impl ClockSource {
+    fn base(self) -> i64 {
+        match self {
+            ClockSource::Wall => wall_clock_secs(),
+            ClockSource::Fixed(start) => start,
+        }
+    }
+}
+
 pub struct Node {
     bank_forks: Arc<RwLock<BankForks>>,
     /// Serialises transaction execution with slot advancement: a bank is never frozen while a
@@ -65,7 +84,8 @@ pub struct Node {
     faucet: Keypair,
     genesis_hash: Hash,
     collector: Pubkey,
-    /// Seconds added to the wall clock when the Clock sysvar is written (test warps).
+    clock_source: ClockSource,
+    /// Seconds added to the clock source when the Clock sysvar is written (test warps).
     clock_offset: AtomicI64,
 }
 
@@ -77,7 +97,14 @@ fn wall_clock_secs() -> i64 {
 }
 
 impl Node {
+    /// The node the binary runs: perp_pool at `perp_pool_id`, clock from the wall clock.
     pub fn new(perp_pool_id: Pubkey) -> Self {
+        Self::with_clock(perp_pool_id, ClockSource::Wall)
+    }
+
+    /// A genesis bank with SPL Token, Token-2022, Associated Token and Memo as their SBF
+    /// binaries and perp_pool as a native builtin behind `native`'s adapter, in slot 1.
+    pub fn with_clock(perp_pool_id: Pubkey, clock_source: ClockSource) -> Self {
         let faucet = Keypair::new();
         let rent = Rent::default();
         let validator = Pubkey::new_unique();
@@ -96,11 +123,11 @@ impl Node {
             // The fee collector must be rent-exempt, or the runtime burns every fee it collects.
             sol_to_lamports(1.0),
             fee_rate_governor,
-            rent.clone(),
+            rent,
             ClusterType::Development,
             vec![],
         );
-        genesis.creation_time = wall_clock_secs();
+        genesis.creation_time = clock_source.base();
 
         let mut bank = Bank::new_with_paths(
             &genesis,
@@ -136,6 +163,7 @@ impl Node {
             faucet,
             genesis_hash,
             collector: validator,
+            clock_source,
             clock_offset: AtomicI64::new(0),
         };
         node.write_clock(&node.bank());
@@ -161,10 +189,11 @@ impl Node {
             .root()
     }
 
-    /// Clock sysvar = wall clock + test offset, so `unix_timestamp` behaves like a validator's.
+    /// Clock sysvar = clock source + test offset, so `unix_timestamp` behaves like a
+    /// validator's (wall clock) or only moves when warped (fixed).
     fn write_clock(&self, bank: &Bank) {
         let mut clock: Clock = bank.clock();
-        clock.unix_timestamp = wall_clock_secs() + self.clock_offset.load(Ordering::SeqCst);
+        clock.unix_timestamp = self.clock_source.base() + self.clock_offset.load(Ordering::SeqCst);
         bank.set_sysvar_for_tests(&clock);
     }
 

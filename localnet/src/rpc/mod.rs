@@ -2,178 +2,43 @@
 //! and keepers use, answered with the official request/response types so replies are what a
 //! validator sends, plus a few test-only `perpnode_*` methods.
 
-use crate::node::{Node, SendOutcome};
+use crate::node::Node;
 use base64::{engine::general_purpose::STANDARD as B64, Engine};
-use serde::de::DeserializeOwned;
+use params::{
+    account_from_json, encode_account, failure, opt_param, param, pubkey, signature, RpcError,
+    RpcResult,
+};
 use serde_json::{json, Value};
-use solana_account_decoder::{UiAccount, UiAccountEncoding};
 use solana_rpc_client_api::{
     config::{
-        RpcAccountInfoConfig, RpcProgramAccountsConfig, RpcSendTransactionConfig,
-        RpcSignatureStatusConfig, RpcSimulateTransactionConfig, RpcTransactionConfig,
+        RpcAccountInfoConfig, RpcProgramAccountsConfig, RpcSignatureStatusConfig,
+        RpcTransactionConfig,
     },
     custom_error::RpcCustomError,
     filter::RpcFilterType,
-    response::{
-        RpcBlockhash, RpcKeyedAccount, RpcResponseContext, RpcSimulateTransactionResult,
-        RpcVersionInfo,
-    },
+    response::{RpcBlockhash, RpcKeyedAccount, RpcResponseContext, RpcVersionInfo},
 };
 use solana_sdk::{
-    account::{Account, AccountSharedData, ReadableAccount},
+    account::{AccountSharedData, ReadableAccount},
     clock::MAX_RECENT_BLOCKHASHES,
     hash::Hash,
     message::{SanitizedMessage, VersionedMessage},
-    packet::PACKET_DATA_SIZE,
     pubkey::Pubkey,
-    signature::Signature,
-    transaction::{TransactionError, VersionedTransaction},
 };
 use solana_transaction_status::{
-    ConfirmedTransactionWithStatusMeta, TransactionBinaryEncoding, TransactionConfirmationStatus,
-    TransactionStatus, TransactionWithStatusMeta, UiTransactionEncoding,
-    VersionedTransactionWithStatusMeta,
+    ConfirmedTransactionWithStatusMeta, TransactionConfirmationStatus, TransactionStatus,
+    TransactionWithStatusMeta, UiTransactionEncoding, VersionedTransactionWithStatusMeta,
 };
 use std::{str::FromStr, sync::Arc};
 
-/// A JSON-RPC error object: code, message, optional data.
-pub struct RpcError {
-    code: i64,
-    message: String,
-    data: Option<Value>,
-}
+mod params;
+mod transactions;
 
-impl RpcError {
-    fn invalid_params(message: impl Into<String>) -> Self {
-        RpcError {
-            code: -32602,
-            message: message.into(),
-            data: None,
-        }
-    }
-    fn invalid_request() -> Self {
-        RpcError {
-            code: -32600,
-            message: "Invalid request".into(),
-            data: None,
-        }
-    }
-    fn method_not_found() -> Self {
-        RpcError {
-            code: -32601,
-            message: "Method not found".into(),
-            data: None,
-        }
-    }
-    fn parse_error() -> Self {
-        RpcError {
-            code: -32700,
-            message: "Parse error".into(),
-            data: None,
-        }
-    }
-    fn to_json(&self) -> Value {
-        let mut obj = json!({"code": self.code, "message": self.message});
-        if let Some(data) = &self.data {
-            obj["data"] = data.clone();
-        }
-        obj
-    }
-}
-
-impl From<RpcCustomError> for RpcError {
-    fn from(err: RpcCustomError) -> Self {
-        let err: jsonrpc_core::Error = err.into();
-        RpcError {
-            code: err.code.code(),
-            message: err.message,
-            data: err.data,
-        }
-    }
-}
-
-type RpcResult = Result<Value, RpcError>;
-
+/// The JSON-RPC methods over one node.
 pub struct Rpc {
     pub node: Arc<Node>,
     pub program_id: Pubkey,
     pub slot_ms: u64,
-}
-
-/// Positional parameter `index`, or `None` when absent or null.
-fn opt_param<T: DeserializeOwned>(params: &[Value], index: usize) -> Result<Option<T>, RpcError> {
-    match params.get(index) {
-        None | Some(Value::Null) => Ok(None),
-        Some(v) => serde_json::from_value(v.clone())
-            .map(Some)
-            .map_err(|e| RpcError::invalid_params(format!("Invalid params: {e}."))),
-    }
-}
-
-fn param<T: DeserializeOwned>(params: &[Value], index: usize) -> Result<T, RpcError> {
-    opt_param(params, index)?
-        .ok_or_else(|| RpcError::invalid_params("Invalid params: missing required parameter."))
-}
-
-fn pubkey(s: &str) -> Result<Pubkey, RpcError> {
-    Pubkey::from_str(s).map_err(|e| RpcError::invalid_params(format!("Invalid param: {e}")))
-}
-
-fn signature(s: &str) -> Result<Signature, RpcError> {
-    Signature::from_str(s).map_err(|_| RpcError::invalid_params("Invalid param: Invalid"))
-}
-
-/// Decodes a wire transaction the way the validator does (size limits and all).
-fn decode_transaction(
-    encoded: &str,
-    encoding: UiTransactionEncoding,
-) -> Result<VersionedTransaction, RpcError> {
-    let binary = encoding.into_binary_encoding().ok_or_else(|| {
-        RpcError::invalid_params(format!(
-            "unsupported encoding: {encoding}. Supported encodings: base58, base64"
-        ))
-    })?;
-    let bytes = match binary {
-        TransactionBinaryEncoding::Base58 => bs58::decode(encoded)
-            .into_vec()
-            .map_err(|e| RpcError::invalid_params(format!("invalid base58 encoding: {e:?}")))?,
-        TransactionBinaryEncoding::Base64 => B64
-            .decode(encoded)
-            .map_err(|e| RpcError::invalid_params(format!("invalid base64 encoding: {e:?}")))?,
-    };
-    if bytes.len() > PACKET_DATA_SIZE {
-        return Err(RpcError::invalid_params(format!(
-            "decoded transaction too large: {} bytes (max: {PACKET_DATA_SIZE} bytes)",
-            bytes.len()
-        )));
-    }
-    bincode::deserialize(&bytes).map_err(|e| {
-        RpcError::invalid_params(format!("failed to deserialize VersionedTransaction: {e}"))
-    })
-}
-
-fn encode_account(
-    key: &Pubkey,
-    account: &AccountSharedData,
-    config: &RpcAccountInfoConfig,
-) -> Result<UiAccount, RpcError> {
-    let encoding = config.encoding.unwrap_or(UiAccountEncoding::Binary);
-    if matches!(
-        encoding,
-        UiAccountEncoding::Binary | UiAccountEncoding::Base58
-    ) && account.data().len() > 128
-    {
-        return Err(RpcError::invalid_params(
-            "Encoded binary (base 58) data should be less than 128 bytes, please use Base64 encoding.",
-        ));
-    }
-    Ok(UiAccount::encode(
-        key,
-        account,
-        encoding,
-        None,
-        config.data_slice,
-    ))
 }
 
 impl Rpc {
@@ -495,169 +360,4 @@ impl Rpc {
             Ok(json!(keyed))
         }
     }
-
-    fn send_transaction(&self, p: &[Value]) -> RpcResult {
-        let encoded: String = param(p, 0)?;
-        let config: RpcSendTransactionConfig = opt_param(p, 1)?.unwrap_or_default();
-        let tx = decode_transaction(
-            &encoded,
-            config.encoding.unwrap_or(UiTransactionEncoding::Base58),
-        )?;
-        let bank = self.node.bank();
-        let sanitized = self
-            .node
-            .verify(&bank, tx.clone(), true)
-            .map_err(|err| match err {
-                TransactionError::SignatureFailure => {
-                    RpcCustomError::TransactionSignatureVerificationFailure.into()
-                }
-                err => RpcError::invalid_params(format!("invalid transaction: {err}")),
-            })?;
-        if !config.skip_preflight {
-            let (_slot, result) = self.node.simulate(&sanitized);
-            if let Err(err) = result.result {
-                return Err(RpcCustomError::SendTransactionPreflightFailure {
-                    message: format!("Transaction simulation failed: {err}"),
-                    result: RpcSimulateTransactionResult {
-                        err: Some(err),
-                        logs: Some(result.logs),
-                        accounts: None,
-                        units_consumed: Some(result.units_consumed),
-                        return_data: result
-                            .return_data
-                            .filter(|d| !d.data.is_empty())
-                            .map(Into::into),
-                        inner_instructions: None,
-                    },
-                }
-                .into());
-            }
-        }
-        match self.node.send(tx) {
-            Ok(SendOutcome::Landed(sig)) => Ok(json!(sig.to_string())),
-            // A validator accepts the transaction and later drops it; it never gets a status.
-            Ok(SendOutcome::Dropped(sig, err)) => {
-                log::info!("dropped {sig}: {err}");
-                Ok(json!(sig.to_string()))
-            }
-            Err(err) => Err(RpcError::invalid_params(format!(
-                "invalid transaction: {err}"
-            ))),
-        }
-    }
-
-    fn simulate_transaction(&self, p: &[Value]) -> RpcResult {
-        let encoded: String = param(p, 0)?;
-        let config: RpcSimulateTransactionConfig = opt_param(p, 1)?.unwrap_or_default();
-        let mut tx = decode_transaction(
-            &encoded,
-            config.encoding.unwrap_or(UiTransactionEncoding::Base58),
-        )?;
-        let bank = self.node.bank();
-        if config.replace_recent_blockhash {
-            if config.sig_verify {
-                return Err(RpcError::invalid_params(
-                    "sigVerify may not be used with replaceRecentBlockhash",
-                ));
-            }
-            tx.message.set_recent_blockhash(bank.last_blockhash());
-        }
-        let sanitized =
-            self.node
-                .verify(&bank, tx, config.sig_verify)
-                .map_err(|err| match err {
-                    TransactionError::SignatureFailure => {
-                        RpcCustomError::TransactionSignatureVerificationFailure.into()
-                    }
-                    err => RpcError::invalid_params(format!("invalid transaction: {err}")),
-                })?;
-        let (_slot, result) = self.node.simulate(&sanitized);
-        let accounts = match config.accounts {
-            None => None,
-            Some(accounts_config) => {
-                let encoding = accounts_config
-                    .encoding
-                    .unwrap_or(UiAccountEncoding::Base64);
-                if matches!(
-                    encoding,
-                    UiAccountEncoding::Binary | UiAccountEncoding::Base58
-                ) {
-                    return Err(RpcError::invalid_params("base58 encoding not supported"));
-                }
-                let account_config = RpcAccountInfoConfig {
-                    encoding: Some(encoding),
-                    ..Default::default()
-                };
-                let mut out = Vec::with_capacity(accounts_config.addresses.len());
-                for address in accounts_config.addresses {
-                    let key = pubkey(&address)?;
-                    let post = result
-                        .post_simulation_accounts
-                        .iter()
-                        .find(|(k, _)| *k == key)
-                        .map(|(_, a)| a.clone());
-                    let account = post.or_else(|| bank.get_account(&key));
-                    out.push(
-                        account
-                            .map(|a| encode_account(&key, &a, &account_config))
-                            .transpose()?,
-                    );
-                }
-                Some(out)
-            }
-        };
-        self.with_context(RpcSimulateTransactionResult {
-            err: result.result.err(),
-            logs: Some(result.logs),
-            accounts,
-            units_consumed: Some(result.units_consumed),
-            return_data: result
-                .return_data
-                .filter(|d| !d.data.is_empty())
-                .map(Into::into),
-            inner_instructions: None,
-        })
-    }
-}
-
-fn failure(id: Value, err: RpcError) -> Value {
-    json!({"jsonrpc": "2.0", "error": err.to_json(), "id": id})
-}
-
-/// `{"lamports", "data": [b64, "base64"] | b64, "owner", "executable"}` → Account.
-fn account_from_json(spec: &Value) -> Result<Account, RpcError> {
-    let bad = |what: &str| RpcError::invalid_params(format!("Invalid account: {what}"));
-    let lamports = spec
-        .get("lamports")
-        .and_then(Value::as_u64)
-        .ok_or_else(|| bad("lamports"))?;
-    let data_b64 = match spec.get("data") {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Array(a)) => a
-            .first()
-            .and_then(Value::as_str)
-            .ok_or_else(|| bad("data"))?
-            .to_string(),
-        None => String::new(),
-        _ => return Err(bad("data")),
-    };
-    let data = B64
-        .decode(data_b64)
-        .map_err(|_| bad("data is not base64"))?;
-    let owner = pubkey(
-        spec.get("owner")
-            .and_then(Value::as_str)
-            .ok_or_else(|| bad("owner"))?,
-    )?;
-    let executable = spec
-        .get("executable")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
-    Ok(Account {
-        lamports,
-        data,
-        owner,
-        executable,
-        rent_epoch: u64::MAX,
-    })
 }
