@@ -162,7 +162,7 @@ class TxSummary:
         doc = {"signature": self.signature, "slot": self.slot, **self.extra, "event": self.event, "data": self.data}
 
         def render(out: Console) -> None:
-            out.print(f"[bold green]{self.event}[/]  tx {self.signature} (slot {self.slot})")
+            out.print(f"[bold green]{self.event}[/]  tx {self.signature} (slot {self.slot})", soft_wrap=True)
             top = {k: v for k, v in self.extra.items() if not isinstance(v, dict) and self.data.get(k) != v}
             if top:
                 render_mapping(out, top, token_decimals=token_decimals)
