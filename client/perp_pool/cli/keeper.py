@@ -88,8 +88,8 @@ def keeper_liquidate_command(
                     "stopped_by": "once"}
             return Report(data, lambda out: out.print(
                 f"scanned {scan.positions} position(s) of {pool.name}: {len(scan.liquidatable)} liquidatable, "
-                f"{len(scan.capped)} at their payoff cap; {len(landed)} liquidated or closed"
-                + "".join(f"\n  {p}" for p in landed)))
+                f"{len(scan.capped)} at their payoff cap\n{len(landed)} liquidated or closed at cap"
+                + "".join(f"\n  {p}" for p in landed), soft_wrap=True, markup=False, highlight=False))
         stopped_by, _ = await until_stopped(lambda stop: keeper.run(stop))
         return Report({"command": "keeper liquidate", "pool": str(pool.address),
                        "receiving_account": str(receiving) if receiving else None, "stopped_by": stopped_by})

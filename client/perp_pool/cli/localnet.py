@@ -145,10 +145,13 @@ def _start(settings: Settings, status: Console, pools: Path | None, no_deploy: b
             raise usage_error("InvalidPoolsConfig", "\n".join(f"{exc.source}: {p}" for p in exc.problems)) from None
     check_port_free(url, port)
     try:
-        find_binary()
+        binary = find_binary()
     except FileNotFoundError:
-        raise not_found("NodeNotBuilt", "perp-localnet is not built: run `make build` (or set PERP_LOCALNET_BIN "
-                        "to the binary)") from None
+        binary = None
+    if binary is None or not binary.is_file():
+        where = f" (PERP_LOCALNET_BIN is {binary}, which does not exist)" if binary is not None else ""
+        raise not_found("NodeNotBuilt", f"perp-localnet is not built{where}: run `make build`, or set "
+                        "PERP_LOCALNET_BIN to the binary")
     keypair_path, _ = settings.keypair_path()
     created = False
     if not keypair_path.exists():
