@@ -47,8 +47,9 @@ def emit_error(json_output: bool, name: str, code: int | None, message: str) -> 
         sys.stdout.write(json.dumps({"error": name, "code": code, "message": message}) + "\n")
     else:
         suffix = f" ({code})" if code is not None else ""
-        error_console().print(f"[bold red]error[/]: {escape(name)}{suffix}: {escape(message)}", markup=True,
-                              highlight=False)
+        for line in message.splitlines() or [""]:  # several problems (a config's): one line each
+            error_console().print(f"[bold red]error[/]: {escape(name)}{suffix}: {escape(line)}", markup=True,
+                                  highlight=False)
 
 
 def emit(json_output: bool, report: Report) -> None:

@@ -2,7 +2,8 @@
 checks the config, `apply` creates what is missing, idempotently."""
 
 from perp_pool.deploy.apply import DeployedCustody, DeployedPool, DeployError, Step, deploy
-from perp_pool.deploy.spec import CustodySpec, DeploySpec, MintSpec, PoolSpec, SpecError, load, parse
+from perp_pool.deploy.spec import CustodySpec, DeploySpec, MintSpec, PoolSpec, SpecError, load, parse, parse_text
 
 __all__ = ["CustodySpec", "DeployError", "DeploySpec", "DeployedCustody", "DeployedPool", "MintSpec", "PoolSpec",
-           "SpecError", "Step", "deploy", "load", "parse"]
+           "SpecError", "Step", "deploy", "load", "parse",
+           "parse_text"]

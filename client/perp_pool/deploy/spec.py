@@ -46,7 +46,7 @@ from perp_pool.constants import (
     RATE_POWER,
 )
 
-__all__ = ["CustodySpec", "DeploySpec", "MintSpec", "PoolSpec", "SpecError", "load", "parse"]
+__all__ = ["CustodySpec", "DeploySpec", "MintSpec", "PoolSpec", "SpecError", "load", "parse", "parse_text"]
 
 U8_MAX, U32_MAX, U64_MAX = 2**8 - 1, 2**32 - 1, 2**64 - 1
 # How long a deposit's LP stays frozen when a pool's config does not say (GMX's 15 minutes).
@@ -251,14 +251,21 @@ def load(path: Path) -> DeploySpec:
     """Reads and checks a config file; SpecError lists every problem."""
     source = str(path)
     try:
-        data = tomllib.loads(path.read_text())
+        text = path.read_text()
     except FileNotFoundError:
         raise SpecError(source, ["no such file"]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise SpecError(source, [f"cannot read it: {exc}"]) from None
+    return parse_text(text, path.resolve().parent, source)
+
+
+def parse_text(text: str, base: Path, source: str = "<config>") -> DeploySpec:
+    """A config's TOML text -> DeploySpec (relative paths are relative to `base`)."""
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(source, [f"not valid TOML: {exc}"]) from None
-    return parse(data, path.resolve().parent, source)
+    return parse(data, base, source)
 
 
 def parse(data: dict[str, Any], base: Path, source: str = "<config>") -> DeploySpec:
