@@ -115,13 +115,14 @@ def localnet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Localnet]:
         binary = find_binary()
     except FileNotFoundError:
         pytest.skip("perp-localnet is not built (make build)")
-    if not VENV_ACTIVATE.is_file():
-        pytest.skip("the walkthrough activates the clone's .venv (make venv)")
+    cli = Path(sys.executable).parent / "perp-pool"
+    if not VENV_ACTIVATE.is_file() or not cli.is_file():
+        pytest.skip("the walkthrough activates the clone's .venv, with perp-pool installed (make venv)")
     home = tmp_path_factory.mktemp("home")  # empty: no wallet, no config
     url = f"http://127.0.0.1:{free_port()}"
     env = {"HOME": str(home), "PATH": "/usr/bin:/bin", "PERP_POOL_RPC_URL": url, "LANG": "C.UTF-8",
            "PERP_LOCALNET_BIN": str(binary)}
-    proc = subprocess.Popen([str(Path(sys.executable).parent / "perp-pool"), "localnet"], cwd=home, env=env,
+    proc = subprocess.Popen([str(cli), "localnet"], cwd=home, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     net = Localnet(proc, url, home, env)
     threads = [threading.Thread(target=_pump, args=(proc.stdout, net.stdout), daemon=True),
