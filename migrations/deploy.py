@@ -1,10 +1,17 @@
 """Initialise perp_pool and create the pools of a TOML config, idempotently.
 
     python migrations/deploy.py --config migrations/pools.example.toml [--rpc-url URL] [--keypair FILE]
+                                [--update] [--check] [-v | -vv]
 
-Each step checks the chain first: the global config, each pool, each custody (and its mint, when
-the config gives a mint keypair) is created only if missing. Existing accounts are compared with
-the config and differences are reported, never overwritten. Prints one JSON line per step.
+The config is checked first (every problem reported with its key, nothing sent); then each step
+checks the chain: the global config, each pool, each mint the config creates (the wallet becomes
+its mint authority), each custody and its first oracle price are created only if missing.
+Existing accounts are compared with the config and differences reported; `--update` rewrites a
+custody's oracle, fees, pricing and borrow rate to the config's. Prints one JSON line per step.
+
+Failures are one line on stderr saying what to do, with the exit codes of `perp-pool` (2 bad
+config, 3 not found, 4 no SOL, 5 no node, 1 refused); -vv adds the traceback. perp_pool.deploy
+does the work (`perp-pool localnet` deploys with it too).
 """
 
 from __future__ import annotations
@@ -12,119 +19,26 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import sys
-from decimal import Decimal
 from pathlib import Path
 
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib
-
-from solana.rpc.async_api import AsyncClient
 from solana.rpc.commitment import Confirmed
 from solders.keypair import Keypair
-from solders.pubkey import Pubkey
-from solders.sysvar import CLOCK
 
-from perp_pool.client import FeeConfig, OracleConfig, PerpPoolClient, load_keypair
-from perp_pool.constants import PRICE_DECIMALS
-from perp_pool.tokens import MINT_LEN, TOKEN_PROGRAM_ID
+from perp_pool import deploy as deployment
+from perp_pool import failures
+from perp_pool.client import PerpPoolClient, load_keypair
 
-# `initial_price` is written in the program's own price units (oracle expo -PRICE_DECIMALS).
-PRICE_EXPO = -PRICE_DECIMALS
-# How long a deposit's LP stays frozen when a pool's config does not say (GMX's 15 minutes): long
-# enough that depositing just before a known event (an oracle update, a large liquidation) and
-# redeeming just after exposes the capital to the pool meanwhile.
-DEFAULT_LP_COOLDOWN_SEC = 900
+log = logging.getLogger("perp_pool.deploy")
+DEFAULT_URL = "http://127.0.0.1:8899"
+DEFAULT_KEYPAIR = "~/.config/solana/id.json"
 
 
-def report(step: str, status: str, **fields: object) -> None:
-    print(json.dumps({"step": step, "status": status, **{k: str(v) for k, v in fields.items()}}), flush=True)
-
-
-async def exists(connection: AsyncClient, address: Pubkey) -> bool:
-    return (await connection.get_account_info(address, commitment=Confirmed)).value is not None
-
-
-async def ensure_mint(client: PerpPoolClient, spec: dict, base: Path) -> Pubkey:
-    if "mint" in spec:
-        return Pubkey.from_string(spec["mint"])
-    mint_kp = load_keypair(base / spec["mint_keypair"])
-    if await exists(client.connection, mint_kp.pubkey()):
-        report("mint", "exists", mint=mint_kp.pubkey())
-        return mint_kp.pubkey()
-    from solders.system_program import CreateAccountParams, create_account
-    from spl.token.instructions import InitializeMintParams, initialize_mint
-
-    rent = (await client.connection.get_minimum_balance_for_rent_exemption(MINT_LEN)).value
-    await client.send([
-        create_account(CreateAccountParams(from_pubkey=client.wallet.pubkey(), to_pubkey=mint_kp.pubkey(),
-                                           lamports=rent, space=MINT_LEN, owner=TOKEN_PROGRAM_ID)),
-        initialize_mint(InitializeMintParams(program_id=TOKEN_PROGRAM_ID, mint=mint_kp.pubkey(),
-                                             decimals=int(spec.get("decimals", 6)),
-                                             mint_authority=client.wallet.pubkey(), freeze_authority=None)),
-    ], [mint_kp])
-    report("mint", "created", mint=mint_kp.pubkey())
-    return mint_kp.pubkey()
-
-
-async def deploy(config: dict, base: Path, client: PerpPoolClient) -> None:
-    connection = client.connection
-    if await exists(connection, client.perpetuals_address):
-        perpetuals = await client.fetch_perpetuals()
-        report("initialize", "exists", perpetuals=client.perpetuals_address, admin=perpetuals.admin)
-        if perpetuals.admin != client.wallet.pubkey():
-            raise SystemExit(f"the program's admin is {perpetuals.admin}, not this keypair")
-    else:
-        await client.initialize()
-        report("initialize", "created", perpetuals=client.perpetuals_address, admin=client.wallet.pubkey())
-
-    for pool_spec in config.get("pools", []):
-        name = pool_spec["name"]
-        pool = client.pool_address(name)
-        lp_cooldown_sec = int(pool_spec.get("lp_cooldown_sec", DEFAULT_LP_COOLDOWN_SEC))
-        if await exists(connection, pool):
-            existing = (await client.fetch_pool(pool)).lp_cooldown_sec
-            drift = {"lp_cooldown_sec": (existing, lp_cooldown_sec)} if existing != lp_cooldown_sec else {}
-            report("add_pool", "exists", pool=pool, name=name, **({"config_differs": drift} if drift else {}))
-        else:
-            await client.add_pool(name, lp_cooldown_sec=lp_cooldown_sec)
-            report("add_pool", "created", pool=pool, name=name, lp_cooldown_sec=lp_cooldown_sec)
-        for spec in pool_spec.get("custodies", []):
-            mint = await ensure_mint(client, spec, base)
-            custody = client.custody_address(pool, mint)
-            oracle = OracleConfig(
-                oracle_type=spec.get("oracle_type", "Custom"),
-                oracle_authority=Pubkey.from_string(spec["oracle_authority"]) if "oracle_authority" in spec else None,
-                oracle_account=Pubkey.from_string(spec["oracle_account"]) if "oracle_account" in spec else None,
-                max_price_error_bps=int(spec.get("max_price_error_bps", 100)),
-                max_price_age_sec=int(spec.get("max_price_age_sec", 30)),
-            )
-            fees = FeeConfig(add_liquidity_bps=int(spec.get("add_liquidity_bps", 10)),
-                             remove_liquidity_bps=int(spec.get("remove_liquidity_bps", 10)),
-                             protocol_share_bps=int(spec.get("protocol_share_bps", 2_000)))
-            if await exists(connection, custody):
-                c = await client.fetch_custody(custody)
-                drift = {k: (getattr(c.fees, k), v) for k, v in fees.__dict__.items() if getattr(c.fees, k) != v}
-                report("add_custody", "exists", custody=custody, mint=mint,
-                       **({"config_differs": drift} if drift else {}))
-            else:
-                await client.add_custody(pool, mint, oracle=oracle, fees=fees,
-                                         is_stable=bool(spec.get("is_stable", True)))
-                report("add_custody", "created", custody=custody, mint=mint)
-            if oracle.oracle_type == "Custom" and "initial_price" in spec:
-                oracle_address = client.custom_oracle_address(custody)
-                if await exists(connection, oracle_address):
-                    report("set_custom_oracle_price", "exists", oracle=oracle_address)
-                else:
-                    price = int(Decimal(spec["initial_price"]).scaleb(-PRICE_EXPO))
-                    clock = (await connection.get_account_info(CLOCK, commitment=Confirmed)).value
-                    now = int.from_bytes(bytes(clock.data)[32:40], "little", signed=True)
-                    await client.set_custom_oracle_price(custody, price=price, expo=PRICE_EXPO, conf=0, ema=price,
-                                                         publish_time=now)
-                    report("set_custom_oracle_price", "created", oracle=oracle_address, price=price)
+def fail(name: str, message: str, exit_code: int) -> int:
+    print(f"error: {name}: {message}", file=sys.stderr)
+    return exit_code
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -132,21 +46,56 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", required=True, type=Path)
     parser.add_argument("--rpc-url")
     parser.add_argument("--keypair")
+    parser.add_argument("--update", action="store_true", help="rewrite custodies whose parameters differ")
+    parser.add_argument("--check", action="store_true", help="only check the config; send nothing")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="-v program logs, -vv tracebacks")
     args = parser.parse_args(argv)
-    config = tomllib.loads(args.config.read_text())
-    url = args.rpc_url or config.get("rpc_url") or os.environ.get("ANCHOR_PROVIDER_URL") or "http://127.0.0.1:8899"
-    keypair_path = args.keypair or config.get("admin_keypair") or os.environ.get("ANCHOR_WALLET") \
-        or "~/.config/solana/id.json"
-    admin: Keypair = load_keypair(keypair_path)
+    logging.basicConfig(level=logging.DEBUG if args.verbose > 1 else logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        spec = deployment.load(args.config)
+    except deployment.SpecError as exc:
+        for problem in exc.problems:
+            print(f"error: InvalidConfig: {exc.source}: {problem}", file=sys.stderr)
+        return failures.EXIT_USAGE
+    if args.check:
+        print(json.dumps({"step": "check", "status": "ok", "pools": [p.name for p in spec.pools]}))
+        return 0
+    url = args.rpc_url or spec.rpc_url or os.environ.get("ANCHOR_PROVIDER_URL") or DEFAULT_URL
+    keypair_path = Path(args.keypair or spec.admin_keypair or os.environ.get("ANCHOR_WALLET") or DEFAULT_KEYPAIR)
+    try:
+        admin: Keypair = load_keypair(keypair_path)
+    except FileNotFoundError:
+        return fail("KeypairNotFound", f"no keypair file at {keypair_path.expanduser()}: pass --keypair (or create "
+                    "one with `perp-pool wallet new`)", failures.EXIT_NOT_FOUND)
+    except (OSError, ValueError, TypeError) as exc:
+        return fail("InvalidKeypair", f"cannot read keypair {keypair_path}: {exc}", failures.EXIT_USAGE)
 
     async def run() -> None:
         client = PerpPoolClient.connect(url, admin)
         try:
-            await deploy(config, args.config.resolve().parent, client)
+            if (await client.connection.get_balance(admin.pubkey(), commitment=Confirmed)).value == 0:
+                raise failures.WalletHasNoSol()
+            await deployment.deploy(spec, client, update=args.update,
+                                    report=lambda step: print(json.dumps(step.as_json()), flush=True))
         finally:
             await client.close()
 
-    asyncio.run(run())
+    try:
+        asyncio.run(run())
+    except KeyboardInterrupt:
+        return fail("Interrupted", "interrupted (Ctrl-C): running it again carries on where it stopped", 130)
+    except deployment.DeployError as exc:
+        log.debug("deploy failed", exc_info=exc)
+        return fail(exc.name, exc.message, failures.EXIT_NOT_FOUND if exc.name.endswith("NotFound")
+                    else failures.EXIT_FAILED)
+    except Exception as exc:  # every failure is one line; -vv has the traceback
+        log.debug("deploy failed", exc_info=exc)
+        for line in getattr(exc, "logs", None) or []:
+            log.info("program log: %s", line)
+        f = failures.describe(exc, wallet=admin.pubkey(), url=url, keypair=str(keypair_path))
+        return fail(f.name, f"{f.message} (running it again carries on where it stopped)"
+                    if f.exit_code != failures.EXIT_UNREACHABLE else f.message, f.exit_code)
     return 0
 
 

@@ -38,6 +38,9 @@ __all__ = [
     "get_associated_token_address",
     "TokenAccount",
     "parse_token_account",
+    "MintInfo",
+    "parse_mint",
+    "fetch_mint",
 ]
 
 ACCOUNT_STATE_INITIALIZED = 1  # spl-token AccountState: Uninitialized 0, Initialized 1, Frozen 2
@@ -72,10 +75,48 @@ def parse_token_account(data: bytes) -> TokenAccount:
     return TokenAccount(Pubkey.from_bytes(mint), Pubkey.from_bytes(owner), amount, state)
 
 
-async def create_mint(transport: Transport, decimals: int, authority: Keypair | None = None) -> Pubkey:
-    """Creates a new SPL mint whose mint authority is `authority` (default: the payer)."""
+# spl-token's `Mint` (Pack layout): mint_authority COption<Pubkey> (u32 tag + 32 bytes), supply,
+# decimals, is_initialized, freeze_authority COption<Pubkey>.
+_MINT = struct.Struct("<I32sQBBI32s")
+
+
+@dataclass(frozen=True)
+class MintInfo:
+    """The fields of an SPL mint; `mint_authority` None: the supply is fixed."""
+
+    mint_authority: Pubkey | None
+    supply: int
+    decimals: int
+    freeze_authority: Pubkey | None
+
+
+def parse_mint(data: bytes) -> MintInfo:
+    """An SPL mint's data (82 bytes) -> MintInfo; ValueError if it is not one."""
+    if len(data) != MINT_LEN:
+        raise ValueError(f"a mint has {MINT_LEN} bytes, got {len(data)}")
+    auth_tag, auth, supply, decimals, initialized, freeze_tag, freeze = _MINT.unpack_from(data)
+    if not initialized:
+        raise ValueError("the mint is not initialized")
+    return MintInfo(Pubkey.from_bytes(auth) if auth_tag else None, supply, decimals,
+                    Pubkey.from_bytes(freeze) if freeze_tag else None)
+
+
+async def fetch_mint(connection: AsyncClient, mint: Pubkey) -> MintInfo | None:
+    """The mint at `mint`, or None if no account is there; ValueError if the account is not a mint."""
+    info = (await connection.get_account_info(mint, commitment=Confirmed)).value
+    if info is None:
+        return None
+    if info.owner != TOKEN_PROGRAM_ID:
+        raise ValueError(f"{mint} is not an SPL token mint (owned by {info.owner})")
+    return parse_mint(bytes(info.data))
+
+
+async def create_mint(transport: Transport, decimals: int, authority: Keypair | None = None,
+                      mint: Keypair | None = None) -> Pubkey:
+    """Creates a new SPL mint (at `mint`'s address, default a new keypair's) whose mint authority is
+    `authority` (default: the payer)."""
     authority = authority or transport.payer
-    mint = Keypair()
+    mint = mint or Keypair()
     rent = (await transport.connection.get_minimum_balance_for_rent_exemption(MINT_LEN)).value
     ixs = [
         create_account(CreateAccountParams(

@@ -85,7 +85,7 @@ def test_pool_info_without_json_prints_tables(cli, idle_market: Market) -> None:
 
 
 def test_unknown_pool_is_a_named_error(cli) -> None:
-    assert failed(cli("pool", "info", "no-such-pool"))["error"] == "PoolNotFound"
+    assert failed(cli("pool", "info", "no-such-pool"), exit_code=3)["error"] == "PoolNotFound"
 
 
 # ---- positions ----------------------------------------------------------------------------------
@@ -289,7 +289,7 @@ def test_trade_close_returns_collateral_less_fees(cli, market_with_long: Market,
 
 
 def test_trade_on_a_missing_position_is_a_named_error(cli, market: Market) -> None:
-    assert failed(cli("trade", "close", *market_args(market)))["error"] == "PositionNotFound"
+    assert failed(cli("trade", "close", *market_args(market)), exit_code=3)["error"] == "PositionNotFound"
 
 
 def test_stale_oracle_price_is_reported_by_name(cli, stale_market: Market) -> None:

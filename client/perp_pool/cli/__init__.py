@@ -4,6 +4,8 @@ Amounts are typed in human units and converted exactly with the token's decimals
 prices with 6); `--json` prints exactly one JSON document per command (integers in base units;
 see perp_pool.cli.output). Program errors print as one line (or `{"error": ...}`), exit code 1.
 
+    perp-pool localnet                     # a local node, a funded wallet, the example pools
+    perp-pool faucet --mint <USDC> --amount 10000
     perp-pool pool info main
     perp-pool --json positions list --pool main --verify
     perp-pool lp deposit --pool main --mint <USDC> --amount 100.5
@@ -12,9 +14,10 @@ see perp_pool.cli.output). Program errors print as one line (or `{"error": ...}`
     perp-pool oracle set --pool main --mint <SOL> --price 151.25
     perp-pool keeper liquidate --pool main --metrics-port 9100
 
-One module per command group (pool, lp, trade, oracle, keeper, bot, config); the plumbing is in
-support (settings, running, errors), output (JSON and tables), queries and summaries (chain reads),
-units (human amounts) and long_running (keepers and bots).
+One module per command group (localnet, wallet and faucet, pool, lp, trade, oracle, keeper, bot,
+config); the plumbing is in support (settings, running, errors: perp_pool.failures says what to do
+and picks the exit code), output (JSON), tables (columns that fit 80), queries and summaries (chain
+reads), units (human amounts) and long_running (keepers and bots).
 """
 
 from __future__ import annotations
@@ -28,20 +31,29 @@ from perp_pool import config as cli_config
 from perp_pool.cli.bot import bot_app
 from perp_pool.cli.config import config_app
 from perp_pool.cli.keeper import keeper_app, liquidate_command
+from perp_pool.cli.localnet import localnet_command
 from perp_pool.cli.lp import lp_app
 from perp_pool.cli.oracle import oracle_app
 from perp_pool.cli.pool import pool_app, positions_app
 from perp_pool.cli.support import JsonAwareGroup, Settings
 from perp_pool.cli.trade import trade_app
+from perp_pool.cli.wallet import faucet_command, wallet_app
 
 __all__ = ["app", "main"]
 
+EPILOG = ("Exit codes: 0 done; 1 refused (a program error, ...); 2 bad input; 3 not found (pool, account, "
+          "keypair, ...); 4 not enough SOL or tokens; 5 no node at the RPC URL. Errors are one line; -vv adds "
+          "the traceback.")
+
 app = typer.Typer(cls=JsonAwareGroup, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
-                  help="Operate, provide liquidity to and trade on perp_pool pools.")
+                  help="Operate, provide liquidity to and trade on perp_pool pools.", epilog=EPILOG)
+app.command("localnet")(localnet_command)
 # The order here is the order of `perp-pool --help`.
-for _name, _sub in (("pool", pool_app), ("positions", positions_app), ("lp", lp_app), ("trade", trade_app),
-                    ("oracle", oracle_app), ("keeper", keeper_app), ("bot", bot_app), ("config", config_app)):
+for _name, _sub in (("wallet", wallet_app), ("pool", pool_app), ("positions", positions_app), ("lp", lp_app),
+                    ("trade", trade_app), ("oracle", oracle_app), ("keeper", keeper_app), ("bot", bot_app),
+                    ("config", config_app)):
     app.add_typer(_sub, name=_name)
+app.command("faucet")(faucet_command)
 app.command("liquidate")(liquidate_command)
 
 
@@ -49,8 +61,8 @@ app.command("liquidate")(liquidate_command)
 def root(
     ctx: typer.Context,
     rpc_url: Annotated[str | None, typer.Option(
-        "--rpc-url", "-u", help="JSON-RPC URL or moniker (localhost, devnet, ...). "
-        f"Default: the config file's json_rpc_url, else {cli_config.DEFAULT_RPC_URL}.")] = None,
+        "--rpc-url", "-u", help="JSON-RPC URL or moniker (localhost, devnet, ...). Default: "
+        f"$PERP_POOL_RPC_URL, else the config file's json_rpc_url, else {cli_config.DEFAULT_RPC_URL}.")] = None,
     keypair: Annotated[Path | None, typer.Option(
         "--keypair", "-k", help="Wallet keypair file. Default: the config file's keypair_path, "
         f"else {cli_config.DEFAULT_KEYPAIR_PATH}.")] = None,

@@ -9,7 +9,7 @@ import typer
 from perp_pool.cli.long_running import checked_arguments, run_long, unavailable, until_stopped
 from perp_pool.cli.options import MarketMint, PoolName
 from perp_pool.cli.output import Report
-from perp_pool.cli.queries import parse_pubkey, resolve_custody, resolve_pool
+from perp_pool.cli.queries import parse_pubkey, require_sol, require_token_account, resolve_custody, resolve_pool
 from perp_pool.cli.units import parse_leverage_bps, parse_usd
 from perp_pool.client import PerpPoolClient
 
@@ -41,6 +41,9 @@ def bot_grid_command(
         pool = await resolve_pool(client, pool_name)
         custody = await resolve_custody(client, pool, parse_pubkey(market, "market mint"))
         collateral_custody = await resolve_custody(client, pool, parse_pubkey(collateral, "collateral mint"))
+        if not dry_run:
+            await require_sol(client)
+            await require_token_account(client, collateral_custody.mint, "collateral")
         with checked_arguments("grid"):
             bot = GridBot(client, pool.address, custody.address, collateral_custody.address, levels=levels,
                           spacing_bps=spacing_bps, size_usd=size_usd, leverage_bps=leverage_bps, dry_run=dry_run)

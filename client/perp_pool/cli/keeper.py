@@ -12,8 +12,16 @@ from solders.pubkey import Pubkey
 from perp_pool.cli.long_running import checked_arguments, run_long, unavailable, until_stopped
 from perp_pool.cli.options import PoolName
 from perp_pool.cli.output import Report, summarize
-from perp_pool.cli.queries import PoolRef, ata, create_ata_ix, parse_pubkey, resolve_custody, resolve_pool
-from perp_pool.cli.support import CliError, run
+from perp_pool.cli.queries import (
+    PoolRef,
+    ata,
+    create_ata_ix,
+    parse_pubkey,
+    require_sol,
+    resolve_custody,
+    resolve_pool,
+)
+from perp_pool.cli.support import not_found, run
 from perp_pool.client import PerpPoolClient, side_of
 
 keeper_app = typer.Typer(no_args_is_help=True, help="Long-running keepers (stop with Ctrl-C / SIGTERM).")
@@ -27,7 +35,7 @@ def liquidate_command(ctx: typer.Context,
     async def action(client: PerpPoolClient) -> Report:
         position_key = parse_pubkey(position, "position")
         if (await client.connection.get_account_info(position_key, commitment=Confirmed)).value is None:
-            raise CliError("PositionNotFound", f"no position at {position_key}")
+            raise not_found("PositionNotFound", f"no position at {position_key}")
         p = await client.fetch_position(position_key)
         collateral = await client.fetch_custody(p.collateral_custody)
         receiving = ata(client.wallet.pubkey(), collateral.mint)
@@ -53,8 +61,10 @@ def keeper_liquidate_command(
                                                      help="Serve Prometheus metrics on this port.")] = None,
     max_in_flight: Annotated[int, typer.Option("--max-in-flight", min=1,
                                                help="Liquidations sent concurrently.")] = 8,
+    once: Annotated[bool, typer.Option("--once", help="Scan once, liquidate what is liquidatable now, wait for "
+                                       "those transactions and exit.")] = False,
 ) -> None:
-    """Scan the pool and liquidate every liquidatable position."""
+    """Scan the pool and liquidate every liquidatable position (until Ctrl-C, or --once)."""
 
     async def action(client: PerpPoolClient) -> Report:
         try:
@@ -62,11 +72,24 @@ def keeper_liquidate_command(
         except ImportError as exc:
             raise unavailable("perp_pool.keeper.liquidator", exc) from None
         pool = await resolve_pool(client, pool_name)
+        await require_sol(client)
         receiving = await reward_account(client, pool, collateral)
         with checked_arguments("keeper"):
             keeper = LiquidationKeeper(client, pool=pool.address, receiving_account=receiving, poll_interval=interval,
                                        priority_fee_micro_lamports=priority_fee, max_in_flight=max_in_flight,
                                        metrics_port=metrics_port)
+        if once:
+            scan = await keeper.scan_once()
+            keeper.dispatch(scan.liquidatable, scan.capped)
+            await keeper.drain()
+            landed = [str(p) for p in keeper.landed]
+            data = {"command": "keeper liquidate", "pool": str(pool.address), "positions": scan.positions,
+                    "liquidatable": len(scan.liquidatable), "capped": len(scan.capped), "landed": landed,
+                    "stopped_by": "once"}
+            return Report(data, lambda out: out.print(
+                f"scanned {scan.positions} position(s) of {pool.name}: {len(scan.liquidatable)} liquidatable, "
+                f"{len(scan.capped)} at their payoff cap\n{len(landed)} liquidated or closed at cap"
+                + "".join(f"\n  {p}" for p in landed), soft_wrap=True, markup=False, highlight=False))
         stopped_by, _ = await until_stopped(lambda stop: keeper.run(stop))
         return Report({"command": "keeper liquidate", "pool": str(pool.address),
                        "receiving_account": str(receiving) if receiving else None, "stopped_by": stopped_by})
@@ -105,6 +128,7 @@ def keeper_aum_command(
         except ImportError as exc:
             raise unavailable("perp_pool.keeper.aum_updater", exc) from None
         pool = await resolve_pool(client, pool_name)
+        await require_sol(client)
         stopped_by, updates = await until_stopped(
             lambda stop: run_aum_updater(client, pool.address, interval=interval, stop=stop))
         return Report({"command": "keeper aum", "pool": str(pool.address), "stopped_by": stopped_by,

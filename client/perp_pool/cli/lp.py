@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Annotated
 
 import typer
+from solana.rpc.commitment import Confirmed
+from solders.pubkey import Pubkey
 
 from perp_pool.cli.options import DEFAULT_SLIPPAGE_BPS, PoolName
 from perp_pool.cli.output import Report, summarize
@@ -16,11 +20,14 @@ from perp_pool.cli.queries import (
     require_token_account,
     resolve_custody,
     resolve_pool,
+    unix_now,
 )
 from perp_pool.cli.support import CliError, run
 from perp_pool.cli.units import parse_units
 from perp_pool.client import PerpPoolClient, min_out_after_slippage
 from perp_pool.constants import BPS_POWER, LP_DECIMALS
+
+log = logging.getLogger("perp_pool.cli")
 
 lp_app = typer.Typer(no_args_is_help=True, help="Provide or withdraw liquidity.")
 
@@ -78,6 +85,8 @@ def lp_withdraw_command(
     slippage_bps: WithdrawSlippageBps = DEFAULT_SLIPPAGE_BPS,
     min_out: Annotated[str | None, typer.Option("--min-out", help="Explicit minimum tokens out (human units); "
                                                 "overrides --slippage-bps.")] = None,
+    wait: Annotated[bool, typer.Option("--wait", help="If the LP is still in its deposit cooldown, wait for the "
+                                       "cooldown to end, then withdraw.")] = False,
 ) -> None:
     """Redeem LP tokens for the custody's tokens (to the wallet's token account, created if
     missing). LP still in its deposit cooldown cannot be redeemed (LiquidityCooldownActive). The
@@ -91,6 +100,8 @@ def lp_withdraw_command(
         lp_amount = parse_units(lp_amount_text, await mint_decimals(client, lp_mint), what="LP amount")
         decimals = await mint_decimals(client, mint_key)
         lp_account = await require_token_account(client, lp_mint, "LP")
+        if wait:
+            await wait_for_cooldown(client, lp_account)
         receiving = ata(client.wallet.pubkey(), mint_key)
         create_receiving = create_ata_ix(client, mint_key)
         quote = await client.quote_remove_liquidity(pool.address, custody.address, lp_amount_in=lp_amount,
@@ -106,6 +117,20 @@ def lp_withdraw_command(
                          min_amount_out=min_amount).report(decimals)
 
     run(ctx, action)
+
+
+async def wait_for_cooldown(client: PerpPoolClient, lp_account: Pubkey) -> None:
+    """Returns once the node's clock has reached the LP account's unlock time and its deposit's slot
+    has passed (what the program checks), saying on stderr how long it waits."""
+    cooldown = await client.fetch_lp_cooldown(lp_account)
+    if cooldown is None:
+        return
+    now = await unix_now(client)
+    if now < cooldown.unlock_time:
+        log.warning("the LP is in its deposit cooldown for %s s more: waiting", cooldown.unlock_time - now)
+    while now < cooldown.unlock_time or (await client.connection.get_slot(Confirmed)).value <= cooldown.deposit_slot:
+        await asyncio.sleep(min(1.0, max(0.1, cooldown.unlock_time - now)))
+        now = await unix_now(client)
 
 
 @lp_app.command("unlock")

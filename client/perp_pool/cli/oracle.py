@@ -18,6 +18,7 @@ from perp_pool.cli.queries import (
     PoolRef,
     oracle_type_name,
     parse_pubkey,
+    require_sol,
     resolve_custody,
     resolve_pool,
     unix_now,
@@ -110,6 +111,7 @@ def oracle_push_command(
         except ImportError as exc:
             raise unavailable("perp_pool.keeper.oracle_pusher", exc) from None
         _, custody = await custom_oracle_custody(client, pool_name, mint)
+        await require_sol(client)
         detail: dict[str, Any] = {"custody": str(custody.address), "source": chosen[0].lstrip("-")}
         if file is not None:
             with checked_arguments("--file"):

@@ -47,8 +47,9 @@ def emit_error(json_output: bool, name: str, code: int | None, message: str) -> 
         sys.stdout.write(json.dumps({"error": name, "code": code, "message": message}) + "\n")
     else:
         suffix = f" ({code})" if code is not None else ""
-        error_console().print(f"[bold red]error[/]: {escape(name)}{suffix}: {escape(message)}", markup=True,
-                              highlight=False)
+        for line in message.splitlines() or [""]:  # several problems (a config's): one line each
+            error_console().print(f"[bold red]error[/]: {escape(name)}{suffix}: {escape(line)}", markup=True,
+                                  highlight=False)
 
 
 def emit(json_output: bool, report: Report) -> None:
@@ -162,7 +163,7 @@ class TxSummary:
         doc = {"signature": self.signature, "slot": self.slot, **self.extra, "event": self.event, "data": self.data}
 
         def render(out: Console) -> None:
-            out.print(f"[bold green]{self.event}[/]  tx {self.signature} (slot {self.slot})")
+            out.print(f"[bold green]{self.event}[/]  tx {self.signature} (slot {self.slot})", soft_wrap=True)
             top = {k: v for k, v in self.extra.items() if not isinstance(v, dict) and self.data.get(k) != v}
             if top:
                 render_mapping(out, top, token_decimals=token_decimals)

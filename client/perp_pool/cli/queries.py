@@ -16,13 +16,20 @@ from solders.pubkey import Pubkey
 from spl.token.instructions import create_idempotent_associated_token_account, get_associated_token_address
 
 from perp_pool import errors
-from perp_pool.cli.support import CliError, usage_error
+from perp_pool.cli.support import not_found, usage_error
 from perp_pool.client import PerpPoolClient
 from perp_pool.client.idl_types import oracle_kind
 from perp_pool.clock import node_unix_time
+from perp_pool.failures import WalletHasNoSol
 from perp_pool.keeper.health import checked_oracle_price
 from perp_pool.math.oracle import OraclePrice
 from perp_pool.math.pricing import Side, entry_price, trade_prices
+
+
+def _rpc_text(exc: Exception) -> str:
+    info = exc.args[0] if exc.args else None
+    message = getattr(info, "message", None)
+    return " ".join((message if isinstance(message, str) else str(exc)).split())
 
 
 def parse_pubkey(text: str, what: str) -> Pubkey:
@@ -47,7 +54,8 @@ async def mint_decimals(client: PerpPoolClient, mint: Pubkey) -> int:
     try:
         return (await client.connection.get_token_supply(mint, commitment=Confirmed)).value.decimals
     except RPCException as exc:  # the node answers "not a mint" with an RPC error
-        raise CliError("MintNotFound", f"{mint} is not an SPL token mint ({exc})") from None
+        raise not_found("MintNotFound", f"{mint} is not an SPL token mint on this node ({_rpc_text(exc)}): "
+                        "check the address (`perp-pool pool info POOL` lists a pool's mints)") from None
 
 
 # ---- pools and custodies ----------------------------------------------------------------------
@@ -65,7 +73,8 @@ async def resolve_pool(client: PerpPoolClient, name: str) -> PoolRef:
     try:
         return PoolRef(name, address, await client.fetch_pool(address))
     except AccountDoesNotExistError:
-        raise CliError("PoolNotFound", f"no pool named {name!r} (expected at {address})") from None
+        raise not_found("PoolNotFound", f"no pool named {name!r} on this node (expected at {address}): "
+                        "`perp-pool pool list` shows the pools there") from None
 
 
 @dataclass
@@ -82,7 +91,8 @@ class CustodyRef:
 async def resolve_custody(client: PerpPoolClient, pool: PoolRef, mint: Pubkey) -> CustodyRef:
     address = client.custody_address(pool.address, mint)
     if address not in pool.account.custodies:
-        raise CliError("CustodyNotFound", f"pool {pool.name!r} has no custody for mint {mint}")
+        raise not_found("CustodyNotFound", f"pool {pool.name!r} has no custody for mint {mint}: "
+                        f"`perp-pool pool info {pool.name}` lists its mints")
     return CustodyRef(address, await client.fetch_custody(address))
 
 
@@ -93,7 +103,7 @@ async def fetch_custodies(client: PerpPoolClient, addresses: Iterable[Pubkey]) -
     fetched = await client.program.account["Custody"].fetch_multiple(keys, commitment=Confirmed)
     missing = [str(k) for k, v in zip(keys, fetched, strict=True) if v is None]
     if missing:
-        raise CliError("AccountNotFound", f"custody accounts not found: {', '.join(missing)}")
+        raise not_found("AccountNotFound", f"custody accounts not found: {', '.join(missing)}")
     return dict(zip(keys, fetched, strict=True))
 
 
@@ -160,6 +170,23 @@ async def require_token_account(client: PerpPoolClient, mint: Pubkey, what: str)
     """The wallet's associated token account for `mint`, which must exist (it funds a transfer)."""
     account = ata(client.wallet.pubkey(), mint)
     if (await client.connection.get_account_info(account, commitment=Confirmed)).value is None:
-        raise CliError("TokenAccountNotFound",
-                       f"the wallet {client.wallet.pubkey()} has no {what} token account ({account} for mint {mint})")
+        raise not_found("TokenAccountNotFound",
+                        f"the wallet {client.wallet.pubkey()} has no {what} token account for mint {mint} ({account}): "
+                        f"get some of these tokens first (test tokens: `perp-pool faucet --mint {mint} --amount N`)")
     return account
+
+
+async def require_sol(client: PerpPoolClient) -> None:
+    """Fails before anything is sent when the wallet holds no SOL at all (keepers and bots would
+    otherwise start and fail every transaction)."""
+    if (await client.connection.get_balance(client.wallet.pubkey(), commitment=Confirmed)).value == 0:
+        raise WalletHasNoSol()
+
+
+# ---- pools on the node --------------------------------------------------------------------------
+
+
+async def list_pools(client: PerpPoolClient) -> list[PoolRef]:
+    """Every pool of the program on this node (one getProgramAccounts), by name."""
+    found = await client.program.account["Pool"].all()
+    return sorted((PoolRef(p.account.name, p.public_key, p.account) for p in found), key=lambda p: p.name)

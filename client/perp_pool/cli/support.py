@@ -7,25 +7,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import httpx
 import typer
-from anchorpy.error import AccountDoesNotExistError
-from solana.exceptions import SolanaRpcException
-from solana.rpc.core import RPCException
 from solders.keypair import Keypair
+from solders.pubkey import Pubkey
 
 # typer documents `Typer(cls=...)` as taking "a subtype of `TyperGroup`" (the reference of
 # typer.Typer), and typer.core is a public module: this is the supported way to customise the root.
 from typer.core import TyperGroup
 
 from perp_pool import config as cli_config
-from perp_pool import errors
+from perp_pool import failures
 from perp_pool.cli.output import Report, emit, emit_error
 from perp_pool.cli.units import AmountError
 from perp_pool.client import PerpPoolClient, load_keypair
@@ -46,9 +44,12 @@ else:
 
 log = logging.getLogger("perp_pool.cli")
 
-EXIT_FAILURE = 1
-EXIT_USAGE = 2
+EXIT_FAILURE = failures.EXIT_FAILED
+EXIT_USAGE = failures.EXIT_USAGE
+EXIT_NOT_FOUND = failures.EXIT_NOT_FOUND
 JSON_FLAG = "--json"
+# The node every command talks to when --rpc-url is not given (before the config file's).
+RPC_URL_ENV = "PERP_POOL_RPC_URL"
 
 
 class CliError(Exception):
@@ -65,27 +66,34 @@ def usage_error(name: str, message: str) -> CliError:
     return CliError(name, message, EXIT_USAGE)
 
 
+def not_found(name: str, message: str) -> CliError:
+    return CliError(name, message, EXIT_NOT_FOUND)
+
+
 @dataclass
 class Settings:
-    """Global options, resolved against the config file lazily (a broken config file only matters
-    to commands that need it)."""
+    """Global options, resolved against the environment and the config file lazily (a broken
+    config file only matters to commands that need it)."""
 
     rpc_url_option: str | None
     keypair_option: Path | None
     config_path: Path
     json_output: bool
     verbose: int = 0
+    wallet_pubkey: Pubkey | None = None  # once a command loaded the wallet: named in its errors
 
     def config(self) -> cli_config.CliConfig:
         try:
             return cli_config.load(self.config_path)
         except cli_config.ConfigError as exc:
-            raise CliError("InvalidConfig", str(exc)) from exc
+            raise CliError("InvalidConfig", str(exc), EXIT_USAGE) from exc
 
     def rpc_url(self) -> tuple[str, str]:
-        """(url, where it came from: option | config | default)."""
+        """(url, where it came from: option | env | config | default)."""
         if self.rpc_url_option:
             return cli_config.resolve_rpc_url(self.rpc_url_option), "option"
+        if os.environ.get(RPC_URL_ENV):
+            return cli_config.resolve_rpc_url(os.environ[RPC_URL_ENV]), "env"
         configured = self.config().json_rpc_url
         if configured:
             return cli_config.resolve_rpc_url(configured), "config"
@@ -102,12 +110,14 @@ class Settings:
     def wallet(self) -> Keypair:
         path, source = self.keypair_path()
         try:
-            return load_keypair(path)
+            keypair = load_keypair(path)
         except FileNotFoundError:
-            raise CliError("KeypairNotFound", f"no keypair file at {path} (from {source}); pass --keypair or "
-                           "run `perp-pool config set --keypair PATH`") from None
+            raise not_found("KeypairNotFound", f"no keypair file at {path} (from {source}): create one with "
+                            "`perp-pool wallet new` (or `perp-pool localnet`), or pass --keypair") from None
         except (OSError, ValueError, TypeError) as exc:
-            raise CliError("InvalidKeypair", f"cannot read keypair {path}: {exc}") from None
+            raise CliError("InvalidKeypair", f"cannot read keypair {path}: {exc}", EXIT_USAGE) from None
+        self.wallet_pubkey = keypair.pubkey()
+        return keypair
 
 
 # ---- running a command ------------------------------------------------------------------------
@@ -142,41 +152,35 @@ def report_or_fail(settings: Settings, main: Callable[[], Coroutine[Any, Any, Re
     try:
         with logging_to_stderr(settings.verbose):
             report = asyncio.run(main())
+    except KeyboardInterrupt:
+        emit_error(settings.json_output, "Interrupted", None, "interrupted (Ctrl-C)")
+        raise typer.Exit(130) from None
     except Exception as exc:  # every failure becomes one line / one JSON document
-        name, code, message, exit_code = describe_error(exc)
-        if name == "ConnectionError":
-            message = f"cannot reach the node at {settings.rpc_url()[0]}: {message}"
-        log.debug("command failed", exc_info=exc)
-        logs = getattr(exc, "logs", None)
-        if logs and settings.verbose:
-            for line in logs:
-                log.info("program log: %s", line)
+        name, code, message, exit_code = describe_error(exc, settings)
+        with logging_to_stderr(settings.verbose):
+            log.debug("command failed", exc_info=exc)  # the traceback: -vv only
+            logs = getattr(exc, "logs", None)
+            if logs and settings.verbose:
+                for line in logs:
+                    log.info("program log: %s", line)
         emit_error(settings.json_output, name, code, message)
         raise typer.Exit(exit_code) from None
     emit(settings.json_output, report)
 
 
-def describe_error(exc: BaseException) -> tuple[str, int | None, str, int]:
-    """(name, code, message, exit code) of any failure."""
+def describe_error(exc: BaseException, settings: Settings | None = None) -> tuple[str, int | None, str, int]:
+    """(name, code, message, exit code) of any failure: the CLI's own, else perp_pool.failures'."""
     if isinstance(exc, CliError):
         return exc.name, None, exc.message, exc.exit_code
     if isinstance(exc, AmountError):
         return "InvalidAmount", None, str(exc), EXIT_USAGE
-    if isinstance(exc, errors.InstructionFailed):
-        return exc.kind or "InstructionFailed", None, str(exc), EXIT_FAILURE
-    if isinstance(exc, errors.TransactionFailed):
-        if exc.code is not None:
-            return type(exc).__name__, exc.code, exc.msg, EXIT_FAILURE
-        return type(exc).__name__, None, str(exc), EXIT_FAILURE
-    if isinstance(exc, AccountDoesNotExistError):
-        return "AccountNotFound", None, str(exc), EXIT_FAILURE
-    if isinstance(exc, SolanaRpcException) and exc.__cause__ is not None:
-        exc = exc.__cause__  # solana-py wraps the transport error
-    if isinstance(exc, (httpx.HTTPError, ConnectionError)):
-        return "ConnectionError", None, f"{type(exc).__name__}: {exc}", EXIT_FAILURE
-    if isinstance(exc, (RPCException, SolanaRpcException)):
-        return "RpcError", None, str(exc) or type(exc).__name__, EXIT_FAILURE
-    return type(exc).__name__, None, str(exc) or type(exc).__name__, EXIT_FAILURE
+    url = None
+    if settings is not None:
+        with contextlib.suppress(CliError):
+            url = settings.rpc_url()[0]
+    keypair = str(settings.keypair_option) if settings is not None and settings.keypair_option else None
+    f = failures.describe(exc, wallet=settings.wallet_pubkey if settings else None, url=url, keypair=keypair)
+    return f.name, f.code, f.message, f.exit_code
 
 
 def hoist_json_flag(args: Sequence[str]) -> list[str]:

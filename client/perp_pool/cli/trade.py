@@ -33,7 +33,7 @@ from perp_pool.cli.queries import (
     resolve_custody,
     resolve_pool,
 )
-from perp_pool.cli.support import CliError, run
+from perp_pool.cli.support import not_found, run
 from perp_pool.cli.units import parse_price, parse_units, parse_usd
 from perp_pool.client import PerpPoolClient
 from perp_pool.constants import BPS_POWER
@@ -59,8 +59,9 @@ class Trade:
 
     async def require_position(self, client: PerpPoolClient) -> None:
         if (await client.connection.get_account_info(self.position, commitment=Confirmed)).value is None:
-            raise CliError("PositionNotFound", f"the wallet has no {self.side.value} position on this market "
-                           f"({self.position})")
+            raise not_found("PositionNotFound", f"the wallet has no {self.side.value} position on this market "
+                            f"({self.position}): `perp-pool positions list --pool {self.pool.name}` shows the "
+                            "open ones")
 
     def report(self, result: Any, event: str, **extra: Any) -> Report:
         return summarize(result, event, position=self.position, side=self.side.value,

@@ -1,0 +1,181 @@
+"""Pool configs (perp_pool.deploy.spec), offline: every parameter the program's add_pool and
+add_custody take can be written, the example config is a tradeable pool, and every rule the
+program checks is checked first, with the key named."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import fields
+from pathlib import Path
+
+import pytest
+from solders.keypair import Keypair
+
+from perp_pool import deploy
+from perp_pool.client import BorrowRateConfig, FeeConfig, PricingConfig
+from perp_pool.idl import load_idl
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "migrations" / "pools.example.toml"
+
+
+def _snake(name: str) -> str:
+    return "".join("_" + c.lower() if c.isupper() else c for c in name)
+
+
+def idl_fields(type_name: str) -> set[str]:
+    idl = load_idl()
+    found = next(t for t in idl.types if t.name == type_name)
+    return {_snake(f.name) for f in found.ty.fields}
+
+
+def test_every_parameter_of_add_pool_and_add_custody_has_a_key() -> None:
+    """The config's sections mirror the program's parameter types field for field, so nothing
+    the program takes is out of reach of a config."""
+    assert {f.name for f in fields(FeeConfig)} == idl_fields("Fees")
+    assert {f.name for f in fields(PricingConfig)} == idl_fields("PricingParams")
+    assert {f.name for f in fields(BorrowRateConfig)} == idl_fields("BorrowRateParams")
+    # OracleParams: oracle_type, oracle_account, oracle_authority, max_price_error_bps,
+    # max_price_age_sec, feed_id <- [oracle] type, account, authority, ... (same names, no prefix)
+    oracle_keys = {"type", "account", "authority", "max_price_error_bps", "max_price_age_sec", "feed_id"}
+    assert {k.removeprefix("oracle_") for k in idl_fields("OracleParams")} == oracle_keys
+    assert idl_fields("AddCustodyParams") == {"is_stable", "oracle", "fees", "pricing", "borrow_rate"}
+    assert idl_fields("AddPoolParams") == {"name", "lp_cooldown_sec"}
+
+
+def test_the_example_config_sets_every_parameter_and_is_ready_to_trade() -> None:
+    spec = deploy.load(EXAMPLE)
+    (pool,) = spec.pools
+    assert (pool.name, pool.lp_cooldown_sec) == ("main", 10)
+    assert [(c.symbol, c.is_stable, c.tradeable) for c in pool.custodies] == [
+        ("USDC", True, False), ("SOL", False, True), ("BTC", False, True)]
+    assert all(c.initial_price for c in pool.custodies)  # prices written at deploy: fresh
+    text = EXAMPLE.read_text()
+    for cls in (FeeConfig, PricingConfig, BorrowRateConfig):
+        for f in fields(cls):  # written out (not left to defaults) for every custody
+            assert text.count(f"\n    {f.name} = ") == 3, f.name
+    for key in ("max_price_error_bps", "max_price_age_sec", "initial_price", "decimals", "is_stable"):
+        assert text.count(f" {key} = ") >= 3, key
+
+
+# ---- every problem named by its key --------------------------------------------------------------
+
+
+@pytest.fixture
+def base(tmp_path: Path) -> Path:
+    (tmp_path / "m.json").write_text(json.dumps(list(bytes(Keypair()))))
+    return tmp_path
+
+
+def problems(base: Path, custody: str = "", pool: str = "", top: str = "") -> list[str]:
+    text = f'{top}\n[[pools]]\nname = "p"\n{pool}\n[[pools.custodies]]\nmint_keypair = "m.json"\n{custody}\n'
+    with pytest.raises(deploy.SpecError) as info:
+        deploy.parse_text(text, base)
+    return info.value.problems
+
+
+def parse_ok(base: Path, custody: str = "") -> deploy.DeploySpec:
+    return deploy.parse_text(f'[[pools]]\nname = "p"\n[[pools.custodies]]\nmint_keypair = "m.json"\n{custody}\n', base)
+
+
+C = "pools[0].custodies[0]"
+
+
+@pytest.mark.parametrize(("custody", "expected"), [
+    ("[pools.custodies.fees]\nadd_liquidity_bps = 10001", f"{C}.fees.add_liquidity_bps: must be at most 10000"),
+    ("[pools.custodies.fees]\nliquidation_bps = 5\nclose_position_bps = 6",
+     f"{C}.fees.liquidation_bps: must be at least close_position_bps (6), got 5"),
+    ("[pools.custodies.fees]\nprotocol_share_bps = 9000\ninsurance_share_bps = 1001",
+     f"{C}.fees.insurance_share_bps: protocol_share_bps + insurance_share_bps must be at most 10000"),
+    ("[pools.custodies.pricing]\ntrade_spread_long_bps = 10000", f"{C}.pricing.trade_spread_long_bps: must be below"),
+    ("[pools.custodies.pricing]\nmin_initial_leverage_bps = 600000",
+     f"{C}.pricing.min_initial_leverage_bps: must be at most max_initial_leverage_bps (500000)"),
+    ("[pools.custodies.pricing]\nmax_leverage_bps = 400000",
+     f"{C}.pricing.max_initial_leverage_bps: must be at most max_leverage_bps (400000"),
+    ("[pools.custodies.pricing]\nmax_payoff_mult_bps = 0",
+     f"{C}.pricing.max_payoff_mult_bps: must be above 0 for a tradeable market"),
+    ("[pools.custodies.pricing]\nmax_utilization = 1000000001", f"{C}.pricing.max_utilization: must be at most"),
+    ("[pools.custodies.pricing]\nmax_leverage_bps = 2000000\nmax_initial_leverage_bps = 10000",
+     f"{C}.pricing.max_leverage_bps: the maintenance margin at this leverage (50 bps of size) must cover"),
+    ("[pools.custodies.borrow_rate]\noptimal_utilization = 1000000000",
+     f"{C}.borrow_rate.optimal_utilization: must be below 1000000000"),
+    ("[pools.custodies.borrow_rate]\nslope2 = 1000000001", f"{C}.borrow_rate.slope2: must be at most"),
+    ("[pools.custodies.oracle]\nmax_price_age_sec = 0", f"{C}.oracle.max_price_age_sec: must be between 1 and"),
+    ("[pools.custodies.oracle]\nmax_price_error_bps = 10001", f"{C}.oracle.max_price_error_bps: must be between"),
+    ('[pools.custodies.oracle]\ntype = "Chainlink"', f"{C}.oracle.type: must be one of Custom, Pyth"),
+    ('[pools.custodies.oracle]\ntype = "Pyth"', f"{C}.oracle: a Pyth oracle needs `account`"),
+    ('[pools.custodies.oracle]\ntype = "Pyth"\naccount = "11111111111111111111111111111111"\nfeed_id = "ab"',
+     f"{C}.oracle.feed_id: must be 32 bytes as 64 hex digits"),
+    ('[pools.custodies.oracle]\naccount = "11111111111111111111111111111111"',
+     f"{C}.oracle.account: only for a Pyth oracle"),
+    ("[pools.custodies.oracle]\ninitial_price = 1.5", f'{C}.oracle.initial_price: write prices as text ("1.5")'),
+    ('[pools.custodies.oracle]\ninitial_price = "0.0000000001"',
+     f"{C}.oracle.initial_price: '0.0000000001' has more than 9 decimal places"),
+    ('[pools.custodies.oracle]\ninitial_price = "0"', f"{C}.oracle.initial_price: must be greater than 0"),
+    ('[pools.custodies.oracle]\ninitial_ema = "2"', f"{C}.oracle.initial_price: initial_ema and initial_conf need"),
+    ('[pools.custodies.pricing]\nuse_ema = "yes"', f"{C}.pricing.use_ema: must be true or false, got text"),
+    ("[pools.custodies.fees]\nopen_position_bps = true", f"{C}.fees.open_position_bps: must be an integer"),
+    ("[pools.custodies.fees]\nopen_position_bps = -1", f"{C}.fees.open_position_bps: must be between 0 and"),
+    ("add_liquidity_bps = 7", f"{C}.add_liquidity_bps: unknown key (it belongs in [{C}.fees])"),
+    ("[pools.custodies.pricing]\nmax_utilisation = 1", f"{C}.pricing.max_utilisation: unknown key (did you mean "
+                                                        "max_utilization?)"),
+    ("decimals = 300", f"{C}.decimals: must be between 0 and 255"),
+    ('mint = "11111111111111111111111111111111"', f"{C}.mint_keypair: has both `mint` and `mint_keypair`"),
+])
+def test_a_bad_custody_value_is_reported_on_its_key(base: Path, custody: str, expected: str) -> None:
+    found = problems(base, custody)
+    assert any(p.startswith(expected) for p in found), found
+
+
+@pytest.mark.parametrize(("pool", "top", "expected"), [
+    ("lp_cooldown_sec = 604801", "", "pools[0].lp_cooldown_sec: must be between 0 and 604_800"),
+    ('name2 = "x"', "", "pools[0].name2: unknown key (did you mean name?)"),
+    ("", "rpc_url = 5", "rpc_url: must be text"),
+    ("", "pool = 1", "pool: unknown key"),
+])
+def test_a_bad_pool_value_is_reported_on_its_key(base: Path, pool: str, top: str, expected: str) -> None:
+    found = problems(base, pool=pool, top=top)
+    assert any(p.startswith(expected) for p in found), found
+
+
+def test_pool_level_rules(base: Path) -> None:
+    (base / "n.json").write_text(json.dumps(list(bytes(Keypair()))))
+    market_only = '[[pools]]\nname = "p"\n[[pools.custodies]]\nmint_keypair = "m.json"\nis_stable = false\n'
+    with pytest.raises(deploy.SpecError) as info:
+        deploy.parse_text(market_only, base)
+    assert info.value.problems == ["pools[0]: has markets but no stable custody (is_stable = true) to hold their "
+                                   "collateral"]
+    twice = ('[[pools]]\nname = "p"\n[[pools.custodies]]\nmint_keypair = "m.json"\n'
+             '[[pools.custodies]]\nmint_keypair = "m.json"\n[[pools]]\nname = "p"\n'
+             '[[pools.custodies]]\nmint_keypair = "n.json"\n')
+    with pytest.raises(deploy.SpecError) as info:
+        deploy.parse_text(twice, base)
+    assert any("is used by 2 custodies of this pool" in p for p in info.value.problems)
+    assert "pools[1].name: pool 'p' appears 2 times" in info.value.problems
+    with pytest.raises(deploy.SpecError) as info:
+        deploy.parse_text('[[pools]]\nname = ""\n', base)
+    assert info.value.problems == ["pools[0].name: must be 1 to 32 bytes, got 0",
+                                   "pools[0]: has no [[pools.custodies]]: a pool needs at least one custody"]
+    with pytest.raises(deploy.SpecError) as info:
+        deploy.parse_text('[[pools]]\nname = "p"\n[[pools.custodies]]\nmint_keypair = "gone.json"\n', base)
+    assert info.value.problems == [f"pools[0].custodies[0].mint_keypair: no keypair file at {base / 'gone.json'}"]
+
+
+def test_a_missing_or_broken_file_is_one_problem(tmp_path: Path) -> None:
+    with pytest.raises(deploy.SpecError) as info:
+        deploy.load(tmp_path / "none.toml")
+    assert info.value.problems == ["no such file"]
+    (tmp_path / "bad.toml").write_text("[[pools]\n")
+    with pytest.raises(deploy.SpecError) as info:
+        deploy.load(tmp_path / "bad.toml")
+    assert info.value.problems[0].startswith("not valid TOML")
+
+
+def test_defaults_are_the_clients(base: Path) -> None:
+    (custody,) = parse_ok(base).pools[0].custodies
+    assert (custody.fees, custody.pricing, custody.borrow_rate) == (FeeConfig(), PricingConfig(), BorrowRateConfig())
+    assert (custody.is_stable, custody.mint.decimals, custody.oracle.max_price_age_sec) == (True, 6, 30)
+    assert custody.initial_price is None
+    priced = parse_ok(base, '[pools.custodies.oracle]\ninitial_price = "150.25"\ninitial_conf = "0"')
+    assert (priced.pools[0].custodies[0].initial_price, priced.pools[0].custodies[0].initial_ema) == (
+        150_250_000_000, 150_250_000_000)
