@@ -10,12 +10,16 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/perp_pool/target
 export PERP_LOCALNET_BIN := $(CARGO_TARGET_DIR)/debug/perp-localnet
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: test demo venv build cargo-test idl idl-check lint pytest bench clean-venv
+.PHONY: test demo localnet venv build cargo-test idl idl-check lint pytest bench clean-venv
 
 test: venv build lint cargo-test idl-check pytest
 
 demo: venv build
 	$(PY) -m perp_pool.demo
+
+# A local node in the foreground with a funded wallet and the example pools deployed (Ctrl-C stops it).
+localnet: venv build
+	$(PY) -m perp_pool.cli localnet
 
 $(VENV)/.installed: client/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
