@@ -21,7 +21,7 @@ use {
         pnl::quantity_scale,
         safe_math::{mul_div, Rounding, SafeMath},
     },
-    crate::{errors::PerpPoolError, state::position::Side},
+    crate::{errors::PerpPoolError, types::Side},
     anchor_lang::prelude::*,
 };
 

@@ -33,10 +33,7 @@ use {
     },
     crate::{
         constants::{DEAD_LP_SUPPLY, PRICE_DECIMALS},
-        state::{
-            custody::{BorrowRateParams, Fees, PricingParams},
-            position::Side,
-        },
+        types::{BorrowRateParams, Fees, PricingParams, Side},
     },
     proptest::prelude::*,
 };

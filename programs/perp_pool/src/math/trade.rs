@@ -1,6 +1,6 @@
 //! What every trading instruction moves, as pure functions of integers: open, increase,
 //! decrease / close, collateral removal and liquidation (docs/design.md "Instructions").
-//! The handlers only load accounts, call these and apply the result.
+//! `controller::position` calls these and applies the result to the accounts.
 //!
 //! Token conventions (collateral custody tokens): collateral is valued at the custody's MIN price
 //! (floor); USD is turned into tokens at its MAX price, rounded up for what the trader owes
@@ -23,10 +23,7 @@ use {
     crate::{
         constants::BPS_POWER,
         errors::PerpPoolError,
-        state::{
-            custody::{BorrowRateParams, Fees, PricingParams},
-            position::Side,
-        },
+        types::{BorrowRateParams, Fees, PricingParams, Side},
     },
     anchor_lang::prelude::*,
 };
