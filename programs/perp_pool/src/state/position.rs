@@ -91,7 +91,8 @@ impl Position {
     /// Books realised PnL into the informational `realized_pnl_usd`, saturating at the i64
     /// range: a statistic must never make a close fail (a loss above i64::MAX USD units used to).
     pub fn add_realized_pnl(&mut self, profit_usd: u64, loss_usd: u64) {
-        let delta = i128::from(profit_usd) - i128::from(loss_usd);
+        // Exact: both are u64.
+        let delta = i128::from(profit_usd).saturating_sub(i128::from(loss_usd));
         let total = i128::from(self.realized_pnl_usd).saturating_add(delta);
         self.realized_pnl_usd =
             i64::try_from(total).unwrap_or(if total < 0 { i64::MIN } else { i64::MAX });
