@@ -203,11 +203,11 @@ def rust_struct_fields(path: Path, name: str) -> list[str]:
 
 MIRRORED = [
     ("trade.rs", "PositionState", trade.PositionState),
-    ("trade.rs", "OpenPositionAmounts", trade.OpenPositionAmounts),
-    ("trade.rs", "IncreasePositionAmounts", trade.IncreasePositionAmounts),
-    ("trade.rs", "Waterfall", trade.Waterfall),
-    ("trade.rs", "SettlementAmounts", trade.SettlementAmounts),
-    ("trade.rs", "RemoveCollateralAmounts", trade.RemoveCollateralAmounts),
+    ("trade/open.rs", "OpenPositionAmounts", trade.OpenPositionAmounts),
+    ("trade/open.rs", "IncreasePositionAmounts", trade.IncreasePositionAmounts),
+    ("trade/settle.rs", "Waterfall", trade.Waterfall),
+    ("trade/settle.rs", "SettlementAmounts", trade.SettlementAmounts),
+    ("trade/collateral.rs", "RemoveCollateralAmounts", trade.RemoveCollateralAmounts),
     ("pnl.rs", "ProfitAndLoss", pnl.ProfitAndLoss),
     ("pnl.rs", "HealthInputs", pnl.HealthInputs),
     ("fees.rs", "FeeSplit", fees.FeeSplit),
@@ -225,7 +225,7 @@ def test_python_dataclass_mirrors_the_rust_struct(file: str, name: str, cls: typ
 
 def test_trade_inputs_carry_every_custody_field_trade_rs_reads() -> None:
     """CollateralCustody / Market are flat: each `pricing.x`, `fees.x`, `borrow_rate.x` trade.rs reads is a field."""
-    src = (MATH / "trade.rs").read_text()
+    src = "".join((MATH / f).read_text() for f in ("trade.rs", "trade/open.rs", "trade/settle.rs", "trade/collateral.rs"))
     read = set(re.findall(r"(?:pricing|fees|borrow_rate)\s*\.\s*(\w+)", src))
     have = {f.name for f in dataclasses.fields(trade.CollateralCustody)} | \
         {f.name for f in dataclasses.fields(trade.Market)}

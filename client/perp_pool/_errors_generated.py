@@ -48,6 +48,7 @@ __all__ = [
     "InvalidLpTokenAccount",
     "PositionNotCapped",
     "ExposureBookInconsistent",
+    "VaultBalanceMismatch",
     "InstructionMissing",
     "InstructionFallbackNotFound",
     "InstructionDidNotDeserialize",
@@ -446,6 +447,14 @@ class ExposureBookInconsistent(PerpPoolError):
     __module__ = "perp_pool.errors"
     code = 6039
     msg = "A position's exposure thresholds are not where the custody's exposure book has them"
+
+
+class VaultBalanceMismatch(PerpPoolError):
+    """A custody's vault balance does not match its accounting (owned + collateral + protocol fees + insurance fund)"""
+
+    __module__ = "perp_pool.errors"
+    code = 6040
+    msg = "A custody's vault balance does not match its accounting (owned + collateral + protocol fees + insurance fund)"
 
 
 # ---- Anchor's own errors ----
@@ -1063,6 +1072,7 @@ PROGRAM_ERRORS: dict[int, type[PerpPoolError]] = {
     6037: InvalidLpTokenAccount,
     6038: PositionNotCapped,
     6039: ExposureBookInconsistent,
+    6040: VaultBalanceMismatch,
 }
 
 ANCHOR_ERRORS: dict[int, type[AnchorError]] = {

@@ -126,4 +126,7 @@ pub enum PerpPoolError {
     /// 6039
     #[msg("A position's exposure thresholds are not where the custody's exposure book has them")]
     ExposureBookInconsistent,
+    /// 6040
+    #[msg("A custody's vault balance does not match its accounting (owned + collateral + protocol fees + insurance fund)")]
+    VaultBalanceMismatch,
 }

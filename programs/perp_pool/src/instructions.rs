@@ -1,4 +1,18 @@
-//! One module per instruction: its Accounts struct, its `<Ix>Params` and its `handler`.
+//! One module per instruction, and one rule for where its items live:
+//!
+//! - An instruction's file owns its handler and every Accounts struct and `<Ix>Params` only it
+//!   uses.
+//! - An Accounts struct or params type used by several instructions lives in `shared/` (one file
+//!   per group, whose doc names its users): instructions that must validate the same accounts
+//!   the same way share one struct instead of copies that could drift apart.
+//! - Instruction files import from `shared`, `controller`, `validation`, `state`, `math` and
+//!   `types`, never from one another; what several handlers do to accounts lives in
+//!   `controller`.
+//!
+//! A handler reads: permissions -> params (`validate!`) -> oracle reads (`controller::market`)
+//! -> one controller call (math + mutation) -> CPI -> the vault check
+//! (`validation::vault`, for every instruction that moves custody tokens) -> emit.
+//!
 //! Glob re-exports put the Accounts types (and Anchor's generated client modules) at the crate
 //! root, where `#[program]` expects them; `handler` is always called by its module path, so the
 //! ambiguity of the re-exported `handler` names is never resolved and is harmless.
@@ -12,7 +26,6 @@ pub mod add_pool;
 pub mod close_capped_position;
 pub mod close_position;
 pub mod decrease_position;
-pub mod fund_position;
 pub mod get_assets_under_management;
 pub mod get_entry_price_and_fee;
 pub mod get_exit_price_and_fee;
@@ -25,13 +38,12 @@ pub mod increase_position;
 pub mod initialize;
 pub mod liquidate;
 pub mod open_position;
-pub mod position_view;
 pub mod remove_collateral;
 pub mod remove_liquidity;
 pub mod set_custody_config;
 pub mod set_custom_oracle_price;
 pub mod set_permissions;
-pub mod settle_position;
+pub mod shared;
 pub mod top_up_insurance_fund;
 pub mod transfer_admin;
 pub mod unlock_lp;
@@ -47,7 +59,6 @@ pub use add_pool::*;
 pub use close_capped_position::*;
 pub use close_position::*;
 pub use decrease_position::*;
-pub use fund_position::*;
 pub use get_assets_under_management::*;
 pub use get_entry_price_and_fee::*;
 pub use get_exit_price_and_fee::*;
@@ -57,13 +68,12 @@ pub use increase_position::*;
 pub use initialize::*;
 pub use liquidate::*;
 pub use open_position::*;
-pub use position_view::*;
 pub use remove_collateral::*;
 pub use remove_liquidity::*;
 pub use set_custody_config::*;
 pub use set_custom_oracle_price::*;
 pub use set_permissions::*;
-pub use settle_position::*;
+pub use shared::*;
 pub use top_up_insurance_fund::*;
 pub use transfer_admin::*;
 pub use unlock_lp::*;

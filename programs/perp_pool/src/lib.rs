@@ -1,5 +1,11 @@
 //! perp_pool: a peer-to-pool perpetual futures exchange. This file only routes instructions;
 //! each lives in `instructions/<name>.rs` (docs/design.md is the contract for names and math).
+//!
+//! Layers, each using only those below it: `instructions` (accounts, params, handlers) ->
+//! `controller` (mutations of loaded accounts shared by handlers) and `validation` (config
+//! checks, the `validate!` macro, the post-CPI vault check) -> `state` (accounts and their small
+//! methods) -> `math` (pure integer math) -> `types` (plain data shared by all), `constants`,
+//! `errors`.
 // Program code never panics, wraps or truncates: errors are named (math::safe_math). Tests may.
 #![cfg_attr(
     not(test),
@@ -16,11 +22,14 @@
 use anchor_lang::prelude::*;
 
 pub mod constants;
+pub mod controller;
 pub mod errors;
 pub mod events;
 pub mod instructions;
 pub mod math;
 pub mod state;
+pub mod types;
+pub mod validation;
 
 use {instructions::*, math::pnl::ProfitAndLoss};
 

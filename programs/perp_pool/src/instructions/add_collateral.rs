@@ -4,12 +4,17 @@
 //! liquidated.
 
 use {
-    super::fund_position::FundPosition,
+    super::shared::FundPosition,
     crate::{
+        controller::{
+            market::CollateralSnapshot,
+            position::{apply_add_collateral, PositionAccounts},
+        },
         errors::PerpPoolError,
         events::CollateralAdded,
-        math::safe_math::SafeMath,
-        state::{custody::sync_aliased_custodies, perpetuals::Perpetuals},
+        state::perpetuals::Perpetuals,
+        validate,
+        validation::vault::VaultBaseline,
     },
     anchor_lang::prelude::*,
 };
@@ -23,89 +28,67 @@ pub struct AddCollateralParams {
 pub fn handler(ctx: Context<FundPosition>, params: &AddCollateralParams) -> Result<()> {
     // permissions
     let permissions = &ctx.accounts.perpetuals.permissions;
-    require!(
+    validate!(
         permissions.allow_open_position || permissions.allow_liquidation,
         PerpPoolError::InstructionNotAllowed
-    );
+    )?;
 
     // params
-    require!(params.collateral_amount > 0, PerpPoolError::ZeroAmount);
-    require!(
+    validate!(params.collateral_amount > 0, PerpPoolError::ZeroAmount)?;
+    validate!(
         ctx.accounts.position.size_usd > 0,
         PerpPoolError::InvalidPositionState
-    );
+    )?;
 
     // oracle checks (the traded market's oracle is not needed: nothing is priced in it)
     let now = Clock::get()?.unix_timestamp;
-    let (min_price, max_price) = ctx.accounts.collateral_custody.read_min_max_price(
-        &ctx.accounts
-            .collateral_custody_oracle_account
-            .to_account_info(),
+    let accounts = ctx.accounts;
+    let snapshot = CollateralSnapshot::read(
+        &accounts.collateral_custody,
+        &accounts.collateral_custody_oracle_account.to_account_info(),
         now,
     )?;
+    let vault = VaultBaseline::capture(
+        &accounts.collateral_custody,
+        &accounts.collateral_custody_token_account,
+    )?;
 
-    // math
-    let collateral_amount = ctx
-        .accounts
-        .position
-        .collateral_amount
-        .safe_add(params.collateral_amount)?;
-    let collateral_view = ctx
-        .accounts
-        .collateral_custody
-        .collateral_view(min_price, max_price);
-    let collateral_usd = collateral_view.value_usd(collateral_amount)?;
-    let cumulative_interest = ctx
-        .accounts
-        .collateral_custody
-        .borrow_rate_state
-        .cumulative_interest_at(now)?;
-
-    // mutate
-    let position = ctx.accounts.position.as_mut();
-    let side = position.side;
-    ctx.accounts.custody.stats_mut(side).remove(position)?;
-    position.collateral_amount = collateral_amount;
-    position.collateral_usd = collateral_usd;
-    position.update_time = now;
-    ctx.accounts
-        .custody
-        .stats_mut(side)
-        .add(position, &collateral_view, cumulative_interest)?;
-    let collateral_custody = ctx.accounts.collateral_custody.as_mut();
-    collateral_custody.accrue_interest(now)?;
-    collateral_custody.assets.collateral = collateral_custody
-        .assets
-        .collateral
-        .safe_add(params.collateral_amount)?;
-    sync_aliased_custodies(
-        &mut ctx.accounts.custody,
-        &mut ctx.accounts.collateral_custody,
-    );
-
-    // CPI
-    Perpetuals::transfer_from_user(
-        ctx.accounts.funding_account.to_account_info(),
-        ctx.accounts
-            .collateral_custody_token_account
-            .to_account_info(),
-        ctx.accounts.owner.to_account_info(),
-        &ctx.accounts.token_program,
+    // math + mutate
+    let changed = apply_add_collateral(
+        PositionAccounts {
+            custody: &mut accounts.custody,
+            collateral_custody: &mut accounts.collateral_custody,
+            position: &mut accounts.position,
+        },
+        &snapshot,
         params.collateral_amount,
     )?;
 
+    // CPI
+    Perpetuals::transfer_from_user(
+        accounts.funding_account.to_account_info(),
+        accounts.collateral_custody_token_account.to_account_info(),
+        accounts.owner.to_account_info(),
+        &accounts.token_program,
+        params.collateral_amount,
+    )?;
+    vault.verify(
+        &accounts.collateral_custody,
+        &mut accounts.collateral_custody_token_account,
+    )?;
+
     // emit
-    let position = &ctx.accounts.position;
+    let position = &accounts.position;
     emit!(CollateralAdded {
         owner: position.owner,
-        pool: ctx.accounts.pool.key(),
+        pool: accounts.pool.key(),
         position: position.key(),
         custody: position.custody,
         collateral_custody: position.collateral_custody,
-        side,
+        side: position.side,
         amount: params.collateral_amount,
-        collateral_amount,
-        collateral_usd,
+        collateral_amount: changed.collateral_amount,
+        collateral_usd: changed.collateral_usd,
         time: now,
     });
     Ok(())

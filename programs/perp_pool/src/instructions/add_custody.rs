@@ -11,14 +11,14 @@ use {
         events::CustodyAdded,
         math::safe_math::cast,
         state::{
-            custody::{
-                Assets, BorrowRateParams, BorrowRateState, Custody, Fees, FeesStats, PositionStats,
-                PricingParams,
-            },
+            custody::{Assets, BorrowRateState, Custody, FeesStats, PositionStats},
             oracle::{OracleParams, OracleType},
             perpetuals::Perpetuals,
             pool::Pool,
         },
+        types::{BorrowRateParams, Fees, PricingParams},
+        validate,
+        validation::config::validate_custody_config,
     },
     anchor_lang::prelude::*,
     anchor_spl::token::{Mint, Token, TokenAccount},
@@ -90,15 +90,16 @@ pub struct AddCustodyParams {
 
 pub fn handler(ctx: Context<AddCustody>, params: &AddCustodyParams) -> Result<()> {
     // params
-    require!(
+    validate!(
         ctx.accounts.pool.custodies.len() < usize::from(MAX_CUSTODIES),
         PerpPoolError::TooManyCustodies
-    );
-    params.oracle.validate()?;
-    params.fees.validate()?;
-    params.pricing.validate()?;
-    params.pricing.validate_liquidation_margin(&params.fees)?;
-    params.borrow_rate.validate()?;
+    )?;
+    validate_custody_config(
+        &params.oracle,
+        &params.fees,
+        &params.pricing,
+        &params.borrow_rate,
+    )?;
     let now = Clock::get()?.unix_timestamp;
 
     let custody_key = ctx.accounts.custody.key();

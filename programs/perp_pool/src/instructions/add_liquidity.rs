@@ -9,18 +9,13 @@ use {
         constants::{
             CUSTODY_SEED, LP_COOLDOWN_SEED, PERPETUALS_SEED, POOL_SEED, TRANSFER_AUTHORITY_SEED,
         },
+        controller::liquidity::apply_deposit,
         errors::PerpPoolError,
         events::LiquidityAdded,
-        math::{
-            liquidity::{assets_under_management_usd, compute_add_liquidity, AumMode},
-            safe_math::{cast, Rounding, SafeMath},
-        },
-        state::{
-            custody::Custody,
-            lp_cooldown::LpCooldown,
-            perpetuals::Perpetuals,
-            pool::{LiquidityValuation, Pool},
-        },
+        math::safe_math::SafeMath,
+        state::{custody::Custody, lp_cooldown::LpCooldown, perpetuals::Perpetuals, pool::Pool},
+        validate,
+        validation::vault::VaultBaseline,
     },
     anchor_lang::prelude::*,
     anchor_spl::token::{Mint, Token, TokenAccount},
@@ -113,80 +108,46 @@ pub fn handler<'info>(
     params: &AddLiquidityParams,
 ) -> Result<()> {
     // permissions
-    require!(
+    validate!(
         ctx.accounts.perpetuals.permissions.allow_add_liquidity,
         PerpPoolError::InstructionNotAllowed
-    );
+    )?;
 
     // params
-    require!(params.amount_in > 0, PerpPoolError::ZeroAmount);
+    validate!(params.amount_in > 0, PerpPoolError::ZeroAmount)?;
 
     // oracle checks
     let clock = Clock::get()?;
-    let custody_key = ctx.accounts.custody.key();
-    let oracle = ctx.accounts.custody_oracle_account.to_account_info();
-    let LiquidityValuation {
-        min_price,
-        max_price: _,
-        mut valuations,
-        custody_index,
-    } = ctx.accounts.pool.valuations_for_liquidity_change(
-        &mut ctx.accounts.custody,
+    let accounts = ctx.accounts;
+    let vault = VaultBaseline::capture(&accounts.custody, &accounts.custody_token_account)?;
+    let custody_key = accounts.custody.key();
+    let oracle = accounts.custody_oracle_account.to_account_info();
+    let valuation = accounts.pool.valuations_for_liquidity_change(
+        &mut accounts.custody,
         custody_key,
         &oracle,
         ctx.remaining_accounts,
         clock.unix_timestamp,
     )?;
-    let custody = &ctx.accounts.custody;
+    let min_price = valuation.min_price;
 
-    // math: LP issued against the pool valued high (max prices, rounded up)
-    let aum_max_usd = assets_under_management_usd(&valuations, AumMode::Max)?;
-    let lp_supply = ctx
-        .accounts
-        .pool
-        .lp_supply(ctx.accounts.lp_token_mint.supply)?;
-    let amounts = compute_add_liquidity(
+    // math + mutate
+    let deposited = apply_deposit(
+        &mut accounts.pool,
+        &mut accounts.custody,
+        valuation,
+        accounts.lp_token_mint.supply,
         params.amount_in,
-        custody.decimals,
-        min_price,
-        aum_max_usd,
-        lp_supply,
-        custody.fees.add_liquidity_bps,
-        custody.fees.protocol_share_bps,
+        params.min_lp_amount_out,
+        clock.slot,
     )?;
-    require!(
-        amounts.lp_amount_out >= params.min_lp_amount_out,
-        PerpPoolError::SlippageExceeded
-    );
-    // Statistics only: the fee valued like the deposit (min price, floor).
-    let fee_usd: u64 =
-        cast(min_price.token_to_usd(amounts.fee_amount, custody.decimals, Rounding::Floor)?)?;
-
-    // mutate
-    let custody = ctx.accounts.custody.as_mut();
-    custody.assets.owned = custody.assets.owned.safe_add(amounts.owned_increase)?;
-    custody.assets.protocol_fees = custody
-        .assets
-        .protocol_fees
-        .safe_add(amounts.protocol_fee_amount)?;
-    custody.collected_fees.add_liquidity_usd =
-        custody.collected_fees.add_liquidity_usd.safe_add(fee_usd)?;
-    custody.update_borrow_rate()?;
-    let custody_owned = custody.assets.owned;
-    if let Some(valuation) = valuations.get_mut(custody_index) {
-        valuation.owned = custody_owned;
-    }
-    let pool_aum_usd = assets_under_management_usd(&valuations, AumMode::Min)?;
-    let pool = ctx.accounts.pool.as_mut();
-    pool.aum_usd = pool_aum_usd;
-    pool.last_add_liquidity_slot = clock.slot;
-    pool.dead_lp_supply = pool.dead_lp_supply.safe_add(amounts.dead_lp_amount)?;
+    let amounts = &deposited.amounts;
     let unlock_time = clock
         .unix_timestamp
-        .safe_add(i64::from(pool.lp_cooldown_sec))?;
-    let pool_key = ctx.accounts.pool.key();
-    let lp_token_account_key = ctx.accounts.lp_token_account.key();
-    let cooldown = ctx.accounts.lp_cooldown.as_mut();
+        .safe_add(i64::from(accounts.pool.lp_cooldown_sec))?;
+    let pool_key = accounts.pool.key();
+    let lp_token_account_key = accounts.lp_token_account.key();
+    let cooldown = accounts.lp_cooldown.as_mut();
     cooldown.pool = pool_key;
     cooldown.lp_token_account = lp_token_account_key;
     cooldown.deposit_slot = clock.slot;
@@ -195,19 +156,19 @@ pub fn handler<'info>(
 
     // CPI
     Perpetuals::transfer_from_user(
-        ctx.accounts.funding_account.to_account_info(),
-        ctx.accounts.custody_token_account.to_account_info(),
-        ctx.accounts.owner.to_account_info(),
-        &ctx.accounts.token_program,
+        accounts.funding_account.to_account_info(),
+        accounts.custody_token_account.to_account_info(),
+        accounts.owner.to_account_info(),
+        &accounts.token_program,
         params.amount_in,
     )?;
     // A frozen account (a deposit still in its cooldown) cannot receive: thaw, mint, freeze.
-    let perpetuals = &ctx.accounts.perpetuals;
-    let lp_account = ctx.accounts.lp_token_account.to_account_info();
-    let lp_mint = ctx.accounts.lp_token_mint.to_account_info();
-    let authority = ctx.accounts.transfer_authority.to_account_info();
-    let token_program = &ctx.accounts.token_program;
-    if ctx.accounts.lp_token_account.is_frozen() {
+    let perpetuals = &accounts.perpetuals;
+    let lp_account = accounts.lp_token_account.to_account_info();
+    let lp_mint = accounts.lp_token_mint.to_account_info();
+    let authority = accounts.transfer_authority.to_account_info();
+    let token_program = &accounts.token_program;
+    if accounts.lp_token_account.is_frozen() {
         perpetuals.set_lp_account_frozen(
             false,
             lp_account.clone(),
@@ -224,11 +185,12 @@ pub fn handler<'info>(
         amounts.lp_amount_out,
     )?;
     perpetuals.set_lp_account_frozen(true, lp_account, lp_mint, authority, token_program)?;
+    vault.verify(&accounts.custody, &mut accounts.custody_token_account)?;
 
     // emit
     emit!(LiquidityAdded {
-        owner: ctx.accounts.owner.key(),
-        pool: ctx.accounts.pool.key(),
+        owner: accounts.owner.key(),
+        pool: pool_key,
         custody: custody_key,
         amount_in: params.amount_in,
         fee_amount: amounts.fee_amount,
@@ -237,14 +199,15 @@ pub fn handler<'info>(
         lp_amount_out: amounts.lp_amount_out,
         price: min_price.price,
         price_exponent: min_price.exponent,
-        aum_max_usd,
-        pool_aum_usd,
-        lp_supply: lp_supply
+        aum_max_usd: deposited.aum_max_usd,
+        pool_aum_usd: deposited.pool_aum_usd,
+        lp_supply: deposited
+            .lp_supply
             .safe_add(amounts.lp_amount_out)?
             .safe_add(amounts.dead_lp_amount)?,
         dead_lp_amount: amounts.dead_lp_amount,
         unlock_time,
-        custody_owned,
+        custody_owned: deposited.custody_owned,
         slot: clock.slot,
     });
     Ok(())

@@ -11,6 +11,7 @@ use {
         errors::PerpPoolError,
         events::PoolAdded,
         state::{perpetuals::Perpetuals, pool::Pool},
+        validate,
     },
     anchor_lang::prelude::*,
     anchor_spl::token::{Mint, Token},
@@ -71,10 +72,10 @@ pub struct AddPoolParams {
 
 pub fn handler(ctx: Context<AddPool>, params: &AddPoolParams) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
-    require!(
+    validate!(
         params.lp_cooldown_sec <= MAX_LP_COOLDOWN_SEC,
         PerpPoolError::InvalidPoolConfig
-    );
+    )?;
 
     let pool = ctx.accounts.pool.as_mut();
     pool.name = params.name.clone();

@@ -12,10 +12,15 @@ use {
         constants::{
             CUSTODY_SEED, PERPETUALS_SEED, POOL_SEED, POSITION_SEED, TRANSFER_AUTHORITY_SEED,
         },
+        controller::{
+            market::MarketSnapshot,
+            position::{apply_close_at_cap, PositionAccounts},
+        },
         errors::PerpPoolError,
         events::CappedPositionClosed,
-        instructions::decrease_position::{settle_decrease, DecreaseAccounts, DecreaseKind},
         state::{custody::Custody, perpetuals::Perpetuals, pool::Pool, position::Position},
+        validate,
+        validation::vault::VaultBaseline,
     },
     anchor_lang::prelude::*,
     anchor_spl::token::{Token, TokenAccount},
@@ -111,53 +116,77 @@ pub struct CloseCappedPosition<'info> {
 
 pub fn handler(ctx: Context<CloseCappedPosition>) -> Result<()> {
     // permissions
-    let permissions = &ctx.accounts.perpetuals.permissions;
-    require!(
-        permissions.allow_close_position,
+    validate!(
+        ctx.accounts.perpetuals.permissions.allow_close_position,
         PerpPoolError::InstructionNotAllowed
-    );
+    )?;
 
     // params
-    require!(
+    validate!(
         ctx.accounts.position.size_usd > 0,
         PerpPoolError::InvalidPositionState
-    );
+    )?;
 
+    // oracle checks
+    let now = Clock::get()?.unix_timestamp;
     let accounts = ctx.accounts;
-    let position_key = accounts.position.key();
-    let owner = accounts.position.owner;
-    let outcome = settle_decrease(
-        DecreaseAccounts {
-            perpetuals: &accounts.perpetuals,
-            pool: accounts.pool.key(),
-            position_key,
-            position: &mut accounts.position,
+    let snapshot = MarketSnapshot::read(
+        &accounts.custody,
+        &accounts.custody_oracle_account.to_account_info(),
+        &accounts.collateral_custody,
+        &accounts.collateral_custody_oracle_account.to_account_info(),
+        now,
+    )?;
+    let vault = VaultBaseline::capture(
+        &accounts.collateral_custody,
+        &accounts.collateral_custody_token_account,
+    )?;
+
+    // math + mutate (the account is closed by Anchor, rent to the owner)
+    let settled = apply_close_at_cap(
+        PositionAccounts {
             custody: &mut accounts.custody,
-            custody_oracle_account: accounts.custody_oracle_account.to_account_info(),
             collateral_custody: &mut accounts.collateral_custody,
-            collateral_custody_oracle_account: accounts
-                .collateral_custody_oracle_account
-                .to_account_info(),
-            collateral_custody_token_account: accounts
-                .collateral_custody_token_account
-                .to_account_info(),
-            receiving_account: accounts.receiving_account.to_account_info(),
-            transfer_authority: accounts.transfer_authority.to_account_info(),
-            token_program: &accounts.token_program,
+            position: &mut accounts.position,
         },
-        DecreaseKind::CappedClose {
-            keeper_receiving_account: accounts.keeper_receiving_account.to_account_info(),
-        },
+        &snapshot,
+    )?;
+
+    // CPI
+    let paid = &settled.amounts;
+    if paid.amount_out > 0 {
+        accounts.perpetuals.transfer_from_vault(
+            accounts.collateral_custody_token_account.to_account_info(),
+            accounts.receiving_account.to_account_info(),
+            accounts.transfer_authority.to_account_info(),
+            &accounts.token_program,
+            paid.amount_out,
+        )?;
+    }
+    if paid.paid.reward_paid > 0 {
+        accounts.perpetuals.transfer_from_vault(
+            accounts.collateral_custody_token_account.to_account_info(),
+            accounts.keeper_receiving_account.to_account_info(),
+            accounts.transfer_authority.to_account_info(),
+            &accounts.token_program,
+            paid.paid.reward_paid,
+        )?;
+    }
+    vault.verify(
+        &accounts.collateral_custody,
+        &mut accounts.collateral_custody_token_account,
     )?;
 
     // emit
+    let position_key = accounts.position.key();
+    emit!(settled.decreased_event(accounts.pool.key(), position_key, &accounts.position));
     emit!(CappedPositionClosed {
         position: position_key,
-        owner,
+        owner: accounts.position.owner,
         keeper: accounts.keeper.key(),
-        reward_paid: outcome.reward_paid,
-        exit_price: outcome.exit_price,
-        time: outcome.time,
+        reward_paid: paid.paid.reward_paid,
+        exit_price: settled.exit_price,
+        time: settled.time,
     });
     Ok(())
 }

@@ -8,9 +8,14 @@ use {
         constants::{
             CUSTODY_SEED, PERPETUALS_SEED, POOL_SEED, POSITION_SEED, TRANSFER_AUTHORITY_SEED,
         },
+        controller::{
+            market::MarketSnapshot,
+            position::{apply_decrease, PositionAccounts},
+        },
         errors::PerpPoolError,
-        instructions::decrease_position::{settle_decrease, DecreaseAccounts, DecreaseKind},
         state::{custody::Custody, perpetuals::Perpetuals, pool::Pool, position::Position},
+        validate,
+        validation::vault::VaultBaseline,
     },
     anchor_lang::prelude::*,
     anchor_spl::token::{Token, TokenAccount},
@@ -100,39 +105,62 @@ pub struct ClosePositionParams {
 
 pub fn handler(ctx: Context<ClosePosition>, params: &ClosePositionParams) -> Result<()> {
     // permissions
-    require!(
+    validate!(
         ctx.accounts.perpetuals.permissions.allow_close_position,
         PerpPoolError::InstructionNotAllowed
-    );
+    )?;
 
     // params
     let size_usd = ctx.accounts.position.size_usd;
-    require!(size_usd > 0, PerpPoolError::InvalidPositionState);
+    validate!(size_usd > 0, PerpPoolError::InvalidPositionState)?;
 
+    // oracle checks
+    let now = Clock::get()?.unix_timestamp;
     let accounts = ctx.accounts;
-    settle_decrease(
-        DecreaseAccounts {
-            perpetuals: &accounts.perpetuals,
-            pool: accounts.pool.key(),
-            position_key: accounts.position.key(),
-            position: &mut accounts.position,
-            custody: &mut accounts.custody,
-            custody_oracle_account: accounts.custody_oracle_account.to_account_info(),
-            collateral_custody: &mut accounts.collateral_custody,
-            collateral_custody_oracle_account: accounts
-                .collateral_custody_oracle_account
-                .to_account_info(),
-            collateral_custody_token_account: accounts
-                .collateral_custody_token_account
-                .to_account_info(),
-            receiving_account: accounts.receiving_account.to_account_info(),
-            transfer_authority: accounts.transfer_authority.to_account_info(),
-            token_program: &accounts.token_program,
-        },
-        DecreaseKind::Owner {
-            size_usd,
-            price_limit: params.price_limit,
-        },
+    let snapshot = MarketSnapshot::read(
+        &accounts.custody,
+        &accounts.custody_oracle_account.to_account_info(),
+        &accounts.collateral_custody,
+        &accounts.collateral_custody_oracle_account.to_account_info(),
+        now,
     )?;
+    let vault = VaultBaseline::capture(
+        &accounts.collateral_custody,
+        &accounts.collateral_custody_token_account,
+    )?;
+
+    // math + mutate (the account is closed by Anchor, rent to the owner)
+    let settled = apply_decrease(
+        PositionAccounts {
+            custody: &mut accounts.custody,
+            collateral_custody: &mut accounts.collateral_custody,
+            position: &mut accounts.position,
+        },
+        &snapshot,
+        size_usd,
+        params.price_limit,
+    )?;
+
+    // CPI
+    if settled.amounts.amount_out > 0 {
+        accounts.perpetuals.transfer_from_vault(
+            accounts.collateral_custody_token_account.to_account_info(),
+            accounts.receiving_account.to_account_info(),
+            accounts.transfer_authority.to_account_info(),
+            &accounts.token_program,
+            settled.amounts.amount_out,
+        )?;
+    }
+    vault.verify(
+        &accounts.collateral_custody,
+        &mut accounts.collateral_custody_token_account,
+    )?;
+
+    // emit
+    emit!(settled.decreased_event(
+        accounts.pool.key(),
+        accounts.position.key(),
+        &accounts.position
+    ));
     Ok(())
 }

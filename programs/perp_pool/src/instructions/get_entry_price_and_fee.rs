@@ -13,6 +13,7 @@ use {
             trade::{compute_open_position, health_inputs, PositionState},
         },
         state::{custody::Custody, perpetuals::Perpetuals, pool::Pool, position::Side},
+        validate,
     },
     anchor_lang::prelude::*,
 };
@@ -73,10 +74,10 @@ pub fn handler(
 ) -> Result<NewPositionPricesAndFee> {
     let now = Clock::get()?.unix_timestamp;
     let a = &ctx.accounts;
-    require!(
+    validate!(
         a.collateral_custody.is_stable,
         PerpPoolError::InvalidCollateralCustody
-    );
+    )?;
     let prices = a
         .custody
         .read_trade_prices(&a.custody_oracle_account.to_account_info(), now)?;

@@ -2,9 +2,7 @@
 //! fee of closing the whole position now.
 
 use crate::state::oracle::read_oracle_price;
-use {
-    super::position_view::PositionView, crate::math::oracle::min_max_price, anchor_lang::prelude::*,
-};
+use {super::shared::PositionView, crate::math::oracle::min_max_price, anchor_lang::prelude::*};
 
 /// Exit price (PRICE_DECIMALS) and close fee (USD, and collateral tokens at the max price, ceil).
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -3,10 +3,7 @@
 //! long the lowest price at which it is not liquidatable (liquidatable one tick below), for a
 //! short the highest (liquidatable one tick above). Sentinels: see `math::pnl::liquidation_price`.
 
-use {
-    super::position_view::PositionView, crate::math::pnl::liquidation_price,
-    anchor_lang::prelude::*,
-};
+use {super::shared::PositionView, crate::math::pnl::liquidation_price, anchor_lang::prelude::*};
 
 pub fn handler(ctx: Context<PositionView>) -> Result<u64> {
     let now = Clock::get()?.unix_timestamp;

@@ -1,9 +1,7 @@
 //! `get_liquidation_state` (view, simulate only): whether `liquidate` would accept the position
 //! now (same oracles, same predicate: equity <= 0 or size / equity > max_leverage).
 
-use {
-    super::position_view::PositionView, crate::math::pnl::is_liquidatable, anchor_lang::prelude::*,
-};
+use {super::shared::PositionView, crate::math::pnl::is_liquidatable, anchor_lang::prelude::*};
 
 pub fn handler(ctx: Context<PositionView>) -> Result<bool> {
     let now = Clock::get()?.unix_timestamp;

@@ -2,7 +2,7 @@
 //! (spread included), profit capped at its locked value. Fees and interest are not included.
 
 use {
-    super::position_view::PositionView,
+    super::shared::PositionView,
     crate::math::pnl::{capped_pnl, ProfitAndLoss},
     anchor_lang::prelude::*,
 };

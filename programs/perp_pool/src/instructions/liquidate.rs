@@ -12,15 +12,15 @@ use {
         constants::{
             CUSTODY_SEED, PERPETUALS_SEED, POOL_SEED, POSITION_SEED, TRANSFER_AUTHORITY_SEED,
         },
+        controller::{
+            market::MarketSnapshot,
+            position::{apply_liquidation, PositionAccounts},
+        },
         errors::PerpPoolError,
         events::PositionLiquidated,
-        math::{pricing::exit_price, trade::compute_liquidation},
-        state::{
-            custody::{sync_aliased_custodies, Custody, SettlementKind},
-            perpetuals::Perpetuals,
-            pool::Pool,
-            position::Position,
-        },
+        state::{custody::Custody, perpetuals::Perpetuals, pool::Pool, position::Position},
+        validate,
+        validation::vault::VaultBaseline,
     },
     anchor_lang::prelude::*,
     anchor_spl::token::{Token, TokenAccount},
@@ -102,87 +102,69 @@ pub struct Liquidate<'info> {
 
 pub fn handler(ctx: Context<Liquidate>) -> Result<()> {
     // permissions
-    require!(
+    validate!(
         ctx.accounts.perpetuals.permissions.allow_liquidation,
         PerpPoolError::InstructionNotAllowed
-    );
+    )?;
 
     // params
-    require!(
+    validate!(
         ctx.accounts.position.size_usd > 0,
         PerpPoolError::InvalidPositionState
-    );
+    )?;
 
     // oracle checks
     let now = Clock::get()?.unix_timestamp;
-    let position = &ctx.accounts.position;
-    let side = position.side;
-    let custody = &ctx.accounts.custody;
-    let collateral_custody = &ctx.accounts.collateral_custody;
-    let prices =
-        custody.read_trade_prices(&ctx.accounts.custody_oracle_account.to_account_info(), now)?;
-    let (min_price, max_price) = collateral_custody.read_min_max_price(
-        &ctx.accounts
-            .collateral_custody_oracle_account
-            .to_account_info(),
+    let accounts = ctx.accounts;
+    let snapshot = MarketSnapshot::read(
+        &accounts.custody,
+        &accounts.custody_oracle_account.to_account_info(),
+        &accounts.collateral_custody,
+        &accounts.collateral_custody_oracle_account.to_account_info(),
         now,
     )?;
-
-    // math
-    let price = exit_price(side, prices, custody.pricing.spread_bps(side))?;
-    let cumulative_interest = collateral_custody
-        .borrow_rate_state
-        .cumulative_interest_at(now)?;
-    let interest_usd = position.interest_usd(cumulative_interest)?;
-    let s = compute_liquidation(
-        &position.state(),
-        price,
-        interest_usd,
-        collateral_custody.assets.insurance_fund,
-        &collateral_custody.collateral_view(min_price, max_price),
-        &custody.market(),
+    let vault = VaultBaseline::capture(
+        &accounts.collateral_custody,
+        &accounts.collateral_custody_token_account,
     )?;
 
-    // mutate
-    let position = ctx.accounts.position.as_ref();
-    ctx.accounts.custody.stats_mut(side).remove(position)?;
-    let collateral_custody = ctx.accounts.collateral_custody.as_mut();
-    collateral_custody
-        .borrow_rate_state
-        .remove_position(position)?;
-    collateral_custody.accrue_interest(now)?;
-    collateral_custody.apply_settlement(&s, max_price, SettlementKind::Liquidation)?;
-    collateral_custody.update_borrow_rate()?;
-    let borrow_rate = collateral_custody.borrow_rate_state.current_rate;
-    sync_aliased_custodies(
-        &mut ctx.accounts.custody,
-        &mut ctx.accounts.collateral_custody,
-    );
+    // math + mutate (the position is left as it was; Anchor closes it, rent to the liquidator)
+    let settled = apply_liquidation(
+        PositionAccounts {
+            custody: &mut accounts.custody,
+            collateral_custody: &mut accounts.collateral_custody,
+            position: &mut accounts.position,
+        },
+        &snapshot,
+    )?;
+    let s = &settled.amounts;
 
     // CPI
     if s.paid.reward_paid > 0 {
-        ctx.accounts.perpetuals.transfer_from_vault(
-            ctx.accounts
-                .collateral_custody_token_account
-                .to_account_info(),
-            ctx.accounts.receiving_account.to_account_info(),
-            ctx.accounts.transfer_authority.to_account_info(),
-            &ctx.accounts.token_program,
+        accounts.perpetuals.transfer_from_vault(
+            accounts.collateral_custody_token_account.to_account_info(),
+            accounts.receiving_account.to_account_info(),
+            accounts.transfer_authority.to_account_info(),
+            &accounts.token_program,
             s.paid.reward_paid,
         )?;
     }
+    vault.verify(
+        &accounts.collateral_custody,
+        &mut accounts.collateral_custody_token_account,
+    )?;
 
     // emit
-    let position = &ctx.accounts.position;
+    let position = &accounts.position;
     emit!(PositionLiquidated {
         owner: position.owner,
-        liquidator: ctx.accounts.liquidator.key(),
-        pool: ctx.accounts.pool.key(),
+        liquidator: accounts.liquidator.key(),
+        pool: accounts.pool.key(),
         position: position.key(),
         custody: position.custody,
         collateral_custody: position.collateral_custody,
-        side,
-        exit_price: price,
+        side: position.side,
+        exit_price: settled.exit_price,
         entry_price: position.price,
         size_usd: position.size_usd,
         collateral_amount: position.collateral_amount,
@@ -199,8 +181,8 @@ pub fn handler(ctx: Context<Liquidate>) -> Result<()> {
         remainder_to_pool: s.paid.rest,
         insurance_draw: s.insurance_draw,
         bad_debt_usd: s.bad_debt_usd,
-        borrow_rate,
-        cumulative_interest,
+        borrow_rate: settled.borrow_rate,
+        cumulative_interest: settled.cumulative_interest,
         time: now,
     });
     Ok(())

@@ -7,19 +7,20 @@
 use {
     crate::{
         constants::{CUSTODY_SEED, PERPETUALS_SEED, POOL_SEED, POSITION_SEED},
+        controller::{
+            market::MarketSnapshot,
+            position::{apply_open, OpenRequest, PositionAccounts},
+        },
         errors::PerpPoolError,
         events::PositionOpened,
-        math::{
-            pricing::{entry_price, exit_price},
-            safe_math::SafeMath,
-            trade::compute_open_position,
-        },
         state::{
-            custody::{sync_aliased_custodies, Custody},
+            custody::Custody,
             perpetuals::Perpetuals,
             pool::Pool,
             position::{Position, Side},
         },
+        validate,
+        validation::vault::VaultBaseline,
     },
     anchor_lang::prelude::*,
     anchor_spl::token::{Token, TokenAccount},
@@ -117,137 +118,78 @@ pub struct OpenPositionParams {
     pub side: Side,
 }
 
-/// Long: `price <= limit`; short: `price >= limit`.
-pub fn check_entry_slippage(side: Side, price: u64, price_limit: u64) -> Result<()> {
-    let ok = match side {
-        Side::Long => price <= price_limit,
-        Side::Short => price >= price_limit,
-    };
-    require!(ok, PerpPoolError::PriceSlippage);
-    Ok(())
-}
-
 pub fn handler(ctx: Context<OpenPosition>, params: &OpenPositionParams) -> Result<()> {
     // permissions
-    require!(
+    validate!(
         ctx.accounts.perpetuals.permissions.allow_open_position,
         PerpPoolError::InstructionNotAllowed
-    );
+    )?;
 
     // params
-    require!(
-        params.size_usd > 0 && params.collateral_amount > 0,
-        PerpPoolError::ZeroAmount
-    );
-    require!(
+    validate!(params.size_usd > 0, PerpPoolError::ZeroAmount)?;
+    validate!(params.collateral_amount > 0, PerpPoolError::ZeroAmount)?;
+    validate!(
         ctx.accounts.position.size_usd == 0,
         PerpPoolError::InvalidPositionState
-    );
+    )?;
 
     // oracle checks
     let now = Clock::get()?.unix_timestamp;
-    let custody = &ctx.accounts.custody;
-    let collateral_custody = &ctx.accounts.collateral_custody;
-    let prices =
-        custody.read_trade_prices(&ctx.accounts.custody_oracle_account.to_account_info(), now)?;
-    let (min_price, max_price) = collateral_custody.read_min_max_price(
-        &ctx.accounts
-            .collateral_custody_oracle_account
-            .to_account_info(),
+    let accounts = ctx.accounts;
+    let snapshot = MarketSnapshot::read(
+        &accounts.custody,
+        &accounts.custody_oracle_account.to_account_info(),
+        &accounts.collateral_custody,
+        &accounts.collateral_custody_oracle_account.to_account_info(),
         now,
     )?;
-
-    // math
-    let spread_bps = custody.pricing.spread_bps(params.side);
-    let price = entry_price(params.side, prices, spread_bps)?;
-    check_entry_slippage(params.side, price, params.price_limit)?;
-    // The position must not open liquidatable: it is checked at the exit price too.
-    let exit = exit_price(params.side, prices, spread_bps)?;
-    let collateral_view = collateral_custody.collateral_view(min_price, max_price);
-    let amounts = compute_open_position(
-        params.side,
-        params.size_usd,
-        price,
-        exit,
-        params.collateral_amount,
-        &collateral_view,
-        &custody.market(),
+    let vault = VaultBaseline::capture(
+        &accounts.collateral_custody,
+        &accounts.collateral_custody_token_account,
     )?;
-    let cumulative_interest = collateral_custody
-        .borrow_rate_state
-        .cumulative_interest_at(now)?;
 
-    // mutate
-    let position_key = ctx.accounts.position.key();
-    let position = ctx.accounts.position.as_mut();
-    position.owner = ctx.accounts.owner.key();
-    position.pool = ctx.accounts.pool.key();
-    position.custody = ctx.accounts.custody.key();
-    position.collateral_custody = ctx.accounts.collateral_custody.key();
-    position.side = params.side;
-    position.open_time = now;
-    position.update_time = now;
-    position.price = price;
-    position.size_usd = params.size_usd;
-    position.quantity = amounts.quantity;
-    position.collateral_amount = amounts.collateral_amount;
-    position.collateral_usd = amounts.collateral_usd;
-    position.locked_amount = amounts.locked_amount;
-    position.cumulative_interest_snapshot = cumulative_interest;
-    position.realized_pnl_usd = 0;
-    position.realized_fees_usd = amounts.fee_usd;
-    position.bump = ctx.bumps.position;
-
-    let collateral_custody = ctx.accounts.collateral_custody.as_mut();
-    collateral_custody.accrue_interest(now)?;
-    collateral_custody.assets.collateral = collateral_custody
-        .assets
-        .collateral
-        .safe_add(amounts.collateral_amount)?;
-    collateral_custody.add_fee_split(&amounts.fee_split)?;
-    collateral_custody.assets.locked = collateral_custody
-        .assets
-        .locked
-        .safe_add(amounts.locked_amount)?;
-    collateral_custody.collected_fees.open_position_usd = collateral_custody
-        .collected_fees
-        .open_position_usd
-        .safe_add(amounts.fee_usd)?;
-    collateral_custody
-        .borrow_rate_state
-        .add_position(position)?;
-    collateral_custody.update_borrow_rate()?;
-    let borrow_rate = collateral_custody.borrow_rate_state.current_rate;
-    ctx.accounts.custody.stats_mut(params.side).add(
-        position,
-        &collateral_view,
-        cumulative_interest,
+    // math + mutate
+    let opened = apply_open(
+        PositionAccounts {
+            custody: &mut accounts.custody,
+            collateral_custody: &mut accounts.collateral_custody,
+            position: &mut accounts.position,
+        },
+        &snapshot,
+        &OpenRequest {
+            owner: accounts.owner.key(),
+            pool: accounts.pool.key(),
+            side: params.side,
+            price_limit: params.price_limit,
+            collateral_in: params.collateral_amount,
+            size_usd: params.size_usd,
+            bump: ctx.bumps.position,
+        },
     )?;
-    sync_aliased_custodies(
-        &mut ctx.accounts.custody,
-        &mut ctx.accounts.collateral_custody,
-    );
 
     // CPI
     Perpetuals::transfer_from_user(
-        ctx.accounts.funding_account.to_account_info(),
-        ctx.accounts
-            .collateral_custody_token_account
-            .to_account_info(),
-        ctx.accounts.owner.to_account_info(),
-        &ctx.accounts.token_program,
+        accounts.funding_account.to_account_info(),
+        accounts.collateral_custody_token_account.to_account_info(),
+        accounts.owner.to_account_info(),
+        &accounts.token_program,
         params.collateral_amount,
+    )?;
+    vault.verify(
+        &accounts.collateral_custody,
+        &mut accounts.collateral_custody_token_account,
     )?;
 
     // emit
+    let amounts = &opened.amounts;
     emit!(PositionOpened {
-        owner: ctx.accounts.owner.key(),
-        pool: ctx.accounts.pool.key(),
-        position: position_key,
-        custody: ctx.accounts.custody.key(),
-        collateral_custody: ctx.accounts.collateral_custody.key(),
+        owner: accounts.owner.key(),
+        pool: accounts.pool.key(),
+        position: accounts.position.key(),
+        custody: accounts.custody.key(),
+        collateral_custody: accounts.collateral_custody.key(),
         side: params.side,
-        price,
+        price: opened.price,
         quantity: amounts.quantity,
         size_usd: params.size_usd,
         collateral_in: params.collateral_amount,
@@ -259,8 +201,8 @@ pub fn handler(ctx: Context<OpenPosition>, params: &OpenPositionParams) -> Resul
         protocol_fee_amount: amounts.fee_split.protocol,
         insurance_fee_amount: amounts.fee_split.insurance,
         utilization: amounts.utilization_after,
-        borrow_rate,
-        cumulative_interest,
+        borrow_rate: opened.borrow_rate,
+        cumulative_interest: snapshot.collateral.cumulative_interest,
         time: now,
     });
     Ok(())

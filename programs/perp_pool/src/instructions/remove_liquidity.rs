@@ -10,18 +10,13 @@ use {
         constants::{
             CUSTODY_SEED, LP_COOLDOWN_SEED, PERPETUALS_SEED, POOL_SEED, TRANSFER_AUTHORITY_SEED,
         },
+        controller::liquidity::apply_withdrawal,
         errors::PerpPoolError,
         events::LiquidityRemoved,
-        math::{
-            liquidity::{assets_under_management_usd, compute_remove_liquidity, AumMode},
-            safe_math::{cast, Rounding, SafeMath},
-        },
-        state::{
-            custody::Custody,
-            lp_cooldown::LpCooldown,
-            perpetuals::Perpetuals,
-            pool::{LiquidityValuation, Pool},
-        },
+        math::safe_math::SafeMath,
+        state::{custody::Custody, lp_cooldown::LpCooldown, perpetuals::Perpetuals, pool::Pool},
+        validate,
+        validation::vault::VaultBaseline,
     },
     anchor_lang::prelude::*,
     anchor_spl::token::{Mint, Token, TokenAccount},
@@ -104,113 +99,79 @@ pub fn handler<'info>(
     params: &RemoveLiquidityParams,
 ) -> Result<()> {
     // permissions
-    require!(
+    validate!(
         ctx.accounts.perpetuals.permissions.allow_remove_liquidity,
         PerpPoolError::InstructionNotAllowed
-    );
+    )?;
 
     // params
-    require!(params.lp_amount_in > 0, PerpPoolError::ZeroAmount);
+    validate!(params.lp_amount_in > 0, PerpPoolError::ZeroAmount)?;
     let clock = Clock::get()?;
+    let accounts = ctx.accounts;
     // Only LP still in its deposit cooldown is held back; a frozen account has a record.
-    let frozen = ctx.accounts.lp_token_account.is_frozen();
+    let frozen = accounts.lp_token_account.is_frozen();
     if frozen {
-        let cooldown = LpCooldown::load(&ctx.accounts.lp_cooldown.to_account_info())?;
-        require!(
+        let cooldown = LpCooldown::load(&accounts.lp_cooldown.to_account_info())?;
+        validate!(
             cooldown.is_some_and(|c| c.is_over(clock.slot, clock.unix_timestamp)),
             PerpPoolError::LiquidityCooldownActive
-        );
+        )?;
     }
 
     // oracle checks
-    let custody_key = ctx.accounts.custody.key();
-    let oracle = ctx.accounts.custody_oracle_account.to_account_info();
-    let LiquidityValuation {
-        min_price: _,
-        max_price,
-        mut valuations,
-        custody_index,
-    } = ctx.accounts.pool.valuations_for_liquidity_change(
-        &mut ctx.accounts.custody,
+    let vault = VaultBaseline::capture(&accounts.custody, &accounts.custody_token_account)?;
+    let custody_key = accounts.custody.key();
+    let oracle = accounts.custody_oracle_account.to_account_info();
+    let valuation = accounts.pool.valuations_for_liquidity_change(
+        &mut accounts.custody,
         custody_key,
         &oracle,
         ctx.remaining_accounts,
         clock.unix_timestamp,
     )?;
-    let custody = &ctx.accounts.custody;
+    let max_price = valuation.max_price;
 
-    // math: LP redeemed against the pool valued low (min prices, rounded down)
-    let aum_min_usd = assets_under_management_usd(&valuations, AumMode::Min)?;
-    let lp_supply = ctx
-        .accounts
-        .pool
-        .lp_supply(ctx.accounts.lp_token_mint.supply)?;
-    let amounts = compute_remove_liquidity(
+    // math + mutate
+    let withdrawn = apply_withdrawal(
+        &mut accounts.pool,
+        &mut accounts.custody,
+        valuation,
+        accounts.lp_token_mint.supply,
         params.lp_amount_in,
-        aum_min_usd,
-        lp_supply,
-        custody.decimals,
-        max_price,
-        custody.available_amount()?,
-        custody.fees.remove_liquidity_bps,
-        custody.fees.protocol_share_bps,
+        params.min_amount_out,
     )?;
-    require!(
-        amounts.amount_out >= params.min_amount_out,
-        PerpPoolError::SlippageExceeded
-    );
-    // Statistics only: the fee valued like the payout (max price, floor).
-    let fee_usd: u64 =
-        cast(max_price.token_to_usd(amounts.fee_amount, custody.decimals, Rounding::Floor)?)?;
-
-    // mutate
-    let custody = ctx.accounts.custody.as_mut();
-    custody.assets.owned = custody.assets.owned.safe_sub(amounts.owned_decrease)?;
-    custody.assets.protocol_fees = custody
-        .assets
-        .protocol_fees
-        .safe_add(amounts.protocol_fee_amount)?;
-    custody.collected_fees.remove_liquidity_usd = custody
-        .collected_fees
-        .remove_liquidity_usd
-        .safe_add(fee_usd)?;
-    custody.update_borrow_rate()?;
-    let custody_owned = custody.assets.owned;
-    if let Some(valuation) = valuations.get_mut(custody_index) {
-        valuation.owned = custody_owned;
-    }
-    let pool_aum_usd = assets_under_management_usd(&valuations, AumMode::Min)?;
-    ctx.accounts.pool.aum_usd = pool_aum_usd;
+    let amounts = &withdrawn.amounts;
 
     // CPI
     if frozen {
-        ctx.accounts.perpetuals.set_lp_account_frozen(
+        accounts.perpetuals.set_lp_account_frozen(
             false,
-            ctx.accounts.lp_token_account.to_account_info(),
-            ctx.accounts.lp_token_mint.to_account_info(),
-            ctx.accounts.transfer_authority.to_account_info(),
-            &ctx.accounts.token_program,
+            accounts.lp_token_account.to_account_info(),
+            accounts.lp_token_mint.to_account_info(),
+            accounts.transfer_authority.to_account_info(),
+            &accounts.token_program,
         )?;
     }
     Perpetuals::burn_from_user(
-        ctx.accounts.lp_token_mint.to_account_info(),
-        ctx.accounts.lp_token_account.to_account_info(),
-        ctx.accounts.owner.to_account_info(),
-        &ctx.accounts.token_program,
+        accounts.lp_token_mint.to_account_info(),
+        accounts.lp_token_account.to_account_info(),
+        accounts.owner.to_account_info(),
+        &accounts.token_program,
         params.lp_amount_in,
     )?;
-    ctx.accounts.perpetuals.transfer_from_vault(
-        ctx.accounts.custody_token_account.to_account_info(),
-        ctx.accounts.receiving_account.to_account_info(),
-        ctx.accounts.transfer_authority.to_account_info(),
-        &ctx.accounts.token_program,
+    accounts.perpetuals.transfer_from_vault(
+        accounts.custody_token_account.to_account_info(),
+        accounts.receiving_account.to_account_info(),
+        accounts.transfer_authority.to_account_info(),
+        &accounts.token_program,
         amounts.amount_out,
     )?;
+    vault.verify(&accounts.custody, &mut accounts.custody_token_account)?;
 
     // emit
     emit!(LiquidityRemoved {
-        owner: ctx.accounts.owner.key(),
-        pool: ctx.accounts.pool.key(),
+        owner: accounts.owner.key(),
+        pool: accounts.pool.key(),
         custody: custody_key,
         lp_amount_in: params.lp_amount_in,
         withdraw_usd: amounts.withdraw_usd,
@@ -220,10 +181,10 @@ pub fn handler<'info>(
         amount_out: amounts.amount_out,
         price: max_price.price,
         price_exponent: max_price.exponent,
-        aum_min_usd,
-        pool_aum_usd,
-        lp_supply: lp_supply.safe_sub(params.lp_amount_in)?,
-        custody_owned,
+        aum_min_usd: withdrawn.aum_min_usd,
+        pool_aum_usd: withdrawn.pool_aum_usd,
+        lp_supply: withdrawn.lp_supply.safe_sub(params.lp_amount_in)?,
+        custody_owned: withdrawn.custody_owned,
     });
     Ok(())
 }

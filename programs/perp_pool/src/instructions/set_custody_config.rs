@@ -8,11 +8,13 @@ use {
         errors::PerpPoolError,
         events::CustodyConfigSet,
         state::{
-            custody::{BorrowRateParams, Custody, Fees, PricingParams},
+            custody::Custody,
             oracle::{OracleParams, OracleType},
             perpetuals::Perpetuals,
             pool::Pool,
         },
+        types::{BorrowRateParams, Fees, PricingParams},
+        validation::config::validate_custody_config,
     },
     anchor_lang::prelude::*,
 };
@@ -51,11 +53,12 @@ pub struct SetCustodyConfigParams {
 
 pub fn handler(ctx: Context<SetCustodyConfig>, params: &SetCustodyConfigParams) -> Result<()> {
     // params
-    params.oracle.validate()?;
-    params.fees.validate()?;
-    params.pricing.validate()?;
-    params.pricing.validate_liquidation_margin(&params.fees)?;
-    params.borrow_rate.validate()?;
+    validate_custody_config(
+        &params.oracle,
+        &params.fees,
+        &params.pricing,
+        &params.borrow_rate,
+    )?;
     let custody_key = ctx.accounts.custody.key();
     let mut oracle = params.oracle;
     if oracle.oracle_type == OracleType::Custom {

@@ -10,6 +10,7 @@ use {
             custody::Custody,
             oracle::{CustomOracle, OracleType},
         },
+        validate,
     },
     anchor_lang::prelude::*,
 };
@@ -59,18 +60,18 @@ pub fn handler(
     params: &SetCustomOraclePriceParams,
 ) -> Result<()> {
     // params: readers would reject these anyway; failing here tells the pusher at once.
-    require!(params.price > 0, PerpPoolError::InvalidOraclePrice);
-    require!(
+    validate!(params.price > 0, PerpPoolError::InvalidOraclePrice)?;
+    validate!(
         params.expo.unsigned_abs() <= MAX_PRICE_EXPONENT.unsigned_abs(),
         PerpPoolError::InvalidOraclePrice
-    );
+    )?;
 
     // A reading never replaces a newer one: a delayed or replayed push cannot roll the price
     // back (a fresh account has publish_time 0).
-    require!(
+    validate!(
         params.publish_time >= ctx.accounts.oracle_account.publish_time,
         PerpPoolError::OraclePublishTimeRegressed
-    );
+    )?;
 
     // mutate
     let oracle = ctx.accounts.oracle_account.as_mut();

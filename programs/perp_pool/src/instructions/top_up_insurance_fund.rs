@@ -4,12 +4,14 @@
 //! (admin) or a shortfall draw.
 
 use {
+    super::shared::InsuranceFundParams,
     crate::{
         constants::{CUSTODY_SEED, POOL_SEED},
+        controller::custody::top_up_insurance_fund,
         errors::PerpPoolError,
         events::InsuranceFundChanged,
-        math::safe_math::SafeMath,
         state::{custody::Custody, perpetuals::Perpetuals, pool::Pool},
+        validation::vault::VaultBaseline,
     },
     anchor_lang::prelude::*,
     anchor_spl::token::{Token, TokenAccount},
@@ -46,32 +48,29 @@ pub struct TopUpInsuranceFund<'info> {
     pub token_program: Program<'info, Token>,
 }
 
-#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug)]
-pub struct InsuranceFundParams {
-    /// Tokens (> 0).
-    pub amount: u64,
-}
-
 pub fn handler(ctx: Context<TopUpInsuranceFund>, params: &InsuranceFundParams) -> Result<()> {
-    require!(params.amount > 0, PerpPoolError::ZeroAmount);
+    let accounts = ctx.accounts;
+    let vault = VaultBaseline::capture(&accounts.custody, &accounts.custody_token_account)?;
 
-    let custody = ctx.accounts.custody.as_mut();
-    custody.assets.insurance_fund = custody.assets.insurance_fund.safe_add(params.amount)?;
-    let insurance_fund = custody.assets.insurance_fund;
+    // mutate
+    let insurance_fund = top_up_insurance_fund(&mut accounts.custody, params.amount)?;
 
+    // CPI
     Perpetuals::transfer_from_user(
-        ctx.accounts.funding_account.to_account_info(),
-        ctx.accounts.custody_token_account.to_account_info(),
-        ctx.accounts.owner.to_account_info(),
-        &ctx.accounts.token_program,
+        accounts.funding_account.to_account_info(),
+        accounts.custody_token_account.to_account_info(),
+        accounts.owner.to_account_info(),
+        &accounts.token_program,
         params.amount,
     )?;
+    vault.verify(&accounts.custody, &mut accounts.custody_token_account)?;
 
+    // emit
     emit!(InsuranceFundChanged {
-        signer: ctx.accounts.owner.key(),
-        pool: ctx.accounts.pool.key(),
-        custody: ctx.accounts.custody.key(),
-        token_account: ctx.accounts.funding_account.key(),
+        signer: accounts.owner.key(),
+        pool: accounts.pool.key(),
+        custody: accounts.custody.key(),
+        token_account: accounts.funding_account.key(),
         amount_in: params.amount,
         amount_out: 0,
         insurance_fund,

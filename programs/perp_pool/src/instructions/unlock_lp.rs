@@ -8,6 +8,7 @@ use {
         errors::PerpPoolError,
         events::LpUnlocked,
         state::{lp_cooldown::LpCooldown, perpetuals::Perpetuals, pool::Pool},
+        validate,
     },
     anchor_lang::prelude::*,
     anchor_spl::token::{Mint, Token, TokenAccount},
@@ -48,14 +49,16 @@ pub struct UnlockLp<'info> {
 
 pub fn handler(ctx: Context<UnlockLp>) -> Result<()> {
     let clock = Clock::get()?;
-    require!(
-        ctx.accounts.lp_token_account.is_frozen()
-            && ctx
-                .accounts
-                .lp_cooldown
-                .is_over(clock.slot, clock.unix_timestamp),
+    validate!(
+        ctx.accounts.lp_token_account.is_frozen(),
         PerpPoolError::LiquidityCooldownActive
-    );
+    )?;
+    validate!(
+        ctx.accounts
+            .lp_cooldown
+            .is_over(clock.slot, clock.unix_timestamp),
+        PerpPoolError::LiquidityCooldownActive
+    )?;
     ctx.accounts.perpetuals.set_lp_account_frozen(
         false,
         ctx.accounts.lp_token_account.to_account_info(),

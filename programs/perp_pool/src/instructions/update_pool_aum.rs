@@ -12,6 +12,7 @@ use {
         events::PoolAumUpdated,
         math::liquidity::{assets_under_management_usd, AumMode},
         state::{custody::Custody, perpetuals::Perpetuals, pool::Pool},
+        validate,
     },
     anchor_lang::prelude::*,
 };
@@ -36,10 +37,10 @@ pub fn handler<'info>(ctx: Context<'_, '_, '_, 'info, UpdatePoolAum<'info>>) -> 
 
     // mutate: book the interest each custody accrued (its rate stays, utilisation is unchanged)
     for custody_info in ctx.remaining_accounts.iter().step_by(2) {
-        require!(
+        validate!(
             custody_info.is_writable,
             PerpPoolError::InvalidCustodyAccounts
-        );
+        )?;
         let mut custody = Custody::load(custody_info)?;
         custody.accrue_interest(now)?;
         custody.update_borrow_rate()?;

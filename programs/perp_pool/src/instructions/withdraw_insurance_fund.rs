@@ -3,23 +3,38 @@
 //! the insurance share of fees). Never touches LP liquidity, collateral or protocol fees.
 
 use {
-    super::withdraw_protocol_fees::WithdrawProtocolFees,
+    super::shared::{InsuranceFundParams, WithdrawProtocolFees},
     crate::{
-        events::InsuranceFundChanged, instructions::top_up_insurance_fund::InsuranceFundParams,
+        controller::custody::withdraw_insurance_fund, events::InsuranceFundChanged,
+        validation::vault::VaultBaseline,
     },
     anchor_lang::prelude::*,
 };
 
 /// Same accounts as `withdraw_protocol_fees` (admin, vault, receiving account).
 pub fn handler(ctx: Context<WithdrawProtocolFees>, params: &InsuranceFundParams) -> Result<()> {
-    let insurance_fund = ctx
-        .accounts
-        .pay_out(|assets| &mut assets.insurance_fund, params.amount)?;
+    let accounts = ctx.accounts;
+    let vault = VaultBaseline::capture(&accounts.custody, &accounts.custody_token_account)?;
+
+    // mutate
+    let insurance_fund = withdraw_insurance_fund(&mut accounts.custody, params.amount)?;
+
+    // CPI
+    accounts.perpetuals.transfer_from_vault(
+        accounts.custody_token_account.to_account_info(),
+        accounts.receiving_account.to_account_info(),
+        accounts.transfer_authority.to_account_info(),
+        &accounts.token_program,
+        params.amount,
+    )?;
+    vault.verify(&accounts.custody, &mut accounts.custody_token_account)?;
+
+    // emit
     emit!(InsuranceFundChanged {
-        signer: ctx.accounts.admin.key(),
-        pool: ctx.accounts.pool.key(),
-        custody: ctx.accounts.custody.key(),
-        token_account: ctx.accounts.receiving_account.key(),
+        signer: accounts.admin.key(),
+        pool: accounts.pool.key(),
+        custody: accounts.custody.key(),
+        token_account: accounts.receiving_account.key(),
         amount_in: 0,
         amount_out: params.amount,
         insurance_fund,

@@ -21,7 +21,7 @@ use {
         pnl::quantity_scale,
         safe_math::{mul_div, Rounding, SafeMath},
     },
-    crate::{errors::PerpPoolError, state::position::Side},
+    crate::{errors::PerpPoolError, types::Side},
     anchor_lang::prelude::*,
 };
 
@@ -88,6 +88,10 @@ pub struct ExposureBook {
 
 /// The grid cell of a price (PRICE_DECIMALS): exact below GRID_EXACT, then GRID_SUB cells per
 /// power of two.
+// A const fn (it defines GRID_MAX_ID), where `TryFrom` and `SafeMath` are not available; the bare
+// arithmetic and casts are exact: `price >= GRID_EXACT` puts `exponent` in 5..=63, and the id is
+// at most GRID_EXACT + 58 * GRID_SUB + 15 = 975.
+#[allow(clippy::as_conversions, clippy::arithmetic_side_effects)]
 pub const fn grid_id(price: u64) -> u16 {
     if price < GRID_EXACT {
         return price as u16;
@@ -104,10 +108,11 @@ pub fn grid_low(id: u16) -> u128 {
     if id < GRID_EXACT {
         return u128::from(id);
     }
-    let k = id - GRID_EXACT;
-    let exponent = k / GRID_SUB + u64::from(GRID_SUB_BITS) + 1;
-    let mantissa = k % GRID_SUB;
-    u128::from(GRID_SUB + mantissa) << (exponent - u64::from(GRID_SUB_BITS))
+    // Cell k above the exact ids: mantissa `GRID_SUB + k % GRID_SUB` (GRID_SUB is a power of two,
+    // so `|` adds), shifted by `exponent - GRID_SUB_BITS = k / GRID_SUB + 1`.
+    let k = id.saturating_sub(GRID_EXACT); // id >= GRID_EXACT: exact
+    let shift = (k / GRID_SUB).saturating_add(1);
+    u128::from(GRID_SUB | (k % GRID_SUB)) << shift
 }
 
 /// The threshold price `usd · scale / quantity` (floor, saturating at u64::MAX) and its cell.
@@ -117,7 +122,7 @@ pub fn threshold_id(quantity: u128, usd: u128) -> Result<u16> {
     require!(quantity > 0, PerpPoolError::MathOverflow);
     let price = usd
         .checked_mul(quantity_scale()?)
-        .map(|product| product / quantity)
+        .and_then(|product| product.checked_div(quantity))
         .unwrap_or(u128::MAX);
     Ok(grid_id(u64::try_from(price).unwrap_or(u64::MAX)))
 }
@@ -202,7 +207,10 @@ impl ExposureBook {
             Some(index) => index,
             None => self.make_room(id)?,
         };
-        let slot = &mut self.slots[index];
+        let slot = self
+            .slots
+            .get_mut(index)
+            .ok_or_else(|| error!(PerpPoolError::ExposureBookInconsistent))?;
         if slot.count == 0 {
             slot.lo_id = id;
             slot.hi_id = id;
@@ -224,8 +232,8 @@ impl ExposureBook {
         let index = self
             .find(id)
             .ok_or_else(|| error!(PerpPoolError::ExposureBookInconsistent))?;
-        let slot = &mut self.slots[index];
         let bad = || error!(PerpPoolError::ExposureBookInconsistent);
+        let slot = self.slots.get_mut(index).ok_or_else(bad)?;
         slot.count = slot.count.checked_sub(1).ok_or_else(bad)?;
         slot.quantity = slot.quantity.checked_sub(quantity).ok_or_else(bad)?;
         slot.usd = slot.usd.checked_sub(usd).ok_or_else(bad)?;
@@ -244,35 +252,30 @@ impl ExposureBook {
         if let Some(free) = self.slots.iter().position(|s| s.count == 0) {
             return Ok(free);
         }
-        // Every slot in use: ranges sorted by low end, the new cell inserted as a range of its own.
-        let mut order: [usize; EXPOSURE_BOOK_SLOTS] = core::array::from_fn(|i| i);
-        order.sort_unstable_by_key(|&i| self.slots[i].lo_id);
+        // Every slot in use (disjoint ranges, so distinct low ends): ranges sorted by low end, the
+        // new cell inserted as a range of its own.
         let new = EXPOSURE_BOOK_SLOTS; // marks the new cell in `ranges`
-        let mut ranges = [(0u16, 0u16, 0usize); EXPOSURE_BOOK_SLOTS + 1];
-        let mut n = 0;
-        let mut placed = false;
-        for &i in order.iter() {
-            let s = &self.slots[i];
-            if !placed && id < s.lo_id {
-                ranges[n] = (id, id, new);
-                n += 1;
-                placed = true;
-            }
-            ranges[n] = (s.lo_id, s.hi_id, i);
-            n += 1;
-        }
-        if !placed {
-            ranges[n] = (id, id, new);
-        }
-        // The adjacent pair whose union is narrowest (first on ties).
-        let mut best = 0;
-        for j in 1..EXPOSURE_BOOK_SLOTS {
-            let width = |j: usize| ranges[j + 1].1 - ranges[j].0;
-            if width(j) < width(best) {
-                best = j;
-            }
-        }
-        let (a, b) = (ranges[best], ranges[best + 1]);
+        let mut ranges: Vec<(u16, u16, usize)> = self
+            .slots
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.lo_id, s.hi_id, i))
+            .collect();
+        ranges.sort_unstable_by_key(|&(lo, _, _)| lo);
+        let at = ranges
+            .iter()
+            .position(|&(lo, _, _)| id < lo)
+            .unwrap_or(ranges.len());
+        ranges.insert(at, (id, id, new));
+        // The adjacent pair whose union is narrowest (first on ties; sorted and disjoint, so the
+        // upper range's high end is above the lower range's low end).
+        let bad = || error!(PerpPoolError::ExposureBookInconsistent);
+        let (a, b) = ranges
+            .iter()
+            .zip(ranges.iter().skip(1))
+            .min_by_key(|(a, b)| b.1.saturating_sub(a.0))
+            .map(|(a, b)| (*a, *b))
+            .ok_or_else(bad)?;
         if a.2 == new {
             return Ok(b.2); // the new cell joins the slot above it (`add` widens it)
         }
@@ -281,13 +284,13 @@ impl ExposureBook {
         }
         // Two slots merge into `a`; `b` is freed for the new cell.
         let (into, from) = (a.2, b.2);
-        let merged = self.slots[from];
-        let target = &mut self.slots[into];
+        let merged = *self.slots.get(from).ok_or_else(bad)?;
+        let target = self.slots.get_mut(into).ok_or_else(bad)?;
         target.hi_id = merged.hi_id;
         target.count = target.count.safe_add(merged.count)?;
         target.quantity = target.quantity.safe_add(merged.quantity)?;
         target.usd = target.usd.safe_add(merged.usd)?;
-        self.slots[from] = ExposureSlot::default();
+        *self.slots.get_mut(from).ok_or_else(bad)? = ExposureSlot::default();
         Ok(from)
     }
 
@@ -306,7 +309,8 @@ impl ExposureBook {
             .filter(|s| s.count > 0)
             .try_fold(0u128, |total, s| {
                 let low = grid_low(s.lo_id);
-                let high = (s.hi_id < GRID_MAX_ID).then(|| grid_low(s.hi_id + 1));
+                // hi_id < GRID_MAX_ID: `+ 1` is exact.
+                let high = (s.hi_id < GRID_MAX_ID).then(|| grid_low(s.hi_id.saturating_add(1)));
                 let term = match crossing {
                     Crossing::Above => {
                         if high.is_some_and(|h| h <= p) {

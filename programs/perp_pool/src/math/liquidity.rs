@@ -13,7 +13,7 @@ use {
     crate::{
         constants::{BPS_POWER, DEAD_LP_SUPPLY, LP_DECIMALS, USD_POWER},
         errors::PerpPoolError,
-        state::position::Side,
+        types::Side,
     },
     anchor_lang::prelude::*,
 };

@@ -9,7 +9,7 @@ use {
     },
     crate::{
         constants::{BPS_POWER, PRICE_DECIMALS, QUANTITY_DECIMALS, USD_DECIMALS},
-        state::position::Side,
+        types::Side,
     },
     anchor_lang::prelude::*,
 };

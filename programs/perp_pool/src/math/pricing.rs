@@ -7,7 +7,7 @@ use {
         oracle::OraclePrice,
         safe_math::{cast, mul_div, Rounding, SafeMath},
     },
-    crate::{constants::BPS_POWER, errors::PerpPoolError, state::position::Side},
+    crate::{constants::BPS_POWER, errors::PerpPoolError, types::Side},
     anchor_lang::prelude::*,
 };
 
@@ -102,6 +102,28 @@ pub fn exit_price_at(side: Side, oracle_price: u64, spread_bps: u64) -> Result<u
         },
         spread_bps,
     )
+}
+
+/// The trader's entry price limit: a long enters at most at `price_limit`, a short at least at
+/// it. Errors: PriceSlippage.
+pub fn check_entry_slippage(side: Side, price: u64, price_limit: u64) -> Result<()> {
+    let ok = match side {
+        Side::Long => price <= price_limit,
+        Side::Short => price >= price_limit,
+    };
+    require!(ok, PerpPoolError::PriceSlippage);
+    Ok(())
+}
+
+/// The trader's exit price limit: a long exits at least at `price_limit`, a short at most at
+/// it. Errors: PriceSlippage.
+pub fn check_exit_slippage(side: Side, price: u64, price_limit: u64) -> Result<()> {
+    let ok = match side {
+        Side::Long => price >= price_limit,
+        Side::Short => price <= price_limit,
+    };
+    require!(ok, PerpPoolError::PriceSlippage);
+    Ok(())
 }
 
 #[cfg(test)]

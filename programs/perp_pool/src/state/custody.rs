@@ -3,7 +3,6 @@
 
 use {
     crate::{
-        constants::{BPS_POWER, RATE_POWER},
         errors::PerpPoolError,
         math::{
             borrow::{accrued_cumulative_interest, borrow_rate, utilization},
@@ -16,90 +15,16 @@ use {
             trade::{CollateralCustody, Market, SettlementAmounts},
         },
         state::{
-            oracle::{read_oracle_price, OracleParams, OracleType},
-            position::{Position, Side},
+            oracle::{read_oracle_price, OracleParams},
+            position::Position,
         },
+        types::Side,
     },
     anchor_lang::prelude::*,
 };
 
-/// Fee rates, in BPS (10_000 = 100 %). The trading rates (open, close, liquidation, reward) are
-/// read from the TRADED custody; the shares from the custody that receives the fee (the
-/// collateral custody for trading fees).
-#[derive(
-    AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, Default, PartialEq, Eq, InitSpace,
-)]
-pub struct Fees {
-    /// Deposit fee, charged on the tokens deposited (rounded up).
-    pub add_liquidity_bps: u64,
-    /// Redemption fee, charged on the tokens redeemed (rounded up).
-    pub remove_liquidity_bps: u64,
-    /// Share of every fee set aside as protocol fees (rounded down).
-    pub protocol_share_bps: u64,
-    /// Open fee on size, doubled linearly from optimal to 100 % utilisation.
-    pub open_position_bps: u64,
-    /// Close fee on the size closed.
-    pub close_position_bps: u64,
-    /// Liquidation fee on size (to the pool, split like every fee); at least
-    /// `close_position_bps`.
-    pub liquidation_bps: u64,
-    /// Liquidator's reward on size, paid from the position's collateral.
-    pub liquidator_reward_bps: u64,
-    /// Share of trading fees paid into the insurance fund (rounded down). LPs get what the
-    /// protocol and insurance shares leave.
-    pub insurance_share_bps: u64,
-}
-
-/// A market's trading parameters (read from the traded custody), plus the lending caps
-/// `max_utilization` and `max_total_locked_usd` (read from the collateral custody).
-/// A cap of 0 means unlimited.
-#[derive(
-    AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, Default, PartialEq, Eq, InitSpace,
-)]
-pub struct PricingParams {
-    /// Trade at max/min(spot, EMA) instead of spot.
-    pub use_ema: bool,
-    /// Spread added to long entries and taken from long exits, BPS (< 10_000).
-    pub trade_spread_long_bps: u64,
-    /// Spread taken from short entries and added to short exits, BPS (< 10_000).
-    pub trade_spread_short_bps: u64,
-    /// Lowest size / collateral at open, BPS (10_000 = 1x).
-    pub min_initial_leverage_bps: u64,
-    /// Highest size / collateral at open, increase and collateral removal, BPS. 0 = not tradeable.
-    pub max_initial_leverage_bps: u64,
-    /// Maintenance leverage: above it (size / equity) a position is liquidatable, BPS.
-    pub max_leverage_bps: u64,
-    /// A position locks size * this / 10_000 USD of collateral tokens: its maximum profit.
-    pub max_payoff_mult_bps: u64,
-    /// Lending cap: highest utilisation (locked / owned, RATE_DECIMALS) a trade may leave.
-    pub max_utilization: u64,
-    /// Highest size of one position, USD.
-    pub max_position_size_usd: u64,
-    /// Lending cap: highest value of `assets.locked` (max price), USD.
-    pub max_total_locked_usd: u64,
-}
-
-/// Two-slope borrow curve, RATE_DECIMALS per hour (read from the collateral custody).
-#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
-pub struct BorrowRateParams {
-    pub base_rate: u64,
-    pub slope1: u64,
-    pub slope2: u64,
-    /// < RATE_POWER.
-    pub optimal_utilization: u64,
-}
-
-impl Default for BorrowRateParams {
-    /// The reference values: 0 base, 0.008 %/h to optimal, 0.012 %/h more to 100 %, optimal 80 %.
-    fn default() -> Self {
-        BorrowRateParams {
-            base_rate: 0,
-            slope1: 80_000,
-            slope2: 120_000,
-            optimal_utilization: 800_000_000,
-        }
-    }
-}
+/// Defined in the leaf `types` module (the math reads them); re-exported at their old path.
+pub use crate::types::{BorrowRateParams, Fees, PricingParams};
 
 /// The custody's lending state: its rate, index and the aggregates of the positions borrowing
 /// from it (positions whose collateral custody it is), so accrued interest is known without a scan.
@@ -200,90 +125,6 @@ pub struct Custody {
     pub token_account_bump: u8,
 }
 
-impl Fees {
-    /// Every rate is a fraction of an amount, so at most 100 %; the protocol and insurance
-    /// shares together at most 100 %; the liquidation fee at least the close fee, so an owner
-    /// liquidating its own position (the reward is paid after the liquidation fee) never gets
-    /// more than a close would pay it.
-    pub fn validate(&self) -> Result<()> {
-        require!(
-            self.add_liquidity_bps <= BPS_POWER
-                && self.remove_liquidity_bps <= BPS_POWER
-                && self.protocol_share_bps <= BPS_POWER
-                && self.open_position_bps <= BPS_POWER
-                && self.close_position_bps <= BPS_POWER
-                && self.liquidation_bps <= BPS_POWER
-                && self.liquidator_reward_bps <= BPS_POWER
-                && self.insurance_share_bps <= BPS_POWER
-                && self.liquidation_bps >= self.close_position_bps
-                && self
-                    .protocol_share_bps
-                    .saturating_add(self.insurance_share_bps)
-                    <= BPS_POWER,
-            PerpPoolError::InvalidCustodyConfig
-        );
-        Ok(())
-    }
-}
-
-impl PricingParams {
-    /// Spreads below 100 %; min <= max initial <= maintenance leverage; a tradeable market
-    /// (max_initial_leverage_bps > 0) has a positive payoff multiplier; utilisation cap <= 100 %.
-    pub fn validate(&self) -> Result<()> {
-        require!(
-            self.trade_spread_long_bps < BPS_POWER
-                && self.trade_spread_short_bps < BPS_POWER
-                && self.min_initial_leverage_bps <= self.max_initial_leverage_bps
-                && self.max_initial_leverage_bps <= self.max_leverage_bps
-                && (self.max_initial_leverage_bps == 0 || self.max_payoff_mult_bps > 0)
-                && self.max_utilization <= RATE_POWER,
-            PerpPoolError::InvalidCustodyConfig
-        );
-        Ok(())
-    }
-
-    /// The maintenance margin (`size / max_leverage`, i.e. `BPS^2 / max_leverage_bps` BPS of
-    /// size) must cover the liquidator's reward and the liquidation fee, so keepers are paid out
-    /// of the margin and not out of the LPs' loss recovery (docs/design.md "LP capital safety",
-    /// F4): `liquidator_reward_bps + liquidation_bps <= BPS^2 / max_leverage_bps`. Not checked for
-    /// an untradeable market (max_leverage_bps == 0).
-    pub fn validate_liquidation_margin(&self, fees: &Fees) -> Result<()> {
-        if self.max_leverage_bps == 0 {
-            return Ok(());
-        }
-        let margin_bps = BPS_POWER
-            .safe_mul(BPS_POWER)?
-            .safe_div(self.max_leverage_bps)?;
-        require!(
-            fees.liquidator_reward_bps.safe_add(fees.liquidation_bps)? <= margin_bps,
-            PerpPoolError::InvalidCustodyConfig
-        );
-        Ok(())
-    }
-
-    /// The spread of `side`.
-    pub fn spread_bps(&self, side: Side) -> u64 {
-        match side {
-            Side::Long => self.trade_spread_long_bps,
-            Side::Short => self.trade_spread_short_bps,
-        }
-    }
-}
-
-impl BorrowRateParams {
-    /// optimal < 100 %; each rate at most 100 % per hour.
-    pub fn validate(&self) -> Result<()> {
-        require!(
-            self.optimal_utilization < RATE_POWER
-                && self.base_rate <= RATE_POWER
-                && self.slope1 <= RATE_POWER
-                && self.slope2 <= RATE_POWER,
-            PerpPoolError::InvalidCustodyConfig
-        );
-        Ok(())
-    }
-}
-
 impl PositionStats {
     /// Adds `position` to the side's aggregates and books, registering its exposure thresholds
     /// first from its health now: collateral and payoff cap valued by `collateral` (min price,
@@ -378,36 +219,6 @@ impl BorrowRateState {
         self.interest_weighted = self
             .interest_weighted
             .safe_sub(position.interest_weight()?)?;
-        Ok(())
-    }
-}
-
-impl OracleParams {
-    /// Config-time checks (the price itself is checked on every read).
-    pub fn validate(&self) -> Result<()> {
-        match self.oracle_type {
-            OracleType::None => return err!(PerpPoolError::InvalidOracleType),
-            OracleType::Custom => require_keys_neq!(
-                self.oracle_authority,
-                Pubkey::default(),
-                PerpPoolError::InvalidCustodyConfig
-            ),
-            OracleType::Pyth => {
-                require_keys_neq!(
-                    self.oracle_account,
-                    Pubkey::default(),
-                    PerpPoolError::InvalidOracleAccount
-                );
-                require!(
-                    self.feed_id != [0u8; 32],
-                    PerpPoolError::InvalidCustodyConfig
-                );
-            }
-        }
-        require!(
-            self.max_price_error_bps <= BPS_POWER && self.max_price_age_sec > 0,
-            PerpPoolError::InvalidCustodyConfig
-        );
         Ok(())
     }
 }
@@ -613,9 +424,9 @@ impl Custody {
 
 /// When a position trades its own collateral custody (`custody == collateral_custody`), the two
 /// Anchor accounts are two copies of one account and Anchor writes both back, the second last.
-/// Handlers change the market stats on `custody` and everything else on `collateral_custody`;
-/// this merges the stats into `collateral_custody` and makes both copies identical, so whichever
-/// is written last is right. A no-op for distinct custodies.
+/// `controller::position` changes the market stats on `custody` and everything else on
+/// `collateral_custody`; this merges the stats into `collateral_custody` and makes both copies
+/// identical, so whichever is written last is right. A no-op for distinct custodies.
 pub fn sync_aliased_custodies(
     custody: &mut Account<Custody>,
     collateral_custody: &mut Account<Custody>,

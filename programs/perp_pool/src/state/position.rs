@@ -14,26 +14,8 @@ use {
     anchor_lang::prelude::*,
 };
 
-/// Direction of a position. Borsh stores Long = 0, Short = 1; the PDA seed byte is
-/// `seed_byte()` (Long = 1, Short = 2).
-#[derive(
-    AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, Default, PartialEq, Eq, InitSpace,
-)]
-pub enum Side {
-    #[default]
-    Long,
-    Short,
-}
-
-impl Side {
-    /// The byte in the position PDA seeds: Long = 1, Short = 2 (0 is never a valid side).
-    pub fn seed_byte(self) -> u8 {
-        match self {
-            Side::Long => 1,
-            Side::Short => 2,
-        }
-    }
-}
+/// Defined in the leaf `types` module (the math uses it); re-exported at its old path.
+pub use crate::types::Side;
 
 /// PDA `[POSITION_SEED, owner, pool, custody, collateral_custody, [side.seed_byte()]]`.
 /// Created by `open_position`, closed (rent back) by `close_position` / `liquidate`.
@@ -109,7 +91,8 @@ impl Position {
     /// Books realised PnL into the informational `realized_pnl_usd`, saturating at the i64
     /// range: a statistic must never make a close fail (a loss above i64::MAX USD units used to).
     pub fn add_realized_pnl(&mut self, profit_usd: u64, loss_usd: u64) {
-        let delta = i128::from(profit_usd) - i128::from(loss_usd);
+        // Exact: both are u64.
+        let delta = i128::from(profit_usd).saturating_sub(i128::from(loss_usd));
         let total = i128::from(self.realized_pnl_usd).saturating_add(delta);
         self.realized_pnl_usd =
             i64::try_from(total).unwrap_or(if total < 0 { i64::MIN } else { i64::MAX });

@@ -134,3 +134,27 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn slippage_limits_bound_the_price_against_the_trader() {
+    assert!(check_entry_slippage(Side::Long, 100, 100).is_ok());
+    assert!(err_is(
+        check_entry_slippage(Side::Long, 101, 100),
+        "PriceSlippage"
+    ));
+    assert!(check_entry_slippage(Side::Short, 100, 100).is_ok());
+    assert!(err_is(
+        check_entry_slippage(Side::Short, 99, 100),
+        "PriceSlippage"
+    ));
+    assert!(check_exit_slippage(Side::Long, 100, 100).is_ok());
+    assert!(err_is(
+        check_exit_slippage(Side::Long, 99, 100),
+        "PriceSlippage"
+    ));
+    assert!(check_exit_slippage(Side::Short, 100, 100).is_ok());
+    assert!(err_is(
+        check_exit_slippage(Side::Short, 101, 100),
+        "PriceSlippage"
+    ));
+}

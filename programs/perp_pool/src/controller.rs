@@ -1,0 +1,16 @@
+//! Mutations of already-loaded accounts shared by several instructions (drift's `controller/`):
+//! an instruction validates its accounts and params, calls one controller function, then does its
+//! CPIs and emits its event. `now` comes in through the snapshots; nothing here reads the clock.
+//!
+//! - `market`: the prologue of every trading instruction (oracles read and checked, prices, the
+//!   collateral custody's interest index at `now`);
+//! - `position`: open, increase, settle (decrease / close / close at cap / liquidation) and
+//!   collateral changes, each doing the aggregate bookkeeping of a position change in one place;
+//! - `liquidity`: LP deposits and withdrawals (LP priced, custody and pool booked);
+//! - `custody`: the custody buckets that the admin and donors move directly (insurance fund,
+//!   protocol fees).
+
+pub mod custody;
+pub mod liquidity;
+pub mod market;
+pub mod position;

@@ -1,0 +1,115 @@
+//! Plain data types shared by every layer: the position `Side` and the custody parameter structs
+//! (`Fees`, `PricingParams`, `BorrowRateParams`) that accounts store, instructions take as params
+//! and the pure math reads. A leaf module: it imports nothing from the crate, so `math` can use
+//! these without depending on `state` (their config checks live in `validation::config`).
+
+use anchor_lang::prelude::*;
+
+/// Direction of a position. Borsh stores Long = 0, Short = 1; the PDA seed byte is
+/// `seed_byte()` (Long = 1, Short = 2).
+#[derive(
+    AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, Default, PartialEq, Eq, InitSpace,
+)]
+pub enum Side {
+    #[default]
+    Long,
+    Short,
+}
+
+impl Side {
+    /// The byte in the position PDA seeds: Long = 1, Short = 2 (0 is never a valid side).
+    pub fn seed_byte(self) -> u8 {
+        match self {
+            Side::Long => 1,
+            Side::Short => 2,
+        }
+    }
+}
+
+/// Fee rates, in BPS (10_000 = 100 %). The trading rates (open, close, liquidation, reward) are
+/// read from the TRADED custody; the shares from the custody that receives the fee (the
+/// collateral custody for trading fees).
+#[derive(
+    AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, Default, PartialEq, Eq, InitSpace,
+)]
+pub struct Fees {
+    /// Deposit fee, charged on the tokens deposited (rounded up).
+    pub add_liquidity_bps: u64,
+    /// Redemption fee, charged on the tokens redeemed (rounded up).
+    pub remove_liquidity_bps: u64,
+    /// Share of every fee set aside as protocol fees (rounded down).
+    pub protocol_share_bps: u64,
+    /// Open fee on size, doubled linearly from optimal to 100 % utilisation.
+    pub open_position_bps: u64,
+    /// Close fee on the size closed.
+    pub close_position_bps: u64,
+    /// Liquidation fee on size (to the pool, split like every fee); at least
+    /// `close_position_bps`.
+    pub liquidation_bps: u64,
+    /// Liquidator's reward on size, paid from the position's collateral.
+    pub liquidator_reward_bps: u64,
+    /// Share of trading fees paid into the insurance fund (rounded down). LPs get what the
+    /// protocol and insurance shares leave.
+    pub insurance_share_bps: u64,
+}
+
+/// A market's trading parameters (read from the traded custody), plus the lending caps
+/// `max_utilization` and `max_total_locked_usd` (read from the collateral custody).
+/// A cap of 0 means unlimited.
+#[derive(
+    AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, Default, PartialEq, Eq, InitSpace,
+)]
+pub struct PricingParams {
+    /// Trade at max/min(spot, EMA) instead of spot.
+    pub use_ema: bool,
+    /// Spread added to long entries and taken from long exits, BPS (< 10_000).
+    pub trade_spread_long_bps: u64,
+    /// Spread taken from short entries and added to short exits, BPS (< 10_000).
+    pub trade_spread_short_bps: u64,
+    /// Lowest size / collateral at open, BPS (10_000 = 1x).
+    pub min_initial_leverage_bps: u64,
+    /// Highest size / collateral at open, increase and collateral removal, BPS. 0 = not tradeable.
+    pub max_initial_leverage_bps: u64,
+    /// Maintenance leverage: above it (size / equity) a position is liquidatable, BPS.
+    pub max_leverage_bps: u64,
+    /// A position locks size * this / 10_000 USD of collateral tokens: its maximum profit.
+    pub max_payoff_mult_bps: u64,
+    /// Lending cap: highest utilisation (locked / owned, RATE_DECIMALS) a trade may leave.
+    pub max_utilization: u64,
+    /// Highest size of one position, USD.
+    pub max_position_size_usd: u64,
+    /// Lending cap: highest value of `assets.locked` (max price), USD.
+    pub max_total_locked_usd: u64,
+}
+
+/// Two-slope borrow curve, RATE_DECIMALS per hour (read from the collateral custody).
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
+pub struct BorrowRateParams {
+    pub base_rate: u64,
+    pub slope1: u64,
+    pub slope2: u64,
+    /// < RATE_POWER.
+    pub optimal_utilization: u64,
+}
+
+impl Default for BorrowRateParams {
+    /// The reference values: 0 base, 0.008 %/h to optimal, 0.012 %/h more to 100 %, optimal 80 %.
+    fn default() -> Self {
+        BorrowRateParams {
+            base_rate: 0,
+            slope1: 80_000,
+            slope2: 120_000,
+            optimal_utilization: 800_000_000,
+        }
+    }
+}
+
+impl PricingParams {
+    /// The spread of `side`.
+    pub fn spread_bps(&self, side: Side) -> u64 {
+        match side {
+            Side::Long => self.trade_spread_long_bps,
+            Side::Short => self.trade_spread_short_bps,
+        }
+    }
+}
