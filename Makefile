@@ -46,6 +46,8 @@ idl-check: venv
 
 # Gates: formatting and lints, Rust and Python, all must be clean.
 lint: venv
+	cargo fmt --all -- --check
+	cargo clippy --locked --workspace --all-targets -- -D warnings
 	$(VENV)/bin/ruff check client/perp_pool tests bench migrations scripts
 	$(VENV)/bin/mypy --config-file client/pyproject.toml client/perp_pool
 

@@ -225,7 +225,8 @@ def test_python_dataclass_mirrors_the_rust_struct(file: str, name: str, cls: typ
 
 def test_trade_inputs_carry_every_custody_field_trade_rs_reads() -> None:
     """CollateralCustody / Market are flat: each `pricing.x`, `fees.x`, `borrow_rate.x` trade.rs reads is a field."""
-    src = "".join((MATH / f).read_text() for f in ("trade.rs", "trade/open.rs", "trade/settle.rs", "trade/collateral.rs"))
+    files = ("trade.rs", "trade/open.rs", "trade/settle.rs", "trade/collateral.rs")
+    src = "".join((MATH / f).read_text() for f in files)
     read = set(re.findall(r"(?:pricing|fees|borrow_rate)\s*\.\s*(\w+)", src))
     have = {f.name for f in dataclasses.fields(trade.CollateralCustody)} | \
         {f.name for f in dataclasses.fields(trade.Market)}
