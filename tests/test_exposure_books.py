@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from perp_pool.client import BorrowRateConfig, FeeConfig
+from perp_pool import errors
+from perp_pool.client import BorrowRateConfig, FeeConfig, OracleConfig, PricingConfig
 from perp_pool.constants import PRICE_DECIMALS
 from perp_pool.math import liquidity
 from perp_pool.math import pnl as pnl_math
@@ -22,7 +23,7 @@ from perp_pool.math.fixed import Rounding
 from perp_pool.math.oracle import OraclePrice
 from perp_pool.math.pricing import Side
 from perp_pool.math.trade import CollateralCustody
-from tests.helpers import USDC, Market, World, market_deposit, new_market, price_usd
+from tests.helpers import USDC, Market, World, assert_rejected, market_deposit, new_market, price_usd
 from tests.test_trading import open_pos, trader
 
 NO_INTEREST = BorrowRateConfig(base_rate=0, slope1=0, slope2=0)
@@ -168,3 +169,43 @@ async def test_books_follow_every_change_and_empty_when_positions_close(world: W
     for stats in (sol.long_positions, sol.short_positions):
         assert ExposureBook.from_account(stats.cap_book) == ExposureBook()
         assert ExposureBook.from_account(stats.bankruptcy_book) == ExposureBook()
+
+
+async def test_lowering_the_payoff_multiplier_does_not_change_what_the_pool_owes(world: World) -> None:
+    """The side's profit clamp is the sum of the caps its positions registered, not the market's
+    current multiplier: an admin lowering `max_payoff_mult_bps` (to de-risk or delist a market)
+    must not make redemptions pay out profit the pool still owes (review finding F1)."""
+    oracle = OracleConfig(max_price_age_sec=3_600)
+    m = await new_market(world, fees=NO_FEES, borrow_rate=NO_INTEREST, oracle=oracle)
+    w = await trader(world, m)
+    await open_pos(world, m, w, Side.LONG, 100 * USDC, SIZE)  # 10 SOL at 150, cap 1_500 USD
+    await world.set_price(m.sol, price=price_usd(280))  # profit 1_300, under the cap
+    before = await world.client.get_assets_under_management(m.pool)
+    for mult in (5_000, 0):  # half the cap, then a delisted market (no new positions)
+        pricing = dataclasses.replace(PricingConfig(), max_payoff_mult_bps=mult,
+                                      max_initial_leverage_bps=500_000 if mult else 0,
+                                      min_initial_leverage_bps=10_000 if mult else 0)
+        await world.client.set_custody_config(m.pool, m.sol.custody, oracle=oracle, fees=NO_FEES, pricing=pricing,
+                                              borrow_rate=NO_INTEREST)
+        assert await world.client.get_assets_under_management(m.pool) == before
+    sol = await world.client.fetch_custody(m.sol.custody)
+    assert sol.long_positions.max_profit_usd == SIZE  # what the position registered
+
+
+async def test_collateral_cannot_take_a_position_below_the_minimum_leverage(world: World) -> None:
+    """add_collateral keeps size / collateral at or above the market's minimum initial leverage:
+    a dust position cannot carry any collateral and so place its bankruptcy threshold anywhere
+    on the exposure grid (review finding F2); refused with MinLeverageNotMet, nothing changed."""
+    m = await new_market(world, fees=NO_FEES, borrow_rate=NO_INTEREST)
+    w = await trader(world, m, usdc=5_000 * USDC)
+    await open_pos(world, m, w, Side.LONG, 100 * USDC, SIZE)
+
+    async def add(amount: int) -> object:
+        return await w.client.add_collateral(m.pool, m.sol.custody, m.usdc.custody, Side.LONG,
+                                             collateral_amount=amount, funding_account=w.token_account)
+
+    watched = [m.position(w, Side.LONG), m.sol.custody, m.usdc.custody, m.usdc.vault, w.token_account]
+    await assert_rejected(errors.MinLeverageNotMet, lambda: add(1_401 * USDC + 1), world.connection, watched)
+    await add(1_400 * USDC)  # exactly 1x: allowed
+    position = await world.client.fetch_position(m.position(w, Side.LONG))
+    assert position.collateral_amount == SIZE

@@ -107,7 +107,7 @@ def _distinct_position() -> tuple[bytes, dict[str, Any]]:
         "quantity": (7 << 64) + 123_456_789, "collateral_amount": 99_000_001, "collateral_usd": 98_990_002,
         "locked_amount": 1_500_000_003, "cumulative_interest_snapshot": (9 << 64) + 5, "realized_pnl_usd": -42,
         "realized_fees_usd": 77, "bump": 254, "exposure_cap_usd": (3 << 64) + 11,
-        "exposure_bankruptcy_usd": (5 << 64) + 13,
+        "exposure_bankruptcy_usd": (5 << 64) + 13, "exposure_max_profit_usd": 1_500_000_007,
     }
     packed = []
     for name, _fmt in health.POSITION_LAYOUT:

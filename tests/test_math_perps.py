@@ -143,7 +143,7 @@ RUNNERS: dict[str, Callable[[dict], Any]] = {
     "health": _health,
     "liquidation_price": lambda c: pnl.liquidation_price(health_inputs(c), c["spread_bps"]),
     "aggregate_pnl": lambda c: pnl.aggregate_pnl_usd(side(c), c["size_usd"], c["total_quantity"],
-                                                     c["collateral_usd"], c["price"], c["max_payoff_mult_bps"],
+                                                     c["collateral_usd"], c["price"], c["max_profit_usd"],
                                                      Rounding(c["rounding"]), int(c.get("profit_above_cap_usd", 0)),
                                                      int(c.get("bad_debt_usd", 0))),
     "exposure_book": _exposure_book,
@@ -434,7 +434,7 @@ def _valuation(positions: list[tuple[bool, int, int, int, int]], price_usd: int)
     price = price_usd * PRICE_POWER
     one = OraclePrice(price, -9)
     books = {(side, t): exposure.ExposureBook() for side in Side for t in exposure.Threshold}
-    agg = {side: [0, 0, 0] for side in Side}  # size, quantity, collateral
+    agg = {side: [0, 0, 0, 0] for side in Side}  # size, quantity, collateral, registered caps
     owed = 0
     for is_long, size, lev, entry, cap_bps in positions:
         side = Side.LONG if is_long else Side.SHORT
@@ -446,7 +446,7 @@ def _valuation(positions: list[tuple[bool, int, int, int, int]], price_usd: int)
         books[side, exposure.Threshold.CAP].add(exposure.crossing(side, exposure.Threshold.CAP), q, cap_usd)
         books[side, exposure.Threshold.BANKRUPTCY].add(exposure.crossing(side, exposure.Threshold.BANKRUPTCY), q,
                                                        bankruptcy_usd)
-        agg[side] = [agg[side][0] + size, agg[side][1] + q, agg[side][2] + coll]
+        agg[side] = [agg[side][0] + size, agg[side][1] + q, agg[side][2] + coll, agg[side][3] + cap]
         pnl_i = (pnl.quantity_value_usd(q, price, Rounding.FLOOR) - size if is_long
                  else size - pnl.quantity_value_usd(q, price, Rounding.CEIL))
         owed += min(max(pnl_i, -coll), cap)
@@ -455,12 +455,12 @@ def _valuation(positions: list[tuple[bool, int, int, int, int]], price_usd: int)
         p, _ = liquidity.side_price(side, mode, one, one)
         return books[side, t].excess_usd(exposure.crossing(side, t), p)
 
-    # One payoff multiplier per custody in the program; the exact claim above uses each position's
-    # own cap, so the side clamp uses the largest (a looser clamp than the program's, never tighter).
+    # The side clamp is the sum of the caps the positions registered (PositionStats.max_profit_usd),
+    # whatever multiplier each position was opened under.
     trading = liquidity.TradingValuation(
         long_size_usd=agg[Side.LONG][0], long_quantity=agg[Side.LONG][1], long_collateral_usd=agg[Side.LONG][2],
         short_size_usd=agg[Side.SHORT][0], short_quantity=agg[Side.SHORT][1], short_collateral_usd=agg[Side.SHORT][2],
-        max_payoff_mult_bps=30_000,
+        long_max_profit_usd=agg[Side.LONG][3], short_max_profit_usd=agg[Side.SHORT][3],
         long_profit_above_cap_usd=bound(Side.LONG, exposure.Threshold.CAP, liquidity.AumMode.MAX),
         long_bad_debt_usd=bound(Side.LONG, exposure.Threshold.BANKRUPTCY, liquidity.AumMode.MIN),
         short_profit_above_cap_usd=bound(Side.SHORT, exposure.Threshold.CAP, liquidity.AumMode.MAX),

@@ -61,10 +61,11 @@ POSITION_LAYOUT: tuple[tuple[str, str], ...] = (
     ("exposure_cap_usd_hi", "Q"),
     ("exposure_bankruptcy_usd_lo", "Q"),
     ("exposure_bankruptcy_usd_hi", "Q"),
+    ("exposure_max_profit_usd", "Q"),
 )
 _POSITION = struct.Struct("<" + "".join(fmt for _, fmt in POSITION_LAYOUT))
 _FIELD = {name: i for i, (name, _) in enumerate(POSITION_LAYOUT)}
-POSITION_SIZE = _POSITION.size  # 274
+POSITION_SIZE = _POSITION.size  # 282
 POSITION_POOL_OFFSET = struct.calcsize("<" + "".join(fmt for _, fmt in POSITION_LAYOUT[:_FIELD["pool"]]))
 
 

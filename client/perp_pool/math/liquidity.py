@@ -37,7 +37,9 @@ class TradingValuation:
     short_size_usd: int = 0
     short_quantity: int = 0
     short_collateral_usd: int = 0
-    max_payoff_mult_bps: int = 0  # the custody's pricing.max_payoff_mult_bps
+    # USD: the payoff caps the longs / shorts registered (PositionStats.max_profit_usd)
+    long_max_profit_usd: int = 0
+    short_max_profit_usd: int = 0
     borrow_size_usd: int = 0  # sum of size_usd of the positions borrowing from this custody
     interest_weighted: int = 0  # sum of size_usd * snapshot of those positions
     cumulative_interest: int = 0  # the custody's index accrued to now
@@ -58,16 +60,16 @@ class TradingValuation:
         claim = 0
         sides = (
             (Side.LONG, self.long_size_usd, self.long_quantity, self.long_collateral_usd,
-             self.long_profit_above_cap_usd, self.long_bad_debt_usd),
+             self.long_max_profit_usd, self.long_profit_above_cap_usd, self.long_bad_debt_usd),
             (Side.SHORT, self.short_size_usd, self.short_quantity, self.short_collateral_usd,
-             self.short_profit_above_cap_usd, self.short_bad_debt_usd),
+             self.short_max_profit_usd, self.short_profit_above_cap_usd, self.short_bad_debt_usd),
         )
-        for side, size_usd, quantity, collateral_usd, above_cap, bad_debt in sides:
+        for side, size_usd, quantity, collateral_usd, max_profit, above_cap, bad_debt in sides:
             if size_usd == 0 and quantity == 0:
                 continue
             price, rounding = side_price(side, mode, min_price, max_price)
             claim = i128(claim + aggregate_pnl_usd(
-                side, size_usd, quantity, collateral_usd, price, self.max_payoff_mult_bps, rounding,
+                side, size_usd, quantity, collateral_usd, price, max_profit, rounding,
                 above_cap if mode is AumMode.MAX else 0, bad_debt if mode is AumMode.MIN else 0))
         return i128(interest - claim)
 
@@ -107,7 +109,8 @@ def custody_valuation(custody: Any, min_price: OraclePrice, max_price: OraclePri
             short_size_usd=shorts.size_usd,
             short_quantity=shorts.total_quantity,
             short_collateral_usd=shorts.collateral_usd,
-            max_payoff_mult_bps=custody.pricing.max_payoff_mult_bps,
+            long_max_profit_usd=longs.max_profit_usd,
+            short_max_profit_usd=shorts.max_profit_usd,
             borrow_size_usd=state.borrow_size_usd,
             interest_weighted=state.interest_weighted,
             cumulative_interest=accrued_cumulative_interest(state.cumulative_interest, state.current_rate,

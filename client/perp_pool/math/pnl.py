@@ -142,16 +142,16 @@ def liquidation_price(inputs: HealthInputs, spread_bps: int) -> int:
 
 
 def aggregate_pnl_usd(side: Side, size_usd: int, total_quantity: int, collateral_usd: int, price: int,
-                      max_payoff_mult_bps: int, trader_rounding: Rounding, profit_above_cap_usd: int = 0,
+                      max_profit_usd: int, trader_rounding: Rounding, profit_above_cap_usd: int = 0,
                       bad_debt_usd: int = 0) -> int:
     """What the traders of one side claim from the pool, from its aggregate stats (no scan): their
     PnL rounded per `trader_rounding`, minus `profit_above_cap_usd` plus `bad_debt_usd` (the
-    exposure books' bounds), clamped to `[-collateral_usd, floor(size * max_payoff_mult_bps / BPS)]`."""
+    exposure books' bounds), clamped to `[-collateral_usd, max_profit_usd]` (the caps the side's
+    positions registered, `PositionStats::max_profit_usd`)."""
     if size_usd == 0 and total_quantity == 0:
         return 0
     opposite = Rounding.CEIL if trader_rounding is Rounding.FLOOR else Rounding.FLOOR
     value = i128(quantity_value_usd(total_quantity, price, trader_rounding if side is Side.LONG else opposite))
     pnl = i128(value - size_usd if side is Side.LONG else size_usd - value)
-    max_profit = mul_div(size_usd, max_payoff_mult_bps, BPS_POWER, Rounding.FLOOR)
     bounded = i128(pnl - profit_above_cap_usd + bad_debt_usd)
-    return max(min(bounded, max_profit), -collateral_usd)
+    return max(min(bounded, max_profit_usd), -collateral_usd)

@@ -16,7 +16,7 @@ use {
             pricing::{check_entry_slippage, check_exit_slippage},
             safe_math::SafeMath,
             trade::{
-                compute_close_capped_position, compute_decrease_position,
+                check_min_leverage, compute_close_capped_position, compute_decrease_position,
                 compute_increase_position, compute_liquidation, compute_open_position,
                 compute_remove_collateral, IncreasePositionAmounts, OpenPositionAmounts,
                 RemoveCollateralAmounts, SettlementAmounts,
@@ -506,6 +506,11 @@ pub fn apply_add_collateral(
 ) -> Result<CollateralChanged> {
     let collateral_amount = accounts.position.collateral_amount.safe_add(amount)?;
     let collateral_usd = snapshot.view.value_usd(collateral_amount)?;
+    check_min_leverage(
+        accounts.position.size_usd,
+        collateral_usd,
+        &accounts.custody.market(),
+    )?;
     let now = snapshot.now;
     accounts.rebook(
         snapshot,

@@ -43,8 +43,10 @@ pub struct TradingValuation {
     pub short_size_usd: u64,
     pub short_quantity: u128,
     pub short_collateral_usd: u64,
-    /// The custody's `pricing.max_payoff_mult_bps` (caps the traders' aggregate profit).
-    pub max_payoff_mult_bps: u64,
+    /// USD: Σ of the payoff caps the longs / shorts registered (`PositionStats::max_profit_usd`):
+    /// each side's total profit is at most this.
+    pub long_max_profit_usd: u128,
+    pub short_max_profit_usd: u128,
     /// Σ size_usd of the positions borrowing from this custody.
     pub borrow_size_usd: u64,
     /// Σ size_usd * snapshot of those positions.
@@ -113,11 +115,12 @@ impl TradingValuation {
         )?)?;
         let mut traders_claim: i128 = 0;
         for side in [Side::Long, Side::Short] {
-            let (size_usd, quantity, collateral_usd, above_cap, bad_debt) = match side {
+            let (size_usd, quantity, collateral_usd, max_profit, above_cap, bad_debt) = match side {
                 Side::Long => (
                     self.long_size_usd,
                     self.long_quantity,
                     self.long_collateral_usd,
+                    self.long_max_profit_usd,
                     self.long_profit_above_cap_usd,
                     self.long_bad_debt_usd,
                 ),
@@ -125,6 +128,7 @@ impl TradingValuation {
                     self.short_size_usd,
                     self.short_quantity,
                     self.short_collateral_usd,
+                    self.short_max_profit_usd,
                     self.short_profit_above_cap_usd,
                     self.short_bad_debt_usd,
                 ),
@@ -143,7 +147,7 @@ impl TradingValuation {
                 quantity,
                 collateral_usd,
                 price,
-                self.max_payoff_mult_bps,
+                max_profit,
                 rounding,
                 above_cap,
                 bad_debt,

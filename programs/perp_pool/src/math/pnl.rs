@@ -260,8 +260,9 @@ pub fn liquidation_price(inputs: &HealthInputs, spread_bps: u64) -> Result<u64> 
 /// rounded by `trader_rounding` (Ceil: up, for the low AUM that redemptions use), minus
 /// `profit_above_cap_usd` plus `bad_debt_usd` (upper bounds from the side's exposure books,
 /// `math::exposure`: max mode passes the first and 0, min mode 0 and the second), clamped to
-/// `[-collateral_usd, floor(size * max_payoff_mult_bps / BPS_POWER)]` (traders cannot lose more
-/// than their collateral nor gain more than their locked payoff in total). With the books the
+/// `[-collateral_usd, max_profit_usd]` (traders cannot lose more than their collateral nor gain
+/// more than the payoff caps they registered, `PositionStats::max_profit_usd`, in total: the
+/// caps of the positions, not the market's current multiplier, which the admin may lower). With the books the
 /// result is a lower bound (max mode) or an upper bound (min mode) of `Σ clamp(x_i, -c_i, k_i)`
 /// over the side's positions, up to the residuals stated in docs/design.md "Exposure books".
 #[allow(clippy::too_many_arguments)]
@@ -271,7 +272,7 @@ pub fn aggregate_pnl_usd(
     total_quantity: u128,
     collateral_usd: u64,
     price: u64,
-    max_payoff_mult_bps: u64,
+    max_profit_usd: u128,
     trader_rounding: Rounding,
     profit_above_cap_usd: u128,
     bad_debt_usd: u128,
@@ -293,12 +294,7 @@ pub fn aggregate_pnl_usd(
         Side::Long => value.safe_sub(size)?,
         Side::Short => size.safe_sub(value)?,
     };
-    let max_profit: i128 = cast(mul_div(
-        u128::from(size_usd),
-        u128::from(max_payoff_mult_bps),
-        u128::from(BPS_POWER),
-        Rounding::Floor,
-    )?)?;
+    let max_profit: i128 = cast(max_profit_usd)?;
     let max_loss = i128::from(collateral_usd);
     let bounded = pnl
         .safe_sub(cast(profit_above_cap_usd)?)?

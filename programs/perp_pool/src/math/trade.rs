@@ -165,6 +165,20 @@ pub fn health_inputs(
     })
 }
 
+/// `size * BPS >= collateral_usd * min_initial_leverage_bps`, else MinLeverageNotMet: what an open
+/// and a collateral addition must leave. Without it a dust position could carry any collateral
+/// and register its bankruptcy threshold anywhere on the price grid (docs/design.md "Exposure
+/// books", griefing).
+pub fn check_min_leverage(size_usd: u64, collateral_usd: u64, market: &Market) -> Result<()> {
+    require!(
+        u128::from(size_usd).safe_mul(u128::from(BPS_POWER))?
+            >= u128::from(collateral_usd)
+                .safe_mul(u128::from(market.pricing.min_initial_leverage_bps))?,
+        PerpPoolError::MinLeverageNotMet
+    );
+    Ok(())
+}
+
 /// Whether `position` (owing `interest_usd`) is within the market's max INITIAL leverage at
 /// `exit_price` with its unrealised profit NOT counted: `equity = collateral - loss - close fee -
 /// interest > 0` and `size * BPS <= equity * max_initial_leverage_bps`. What an increase and a

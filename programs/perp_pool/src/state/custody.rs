@@ -61,6 +61,9 @@ pub struct PositionStats {
     /// Σ size_usd * cumulative_interest_snapshot (snapshots of each position's collateral
     /// custody index).
     pub interest_weighted: u128,
+    /// USD: Σ of the payoff caps the positions registered (`Position::exposure_max_profit_usd`):
+    /// the most the side can win in total, whatever `max_payoff_mult_bps` is now.
+    pub max_profit_usd: u128,
     /// The positions' payoff-cap thresholds (`math::exposure`): bounds the profit above caps
     /// that `size_usd`/`total_quantity` alone would count (max-mode AUM).
     pub cap_book: ExposureBook,
@@ -136,15 +139,18 @@ impl PositionStats {
         collateral: &CollateralCustody,
         cumulative_interest: u128,
     ) -> Result<()> {
+        let max_profit_usd = collateral.value_usd(position.locked_amount)?;
         let (cap_usd, bankruptcy_usd) = position_thresholds(
             position.side,
             position.size_usd,
             collateral.value_usd(position.collateral_amount)?,
-            collateral.value_usd(position.locked_amount)?,
+            max_profit_usd,
             position.interest_usd(cumulative_interest)?,
         )?;
         position.exposure_cap_usd = cap_usd;
         position.exposure_bankruptcy_usd = bankruptcy_usd;
+        position.exposure_max_profit_usd = max_profit_usd;
+        self.max_profit_usd = self.max_profit_usd.safe_add(u128::from(max_profit_usd))?;
         self.open_positions = self.open_positions.safe_add(1)?;
         self.size_usd = self.size_usd.safe_add(position.size_usd)?;
         self.collateral_usd = self.collateral_usd.safe_add(position.collateral_usd)?;
@@ -175,6 +181,9 @@ impl PositionStats {
         self.interest_weighted = self
             .interest_weighted
             .safe_sub(position.interest_weight()?)?;
+        self.max_profit_usd = self
+            .max_profit_usd
+            .safe_sub(u128::from(position.exposure_max_profit_usd))?;
         self.cap_book.remove(
             crossing(position.side, Threshold::Cap),
             position.quantity,
@@ -257,7 +266,8 @@ impl Custody {
                 short_size_usd: self.short_positions.size_usd,
                 short_quantity: self.short_positions.total_quantity,
                 short_collateral_usd: self.short_positions.collateral_usd,
-                max_payoff_mult_bps: self.pricing.max_payoff_mult_bps,
+                long_max_profit_usd: self.long_positions.max_profit_usd,
+                short_max_profit_usd: self.short_positions.max_profit_usd,
                 borrow_size_usd: self.borrow_rate_state.borrow_size_usd,
                 interest_weighted: self.borrow_rate_state.interest_weighted,
                 cumulative_interest: self.borrow_rate_state.cumulative_interest_at(now)?,

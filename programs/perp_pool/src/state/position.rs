@@ -63,6 +63,9 @@ pub struct Position {
     pub exposure_cap_usd: u128,
     /// USD `q · A / scale` of the bankruptcy threshold registered at the last change.
     pub exposure_bankruptcy_usd: u128,
+    /// USD: the payoff cap registered at the last change (`locked_amount` at the collateral's
+    /// min price, floor), counted in the side's `PositionStats::max_profit_usd`.
+    pub exposure_max_profit_usd: u64,
 }
 
 impl Position {

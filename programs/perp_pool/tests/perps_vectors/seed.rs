@@ -72,13 +72,13 @@ pub(crate) fn seed() -> Value {
         json!({"owned": owned, "decimals": 9, "min_price": 14_990_000_000u64,
         "max_price": 15_010_000_000u64, "exponent": -8, "long_size_usd": 0, "long_quantity": 0,
         "long_collateral_usd": 0, "short_size_usd": 0, "short_quantity": 0, "short_collateral_usd": 0,
-        "max_payoff_mult_bps": 10_000, "borrow_size_usd": 0, "interest_weighted": 0, "cumulative_interest": 0})
+        "long_max_profit_usd": 0, "short_max_profit_usd": 0, "borrow_size_usd": 0, "interest_weighted": 0, "cumulative_interest": 0})
     };
     let usdc_v = |owned: u64| {
         json!({"owned": owned, "decimals": 6, "min_price": 99_990_000u64,
         "max_price": 100_000_000u64, "exponent": -8, "long_size_usd": 0, "long_quantity": 0,
         "long_collateral_usd": 0, "short_size_usd": 0, "short_quantity": 0, "short_collateral_usd": 0,
-        "max_payoff_mult_bps": 10_000, "borrow_size_usd": 0, "interest_weighted": 0, "cumulative_interest": 0})
+        "long_max_profit_usd": 0, "short_max_profit_usd": 0, "borrow_size_usd": 0, "interest_weighted": 0, "cumulative_interest": 0})
     };
 
     json!({
@@ -236,18 +236,18 @@ pub(crate) fn seed() -> Value {
             named("short_always", with(h_short.clone(), json!({"spread_bps": 0, "collateral_usd": 0, "max_profit_usd": 0}))),
         ],
         "aggregate_pnl": [
-            named("long_up_10_percent", json!({"side": "long", "size_usd": 1_000 * USD, "total_quantity": 10 * TOKEN, "collateral_usd": 100 * USD, "price": 110 * PRICE, "max_payoff_mult_bps": 10_000, "rounding": "floor"})),
-            named("short_up_10_percent", json!({"side": "short", "size_usd": 1_000 * USD, "total_quantity": 10 * TOKEN, "collateral_usd": 100 * USD, "price": 110 * PRICE, "max_payoff_mult_bps": 10_000, "rounding": "floor"})),
-            named("long_loss_clamped", json!({"side": "long", "size_usd": 1_000 * USD, "total_quantity": 10 * TOKEN, "collateral_usd": 100 * USD, "price": 10 * PRICE, "max_payoff_mult_bps": 10_000, "rounding": "floor"})),
-            named("long_profit_clamped", json!({"side": "long", "size_usd": 1_000 * USD, "total_quantity": 10 * TOKEN, "collateral_usd": 100 * USD, "price": 1_000 * PRICE, "max_payoff_mult_bps": 5_000, "rounding": "floor"})),
-            named("rounding_floor_long", json!({"side": "long", "size_usd": USD, "total_quantity": 333_333_333_333u64, "collateral_usd": USD, "price": 3_000_001_000u64, "max_payoff_mult_bps": 10_000, "rounding": "floor"})),
-            named("rounding_ceil_long", json!({"side": "long", "size_usd": USD, "total_quantity": 333_333_333_333u64, "collateral_usd": USD, "price": 3_000_001_000u64, "max_payoff_mult_bps": 10_000, "rounding": "ceil"})),
-            named("rounding_floor_short", json!({"side": "short", "size_usd": USD, "total_quantity": 333_333_333_333u64, "collateral_usd": USD, "price": 2_999_999_000u64, "max_payoff_mult_bps": 10_000, "rounding": "floor"})),
-            named("rounding_ceil_short", json!({"side": "short", "size_usd": USD, "total_quantity": 333_333_333_333u64, "collateral_usd": USD, "price": 2_999_999_000u64, "max_payoff_mult_bps": 10_000, "rounding": "ceil"})),
-            named("empty", json!({"side": "short", "size_usd": 0, "total_quantity": 0, "collateral_usd": 0, "price": 1, "max_payoff_mult_bps": 10_000, "rounding": "ceil"})),
-            named("long_max_mode_profit_above_cap_taken_off", json!({"side": "long", "size_usd": 2_000 * USD, "total_quantity": 20 * TOKEN, "collateral_usd": 200 * USD, "price": 250 * PRICE, "max_payoff_mult_bps": 10_000, "rounding": "floor", "profit_above_cap_usd": 150 * USD})),
-            named("long_min_mode_bad_debt_added", json!({"side": "long", "size_usd": 2_000 * USD, "total_quantity": 20 * TOKEN, "collateral_usd": 200 * USD, "price": 85 * PRICE, "max_payoff_mult_bps": 10_000, "rounding": "ceil", "bad_debt_usd": 50 * USD})),
-            named("short_bound_clamped_at_collateral", json!({"side": "short", "size_usd": 1_000 * USD, "total_quantity": 10 * TOKEN, "collateral_usd": 100 * USD, "price": 50 * PRICE, "max_payoff_mult_bps": 10_000, "rounding": "floor", "profit_above_cap_usd": 10_000 * USD})),
+            named("long_up_10_percent", json!({"side": "long", "size_usd": 1_000 * USD, "total_quantity": 10 * TOKEN, "collateral_usd": 100 * USD, "price": 110 * PRICE, "max_profit_usd": 1_000 * USD, "rounding": "floor"})),
+            named("short_up_10_percent", json!({"side": "short", "size_usd": 1_000 * USD, "total_quantity": 10 * TOKEN, "collateral_usd": 100 * USD, "price": 110 * PRICE, "max_profit_usd": 1_000 * USD, "rounding": "floor"})),
+            named("long_loss_clamped", json!({"side": "long", "size_usd": 1_000 * USD, "total_quantity": 10 * TOKEN, "collateral_usd": 100 * USD, "price": 10 * PRICE, "max_profit_usd": 1_000 * USD, "rounding": "floor"})),
+            named("long_profit_clamped", json!({"side": "long", "size_usd": 1_000 * USD, "total_quantity": 10 * TOKEN, "collateral_usd": 100 * USD, "price": 1_000 * PRICE, "max_profit_usd": (1_000 * USD) / 2, "rounding": "floor"})),
+            named("rounding_floor_long", json!({"side": "long", "size_usd": USD, "total_quantity": 333_333_333_333u64, "collateral_usd": USD, "price": 3_000_001_000u64, "max_profit_usd": USD, "rounding": "floor"})),
+            named("rounding_ceil_long", json!({"side": "long", "size_usd": USD, "total_quantity": 333_333_333_333u64, "collateral_usd": USD, "price": 3_000_001_000u64, "max_profit_usd": USD, "rounding": "ceil"})),
+            named("rounding_floor_short", json!({"side": "short", "size_usd": USD, "total_quantity": 333_333_333_333u64, "collateral_usd": USD, "price": 2_999_999_000u64, "max_profit_usd": USD, "rounding": "floor"})),
+            named("rounding_ceil_short", json!({"side": "short", "size_usd": USD, "total_quantity": 333_333_333_333u64, "collateral_usd": USD, "price": 2_999_999_000u64, "max_profit_usd": USD, "rounding": "ceil"})),
+            named("empty", json!({"side": "short", "size_usd": 0, "total_quantity": 0, "collateral_usd": 0, "price": 1, "max_profit_usd": 0, "rounding": "ceil"})),
+            named("long_max_mode_profit_above_cap_taken_off", json!({"side": "long", "size_usd": 2_000 * USD, "total_quantity": 20 * TOKEN, "collateral_usd": 200 * USD, "price": 250 * PRICE, "max_profit_usd": 2_000 * USD, "rounding": "floor", "profit_above_cap_usd": 150 * USD})),
+            named("long_min_mode_bad_debt_added", json!({"side": "long", "size_usd": 2_000 * USD, "total_quantity": 20 * TOKEN, "collateral_usd": 200 * USD, "price": 85 * PRICE, "max_profit_usd": 2_000 * USD, "rounding": "ceil", "bad_debt_usd": 50 * USD})),
+            named("short_bound_clamped_at_collateral", json!({"side": "short", "size_usd": 1_000 * USD, "total_quantity": 10 * TOKEN, "collateral_usd": 100 * USD, "price": 50 * PRICE, "max_profit_usd": 1_000 * USD, "rounding": "floor", "profit_above_cap_usd": 10_000 * USD})),
         ],
         "exposure_book": [
             named("long_caps_one_past_one_straddling", json!({"crossing": "above", "ops": [
@@ -274,17 +274,17 @@ pub(crate) fn seed() -> Value {
             named("no_positions", json!({"custodies": [usdc_v(1_000 * USD), sol(0)]})),
             named("sol_long_in_profit_and_interest", json!({"custodies": [
                 with(usdc_v(10_000 * USD), json!({"borrow_size_usd": 3_000 * USD, "interest_weighted": 1_080_000_000_000_000_000u64, "cumulative_interest": 648_000_000})),
-                with(sol(0), json!({"long_size_usd": 1_500 * USD, "long_quantity": 10 * TOKEN, "long_collateral_usd": 99 * USD,
-                                     "short_size_usd": 1_500 * USD, "short_quantity": 10_050_251_256_282u64, "short_collateral_usd": 150 * USD})),
+                with(sol(0), json!({"long_size_usd": 1_500 * USD, "long_max_profit_usd": 1_500 * USD, "long_quantity": 10 * TOKEN, "long_collateral_usd": 99 * USD,
+                                     "short_size_usd": 1_500 * USD, "short_max_profit_usd": 1_500 * USD, "short_quantity": 10_050_251_256_282u64, "short_collateral_usd": 150 * USD})),
             ]})),
             named("traders_win_big", json!({"custodies": [
                 usdc_v(100 * USD),
-                with(sol(0), json!({"long_size_usd": 1_500 * USD, "long_quantity": 100 * TOKEN, "long_collateral_usd": 99 * USD})),
+                with(sol(0), json!({"long_size_usd": 1_500 * USD, "long_max_profit_usd": 1_500 * USD, "long_quantity": 100 * TOKEN, "long_collateral_usd": 99 * USD})),
             ]})),
             named("book_bounds_both_sides", json!({"custodies": [
                 usdc_v(100_000 * USD),
-                with(sol(0), json!({"long_size_usd": 3_000 * USD, "long_quantity": 20 * TOKEN, "long_collateral_usd": 300 * USD,
-                                     "short_size_usd": 1_500 * USD, "short_quantity": 10 * TOKEN, "short_collateral_usd": 150 * USD,
+                with(sol(0), json!({"long_size_usd": 3_000 * USD, "long_max_profit_usd": 3_000 * USD, "long_quantity": 20 * TOKEN, "long_collateral_usd": 300 * USD,
+                                     "short_size_usd": 1_500 * USD, "short_max_profit_usd": 1_500 * USD, "short_quantity": 10 * TOKEN, "short_collateral_usd": 150 * USD,
                                      "long_profit_above_cap_usd": 400 * USD, "long_bad_debt_usd": 7 * USD,
                                      "short_profit_above_cap_usd": 3 * USD, "short_bad_debt_usd": 90 * USD})),
             ]})),

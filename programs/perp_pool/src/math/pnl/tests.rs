@@ -325,7 +325,7 @@ fn aggregate_pnl_from_quantity() {
             q,
             100 * USD,
             110 * PRICE,
-            10_000,
+            1_000 * u128::from(USD),
             Rounding::Floor,
             0,
             0
@@ -340,7 +340,7 @@ fn aggregate_pnl_from_quantity() {
             q,
             100 * USD,
             110 * PRICE,
-            10_000,
+            1_000 * u128::from(USD),
             Rounding::Floor,
             0,
             0
@@ -356,7 +356,7 @@ fn aggregate_pnl_from_quantity() {
             q,
             100 * USD,
             10 * PRICE,
-            10_000,
+            1_000 * u128::from(USD),
             Rounding::Floor,
             0,
             0
@@ -371,7 +371,7 @@ fn aggregate_pnl_from_quantity() {
             q,
             100 * USD,
             1_000 * PRICE,
-            5_000,
+            500 * u128::from(USD),
             Rounding::Floor,
             0,
             0
@@ -380,7 +380,7 @@ fn aggregate_pnl_from_quantity() {
         500 * 1_000_000
     );
     assert_eq!(
-        aggregate_pnl_usd(Side::Long, 0, 0, 0, 1, 10_000, Rounding::Floor, 0, 0).unwrap(),
+        aggregate_pnl_usd(Side::Long, 0, 0, 0, 1, 0, Rounding::Floor, 0, 0).unwrap(),
         0
     );
 }
@@ -390,7 +390,7 @@ fn aggregate_pnl_rounds_the_traders_side_as_asked() {
     // 1/3 token long of 1 USD at 3.000001 USD: value 1.000000333 USD.
     let q = 333_333_333_333;
     let at = |side, price, rounding| {
-        aggregate_pnl_usd(side, USD, q, USD, price, 10_000, rounding, 0, 0).unwrap()
+        aggregate_pnl_usd(side, USD, q, USD, price, u128::from(USD), rounding, 0, 0).unwrap()
     };
     assert_eq!(at(Side::Long, 3_000_001_000, Rounding::Floor), 0);
     assert_eq!(at(Side::Long, 3_000_001_000, Rounding::Ceil), 1);

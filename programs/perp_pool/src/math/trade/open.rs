@@ -92,12 +92,7 @@ pub fn compute_open_position(
         )?,
         PerpPoolError::MaxLeverageExceeded
     );
-    require!(
-        u128::from(size_usd).safe_mul(u128::from(BPS_POWER))?
-            >= u128::from(collateral_usd)
-                .safe_mul(u128::from(market.pricing.min_initial_leverage_bps))?,
-        PerpPoolError::MinLeverageNotMet
-    );
+    check_min_leverage(size_usd, collateral_usd, market)?;
     Ok(OpenPositionAmounts {
         locked_amount,
         utilization_after,
