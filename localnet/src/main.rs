@@ -18,9 +18,15 @@ struct Args {
     /// JSON-RPC port (solana-test-validator's default).
     #[arg(long, default_value_t = 8899)]
     rpc_port: u16,
+    /// PubSub websocket port [default: --rpc-port + 1, like solana-test-validator].
+    #[arg(long)]
+    rpc_pubsub_port: Option<u16>,
     /// Slot duration in milliseconds: a new slot and blockhash this often.
     #[arg(long, default_value_t = 400)]
     slot_ms: u64,
+    /// Seconds between performance samples (getRecentPerformanceSamples; a validator: 60).
+    #[arg(long, default_value_t = 60)]
+    performance_sample_secs: u64,
 }
 
 fn main() {
@@ -32,6 +38,10 @@ fn main() {
     run(ServerConfig {
         bind: args.bind,
         rpc_port: args.rpc_port,
+        pubsub_port: args
+            .rpc_pubsub_port
+            .unwrap_or_else(|| args.rpc_port.saturating_add(1)),
         slot_ms: args.slot_ms,
+        performance_sample_secs: args.performance_sample_secs,
     });
 }

@@ -1,7 +1,10 @@
 //! The ledger side of the local node: one real `solana-runtime` bank chain with SPL Token,
-//! Associated Token and perp_pool loaded, advancing a slot on a timer like a validator, and the
-//! record of every landed transaction that `getTransaction`/`getSignatureStatuses` read.
+//! Associated Token and perp_pool loaded, advancing a slot on a timer like a validator, the
+//! [`History`] of landed transactions and blocks, and the [`NodeEvent`]s that PubSub turns into
+//! notifications.
 
+pub use crate::history::LandedTransaction;
+use crate::history::{BlockRecord, History};
 use crate::native;
 use solana_accounts_db::{
     epoch_accounts_hash::EpochAccountsHash, transaction_results::TransactionExecutionResult,
@@ -17,6 +20,7 @@ use solana_runtime::{
 use solana_sdk::{
     account::{AccountSharedData, ReadableAccount},
     clock::{Clock, Slot, MAX_PROCESSING_AGE},
+    commitment_config::CommitmentConfig,
     fee_calculator::{FeeRateGovernor, DEFAULT_TARGET_LAMPORTS_PER_SIGNATURE},
     genesis_config::{ClusterType, GenesisConfig},
     hash::Hash,
@@ -31,7 +35,6 @@ use solana_transaction_status::{
     InnerInstruction, InnerInstructions, TransactionStatusMeta, TransactionTokenBalance,
 };
 use std::{
-    collections::HashMap,
     sync::{
         atomic::{AtomicI64, Ordering},
         Arc, Mutex, RwLock,
@@ -39,13 +42,30 @@ use std::{
     time::{SystemTime, UNIX_EPOCH},
 };
 
-/// A landed transaction, kept for `getTransaction` and `getSignatureStatuses`.
-#[derive(Clone)]
-pub struct LandedTransaction {
+/// What happened in the node, in order, for whoever listens ([`Node::events`]): PubSub.
+#[derive(Clone, Debug)]
+pub enum NodeEvent {
+    /// A transaction passed verification and is about to execute in `slot`.
+    Received { slot: Slot, signature: Signature },
+    /// A transaction executed and was committed in the working bank.
+    Landed(Arc<LandedEvent>),
+    /// Accounts written outside a transaction (test methods, the Clock when warped).
+    AccountsStored { slot: Slot, keys: Vec<Pubkey> },
+    /// `closed` was frozen and rooted; `opened` is the new working slot.
+    SlotAdvanced { closed: Slot, opened: Slot },
+}
+
+#[derive(Debug)]
+pub struct LandedEvent {
     pub slot: Slot,
-    pub block_time: i64,
-    pub transaction: VersionedTransaction,
-    pub meta: TransactionStatusMeta,
+    pub signature: Signature,
+    pub err: Option<TransactionError>,
+    pub logs: Vec<String>,
+    /// Every account the transaction names.
+    pub keys: Vec<Pubkey>,
+    /// The accounts it may have changed (just the fee payer when it failed).
+    pub written: Vec<Pubkey>,
+    pub is_vote: bool,
 }
 
 /// Result of `send`: what the RPC layer needs to answer like a validator.
@@ -80,7 +100,8 @@ pub struct Node {
     /// Serialises transaction execution with slot advancement: a bank is never frozen while a
     /// transaction executes in it.
     exec: Mutex<()>,
-    landed: RwLock<HashMap<Signature, LandedTransaction>>,
+    history: RwLock<History>,
+    events: Mutex<Vec<crossbeam_channel::Sender<NodeEvent>>>,
     faucet: Keypair,
     genesis_hash: Hash,
     collector: Pubkey,
@@ -155,11 +176,15 @@ impl Node {
         let genesis_hash = bank.last_blockhash();
         let bank = Arc::new(bank);
         bank.fill_bank_with_ticks_for_tests();
+        bank.freeze();
+        let mut history = History::default();
+        history.close_block(block_record(&bank, genesis_hash));
         let child = Bank::new_from_parent(bank, &validator, 1);
         let node = Node {
             bank_forks: BankForks::new_rw_arc(child),
             exec: Mutex::new(()),
-            landed: RwLock::new(HashMap::new()),
+            history: RwLock::new(history),
+            events: Mutex::new(Vec::new()),
             faucet,
             genesis_hash,
             collector: validator,
@@ -182,11 +207,60 @@ impl Node {
         self.genesis_hash
     }
 
-    pub fn root_slot(&self) -> Slot {
-        self.bank_forks
+    /// The newest frozen root: what `finalized` reads. Until the first slot closes that is the
+    /// genesis bank.
+    pub fn finalized_bank(&self) -> Arc<Bank> {
+        let root = self
+            .bank_forks
             .read()
             .unwrap_or_else(|e| e.into_inner())
-            .root()
+            .root_bank();
+        match root.parent() {
+            Some(parent) if !root.is_frozen() => parent,
+            _ => root,
+        }
+    }
+
+    pub fn root_slot(&self) -> Slot {
+        self.finalized_bank().slot()
+    }
+
+    /// The bank a read at `commitment` sees. Slots are rooted as they close, so `processed` and
+    /// `confirmed` are the working bank (a landed transaction is confirmed at once) and
+    /// `finalized` the newest closed slot.
+    pub fn bank_at(&self, commitment: CommitmentConfig) -> Arc<Bank> {
+        if commitment.is_finalized() {
+            self.finalized_bank()
+        } else {
+            self.bank()
+        }
+    }
+
+    /// Receives every [`NodeEvent`] from now on.
+    pub fn events(&self) -> crossbeam_channel::Receiver<NodeEvent> {
+        let (sender, receiver) = crossbeam_channel::unbounded();
+        self.events
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(sender);
+        receiver
+    }
+
+    /// Sends `event` to every listener (callers hold `exec`, so events are in order).
+    fn emit(&self, event: NodeEvent) {
+        let mut senders = self.events.lock().unwrap_or_else(|e| e.into_inner());
+        senders.retain(|s| s.send(event.clone()).is_ok());
+    }
+
+    pub fn push_perf_sample(&self, sample: solana_rpc_client_api::response::RpcPerfSample) {
+        self.history
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .push_perf_sample(sample);
+    }
+
+    pub fn history(&self) -> std::sync::RwLockReadGuard<'_, History> {
+        self.history.read().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Clock sysvar = clock source + test offset, so `unix_timestamp` behaves like a
@@ -201,9 +275,14 @@ impl Node {
     pub fn advance_slot(&self) {
         let _guard = self.exec.lock().unwrap_or_else(|e| e.into_inner());
         let bank = self.bank();
+        let previous_blockhash = bank.last_blockhash();
         bank.fill_bank_with_ticks_for_tests();
         bank.freeze();
         let slot = bank.slot();
+        self.history
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .close_block(block_record(&bank, previous_blockhash));
         let child = Bank::new_from_parent(bank, &self.collector, slot + 1);
         self.write_clock(&child);
         let mut forks = self.bank_forks.write().unwrap_or_else(|e| e.into_inner());
@@ -226,6 +305,11 @@ impl Node {
                     );
             }
         }
+        drop(forks);
+        self.emit(NodeEvent::SlotAdvanced {
+            closed: slot,
+            opened: slot + 1,
+        });
     }
 
     /// Moves the Clock sysvar forward (test extension). Applies to the working bank now and to
@@ -235,12 +319,21 @@ impl Node {
         self.clock_offset.fetch_add(seconds, Ordering::SeqCst);
         let bank = self.bank();
         self.write_clock(&bank);
+        self.emit(NodeEvent::AccountsStored {
+            slot: bank.slot(),
+            keys: vec![solana_sdk::sysvar::clock::id()],
+        });
         bank.clock().unix_timestamp
     }
 
     pub fn set_account(&self, pubkey: &Pubkey, account: &AccountSharedData) {
         let _guard = self.exec.lock().unwrap_or_else(|e| e.into_inner());
-        self.bank().store_account(pubkey, account);
+        let bank = self.bank();
+        bank.store_account(pubkey, account);
+        self.emit(NodeEvent::AccountsStored {
+            slot: bank.slot(),
+            keys: vec![*pubkey],
+        });
     }
 
     pub fn verify(
@@ -259,9 +352,18 @@ impl Node {
         }
     }
 
+    /// Simulates in the working bank.
     pub fn simulate(&self, tx: &SanitizedTransaction) -> (Slot, TransactionSimulationResult) {
+        self.simulate_in(&self.bank(), tx)
+    }
+
+    /// Simulates in `bank` (the working bank or a frozen one, per the caller's commitment).
+    pub fn simulate_in(
+        &self,
+        bank: &Bank,
+        tx: &SanitizedTransaction,
+    ) -> (Slot, TransactionSimulationResult) {
         let _guard = self.exec.lock().unwrap_or_else(|e| e.into_inner());
-        let bank = self.bank();
         let result = bank.simulate_transaction_unchecked(tx, true);
         (bank.slot(), result)
     }
@@ -272,6 +374,10 @@ impl Node {
         let bank = self.bank();
         let sanitized = bank.fully_verify_transaction(tx.clone())?;
         let signature = *sanitized.signature();
+        self.emit(NodeEvent::Received {
+            slot: bank.slot(),
+            signature,
+        });
         let token_pre = token_balances(&bank, &sanitized);
         let fee = bank
             .get_fee_for_message(sanitized.message())
@@ -335,25 +441,41 @@ impl Node {
             return_data: details.return_data,
             compute_units_consumed: Some(details.executed_units),
         };
+        let message = sanitized.message();
+        let keys: Vec<Pubkey> = message.account_keys().iter().copied().collect();
+        let written = if meta.status.is_ok() {
+            (0..keys.len())
+                .filter(|&i| message.is_writable(i))
+                .map(|i| keys[i])
+                .collect()
+        } else {
+            vec![*message.fee_payer()]
+        };
+        let event = LandedEvent {
+            slot: bank.slot(),
+            signature,
+            err: meta.status.clone().err(),
+            logs: meta.log_messages.clone().unwrap_or_default(),
+            keys,
+            written,
+            is_vote: sanitized.is_simple_vote_transaction(),
+        };
         let landed = LandedTransaction {
             slot: bank.slot(),
             block_time: bank.clock().unix_timestamp,
             transaction: sanitized.to_versioned_transaction(),
             meta,
         };
-        self.landed
+        self.history
             .write()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(signature, landed);
+            .record(landed);
+        self.emit(NodeEvent::Landed(Arc::new(event)));
         Ok(SendOutcome::Landed(signature))
     }
 
-    pub fn landed(&self, signature: &Signature) -> Option<LandedTransaction> {
-        self.landed
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(signature)
-            .cloned()
+    pub fn landed(&self, signature: &Signature) -> Option<Arc<LandedTransaction>> {
+        self.history().transaction(signature)
     }
 
     /// Sends lamports from the genesis faucet, as a real transfer transaction.
@@ -361,12 +483,25 @@ impl Node {
         let blockhash = self.bank().last_blockhash();
         let tx = system_transaction::transfer(&self.faucet, to, lamports, blockhash);
         match self.send(tx.into())? {
-            SendOutcome::Landed(sig) => match self.landed(&sig).map(|l| l.meta.status) {
+            SendOutcome::Landed(sig) => match self.landed(&sig).map(|l| l.meta.status.clone()) {
                 Some(Err(err)) => Err(err),
                 _ => Ok(sig),
             },
             SendOutcome::Dropped(_, err) => Err(err),
         }
+    }
+}
+
+/// The block record of a bank that was just frozen.
+fn block_record(bank: &Bank, previous_blockhash: Hash) -> BlockRecord {
+    BlockRecord {
+        slot: bank.slot(),
+        parent_slot: bank.parent_slot(),
+        blockhash: bank.last_blockhash(),
+        previous_blockhash,
+        block_time: bank.clock().unix_timestamp,
+        block_height: bank.block_height(),
+        transactions: Vec::new(),
     }
 }
 

@@ -1,19 +1,56 @@
 //! The HTTP side of the node: the slot ticker thread and the hyper server that hands request
 //! bodies (gzip or not, single calls or batches) to [`Rpc`].
 
-use crate::{node::Node, rpc::Rpc};
+use crate::{node::Node, pubsub::PubSub, rpc::Rpc};
 use hyper::{
     header::{CONTENT_ENCODING, CONTENT_TYPE},
     service::{make_service_fn, service_fn},
     Body, Method, Request, Response, Server, StatusCode,
 };
+use solana_rpc_client_api::response::RpcPerfSample;
 use std::{
     convert::Infallible,
     io::Read,
     net::{IpAddr, SocketAddr},
     sync::Arc,
-    time::Duration,
+    time::{Duration, Instant},
 };
+
+/// Takes a performance sample every `every`, like a validator's SamplePerformanceService.
+struct PerfSampler {
+    every: Duration,
+    since: Instant,
+    slot: u64,
+    transactions: u64,
+}
+
+impl PerfSampler {
+    fn new(node: &Node, every: Duration) -> Self {
+        let bank = node.bank();
+        PerfSampler {
+            every,
+            since: Instant::now(),
+            slot: bank.slot(),
+            transactions: bank.transaction_count(),
+        }
+    }
+
+    fn tick(&mut self, node: &Node) {
+        if self.since.elapsed() < self.every {
+            return;
+        }
+        let bank = node.bank();
+        let transactions = bank.transaction_count().saturating_sub(self.transactions);
+        node.push_perf_sample(RpcPerfSample {
+            slot: bank.slot(),
+            num_transactions: transactions,
+            num_non_vote_transactions: Some(transactions),
+            num_slots: bank.slot().saturating_sub(self.slot),
+            sample_period_secs: self.every.as_secs() as u16,
+        });
+        *self = PerfSampler::new(node, self.every);
+    }
+}
 
 /// What the binary's flags set.
 #[derive(Clone, Debug)]
@@ -22,8 +59,12 @@ pub struct ServerConfig {
     pub bind: IpAddr,
     /// JSON-RPC port.
     pub rpc_port: u16,
+    /// PubSub websocket port.
+    pub pubsub_port: u16,
     /// Slot duration in milliseconds: a new slot and blockhash this often.
     pub slot_ms: u64,
+    /// Seconds between performance samples.
+    pub performance_sample_secs: u64,
 }
 
 /// Request bodies above this are refused (a validator caps requests the same way).
@@ -98,20 +139,31 @@ pub fn run(config: ServerConfig) {
 
     let ticker = node.clone();
     let slot = Duration::from_millis(config.slot_ms.max(1));
+    let sample_every = Duration::from_secs(config.performance_sample_secs.max(1));
     std::thread::Builder::new()
         .name("slot-ticker".into())
-        .spawn(move || loop {
-            std::thread::sleep(slot);
-            ticker.advance_slot();
+        .spawn(move || {
+            let mut sampler = PerfSampler::new(&ticker, sample_every);
+            loop {
+                std::thread::sleep(slot);
+                ticker.advance_slot();
+                sampler.tick(&ticker);
+            }
         })
         .expect("spawn slot ticker");
 
+    let addr = SocketAddr::new(config.bind, config.rpc_port);
+    let pubsub_addr = SocketAddr::new(config.bind, config.pubsub_port);
+    let pubsub = PubSub::new(node.clone());
+    pubsub.start();
     let rpc = Arc::new(Rpc {
         node,
         program_id,
         slot_ms: config.slot_ms,
+        rpc_addr: addr,
+        pubsub_addr: Some(pubsub_addr),
+        snapshot_slot: Arc::new(|| None),
     });
-    let addr = SocketAddr::new(config.bind, config.rpc_port);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -128,8 +180,16 @@ pub fn run(config: ServerConfig) {
                 std::process::exit(2);
             }
         };
+        let listener = match tokio::net::TcpListener::bind(pubsub_addr).await {
+            Ok(listener) => listener,
+            Err(e) => {
+                eprintln!("perp-localnet: cannot bind {pubsub_addr}: {e}");
+                std::process::exit(2);
+            }
+        };
+        tokio::spawn(crate::pubsub::service::serve(listener, pubsub));
         println!(
-            "perp-localnet: JSON-RPC on http://{addr} (perp_pool {program_id}, slot {} ms, ready in {} ms)",
+            "perp-localnet: JSON-RPC on http://{addr}, PubSub on ws://{pubsub_addr} (perp_pool {program_id}, slot {} ms, ready in {} ms)",
             config.slot_ms,
             started.elapsed().as_millis()
         );
