@@ -4,14 +4,20 @@
 //! it; [`crate::persist`] saves and restores it with the accounts.
 
 use solana_rpc_client_api::response::RpcPerfSample;
-use solana_sdk::{clock::Slot, hash::Hash, pubkey::Pubkey, signature::Signature};
-use solana_transaction_status::TransactionStatusMeta;
+use solana_runtime::bank::Bank;
+use solana_sdk::{
+    account::ReadableAccount,
+    clock::Slot,
+    hash::Hash,
+    pubkey::Pubkey,
+    signature::Signature,
+    transaction::{SanitizedTransaction, VersionedTransaction},
+};
+use solana_transaction_status::{TransactionStatusMeta, TransactionTokenBalance};
 use std::{
     collections::{BTreeMap, HashMap, VecDeque},
     sync::Arc,
 };
-
-use solana_sdk::transaction::VersionedTransaction;
 
 /// A landed transaction, kept for `getTransaction`, `getSignatureStatuses` and blocks.
 #[derive(Clone, Debug)]
@@ -191,4 +197,54 @@ impl History {
         history.blocks = blocks;
         history
     }
+}
+
+/// The block record of a bank that was just frozen.
+pub(crate) fn block_record(bank: &Bank, previous_blockhash: Hash) -> BlockRecord {
+    BlockRecord {
+        slot: bank.slot(),
+        parent_slot: bank.parent_slot(),
+        blockhash: bank.last_blockhash(),
+        previous_blockhash,
+        block_time: bank.clock().unix_timestamp,
+        block_height: bank.block_height(),
+        transactions: Vec::new(),
+    }
+}
+
+/// SPL token balances of the transaction's token accounts, for `pre/postTokenBalances`.
+pub(crate) fn token_balances(
+    bank: &Bank,
+    tx: &SanitizedTransaction,
+) -> Vec<TransactionTokenBalance> {
+    use solana_account_decoder::parse_token::token_amount_to_ui_amount;
+    use spl_token::solana_program::program_pack::Pack;
+    let mut out = Vec::new();
+    for (index, key) in tx.message().account_keys().iter().enumerate() {
+        let Some(account) = bank.get_account(key) else {
+            continue;
+        };
+        if account.owner() != &spl_token::id()
+            || account.data().len() != spl_token::state::Account::LEN
+        {
+            continue;
+        }
+        let Ok(token) = spl_token::state::Account::unpack(account.data()) else {
+            continue;
+        };
+        let Some(mint) = bank.get_account(&token.mint) else {
+            continue;
+        };
+        let Ok(mint_state) = spl_token::state::Mint::unpack(mint.data()) else {
+            continue;
+        };
+        out.push(TransactionTokenBalance {
+            account_index: index as u8,
+            mint: token.mint.to_string(),
+            ui_token_amount: token_amount_to_ui_amount(token.amount, mint_state.decimals),
+            owner: token.owner.to_string(),
+            program_id: spl_token::id().to_string(),
+        });
+    }
+    out
 }

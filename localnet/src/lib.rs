@@ -9,6 +9,7 @@ pub mod harness;
 pub mod history;
 pub mod native;
 pub mod node;
+pub mod persist;
 pub mod pubsub;
 pub mod rpc;
 pub mod server;

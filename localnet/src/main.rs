@@ -27,6 +27,16 @@ struct Args {
     /// Seconds between performance samples (getRecentPerformanceSamples; a validator: 60).
     #[arg(long, default_value_t = 60)]
     performance_sample_secs: u64,
+    /// Ledger directory: the chain is saved there (snapshots and history) and a restart continues
+    /// it. Without it the chain lives in memory only.
+    #[arg(long, value_name = "DIR")]
+    ledger: Option<std::path::PathBuf>,
+    /// Delete the ledger directory's contents first: start a new chain.
+    #[arg(long, requires = "ledger")]
+    reset: bool,
+    /// With --ledger: snapshot every this many slots (and always on a clean shutdown).
+    #[arg(long, default_value_t = 100)]
+    snapshot_interval_slots: u64,
 }
 
 fn main() {
@@ -43,5 +53,8 @@ fn main() {
             .unwrap_or_else(|| args.rpc_port.saturating_add(1)),
         slot_ms: args.slot_ms,
         performance_sample_secs: args.performance_sample_secs,
+        ledger: args.ledger,
+        reset: args.reset,
+        snapshot_interval_slots: args.snapshot_interval_slots,
     });
 }

@@ -4,8 +4,9 @@
 //! notifications.
 
 pub use crate::history::LandedTransaction;
-use crate::history::{BlockRecord, History};
+use crate::history::{block_record, token_balances, History};
 use crate::native;
+use crate::persist::Ledger;
 use solana_accounts_db::{
     epoch_accounts_hash::EpochAccountsHash, transaction_results::TransactionExecutionResult,
 };
@@ -18,7 +19,7 @@ use solana_runtime::{
     runtime_config::RuntimeConfig,
 };
 use solana_sdk::{
-    account::{AccountSharedData, ReadableAccount},
+    account::AccountSharedData,
     clock::{Clock, Slot, MAX_PROCESSING_AGE},
     commitment_config::CommitmentConfig,
     fee_calculator::{FeeRateGovernor, DEFAULT_TARGET_LAMPORTS_PER_SIGNATURE},
@@ -31,9 +32,7 @@ use solana_sdk::{
     system_transaction,
     transaction::{SanitizedTransaction, TransactionError, VersionedTransaction},
 };
-use solana_transaction_status::{
-    InnerInstruction, InnerInstructions, TransactionStatusMeta, TransactionTokenBalance,
-};
+use solana_transaction_status::{InnerInstruction, InnerInstructions, TransactionStatusMeta};
 use std::{
     sync::{
         atomic::{AtomicI64, Ordering},
@@ -108,6 +107,8 @@ pub struct Node {
     clock_source: ClockSource,
     /// Seconds added to the clock source when the Clock sysvar is written (test warps).
     clock_offset: AtomicI64,
+    /// Where snapshots go (`--ledger`); none: the chain lives in memory only.
+    ledger: Option<Ledger>,
 }
 
 fn wall_clock_secs() -> i64 {
@@ -117,63 +118,135 @@ fn wall_clock_secs() -> i64 {
         .unwrap_or_default()
 }
 
+/// A new chain's genesis: its config, the faucet, the validator identity and bank 0 with SPL
+/// Token, Token-2022, Associated Token and Memo as their SBF binaries and perp_pool as a native
+/// builtin behind `native`'s adapter, its accounts stored under `paths` (temporary if empty).
+fn genesis_bank(
+    perp_pool_id: Pubkey,
+    creation_time: i64,
+    paths: Vec<std::path::PathBuf>,
+) -> (GenesisConfig, Keypair, Pubkey, Bank) {
+    let faucet = Keypair::new();
+    let rent = Rent::default();
+    // The validator's identity, vote and stake accounts: fresh keys, as a new validator's.
+    let validator = Keypair::new().pubkey();
+    let fee_rate_governor = FeeRateGovernor {
+        lamports_per_signature: DEFAULT_TARGET_LAMPORTS_PER_SIGNATURE / 2,
+        ..FeeRateGovernor::default()
+    };
+    let mut genesis: GenesisConfig = create_genesis_config_with_leader_ex(
+        sol_to_lamports(1_000_000_000.0),
+        &faucet.pubkey(),
+        &validator,
+        &Keypair::new().pubkey(),
+        &Keypair::new().pubkey(),
+        rent.minimum_balance(solana_sdk::vote::state::VoteState::size_of())
+            + sol_to_lamports(1_000_000.0),
+        // The fee collector must be rent-exempt, or the runtime burns every fee it collects.
+        sol_to_lamports(1.0),
+        fee_rate_governor,
+        rent,
+        ClusterType::Development,
+        vec![],
+    );
+    genesis.creation_time = creation_time;
+    let mut bank = Bank::new_with_paths(
+        &genesis,
+        Arc::new(RuntimeConfig::default()),
+        paths,
+        None,
+        None,
+        Default::default(),
+        Default::default(),
+        false,
+        None,
+        None,
+        None,
+        Arc::default(),
+    );
+    for (program_id, account) in solana_program_test::programs::spl_programs(&rent) {
+        bank.store_account(&program_id, &account);
+    }
+    bank.add_builtin(
+        perp_pool_id,
+        "perp_pool".to_string(),
+        native::perp_pool_builtin(),
+    );
+    bank.set_capitalization();
+    (genesis, faucet, validator, bank)
+}
+
 impl Node {
-    /// The node the binary runs: perp_pool at `perp_pool_id`, clock from the wall clock.
+    /// The node the binary runs without a ledger: perp_pool at `perp_pool_id`, wall clock.
     pub fn new(perp_pool_id: Pubkey) -> Self {
         Self::with_clock(perp_pool_id, ClockSource::Wall)
     }
 
-    /// A genesis bank with SPL Token, Token-2022, Associated Token and Memo as their SBF
-    /// binaries and perp_pool as a native builtin behind `native`'s adapter, in slot 1.
+    /// A new chain in memory (slot 1 open, genesis closed).
     pub fn with_clock(perp_pool_id: Pubkey, clock_source: ClockSource) -> Self {
-        let faucet = Keypair::new();
-        let rent = Rent::default();
-        let validator = Pubkey::new_unique();
-        let fee_rate_governor = FeeRateGovernor {
-            lamports_per_signature: DEFAULT_TARGET_LAMPORTS_PER_SIGNATURE / 2,
-            ..FeeRateGovernor::default()
-        };
-        let mut genesis: GenesisConfig = create_genesis_config_with_leader_ex(
-            sol_to_lamports(1_000_000_000.0),
-            &faucet.pubkey(),
-            &validator,
-            &Pubkey::new_unique(),
-            &Pubkey::new_unique(),
-            rent.minimum_balance(solana_sdk::vote::state::VoteState::size_of())
-                + sol_to_lamports(1_000_000.0),
-            // The fee collector must be rent-exempt, or the runtime burns every fee it collects.
-            sol_to_lamports(1.0),
-            fee_rate_governor,
-            rent,
-            ClusterType::Development,
-            vec![],
-        );
-        genesis.creation_time = clock_source.base();
+        let (genesis, faucet, validator, bank) =
+            genesis_bank(perp_pool_id, clock_source.base(), Vec::new());
+        Self::from_genesis(genesis.hash(), faucet, validator, bank, clock_source, None)
+    }
 
-        let mut bank = Bank::new_with_paths(
-            &genesis,
-            Arc::new(RuntimeConfig::default()),
-            Vec::default(),
-            None,
-            None,
-            Default::default(),
-            Default::default(),
-            false,
-            None,
-            None,
-            None,
-            Arc::default(),
-        );
-        for (program_id, account) in solana_program_test::programs::spl_programs(&rent) {
-            bank.store_account(&program_id, &account);
+    /// The binary's node with a ledger directory: the chain saved there when there is one (see
+    /// [`crate::persist`]), else a new chain whose genesis is saved there.
+    pub fn with_ledger(
+        perp_pool_id: Pubkey,
+        mut ledger: Ledger,
+    ) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        let builtin = native::perp_pool_prototype(perp_pool_id);
+        if let Some(restored) = ledger.restore(&[builtin])? {
+            let slot = restored.bank.slot();
+            let collector = *restored.bank.collector_id();
+            let bank_forks = BankForks::new_rw_arc(restored.bank);
+            let root = bank_forks
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .root_bank();
+            let child = Bank::new_from_parent(root, &collector, slot + 1);
+            bank_forks
+                .write()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(child);
+            let node = Node {
+                bank_forks,
+                exec: Mutex::new(()),
+                history: RwLock::new(restored.history),
+                events: Mutex::new(Vec::new()),
+                faucet: restored.faucet,
+                genesis_hash: restored.genesis.hash(),
+                collector,
+                clock_source: ClockSource::Wall,
+                clock_offset: AtomicI64::new(restored.clock_offset),
+                ledger: Some(ledger),
+            };
+            node.write_clock(&node.bank());
+            return Ok(node);
         }
-        bank.add_builtin(
-            perp_pool_id,
-            "perp_pool".to_string(),
-            native::perp_pool_builtin(),
-        );
-        bank.set_capitalization();
-        let genesis_hash = bank.last_blockhash();
+        let paths = ledger.fresh_account_paths()?;
+        let (genesis, faucet, validator, bank) =
+            genesis_bank(perp_pool_id, ClockSource::Wall.base(), paths);
+        ledger.save_genesis(&genesis, &faucet)?;
+        Ok(Self::from_genesis(
+            genesis.hash(),
+            faucet,
+            validator,
+            bank,
+            ClockSource::Wall,
+            Some(ledger),
+        ))
+    }
+
+    /// Closes the genesis slot and opens slot 1.
+    fn from_genesis(
+        genesis_hash: Hash,
+        faucet: Keypair,
+        validator: Pubkey,
+        bank: Bank,
+        clock_source: ClockSource,
+        ledger: Option<Ledger>,
+    ) -> Self {
         let bank = Arc::new(bank);
         bank.fill_bank_with_ticks_for_tests();
         bank.freeze();
@@ -190,9 +263,38 @@ impl Node {
             collector: validator,
             clock_source,
             clock_offset: AtomicI64::new(0),
+            ledger,
         };
         node.write_clock(&node.bank());
         node
+    }
+
+    /// Snapshots the newest closed slot into the ledger directory, if the node has one. With
+    /// `close_working_slot`, closes the working slot first so every landed transaction is in it
+    /// (a clean shutdown).
+    pub fn snapshot(
+        &self,
+        close_working_slot: bool,
+    ) -> Result<Option<Slot>, Box<dyn std::error::Error + Send + Sync>> {
+        if self.ledger.is_none() {
+            return Ok(None);
+        }
+        if close_working_slot {
+            self.advance_slot();
+        }
+        let _guard = self.exec.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(ledger) = &self.ledger else {
+            return Ok(None);
+        };
+        let bank = self.finalized_bank();
+        let history = self.history();
+        let offset = self.clock_offset.load(Ordering::SeqCst);
+        ledger.snapshot(&bank, &history, offset).map(Some)
+    }
+
+    /// The newest snapshot's slot (`getHighestSnapshotSlot`).
+    pub fn highest_snapshot_slot(&self) -> Option<Slot> {
+        self.ledger.as_ref()?.highest_snapshot_slot()
     }
 
     /// The working (unfrozen) bank: where transactions execute and what reads see.
@@ -490,51 +592,4 @@ impl Node {
             SendOutcome::Dropped(_, err) => Err(err),
         }
     }
-}
-
-/// The block record of a bank that was just frozen.
-fn block_record(bank: &Bank, previous_blockhash: Hash) -> BlockRecord {
-    BlockRecord {
-        slot: bank.slot(),
-        parent_slot: bank.parent_slot(),
-        blockhash: bank.last_blockhash(),
-        previous_blockhash,
-        block_time: bank.clock().unix_timestamp,
-        block_height: bank.block_height(),
-        transactions: Vec::new(),
-    }
-}
-
-/// SPL token balances of the transaction's token accounts, for `pre/postTokenBalances`.
-fn token_balances(bank: &Bank, tx: &SanitizedTransaction) -> Vec<TransactionTokenBalance> {
-    use solana_account_decoder::parse_token::token_amount_to_ui_amount;
-    use spl_token::solana_program::program_pack::Pack;
-    let mut out = Vec::new();
-    for (index, key) in tx.message().account_keys().iter().enumerate() {
-        let Some(account) = bank.get_account(key) else {
-            continue;
-        };
-        if account.owner() != &spl_token::id()
-            || account.data().len() != spl_token::state::Account::LEN
-        {
-            continue;
-        }
-        let Ok(token) = spl_token::state::Account::unpack(account.data()) else {
-            continue;
-        };
-        let Some(mint) = bank.get_account(&token.mint) else {
-            continue;
-        };
-        let Ok(mint_state) = spl_token::state::Mint::unpack(mint.data()) else {
-            continue;
-        };
-        out.push(TransactionTokenBalance {
-            account_index: index as u8,
-            mint: token.mint.to_string(),
-            ui_token_amount: token_amount_to_ui_amount(token.amount, mint_state.decimals),
-            owner: token.owner.to_string(),
-            program_id: spl_token::id().to_string(),
-        });
-    }
-    out
 }
