@@ -14,6 +14,10 @@ not as a failure. Transient
 failures (`perp_pool.retry`: the node unreachable or slow, RPC errors) back off and retry, so the
 keeper outlives a node restart; a program's verdict on a send is final for that scan (the next scan
 finds the position again if it still qualifies). Metrics are Prometheus.
+
+Scans follow the node's PubSub (keeper/subscriptions.py): a change of a position, of a custody or
+oracle the positions use, or every `poll_interval` worth of slots, wakes a scan at once; while the
+websocket is down the keeper polls every `poll_interval` and the `perp_keeper_mode` gauge says so.
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ from perp_pool.keeper.health import (
     decode_position,
     valuation,
 )
+from perp_pool.keeper.subscriptions import ScanTriggers, TriggerMetrics, derive_ws_url, stop_task
 from perp_pool.math import health as health_math
 from perp_pool.math.trade import CollateralCustody, is_capped
 from perp_pool.retry import RETRY_MAX_S, Stopped, is_transient, retry_transient, sleep_or_stop
@@ -95,6 +100,8 @@ class KeeperMetrics:
                                                "Capped positions skipped: the owner has no usable associated "
                                                "token account (missing, handed over, other mint, frozen)",
                                                registry=registry)
+        # perp_keeper_mode: polling or subscription; notifications; websocket reconnects.
+        self.triggers = TriggerMetrics(registry, "perp_keeper")
 
 
 @dataclass
@@ -119,7 +126,10 @@ def _account_data(address: Pubkey, info: Account | None) -> bytes:
 class LiquidationKeeper:
     def __init__(self, client: PerpPoolClient, pool: Pubkey | None = None, *, receiving_account: Pubkey | None = None,
                  poll_interval: float = 1.0, priority_fee_micro_lamports: int = 0, max_in_flight: int = 8,
-                 metrics_port: int | None = None, registry: CollectorRegistry | None = None):
+                 metrics_port: int | None = None, registry: CollectorRegistry | None = None,
+                 ws_url: str | None = None, subscribe: bool = True):
+        """`ws_url`: the node's PubSub (default: the RPC URL's port + 1, the validator convention);
+        `subscribe=False` polls only."""
         self.client = client
         self.pool = pool
         self.receiving_account = receiving_account
@@ -135,13 +145,22 @@ class LiquidationKeeper:
         self.metrics = KeeperMetrics(registry or CollectorRegistry())
         self.metrics_port = metrics_port
         self.landed: list[Pubkey] = []
+        self.triggers: ScanTriggers | None = None
+        if subscribe:
+            ws_url = ws_url or derive_ws_url(str(client.connection._provider.endpoint_uri))
+            self.triggers = ScanTriggers(ws_url, client.program_id, self._position_filters(),
+                                         heartbeat_s=poll_interval, metrics=self.metrics.triggers)
 
     # ---- scanning ---------------------------------------------------------------------------
 
-    async def fetch_positions(self) -> list[PositionView]:
-        filters: list[Any] = [MemcmpOpts(offset=0, bytes=b58encode(POSITION_DISCRIMINATOR).decode())]
+    def _position_filters(self) -> list[MemcmpOpts]:
+        filters = [MemcmpOpts(offset=0, bytes=b58encode(POSITION_DISCRIMINATOR).decode())]
         if self.pool is not None:
             filters.append(MemcmpOpts(offset=POSITION_POOL_OFFSET, bytes=str(self.pool)))
+        return filters
+
+    async def fetch_positions(self) -> list[PositionView]:
+        filters: list[Any] = list(self._position_filters())
         resp = await self.client.connection.get_program_accounts(self.client.program_id, commitment=Confirmed,
                                                                  encoding="base64", filters=filters)
         return [decode_position(a.pubkey, bytes(a.account.data)) for a in resp.value]
@@ -155,6 +174,8 @@ class LiquidationKeeper:
         coder = self.client.program.coder.accounts
         decoded = {k: coder.decode(_account_data(k, i)) for k, i in zip(custodies, infos[1:], strict=True)}
         oracle_keys = [decoded[k].oracle.oracle_account for k in custodies]
+        if self.triggers is not None:  # a price or custody change wakes the next scan
+            self.triggers.watch_accounts([*custodies, *oracle_keys])
         oracles = (await conn.get_multiple_accounts(oracle_keys, commitment=Confirmed)).value if oracle_keys else []
         markets: dict[Pubkey, MarketState] = {}
         for key, oracle in zip(custodies, oracles, strict=True):
@@ -335,7 +356,16 @@ class LiquidationKeeper:
         if self.metrics_port is not None:
             start_http_server(self.metrics_port, registry=self.metrics.registry)
         log.info(_kv(event="keeper_started", pool=self.pool, wallet=self.client.wallet.pubkey(),
-                     interval=self.poll_interval))
+                     interval=self.poll_interval, ws=self.triggers.ws_url if self.triggers else None))
+        subscriber = asyncio.create_task(self.triggers.run()) if self.triggers else None
+        try:
+            await self._loop(stop)
+        finally:
+            await stop_task(subscriber)
+        await self.drain()
+        log.info(_kv(event="keeper_stopped", landed=len(self.landed)))
+
+    async def _loop(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
                 scan = await retry_transient(self.scan_once, stop=stop, what="scan", cap=MAX_BACKOFF_S, logger=log,
@@ -346,6 +376,7 @@ class LiquidationKeeper:
             if scan.liquidatable or scan.capped:
                 log.info(_kv(event="scan", positions=scan.positions, at_risk=len(scan.liquidatable),
                              capped=len(scan.capped), started=started, ms=round(scan.seconds * 1000, 1)))
-            await sleep_or_stop(stop, self.poll_interval)
-        await self.drain()
-        log.info(_kv(event="keeper_stopped", landed=len(self.landed)))
+            if self.triggers is not None:
+                await self.triggers.wait(stop, self.poll_interval)
+            else:
+                await sleep_or_stop(stop, self.poll_interval)
