@@ -5,6 +5,7 @@
 //! [`harness`], the same node driven in-process by the program's Rust tests.
 //! The `perp-localnet` binary (src/main.rs) only parses its flags and calls [`server::run`].
 
+pub mod bench;
 pub mod harness;
 pub mod history;
 pub mod native;

@@ -37,6 +37,12 @@ struct Args {
     /// With --ledger: snapshot every this many slots (and always on a clean shutdown).
     #[arg(long, default_value_t = 100)]
     snapshot_interval_slots: u64,
+    /// Benchmark instead of serving: this many SOL transfers through the node in-process (no
+    /// RPC), sequentially and from --bench-threads threads; prints JSON and exits.
+    #[arg(long, value_name = "N")]
+    bench_transfers: Option<usize>,
+    #[arg(long, default_value_t = 4)]
+    bench_threads: usize,
 }
 
 fn main() {
@@ -45,6 +51,12 @@ fn main() {
     )
     .init();
     let args = Args::parse();
+    if let Some(count) = args.bench_transfers {
+        let report =
+            perp_localnet::bench::transfer_ceiling(count, args.bench_threads, args.slot_ms);
+        println!("{report:#}");
+        return;
+    }
     run(ServerConfig {
         bind: args.bind,
         rpc_port: args.rpc_port,

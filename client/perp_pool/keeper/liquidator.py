@@ -15,8 +15,8 @@ failures (`perp_pool.retry`: the node unreachable or slow, RPC errors) back off 
 keeper outlives a node restart; a program's verdict on a send is final for that scan (the next scan
 finds the position again if it still qualifies). Metrics are Prometheus.
 
-Scans follow the node's PubSub (keeper/subscriptions.py): a change of a position, of a custody or
-oracle the positions use, or every `poll_interval` worth of slots, wakes a scan at once; while the
+Scans follow the node's PubSub (keeper/subscriptions.py): a change of a position or of an oracle
+the positions use wakes a scan at once, and slots wake one every `poll_interval` (the heartbeat); while the
 websocket is down the keeper polls every `poll_interval` and the `perp_keeper_mode` gauge says so.
 """
 
@@ -36,6 +36,7 @@ from solana.rpc.types import MemcmpOpts
 from solders.account import Account
 from solders.compute_budget import set_compute_unit_limit, set_compute_unit_price
 from solders.pubkey import Pubkey
+from solders.system_program import ID as SYSTEM_PROGRAM_ID
 from solders.sysvar import CLOCK
 from spl.token.constants import TOKEN_PROGRAM_ID
 
@@ -145,6 +146,7 @@ class LiquidationKeeper:
         self.metrics = KeeperMetrics(registry or CollectorRegistry())
         self.metrics_port = metrics_port
         self.landed: list[Pubkey] = []
+        self._markets: dict[Pubkey, MarketState] = {}  # custodies as of the last scan
         self.triggers: ScanTriggers | None = None
         if subscribe:
             ws_url = ws_url or derive_ws_url(str(client.connection._provider.endpoint_uri))
@@ -174,8 +176,8 @@ class LiquidationKeeper:
         coder = self.client.program.coder.accounts
         decoded = {k: coder.decode(_account_data(k, i)) for k, i in zip(custodies, infos[1:], strict=True)}
         oracle_keys = [decoded[k].oracle.oracle_account for k in custodies]
-        if self.triggers is not None:  # a price or custody change wakes the next scan
-            self.triggers.watch_accounts([*custodies, *oracle_keys])
+        if self.triggers is not None:  # a price change wakes the next scan (custodies change with
+            self.triggers.watch_accounts(oracle_keys)  # every trade: the heartbeat covers them)
         oracles = (await conn.get_multiple_accounts(oracle_keys, commitment=Confirmed)).value if oracle_keys else []
         markets: dict[Pubkey, MarketState] = {}
         for key, oracle in zip(custodies, oracles, strict=True):
@@ -191,6 +193,7 @@ class LiquidationKeeper:
         started = time.perf_counter()
         positions = await self.fetch_positions()
         markets, now = await self.fetch_markets(positions) if positions else ({}, 0)
+        self._markets.update(markets)
         result = ScanResult(len(positions), now=now)
         for p in positions:
             market, collateral = markets.get(p.custody), markets.get(p.collateral_custody)
@@ -235,14 +238,33 @@ class LiquidationKeeper:
             return False
         return parsed.mint == mint and parsed.owner == owner and parsed.state == ACCOUNT_STATE_INITIALIZED
 
+    def _known_accounts(self, p: PositionView) -> dict[str, Pubkey] | None:
+        """The position's trade accounts from the last scan's custodies (None if it has not them):
+        a liquidation then fetches nothing before its view and its send."""
+        market, collateral = self._markets.get(p.custody), self._markets.get(p.collateral_custody)
+        if market is None or collateral is None:
+            return None
+        c = self.client
+        return {"owner": p.owner, "transfer_authority": c.transfer_authority_address,
+                "perpetuals": c.perpetuals_address, "pool": p.pool, "custody": p.custody,
+                "custody_oracle_account": market.custody.oracle.oracle_account,
+                "collateral_custody": p.collateral_custody,
+                "collateral_custody_oracle_account": collateral.custody.oracle.oracle_account,
+                "collateral_custody_token_account": collateral.custody.token_account, "position": p.address,
+                "system_program": SYSTEM_PROGRAM_ID, "token_program": TOKEN_PROGRAM_ID}
+
     async def liquidate(self, p: PositionView) -> str:
         """'landed', 'gone' (someone else did it, or it was closed), 'healthy' or 'failed'."""
+        known = self._known_accounts(p)
         try:
-            if not await self.client.get_liquidation_state(p.address):
+            if not await self.client.get_liquidation_state(p.address, known=known):
                 return "healthy"  # the price moved back between the scan and now
-            collateral = await self.client.fetch_custody(p.collateral_custody)
-            ix = await self.client.build_liquidate_ix(p.address,
-                                                      receiving_account=await self._reward_account(collateral.mint))
+            if p.collateral_custody in self._markets:
+                mint = self._markets[p.collateral_custody].custody.mint
+            else:
+                mint = (await self.client.fetch_custody(p.collateral_custody)).mint
+            ix = await self.client.build_liquidate_ix(p.address, receiving_account=await self._reward_account(mint),
+                                                      known=known)
         except (*GONE, errors.AccountNotFound):
             self.metrics.lost_race.inc()
             return "gone"
