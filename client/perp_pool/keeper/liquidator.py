@@ -124,6 +124,13 @@ def _account_data(address: Pubkey, info: Account | None) -> bytes:
     return bytes(info.data)
 
 
+def _endpoint_ws_url(client: PerpPoolClient) -> str | None:
+    """The PubSub URL by the validator convention, from the client's RPC endpoint (if it has one)."""
+    provider = getattr(getattr(client, "connection", None), "_provider", None)
+    endpoint = getattr(provider, "endpoint_uri", None)
+    return derive_ws_url(str(endpoint)) if endpoint else None
+
+
 class LiquidationKeeper:
     def __init__(self, client: PerpPoolClient, pool: Pubkey | None = None, *, receiving_account: Pubkey | None = None,
                  poll_interval: float = 1.0, priority_fee_micro_lamports: int = 0, max_in_flight: int = 8,
@@ -148,8 +155,8 @@ class LiquidationKeeper:
         self.landed: list[Pubkey] = []
         self._markets: dict[Pubkey, MarketState] = {}  # custodies as of the last scan
         self.triggers: ScanTriggers | None = None
-        if subscribe:
-            ws_url = ws_url or derive_ws_url(str(client.connection._provider.endpoint_uri))
+        ws_url = ws_url or (_endpoint_ws_url(client) if subscribe else None)
+        if subscribe and ws_url:
             self.triggers = ScanTriggers(ws_url, client.program_id, self._position_filters(),
                                          heartbeat_s=poll_interval, metrics=self.metrics.triggers)
 
