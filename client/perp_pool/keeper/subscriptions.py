@@ -25,7 +25,13 @@ from solana.rpc.commitment import Confirmed
 from solana.rpc.types import MemcmpOpts
 from solana.rpc.websocket_api import SolanaWsClientProtocol, connect
 from solders.pubkey import Pubkey
-from solders.rpc.responses import AccountNotification, ProgramNotification, SlotNotification, SubscriptionError
+from solders.rpc.responses import (
+    AccountNotification,
+    ProgramNotification,
+    SlotNotification,
+    SubscriptionError,
+    SubscriptionResult,
+)
 
 log = logging.getLogger("perp_pool.keeper.subscriptions")
 
@@ -108,6 +114,10 @@ class ScanTriggers:
                 if now - self._last_beat >= self.heartbeat_s:
                     self._last_beat = now
                     self.wake.set()
+            elif isinstance(message, SubscriptionResult):
+                # A subscription is live from now: scan once more, for whatever changed between
+                # the scan that asked for it and this moment.
+                self.wake.set()
             elif isinstance(message, SubscriptionError):
                 log.warning("event=subscription_refused error=%s", message)
 
