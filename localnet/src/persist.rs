@@ -8,7 +8,8 @@
 //!   sysvars, epoch stakes: the bank exactly) and read back by `bank_from_snapshot_archives`, as
 //!   a validator restarts from its snapshot; the two newest are kept;
 //! - `history.bin`: the landed transactions, blocks, performance samples and clock offset up to
-//!   the same slot (bincode), written after the archive through a temporary file and a rename.
+//!   the same slot (bincode), written before the archive through a temporary file and a rename,
+//!   and read back only up to the slot of the archive restored.
 //!
 //! A snapshot is taken every `--snapshot-interval-slots` and on a clean shutdown (SIGINT,
 //! SIGTERM), after the working slot is closed, so nothing confirmed is lost on a clean stop and at
@@ -278,6 +279,10 @@ impl Ledger {
         clock_offset: i64,
     ) -> Result<Slot, Error> {
         let slot = bank.slot();
+        // History first: a crash before the archive is written leaves the previous archive, and
+        // the history is read back only up to that archive's slot. So an archive, once it
+        // exists (what getHighestSnapshotSlot reports), always has its history.
+        self.write_history(slot, history, clock_offset)?;
         bank_to_full_snapshot_archive(
             self.bank_snapshots_dir(),
             bank,
@@ -296,7 +301,6 @@ impl Ledger {
                 }
             }
         }
-        self.write_history(slot, history, clock_offset)?;
         Ok(slot)
     }
 
