@@ -59,6 +59,9 @@ bench: venv build
 	$(PY) bench/trade_roundtrip.py
 	$(PY) bench/keeper_scan.py
 	$(PY) bench/keeper_latency.py
+	$(PY) bench/node_ceiling.py
+	$(PY) bench/notify_latency.py
+	$(PY) bench/exposure_bound.py
 
 clean-venv:
 	rm -rf $(VENV)

@@ -13,6 +13,7 @@ import os
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -53,6 +54,23 @@ def rpc_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         yield node.url
     finally:
         node.stop()
+
+
+@pytest.fixture(scope="session")
+def ws_url(rpc_url: str) -> str:
+    """The node's PubSub websocket: `PERP_POOL_WS_URL`, what perp-localnet reports, or the
+    validator convention (the RPC port + 1)."""
+    url = os.environ.get("PERP_POOL_WS_URL")
+    if url:
+        return url
+    ext = NodeExt(rpc_url)
+    if ext.available():
+        pubsub = ext.info().get("pubsub")
+        if isinstance(pubsub, str):
+            return pubsub
+    parts = urlsplit(rpc_url)
+    scheme = "wss" if parts.scheme == "https" else "ws"
+    return f"{scheme}://{parts.hostname}:{(parts.port or 80) + 1}"
 
 
 @pytest.fixture(scope="session")

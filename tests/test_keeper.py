@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 
 import pytest
 from solana.rpc.async_api import AsyncClient
@@ -34,11 +35,35 @@ async def book(world: World, m, entries=BOOK):
     return positions
 
 
-async def keeper_for(world: World, m, connection: AsyncClient | None = None) -> LiquidationKeeper:
+# The loop tests run twice: polling on a timer, and on PubSub (where the poll interval is only the
+# heartbeat, so a reaction faster than it comes from a notification).
+MODES = ["polling", "subscription"]
+
+
+async def keeper_for(world: World, m, connection: AsyncClient | None = None, *, ws_url: str | None = None,
+                     poll_interval: float = 0.1) -> LiquidationKeeper:
     kp = await world.funded_keypair()
     await ensure_ata(world.client.transport, kp.pubkey(), m.usdc.mint)
     client = PerpPoolClient(connection or world.connection, kp)
-    return LiquidationKeeper(client, m.pool, poll_interval=0.1)
+    return LiquidationKeeper(client, m.pool, poll_interval=poll_interval, ws_url=ws_url, subscribe=ws_url is not None)
+
+
+def mode_of(keeper: LiquidationKeeper) -> str:
+    """What the `perp_keeper_mode` gauge says."""
+    for state in MODES:
+        if keeper.metrics.registry.get_sample_value("perp_keeper_mode", {"perp_keeper_mode": state}) == 1:
+            return state
+    raise AssertionError("no keeper mode")
+
+
+async def until(predicate, timeout_s: float = 10.0) -> None:
+    """Polls `predicate` (plain or async) until it holds."""
+    for _ in range(int(timeout_s / 0.05)):
+        result = predicate()
+        if await result if inspect.isawaitable(result) else result:
+            return
+        await asyncio.sleep(0.05)
+    raise TimeoutError("condition not reached")
 
 
 async def alive(world: World, positions) -> set:
@@ -150,38 +175,76 @@ class FlakyProxy:
         await self.server.wait_closed()
 
 
-async def test_keeper_survives_the_node_going_away_and_finishes(world: World, rpc_url: str) -> None:
+@pytest.mark.parametrize("mode", MODES)
+async def test_keeper_survives_the_node_going_away_and_finishes(world: World, rpc_url: str, ws_url: str,
+                                                                mode: str) -> None:
     m = await new_market(world, fees=FEES)
     positions = await book(world, m, [(Side.LONG, 50, 2_000)] * 3)
     proxy = FlakyProxy(int(rpc_url.rsplit(":", 1)[1]))
+    ws_proxy = FlakyProxy(int(ws_url.rsplit(":", 1)[1]))
     await proxy.up()
+    await ws_proxy.up()
     connection = AsyncClient(f"http://127.0.0.1:{proxy.port}", commitment=Confirmed, timeout=2)
-    keeper = await keeper_for(world, m, connection)
+    subscribing = mode == "subscription"
+    keeper = await keeper_for(world, m, connection, ws_url=f"ws://127.0.0.1:{ws_proxy.port}" if subscribing else None)
     stop = asyncio.Event()
     task = asyncio.create_task(keeper.run(stop))
+    if subscribing:
+        await until(lambda: mode_of(keeper) == "subscription")
     await asyncio.sleep(0.3)
     await proxy.down()  # the node vanishes...
+    await ws_proxy.down()
     await world.set_price(m.sol, price=price_usd(140))  # ...while the positions become liquidatable
     await asyncio.sleep(1.0)
     assert keeper.metrics.rpc_errors._value.get() > 0
     assert not task.done()
+    assert mode_of(keeper) == "polling"  # the websocket is down: the keeper polls
     await proxy.up()  # ...and comes back
+    await ws_proxy.up()
     for _ in range(100):
         if not await alive(world, positions):
             break
         await asyncio.sleep(0.1)
+    if subscribing:
+        await until(lambda: mode_of(keeper) == "subscription")
     stop.set()
     await asyncio.wait_for(task, 10)
     await connection.close()
     await proxy.down()
+    await ws_proxy.down()
     assert await alive(world, positions) == set()
     assert len(keeper.landed) == 3
 
 
-async def test_keeper_leaves_healthy_positions_alone(world: World) -> None:
+async def test_racing_keepers_on_subscriptions_react_to_the_price_and_liquidate_once(world: World,
+                                                                                     ws_url: str) -> None:
+    m = await new_market(world, fees=FEES)
+    positions = await book(world, m, [(Side.LONG, 50, 2_000)] * 6)
+    # A 60 s heartbeat: only a notification can make these keepers scan within the test.
+    a = await keeper_for(world, m, ws_url=ws_url, poll_interval=60)
+    b = await keeper_for(world, m, ws_url=ws_url, poll_interval=60)
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(k.run(stop)) for k in (a, b)]
+    await until(lambda: mode_of(a) == mode_of(b) == "subscription")
+    await until(lambda: bool(a.triggers and a.triggers._watching))
+    await world.set_price(m.sol, price=price_usd("147.5"))
+    await until(lambda: _none_alive(world, positions), timeout_s=15)
+    stop.set()
+    await asyncio.wait_for(asyncio.gather(*tasks), 10)
+    assert len(a.landed) + len(b.landed) == 6
+    assert set(a.landed).isdisjoint(b.landed)
+    assert a.metrics.failed._value.get() == b.metrics.failed._value.get() == 0
+
+
+async def _none_alive(world: World, positions) -> bool:
+    return not await alive(world, positions)
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_keeper_leaves_healthy_positions_alone(world: World, ws_url: str, mode: str) -> None:
     m = await new_market(world, fees=FEES)
     positions = await book(world, m)
-    keeper = await keeper_for(world, m)
+    keeper = await keeper_for(world, m, ws_url=ws_url if mode == "subscription" else None)
     stop = asyncio.Event()
     task = asyncio.create_task(keeper.run(stop))
     await asyncio.sleep(0.5)
@@ -192,15 +255,17 @@ async def test_keeper_leaves_healthy_positions_alone(world: World) -> None:
     assert keeper.metrics.positions._value.get() == len(positions)
 
 
-async def test_keeper_reconnects_after_a_real_node_restart(world: World, node_ext) -> None:
+@pytest.mark.parametrize("mode", MODES)
+async def test_keeper_reconnects_after_a_real_node_restart(world: World, node_ext, mode: str) -> None:
     """A second perp-localnet process on a fixed port is stopped and started again while the keeper
     runs. The local node keeps its ledger in memory, so the restarted node is empty: the same admin
     rebuilds the same pool (same PDA) there, positions become liquidatable, and the still-running
     keeper — which only ever saw connection errors in between — liquidates them."""
     from perp_pool.localnet import LocalNode
 
-    port = free_port()
-    node = LocalNode(slot_ms=100, port=port).start()
+    port, ws_port = free_port(), free_port()
+    node = LocalNode(slot_ms=100, port=port, pubsub_port=ws_port).start()
+    ws_url = node.ws_url if mode == "subscription" else None
     try:
         async def setup(connection: AsyncClient):
             w2 = World(connection, world.admin)
@@ -211,14 +276,15 @@ async def test_keeper_reconnects_after_a_real_node_restart(world: World, node_ex
 
         conn = AsyncClient(node.url, commitment=Confirmed, timeout=2)
         w2, m = await setup(conn)
-        keeper = await keeper_for(w2, m)
+        keeper = await keeper_for(w2, m, ws_url=ws_url)
         stop = asyncio.Event()
         task = asyncio.create_task(keeper.run(stop))
         await asyncio.sleep(0.3)
         node.stop()  # the node process exits
         await asyncio.sleep(1.0)
         assert keeper.metrics.rpc_errors._value.get() > 0 and not task.done()
-        node = LocalNode(slot_ms=100, port=port).start()  # a new node on the same port
+        assert mode_of(keeper) == "polling"
+        node = LocalNode(slot_ms=100, port=port, pubsub_port=ws_port).start()  # a new node on the same ports
         w3, m3 = await setup(AsyncClient(node.url, commitment=Confirmed, timeout=5))
         assert m3.pool == m.pool
         # the keeper's wallet is funded again on the new ledger

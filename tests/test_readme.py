@@ -150,7 +150,7 @@ def test_localnet_prints_what_the_walkthrough_needs(localnet: Localnet) -> None:
     banner = localnet.banner()
     wallet = json.loads((localnet.home / ".config" / "solana" / "id.json").read_text())
     assert len(wallet) == 64  # created in the empty HOME
-    assert f"RPC URL   {localnet.url}" in banner and "no ledger persistence" in banner
+    assert f"RPC URL   {localnet.url}" in banner and "a restart continues from it" in banner
     _, steps = walkthrough()
     for mint in re.findall(r"=(\w+)", next(c for c in steps if c.startswith("export "))):
         assert mint in banner

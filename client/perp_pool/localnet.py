@@ -49,10 +49,14 @@ def free_port() -> int:
 class LocalNode:
     """A running `perp-localnet` process on 127.0.0.1."""
 
-    def __init__(self, slot_ms: int = 400, port: int | None = None, log_path: Path | None = None):
+    def __init__(self, slot_ms: int = 400, port: int | None = None, log_path: Path | None = None,
+                 pubsub_port: int | None = None, extra_args: list[str] | None = None):
         self.slot_ms = slot_ms
         self.port = port or free_port()
+        # Its own free port rather than port + 1 (the node's default), which may be taken.
+        self.pubsub_port = pubsub_port or free_port()
         self.log_path = log_path
+        self.extra_args = list(extra_args or [])
         self.proc: subprocess.Popen[bytes] | None = None
         self.start_to_healthy_s: float | None = None
 
@@ -60,13 +64,19 @@ class LocalNode:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def ws_url(self) -> str:
+        """The PubSub websocket endpoint."""
+        return f"ws://127.0.0.1:{self.pubsub_port}"
+
     def start(self, timeout_s: float = 60.0) -> LocalNode:
         binary = find_binary()
         started = time.monotonic()
         # The child keeps its own descriptor of the log; ours is closed once it has started.
         with open(self.log_path, "ab") if self.log_path else contextlib.nullcontext(subprocess.DEVNULL) as out:
             self.proc = subprocess.Popen(
-                [str(binary), "--rpc-port", str(self.port), "--slot-ms", str(self.slot_ms)],
+                [str(binary), "--rpc-port", str(self.port), "--rpc-pubsub-port", str(self.pubsub_port),
+                 "--slot-ms", str(self.slot_ms), *self.extra_args],
                 stdout=out,
                 stderr=out,
                 start_new_session=True,

@@ -114,7 +114,7 @@ impl TestNode {
             .node
             .landed(&signature)
             .expect("a landed transaction is recorded");
-        let meta = landed.meta;
+        let meta = landed.meta.clone();
         let logs = meta.log_messages.unwrap_or_default();
         match meta.status {
             Ok(()) => Ok(Executed {

@@ -87,6 +87,18 @@ pub fn perp_pool_builtin() -> solana_program_runtime::loaded_programs::LoadedPro
     )
 }
 
+/// perp_pool as the runtime's builtin description, for a bank restored from a snapshot.
+pub fn perp_pool_prototype(program_id: Pubkey) -> solana_runtime::builtins::BuiltinPrototype {
+    // Installs the syscall stubs once, as for a new bank.
+    let _ = perp_pool_builtin();
+    solana_runtime::builtins::BuiltinPrototype {
+        feature_id: None,
+        program_id,
+        name: "perp_pool",
+        entrypoint: PerpPoolEntrypoint::vm,
+    }
+}
+
 type Entry = fn(&Pubkey, &[AccountInfo], &[u8]) -> ProgramResult;
 
 fn process_native(

@@ -67,16 +67,21 @@ def failed(result, exit_code: int = 1) -> dict[str, Any]:
     return doc
 
 
+# Raw reads name their commitment: without one a node answers at `finalized`, a slot behind.
+CONFIRMED = {"commitment": "confirmed"}
+
+
 def token_balance(rpc_url: str, account: Pubkey) -> int:
-    return int(rpc_call(rpc_url, "getTokenAccountBalance", [str(account)])["result"]["value"]["amount"])
+    return int(rpc_call(rpc_url, "getTokenAccountBalance", [str(account), CONFIRMED])["result"]["value"]["amount"])
 
 
 def account_exists(rpc_url: str, address: str) -> bool:
-    return rpc_call(rpc_url, "getAccountInfo", [address, {"encoding": "base64"}])["result"]["value"] is not None
+    reply = rpc_call(rpc_url, "getAccountInfo", [address, {"encoding": "base64", **CONFIRMED}])
+    return reply["result"]["value"] is not None
 
 
 def node_clock(rpc_url: str) -> int:
-    info = rpc_call(rpc_url, "getAccountInfo", [str(CLOCK), {"encoding": "base64"}])["result"]["value"]
+    info = rpc_call(rpc_url, "getAccountInfo", [str(CLOCK), {"encoding": "base64", **CONFIRMED}])["result"]["value"]
     return struct.unpack_from("<q", base64.b64decode(info["data"][0]), 32)[0]
 
 

@@ -8,8 +8,9 @@ pools.example.toml by default: a USDC liquidity custody and SOL and BTC markets,
 admin, oracle authority and mint authority of the test mints, prices written at deploy); prints
 what to use next; and stops the node on Ctrl-C or SIGTERM.
 
-perp-localnet keeps its state in memory only (no ledger persistence yet): every start begins from
-an empty chain, and `--ledger` holds the node's log.
+The node keeps its chain in `--ledger` (default .perp-localnet/: the node's `ledger/` and its log),
+so a stopped node continues where it stopped (the deploy is idempotent); `--reset` starts afresh.
+PubSub is served on the RPC port + 1, as solana-test-validator does.
 """
 
 from __future__ import annotations
@@ -94,8 +95,10 @@ def localnet_command(
                                             "wallet.")] = False,
     sol_text: Annotated[str, typer.Option("--sol", help="SOL to airdrop to the wallet.")] = "100",
     slot_ms: Annotated[int, typer.Option("--slot-ms", min=10, help="Slot duration in milliseconds.")] = 400,
-    ledger: Annotated[Path, typer.Option("--ledger", help="Directory for the node's log (its state is in memory "
-                                         "only: no ledger persistence yet).")] = DEFAULT_LEDGER,
+    ledger: Annotated[Path, typer.Option("--ledger", help="Directory for the node's chain (ledger/) and log: a "
+                                         "restart continues from it.")] = DEFAULT_LEDGER,
+    reset: Annotated[bool, typer.Option("--reset", help="Start the chain afresh (delete the ledger's "
+                                        "state).")] = False,
 ) -> None:
     """Start a local node in the foreground with a funded wallet and the example pools deployed;
     Ctrl-C stops it."""
@@ -106,7 +109,7 @@ def localnet_command(
     previous = signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         with logging_to_stderr(settings.verbose):
-            node, report = _start(settings, status, pools, no_deploy, sol_text, slot_ms, ledger)
+            node, report = _start(settings, status, pools, no_deploy, sol_text, slot_ms, ledger, reset)
             emit(settings.json_output, report)
             sys.stdout.flush()
             while node.proc is not None and node.proc.poll() is None:
@@ -124,12 +127,13 @@ def localnet_command(
         signal.signal(signal.SIGTERM, previous)
         if node is not None:
             node.stop()
-            status.print("perp-localnet stopped (its state is gone: no ledger persistence yet)", markup=False)
+            status.print(f"perp-localnet stopped (its chain is kept in {ledger / 'ledger'}; --reset starts "
+                         "afresh)", markup=False)
     raise typer.Exit(exit_code)
 
 
 def _start(settings: Settings, status: Console, pools: Path | None, no_deploy: bool, sol_text: str, slot_ms: int,
-           ledger: Path) -> tuple[LocalNode, Report]:
+           ledger: Path, reset: bool) -> tuple[LocalNode, Report]:
     url, url_source = settings.rpc_url()
     port = local_port(url)
     lamports = parse_units(sol_text, SOL_DECIMALS, what="SOL amount")
@@ -161,7 +165,9 @@ def _start(settings: Settings, status: Console, pools: Path | None, no_deploy: b
     ledger.mkdir(parents=True, exist_ok=True)
     log_path = ledger / "perp-localnet.log"
     status.print(f"starting perp-localnet on {url} (log: {log_path})", markup=False)
-    node = LocalNode(slot_ms=slot_ms, port=port, log_path=log_path)
+    chain = ledger / "ledger"
+    node = LocalNode(slot_ms=slot_ms, port=port, log_path=log_path, pubsub_port=port + 1,
+                     extra_args=["--ledger", str(chain), *(["--reset"] if reset else [])])
     try:
         node.start()
     except (RuntimeError, TimeoutError) as exc:
@@ -173,7 +179,8 @@ def _start(settings: Settings, status: Console, pools: Path | None, no_deploy: b
         raise
     data: dict[str, Any] = {
         "rpc_url": url, "wallet": str(wallet.pubkey()), "keypair": str(keypair_path), "wallet_created": created,
-        "lamports": balance, "node_log": str(log_path), "persistent": False,
+        "lamports": balance, "node_log": str(log_path), "persistent": True, "ledger": str(chain),
+        "websocket_url": node.ws_url,
         "pools": [_pool_json(p) for p in pools_deployed],
     }
     flag = f" --rpc-url {url}" if url_source == "option" else ""
@@ -218,7 +225,8 @@ def _render(out: Console, data: dict[str, Any], pools: list[deployment.DeployedP
     line(f"  keypair   {data['keypair']} ({'created' if data['wallet_created'] else 'existing'})")
     line(f"  balance   {format_units(data['lamports'], SOL_DECIMALS, group=True)} SOL")
     line(f"  node log  {data['node_log']}")
-    line("  state     in memory only (no ledger persistence yet): a restart begins empty")
+    line(f"  websocket {data['websocket_url']}")
+    line(f"  ledger    {data['ledger']} (a restart continues from it; --reset starts afresh)")
     for p in pools:
         line()
         line(f"pool {p.name}: {p.address} (LP cooldown {p.lp_cooldown_sec} s)")

@@ -332,10 +332,17 @@ class InstructionBuilders(ClientBase):
 
     async def build_liquidate_ix(self, position: Pubkey, *, receiving_account: Pubkey,
                                  liquidator: Pubkey | None = None,
-                                 overrides: dict[str, Pubkey] | None = None) -> Instruction:
-        """Anyone may liquidate; the reward goes to `receiving_account` (the collateral mint)."""
-        p = await self.fetch_position(position)
-        accounts = await self._trade_accounts(p.pool, p.custody, p.collateral_custody, side_of(p.side), p.owner)
+                                 overrides: dict[str, Pubkey] | None = None,
+                                 known: dict[str, Pubkey] | None = None) -> Instruction:
+        """Anyone may liquidate; the reward goes to `receiving_account` (the collateral mint).
+        `known`: the position's trade accounts when the caller has them (a keeper's scan), so
+        nothing is fetched first."""
+        if known is not None:
+            accounts = dict(known)
+        else:
+            p = await self.fetch_position(position)
+            accounts = await self._trade_accounts(p.pool, p.custody, p.collateral_custody, side_of(p.side),
+                                                  p.owner)
         accounts.update({"liquidator": liquidator or self.wallet.pubkey(), "receiving_account": receiving_account,
                          "position": position})
         return self._ix("liquidate", self._only("liquidate", accounts, overrides))

@@ -110,9 +110,13 @@ class Views(InstructionBuilders):
         accounts = await self._position_view_accounts(position, "getLiquidationPrice")
         return decode_return(await self._view("get_liquidation_price", accounts), "u64")
 
-    async def get_liquidation_state(self, position: Pubkey) -> bool:
-        """True if `liquidate` would succeed now."""
-        accounts = await self._position_view_accounts(position, "getLiquidationState")
+    async def get_liquidation_state(self, position: Pubkey, *, known: dict[str, Pubkey] | None = None) -> bool:
+        """True if `liquidate` would succeed now. `known`: the position's trade accounts when the
+        caller has them (a keeper's scan), so nothing is fetched first."""
+        if known is not None:
+            accounts = self._only("getLiquidationState", {**known, "position": position}, None)
+        else:
+            accounts = await self._position_view_accounts(position, "getLiquidationState")
         data = await self._view("get_liquidation_state", accounts)
         if data is None or len(data) != 1:
             raise TransactionFailed("get_liquidation_state returned no bool")

@@ -14,6 +14,10 @@ not as a failure. Transient
 failures (`perp_pool.retry`: the node unreachable or slow, RPC errors) back off and retry, so the
 keeper outlives a node restart; a program's verdict on a send is final for that scan (the next scan
 finds the position again if it still qualifies). Metrics are Prometheus.
+
+Scans follow the node's PubSub (keeper/subscriptions.py): a change of a position or of an oracle
+the positions use wakes a scan at once, and slots wake one every `poll_interval` (the heartbeat); while the
+websocket is down the keeper polls every `poll_interval` and the `perp_keeper_mode` gauge says so.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from solana.rpc.types import MemcmpOpts
 from solders.account import Account
 from solders.compute_budget import set_compute_unit_limit, set_compute_unit_price
 from solders.pubkey import Pubkey
+from solders.system_program import ID as SYSTEM_PROGRAM_ID
 from solders.sysvar import CLOCK
 from spl.token.constants import TOKEN_PROGRAM_ID
 
@@ -47,6 +52,7 @@ from perp_pool.keeper.health import (
     decode_position,
     valuation,
 )
+from perp_pool.keeper.subscriptions import ScanTriggers, TriggerMetrics, derive_ws_url, stop_task
 from perp_pool.math import health as health_math
 from perp_pool.math.trade import CollateralCustody, is_capped
 from perp_pool.retry import RETRY_MAX_S, Stopped, is_transient, retry_transient, sleep_or_stop
@@ -95,6 +101,8 @@ class KeeperMetrics:
                                                "Capped positions skipped: the owner has no usable associated "
                                                "token account (missing, handed over, other mint, frozen)",
                                                registry=registry)
+        # perp_keeper_mode: polling or subscription; notifications; websocket reconnects.
+        self.triggers = TriggerMetrics(registry, "perp_keeper")
 
 
 @dataclass
@@ -116,10 +124,20 @@ def _account_data(address: Pubkey, info: Account | None) -> bytes:
     return bytes(info.data)
 
 
+def _endpoint_ws_url(client: PerpPoolClient) -> str | None:
+    """The PubSub URL by the validator convention, from the client's RPC endpoint (if it has one)."""
+    provider = getattr(getattr(client, "connection", None), "_provider", None)
+    endpoint = getattr(provider, "endpoint_uri", None)
+    return derive_ws_url(str(endpoint)) if endpoint else None
+
+
 class LiquidationKeeper:
     def __init__(self, client: PerpPoolClient, pool: Pubkey | None = None, *, receiving_account: Pubkey | None = None,
                  poll_interval: float = 1.0, priority_fee_micro_lamports: int = 0, max_in_flight: int = 8,
-                 metrics_port: int | None = None, registry: CollectorRegistry | None = None):
+                 metrics_port: int | None = None, registry: CollectorRegistry | None = None,
+                 ws_url: str | None = None, subscribe: bool = True):
+        """`ws_url`: the node's PubSub (default: the RPC URL's port + 1, the validator convention);
+        `subscribe=False` polls only."""
         self.client = client
         self.pool = pool
         self.receiving_account = receiving_account
@@ -135,13 +153,23 @@ class LiquidationKeeper:
         self.metrics = KeeperMetrics(registry or CollectorRegistry())
         self.metrics_port = metrics_port
         self.landed: list[Pubkey] = []
+        self._markets: dict[Pubkey, MarketState] = {}  # custodies as of the last scan
+        self.triggers: ScanTriggers | None = None
+        ws_url = ws_url or (_endpoint_ws_url(client) if subscribe else None)
+        if subscribe and ws_url:
+            self.triggers = ScanTriggers(ws_url, client.program_id, self._position_filters(),
+                                         heartbeat_s=poll_interval, metrics=self.metrics.triggers)
 
     # ---- scanning ---------------------------------------------------------------------------
 
-    async def fetch_positions(self) -> list[PositionView]:
-        filters: list[Any] = [MemcmpOpts(offset=0, bytes=b58encode(POSITION_DISCRIMINATOR).decode())]
+    def _position_filters(self) -> list[MemcmpOpts]:
+        filters = [MemcmpOpts(offset=0, bytes=b58encode(POSITION_DISCRIMINATOR).decode())]
         if self.pool is not None:
             filters.append(MemcmpOpts(offset=POSITION_POOL_OFFSET, bytes=str(self.pool)))
+        return filters
+
+    async def fetch_positions(self) -> list[PositionView]:
+        filters: list[Any] = list(self._position_filters())
         resp = await self.client.connection.get_program_accounts(self.client.program_id, commitment=Confirmed,
                                                                  encoding="base64", filters=filters)
         return [decode_position(a.pubkey, bytes(a.account.data)) for a in resp.value]
@@ -155,6 +183,8 @@ class LiquidationKeeper:
         coder = self.client.program.coder.accounts
         decoded = {k: coder.decode(_account_data(k, i)) for k, i in zip(custodies, infos[1:], strict=True)}
         oracle_keys = [decoded[k].oracle.oracle_account for k in custodies]
+        if self.triggers is not None:  # a price change wakes the next scan (custodies change with
+            self.triggers.watch_accounts(oracle_keys)  # every trade: the heartbeat covers them)
         oracles = (await conn.get_multiple_accounts(oracle_keys, commitment=Confirmed)).value if oracle_keys else []
         markets: dict[Pubkey, MarketState] = {}
         for key, oracle in zip(custodies, oracles, strict=True):
@@ -170,6 +200,7 @@ class LiquidationKeeper:
         started = time.perf_counter()
         positions = await self.fetch_positions()
         markets, now = await self.fetch_markets(positions) if positions else ({}, 0)
+        self._markets.update(markets)
         result = ScanResult(len(positions), now=now)
         for p in positions:
             market, collateral = markets.get(p.custody), markets.get(p.collateral_custody)
@@ -214,14 +245,33 @@ class LiquidationKeeper:
             return False
         return parsed.mint == mint and parsed.owner == owner and parsed.state == ACCOUNT_STATE_INITIALIZED
 
+    def _known_accounts(self, p: PositionView) -> dict[str, Pubkey] | None:
+        """The position's trade accounts from the last scan's custodies (None if it has not them):
+        a liquidation then fetches nothing before its view and its send."""
+        market, collateral = self._markets.get(p.custody), self._markets.get(p.collateral_custody)
+        if market is None or collateral is None:
+            return None
+        c = self.client
+        return {"owner": p.owner, "transfer_authority": c.transfer_authority_address,
+                "perpetuals": c.perpetuals_address, "pool": p.pool, "custody": p.custody,
+                "custody_oracle_account": market.custody.oracle.oracle_account,
+                "collateral_custody": p.collateral_custody,
+                "collateral_custody_oracle_account": collateral.custody.oracle.oracle_account,
+                "collateral_custody_token_account": collateral.custody.token_account, "position": p.address,
+                "system_program": SYSTEM_PROGRAM_ID, "token_program": TOKEN_PROGRAM_ID}
+
     async def liquidate(self, p: PositionView) -> str:
         """'landed', 'gone' (someone else did it, or it was closed), 'healthy' or 'failed'."""
+        known = self._known_accounts(p)
         try:
-            if not await self.client.get_liquidation_state(p.address):
+            if not await self.client.get_liquidation_state(p.address, known=known):
                 return "healthy"  # the price moved back between the scan and now
-            collateral = await self.client.fetch_custody(p.collateral_custody)
-            ix = await self.client.build_liquidate_ix(p.address,
-                                                      receiving_account=await self._reward_account(collateral.mint))
+            if p.collateral_custody in self._markets:
+                mint = self._markets[p.collateral_custody].custody.mint
+            else:
+                mint = (await self.client.fetch_custody(p.collateral_custody)).mint
+            ix = await self.client.build_liquidate_ix(p.address, receiving_account=await self._reward_account(mint),
+                                                      known=known)
         except (*GONE, errors.AccountNotFound):
             self.metrics.lost_race.inc()
             return "gone"
@@ -335,7 +385,16 @@ class LiquidationKeeper:
         if self.metrics_port is not None:
             start_http_server(self.metrics_port, registry=self.metrics.registry)
         log.info(_kv(event="keeper_started", pool=self.pool, wallet=self.client.wallet.pubkey(),
-                     interval=self.poll_interval))
+                     interval=self.poll_interval, ws=self.triggers.ws_url if self.triggers else None))
+        subscriber = asyncio.create_task(self.triggers.run()) if self.triggers else None
+        try:
+            await self._loop(stop)
+        finally:
+            await stop_task(subscriber)
+        await self.drain()
+        log.info(_kv(event="keeper_stopped", landed=len(self.landed)))
+
+    async def _loop(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
                 scan = await retry_transient(self.scan_once, stop=stop, what="scan", cap=MAX_BACKOFF_S, logger=log,
@@ -346,6 +405,7 @@ class LiquidationKeeper:
             if scan.liquidatable or scan.capped:
                 log.info(_kv(event="scan", positions=scan.positions, at_risk=len(scan.liquidatable),
                              capped=len(scan.capped), started=started, ms=round(scan.seconds * 1000, 1)))
-            await sleep_or_stop(stop, self.poll_interval)
-        await self.drain()
-        log.info(_kv(event="keeper_stopped", landed=len(self.landed)))
+            if self.triggers is not None:
+                await self.triggers.wait(stop, self.poll_interval)
+            else:
+                await sleep_or_stop(stop, self.poll_interval)

@@ -4,8 +4,13 @@
 use base64::{engine::general_purpose::STANDARD as B64, Engine};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
-use solana_account_decoder::{UiAccount, UiAccountEncoding};
+use solana_account_decoder::{
+    parse_account_data::AccountAdditionalData,
+    parse_token::{get_token_account_mint, is_known_spl_token_id},
+    UiAccount, UiAccountEncoding, UiDataSliceConfig,
+};
 use solana_rpc_client_api::{config::RpcAccountInfoConfig, custom_error::RpcCustomError};
+use solana_runtime::bank::Bank;
 use solana_sdk::{
     account::{Account, AccountSharedData, ReadableAccount},
     packet::PACKET_DATA_SIZE,
@@ -129,7 +134,11 @@ pub fn decode_transaction(
     })
 }
 
+/// Encodes an account the way the validator's `encode_account` does: base58 only up to 128
+/// bytes, `jsonParsed` for the programs the account decoder knows (SPL Token accounts with their
+/// mint's decimals) and base64 for everything else asked as `jsonParsed`.
 pub fn encode_account(
+    bank: &Bank,
     key: &Pubkey,
     account: &AccountSharedData,
     config: &RpcAccountInfoConfig,
@@ -138,19 +147,57 @@ pub fn encode_account(
     if matches!(
         encoding,
         UiAccountEncoding::Binary | UiAccountEncoding::Base58
-    ) && account.data().len() > 128
+    ) && slice_len(account.data().len(), config.data_slice) > 128
     {
         return Err(RpcError::invalid_params(
             "Encoded binary (base 58) data should be less than 128 bytes, please use Base64 encoding.",
         ));
     }
-    Ok(UiAccount::encode(
+    Ok(encode_ui_account(
+        bank,
         key,
         account,
         encoding,
-        None,
         config.data_slice,
     ))
+}
+
+fn slice_len(len: usize, slice: Option<UiDataSliceConfig>) -> usize {
+    match slice {
+        Some(s) => len.saturating_sub(s.offset).min(s.length),
+        None => len,
+    }
+}
+
+/// [`UiAccount::encode`] with the mint decimals `jsonParsed` needs for SPL Token accounts.
+pub fn encode_ui_account(
+    bank: &Bank,
+    key: &Pubkey,
+    account: &AccountSharedData,
+    encoding: UiAccountEncoding,
+    data_slice: Option<UiDataSliceConfig>,
+) -> UiAccount {
+    let additional = (encoding == UiAccountEncoding::JsonParsed
+        && is_known_spl_token_id(account.owner()))
+    .then(|| {
+        let decimals = get_token_account_mint(account.data())
+            .and_then(|mint| bank.get_account(&mint))
+            .and_then(|mint| mint_decimals(mint.data()));
+        AccountAdditionalData {
+            spl_token_decimals: decimals,
+        }
+    });
+    UiAccount::encode(key, account, encoding, additional, data_slice)
+}
+
+/// The decimals of an SPL Token (or Token-2022) mint's data.
+pub fn mint_decimals(data: &[u8]) -> Option<u8> {
+    use spl_token::solana_program::program_pack::Pack;
+    let base = data.get(..spl_token::state::Mint::LEN)?;
+    spl_token::state::Mint::unpack_from_slice(base)
+        .ok()
+        .filter(|m| m.is_initialized)
+        .map(|m| m.decimals)
 }
 
 pub fn failure(id: Value, err: RpcError) -> Value {

@@ -12,7 +12,7 @@ use solana_rpc_client_api::{
     custom_error::RpcCustomError,
     response::RpcSimulateTransactionResult,
 };
-use solana_sdk::transaction::TransactionError;
+use solana_sdk::{commitment_config::CommitmentConfig, transaction::TransactionError};
 use solana_transaction_status::UiTransactionEncoding;
 
 impl Rpc {
@@ -23,10 +23,15 @@ impl Rpc {
             &encoded,
             config.encoding.unwrap_or(UiTransactionEncoding::Base58),
         )?;
-        let bank = self.node.bank();
+        let preflight_bank = self.bank(
+            config
+                .preflight_commitment
+                .map(|commitment| CommitmentConfig { commitment }),
+            config.min_context_slot,
+        )?;
         let sanitized = self
             .node
-            .verify(&bank, tx.clone(), true)
+            .verify(&preflight_bank, tx.clone(), true)
             .map_err(|err| match err {
                 TransactionError::SignatureFailure => {
                     RpcCustomError::TransactionSignatureVerificationFailure.into()
@@ -34,7 +39,7 @@ impl Rpc {
                 err => RpcError::invalid_params(format!("invalid transaction: {err}")),
             })?;
         if !config.skip_preflight {
-            let (_slot, result) = self.node.simulate(&sanitized);
+            let (_slot, result) = self.node.simulate_in(&preflight_bank, &sanitized);
             if let Err(err) = result.result {
                 return Err(RpcCustomError::SendTransactionPreflightFailure {
                     message: format!("Transaction simulation failed: {err}"),
@@ -73,7 +78,7 @@ impl Rpc {
             &encoded,
             config.encoding.unwrap_or(UiTransactionEncoding::Base58),
         )?;
-        let bank = self.node.bank();
+        let bank = self.bank(config.commitment, config.min_context_slot)?;
         if config.replace_recent_blockhash {
             if config.sig_verify {
                 return Err(RpcError::invalid_params(
@@ -91,7 +96,7 @@ impl Rpc {
                     }
                     err => RpcError::invalid_params(format!("invalid transaction: {err}")),
                 })?;
-        let (_slot, result) = self.node.simulate(&sanitized);
+        let (_slot, result) = self.node.simulate_in(&bank, &sanitized);
         let accounts = match config.accounts {
             None => None,
             Some(accounts_config) => {
@@ -119,23 +124,26 @@ impl Rpc {
                     let account = post.or_else(|| bank.get_account(&key));
                     out.push(
                         account
-                            .map(|a| encode_account(&key, &a, &account_config))
+                            .map(|a| encode_account(&bank, &key, &a, &account_config))
                             .transpose()?,
                     );
                 }
                 Some(out)
             }
         };
-        self.with_context(RpcSimulateTransactionResult {
-            err: result.result.err(),
-            logs: Some(result.logs),
-            accounts,
-            units_consumed: Some(result.units_consumed),
-            return_data: result
-                .return_data
-                .filter(|d| !d.data.is_empty())
-                .map(Into::into),
-            inner_instructions: None,
-        })
+        Self::respond(
+            &bank,
+            RpcSimulateTransactionResult {
+                err: result.result.err(),
+                logs: Some(result.logs),
+                accounts,
+                units_consumed: Some(result.units_consumed),
+                return_data: result
+                    .return_data
+                    .filter(|d| !d.data.is_empty())
+                    .map(Into::into),
+                inner_instructions: None,
+            },
+        )
     }
 }
