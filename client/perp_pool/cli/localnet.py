@@ -226,7 +226,7 @@ def _render(out: Console, data: dict[str, Any], pools: list[deployment.DeployedP
     line(f"  balance   {format_units(data['lamports'], SOL_DECIMALS, group=True)} SOL")
     line(f"  node log  {data['node_log']}")
     line(f"  websocket {data['websocket_url']}")
-    line(f"  ledger    {data['ledger']} (a restart continues from it; --reset starts afresh)")
+    line(f"  ledger    {data['ledger']} (kept: a restart continues from it)")
     for p in pools:
         line()
         line(f"pool {p.name}: {p.address} (LP cooldown {p.lp_cooldown_sec} s)")
