@@ -1,6 +1,7 @@
 """The liquidation keeper: finds every position past its liquidation price and liquidates it, once;
 in the same scan it finds every position whose profit reached its payoff cap and closes it with
-`close_capped_position` (docs/design.md "Close at cap"), once.
+`close_capped_position` (docs/design.md "Close at cap"), once; and (keeper/orders.py) every trigger
+order whose trigger is reached, executed once, and every void one removed.
 
 One scan = one getProgramAccounts (Position discriminator + pool memcmp) + one getMultipleAccounts
 for the custodies and their oracles + the Clock; health is computed off-chain with the program's
@@ -21,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +38,7 @@ from spl.token.constants import TOKEN_PROGRAM_ID
 
 from perp_pool import errors
 from perp_pool.client import PerpPoolClient
+from perp_pool.client.orders import OrderView
 from perp_pool.clock import unix_timestamp
 from perp_pool.keeper.health import (
     POSITION_DISCRIMINATOR,
@@ -47,6 +49,7 @@ from perp_pool.keeper.health import (
     decode_position,
     valuation,
 )
+from perp_pool.keeper.orders import OrderExecutor, OrderScan
 from perp_pool.math import health as health_math
 from perp_pool.math.trade import CollateralCustody, is_capped
 from perp_pool.retry import RETRY_MAX_S, Stopped, is_transient, retry_transient, sleep_or_stop
@@ -104,6 +107,7 @@ class ScanResult:
     capped: list[PositionView] = field(default_factory=list)  # not liquidatable, profit at its cap
     seconds: float = 0.0
     now: int = 0
+    orders: OrderScan | None = None  # trigger orders to execute / remove (keeper/orders.py)
 
 
 def _kv(**fields: Any) -> str:
@@ -119,7 +123,8 @@ def _account_data(address: Pubkey, info: Account | None) -> bytes:
 class LiquidationKeeper:
     def __init__(self, client: PerpPoolClient, pool: Pubkey | None = None, *, receiving_account: Pubkey | None = None,
                  poll_interval: float = 1.0, priority_fee_micro_lamports: int = 0, max_in_flight: int = 8,
-                 metrics_port: int | None = None, registry: CollectorRegistry | None = None):
+                 metrics_port: int | None = None, registry: CollectorRegistry | None = None,
+                 execute_orders: bool = True):
         self.client = client
         self.pool = pool
         self.receiving_account = receiving_account
@@ -135,6 +140,11 @@ class LiquidationKeeper:
         self.metrics = KeeperMetrics(registry or CollectorRegistry())
         self.metrics_port = metrics_port
         self.landed: list[Pubkey] = []
+        # Trigger orders, read and judged in the same scan (keeper/orders.py).
+        self.orders = OrderExecutor(client, pool, receiving_account=receiving_account,
+                                    priority_fee_micro_lamports=priority_fee_micro_lamports,
+                                    max_in_flight=max_in_flight, registry=self.metrics.registry,
+                                    ) if execute_orders else None
 
     # ---- scanning ---------------------------------------------------------------------------
 
@@ -146,9 +156,14 @@ class LiquidationKeeper:
                                                                  encoding="base64", filters=filters)
         return [decode_position(a.pubkey, bytes(a.account.data)) for a in resp.value]
 
-    async def fetch_markets(self, positions: list[PositionView]) -> tuple[dict[Pubkey, MarketState], int]:
-        """Every custody the positions use, with a checked oracle price, and the node's clock."""
-        custodies = sorted({p.custody for p in positions} | {p.collateral_custody for p in positions}, key=bytes)
+    async def fetch_orders(self) -> list[OrderView]:
+        return await self.orders.fetch_orders() if self.orders is not None else []
+
+    async def fetch_markets(self, positions: list[PositionView],
+                            extra: Iterable[Pubkey] = ()) -> tuple[dict[Pubkey, MarketState], int]:
+        """Every custody the positions (and `extra`) use, with a checked oracle price, and the node's clock."""
+        custodies = sorted({p.custody for p in positions} | {p.collateral_custody for p in positions} | set(extra),
+                           key=bytes)
         conn = self.client.connection
         infos = (await conn.get_multiple_accounts([CLOCK, *custodies], commitment=Confirmed)).value
         now = unix_timestamp(_account_data(CLOCK, infos[0]))
@@ -168,8 +183,9 @@ class LiquidationKeeper:
 
     async def scan_once(self) -> ScanResult:
         started = time.perf_counter()
-        positions = await self.fetch_positions()
-        markets, now = await self.fetch_markets(positions) if positions else ({}, 0)
+        positions, orders = await asyncio.gather(self.fetch_positions(), self.fetch_orders())
+        markets, now = (await self.fetch_markets(positions, OrderExecutor.custodies(orders)) if positions or orders
+                        else ({}, 0))
         result = ScanResult(len(positions), now=now)
         for p in positions:
             market, collateral = markets.get(p.custody), markets.get(p.collateral_custody)
@@ -182,6 +198,8 @@ class LiquidationKeeper:
                             CollateralCustody.from_custody(collateral.custody, *collateral.min_max()))
                   and self._capped_skip_until.get(p.address, 0.0) <= time.monotonic()):
                 result.capped.append(p)
+        if self.orders is not None:
+            result.orders = self.orders.evaluate(orders, positions, markets, {p.address for p in result.liquidatable})
         result.seconds = time.perf_counter() - started
         self.metrics.positions.set(result.positions)
         self.metrics.at_risk.set(len(result.liquidatable))
@@ -343,9 +361,13 @@ class LiquidationKeeper:
             except Stopped:
                 break
             started = self.dispatch(scan.liquidatable, scan.capped)
-            if scan.liquidatable or scan.capped:
+            if self.orders is not None and scan.orders is not None:
+                started += self.orders.dispatch(scan.orders)
+            if scan.liquidatable or scan.capped or started:
                 log.info(_kv(event="scan", positions=scan.positions, at_risk=len(scan.liquidatable),
                              capped=len(scan.capped), started=started, ms=round(scan.seconds * 1000, 1)))
             await sleep_or_stop(stop, self.poll_interval)
         await self.drain()
+        if self.orders is not None:
+            await self.orders.drain()
         log.info(_kv(event="keeper_stopped", landed=len(self.landed)))

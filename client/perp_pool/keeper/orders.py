@@ -1,0 +1,276 @@
+"""Trigger-order execution, in the liquidation keeper's scan (docs/design.md "Trigger orders").
+
+The liquidation keeper (keeper/liquidator.py) reads the orders with the positions (a second
+getProgramAccounts, concurrent, same pool memcmp) and the custodies and oracles of both in its one
+getMultipleAccounts; `OrderExecutor.evaluate` then decides, with the program's own integer rules
+(`perp_pool.math.orders`, the watched price with spread and EMA rule, the order's price limit), which
+orders to execute and which take-profits / stop-losses are void (their position is gone or replaced).
+An order whose position the same scan found liquidatable is left alone: the liquidation comes first.
+
+Each order is executed (or removed, when void) concurrently and at most once per keeper (an order is
+never in flight twice); an order that is already gone when the transaction lands (another keeper
+executed it, its owner cancelled it) counts as done, not as a failure. A trade rule that refuses (a
+cap, leverage, the remaining position's health: the limit order or TP/SL stays open, by the
+program's rule) or an owner without a usable token account for the payout leaves the order alone
+for ORDER_SKIP_S. Transient failures are retried like liquidations; metrics are Prometheus, in the
+keeper's registry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from based58 import b58encode
+from prometheus_client import CollectorRegistry, Counter, Gauge
+from solana.rpc.commitment import Confirmed
+from solana.rpc.types import MemcmpOpts
+from solders.compute_budget import set_compute_unit_limit, set_compute_unit_price
+from solders.pubkey import Pubkey
+from spl.token.constants import TOKEN_PROGRAM_ID
+
+from perp_pool import errors
+from perp_pool.client import PerpPoolClient
+from perp_pool.client.orders import ORDER_DISCRIMINATOR, ORDER_POOL_OFFSET, OrderView, decode_order
+from perp_pool.keeper.health import MarketState, PositionView
+from perp_pool.math.health import spread_bps
+from perp_pool.math.orders import OrderKind, trigger_reached, watched_price
+from perp_pool.math.pricing import Side
+from perp_pool.retry import is_transient, retry_transient
+from perp_pool.tokens import ACCOUNT_STATE_INITIALIZED, ensure_ata, get_associated_token_address, parse_token_account
+
+log = logging.getLogger("perp_pool.keeper.orders")
+
+EXECUTE_COMPUTE_UNITS = 200_000
+SEND_ATTEMPTS = 3
+SEND_RETRY_BASE_S = 0.4
+SEND_RETRY_MAX_S = 2.0
+ORDER_SKIP_S = 60.0
+GONE = (errors.error_class("AccountNotInitialized"), errors.error_class("AccountDidNotDeserialize"),
+        errors.AccountNotFound)
+# The price moved back between the scan and the send: the next scan decides again.
+NOT_NOW = (errors.error_class("OrderNotTriggered"), errors.error_class("PriceSlippage"),
+           errors.error_class("OrderVoid"), errors.error_class("OrderNotVoid"))
+
+
+class OrderMetrics:
+    def __init__(self, registry: CollectorRegistry):
+        self.tracked = Gauge("perp_keeper_orders_tracked", "Orders in the last scan", registry=registry)
+        self.executable = Gauge("perp_keeper_orders_executable", "Orders executable in the last scan",
+                                registry=registry)
+        self.void = Gauge("perp_keeper_orders_void", "Void orders (position gone) in the last scan", registry=registry)
+        self.sent = Counter("perp_keeper_orders_sent", "Order executions and removals sent", registry=registry)
+        self.landed = Counter("perp_keeper_orders_landed", "Order executions confirmed", registry=registry)
+        self.removed = Counter("perp_keeper_orders_void_removed", "Void orders removed", registry=registry)
+        self.lost_race = Counter("perp_keeper_orders_already_done",
+                                 "Orders already executed, removed or cancelled by someone else", registry=registry)
+        self.refused = Counter("perp_keeper_orders_refused",
+                               "Orders the program refused to execute now (a cap, leverage, ...): left alone a while",
+                               registry=registry)
+        self.failed = Counter("perp_keeper_orders_failed", "Order executions that failed", registry=registry)
+        self.no_owner_account = Counter("perp_keeper_orders_skipped_no_owner_account",
+                                        "Take-profits / stop-losses skipped: the owner has no usable associated "
+                                        "token account for the payout", registry=registry)
+
+
+@dataclass
+class OrderScan:
+    orders: int = 0
+    executable: list[OrderView] = field(default_factory=list)
+    void: list[OrderView] = field(default_factory=list)
+
+
+class OrderExecutor:
+    """Executes the orders of `pool` (None: every pool) for `client`'s wallet."""
+
+    def __init__(self, client: PerpPoolClient, pool: Pubkey | None = None, *, receiving_account: Pubkey | None = None,
+                 priority_fee_micro_lamports: int = 0, max_in_flight: int = 8,
+                 registry: CollectorRegistry | None = None):
+        self.client = client
+        self.pool = pool
+        self.receiving_account = receiving_account
+        self.priority_fee = priority_fee_micro_lamports
+        self.in_flight: set[Pubkey] = set()
+        self._slots = asyncio.Semaphore(max_in_flight)
+        self._skip_until: dict[Pubkey, float] = {}
+        self._fee_accounts_ready: set[Pubkey] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.metrics = OrderMetrics(registry or CollectorRegistry())
+        self.landed: list[Pubkey] = []
+        self.removed: list[Pubkey] = []
+
+    # ---- scanning ---------------------------------------------------------------------------
+
+    async def fetch_orders(self) -> list[OrderView]:
+        filters: list[Any] = [MemcmpOpts(offset=0, bytes=b58encode(ORDER_DISCRIMINATOR).decode())]
+        if self.pool is not None:
+            filters.append(MemcmpOpts(offset=ORDER_POOL_OFFSET, bytes=str(self.pool)))
+        resp = await self.client.connection.get_program_accounts(self.client.program_id, commitment=Confirmed,
+                                                                 encoding="base64", filters=filters)
+        return [decode_order(a.pubkey, bytes(a.account.data)) for a in resp.value]
+
+    @staticmethod
+    def custodies(orders: Iterable[OrderView]) -> set[Pubkey]:
+        """The custodies (and so the oracles) the orders need read."""
+        return {k for o in orders for k in (o.custody, o.collateral_custody)}
+
+    def evaluate(self, orders: list[OrderView], positions: Iterable[PositionView], markets: dict[Pubkey, MarketState],
+                 liquidatable: Iterable[Pubkey] = ()) -> OrderScan:
+        """Which orders to execute now and which are void, from the scan's positions and markets (a
+        market whose oracle the program would refuse is missing: its orders wait)."""
+        by_address = {p.address: p for p in positions}
+        skip = set(liquidatable)
+        clock = time.monotonic()
+        scan = OrderScan(len(orders))
+        program_id = self.client.program_id
+        for o in orders:
+            if self._skip_until.get(o.address, 0.0) > clock:
+                continue
+            position_address = o.position_address(program_id)
+            if o.kind is not OrderKind.LIMIT:
+                p = by_address.get(position_address)
+                if p is None or p.size_usd == 0 or p.open_time != o.position_open_time:
+                    scan.void.append(o)
+                    continue
+            if position_address in skip:
+                continue  # liquidated first
+            market = markets.get(o.custody)
+            if market is None or o.collateral_custody not in markets:
+                continue
+            price = watched_price(o.kind, o.side, market.trade_prices(), spread_bps(market.custody, o.side))
+            if trigger_reached(o.kind, o.side, price, o.trigger_price) and _within_limit(o, price):
+                scan.executable.append(o)
+        self.metrics.tracked.set(scan.orders)
+        self.metrics.executable.set(len(scan.executable))
+        self.metrics.void.set(len(scan.void))
+        return scan
+
+    # ---- executing --------------------------------------------------------------------------
+
+    def dispatch(self, scan: OrderScan) -> int:
+        """Starts an execution for each executable order and a removal for each void one not already
+        in flight; returns how many started."""
+        started = 0
+        for o, void in [*((o, False) for o in scan.executable), *((o, True) for o in scan.void)]:
+            if o.address in self.in_flight:
+                continue
+            self.in_flight.add(o.address)
+            task = asyncio.create_task(self._guarded(o, void))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            started += 1
+        return started
+
+    async def drain(self, timeout: float = 30.0) -> None:
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=timeout)
+
+    async def _guarded(self, o: OrderView, void: bool) -> None:
+        async with self._slots:
+            try:
+                await (self.remove_void(o) if void else self.execute(o))
+            except Exception as exc:  # noqa: BLE001 - one order must never stop the keeper
+                self.metrics.failed.inc()
+                log.error(f"event=order_error order={o.address} error={exc!r}")
+            finally:
+                self.in_flight.discard(o.address)
+
+    async def _fee_account(self, mint: Pubkey) -> Pubkey:
+        """The configured receiving account, or the keeper's own associated token account of `mint`
+        (created the first time)."""
+        if self.receiving_account is not None:
+            return self.receiving_account
+        wallet = self.client.wallet.pubkey()
+        if mint not in self._fee_accounts_ready:
+            await ensure_ata(self.client.transport, wallet, mint)
+            self._fee_accounts_ready.add(mint)
+        return get_associated_token_address(wallet, mint)
+
+    async def _owner_account_usable(self, account: Pubkey, owner: Pubkey, mint: Pubkey) -> bool:
+        info = (await self.client.connection.get_account_info(account, commitment=Confirmed)).value
+        if info is None or info.owner != TOKEN_PROGRAM_ID:
+            return False
+        try:
+            parsed = parse_token_account(bytes(info.data))
+        except ValueError:
+            return False
+        return parsed.mint == mint and parsed.owner == owner and parsed.state == ACCOUNT_STATE_INITIALIZED
+
+    def _leave_alone(self, o: OrderView) -> None:
+        self._skip_until[o.address] = time.monotonic() + ORDER_SKIP_S
+
+    async def execute(self, o: OrderView) -> str:
+        """'landed', 'gone', 'not_now' (the price moved back), 'refused' (a trade rule; left alone),
+        'no_owner_account' (left alone) or 'failed'."""
+        try:
+            mint = (await self.client.fetch_custody(o.collateral_custody)).mint
+            receiving = None
+            if o.kind is not OrderKind.LIMIT:
+                receiving = get_associated_token_address(o.owner, mint)
+                if not await self._owner_account_usable(receiving, o.owner, mint):
+                    self.metrics.no_owner_account.inc()
+                    self._leave_alone(o)
+                    return "no_owner_account"
+            ix = await self.client.build_execute_order_ix(o, executor_receiving_account=await self._fee_account(mint),
+                                                          receiving_account=receiving)
+        except GONE:
+            self.metrics.lost_race.inc()
+            return "gone"
+        return await self._send(o, ix, "OrderExecuted", "order_executed", self.landed, self.metrics.landed)
+
+    async def remove_void(self, o: OrderView) -> str:
+        try:
+            mint = (await self.client.fetch_custody(o.collateral_custody)).mint
+            ix = await self.client.build_remove_void_order_ix(o, keeper_receiving_account=await self._fee_account(mint))
+        except GONE:
+            self.metrics.lost_race.inc()
+            return "gone"
+        return await self._send(o, ix, "OrderCancelled", "void_order_removed", self.removed, self.metrics.removed)
+
+    async def _send(self, o: OrderView, ix: Any, event: str, log_event: str, done: list[Pubkey],
+                    landed: Counter) -> str:
+        budget = [set_compute_unit_limit(EXECUTE_COMPUTE_UNITS)]
+        if self.priority_fee:
+            budget.append(set_compute_unit_price(self.priority_fee))
+        m = self.metrics
+
+        async def send() -> Any:
+            m.sent.inc()
+            return await self.client.transport.send([*budget, ix])  # a fresh blockhash each attempt
+
+        try:
+            result = await retry_transient(send, what=log_event, attempts=SEND_ATTEMPTS, base=SEND_RETRY_BASE_S,
+                                           cap=SEND_RETRY_MAX_S, logger=log, event=f"{log_event}_retry",
+                                           order=o.address)
+        except GONE:
+            m.lost_race.inc()
+            return "gone"
+        except NOT_NOW:
+            return "not_now"
+        except errors.TransactionFailed as exc:
+            m.refused.inc()
+            self._leave_alone(o)
+            log.info(f"event=order_refused order={o.address} kind={o.kind.value} error={type(exc).__name__}")
+            return "refused"
+        except Exception as exc:
+            if not is_transient(exc):
+                raise  # a bug: _guarded logs it
+            m.failed.inc()
+            log.warning(f"event=order_send_failed order={o.address} error={type(exc).__name__}")
+            return "failed"
+        ev = result.event(event).data
+        landed.inc()
+        done.append(o.address)
+        log.info(f"event={log_event} order={o.address} owner={o.owner} kind={o.kind.value} "
+                 f"fee={ev.executor_fee_paid} signature={result.signature} slot={result.slot}")
+        return "landed"
+
+
+def _within_limit(o: OrderView, price: int) -> bool:
+    """The order's price limit (`check_exit_slippage` / `check_entry_slippage`)."""
+    buys = (o.kind is OrderKind.LIMIT) == (o.side is Side.LONG)  # a long entry or a short exit
+    return price <= o.price_limit if buys else price >= o.price_limit
