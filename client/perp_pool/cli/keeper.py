@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from solana.rpc.commitment import Confirmed
@@ -103,10 +103,13 @@ def _run_keeper(ctx: typer.Context, command: str, pool_name: str, collateral: st
         pool = await resolve_pool(client, pool_name)
         await require_sol(client)
         receiving = await reward_account(client, pool, collateral)
+        options: dict[str, Any] = {
+            "pool": pool.address, "receiving_account": receiving, "poll_interval": interval,
+            "priority_fee_micro_lamports": priority_fee, "max_in_flight": max_in_flight, "metrics_port": metrics_port}
+        if execute_orders:  # `keeper run`: trigger orders in the same scan
+            options["execute_orders"] = True
         with checked_arguments("keeper"):
-            keeper = LiquidationKeeper(client, pool=pool.address, receiving_account=receiving, poll_interval=interval,
-                                       priority_fee_micro_lamports=priority_fee, max_in_flight=max_in_flight,
-                                       metrics_port=metrics_port, execute_orders=execute_orders)
+            keeper = LiquidationKeeper(client, **options)
         if once:
             scan = await keeper.scan_once()
             keeper.dispatch(scan.liquidatable, scan.capped)

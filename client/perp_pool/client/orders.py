@@ -17,6 +17,8 @@ from solana.rpc.commitment import Confirmed
 from solana.rpc.types import MemcmpOpts
 from solders.instruction import Instruction
 from solders.pubkey import Pubkey
+from solders.system_program import ID as SYSTEM_PROGRAM_ID
+from spl.token.constants import TOKEN_PROGRAM_ID
 from spl.token.instructions import get_associated_token_address
 
 from perp_pool import errors, pda
@@ -158,10 +160,32 @@ class OrderClient(Views):
                             collateral_amount=collateral_amount)
         return self._ix("place_order", self._only("placeOrder", accounts, overrides), params)
 
+    def order_accounts(self, o: OrderView, market: Any, collateral: Any) -> dict[str, Pubkey]:
+        """Every account an order instruction may name, from the order and its two decoded custodies
+        (no network: keepers pass the custodies their scan already read)."""
+        return {
+            "owner": o.owner,
+            "transfer_authority": self.transfer_authority_address,
+            "perpetuals": self.perpetuals_address,
+            "pool": o.pool,
+            "custody": o.custody,
+            "custody_oracle_account": market.oracle.oracle_account,
+            "collateral_custody": o.collateral_custody,
+            "collateral_custody_oracle_account": collateral.oracle.oracle_account,
+            "collateral_custody_token_account": collateral.token_account,
+            "position": o.position_address(self.program_id),
+            "order": o.address,
+            "system_program": SYSTEM_PROGRAM_ID,
+            "token_program": TOKEN_PROGRAM_ID,
+        }
+
+    async def _custodies(self, o: OrderView) -> tuple[Any, Any]:
+        market = await self.fetch_custody(o.custody)
+        collateral = market if o.collateral_custody == o.custody else await self.fetch_custody(o.collateral_custody)
+        return market, collateral
+
     async def _order_accounts(self, o: OrderView) -> dict[str, Pubkey]:
-        accounts = await self._trade_accounts(o.pool, o.custody, o.collateral_custody, o.side, o.owner)
-        accounts["order"] = o.address
-        return accounts
+        return self.order_accounts(o, *await self._custodies(o))
 
     async def build_edit_order_ix(self, order: Pubkey, *, trigger_price: int, price_limit: int, size_usd: int,
                                   owner: Pubkey | None = None,
@@ -184,23 +208,35 @@ class OrderClient(Views):
         associated token account of the collateral mint) or `execute_limit_order`; the fee goes to
         `executor_receiving_account`."""
         o = order if isinstance(order, OrderView) else await self.fetch_order(order)
-        accounts = await self._order_accounts(o)
-        accounts.update({"owner": o.owner, "executor": executor or self.wallet.pubkey(),
+        market, collateral = await self._custodies(o)
+        return self.execute_order_ix(o, market, collateral, executor_receiving_account=executor_receiving_account,
+                                     receiving_account=receiving_account, executor=executor, overrides=overrides)
+
+    def execute_order_ix(self, o: OrderView, market: Any, collateral: Any, *, executor_receiving_account: Pubkey,
+                         receiving_account: Pubkey | None = None, executor: Pubkey | None = None,
+                         overrides: dict[str, Pubkey] | None = None) -> Instruction:
+        """`build_execute_order_ix` from the order's decoded custodies (no network)."""
+        accounts = self.order_accounts(o, market, collateral)
+        accounts.update({"executor": executor or self.wallet.pubkey(),
                          "executor_receiving_account": executor_receiving_account})
         if o.kind is OrderKind.LIMIT:
             return self._ix("execute_limit_order", self._only("executeLimitOrder", accounts, overrides))
-        if receiving_account is None:
-            collateral = await self.fetch_custody(o.collateral_custody)
-            receiving_account = get_associated_token_address(o.owner, collateral.mint)
-        accounts["receiving_account"] = receiving_account
+        accounts["receiving_account"] = receiving_account or get_associated_token_address(o.owner, collateral.mint)
         return self._ix("execute_trigger_order", self._only("executeTriggerOrder", accounts, overrides))
 
     async def build_remove_void_order_ix(self, order: Pubkey | OrderView, *, keeper_receiving_account: Pubkey,
                                          keeper: Pubkey | None = None,
                                          overrides: dict[str, Pubkey] | None = None) -> Instruction:
         o = order if isinstance(order, OrderView) else await self.fetch_order(order)
-        accounts = await self._order_accounts(o)
-        accounts.update({"owner": o.owner, "keeper": keeper or self.wallet.pubkey(),
+        market, collateral = await self._custodies(o)
+        return self.remove_void_order_ix(o, market, collateral, keeper_receiving_account=keeper_receiving_account,
+                                         keeper=keeper, overrides=overrides)
+
+    def remove_void_order_ix(self, o: OrderView, market: Any, collateral: Any, *, keeper_receiving_account: Pubkey,
+                             keeper: Pubkey | None = None,
+                             overrides: dict[str, Pubkey] | None = None) -> Instruction:
+        accounts = self.order_accounts(o, market, collateral)
+        accounts.update({"keeper": keeper or self.wallet.pubkey(),
                          "keeper_receiving_account": keeper_receiving_account})
         return self._ix("remove_void_order", self._only("removeVoidOrder", accounts, overrides))
 

@@ -124,7 +124,7 @@ class LiquidationKeeper:
     def __init__(self, client: PerpPoolClient, pool: Pubkey | None = None, *, receiving_account: Pubkey | None = None,
                  poll_interval: float = 1.0, priority_fee_micro_lamports: int = 0, max_in_flight: int = 8,
                  metrics_port: int | None = None, registry: CollectorRegistry | None = None,
-                 execute_orders: bool = True):
+                 execute_orders: bool = False):
         self.client = client
         self.pool = pool
         self.receiving_account = receiving_account
@@ -140,7 +140,8 @@ class LiquidationKeeper:
         self.metrics = KeeperMetrics(registry or CollectorRegistry())
         self.metrics_port = metrics_port
         self.landed: list[Pubkey] = []
-        # Trigger orders, read and judged in the same scan (keeper/orders.py).
+        # Trigger orders (`execute_orders`, `perp-pool keeper run`): read and judged in the same scan
+        # (keeper/orders.py).
         self.orders = OrderExecutor(client, pool, receiving_account=receiving_account,
                                     priority_fee_micro_lamports=priority_fee_micro_lamports,
                                     max_in_flight=max_in_flight, registry=self.metrics.registry,

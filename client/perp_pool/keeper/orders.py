@@ -50,6 +50,7 @@ SEND_ATTEMPTS = 3
 SEND_RETRY_BASE_S = 0.4
 SEND_RETRY_MAX_S = 2.0
 ORDER_SKIP_S = 60.0
+OWNER_ACCOUNT_TTL_S = 30.0
 GONE = (errors.error_class("AccountNotInitialized"), errors.error_class("AccountDidNotDeserialize"),
         errors.AccountNotFound)
 # The price moved back between the scan and the send: the next scan decides again.
@@ -102,6 +103,10 @@ class OrderExecutor:
         self.metrics = OrderMetrics(registry or CollectorRegistry())
         self.landed: list[Pubkey] = []
         self.removed: list[Pubkey] = []
+        # The custodies of the last scan (decoded once, for building instructions without reads),
+        # and owners' payout accounts found usable (checked again after OWNER_ACCOUNT_TTL_S).
+        self._custodies: dict[Pubkey, Any] = {}
+        self._owner_account_ok_until: dict[Pubkey, float] = {}
 
     # ---- scanning ---------------------------------------------------------------------------
 
@@ -122,6 +127,7 @@ class OrderExecutor:
                  liquidatable: Iterable[Pubkey] = ()) -> OrderScan:
         """Which orders to execute now and which are void, from the scan's positions and markets (a
         market whose oracle the program would refuse is missing: its orders wait)."""
+        self._custodies.update({k: market.custody for k, market in markets.items()})
         by_address = {p.address: p for p in positions}
         skip = set(liquidatable)
         clock = time.monotonic()
@@ -190,7 +196,17 @@ class OrderExecutor:
             self._fee_accounts_ready.add(mint)
         return get_associated_token_address(wallet, mint)
 
+    async def _custody_pair(self, o: OrderView) -> tuple[Any, Any]:
+        pair = []
+        for key in (o.custody, o.collateral_custody):
+            if key not in self._custodies:
+                self._custodies[key] = await self.client.fetch_custody(key)
+            pair.append(self._custodies[key])
+        return pair[0], pair[1]
+
     async def _owner_account_usable(self, account: Pubkey, owner: Pubkey, mint: Pubkey) -> bool:
+        if self._owner_account_ok_until.get(account, 0.0) > time.monotonic():
+            return True
         info = (await self.client.connection.get_account_info(account, commitment=Confirmed)).value
         if info is None or info.owner != TOKEN_PROGRAM_ID:
             return False
@@ -198,7 +214,10 @@ class OrderExecutor:
             parsed = parse_token_account(bytes(info.data))
         except ValueError:
             return False
-        return parsed.mint == mint and parsed.owner == owner and parsed.state == ACCOUNT_STATE_INITIALIZED
+        usable = parsed.mint == mint and parsed.owner == owner and parsed.state == ACCOUNT_STATE_INITIALIZED
+        if usable:
+            self._owner_account_ok_until[account] = time.monotonic() + OWNER_ACCOUNT_TTL_S
+        return usable
 
     def _leave_alone(self, o: OrderView) -> None:
         self._skip_until[o.address] = time.monotonic() + ORDER_SKIP_S
@@ -207,7 +226,8 @@ class OrderExecutor:
         """'landed', 'gone', 'not_now' (the price moved back), 'refused' (a trade rule; left alone),
         'no_owner_account' (left alone) or 'failed'."""
         try:
-            mint = (await self.client.fetch_custody(o.collateral_custody)).mint
+            market, collateral = await self._custody_pair(o)
+            mint = collateral.mint
             receiving = None
             if o.kind is not OrderKind.LIMIT:
                 receiving = get_associated_token_address(o.owner, mint)
@@ -215,8 +235,9 @@ class OrderExecutor:
                     self.metrics.no_owner_account.inc()
                     self._leave_alone(o)
                     return "no_owner_account"
-            ix = await self.client.build_execute_order_ix(o, executor_receiving_account=await self._fee_account(mint),
-                                                          receiving_account=receiving)
+            ix = self.client.execute_order_ix(o, market, collateral,
+                                              executor_receiving_account=await self._fee_account(mint),
+                                              receiving_account=receiving)
         except GONE:
             self.metrics.lost_race.inc()
             return "gone"
@@ -224,8 +245,9 @@ class OrderExecutor:
 
     async def remove_void(self, o: OrderView) -> str:
         try:
-            mint = (await self.client.fetch_custody(o.collateral_custody)).mint
-            ix = await self.client.build_remove_void_order_ix(o, keeper_receiving_account=await self._fee_account(mint))
+            market, collateral = await self._custody_pair(o)
+            ix = self.client.remove_void_order_ix(o, market, collateral,
+                                                  keeper_receiving_account=await self._fee_account(collateral.mint))
         except GONE:
             self.metrics.lost_race.inc()
             return "gone"
