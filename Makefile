@@ -59,6 +59,7 @@ bench: venv build
 	$(PY) bench/trade_roundtrip.py
 	$(PY) bench/keeper_scan.py
 	$(PY) bench/keeper_latency.py
+	$(PY) bench/order_latency.py
 
 clean-venv:
 	rm -rf $(VENV)

@@ -182,7 +182,8 @@ async def run(rpc_url: str) -> None:
         elif label == "trader grace" and stopped:
             console.print(f"{label}'s stop-loss closed her long when {next(iter(stopped.values()))}: the crash "
                           f"to 132.00 would have liquidated her (liquidation price {price(liquidation_prices[label])}) "
-                          f"and left her nothing; she keeps {usd(await token_balance(connection, token))} USDC")
+                          f"and taken all 200.00 USDC of her collateral; she lost "
+                          f"{usd(people[label][3] - await token_balance(connection, token))} USDC")
         else:
             console.print(f"{label} was liquidated")
 

@@ -144,8 +144,7 @@ class LiquidationKeeper:
         # (keeper/orders.py).
         self.orders = OrderExecutor(client, pool, receiving_account=receiving_account,
                                     priority_fee_micro_lamports=priority_fee_micro_lamports,
-                                    max_in_flight=max_in_flight, registry=self.metrics.registry,
-                                    ) if execute_orders else None
+                                    registry=self.metrics.registry) if execute_orders else None
 
     # ---- scanning ---------------------------------------------------------------------------
 
