@@ -4,6 +4,7 @@ the executor fee, two racing keepers, a stale oracle, void orders, the views, ba
 from __future__ import annotations
 
 import asyncio
+import struct
 
 import pytest
 
@@ -214,3 +215,18 @@ async def test_bad_orders_are_refused_by_name_and_change_nothing(world: World) -
                                                            executor_receiving_account=stranger.token_account)
     await assert_rejected(errors.OrderNotTriggered, lambda: stranger.client.send([execute]), world.connection,
                           watched)
+
+
+async def test_a_vault_short_of_its_buckets_refuses_an_order(world: World, node_ext) -> None:
+    """The escrow is the vault check's fifth bucket: placing an order moves tokens and is checked."""
+    m = await new_market(world)
+    w = await trader(world, m)
+    await open_pos(world, m, w, Side.LONG, 100 * USDC, 1_500 * USDC)
+    info = (await world.connection.get_account_info(m.usdc.vault)).value
+    data = bytearray(bytes(info.data))
+    (amount,) = struct.unpack_from("<Q", data, 64)  # SPL token account: mint, owner, then the amount
+    struct.pack_into("<Q", data, 64, amount - 1)
+    node_ext.set_account(str(m.usdc.vault), lamports=info.lamports, data=bytes(data), owner=str(info.owner))
+    await assert_rejected(errors.VaultBalanceMismatch,
+                          lambda: place(w, m, Side.LONG, OrderKind.STOP_LOSS, price_usd(145)), world.connection,
+                          [m.usdc.vault, m.usdc.custody, w.token_account])

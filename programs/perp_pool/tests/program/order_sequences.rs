@@ -72,7 +72,7 @@ fn open_orders(t: &Trading) -> u64 {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(24))]
+    #![proptest_config(ProptestConfig::with_cases(32))]
 
     #[test]
     fn escrow_is_conserved_over_any_sequence(ops in prop::collection::vec(op(), 1..14)) {
@@ -103,6 +103,8 @@ proptest! {
                 Op::Cancel { index } => Some((t.cancel_order_ix(user.pubkey(), t.env.user_token, index), false)),
                 Op::Price { dollars } => {
                     price = dollars;
+                    // A new slot (blockhash): the same price published twice is two transactions.
+                    t.env.next_slot();
                     set_sol_price_decimals(&mut t, dollars * PRICE);
                     None
                 }
