@@ -5,9 +5,10 @@ confirmed, median over several runs; prints JSON.
 
 Each run gives N traders a 10x long of 1_000 USD at 150 on a fresh market and a stop-loss at 146
 each (`--kind limit`: a limit long at 145 each instead, no position), starts the keeper as
-`perp-pool keeper run` does (LiquidationKeeper with orders, poll interval 0.2 s, 8 in flight), then
-moves the oracle to 144.5 (every trigger reached, no position liquidatable) and waits until every
-order has executed.
+`perp-pool keeper run` does (LiquidationKeeper with orders, poll interval 0.2 s; the orders a scan
+finds are signed with one blockhash, sent 32 at a time and confirmed together), then moves the
+oracle to 144.5 (every trigger reached, no position liquidatable) and waits until every order has
+executed.
 """
 
 from __future__ import annotations
