@@ -230,3 +230,25 @@ async def test_a_vault_short_of_its_buckets_refuses_an_order(world: World, node_
     await assert_rejected(errors.VaultBalanceMismatch,
                           lambda: place(w, m, Side.LONG, OrderKind.STOP_LOSS, price_usd(145)), world.connection,
                           [m.usdc.vault, m.usdc.custody, w.token_account])
+
+
+async def test_a_stop_loss_at_the_edge_of_liquidation_beats_the_liquidator_on_a_falling_path(world: World) -> None:
+    """A 15x long (liquidatable below an exit of about 141.8) with its stop at 142: walking the price
+    down 0.5 USD a scan, the keeper executes the stop and never liquidates the position."""
+    m = await new_market(world)
+    w = await trader(world, m)
+    await open_pos(world, m, w, Side.LONG, 100 * USDC, 1_500 * USDC)
+    liquidation = await world.client.get_liquidation_price(m.position(w, Side.LONG))
+    assert price_usd(141) < liquidation < price_usd(142)
+    await place(w, m, Side.LONG, OrderKind.STOP_LOSS, price_usd(142))
+    keeper = await keeper_for(world, m)
+    for tenth in range(1_495, 1_380, -5):
+        await world.set_price(m.sol, price=price_usd(tenth) // 10)
+        scan = await keeper.scan_once()
+        keeper.dispatch(scan.liquidatable, scan.capped)
+        await keeper.drain()
+        assert keeper.orders is not None and scan.orders is not None
+        keeper.orders.dispatch(scan.orders)
+        await keeper.orders.drain()
+    assert keeper.landed == [] and keeper.orders is not None and len(keeper.orders.landed) == 1
+    assert (await world.connection.get_account_info(m.position(w, Side.LONG))).value is None
