@@ -62,6 +62,7 @@ bench: venv build
 	$(PY) bench/node_ceiling.py
 	$(PY) bench/notify_latency.py
 	$(PY) bench/exposure_bound.py
+	$(PY) bench/order_latency.py
 
 clean-venv:
 	rm -rf $(VENV)

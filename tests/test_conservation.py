@@ -1,6 +1,7 @@
-"""Conservation: random sequences of ≥ 200 operations by several traders and LPs never create or lose
-a token, the vault always equals its accounting buckets, and no trader is paid a profit the pool
-did not lock for them."""
+"""Conservation: random sequences of ≥ 200 operations by several traders and LPs (trigger orders
+included) never create or lose a token, the vault always equals its accounting buckets (the escrow
+being exactly what the open orders hold), and no trader is paid a profit the pool did not lock for
+them."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from solana.rpc.async_api import AsyncClient
 from solana.rpc.commitment import Confirmed
 
 from perp_pool import errors
-from perp_pool.client import FeeConfig, PricingConfig
+from perp_pool.client import FeeConfig, OrderKind, PricingConfig
 from perp_pool.localnet import NodeExtensions
 from perp_pool.math.pricing import Side
 from perp_pool.tokens import ensure_ata
@@ -39,7 +40,17 @@ operations = st.one_of(
     st.tuples(st.just("price"), st.integers(-1_500, 1_500)),
     st.tuples(st.just("warp"), st.integers(1, 48 * 3_600)),
     st.tuples(st.just("update_aum")),
+    st.tuples(st.just("place_order"), st.integers(0, TRADER_COUNT - 1), sides, st.sampled_from(list(OrderKind)),
+              st.integers(1, 1_500), st.integers(USDC, 2_000 * USDC), st.integers(USDC, 200 * USDC)),
+    st.tuples(st.just("cancel_order"), st.integers(0, TRADER_COUNT - 1)),
+    st.tuples(st.just("execute_order"), st.integers(0, TRADER_COUNT - 1)),
 )
+
+
+def order_trigger(kind: OrderKind, side: Side, price: int, offset_bps: int) -> int:
+    """A trigger `offset_bps` away from `price`, on the side where the order is not yet reached."""
+    up = (kind is OrderKind.TAKE_PROFIT) == (side is Side.LONG)
+    return price * (10_000 + offset_bps) // 10_000 if up else price * (10_000 - offset_bps) // 10_000
 
 
 @dataclass
@@ -68,7 +79,9 @@ async def run_sequence(url: str, admin, ops: list[tuple], ext: NodeExtensions | 
         c = await world.client.fetch_custody(m.usdc.custody)
         a = c.assets
         vault = await world.balance(m.usdc.vault)
-        assert vault == a.owned + a.collateral + a.protocol_fees + a.insurance_fund, "vault != its buckets"
+        assert vault == a.owned + a.collateral + a.protocol_fees + a.insurance_fund + a.escrow, "vault != its buckets"
+        orders = await world.client.get_orders(pool=m.pool)
+        assert a.escrow == sum(o.collateral_amount + o.executor_fee for o in orders), "escrow != Σ orders' escrow"
         wallets = sum([await world.balance(acc) for acc in accounts])
         assert wallets + vault == ledger.total, "tokens created or destroyed"
         locked = 0
@@ -141,6 +154,26 @@ async def run_sequence(url: str, admin, ops: list[tuple], ext: NodeExtensions | 
                 await refresh_prices()
             elif kind == "update_aum":
                 result = await c.update_pool_aum(m.pool)
+            elif kind == "place_order":
+                w, side, order_kind = traders[op[1]], op[2], op[3]
+                trigger = order_trigger(order_kind, side, sol_price, op[4])
+                limit = trigger if order_kind is not OrderKind.STOP_LOSS else (0 if side is Side.LONG else 2**64 - 1)
+                is_limit = order_kind is OrderKind.LIMIT
+                result = await w.client.place_order(m.pool, m.sol.custody, m.usdc.custody, side, order_kind,
+                                                    trigger_price=trigger, price_limit=limit,
+                                                    size_usd=op[5] if is_limit else 2**64 - 1,
+                                                    funding_account=w.token_account,
+                                                    collateral_amount=op[6] if is_limit else 0)
+            elif kind in ("cancel_order", "execute_order"):
+                w = traders[op[1]]
+                mine = await c.get_orders(owner=w.pubkey, pool=m.pool)
+                if not mine:
+                    raise LookupError("no order")
+                if kind == "cancel_order":
+                    result = await w.client.cancel_order(mine[0].address, receiving_account=w.token_account)
+                else:
+                    result = await keeper_client.execute_order(mine[0], executor_receiving_account=keeper_account,
+                                                               receiving_account=w.token_account)
             if result is not None:
                 check_payouts(result)
             ledger.succeeded[kind] = ledger.succeeded.get(kind, 0) + 1

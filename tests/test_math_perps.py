@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from perp_pool import errors
 from perp_pool.constants import BPS_POWER, HOUR_SECONDS, PRICE_POWER, RATE_POWER
-from perp_pool.math import borrow, exposure, fees, liquidity, pnl, pricing, trade
+from perp_pool.math import borrow, exposure, fees, liquidity, orders, pnl, pricing, trade
 from perp_pool.math.fixed import U64_MAX, Rounding
 from perp_pool.math.oracle import OraclePrice
 from perp_pool.math.pricing import Side
@@ -73,6 +73,10 @@ def position(c: dict) -> trade.PositionState:
 def health_inputs(c: dict) -> pnl.HealthInputs:
     return pnl.HealthInputs(side(c), c["quantity"], c["size_usd"], c["collateral_usd"], c["max_profit_usd"],
                             c["close_fee_usd"], c["interest_usd"], c["max_leverage_bps"])
+
+
+def order_kind(c: dict) -> orders.OrderKind:
+    return orders.OrderKind(c["kind"])
 
 
 def custody_valuation(k: dict) -> liquidity.CustodyValuation:
@@ -164,6 +168,14 @@ RUNNERS: dict[str, Callable[[dict], Any]] = {
     "remove_collateral": lambda c: trade.compute_remove_collateral(position(c), c["collateral_usd"], c["exit_price"],
                                                                    c["interest_usd"], collateral(c), market(c)),
     "position_health": _position_health,
+    "order_watched_price": lambda c: orders.watched_price(order_kind(c), side(c), pricing.TradePrices(c["lo"], c["hi"]),
+                                                          c["spread_bps"]),
+    "order_trigger_reached": lambda c: orders.trigger_reached(order_kind(c), side(c), c["price"], c["trigger"]),
+    "order_placement": lambda c: orders.check_trigger_placement(order_kind(c), side(c), c["price"], c["trigger"]),
+    "stop_loss_safe": lambda c: orders.check_stop_loss_safe(health_inputs(c), c["trigger"]),
+    "trigger_close_size": lambda c: dict(zip(("size_usd", "full"),
+                                             orders.trigger_close_size(c["order_size_usd"], c["position_size_usd"]),
+                                             strict=True)),
 }
 
 

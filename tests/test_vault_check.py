@@ -17,7 +17,7 @@ AMOUNT_OFFSET = 64  # SPL token account: mint (32), owner (32), amount (u64 LE)
 
 async def buckets(world: World, custody) -> int:
     a = (await world.client.fetch_custody(custody)).assets
-    return a.owned + a.collateral + a.protocol_fees + a.insurance_fund
+    return a.owned + a.collateral + a.protocol_fees + a.insurance_fund + a.escrow
 
 
 async def test_a_donation_into_the_vault_does_not_block_the_custody(world: World) -> None:

@@ -49,6 +49,13 @@ __all__ = [
     "PositionNotCapped",
     "ExposureBookInconsistent",
     "VaultBalanceMismatch",
+    "TooManyOrders",
+    "InvalidTriggerPrice",
+    "StopLossPastLiquidation",
+    "OrderNotTriggered",
+    "InvalidOrderKind",
+    "OrderVoid",
+    "OrderNotVoid",
     "InstructionMissing",
     "InstructionFallbackNotFound",
     "InstructionDidNotDeserialize",
@@ -455,6 +462,62 @@ class VaultBalanceMismatch(PerpPoolError):
     __module__ = "perp_pool.errors"
     code = 6040
     msg = "A custody's vault balance does not match its accounting (owned + collateral + protocol fees + insurance fund)"
+
+
+class TooManyOrders(PerpPoolError):
+    """Order index is not below the market's maximum number of orders per owner"""
+
+    __module__ = "perp_pool.errors"
+    code = 6041
+    msg = "Order index is not below the market's maximum number of orders per owner"
+
+
+class InvalidTriggerPrice(PerpPoolError):
+    """Trigger price is zero or already reached at the current price"""
+
+    __module__ = "perp_pool.errors"
+    code = 6042
+    msg = "Trigger price is zero or already reached at the current price"
+
+
+class StopLossPastLiquidation(PerpPoolError):
+    """Stop-loss trigger is an exit price at which the position is already liquidatable"""
+
+    __module__ = "perp_pool.errors"
+    code = 6043
+    msg = "Stop-loss trigger is an exit price at which the position is already liquidatable"
+
+
+class OrderNotTriggered(PerpPoolError):
+    """The order's trigger price is not reached at the current price"""
+
+    __module__ = "perp_pool.errors"
+    code = 6044
+    msg = "The order's trigger price is not reached at the current price"
+
+
+class InvalidOrderKind(PerpPoolError):
+    """This order kind does not allow this (collateral on a take-profit or stop-loss, or the other execute instruction)"""
+
+    __module__ = "perp_pool.errors"
+    code = 6045
+    msg = "This order kind does not allow this (collateral on a take-profit or stop-loss, or the other execute instruction)"
+
+
+class OrderVoid(PerpPoolError):
+    """The order's position was closed or replaced: the order is void"""
+
+    __module__ = "perp_pool.errors"
+    code = 6046
+    msg = "The order's position was closed or replaced: the order is void"
+
+
+class OrderNotVoid(PerpPoolError):
+    """The order is not void: its position is still open (or it is a limit order)"""
+
+    __module__ = "perp_pool.errors"
+    code = 6047
+    msg = "The order is not void: its position is still open (or it is a limit order)"
 
 
 # ---- Anchor's own errors ----
@@ -1073,6 +1136,13 @@ PROGRAM_ERRORS: dict[int, type[PerpPoolError]] = {
     6038: PositionNotCapped,
     6039: ExposureBookInconsistent,
     6040: VaultBalanceMismatch,
+    6041: TooManyOrders,
+    6042: InvalidTriggerPrice,
+    6043: StopLossPastLiquidation,
+    6044: OrderNotTriggered,
+    6045: InvalidOrderKind,
+    6046: OrderVoid,
+    6047: OrderNotVoid,
 }
 
 ANCHOR_ERRORS: dict[int, type[AnchorError]] = {

@@ -17,6 +17,7 @@ CUSTODY_TOKEN_ACCOUNT_SEED = b"custody_token_account"
 ORACLE_SEED = b"oracle"
 LP_COOLDOWN_SEED = b"lp_cooldown"
 POSITION_SEED = b"position"
+ORDER_SEED = b"order"
 
 # Precisions: every `*_usd` value has USD_DECIMALS, prices PRICE_DECIMALS, LP tokens LP_DECIMALS.
 USD_DECIMALS = 6
@@ -38,3 +39,8 @@ MAX_POOL_NAME_LEN = 32
 DEAD_LP_SUPPLY = 1_000_000
 MAX_LP_COOLDOWN_SEC = 604_800
 MAX_CUSTODIES = 8
+
+# Trigger orders: a market's defaults at add_custody, and the most set_order_config accepts.
+DEFAULT_MAX_ORDERS_PER_OWNER = 8
+DEFAULT_EXECUTOR_FEE_USD = 100_000
+MAX_EXECUTOR_FEE_USD = 100_000_000

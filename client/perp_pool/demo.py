@@ -2,10 +2,12 @@
 
 Starts `perp-localnet`; an admin creates a pool with a USDC custody (liquidity and collateral) and
 a SOL market priced by a custom oracle; two LPs deposit (their LP stays locked for the pool's
-15-minute cooldown; the first deposit leaves 1 LP of dead shares in the pool); four traders open
-longs and shorts; SOL dips 1.3 %, then crashes to 12 % down; after each move the liquidation keeper
-(the same code as `perp-pool keeper liquidate`) liquidates the positions past their liquidation
-price and leaves the others: just past it the collateral left pays the LPs' loss first, then the
+15-minute cooldown; the first deposit leaves 1 LP of dead shares in the pool); five traders open
+longs and shorts, and one of them, grace, leaves a stop-loss at 148.50 (above her liquidation
+price, as the program requires); SOL dips 1.3 %, then crashes to 12 % down; after each move the
+keeper (the same code as `perp-pool keeper run`) executes the stop-loss the dip reached, which
+gets grace out before the crash would have liquidated her, and liquidates the positions past their
+liquidation price and leaves the others: just past it the collateral left pays the LPs' loss first, then the
 liquidation fee, then the keeper's reward; deep under water the LPs take it all; the survivors
 close; then a table shows who gained and lost, and where every USDC went. Stops the node.
 """
@@ -26,7 +28,7 @@ from solana.rpc.commitment import Confirmed
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
-from perp_pool.client import FeeConfig, OracleConfig, PerpPoolClient, PricingConfig
+from perp_pool.client import FeeConfig, OracleConfig, OrderKind, PerpPoolClient, PricingConfig
 from perp_pool.clock import node_unix_time
 from perp_pool.constants import PRICE_DECIMALS, PRICE_POWER
 from perp_pool.keeper.liquidator import LiquidationKeeper
@@ -110,7 +112,9 @@ async def run(rpc_url: str) -> None:
                       f"LP account until {unlock} (the pool's LP cooldown)")
 
     book = (("trader carol", Side.LONG, 100, 4_000), ("trader dave", Side.LONG, 300, 3_000),
-            ("trader erin", Side.SHORT, 150, 6_000), ("trader frank", Side.LONG, 80, 3_600))
+            ("trader erin", Side.SHORT, 150, 6_000), ("trader frank", Side.LONG, 80, 3_600),
+            ("trader grace", Side.LONG, 200, 4_000))
+    liquidation_prices: dict[str, int] = {}
     for label, side, collateral, size in book:
         client, token, _ = await person(label, 1_000 * USDC)
         ev = (await client.open_position(pool, custodies["SOL"], custodies["USDC"], side,
@@ -119,27 +123,42 @@ async def run(rpc_url: str) -> None:
                                          funding_account=token)).event("PositionOpened").data
         position = client.position_address(pool, custodies["SOL"], custodies["USDC"], side)
         liq = await client.get_liquidation_price(position)
+        liquidation_prices[label] = liq
         console.print(f"{label} opens a {side.value} of {usd(ev.size_usd)} USD with {usd(collateral * USDC)} USDC "
                       f"at {price(ev.price)} (fee {usd(ev.fee_amount)}), liquidation price {price(liq)}")
+        if label == "trader grace":
+            # A stop-market: any exit price once SOL's exit price is at or below 148.50.
+            placed = (await client.place_order(pool, custodies["SOL"], custodies["USDC"], side, OrderKind.STOP_LOSS,
+                                               trigger_price=14_850 * PRICE_POWER // 100, price_limit=0,
+                                               size_usd=2**64 - 1, funding_account=token)).event("OrderPlaced").data
+            console.print(f"{label} leaves a stop-loss at {price(placed.trigger_price)} for her whole position "
+                          f"(executor fee {usd(placed.executor_fee)} USDC escrowed)")
 
     console.print(f"AUM {usd(await admin_client.get_assets_under_management(pool))} USD, "
                   f"LP price {usd(await admin_client.get_lp_token_price(pool))}")
     keeper_kp = await funded(connection)
     keeper_account = await ensure_ata(admin_client.transport, keeper_kp.pubkey(), mints["USDC"])
-    keeper = LiquidationKeeper(admin_client.with_wallet(keeper_kp), pool, poll_interval=0.2)
+    keeper = LiquidationKeeper(admin_client.with_wallet(keeper_kp), pool, poll_interval=0.2, execute_orders=True)
+
+    orders = keeper.orders
+    assert orders is not None
+    stopped: dict[Pubkey, str] = {}  # executed order -> the move that reached it
 
     async def keeper_pass() -> None:
-        landed, reward = len(keeper.landed), await token_balance(connection, keeper_account)
+        landed, executed = len(keeper.landed), len(orders.landed)
+        reward = await token_balance(connection, keeper_account)
         stop = asyncio.Event()
         task = asyncio.create_task(keeper.run(stop))
         for _ in range(100):
             scan = await keeper.scan_once()
-            if not scan.liquidatable and not keeper.in_flight:
+            pending = scan.orders.executable if scan.orders else []
+            if not scan.liquidatable and not pending and not keeper.in_flight and not orders.in_flight:
                 break
             await asyncio.sleep(0.1)
         stop.set()
         await task
-        console.print(f"keeper liquidated {len(keeper.landed) - landed} position(s); reward "
+        console.print(f"keeper executed {len(orders.landed) - executed} stop-loss order(s) and liquidated "
+                      f"{len(keeper.landed) - landed} position(s); fees and rewards "
                       f"{usd(await token_balance(connection, keeper_account) - reward)} USDC")
 
     for sol_price, headline in ((148 * PRICE_POWER, "SOL dips 1.3 % to 148.00"),
@@ -148,6 +167,8 @@ async def run(rpc_url: str) -> None:
                                                    ema=sol_price, publish_time=await now(connection))
         console.print(f"\n[bold red]{headline}[/]")
         await keeper_pass()
+        for order in orders.landed:
+            stopped.setdefault(order, headline)
 
     for label, side, _, _ in book:
         client, token, _lp, _ = people[label]
@@ -158,6 +179,11 @@ async def run(rpc_url: str) -> None:
                                               receiving_account=token)).event("PositionDecreased").data
             console.print(f"{label} closes: profit {usd(ev.profit_usd)}, loss {usd(ev.loss_usd)}, "
                           f"receives {usd(ev.amount_out)} USDC")
+        elif label == "trader grace" and stopped:
+            console.print(f"{label}'s stop-loss closed her long when {next(iter(stopped.values()))}: the crash "
+                          f"to 132.00 would have liquidated her (liquidation price {price(liquidation_prices[label])}) "
+                          f"and taken all 200.00 USDC of her collateral; she lost "
+                          f"{usd(people[label][3] - await token_balance(connection, token))} USDC")
         else:
             console.print(f"{label} was liquidated")
 
@@ -188,13 +214,15 @@ async def run(rpc_url: str) -> None:
                   "are part of the LP supply")
     rows = [("wallets (LPs, traders)", total_wallets), ("keeper", keeper_reward),
             ("vault: LP liquidity (owned)", c.assets.owned), ("vault: open collateral", c.assets.collateral),
-            ("vault: protocol fees", c.assets.protocol_fees), ("vault: insurance fund", c.assets.insurance_fund)]
+            ("vault: protocol fees", c.assets.protocol_fees), ("vault: insurance fund", c.assets.insurance_fund),
+            ("vault: order escrow", c.assets.escrow)]
     for label, amount in rows:
         where.add_row(label, usd(amount))
     where.add_row("[bold]total[/]", f"[bold]{usd(sum(a for _, a in rows))}[/]")
     where.add_row("minted at the start", usd(minted))
     console.print(where)
-    assert vault == c.assets.owned + c.assets.collateral + c.assets.protocol_fees + c.assets.insurance_fund
+    assert vault == (c.assets.owned + c.assets.collateral + c.assets.protocol_fees + c.assets.insurance_fund
+                     + c.assets.escrow)
     assert sum(a for _, a in rows) == minted, "tokens must be conserved"
     console.print("[green]every token accounted for[/]")
     await connection.close()

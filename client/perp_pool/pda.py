@@ -8,6 +8,7 @@ from perp_pool.constants import (
     LP_COOLDOWN_SEED,
     LP_TOKEN_MINT_SEED,
     ORACLE_SEED,
+    ORDER_SEED,
     PERPETUALS_SEED,
     POOL_SEED,
     POSITION_SEED,
@@ -58,3 +59,9 @@ def get_position_address(owner: Pubkey, pool: Pubkey, custody: Pubkey, collatera
     return Pubkey.find_program_address(
         [POSITION_SEED, bytes(owner), bytes(pool), bytes(custody), bytes(collateral_custody), bytes([side.seed_byte])],
         program_id)
+
+
+def get_order_address(owner: Pubkey, custody: Pubkey, index: int,
+                      program_id: Pubkey = PROGRAM_ID) -> tuple[Pubkey, int]:
+    """A trigger order: slot `index` (< the market's max orders per owner) of `owner` on the traded `custody`."""
+    return Pubkey.find_program_address([ORDER_SEED, bytes(owner), bytes(custody), bytes([index])], program_id)

@@ -11,8 +11,9 @@ see perp_pool.cli.output). Program errors print as one line (or `{"error": ...}`
     perp-pool lp deposit --pool main --mint <USDC> --amount 100.5
     perp-pool lp unlock --pool main
     perp-pool trade open --pool main --market <SOL> --collateral <USDC> --side long --amount 100 --size 1500
+    perp-pool trade order place --pool main --market <SOL> --collateral <USDC> --side long --kind sl --trigger 140
     perp-pool oracle set --pool main --mint <SOL> --price 151.25
-    perp-pool keeper liquidate --pool main --metrics-port 9100
+    perp-pool keeper run --pool main --metrics-port 9100
 
 One module per command group (localnet, wallet and faucet, pool, lp, trade, oracle, keeper, bot,
 config); the plumbing is in support (settings, running, errors: perp_pool.failures says what to do
@@ -34,6 +35,7 @@ from perp_pool.cli.keeper import keeper_app, liquidate_command
 from perp_pool.cli.localnet import localnet_command
 from perp_pool.cli.lp import lp_app
 from perp_pool.cli.oracle import oracle_app
+from perp_pool.cli.orders import order_app
 from perp_pool.cli.pool import pool_app, positions_app
 from perp_pool.cli.support import JsonAwareGroup, Settings
 from perp_pool.cli.trade import trade_app
@@ -48,6 +50,7 @@ EPILOG = ("Exit codes: 0 done; 1 refused (a program error, ...); 2 bad input; 3 
 app = typer.Typer(cls=JsonAwareGroup, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="Operate, provide liquidity to and trade on perp_pool pools.", epilog=EPILOG)
 app.command("localnet")(localnet_command)
+trade_app.add_typer(order_app, name="order")
 # The order here is the order of `perp-pool --help`.
 for _name, _sub in (("wallet", wallet_app), ("pool", pool_app), ("positions", positions_app), ("lp", lp_app),
                     ("trade", trade_app), ("oracle", oracle_app), ("keeper", keeper_app), ("bot", bot_app),

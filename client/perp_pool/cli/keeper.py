@@ -1,9 +1,9 @@
-"""Liquidations: `liquidate` (one position, now) and the long-running keepers `keeper liquidate`
-and `keeper aum`."""
+"""Liquidations: `liquidate` (one position, now) and the long-running keepers `keeper liquidate`,
+`keeper run` (liquidations, closes at cap and trigger orders in one scan) and `keeper aum`."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from solana.rpc.commitment import Confirmed
@@ -65,7 +65,36 @@ def keeper_liquidate_command(
                                        "those transactions and exit.")] = False,
 ) -> None:
     """Scan the pool and liquidate every liquidatable position (until Ctrl-C, or --once)."""
+    _run_keeper(ctx, "keeper liquidate", pool_name, collateral, interval, priority_fee, metrics_port, max_in_flight,
+                once, execute_orders=False)
 
+
+@keeper_app.command("run")
+def keeper_run_command(
+    ctx: typer.Context,
+    pool_name: PoolName,
+    collateral: Annotated[str | None, typer.Option(
+        "--collateral", help="Collateral mint whose token account receives rewards (default: the "
+        "pool's only stable custody, else the keeper decides per position).")] = None,
+    interval: Annotated[float, typer.Option("--interval", min=0.0, help="Seconds between scans.")] = 1.0,
+    priority_fee: Annotated[int, typer.Option("--priority-fee", min=0,
+                                              help="Micro-lamports per compute unit.")] = 0,
+    metrics_port: Annotated[int | None, typer.Option("--metrics-port", min=1, max=65535,
+                                                     help="Serve Prometheus metrics on this port.")] = None,
+    max_in_flight: Annotated[int, typer.Option("--max-in-flight", min=1,
+                                               help="Liquidations sent concurrently.")] = 8,
+    once: Annotated[bool, typer.Option("--once", help="Scan once, act on what qualifies now, wait for those "
+                                       "transactions and exit.")] = False,
+) -> None:
+    """Scan the pool: liquidate, close at cap, execute trigger orders and remove void ones (until
+    Ctrl-C, or --once)."""
+    _run_keeper(ctx, "keeper run", pool_name, collateral, interval, priority_fee, metrics_port, max_in_flight, once,
+                execute_orders=True)
+
+
+def _run_keeper(ctx: typer.Context, command: str, pool_name: str, collateral: str | None, interval: float,
+                priority_fee: int, metrics_port: int | None, max_in_flight: int, once: bool, *,
+                execute_orders: bool) -> None:
     async def action(client: PerpPoolClient) -> Report:
         try:
             from perp_pool.keeper.liquidator import LiquidationKeeper
@@ -74,24 +103,35 @@ def keeper_liquidate_command(
         pool = await resolve_pool(client, pool_name)
         await require_sol(client)
         receiving = await reward_account(client, pool, collateral)
+        options: dict[str, Any] = {
+            "pool": pool.address, "receiving_account": receiving, "poll_interval": interval,
+            "priority_fee_micro_lamports": priority_fee, "max_in_flight": max_in_flight, "metrics_port": metrics_port}
+        if execute_orders:  # `keeper run`: trigger orders in the same scan
+            options["execute_orders"] = True
         with checked_arguments("keeper"):
-            keeper = LiquidationKeeper(client, pool=pool.address, receiving_account=receiving, poll_interval=interval,
-                                       priority_fee_micro_lamports=priority_fee, max_in_flight=max_in_flight,
-                                       metrics_port=metrics_port)
+            keeper = LiquidationKeeper(client, **options)
         if once:
             scan = await keeper.scan_once()
             keeper.dispatch(scan.liquidatable, scan.capped)
             await keeper.drain()
             landed = [str(p) for p in keeper.landed]
-            data = {"command": "keeper liquidate", "pool": str(pool.address), "positions": scan.positions,
+            data = {"command": command, "pool": str(pool.address), "positions": scan.positions,
                     "liquidatable": len(scan.liquidatable), "capped": len(scan.capped), "landed": landed,
                     "stopped_by": "once"}
-            return Report(data, lambda out: out.print(
-                f"scanned {scan.positions} position(s) of {pool.name}: {len(scan.liquidatable)} liquidatable, "
-                f"{len(scan.capped)} at their payoff cap\n{len(landed)} liquidated or closed at cap"
-                + "".join(f"\n  {p}" for p in landed), soft_wrap=True, markup=False, highlight=False))
+            text = (f"scanned {scan.positions} position(s) of {pool.name}: {len(scan.liquidatable)} liquidatable, "
+                    f"{len(scan.capped)} at their payoff cap\n{len(landed)} liquidated or closed at cap"
+                    + "".join(f"\n  {p}" for p in landed))
+            if keeper.orders is not None and scan.orders is not None:
+                keeper.orders.dispatch(scan.orders)
+                await keeper.orders.drain()
+                executed = [str(o) for o in keeper.orders.landed]
+                data.update({"orders": scan.orders.orders, "orders_executed": executed,
+                             "orders_void_removed": [str(o) for o in keeper.orders.removed]})
+                text += (f"\n{scan.orders.orders} order(s): {len(executed)} executed, "
+                         f"{len(keeper.orders.removed)} void removed" + "".join(f"\n  {o}" for o in executed))
+            return Report(data, lambda out: out.print(text, soft_wrap=True, markup=False, highlight=False))
         stopped_by, _ = await until_stopped(lambda stop: keeper.run(stop))
-        return Report({"command": "keeper liquidate", "pool": str(pool.address),
+        return Report({"command": command, "pool": str(pool.address),
                        "receiving_account": str(receiving) if receiving else None, "stopped_by": stopped_by})
 
     run_long(ctx, action)

@@ -6,12 +6,14 @@ returns a `TxResult` with the decoded events). Views (`get_*`) simulate and deco
 return data. Failures raise the named exceptions of `perp_pool.errors`.
 
 The class is assembled from layers, one module each: `base` (connection, addresses, account
-fetches), `builders` (every `build_<ix>_ix`), `views` (views and quotes) and `core` (the senders);
+fetches), `builders` (every `build_<ix>_ix`), `views` (views and quotes), `orders` (trigger orders:
+builders, senders and views) and `core` (the senders);
 `params` holds what instructions take besides addresses, `idl_types` the IDL's enums.
 """
 
 from perp_pool.client.core import PerpPoolClient
 from perp_pool.client.idl_types import OracleKind, side_of, side_value
+from perp_pool.client.orders import OrderView
 from perp_pool.client.params import (
     DEFAULT_LIQUIDITY_SLIPPAGE_BPS,
     BorrowRateConfig,
@@ -22,6 +24,7 @@ from perp_pool.client.params import (
     load_keypair,
     min_out_after_slippage,
 )
+from perp_pool.math.orders import OrderKind
 from perp_pool.math.pricing import Side
 from perp_pool.transport import TxResult
 
@@ -31,6 +34,8 @@ __all__ = [
     "FeeConfig",
     "OracleConfig",
     "OracleKind",
+    "OrderKind",
+    "OrderView",
     "Permissions",
     "PerpPoolClient",
     "PricingConfig",

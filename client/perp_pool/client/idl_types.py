@@ -21,10 +21,11 @@ from solders.keypair import Keypair
 
 from perp_pool.constants import PROGRAM_ID
 from perp_pool.idl import load_idl
+from perp_pool.math.orders import OrderKind
 from perp_pool.math.pricing import Side
 
 __all__ = ["ACCOUNT_DISCRIMINATOR_SIZE", "IdlEnums", "OracleKind", "account_discriminator", "idl_enums",
-           "oracle_kind", "oracle_type_value", "side_of", "side_value"]
+           "oracle_kind", "oracle_type_value", "order_kind_of", "order_kind_value", "side_of", "side_value"]
 
 ACCOUNT_DISCRIMINATOR_SIZE = 8
 
@@ -47,11 +48,13 @@ class IdlEnums:
     short: type
     custom: type
     pyth: type
+    order_kinds: tuple[type, type, type]  # TakeProfit, StopLoss, Limit: OrderKind's order
 
     @classmethod
     def of(cls, program: Program) -> IdlEnums:
-        side, oracle = program.type["Side"], program.type["OracleType"]
-        return cls(long=side.Long, short=side.Short, custom=oracle.Custom, pyth=oracle.Pyth)
+        side, oracle, kind = program.type["Side"], program.type["OracleType"], program.type["OrderKind"]
+        return cls(long=side.Long, short=side.Short, custom=oracle.Custom, pyth=oracle.Pyth,
+                   order_kinds=(kind.TakeProfit, kind.StopLoss, kind.Limit))
 
 
 @lru_cache(maxsize=1)
@@ -92,6 +95,19 @@ def oracle_type_value(kind: OracleKind | str) -> Any:
     """OracleKind (or its name, "Custom" | "Pyth") -> the IDL's `OracleType` value."""
     enums = idl_enums()
     return enums.custom() if OracleKind(kind) is OracleKind.CUSTOM else enums.pyth()
+
+
+def order_kind_of(kind: Any) -> OrderKind:
+    """anchorpy's decoded `OrderKind` value (`order.kind`) -> OrderKind."""
+    for variant, cls in zip(OrderKind, idl_enums().order_kinds, strict=True):
+        if isinstance(kind, cls):
+            return variant
+    raise TypeError(f"not an OrderKind of the IDL: {kind!r}")
+
+
+def order_kind_value(kind: OrderKind) -> Any:
+    """OrderKind -> the IDL's `OrderKind` value an instruction takes."""
+    return idl_enums().order_kinds[kind.index]()
 
 
 def account_discriminator(name: str) -> bytes:

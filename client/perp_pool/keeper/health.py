@@ -83,6 +83,7 @@ class PositionView:
     collateral_amount: int
     locked_amount: int
     cumulative_interest_snapshot: int
+    open_time: int = 0  # unix seconds; trigger orders name the position by it
 
     def state(self) -> PositionState:
         """`Position::state`: what the trade math needs."""
@@ -94,14 +95,14 @@ class PositionView:
         return cls(address, account.owner, account.pool, account.custody, account.collateral_custody,
                    side_of(account.side),
                    account.price, account.size_usd, account.quantity, account.collateral_amount,
-                   account.locked_amount, account.cumulative_interest_snapshot)
+                   account.locked_amount, account.cumulative_interest_snapshot, account.open_time)
 
 
 (_DISC, _OWNER, _POOL, _CUSTODY, _COLLATERAL_CUSTODY, _SIDE, _PRICE, _SIZE, _QTY_LO, _QTY_HI, _COLLATERAL, _LOCKED,
- _SNAP_LO, _SNAP_HI) = (_FIELD[name] for name in (
+ _SNAP_LO, _SNAP_HI, _OPEN_TIME) = (_FIELD[name] for name in (
     "discriminator", "owner", "pool", "custody", "collateral_custody", "side", "price", "size_usd", "quantity_lo",
     "quantity_hi", "collateral_amount", "locked_amount", "cumulative_interest_snapshot_lo",
-    "cumulative_interest_snapshot_hi"))
+    "cumulative_interest_snapshot_hi", "open_time"))
 
 
 def decode_position(address: Pubkey, data: bytes) -> PositionView:
@@ -111,7 +112,8 @@ def decode_position(address: Pubkey, data: bytes) -> PositionView:
     return PositionView(address, Pubkey.from_bytes(f[_OWNER]), Pubkey.from_bytes(f[_POOL]),
                         Pubkey.from_bytes(f[_CUSTODY]), Pubkey.from_bytes(f[_COLLATERAL_CUSTODY]),
                         Side.LONG if f[_SIDE] == 0 else Side.SHORT, f[_PRICE], f[_SIZE],
-                        f[_QTY_LO] | (f[_QTY_HI] << 64), f[_COLLATERAL], f[_LOCKED], f[_SNAP_LO] | (f[_SNAP_HI] << 64))
+                        f[_QTY_LO] | (f[_QTY_HI] << 64), f[_COLLATERAL], f[_LOCKED], f[_SNAP_LO] | (f[_SNAP_HI] << 64),
+                        f[_OPEN_TIME])
 
 
 @dataclass(frozen=True)

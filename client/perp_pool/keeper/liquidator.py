@@ -1,6 +1,7 @@
 """The liquidation keeper: finds every position past its liquidation price and liquidates it, once;
 in the same scan it finds every position whose profit reached its payoff cap and closes it with
-`close_capped_position` (docs/design.md "Close at cap"), once.
+`close_capped_position` (docs/design.md "Close at cap"), once; and (keeper/orders.py) every trigger
+order whose trigger is reached, executed once, and every void one removed.
 
 One scan = one getProgramAccounts (Position discriminator + pool memcmp) + one getMultipleAccounts
 for the custodies and their oracles + the Clock; health is computed off-chain with the program's
@@ -25,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +43,7 @@ from spl.token.constants import TOKEN_PROGRAM_ID
 
 from perp_pool import errors
 from perp_pool.client import PerpPoolClient
+from perp_pool.client.orders import OrderView
 from perp_pool.clock import unix_timestamp
 from perp_pool.keeper.health import (
     POSITION_DISCRIMINATOR,
@@ -53,6 +55,7 @@ from perp_pool.keeper.health import (
     valuation,
 )
 from perp_pool.keeper.subscriptions import ScanTriggers, TriggerMetrics, derive_ws_url, stop_task
+from perp_pool.keeper.orders import OrderExecutor, OrderScan
 from perp_pool.math import health as health_math
 from perp_pool.math.trade import CollateralCustody, is_capped
 from perp_pool.retry import RETRY_MAX_S, Stopped, is_transient, retry_transient, sleep_or_stop
@@ -112,6 +115,7 @@ class ScanResult:
     capped: list[PositionView] = field(default_factory=list)  # not liquidatable, profit at its cap
     seconds: float = 0.0
     now: int = 0
+    orders: OrderScan | None = None  # trigger orders to execute / remove (keeper/orders.py)
 
 
 def _kv(**fields: Any) -> str:
@@ -135,7 +139,7 @@ class LiquidationKeeper:
     def __init__(self, client: PerpPoolClient, pool: Pubkey | None = None, *, receiving_account: Pubkey | None = None,
                  poll_interval: float = 1.0, priority_fee_micro_lamports: int = 0, max_in_flight: int = 8,
                  metrics_port: int | None = None, registry: CollectorRegistry | None = None,
-                 ws_url: str | None = None, subscribe: bool = True):
+                 ws_url: str | None = None, subscribe: bool = True, execute_orders: bool = False):
         """`ws_url`: the node's PubSub (default: the RPC URL's port + 1, the validator convention);
         `subscribe=False` polls only."""
         self.client = client
@@ -159,6 +163,11 @@ class LiquidationKeeper:
         if subscribe and ws_url:
             self.triggers = ScanTriggers(ws_url, client.program_id, self._position_filters(),
                                          heartbeat_s=poll_interval, metrics=self.metrics.triggers)
+        # Trigger orders (`execute_orders`, `perp-pool keeper run`): read and judged in the same scan
+        # (keeper/orders.py).
+        self.orders = OrderExecutor(client, pool, receiving_account=receiving_account,
+                                    priority_fee_micro_lamports=priority_fee_micro_lamports,
+                                    registry=self.metrics.registry) if execute_orders else None
 
     # ---- scanning ---------------------------------------------------------------------------
 
@@ -174,9 +183,14 @@ class LiquidationKeeper:
                                                                  encoding="base64", filters=filters)
         return [decode_position(a.pubkey, bytes(a.account.data)) for a in resp.value]
 
-    async def fetch_markets(self, positions: list[PositionView]) -> tuple[dict[Pubkey, MarketState], int]:
-        """Every custody the positions use, with a checked oracle price, and the node's clock."""
-        custodies = sorted({p.custody for p in positions} | {p.collateral_custody for p in positions}, key=bytes)
+    async def fetch_orders(self) -> list[OrderView]:
+        return await self.orders.fetch_orders() if self.orders is not None else []
+
+    async def fetch_markets(self, positions: list[PositionView],
+                            extra: Iterable[Pubkey] = ()) -> tuple[dict[Pubkey, MarketState], int]:
+        """Every custody the positions (and `extra`) use, with a checked oracle price, and the node's clock."""
+        custodies = sorted({p.custody for p in positions} | {p.collateral_custody for p in positions} | set(extra),
+                           key=bytes)
         conn = self.client.connection
         infos = (await conn.get_multiple_accounts([CLOCK, *custodies], commitment=Confirmed)).value
         now = unix_timestamp(_account_data(CLOCK, infos[0]))
@@ -198,8 +212,9 @@ class LiquidationKeeper:
 
     async def scan_once(self) -> ScanResult:
         started = time.perf_counter()
-        positions = await self.fetch_positions()
-        markets, now = await self.fetch_markets(positions) if positions else ({}, 0)
+        positions, orders = await asyncio.gather(self.fetch_positions(), self.fetch_orders())
+        markets, now = (await self.fetch_markets(positions, OrderExecutor.custodies(orders)) if positions or orders
+                        else ({}, 0))
         self._markets.update(markets)
         result = ScanResult(len(positions), now=now)
         for p in positions:
@@ -213,6 +228,8 @@ class LiquidationKeeper:
                             CollateralCustody.from_custody(collateral.custody, *collateral.min_max()))
                   and self._capped_skip_until.get(p.address, 0.0) <= time.monotonic()):
                 result.capped.append(p)
+        if self.orders is not None:
+            result.orders = self.orders.evaluate(orders, positions, markets, {p.address for p in result.liquidatable})
         result.seconds = time.perf_counter() - started
         self.metrics.positions.set(result.positions)
         self.metrics.at_risk.set(len(result.liquidatable))
@@ -392,6 +409,8 @@ class LiquidationKeeper:
         finally:
             await stop_task(subscriber)
         await self.drain()
+        if self.orders is not None:
+            await self.orders.drain()
         log.info(_kv(event="keeper_stopped", landed=len(self.landed)))
 
     async def _loop(self, stop: asyncio.Event) -> None:
@@ -402,7 +421,9 @@ class LiquidationKeeper:
             except Stopped:
                 break
             started = self.dispatch(scan.liquidatable, scan.capped)
-            if scan.liquidatable or scan.capped:
+            if self.orders is not None and scan.orders is not None:
+                started += self.orders.dispatch(scan.orders)
+            if scan.liquidatable or scan.capped or started:
                 log.info(_kv(event="scan", positions=scan.positions, at_risk=len(scan.liquidatable),
                              capped=len(scan.capped), started=started, ms=round(scan.seconds * 1000, 1)))
             if self.triggers is not None:

@@ -44,6 +44,11 @@ pub const LP_COOLDOWN_SEED: &[u8] = b"lp_cooldown";
 #[constant]
 pub const POSITION_SEED: &[u8] = b"position";
 
+/// `[ORDER_SEED, owner, custody, [index]]`: a trigger order of `owner` on the traded `custody`
+/// (whose address already names the pool); `index < custody.orders.max_orders_per_owner`.
+#[constant]
+pub const ORDER_SEED: &[u8] = b"order";
+
 // ---------------------------------------------------------------------------------------------
 // Precision (docs/design.md "Precision")
 // ---------------------------------------------------------------------------------------------
@@ -134,3 +139,15 @@ pub const MAX_CUSTODIES: u8 = 8;
 /// conversions to USD could only overflow or round to nothing, so such a price is rejected.
 #[constant]
 pub const MAX_PRICE_EXPONENT: i32 = 18;
+
+/// Orders one owner may keep on a market, as `add_custody` sets it (`set_order_config` changes it).
+#[constant]
+pub const DEFAULT_MAX_ORDERS_PER_OWNER: u8 = 8;
+
+/// Executor fee of a market's orders as `add_custody` sets it: 0.10 USD.
+#[constant]
+pub const DEFAULT_EXECUTOR_FEE_USD: u64 = 100_000;
+
+/// Highest executor fee `set_order_config` accepts: 100 USD.
+#[constant]
+pub const MAX_EXECUTOR_FEE_USD: u64 = 100_000_000;

@@ -6,6 +6,8 @@
 //!   collateral custody's interest index at `now`);
 //! - `position`: open, increase, settle (decrease / close / close at cap / liquidation) and
 //!   collateral changes, each doing the aggregate bookkeeping of a position change in one place;
+//! - `order`: trigger orders (placement checks, the escrow bucket, execution as the trade the
+//!   order stands for); `position_events`: the events of opens and increases;
 //! - `liquidity`: LP deposits and withdrawals (LP priced, custody and pool booked);
 //! - `custody`: the custody buckets that the admin and donors move directly (insurance fund,
 //!   protocol fees).
@@ -13,4 +15,6 @@
 pub mod custody;
 pub mod liquidity;
 pub mod market;
+pub mod order;
 pub mod position;
+pub mod position_events;

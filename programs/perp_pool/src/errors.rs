@@ -129,4 +129,25 @@ pub enum PerpPoolError {
     /// 6040
     #[msg("A custody's vault balance does not match its accounting (owned + collateral + protocol fees + insurance fund)")]
     VaultBalanceMismatch,
+    /// 6041
+    #[msg("Order index is not below the market's maximum number of orders per owner")]
+    TooManyOrders,
+    /// 6042
+    #[msg("Trigger price is zero or already reached at the current price")]
+    InvalidTriggerPrice,
+    /// 6043
+    #[msg("Stop-loss trigger is an exit price at which the position is already liquidatable")]
+    StopLossPastLiquidation,
+    /// 6044
+    #[msg("The order's trigger price is not reached at the current price")]
+    OrderNotTriggered,
+    /// 6045
+    #[msg("This order kind does not allow this (collateral on a take-profit or stop-loss, or the other execute instruction)")]
+    InvalidOrderKind,
+    /// 6046
+    #[msg("The order's position was closed or replaced: the order is void")]
+    OrderVoid,
+    /// 6047
+    #[msg("The order is not void: its position is still open (or it is a limit order)")]
+    OrderNotVoid,
 }

@@ -3,11 +3,14 @@
 //! an oracle price = `price * 10^price_exponent` USD per whole token (exact, as read).
 
 use {
-    crate::state::{
-        custody::{BorrowRateParams, Fees, PricingParams},
-        oracle::OracleParams,
-        perpetuals::Permissions,
-        position::Side,
+    crate::{
+        state::{
+            custody::{BorrowRateParams, Fees, PricingParams},
+            oracle::OracleParams,
+            perpetuals::Permissions,
+            position::Side,
+        },
+        types::{OrderKind, OrderParams},
     },
     anchor_lang::prelude::*,
 };
@@ -433,5 +436,96 @@ pub struct CappedPositionClosed {
     /// Exit price (spread included), PRICE_DECIMALS.
     pub exit_price: u64,
     /// Unix seconds.
+    pub time: i64,
+}
+
+// ---- trigger orders (docs/design.md "Trigger orders"). Prices PRICE_DECIMALS, USD USD_DECIMALS,
+// tokens base units of the collateral custody's mint. An execution also emits the trade's own
+// event first (PositionDecreased, PositionOpened or PositionIncreased).
+
+/// `set_order_config` (admin).
+#[event]
+pub struct OrderConfigSet {
+    pub admin: Pubkey,
+    pub pool: Pubkey,
+    pub custody: Pubkey,
+    pub orders: OrderParams,
+}
+
+/// `place_order`.
+#[event]
+pub struct OrderPlaced {
+    pub order: Pubkey,
+    pub owner: Pubkey,
+    pub pool: Pubkey,
+    pub custody: Pubkey,
+    pub collateral_custody: Pubkey,
+    pub kind: OrderKind,
+    pub side: Side,
+    pub index: u8,
+    pub trigger_price: u64,
+    pub price_limit: u64,
+    /// USD (take-profit / stop-loss: to close; limit: to open or add).
+    pub size_usd: u64,
+    /// Tokens escrowed for a limit order's position.
+    pub collateral_amount: u64,
+    /// Tokens escrowed for the executor.
+    pub executor_fee: u64,
+    /// The price the order watches, now (exit for TP/SL, entry for limit).
+    pub watched_price: u64,
+    /// Unix seconds.
+    pub time: i64,
+}
+
+/// `edit_order`: the order's new trigger, price limit and size.
+#[event]
+pub struct OrderEdited {
+    pub order: Pubkey,
+    pub owner: Pubkey,
+    pub trigger_price: u64,
+    pub price_limit: u64,
+    pub size_usd: u64,
+    pub watched_price: u64,
+    pub time: i64,
+}
+
+/// `cancel_order` (the owner: everything escrowed refunded) or `remove_void_order` (anyone, for
+/// a take-profit / stop-loss whose position is gone: the executor fee to the remover).
+#[event]
+pub struct OrderCancelled {
+    pub order: Pubkey,
+    pub owner: Pubkey,
+    /// The signer: the owner, or whoever removed a void order.
+    pub by: Pubkey,
+    pub kind: OrderKind,
+    /// The order was void (its position closed or replaced).
+    pub void: bool,
+    /// Tokens back to the owner (collateral + executor fee on a cancel).
+    pub refunded: u64,
+    /// Tokens to the remover of a void order.
+    pub executor_fee_paid: u64,
+    pub time: i64,
+}
+
+/// `execute_trigger_order` / `execute_limit_order` (after the trade's own event).
+#[event]
+pub struct OrderExecuted {
+    pub order: Pubkey,
+    pub owner: Pubkey,
+    pub executor: Pubkey,
+    pub position: Pubkey,
+    pub kind: OrderKind,
+    pub side: Side,
+    pub trigger_price: u64,
+    /// Exit (TP/SL) or entry (limit) price of the trade.
+    pub execution_price: u64,
+    /// USD closed (TP/SL) or opened / added (limit).
+    pub size_usd: u64,
+    /// TP/SL: the whole position was closed. Limit: a position was opened (not increased).
+    pub full: bool,
+    /// Tokens of escrowed collateral deposited into the position (limit).
+    pub collateral_amount: u64,
+    /// Tokens paid to the executor.
+    pub executor_fee_paid: u64,
     pub time: i64,
 }

@@ -31,7 +31,7 @@ pub mod state;
 pub mod types;
 pub mod validation;
 
-use {instructions::*, math::pnl::ProfitAndLoss};
+use {instructions::*, math::pnl::ProfitAndLoss, types::OrderParams};
 
 declare_id!("HxTosyLLPQKXWwvkpRwQEAc2HfF2N59y9Ce7DxTv21FX");
 
@@ -199,6 +199,47 @@ pub mod perp_pool {
         instructions::update_pool_aum::handler(ctx)
     }
 
+    // ---- trigger orders (docs/design.md "Trigger orders") --------------------------------
+
+    /// Admin: replaces a market's order parameters (most orders per owner, executor fee).
+    pub fn set_order_config(ctx: Context<SetOrderConfig>, params: OrderParams) -> Result<()> {
+        instructions::set_order_config::handler(ctx, &params)
+    }
+
+    /// Owner: leaves a take-profit, stop-loss or limit order; escrows the executor fee (and a
+    /// limit order's collateral).
+    pub fn place_order(ctx: Context<PlaceOrder>, params: PlaceOrderParams) -> Result<()> {
+        instructions::place_order::handler(ctx, &params)
+    }
+
+    /// Owner: changes an order's trigger, price limit and size.
+    pub fn edit_order(ctx: Context<EditOrder>, params: EditOrderParams) -> Result<()> {
+        instructions::edit_order::handler(ctx, &params)
+    }
+
+    /// Owner: closes an order; its escrow is refunded.
+    pub fn cancel_order(ctx: Context<CancelOrder>) -> Result<()> {
+        instructions::cancel_order::handler(ctx)
+    }
+
+    /// Anyone: executes a take-profit or stop-loss whose trigger is reached; the signer gets
+    /// the executor fee.
+    pub fn execute_trigger_order(ctx: Context<ExecuteTriggerOrder>) -> Result<()> {
+        instructions::execute_trigger_order::handler(ctx)
+    }
+
+    /// Anyone: executes a limit order whose trigger is reached (opens or increases the
+    /// position); the signer gets the executor fee.
+    pub fn execute_limit_order(ctx: Context<ExecuteLimitOrder>) -> Result<()> {
+        instructions::execute_limit_order::handler(ctx)
+    }
+
+    /// Anyone: removes a take-profit or stop-loss whose position is gone; the signer gets the
+    /// executor fee, the owner the rent.
+    pub fn remove_void_order(ctx: Context<RemoveVoidOrder>) -> Result<()> {
+        instructions::remove_void_order::handler(ctx)
+    }
+
     // ---- views (simulate; return data) ---------------------------------------------------
 
     /// Pool AUM at min prices, USD_DECIMALS. Remaining accounts: (custody, oracle) of every custody.
@@ -241,6 +282,11 @@ pub mod perp_pool {
     /// Whether `liquidate` would accept the position now.
     pub fn get_liquidation_state(ctx: Context<PositionView>) -> Result<bool> {
         instructions::get_liquidation_state::handler(ctx)
+    }
+
+    /// Whether an order passes its own checks now (not void, trigger reached, within its limit).
+    pub fn get_order_state(ctx: Context<GetOrderState>) -> Result<OrderState> {
+        instructions::get_order_state::handler(ctx)
     }
 
     /// A custody's oracle prices (spot, EMA, min, max), PRICE_DECIMALS.

@@ -5,6 +5,7 @@ pub mod exposure;
 pub mod fees;
 pub mod liquidity;
 pub mod oracle;
+pub mod orders;
 pub mod pnl;
 pub mod pricing;
 pub mod safe_math;

@@ -3,6 +3,7 @@
 pub mod custody;
 pub mod lp_cooldown;
 pub mod oracle;
+pub mod order;
 pub mod perpetuals;
 pub mod pool;
 pub mod position;

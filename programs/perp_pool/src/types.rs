@@ -113,3 +113,34 @@ impl PricingParams {
         }
     }
 }
+
+/// What a trigger order does when its trigger is reached (docs/design.md "Trigger orders").
+/// Borsh stores TakeProfit = 0, StopLoss = 1, Limit = 2.
+#[derive(
+    AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, Default, PartialEq, Eq, InitSpace,
+)]
+pub enum OrderKind {
+    /// Closes (part of) the open position once its exit price is at least as good as the
+    /// trigger (long: exit >= trigger; short: exit <= trigger).
+    #[default]
+    TakeProfit,
+    /// Closes (part of) the open position once its exit price is at least as bad as the trigger
+    /// (long: exit <= trigger; short: exit >= trigger).
+    StopLoss,
+    /// Opens or increases the position once the entry price is at least as good as the trigger
+    /// (long: entry <= trigger; short: entry >= trigger), with collateral escrowed at placement.
+    Limit,
+}
+
+/// A market's trigger-order parameters (read from the TRADED custody).
+#[derive(
+    AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, Default, PartialEq, Eq, InitSpace,
+)]
+pub struct OrderParams {
+    /// Most orders one owner may have on this market at once: order indexes `0..max`. 0 = the
+    /// market takes no orders.
+    pub max_orders_per_owner: u8,
+    /// USD paid to whoever executes an order (or removes a void one). Converted to collateral
+    /// tokens at placement (the collateral custody's max price, rounded up) and escrowed.
+    pub executor_fee_usd: u64,
+}

@@ -1,11 +1,14 @@
 //! `add_custody` (admin): adds a token to a pool: a Custody PDA and its vault (a token account
-//! PDA owned by the transfer authority). At most MAX_CUSTODIES per pool.
+//! PDA owned by the transfer authority). At most MAX_CUSTODIES per pool. Trigger orders start
+//! with the defaults DEFAULT_MAX_ORDERS_PER_OWNER and DEFAULT_EXECUTOR_FEE_USD
+//! (`set_order_config` changes them).
 
 use {
     crate::{
         constants::{
-            CUSTODY_SEED, CUSTODY_TOKEN_ACCOUNT_SEED, MAX_CUSTODIES, ORACLE_SEED, PERPETUALS_SEED,
-            POOL_SEED, TRANSFER_AUTHORITY_SEED,
+            CUSTODY_SEED, CUSTODY_TOKEN_ACCOUNT_SEED, DEFAULT_EXECUTOR_FEE_USD,
+            DEFAULT_MAX_ORDERS_PER_OWNER, MAX_CUSTODIES, ORACLE_SEED, PERPETUALS_SEED, POOL_SEED,
+            TRANSFER_AUTHORITY_SEED,
         },
         errors::PerpPoolError,
         events::CustodyAdded,
@@ -16,7 +19,7 @@ use {
             perpetuals::Perpetuals,
             pool::Pool,
         },
-        types::{BorrowRateParams, Fees, PricingParams},
+        types::{BorrowRateParams, Fees, OrderParams, PricingParams},
         validate,
         validation::config::validate_custody_config,
     },
@@ -130,6 +133,10 @@ pub fn handler(ctx: Context<AddCustody>, params: &AddCustodyParams) -> Result<()
     custody.long_positions = PositionStats::default();
     custody.short_positions = PositionStats::default();
     custody.bad_debt_usd = 0;
+    custody.orders = OrderParams {
+        max_orders_per_owner: DEFAULT_MAX_ORDERS_PER_OWNER,
+        executor_fee_usd: DEFAULT_EXECUTOR_FEE_USD,
+    };
     // The rate at zero utilisation (base_rate), so accrual before the first trade is exact.
     custody.update_borrow_rate()?;
     custody.bump = ctx.bumps.custody;

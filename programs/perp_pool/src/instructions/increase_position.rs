@@ -12,7 +12,6 @@ use {
             position::{apply_increase, PositionAccounts},
         },
         errors::PerpPoolError,
-        events::PositionIncreased,
         state::perpetuals::Perpetuals,
         validate,
         validation::vault::VaultBaseline,
@@ -88,35 +87,14 @@ pub fn handler(ctx: Context<FundPosition>, params: &IncreasePositionParams) -> R
     )?;
 
     // emit
-    let position = &accounts.position;
-    let amounts = &increased.amounts;
-    emit!(PositionIncreased {
-        owner: position.owner,
-        pool: accounts.pool.key(),
-        position: position.key(),
-        custody: position.custody,
-        collateral_custody: position.collateral_custody,
-        side: position.side,
-        entry_price: increased.entry_price,
-        size_delta_usd: params.size_usd,
-        quantity_delta: amounts.quantity_delta,
-        collateral_in: params.collateral_amount,
-        fee_usd: amounts.fee_usd,
-        fee_amount: amounts.fee_amount,
-        protocol_fee_amount: amounts.fee_split.protocol,
-        insurance_fee_amount: amounts.fee_split.insurance,
-        interest_usd: amounts.interest_usd,
-        interest_amount: amounts.interest_amount,
-        price: position.price,
-        quantity: position.quantity,
-        size_usd: position.size_usd,
-        collateral_amount: position.collateral_amount,
-        collateral_usd: position.collateral_usd,
-        locked_amount: position.locked_amount,
-        utilization: amounts.utilization_after,
-        borrow_rate: increased.borrow_rate,
-        cumulative_interest: snapshot.collateral.cumulative_interest,
-        time: now,
-    });
+    emit!(increased.event(
+        accounts.pool.key(),
+        accounts.position.key(),
+        &accounts.position,
+        params.size_usd,
+        params.collateral_amount,
+        snapshot.collateral.cumulative_interest,
+        now,
+    ));
     Ok(())
 }

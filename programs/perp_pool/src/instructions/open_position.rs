@@ -12,7 +12,6 @@ use {
             position::{apply_open, OpenRequest, PositionAccounts},
         },
         errors::PerpPoolError,
-        events::PositionOpened,
         state::{
             custody::Custody,
             perpetuals::Perpetuals,
@@ -181,29 +180,12 @@ pub fn handler(ctx: Context<OpenPosition>, params: &OpenPositionParams) -> Resul
     )?;
 
     // emit
-    let amounts = &opened.amounts;
-    emit!(PositionOpened {
-        owner: accounts.owner.key(),
-        pool: accounts.pool.key(),
-        position: accounts.position.key(),
-        custody: accounts.custody.key(),
-        collateral_custody: accounts.collateral_custody.key(),
-        side: params.side,
-        price: opened.price,
-        quantity: amounts.quantity,
-        size_usd: params.size_usd,
-        collateral_in: params.collateral_amount,
-        collateral_amount: amounts.collateral_amount,
-        collateral_usd: amounts.collateral_usd,
-        locked_amount: amounts.locked_amount,
-        fee_usd: amounts.fee_usd,
-        fee_amount: amounts.fee_amount,
-        protocol_fee_amount: amounts.fee_split.protocol,
-        insurance_fee_amount: amounts.fee_split.insurance,
-        utilization: amounts.utilization_after,
-        borrow_rate: opened.borrow_rate,
-        cumulative_interest: snapshot.collateral.cumulative_interest,
-        time: now,
-    });
+    emit!(opened.event(
+        accounts.pool.key(),
+        accounts.position.key(),
+        &accounts.position,
+        params.collateral_amount,
+        snapshot.collateral.cumulative_interest,
+    ));
     Ok(())
 }

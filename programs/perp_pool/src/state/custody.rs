@@ -24,7 +24,7 @@ use {
 };
 
 /// Defined in the leaf `types` module (the math reads them); re-exported at their old path.
-pub use crate::types::{BorrowRateParams, Fees, PricingParams};
+pub use crate::types::{BorrowRateParams, Fees, OrderParams, PricingParams};
 
 /// The custody's lending state: its rate, index and the aggregates of the positions borrowing
 /// from it (positions whose collateral custody it is), so accrued interest is known without a scan.
@@ -78,7 +78,7 @@ pub struct PositionStats {
 )]
 pub struct Assets {
     /// Tokens that belong to the pool (LPs). Vault = owned + collateral + protocol_fees +
-    /// insurance_fund, always.
+    /// insurance_fund + escrow, always.
     pub owned: u64,
     /// Part of `owned` reserved for open positions' payouts.
     pub locked: u64,
@@ -88,6 +88,9 @@ pub struct Assets {
     pub collateral: u64,
     /// First backstop for liquidation shortfalls, fed by `insurance_share_bps` of trading fees.
     pub insurance_fund: u64,
+    /// Held for open trigger orders whose collateral custody this is: every order's executor
+    /// fee and every limit order's collateral, until the order executes or is cancelled.
+    pub escrow: u64,
 }
 
 /// Cumulative fee statistics, USD_DECIMALS, valued at the price of each operation.
@@ -126,6 +129,8 @@ pub struct Custody {
     pub bad_debt_usd: u64,
     pub bump: u8,
     pub token_account_bump: u8,
+    /// Trigger orders on this market (when it is traded): how many per owner, the executor fee.
+    pub orders: OrderParams,
 }
 
 impl PositionStats {

@@ -2,6 +2,7 @@
 
 use {
     crate::{
+        errors::PerpPoolError,
         math::{
             borrow::position_interest_usd,
             pnl::HealthInputs,
@@ -69,6 +70,19 @@ pub struct Position {
 }
 
 impl Position {
+    /// The position held by `info`, a position PDA passed unchecked (trigger orders name the
+    /// position they act on before it may exist), or None if it holds none (never opened, or
+    /// closed). Errors: InvalidPositionState if the account is the program's but not a Position.
+    pub fn load_optional(info: &AccountInfo) -> Result<Option<Position>> {
+        if *info.owner != crate::ID || info.data_is_empty() {
+            return Ok(None);
+        }
+        let data = info.try_borrow_data()?;
+        Position::try_deserialize(&mut &data[..])
+            .map(Some)
+            .map_err(|_| error!(PerpPoolError::InvalidPositionState))
+    }
+
     /// The fields the trade math needs.
     pub fn state(&self) -> PositionState {
         PositionState {

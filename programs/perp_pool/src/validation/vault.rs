@@ -26,12 +26,14 @@ pub struct VaultBaseline {
     accounted: u128,
 }
 
-/// `owned + collateral + protocol_fees + insurance_fund`, in u128 (four u64 always fit).
+/// `owned + collateral + protocol_fees + insurance_fund + escrow`, in u128 (five u64 always
+/// fit).
 pub fn accounted_tokens(assets: &Assets) -> Result<u128> {
     u128::from(assets.owned)
         .safe_add(u128::from(assets.collateral))?
         .safe_add(u128::from(assets.protocol_fees))?
-        .safe_add(u128::from(assets.insurance_fund))
+        .safe_add(u128::from(assets.insurance_fund))?
+        .safe_add(u128::from(assets.escrow))
 }
 
 /// `after - before`, signed.

@@ -234,6 +234,7 @@ fn num<T: TryInto<u64> + TryInto<i64> + Copy + std::fmt::Debug>(v: T) -> Value {
     }
 }
 
+mod orders;
 mod run;
 mod seed;
 

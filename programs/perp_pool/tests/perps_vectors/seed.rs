@@ -36,7 +36,7 @@ fn sol_market() -> Value {
     })
 }
 
-fn with(base: Value, changes: Value) -> Value {
+pub(crate) fn with(base: Value, changes: Value) -> Value {
     let mut m = base.as_object().expect("object").clone();
     for (k, v) in changes.as_object().expect("object") {
         m.insert(k.clone(), v.clone());
@@ -81,7 +81,8 @@ pub(crate) fn seed() -> Value {
         "long_max_profit_usd": 0, "short_max_profit_usd": 0, "borrow_size_usd": 0, "interest_weighted": 0, "cumulative_interest": 0})
     };
 
-    json!({
+    let orders = super::orders::seed(named, &h_long, &h_short);
+    let mut all = json!({
         "_doc": [
             "Shared vectors for perp_pool's perpetuals math (programs/perp_pool/src/math/{pricing,fees,borrow,pnl,trade}.rs).",
             "Each case has inputs and either `expected` (exact outputs) or `error` (the program error name). Integers only.",
@@ -400,5 +401,10 @@ pub(crate) fn seed() -> Value {
             named("long_10x_at_2e-5_usd", json!({"position": pos("long", 20_000, 100 * USD, 9_900_000, 100 * USD), "interest_usd": 0, "exit_price": 20_000, "spread_bps": 0, "collateral": usdc(10_000 * USD, 100 * USD), "market": sol_market()})),
             named("short_at_1e6_usd", json!({"position": pos("short", 1_000_000 * PRICE, 1_000 * USD, 100 * USD, 1_000 * USD), "interest_usd": 0, "exit_price": 1_050_000 * PRICE, "spread_bps": 10, "collateral": usdc(10_000 * USD, 1_000 * USD), "market": sol_market()})),
         ],
-    })
+    });
+    let map = all.as_object_mut().expect("object");
+    for (section, cases) in orders.as_object().expect("object") {
+        map.insert(section.clone(), cases.clone());
+    }
+    all
 }

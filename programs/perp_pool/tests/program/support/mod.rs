@@ -3,6 +3,7 @@
 //! program's own Accounts structs and to read its events.
 
 pub mod env;
+pub mod orders;
 pub mod pool;
 pub mod trading;
 
