@@ -54,8 +54,8 @@ from perp_pool.keeper.health import (
     decode_position,
     valuation,
 )
-from perp_pool.keeper.subscriptions import ScanTriggers, TriggerMetrics, derive_ws_url, stop_task
 from perp_pool.keeper.orders import OrderExecutor, OrderScan
+from perp_pool.keeper.subscriptions import ScanTriggers, TriggerMetrics, derive_ws_url, stop_task
 from perp_pool.math import health as health_math
 from perp_pool.math.trade import CollateralCustody, is_capped
 from perp_pool.retry import RETRY_MAX_S, Stopped, is_transient, retry_transient, sleep_or_stop
