@@ -153,6 +153,9 @@ class LiquidationKeeper:
         self._capped_slots = asyncio.Semaphore(max(1, max_in_flight // 4))
         self._capped_skip_until: dict[Pubkey, float] = {}
         self._reward_accounts_ready: set[Pubkey] = set()
+        # One creation at a time: concurrent liquidations of a first batch would each send the same
+        # create-account transaction, and the duplicates fail as AlreadyProcessed.
+        self._reward_account_lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
         self.metrics = KeeperMetrics(registry or CollectorRegistry())
         self.metrics_port = metrics_port
@@ -245,9 +248,10 @@ class LiquidationKeeper:
         liquidation with AccountNotInitialized, which reads as "someone else was first"."""
         if self.receiving_account is not None:
             return self.receiving_account
-        if collateral_mint not in self._reward_accounts_ready:
-            await ensure_ata(self.client.transport, self.client.wallet.pubkey(), collateral_mint)
-            self._reward_accounts_ready.add(collateral_mint)
+        async with self._reward_account_lock:
+            if collateral_mint not in self._reward_accounts_ready:
+                await ensure_ata(self.client.transport, self.client.wallet.pubkey(), collateral_mint)
+                self._reward_accounts_ready.add(collateral_mint)
         return get_associated_token_address(self.client.wallet.pubkey(), collateral_mint)
 
     async def _owner_account_usable(self, account: Pubkey, owner: Pubkey, mint: Pubkey) -> bool:
