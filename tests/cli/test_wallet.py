@@ -21,7 +21,8 @@ from tests.helpers import SOL, World
 
 
 def lamports(rpc_url: str, address: Pubkey | str) -> int:
-    return int(rpc_call(rpc_url, "getBalance", [str(address)])["result"]["value"])
+    # At `confirmed`: a raw call reads `finalized` by default, one slot behind the airdrop just confirmed.
+    return int(rpc_call(rpc_url, "getBalance", [str(address), {"commitment": "confirmed"}])["result"]["value"])
 
 
 def test_wallet_new_creates_the_keypair_once(cli, tmp_path: Path) -> None:
