@@ -64,11 +64,6 @@ impl RpcHandler {
         RpcHandler { io, rpc }
     }
 
-    /// The methods' metadata (the node they serve).
-    pub fn rpc(&self) -> &Rpc {
-        &self.rpc
-    }
-
     /// Answers one body: a single call or a batch.
     pub fn handle_body(&self, body: &[u8]) -> Value {
         let request: Value = match serde_json::from_slice(body) {
