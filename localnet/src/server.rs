@@ -1,7 +1,12 @@
 //! The HTTP side of the node: the slot ticker thread and the hyper server that hands request
-//! bodies (gzip or not, single calls or batches) to [`Rpc`].
+//! bodies (gzip or not, single calls or batches) to [`RpcHandler`].
 
-use crate::{node::Node, persist::Ledger, pubsub::PubSub, rpc::Rpc};
+use crate::{
+    node::Node,
+    persist::Ledger,
+    pubsub::PubSub,
+    rpc::{Rpc, RpcHandler},
+};
 use hyper::{
     header::{CONTENT_ENCODING, CONTENT_TYPE},
     service::{make_service_fn, service_fn},
@@ -109,7 +114,7 @@ fn body_bytes(encoding_gzip: bool, raw: &[u8]) -> Vec<u8> {
     raw.to_vec()
 }
 
-async fn serve(rpc: Arc<Rpc>, req: Request<Body>) -> Result<Response<Body>, Infallible> {
+async fn serve(rpc: Arc<RpcHandler>, req: Request<Body>) -> Result<Response<Body>, Infallible> {
     if req.method() != Method::POST {
         let status = if req.method() == Method::GET && req.uri().path() == "/health" {
             StatusCode::OK
@@ -188,14 +193,14 @@ pub fn run(config: ServerConfig) {
     let pubsub = PubSub::new(node.clone());
     pubsub.start();
     let snapshots = node.clone();
-    let rpc = Arc::new(Rpc {
+    let rpc = Arc::new(RpcHandler::new(Rpc {
         node: node.clone(),
         program_id,
         slot_ms: config.slot_ms,
         rpc_addr: addr,
         pubsub_addr: Some(pubsub_addr),
         snapshot_slot: Arc::new(move || snapshots.highest_snapshot_slot()),
-    });
+    }));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -27,6 +27,12 @@ program's rule) for decreases and closes.
 
 `dry_run=True` sends nothing: `step` reads prices and quotes (views only simulate), logs and
 returns the actions it would take, and tracks the position it would have in memory.
+
+`run` follows the node's PubSub (keeper/subscriptions.py, as the liquidation keeper does): a change
+of the market's oracle account (`accountSubscribe`) steps the bot at once, and slots
+(`slotSubscribe`) step it every `interval` (the heartbeat, for what the price alone does not
+change); while the websocket is down it steps every `interval` on a timer. The `perp_grid_mode`
+gauge says which.
 """
 
 from __future__ import annotations
@@ -39,10 +45,12 @@ from enum import Enum
 from typing import Any
 
 from anchorpy.error import AccountDoesNotExistError
+from prometheus_client import CollectorRegistry, Counter, start_http_server
 from solders.pubkey import Pubkey
 
 from perp_pool import errors
 from perp_pool.constants import BPS_POWER, PRICE_DECIMALS
+from perp_pool.keeper.subscriptions import ScanTriggers, TriggerMetrics, client_ws_url, stop_task
 from perp_pool.logfmt import kv
 from perp_pool.math.fixed import Rounding, mul_div
 from perp_pool.math.oracle import OraclePrice
@@ -104,13 +112,25 @@ def grid_decision(size_usd: int, price: int, reference: int, *, levels: int, spa
     return None
 
 
+class GridMetrics:
+    def __init__(self, registry: CollectorRegistry):
+        self.registry = registry
+        self.steps = Counter("perp_grid_steps", "Grid steps taken", registry=registry)
+        # perp_grid_mode: polling or subscription; notifications; websocket reconnects.
+        self.triggers = TriggerMetrics(registry, "perp_grid")
+
+
 class GridBot:
-    """Trades `custody`'s market long with stable `collateral_custody` collateral (see module doc)."""
+    """Trades `custody`'s market long with stable `collateral_custody` collateral (see module doc).
+    `ws_url`: the node's PubSub (default: the RPC URL's port + 1, the validator convention);
+    `subscribe=False` steps on a timer only."""
 
     side = Side.LONG
 
     def __init__(self, client: Any, pool: Pubkey, custody: Pubkey, collateral_custody: Pubkey, *, levels: int,
-                 spacing_bps: int, size_usd: int, leverage_bps: int, dry_run: bool = False):
+                 spacing_bps: int, size_usd: int, leverage_bps: int, dry_run: bool = False,
+                 ws_url: str | None = None, subscribe: bool = True, registry: CollectorRegistry | None = None,
+                 metrics_port: int | None = None):
         if levels < 1:
             raise ValueError("levels must be >= 1")
         if spacing_bps < 1 or levels * spacing_bps >= BPS_POWER:
@@ -133,6 +153,13 @@ class GridBot:
         self.position = client.position_address(pool, custody, collateral_custody, self.side)
         self._simulated_size: int | None = None  # dry run: the size the bot would hold
         self._collateral: tuple[Pubkey, int] | None = None  # (mint, decimals)
+        self.metrics = GridMetrics(registry or CollectorRegistry())
+        self.metrics_port = metrics_port
+        self.triggers: ScanTriggers | None = None
+        ws_url = ws_url or (client_ws_url(client) if subscribe else None)
+        if subscribe and ws_url:
+            self.triggers = ScanTriggers(ws_url, None, heartbeat_s=1.0, metrics=self.metrics.triggers, name="grid")
+        self._watching_oracle = False
 
     @property
     def max_size_usd(self) -> int:
@@ -250,27 +277,52 @@ class GridBot:
         async def step() -> list[Action]:
             nonlocal started
             started = time.monotonic()  # the interval runs from the attempt that acted or was refused
+            if self.triggers is not None and not self._watching_oracle:
+                market = await self.client.fetch_custody(self.custody)
+                self.triggers.watch_accounts([market.oracle.oracle_account])  # a price change steps the bot
+                self._watching_oracle = True
             return await self.step()
 
+        if self.metrics_port is not None:
+            start_http_server(self.metrics_port, registry=self.metrics.registry)
         log.info(kv(event="grid_started", custody=self.custody, levels=self.levels, spacing_bps=self.spacing_bps,
-                    size_usd=self.size_usd, leverage_bps=self.leverage_bps, dry_run=self.dry_run))
-        while not stop.is_set() and (max_steps is None or steps < max_steps):
-            try:
-                taken += await retry_transient(step, stop=stop, what="grid_step", logger=log)
-            except Stopped:
-                break
-            except errors.TransactionFailed as exc:  # the program refused the order: re-evaluate next step
-                wait = max(interval - (time.monotonic() - started), RETRY_BASE_S)
-                log.warning(kv(event="grid_order_refused", error=type(exc).__name__, detail=str(exc)[:200]))
-            else:
-                wait = interval - (time.monotonic() - started)
-            steps += 1
-            if max_steps is not None and steps >= max_steps:
-                break
-            if await sleep_or_stop(stop, wait):
-                break
+                    size_usd=self.size_usd, leverage_bps=self.leverage_bps, dry_run=self.dry_run,
+                    ws=self.triggers.ws_url if self.triggers else None))
+        subscriber = None
+        if self.triggers is not None:
+            self.triggers.heartbeat_s = interval
+            subscriber = asyncio.create_task(self.triggers.run())
+        try:
+            while not stop.is_set() and (max_steps is None or steps < max_steps):
+                refused = False
+                try:
+                    taken += await retry_transient(step, stop=stop, what="grid_step", logger=log)
+                except Stopped:
+                    break
+                except errors.TransactionFailed as exc:  # the program refused the order: re-evaluate next step
+                    refused = True
+                    wait = max(interval - (time.monotonic() - started), RETRY_BASE_S)
+                    log.warning(kv(event="grid_order_refused", error=type(exc).__name__, detail=str(exc)[:200]))
+                else:
+                    wait = interval - (time.monotonic() - started)
+                steps += 1
+                self.metrics.steps.inc()
+                if max_steps is not None and steps >= max_steps:
+                    break
+                if await self._wait(stop, wait, refused):
+                    break
+        finally:
+            await stop_task(subscriber)
         log.info(kv(event="grid_stopped", steps=steps, actions=len(taken)))
         return taken
 
+    async def _wait(self, stop: asyncio.Event, wait: float, refused: bool) -> bool:
+        """Until the next step: a price notification or the slot heartbeat while subscribed, `wait`
+        seconds while polling (or after a refused order); True if `stop` was set."""
+        if self.triggers is None or refused:
+            return await sleep_or_stop(stop, wait)
+        await self.triggers.wait(stop, max(wait, 0.0))
+        return stop.is_set()
 
-__all__ = ["Action", "ActionKind", "GridBot", "grid_decision", "grid_level_price", "grid_targets"]
+
+__all__ = ["Action", "ActionKind", "GridBot", "GridMetrics", "grid_decision", "grid_level_price", "grid_targets"]

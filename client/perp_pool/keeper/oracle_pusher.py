@@ -13,12 +13,21 @@ Sources yield `PricePoint`s, integer prices in PRICE_DECIMALS (1_000_000_000 = 1
 
 `run_oracle_pusher` sends `set_custom_oracle_price(price, expo=-PRICE_DECIMALS, conf, ema, publish_time)` with
 `publish_time` = the node's Clock `unix_timestamp` (the program rejects future and stale prices by
-that clock, not ours), never below the pusher's previous push: the program refuses a publish_time
-older than the stored one (OraclePublishTimeRegressed), and an RPC node whose clock lags a little
-must not stop the pusher. A source without an EMA gets an integer EMA of the prices pushed
-(`IntegerEma`, period `DEFAULT_EMA_PERIOD`); a source without a confidence pushes `conf = 0`.
+that clock, not ours), never below the pusher's previous push nor the oracle's stored one: the
+program refuses a publish_time older than the stored one (OraclePublishTimeRegressed), and an RPC
+node whose clock lags a little must not stop the pusher. A source without an EMA gets an integer
+EMA of the prices pushed (`IntegerEma`, period `DEFAULT_EMA_PERIOD`); a source without a confidence
+pushes `conf = 0`.
 Transient RPC failures are retried with the client's retry policy (`perp_pool.retry`); a program
 error (wrong oracle authority, say) is raised, because retrying cannot fix it.
+
+The pusher follows the node's PubSub (keeper/subscriptions.py, as the liquidation keeper does): it
+watches the Clock sysvar and its oracle account (`accountSubscribe`, with `slotSubscribe` as the
+heartbeat), so a push needs no read of the node: its publish_time is the newest notified Clock,
+never below the oracle's stored publish_time (another writer's newer reading would make the
+program refuse ours). While the websocket is down, and until both accounts have notified on the
+live socket, each push reads them from the node first (one getMultipleAccounts). The
+`perp_oracle_pusher_mode` gauge says which; `perp_oracle_pusher_node_reads` counts the reads.
 """
 
 from __future__ import annotations
@@ -30,6 +39,7 @@ import io
 import json
 import logging
 import os
+import struct
 import sys
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Iterator
@@ -38,10 +48,17 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation, localcontext
 from pathlib import Path
 from typing import Any, TextIO
 
+from prometheus_client import CollectorRegistry, Counter, start_http_server
+from solana.rpc.commitment import Confirmed
+from solders.account import Account
 from solders.pubkey import Pubkey
+from solders.sysvar import CLOCK
 
-from perp_pool.clock import node_unix_time
+from perp_pool import errors
+from perp_pool.clock import unix_timestamp
 from perp_pool.constants import BPS_POWER, PRICE_DECIMALS
+from perp_pool.keeper.health import CUSTOM_ORACLE_DISCRIMINATOR
+from perp_pool.keeper.subscriptions import ScanTriggers, TriggerMetrics, client_ws_url, stop_task
 from perp_pool.logfmt import kv
 from perp_pool.retry import Stopped, retry_transient, sleep_or_stop
 
@@ -51,6 +68,7 @@ PUSH_EXPO = -PRICE_DECIMALS  # prices are pushed in PRICE_DECIMALS, so the oracl
 DEFAULT_EMA_PERIOD = 10  # pushes; alpha = 2 / (period + 1)
 MAX_PRICE = 2**63 - 1  # about 9.2e9 USD: every price a u64 with room for the program's products
 _MASK64 = 2**64 - 1
+REGRESSED = errors.error_class("OraclePublishTimeRegressed")
 
 
 @dataclass(frozen=True)
@@ -295,6 +313,58 @@ class IntegerEma:
         return self.value
 
 
+# ---- what the pusher knows of the node --------------------------------------------------------
+
+# CustomOracle after its discriminator: price u64, expo i32, conf u64, ema u64, publish_time i64.
+_ORACLE_PUBLISH_TIME_OFFSET = len(CUSTOM_ORACLE_DISCRIMINATOR) + 8 + 4 + 8 + 8
+
+
+def stored_publish_time(account: Account | None) -> int:
+    """The publish_time a CustomOracle account holds (0 for no account yet, as the program reads it)."""
+    data = bytes(account.data) if account is not None else b""
+    if not data.startswith(CUSTOM_ORACLE_DISCRIMINATOR) or len(data) < _ORACLE_PUBLISH_TIME_OFFSET + 8:
+        return 0
+    value: int = struct.unpack_from("<q", data, _ORACLE_PUBLISH_TIME_OFFSET)[0]
+    return value
+
+
+class OraclePusherMetrics:
+    def __init__(self, registry: CollectorRegistry):
+        self.registry = registry
+        self.pushed = Counter("perp_oracle_pusher_pushes", "Prices pushed", registry=registry)
+        self.node_reads = Counter("perp_oracle_pusher_node_reads",
+                                  "Reads of the Clock and the oracle before a push (not notified)", registry=registry)
+        # perp_oracle_pusher_mode: polling or subscription; notifications; websocket reconnects.
+        self.triggers = TriggerMetrics(registry, "perp_oracle_pusher")
+
+
+class NodeView:
+    """The node's clock and the oracle's stored publish_time: from the notifications of the live
+    websocket, else read from the node."""
+
+    def __init__(self, client: Any, oracle: Pubkey, triggers: ScanTriggers | None, metrics: OraclePusherMetrics):
+        self.client = client
+        self.oracle = oracle
+        self.triggers = triggers
+        self.metrics = metrics
+        if triggers is not None:
+            triggers.watch_accounts([CLOCK, oracle], wake=False)
+
+    async def publish_time_floor(self, *, read: bool = False) -> int:
+        """max(node clock, stored publish_time): the earliest publish_time to push now (`read`: ask
+        the node even if both are notified)."""
+        clock = oracle = None
+        if self.triggers is not None and not read:
+            clock, oracle = self.triggers.account(CLOCK), self.triggers.account(self.oracle)
+        if clock is None or oracle is None:
+            self.metrics.node_reads.inc()
+            clock, oracle = (await self.client.connection.get_multiple_accounts([CLOCK, self.oracle],
+                                                                                commitment=Confirmed)).value
+            if clock is None:
+                raise errors.TransactionFailed("the node returned no Clock sysvar")
+        return max(unix_timestamp(bytes(clock.data)), stored_publish_time(oracle))
+
+
 # ---- the loop --------------------------------------------------------------------------------
 
 async def _from_sync(points: Iterable[PricePoint]) -> AsyncIterator[PricePoint]:
@@ -324,20 +394,32 @@ async def _next_or_stop(points: AsyncIterator[PricePoint], stop: asyncio.Event) 
 
 
 async def run_oracle_pusher(client: Any, custody: Pubkey, source: PriceSource | Iterable[PricePoint], *,
-                            interval: float, stop: asyncio.Event, count: int | None = None) -> int:
+                            interval: float, stop: asyncio.Event, count: int | None = None,
+                            ws_url: str | None = None, subscribe: bool = True,
+                            metrics: OraclePusherMetrics | None = None, metrics_port: int | None = None) -> int:
     """Pushes `source`'s prices to `custody`'s custom oracle, at most one per `interval` seconds,
     until `stop` is set, `count` prices are pushed or the source ends; returns how many landed.
-    `client` signs as the custody's oracle authority."""
+    `client` signs as the custody's oracle authority. `ws_url`: the node's PubSub (default: the
+    RPC URL's port + 1, the validator convention); `subscribe=False` reads the node before every
+    push. `metrics` (default: a registry of its own) are served on `metrics_port` if given."""
     if interval < 0:
         raise ValueError("interval must be >= 0")
     if count is not None and count < 0:
         raise ValueError("count must be >= 0")
+    metrics = metrics or OraclePusherMetrics(CollectorRegistry())
+    if metrics_port is not None:
+        start_http_server(metrics_port, registry=metrics.registry)
+    ws_url = ws_url or (client_ws_url(client) if subscribe else None)
+    triggers = ScanTriggers(ws_url, None, heartbeat_s=interval, metrics=metrics.triggers,
+                            name="oracle_pusher") if subscribe and ws_url and not stop.is_set() else None
     ema = IntegerEma()
     pushed = 0
     last_publish_time = 0
+    view: NodeView | None = None
     log.info(kv(event="oracle_pusher_started", custody=custody, source=type(source).__name__,
-                interval=interval, count=count))
+                interval=interval, count=count, ws=ws_url if triggers else None))
     points = source.__aiter__() if hasattr(source, "__aiter__") else _from_sync(source)
+    subscriber = asyncio.create_task(triggers.run()) if triggers else None
     try:
         while count is None or pushed < count:
             started = time.monotonic()
@@ -349,11 +431,19 @@ async def run_oracle_pusher(client: Any, custody: Pubkey, source: PriceSource | 
                 ema_value = point.ema
             conf = point.conf or 0
 
+            if view is None:
+                view = NodeView(client, client.custom_oracle_address(custody), triggers, metrics)
+
             async def push(point: PricePoint = point, ema_value: int = ema_value, conf: int = conf,
-                           last_publish_time: int = last_publish_time) -> Any:
-                publish_time = max(await node_unix_time(client.connection), last_publish_time)
-                result = await client.set_custom_oracle_price(custody, price=point.price, expo=PUSH_EXPO,
-                                                              conf=conf, ema=ema_value, publish_time=publish_time)
+                           last_publish_time: int = last_publish_time, view: NodeView = view) -> Any:
+                publish_time = max(await view.publish_time_floor(), last_publish_time)
+                try:
+                    result = await client.set_custom_oracle_price(custody, price=point.price, expo=PUSH_EXPO, conf=conf,
+                                                                  ema=ema_value, publish_time=publish_time)
+                except REGRESSED:  # another writer stored a newer reading since we looked: read it, once
+                    publish_time = max(await view.publish_time_floor(read=True), publish_time)
+                    result = await client.set_custom_oracle_price(custody, price=point.price, expo=PUSH_EXPO, conf=conf,
+                                                                  ema=ema_value, publish_time=publish_time)
                 return result, publish_time
 
             try:
@@ -362,6 +452,7 @@ async def run_oracle_pusher(client: Any, custody: Pubkey, source: PriceSource | 
             except Stopped:
                 break
             pushed += 1
+            metrics.pushed.inc()
             last_publish_time = publish_time
             log.info(kv(event="oracle_price_pushed", custody=custody, price=point.price, ema=ema_value, conf=conf,
                         publish_time=publish_time, pushed=pushed, signature=getattr(result, "signature", None)))
@@ -370,6 +461,7 @@ async def run_oracle_pusher(client: Any, custody: Pubkey, source: PriceSource | 
             if await sleep_or_stop(stop, interval - (time.monotonic() - started)):
                 break
     finally:
+        await stop_task(subscriber)
         aclose = getattr(points, "aclose", None)
         if aclose is not None:
             await aclose()
@@ -381,6 +473,8 @@ __all__ = [
     "DEFAULT_EMA_PERIOD",
     "FileSource",
     "IntegerEma",
+    "NodeView",
+    "OraclePusherMetrics",
     "PricePoint",
     "PriceSource",
     "RandomWalkSource",

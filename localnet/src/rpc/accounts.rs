@@ -1,9 +1,9 @@
 //! Account reads: `getAccountInfo`, `getMultipleAccounts`, `getProgramAccounts`, `getBalance`,
 //! `getLargestAccounts`, `getSupply`.
 
-use super::params::{encode_account, opt_param, param, pubkey, RpcError, RpcResult};
+use super::params::{encode_account, internal_error, pubkey, RpcError, RpcResult};
 use super::Rpc;
-use serde_json::{json, Value};
+use solana_account_decoder::UiAccount;
 use solana_accounts_db::accounts::AccountAddressFilter;
 use solana_rpc_client_api::{
     config::{
@@ -11,7 +11,9 @@ use solana_rpc_client_api::{
         RpcProgramAccountsConfig, RpcSupplyConfig,
     },
     filter::RpcFilterType,
-    response::{RpcAccountBalance, RpcKeyedAccount, RpcSupply},
+    response::{
+        OptionalContext, Response as RpcResponse, RpcAccountBalance, RpcKeyedAccount, RpcSupply,
+    },
 };
 use solana_runtime::{bank::Bank, non_circulating_supply::calculate_non_circulating_supply};
 use std::collections::HashSet;
@@ -22,11 +24,7 @@ const NUM_LARGEST_ACCOUNTS: usize = 20;
 const MAX_MULTIPLE_ACCOUNTS: usize = 100;
 
 pub(super) fn scan_error(err: impl std::fmt::Display) -> RpcError {
-    RpcError {
-        code: -32603,
-        message: format!("Internal error: scan failed: {err}"),
-        data: None,
-    }
+    internal_error(format!("Internal error: scan failed: {err}"))
 }
 
 /// Checks `getProgramAccounts` / `programSubscribe` filters the way the validator does.
@@ -43,9 +41,13 @@ pub(crate) fn verify_filters(filters: &[RpcFilterType]) -> Result<(), RpcError> 
 }
 
 impl Rpc {
-    pub(super) fn get_account_info(&self, p: &[Value]) -> RpcResult {
-        let key = pubkey(&param::<String>(p, 0)?)?;
-        let config: RpcAccountInfoConfig = opt_param(p, 1)?.unwrap_or_default();
+    pub(super) fn get_account_info(
+        &self,
+        pubkey_str: String,
+        config: Option<RpcAccountInfoConfig>,
+    ) -> RpcResult<RpcResponse<Option<UiAccount>>> {
+        let key = pubkey(&pubkey_str)?;
+        let config = config.unwrap_or_default();
         let bank = self.bank(config.commitment, config.min_context_slot)?;
         let value = bank
             .get_account(&key)
@@ -54,8 +56,11 @@ impl Rpc {
         Self::respond(&bank, value)
     }
 
-    pub(super) fn get_multiple_accounts(&self, p: &[Value]) -> RpcResult {
-        let keys: Vec<String> = param(p, 0)?;
+    pub(super) fn get_multiple_accounts(
+        &self,
+        keys: Vec<String>,
+        config: Option<RpcAccountInfoConfig>,
+    ) -> RpcResult<RpcResponse<Vec<Option<UiAccount>>>> {
         if keys.len() > MAX_MULTIPLE_ACCOUNTS {
             return Err(RpcError::invalid_params(format!(
                 "Too many inputs provided; max {MAX_MULTIPLE_ACCOUNTS}"
@@ -65,7 +70,7 @@ impl Rpc {
             .iter()
             .map(|k| pubkey(k))
             .collect::<Result<Vec<_>, _>>()?;
-        let config: RpcAccountInfoConfig = opt_param(p, 1)?.unwrap_or_default();
+        let config = config.unwrap_or_default();
         let bank = self.bank(config.commitment, config.min_context_slot)?;
         let mut out = Vec::with_capacity(keys.len());
         for key in keys {
@@ -78,9 +83,13 @@ impl Rpc {
         Self::respond(&bank, out)
     }
 
-    pub(super) fn get_program_accounts(&self, p: &[Value]) -> RpcResult {
-        let program = pubkey(&param::<String>(p, 0)?)?;
-        let config: RpcProgramAccountsConfig = opt_param(p, 1)?.unwrap_or_default();
+    pub(super) fn get_program_accounts(
+        &self,
+        program_id_str: String,
+        config: Option<RpcProgramAccountsConfig>,
+    ) -> RpcResult<OptionalContext<Vec<RpcKeyedAccount>>> {
+        let program = pubkey(&program_id_str)?;
+        let config = config.unwrap_or_default();
         let filters = config.filters.unwrap_or_default();
         verify_filters(&filters)?;
         let bank = self.bank(
@@ -102,20 +111,27 @@ impl Rpc {
             });
         }
         if config.with_context.unwrap_or(false) {
-            Self::respond(&bank, keyed)
+            Self::respond(&bank, keyed).map(OptionalContext::Context)
         } else {
-            Ok(json!(keyed))
+            Ok(OptionalContext::NoContext(keyed))
         }
     }
 
-    pub(super) fn get_balance(&self, p: &[Value]) -> RpcResult {
-        let key = pubkey(&param::<String>(p, 0)?)?;
-        let bank = self.context_bank(p, 1)?;
+    pub(super) fn get_balance(
+        &self,
+        pubkey_str: String,
+        config: Option<RpcContextConfig>,
+    ) -> RpcResult<RpcResponse<u64>> {
+        let key = pubkey(&pubkey_str)?;
+        let bank = self.context_bank(config)?;
         Self::respond(&bank, bank.get_balance(&key))
     }
 
-    pub(super) fn get_largest_accounts(&self, p: &[Value]) -> RpcResult {
-        let config: RpcLargestAccountsConfig = opt_param(p, 0)?.unwrap_or_default();
+    pub(super) fn get_largest_accounts(
+        &self,
+        config: Option<RpcLargestAccountsConfig>,
+    ) -> RpcResult<RpcResponse<Vec<RpcAccountBalance>>> {
+        let config = config.unwrap_or_default();
         let bank = self.bank(config.commitment, None)?;
         let (addresses, filter) = match config.filter {
             Some(filter) => {
@@ -142,8 +158,11 @@ impl Rpc {
         Self::respond(&bank, accounts)
     }
 
-    pub(super) fn get_supply(&self, p: &[Value]) -> RpcResult {
-        let config: RpcSupplyConfig = opt_param(p, 0)?.unwrap_or_default();
+    pub(super) fn get_supply(
+        &self,
+        config: Option<RpcSupplyConfig>,
+    ) -> RpcResult<RpcResponse<RpcSupply>> {
+        let config = config.unwrap_or_default();
         let bank = self.bank(config.commitment, None)?;
         Self::respond(
             &bank,
@@ -152,9 +171,11 @@ impl Rpc {
     }
 
     /// `getStakeMinimumDelegation`: what the stake program enforces in this bank.
-    pub(super) fn get_stake_minimum_delegation(&self, p: &[Value]) -> RpcResult {
-        let config: RpcContextConfig = opt_param(p, 0)?.unwrap_or_default();
-        let bank = self.bank(config.commitment, config.min_context_slot)?;
+    pub(super) fn get_stake_minimum_delegation(
+        &self,
+        config: Option<RpcContextConfig>,
+    ) -> RpcResult<RpcResponse<u64>> {
+        let bank = self.context_bank(config)?;
         let one_sol = bank
             .feature_set
             .is_active(&solana_sdk::feature_set::stake_raise_minimum_delegation_to_1_sol::id());

@@ -4,10 +4,9 @@
 //! `getRecentPrioritizationFees`. Every closed slot is a rooted block, so a block is available
 //! at `confirmed` and `finalized` as soon as its slot closes.
 
-use super::params::{opt_param, param, signature, RpcError, RpcResult};
+use super::params::{pubkey, signature, RpcError, RpcResult};
 use super::{check_is_at_least_confirmed, Rpc};
 use crate::history::{BlockRecord, History, LandedTransaction};
-use serde_json::{json, Value};
 use solana_rpc_client_api::{
     config::{
         RpcBlockConfig, RpcBlockProductionConfig, RpcBlocksConfigWrapper, RpcEncodingConfigWrapper,
@@ -15,8 +14,8 @@ use solana_rpc_client_api::{
     },
     custom_error::RpcCustomError,
     response::{
-        RpcBlockCommitment, RpcBlockProduction, RpcBlockProductionRange,
-        RpcConfirmedTransactionStatusWithSignature, RpcPrioritizationFee,
+        Response as RpcResponse, RpcBlockCommitment, RpcBlockProduction, RpcBlockProductionRange,
+        RpcConfirmedTransactionStatusWithSignature, RpcPerfSample, RpcPrioritizationFee,
     },
 };
 use solana_sdk::{
@@ -27,8 +26,9 @@ use solana_sdk::{
 };
 use solana_transaction_status::{
     extract_memos::extract_and_fmt_memos, BlockEncodingOptions, ConfirmedBlock,
-    ConfirmedTransactionWithStatusMeta, TransactionConfirmationStatus, TransactionDetails,
-    TransactionStatus, TransactionWithStatusMeta, UiTransactionEncoding, VersionedConfirmedBlock,
+    ConfirmedTransactionWithStatusMeta, EncodedConfirmedTransactionWithStatusMeta,
+    TransactionConfirmationStatus, TransactionDetails, TransactionStatus,
+    TransactionWithStatusMeta, UiConfirmedBlock, UiTransactionEncoding, VersionedConfirmedBlock,
     VersionedTransactionWithStatusMeta,
 };
 use std::collections::HashMap;
@@ -95,13 +95,14 @@ impl Rpc {
         }
     }
 
-    pub(super) fn get_block(&self, p: &[Value]) -> RpcResult {
-        let slot: Slot = param(p, 0)?;
-        let config: RpcBlockConfig =
-            match opt_param::<RpcEncodingConfigWrapper<RpcBlockConfig>>(p, 1)? {
-                Some(wrapper) => wrapper.convert_to_current(),
-                None => RpcBlockConfig::default(),
-            };
+    pub(super) fn get_block(
+        &self,
+        slot: Slot,
+        config: Option<RpcEncodingConfigWrapper<RpcBlockConfig>>,
+    ) -> RpcResult<UiConfirmedBlock> {
+        let config = config
+            .map(|wrapper| wrapper.convert_to_current())
+            .unwrap_or_default();
         check_is_at_least_confirmed(config.commitment.unwrap_or_default())?;
         let history = self.node.history();
         let block = match history.block(slot) {
@@ -122,7 +123,7 @@ impl Rpc {
             block_height: Some(block.block_height),
         };
         drop(history);
-        let encoded = ConfirmedBlock::from(confirmed)
+        ConfirmedBlock::from(confirmed)
             .encode_with_options(
                 config.encoding.unwrap_or(UiTransactionEncoding::Json),
                 BlockEncodingOptions {
@@ -133,38 +134,37 @@ impl Rpc {
                     max_supported_transaction_version: config.max_supported_transaction_version,
                 },
             )
-            .map_err(encode_error)?;
-        Ok(json!(encoded))
+            .map_err(encode_error)
     }
 
-    pub(super) fn get_blocks(&self, p: &[Value]) -> RpcResult {
-        let start: Slot = param(p, 0)?;
-        let wrapper: Option<RpcBlocksConfigWrapper> = opt_param(p, 1)?;
-        let commitment: Option<CommitmentConfig> = opt_param(p, 2)?;
+    pub(super) fn get_blocks(
+        &self,
+        start: Slot,
+        wrapper: Option<RpcBlocksConfigWrapper>,
+        commitment: Option<CommitmentConfig>,
+    ) -> RpcResult<Vec<Slot>> {
         let (end, wrapped_commitment) = wrapper.map(|w| w.unzip()).unwrap_or_default();
         check_is_at_least_confirmed(commitment.or(wrapped_commitment).unwrap_or_default())?;
         let end = end
             .unwrap_or_else(|| start.saturating_add(MAX_BLOCKS_RANGE))
             .min(self.highest_block());
         if end < start {
-            return Ok(json!([]));
+            return Ok(vec![]);
         }
         if end - start > MAX_BLOCKS_RANGE {
             return Err(RpcError::invalid_params(format!(
                 "Slot range too large; max {MAX_BLOCKS_RANGE}"
             )));
         }
-        Ok(json!(self.node.history().block_slots(
-            start,
-            end,
-            usize::MAX
-        )))
+        Ok(self.node.history().block_slots(start, end, usize::MAX))
     }
 
-    pub(super) fn get_blocks_with_limit(&self, p: &[Value]) -> RpcResult {
-        let start: Slot = param(p, 0)?;
-        let limit: usize = param(p, 1)?;
-        let commitment: Option<CommitmentConfig> = opt_param(p, 2)?;
+    pub(super) fn get_blocks_with_limit(
+        &self,
+        start: Slot,
+        limit: usize,
+        commitment: Option<CommitmentConfig>,
+    ) -> RpcResult<Vec<Slot>> {
         check_is_at_least_confirmed(commitment.unwrap_or_default())?;
         if limit as u64 > MAX_BLOCKS_RANGE {
             return Err(RpcError::invalid_params(format!(
@@ -172,22 +172,23 @@ impl Rpc {
             )));
         }
         let end = self.highest_block();
-        Ok(json!(self.node.history().block_slots(start, end, limit)))
+        Ok(self.node.history().block_slots(start, end, limit))
     }
 
-    pub(super) fn get_block_time(&self, p: &[Value]) -> RpcResult {
-        let slot: Slot = param(p, 0)?;
+    pub(super) fn get_block_time(&self, slot: Slot) -> RpcResult<i64> {
         let history = self.node.history();
         match history.block(slot) {
-            Some(block) if slot <= self.highest_block() => Ok(json!(block.block_time)),
+            Some(block) if slot <= self.highest_block() => Ok(block.block_time),
             _ => Err(self.block_missing(&history, slot)),
         }
     }
 
     /// One validator holding all the stake: a closed (rooted) slot has all of it at the deepest
     /// lockout; the open slot has no votes yet.
-    pub(super) fn get_block_commitment(&self, p: &[Value]) -> RpcResult {
-        let slot: Slot = param(p, 0)?;
+    pub(super) fn get_block_commitment(
+        &self,
+        slot: Slot,
+    ) -> RpcResult<RpcBlockCommitment<[u64; LOCKOUT_DEPTHS]>> {
         let bank = self.node.finalized_bank();
         let total_stake = bank.total_epoch_stake();
         let commitment =
@@ -196,14 +197,17 @@ impl Rpc {
                 depths[LOCKOUT_DEPTHS - 1] = total_stake;
                 depths
             });
-        Ok(json!(RpcBlockCommitment {
+        Ok(RpcBlockCommitment {
             commitment,
-            total_stake
-        }))
+            total_stake,
+        })
     }
 
-    pub(super) fn get_block_production(&self, p: &[Value]) -> RpcResult {
-        let config: RpcBlockProductionConfig = opt_param(p, 0)?.unwrap_or_default();
+    pub(super) fn get_block_production(
+        &self,
+        config: Option<RpcBlockProductionConfig>,
+    ) -> RpcResult<RpcResponse<RpcBlockProduction>> {
+        let config = config.unwrap_or_default();
         let bank = self.bank(config.commitment, None)?;
         let (first, last) = match config.range {
             Some(range) => (range.first_slot, range.last_slot.unwrap_or(bank.slot())),
@@ -248,14 +252,16 @@ impl Rpc {
         )
     }
 
-    pub(super) fn get_signature_statuses(&self, p: &[Value]) -> RpcResult {
-        let sigs: Vec<String> = param(p, 0)?;
+    pub(super) fn get_signature_statuses(
+        &self,
+        sigs: Vec<String>,
+        _config: Option<RpcSignatureStatusConfig>,
+    ) -> RpcResult<RpcResponse<Vec<Option<TransactionStatus>>>> {
         if sigs.len() > MAX_SIGNATURE_STATUSES {
             return Err(RpcError::invalid_params(format!(
                 "Too many inputs provided; max {MAX_SIGNATURE_STATUSES}"
             )));
         }
-        let _config: Option<RpcSignatureStatusConfig> = opt_param(p, 1)?;
         let sigs = sigs
             .iter()
             .map(|s| signature(s))
@@ -285,38 +291,44 @@ impl Rpc {
         Self::respond(&bank, out)
     }
 
-    pub(super) fn get_transaction(&self, p: &[Value]) -> RpcResult {
-        let sig = signature(&param::<String>(p, 0)?)?;
-        let config: RpcTransactionConfig =
-            match opt_param::<RpcEncodingConfigWrapper<RpcTransactionConfig>>(p, 1)? {
-                Some(wrapper) => wrapper.convert_to_current(),
-                None => RpcTransactionConfig::default(),
-            };
+    pub(super) fn get_transaction(
+        &self,
+        signature_str: String,
+        config: Option<RpcEncodingConfigWrapper<RpcTransactionConfig>>,
+    ) -> RpcResult<Option<EncodedConfirmedTransactionWithStatusMeta>> {
+        let sig = signature(&signature_str)?;
+        let config = config
+            .map(|wrapper| wrapper.convert_to_current())
+            .unwrap_or_default();
         let commitment = config.commitment.unwrap_or_default();
         check_is_at_least_confirmed(commitment)?;
         let Some(landed) = self.node.landed(&sig) else {
-            return Ok(Value::Null);
+            return Ok(None);
         };
         if commitment.is_finalized() && landed.slot > self.node.root_slot() {
-            return Ok(Value::Null);
+            return Ok(None);
         }
         let confirmed = ConfirmedTransactionWithStatusMeta {
             slot: landed.slot,
             tx_with_meta: TransactionWithStatusMeta::Complete(versioned(&landed)),
             block_time: Some(landed.block_time),
         };
-        let encoded = confirmed
+        confirmed
             .encode(
                 config.encoding.unwrap_or(UiTransactionEncoding::Json),
                 config.max_supported_transaction_version,
             )
-            .map_err(encode_error)?;
-        Ok(json!(encoded))
+            .map(Some)
+            .map_err(encode_error)
     }
 
-    pub(super) fn get_signatures_for_address(&self, p: &[Value]) -> RpcResult {
-        let address = super::params::pubkey(&param::<String>(p, 0)?)?;
-        let config: RpcSignaturesForAddressConfig = opt_param(p, 1)?.unwrap_or_default();
+    pub(super) fn get_signatures_for_address(
+        &self,
+        address_str: String,
+        config: Option<RpcSignaturesForAddressConfig>,
+    ) -> RpcResult<Vec<RpcConfirmedTransactionStatusWithSignature>> {
+        let address = pubkey(&address_str)?;
+        let config = config.unwrap_or_default();
         let limit = config.limit.unwrap_or(MAX_SIGNATURES_LIMIT);
         if limit == 0 || limit > MAX_SIGNATURES_LIMIT {
             return Err(RpcError::invalid_params(format!(
@@ -351,27 +363,38 @@ impl Rpc {
                 }),
             })
             .collect();
-        Ok(json!(out))
+        Ok(out)
     }
 
-    pub(super) fn get_recent_performance_samples(&self, p: &[Value]) -> RpcResult {
+    pub(super) fn get_recent_performance_samples(
+        &self,
+        limit: Option<usize>,
+    ) -> RpcResult<Vec<RpcPerfSample>> {
         let max = crate::history::MAX_PERF_SAMPLES;
-        let limit: usize = opt_param(p, 0)?.unwrap_or(max);
+        let limit = limit.unwrap_or(max);
         if limit > max {
             return Err(RpcError::invalid_params(format!(
                 "Invalid limit; max {max}"
             )));
         }
         let history = self.node.history();
-        let samples: Vec<_> = history.perf_samples.iter().rev().take(limit).collect();
-        Ok(json!(samples))
+        Ok(history
+            .perf_samples
+            .iter()
+            .rev()
+            .take(limit)
+            .cloned()
+            .collect())
     }
 
     /// Per recent block: the lowest compute-unit price its transactions paid, raised to the
     /// lowest price paid by transactions write-locking each given account (the validator's
     /// prioritization-fee cache semantics).
-    pub(super) fn get_recent_prioritization_fees(&self, p: &[Value]) -> RpcResult {
-        let keys: Vec<String> = opt_param(p, 0)?.unwrap_or_default();
+    pub(super) fn get_recent_prioritization_fees(
+        &self,
+        keys: Option<Vec<String>>,
+    ) -> RpcResult<Vec<RpcPrioritizationFee>> {
+        let keys = keys.unwrap_or_default();
         if keys.len() > MAX_PRIORITY_FEE_ACCOUNTS {
             return Err(RpcError::invalid_params(format!(
                 "Too many inputs provided; max {MAX_PRIORITY_FEE_ACCOUNTS}"
@@ -379,7 +402,7 @@ impl Rpc {
         }
         let keys = keys
             .iter()
-            .map(|k| super::params::pubkey(k))
+            .map(|k| pubkey(k))
             .collect::<Result<Vec<Pubkey>, _>>()?;
         let history = self.node.history();
         let fees: Vec<RpcPrioritizationFee> = history
@@ -390,7 +413,7 @@ impl Rpc {
                 prioritization_fee: block_fee(&history, block, &keys),
             })
             .collect();
-        Ok(json!(fees))
+        Ok(fees)
     }
 }
 

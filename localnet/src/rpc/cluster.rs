@@ -7,10 +7,10 @@
 //! as they close, as if it voted on each; so its vote account is reported current, with its last
 //! vote and root at the newest closed slot.
 
-use super::params::{opt_param, param, pubkey, RpcError, RpcResult};
+use super::params::{pubkey, RpcError, RpcResult};
 use super::Rpc;
 use base64::{engine::general_purpose::STANDARD as B64, Engine};
-use serde_json::{json, Value};
+use jsonrpc_core::ErrorCode;
 use solana_rpc_client_api::{
     config::{
         RpcContextConfig, RpcGetVoteAccountsConfig, RpcLeaderScheduleConfig,
@@ -18,8 +18,9 @@ use solana_rpc_client_api::{
     },
     custom_error::RpcCustomError,
     response::{
-        RpcBlockhash, RpcContactInfo, RpcInflationGovernor, RpcInflationRate, RpcSnapshotSlotInfo,
-        RpcVersionInfo, RpcVoteAccountInfo, RpcVoteAccountStatus,
+        Response as RpcResponse, RpcBlockhash, RpcContactInfo, RpcInflationGovernor,
+        RpcInflationRate, RpcLeaderSchedule, RpcSnapshotSlotInfo, RpcVersionInfo,
+        RpcVoteAccountInfo, RpcVoteAccountStatus,
     },
 };
 use solana_sdk::{
@@ -37,48 +38,54 @@ const MAX_SLOT_LEADERS: u64 = 5000;
 const EPOCH_CREDITS_HISTORY: usize = 5;
 
 impl Rpc {
-    pub(super) fn get_version(&self) -> RpcResult {
+    pub(super) fn get_version(&self) -> RpcResult<RpcVersionInfo> {
         let version = solana_version::Version::default();
-        Ok(json!(RpcVersionInfo {
+        Ok(RpcVersionInfo {
             solana_core: version.to_string(),
             feature_set: Some(version.feature_set),
-        }))
+        })
     }
 
-    pub(super) fn get_epoch_info(&self, p: &[Value]) -> RpcResult {
-        let bank = self.context_bank(p, 0)?;
+    pub(super) fn get_epoch_info(&self, config: Option<RpcContextConfig>) -> RpcResult<EpochInfo> {
+        let bank = self.context_bank(config)?;
         let (epoch, slot_index) = bank.get_epoch_and_slot_index(bank.slot());
-        Ok(json!(EpochInfo {
+        Ok(EpochInfo {
             epoch,
             slot_index,
             slots_in_epoch: bank.get_slots_in_epoch(epoch),
             absolute_slot: bank.slot(),
             block_height: bank.block_height(),
             transaction_count: Some(bank.transaction_count()),
-        }))
+        })
     }
 
-    pub(super) fn get_inflation_governor(&self, p: &[Value]) -> RpcResult {
-        let bank = self.commitment_bank(p, 0)?;
-        Ok(json!(RpcInflationGovernor::from(bank.inflation())))
+    pub(super) fn get_inflation_governor(
+        &self,
+        commitment: Option<CommitmentConfig>,
+    ) -> RpcResult<RpcInflationGovernor> {
+        let bank = self.bank(commitment, None)?;
+        Ok(RpcInflationGovernor::from(bank.inflation()))
     }
 
-    pub(super) fn get_inflation_rate(&self) -> RpcResult {
+    pub(super) fn get_inflation_rate(&self) -> RpcResult<RpcInflationRate> {
         let bank = self.node.finalized_bank();
         let inflation = bank.inflation();
         let year = bank.slot_in_year_for_inflation();
-        Ok(json!(RpcInflationRate {
+        Ok(RpcInflationRate {
             total: inflation.total(year),
             validator: inflation.validator(year),
             foundation: inflation.foundation(year),
             epoch: bank.epoch(),
-        }))
+        })
     }
 
-    pub(super) fn get_leader_schedule(&self, p: &[Value]) -> RpcResult {
-        let wrapper: Option<RpcLeaderScheduleConfigWrapper> = opt_param(p, 0)?;
+    pub(super) fn get_leader_schedule(
+        &self,
+        wrapper: Option<RpcLeaderScheduleConfigWrapper>,
+        config: Option<RpcLeaderScheduleConfig>,
+    ) -> RpcResult<Option<RpcLeaderSchedule>> {
         let (slot, wrapped) = wrapper.map(|w| w.unzip()).unwrap_or_default();
-        let config: RpcLeaderScheduleConfig = wrapped.or(opt_param(p, 1)?).unwrap_or_default();
+        let config = wrapped.or(config).unwrap_or_default();
         if let Some(identity) = &config.identity {
             pubkey(identity)?;
         }
@@ -86,7 +93,7 @@ impl Rpc {
         let slot = slot.unwrap_or(bank.slot());
         let epoch = bank.epoch_schedule().get_epoch(slot);
         if bank.epoch_staked_nodes(epoch).is_none() {
-            return Ok(Value::Null);
+            return Ok(None);
         }
         let leader = bank.collector_id().to_string();
         let mut schedule = HashMap::new();
@@ -94,12 +101,10 @@ impl Rpc {
             let slots: Vec<usize> = (0..bank.get_slots_in_epoch(epoch) as usize).collect();
             schedule.insert(leader, slots);
         }
-        Ok(json!(schedule))
+        Ok(Some(schedule))
     }
 
-    pub(super) fn get_slot_leaders(&self, p: &[Value]) -> RpcResult {
-        let start: Slot = param(p, 0)?;
-        let limit: u64 = param(p, 1)?;
+    pub(super) fn get_slot_leaders(&self, start: Slot, limit: u64) -> RpcResult<Vec<String>> {
         if limit > MAX_SLOT_LEADERS {
             return Err(RpcError::invalid_params(format!(
                 "Invalid limit; max {MAX_SLOT_LEADERS}"
@@ -116,12 +121,12 @@ impl Rpc {
             }
         }
         let leader = bank.collector_id().to_string();
-        Ok(json!(vec![leader; limit as usize]))
+        Ok(vec![leader; limit as usize])
     }
 
-    pub(super) fn get_cluster_nodes(&self) -> RpcResult {
+    pub(super) fn get_cluster_nodes(&self) -> RpcResult<Vec<RpcContactInfo>> {
         let version = solana_version::Version::default();
-        Ok(json!([RpcContactInfo {
+        Ok(vec![RpcContactInfo {
             pubkey: self.node.bank().collector_id().to_string(),
             gossip: None,
             tvu: None,
@@ -136,11 +141,14 @@ impl Rpc {
             version: Some(version.to_string()),
             feature_set: Some(version.feature_set),
             shred_version: Some(0),
-        }]))
+        }])
     }
 
-    pub(super) fn get_vote_accounts(&self, p: &[Value]) -> RpcResult {
-        let config: RpcGetVoteAccountsConfig = opt_param(p, 0)?.unwrap_or_default();
+    pub(super) fn get_vote_accounts(
+        &self,
+        config: Option<RpcGetVoteAccountsConfig>,
+    ) -> RpcResult<RpcVoteAccountStatus> {
+        let config = config.unwrap_or_default();
         let filter = config.vote_pubkey.as_deref().map(pubkey).transpose()?;
         let bank = self.bank(config.commitment, None)?;
         let root = self.node.root_slot();
@@ -170,24 +178,27 @@ impl Rpc {
                 root_slot: root,
             });
         }
-        Ok(json!(RpcVoteAccountStatus {
+        Ok(RpcVoteAccountStatus {
             current,
             delinquent: vec![],
-        }))
+        })
     }
 
-    pub(super) fn get_highest_snapshot_slot(&self) -> RpcResult {
+    pub(super) fn get_highest_snapshot_slot(&self) -> RpcResult<RpcSnapshotSlotInfo> {
         match (self.snapshot_slot)() {
-            Some(full) => Ok(json!(RpcSnapshotSlotInfo {
+            Some(full) => Ok(RpcSnapshotSlotInfo {
                 full,
-                incremental: None
-            })),
+                incremental: None,
+            }),
             None => Err(RpcCustomError::NoSnapshot.into()),
         }
     }
 
-    pub(super) fn get_latest_blockhash(&self, p: &[Value]) -> RpcResult {
-        let bank = self.context_bank(p, 0)?;
+    pub(super) fn get_latest_blockhash(
+        &self,
+        config: Option<RpcContextConfig>,
+    ) -> RpcResult<RpcResponse<RpcBlockhash>> {
+        let bank = self.context_bank(config)?;
         let blockhash = bank.last_blockhash();
         let last_valid_block_height = bank
             .get_blockhash_last_valid_block_height(&blockhash)
@@ -201,26 +212,31 @@ impl Rpc {
         )
     }
 
-    pub(super) fn is_blockhash_valid(&self, p: &[Value]) -> RpcResult {
-        let hash: String = param(p, 0)?;
+    pub(super) fn is_blockhash_valid(
+        &self,
+        hash: String,
+        config: Option<RpcContextConfig>,
+    ) -> RpcResult<RpcResponse<bool>> {
         let hash = Hash::from_str(&hash)
             .map_err(|e| RpcError::invalid_params(format!("Invalid param: {e:?}")))?;
-        let bank = self.context_bank(p, 1)?;
+        let bank = self.context_bank(config)?;
         Self::respond(&bank, bank.is_blockhash_valid(&hash))
     }
 
     /// The fee of a message at the bank of the requested commitment; `null` when its blockhash
     /// is unknown or expired there. Legacy and v0 messages (lookup tables resolved).
-    pub(super) fn get_fee_for_message(&self, p: &[Value]) -> RpcResult {
-        let encoded: String = param(p, 0)?;
-        let config: RpcContextConfig = opt_param(p, 1)?.unwrap_or_default();
+    pub(super) fn get_fee_for_message(
+        &self,
+        encoded: String,
+        config: Option<RpcContextConfig>,
+    ) -> RpcResult<RpcResponse<Option<u64>>> {
         let bytes = B64
             .decode(encoded)
             .map_err(|e| RpcError::invalid_params(format!("invalid base64 encoding: {e:?}")))?;
         let message: VersionedMessage = bincode::deserialize(&bytes).map_err(|e| {
             RpcError::invalid_params(format!("failed to deserialize VersionedMessage: {e}"))
         })?;
-        let bank = self.bank(config.commitment, config.min_context_slot)?;
+        let bank = self.context_bank(config)?;
         let invalid = |e: &dyn std::fmt::Display| {
             RpcError::invalid_params(format!("invalid transaction message: {e}"))
         };
@@ -229,16 +245,19 @@ impl Rpc {
         Self::respond(&bank, bank.get_fee_for_message(&sanitized))
     }
 
-    pub(super) fn request_airdrop(&self, p: &[Value]) -> RpcResult {
-        let key = pubkey(&param::<String>(p, 0)?)?;
-        let lamports: u64 = param(p, 1)?;
-        let config: RpcRequestAirdropConfig = opt_param(p, 2)?.unwrap_or_default();
-        let _: CommitmentConfig = config.commitment.unwrap_or_default();
+    pub(super) fn request_airdrop(
+        &self,
+        pubkey_str: String,
+        lamports: u64,
+        config: Option<RpcRequestAirdropConfig>,
+    ) -> RpcResult<String> {
+        let key = pubkey(&pubkey_str)?;
+        let _: CommitmentConfig = config.unwrap_or_default().commitment.unwrap_or_default();
         self.node
             .airdrop(&key, lamports)
-            .map(|sig| json!(sig.to_string()))
+            .map(|sig| sig.to_string())
             .map_err(|e| RpcError {
-                code: -32600,
+                code: ErrorCode::InvalidRequest,
                 message: format!("airdrop failed: {e}"),
                 data: None,
             })

@@ -1,15 +1,16 @@
-//! The JSON-RPC plumbing shared by the methods: error objects, positional parameters, and the
-//! wire codecs for transactions and accounts (the validator's limits included).
+//! The JSON-RPC plumbing shared by the methods: error objects, typed positional parameters, and
+//! the wire codecs for transactions and accounts (the validator's limits included).
 
 use base64::{engine::general_purpose::STANDARD as B64, Engine};
+use jsonrpc_core::{ErrorCode, Params};
 use serde::de::DeserializeOwned;
-use serde_json::{json, Value};
+use serde_json::Value;
 use solana_account_decoder::{
     parse_account_data::AccountAdditionalData,
     parse_token::{get_token_account_mint, is_known_spl_token_id},
     UiAccount, UiAccountEncoding, UiDataSliceConfig,
 };
-use solana_rpc_client_api::{config::RpcAccountInfoConfig, custom_error::RpcCustomError};
+use solana_rpc_client_api::config::RpcAccountInfoConfig;
 use solana_runtime::bank::Bank;
 use solana_sdk::{
     account::{Account, AccountSharedData, ReadableAccount},
@@ -21,80 +22,73 @@ use solana_sdk::{
 use solana_transaction_status::{TransactionBinaryEncoding, UiTransactionEncoding};
 use std::str::FromStr;
 
-/// A JSON-RPC error object: code, message, optional data.
-pub struct RpcError {
-    pub code: i64,
-    pub message: String,
-    pub data: Option<Value>,
-}
+/// A JSON-RPC error object (code, message, optional data): jsonrpc-core's, as the validator's.
+pub type RpcError = jsonrpc_core::Error;
 
-impl RpcError {
-    pub fn invalid_params(message: impl Into<String>) -> Self {
-        RpcError {
-            code: -32602,
-            message: message.into(),
-            data: None,
-        }
-    }
-    pub fn invalid_request() -> Self {
-        RpcError {
-            code: -32600,
-            message: "Invalid request".into(),
-            data: None,
-        }
-    }
-    pub fn method_not_found() -> Self {
-        RpcError {
-            code: -32601,
-            message: "Method not found".into(),
-            data: None,
-        }
-    }
-    pub fn parse_error() -> Self {
-        RpcError {
-            code: -32700,
-            message: "Parse error".into(),
-            data: None,
-        }
-    }
-    fn to_json(&self) -> Value {
-        let mut obj = json!({"code": self.code, "message": self.message});
-        if let Some(data) = &self.data {
-            obj["data"] = data.clone();
-        }
-        obj
+pub type RpcResult<T> = Result<T, RpcError>;
+
+/// `-32603` with `message`.
+pub fn internal_error(message: String) -> RpcError {
+    RpcError {
+        code: ErrorCode::InternalError,
+        message,
+        data: None,
     }
 }
 
-impl From<RpcCustomError> for RpcError {
-    fn from(err: RpcCustomError) -> Self {
-        let err: jsonrpc_core::Error = err.into();
-        RpcError {
-            code: err.code.code(),
-            message: err.message,
-            data: err.data,
+/// A method's positional parameters as a typed tuple: `(String, Option<RpcAccountInfoConfig>)`.
+/// Each position is read on its own, in order: an absent or `null` trailing parameter is `None`
+/// for an `Option`, "missing required parameter" otherwise; a value of the wrong type is
+/// "Invalid params: {serde's error}."; parameters past the tuple are ignored (as this node always
+/// did; jsonrpc-derive would refuse them and word its errors otherwise).
+pub trait FromParams: Sized {
+    fn from_params(params: &[Value]) -> RpcResult<Self>;
+}
+
+/// Positional parameter `index` as `T`.
+fn positional<T: DeserializeOwned>(params: &[Value], index: usize) -> RpcResult<T> {
+    let value = params.get(index).cloned().unwrap_or(Value::Null);
+    let absent = value.is_null();
+    serde_json::from_value(value).map_err(|e| {
+        if absent {
+            RpcError::invalid_params("Invalid params: missing required parameter.")
+        } else {
+            RpcError::invalid_params(format!("Invalid params: {e}."))
         }
+    })
+}
+
+macro_rules! from_params_tuple {
+    ($($ty:ident $index:tt),*) => {
+        impl<$($ty: DeserializeOwned),*> FromParams for ($($ty,)*) {
+            #[allow(unused_variables)]
+            fn from_params(params: &[Value]) -> RpcResult<Self> {
+                Ok(($(positional::<$ty>(params, $index)?,)*))
+            }
+        }
+    };
+}
+from_params_tuple!();
+from_params_tuple!(A 0);
+from_params_tuple!(A 0, B 1);
+from_params_tuple!(A 0, B 1, C 2);
+
+/// jsonrpc-core's `Params` as the tuple `T` (the envelope already refused non-array params).
+pub fn typed<T: FromParams>(params: Params) -> RpcResult<T> {
+    match params {
+        Params::Array(values) => T::from_params(&values),
+        Params::None => T::from_params(&[]),
+        Params::Map(_) => Err(expected_an_array()),
     }
 }
 
-pub type RpcResult = Result<Value, RpcError>;
-
-/// Positional parameter `index`, or `None` when absent or null.
-pub fn opt_param<T: DeserializeOwned>(
-    params: &[Value],
-    index: usize,
-) -> Result<Option<T>, RpcError> {
-    match params.get(index) {
-        None | Some(Value::Null) => Ok(None),
-        Some(v) => serde_json::from_value(v.clone())
-            .map(Some)
-            .map_err(|e| RpcError::invalid_params(format!("Invalid params: {e}."))),
-    }
+pub fn expected_an_array() -> RpcError {
+    RpcError::invalid_params("Invalid params: expected an array.")
 }
 
-pub fn param<T: DeserializeOwned>(params: &[Value], index: usize) -> Result<T, RpcError> {
-    opt_param(params, index)?
-        .ok_or_else(|| RpcError::invalid_params("Invalid params: missing required parameter."))
+/// A method's answer as the JSON-RPC result.
+pub fn to_json(value: impl serde::Serialize) -> RpcResult<Value> {
+    serde_json::to_value(value).map_err(|e| internal_error(format!("Internal error: {e}")))
 }
 
 pub fn pubkey(s: &str) -> Result<Pubkey, RpcError> {
@@ -198,10 +192,6 @@ pub fn mint_decimals(data: &[u8]) -> Option<u8> {
         .ok()
         .filter(|m| m.is_initialized)
         .map(|m| m.decimals)
-}
-
-pub fn failure(id: Value, err: RpcError) -> Value {
-    json!({"jsonrpc": "2.0", "error": err.to_json(), "id": id})
 }
 
 /// `{"lamports", "data": [b64, "base64"] | b64, "owner", "executable"}` → Account.

@@ -3,13 +3,15 @@
 //! validator's parameter checks and error messages.
 
 use super::accounts::scan_error;
-use super::params::{encode_ui_account, mint_decimals, opt_param, param, pubkey, RpcError};
-use super::{Rpc, RpcResult};
-use serde_json::Value;
-use solana_account_decoder::{parse_token::token_amount_to_ui_amount, UiAccountEncoding};
+use super::params::{encode_ui_account, mint_decimals, pubkey, RpcError, RpcResult};
+use super::Rpc;
+use solana_account_decoder::{
+    parse_token::{token_amount_to_ui_amount, UiTokenAmount},
+    UiAccountEncoding,
+};
 use solana_rpc_client_api::{
     config::{RpcAccountInfoConfig, RpcTokenAccountsFilter},
-    response::{RpcKeyedAccount, RpcTokenAccountBalance},
+    response::{Response as RpcResponse, RpcKeyedAccount, RpcTokenAccountBalance},
 };
 use solana_runtime::bank::Bank;
 use solana_sdk::{
@@ -25,7 +27,7 @@ const NUM_LARGEST_ACCOUNTS: usize = 20;
 /// Token-2022's AccountType byte for an account, after the 165-byte base state.
 const ACCOUNT_TYPE_ACCOUNT: u8 = 2;
 
-pub enum By {
+enum By {
     Owner,
     Delegate,
 }
@@ -65,9 +67,13 @@ fn mint_owner_and_decimals(bank: &Bank, mint: &Pubkey) -> Result<(Pubkey, u8), R
 }
 
 impl Rpc {
-    pub(super) fn get_token_account_balance(&self, p: &[Value]) -> RpcResult {
-        let key = pubkey(&param::<String>(p, 0)?)?;
-        let bank = self.commitment_bank(p, 1)?;
+    pub(super) fn get_token_account_balance(
+        &self,
+        pubkey_str: String,
+        commitment: Option<CommitmentConfig>,
+    ) -> RpcResult<RpcResponse<UiTokenAmount>> {
+        let key = pubkey(&pubkey_str)?;
+        let bank = self.bank(commitment, None)?;
         let account = bank
             .get_account(&key)
             .ok_or_else(|| RpcError::invalid_params("Invalid param: could not find account"))?;
@@ -80,9 +86,13 @@ impl Rpc {
         Self::respond(&bank, token_amount_to_ui_amount(token.amount, decimals))
     }
 
-    pub(super) fn get_token_supply(&self, p: &[Value]) -> RpcResult {
-        let mint = pubkey(&param::<String>(p, 0)?)?;
-        let bank = self.commitment_bank(p, 1)?;
+    pub(super) fn get_token_supply(
+        &self,
+        mint_str: String,
+        commitment: Option<CommitmentConfig>,
+    ) -> RpcResult<RpcResponse<UiTokenAmount>> {
+        let mint = pubkey(&mint_str)?;
+        let bank = self.bank(commitment, None)?;
         let (_, decimals) = mint_owner_and_decimals(&bank, &mint)?;
         let account = bank.get_account(&mint).unwrap_or_default();
         let supply = spl_token::state::Mint::unpack_from_slice(
@@ -93,10 +103,33 @@ impl Rpc {
         Self::respond(&bank, token_amount_to_ui_amount(supply, decimals))
     }
 
-    pub(super) fn get_token_accounts_by(&self, p: &[Value], by: By) -> RpcResult {
-        let key = pubkey(&param::<String>(p, 0)?)?;
-        let filter: RpcTokenAccountsFilter = param(p, 1)?;
-        let config: RpcAccountInfoConfig = opt_param(p, 2)?.unwrap_or_default();
+    pub(super) fn get_token_accounts_by_owner(
+        &self,
+        owner_str: String,
+        filter: RpcTokenAccountsFilter,
+        config: Option<RpcAccountInfoConfig>,
+    ) -> RpcResult<RpcResponse<Vec<RpcKeyedAccount>>> {
+        self.get_token_accounts_by(By::Owner, owner_str, filter, config)
+    }
+
+    pub(super) fn get_token_accounts_by_delegate(
+        &self,
+        delegate_str: String,
+        filter: RpcTokenAccountsFilter,
+        config: Option<RpcAccountInfoConfig>,
+    ) -> RpcResult<RpcResponse<Vec<RpcKeyedAccount>>> {
+        self.get_token_accounts_by(By::Delegate, delegate_str, filter, config)
+    }
+
+    fn get_token_accounts_by(
+        &self,
+        by: By,
+        key_str: String,
+        filter: RpcTokenAccountsFilter,
+        config: Option<RpcAccountInfoConfig>,
+    ) -> RpcResult<RpcResponse<Vec<RpcKeyedAccount>>> {
+        let key = pubkey(&key_str)?;
+        let config = config.unwrap_or_default();
         let bank = self.bank(config.commitment, config.min_context_slot)?;
         let encoding = config.encoding.unwrap_or(UiAccountEncoding::Binary);
         if encoding == UiAccountEncoding::JsonParsed && config.data_slice.is_some() {
@@ -150,9 +183,12 @@ impl Rpc {
         Self::respond(&bank, keyed)
     }
 
-    pub(super) fn get_token_largest_accounts(&self, p: &[Value]) -> RpcResult {
-        let mint = pubkey(&param::<String>(p, 0)?)?;
-        let commitment: Option<CommitmentConfig> = opt_param(p, 1)?;
+    pub(super) fn get_token_largest_accounts(
+        &self,
+        mint_str: String,
+        commitment: Option<CommitmentConfig>,
+    ) -> RpcResult<RpcResponse<Vec<RpcTokenAccountBalance>>> {
+        let mint = pubkey(&mint_str)?;
         let bank = self.bank(commitment, None)?;
         let (program, decimals) = mint_owner_and_decimals(&bank, &mint)?;
         let mut balances: Vec<(Pubkey, u64)> = bank

@@ -1,24 +1,24 @@
 //! The transaction methods: `sendTransaction` (with preflight), `simulateTransaction`.
 
-use super::params::{
-    decode_transaction, encode_account, opt_param, param, pubkey, RpcError, RpcResult,
-};
+use super::params::{decode_transaction, encode_account, pubkey, RpcError, RpcResult};
 use super::Rpc;
 use crate::node::SendOutcome;
-use serde_json::{json, Value};
 use solana_account_decoder::UiAccountEncoding;
 use solana_rpc_client_api::{
     config::{RpcAccountInfoConfig, RpcSendTransactionConfig, RpcSimulateTransactionConfig},
     custom_error::RpcCustomError,
-    response::RpcSimulateTransactionResult,
+    response::{Response as RpcResponse, RpcSimulateTransactionResult},
 };
 use solana_sdk::{commitment_config::CommitmentConfig, transaction::TransactionError};
 use solana_transaction_status::UiTransactionEncoding;
 
 impl Rpc {
-    pub(super) fn send_transaction(&self, p: &[Value]) -> RpcResult {
-        let encoded: String = param(p, 0)?;
-        let config: RpcSendTransactionConfig = opt_param(p, 1)?.unwrap_or_default();
+    pub(super) fn send_transaction(
+        &self,
+        encoded: String,
+        config: Option<RpcSendTransactionConfig>,
+    ) -> RpcResult<String> {
+        let config = config.unwrap_or_default();
         let tx = decode_transaction(
             &encoded,
             config.encoding.unwrap_or(UiTransactionEncoding::Base58),
@@ -59,11 +59,11 @@ impl Rpc {
             }
         }
         match self.node.send(tx) {
-            Ok(SendOutcome::Landed(sig)) => Ok(json!(sig.to_string())),
+            Ok(SendOutcome::Landed(sig)) => Ok(sig.to_string()),
             // A validator accepts the transaction and later drops it; it never gets a status.
             Ok(SendOutcome::Dropped(sig, err)) => {
                 log::info!("dropped {sig}: {err}");
-                Ok(json!(sig.to_string()))
+                Ok(sig.to_string())
             }
             Err(err) => Err(RpcError::invalid_params(format!(
                 "invalid transaction: {err}"
@@ -71,9 +71,12 @@ impl Rpc {
         }
     }
 
-    pub(super) fn simulate_transaction(&self, p: &[Value]) -> RpcResult {
-        let encoded: String = param(p, 0)?;
-        let config: RpcSimulateTransactionConfig = opt_param(p, 1)?.unwrap_or_default();
+    pub(super) fn simulate_transaction(
+        &self,
+        encoded: String,
+        config: Option<RpcSimulateTransactionConfig>,
+    ) -> RpcResult<RpcResponse<RpcSimulateTransactionResult>> {
+        let config = config.unwrap_or_default();
         let mut tx = decode_transaction(
             &encoded,
             config.encoding.unwrap_or(UiTransactionEncoding::Base58),
