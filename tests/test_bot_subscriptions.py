@@ -48,6 +48,7 @@ async def test_pusher_reads_the_node_only_while_the_websocket_is_down(world: Wor
     registry = metrics.registry
     client = RecordingClient(world.client, p.oracle)
     stop = asyncio.Event()
+    started = await world.now()
     task = asyncio.create_task(run_oracle_pusher(
         client, p.custody, RandomWalkSource(price_usd(150), 10, seed=5), interval=0.1, stop=stop,
         ws_url=ws_url if websocket == "up" else dead_ws_url(), metrics=metrics))
@@ -73,7 +74,9 @@ async def test_pusher_reads_the_node_only_while_the_websocket_is_down(world: Wor
     assert pushed == len(readings) >= 5
     now = await world.now()
     times = [r.publish_time for r in readings]
-    assert times == sorted(times) and now - 5 <= times[-1] <= now  # the node's clock, never backwards
+    # The node's clock (not the host's), never backwards, never ahead. Not "within N seconds of now":
+    # on a loaded machine the Clock notifications the pusher reads may trail the node by seconds.
+    assert times == sorted(times) and started <= times[0] and times[-1] <= now
 
 
 @pytest.mark.parametrize("websocket", ["up", WEBSOCKET_DOWN])
