@@ -129,12 +129,14 @@ def test_oracle_push_random_walk_is_wired_with_exact_units(cli, idle_market: Mar
                 FileSource=rec.factory("FileSource"), StdinSource=rec.factory("StdinSource"),
                 RandomWalkSource=rec.factory("RandomWalkSource"))
     out = ok(cli("oracle", "push", "--pool", idle_market.name, "--mint", idle_market.sol.mint, "--random-walk",
-                 "--seed", "7", "--start", "150.5", "--vol-bps", "20", "--interval", "0.25", "--count", "3"))
+                 "--seed", "7", "--start", "150.5", "--vol-bps", "20", "--interval", "0.25", "--count", "3",
+                 "--ws-url", "ws://127.0.0.1:9", "--metrics-port", "9464"))
     (source_call, push_call) = rec.calls
     assert source_call == ("RandomWalkSource", (price_usd("150.5"), 20, 7), {})
     _, args, kwargs = push_call
     assert args[1:] == (idle_market.sol.custody, ("RandomWalkSource", (price_usd("150.5"), 20, 7)))
     assert (kwargs["interval"], kwargs["count"]) == (0.25, 3)
+    assert (kwargs["ws_url"], kwargs["metrics_port"]) == ("ws://127.0.0.1:9", 9464)
     assert out["seed"] == 7
 
 
@@ -153,7 +155,7 @@ def test_bot_grid_is_wired_with_base_units(cli, idle_market: Market, monkeypatch
     (_, args, kwargs), (_, run_args, run_kwargs) = rec.calls
     assert args[1:] == (idle_market.pool, idle_market.sol.custody, idle_market.usdc.custody)
     assert kwargs == {"levels": 3, "spacing_bps": 25, "size_usd": 100_500_000, "leverage_bps": 25_000,
-                      "dry_run": True}
+                      "dry_run": True, "ws_url": None, "metrics_port": None}
     assert run_kwargs == {"interval": 2.0} and type(run_args[0]).__name__ == "Event"
 
 

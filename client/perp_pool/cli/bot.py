@@ -28,6 +28,10 @@ def bot_grid_command(
     leverage_text: Annotated[str, typer.Option("--leverage", help="Leverage per position (e.g. 5 or 2.5).")] = "5",
     interval: Annotated[float, typer.Option("--interval", min=0.0, help="Seconds between price checks.")] = 1.0,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Log the orders, send nothing.")] = False,
+    ws_url: Annotated[str | None, typer.Option("--ws-url", help="The node's PubSub websocket (default: the RPC "
+                                               "URL's port + 1, as solana-test-validator serves it).")] = None,
+    metrics_port: Annotated[int | None, typer.Option("--metrics-port", min=1, max=65535,
+                                                     help="Serve Prometheus metrics on this port.")] = None,
 ) -> None:
     """Trade a price grid around the oracle price."""
 
@@ -46,7 +50,8 @@ def bot_grid_command(
             await require_token_account(client, collateral_custody.mint, "collateral")
         with checked_arguments("grid"):
             bot = GridBot(client, pool.address, custody.address, collateral_custody.address, levels=levels,
-                          spacing_bps=spacing_bps, size_usd=size_usd, leverage_bps=leverage_bps, dry_run=dry_run)
+                          spacing_bps=spacing_bps, size_usd=size_usd, leverage_bps=leverage_bps, dry_run=dry_run,
+                          ws_url=ws_url, metrics_port=metrics_port)
         stopped_by, actions = await until_stopped(lambda stop: bot.run(stop, interval=interval))
         return Report({"command": "bot grid", "pool": str(pool.address), "custody": str(custody.address),
                        "collateral_custody": str(collateral_custody.address), "dry_run": dry_run,

@@ -98,6 +98,10 @@ def oracle_push_command(
     vol_bps: Annotated[int, typer.Option("--vol-bps", min=0, help="Random walk step volatility, BPS.")] = 10,
     interval: Annotated[float, typer.Option("--interval", min=0.0, help="Seconds between pushes.")] = 1.0,
     count: Annotated[int | None, typer.Option("--count", min=1, help="Stop after this many pushes.")] = None,
+    ws_url: Annotated[str | None, typer.Option("--ws-url", help="The node's PubSub websocket (default: the RPC "
+                                               "URL's port + 1, as solana-test-validator serves it).")] = None,
+    metrics_port: Annotated[int | None, typer.Option("--metrics-port", min=1, max=65535,
+                                                     help="Serve Prometheus metrics on this port.")] = None,
 ) -> None:
     """Keep pushing custom oracle prices from a file, stdin or a random walk."""
     chosen = [name for name, on in (("--file", file is not None), ("--stdin", stdin), ("--random-walk", random_walk))
@@ -130,7 +134,8 @@ def oracle_push_command(
                 source = RandomWalkSource(start_price, vol_bps, walk_seed)
             detail.update({"start_price": start_price, "vol_bps": vol_bps, "seed": walk_seed})
         stopped_by, pushed = await until_stopped(
-            lambda stop: run_oracle_pusher(client, custody.address, source, interval=interval, stop=stop, count=count))
+            lambda stop: run_oracle_pusher(client, custody.address, source, interval=interval, stop=stop, count=count,
+                                           ws_url=ws_url, metrics_port=metrics_port))
         return Report({"command": "oracle push", **detail, "stopped_by": stopped_by,
                        "pushed": pushed if isinstance(pushed, int) else None})
 
