@@ -252,3 +252,29 @@ async def test_a_stop_loss_at_the_edge_of_liquidation_beats_the_liquidator_on_a_
         await keeper.orders.drain()
     assert keeper.landed == [] and keeper.orders is not None and len(keeper.orders.landed) == 1
     assert (await world.connection.get_account_info(m.position(w, Side.LONG))).value is None
+
+
+async def test_a_stop_on_a_liquidatable_position_is_refused_and_the_liquidator_takes_it(world: World) -> None:
+    """The price gaps from above the stop to below the liquidation price in one update: executing the
+    stop then would pay the owner the margin a liquidation gives the LPs, so it is refused by name
+    (PositionLiquidatable) with nothing changed, and the keeper liquidates the position."""
+    m = await new_market(world)
+    w = await trader(world, m)
+    await open_pos(world, m, w, Side.LONG, 100 * USDC, 1_500 * USDC)  # liquidatable below ~141.8
+    placed = await place(w, m, Side.LONG, OrderKind.STOP_LOSS, price_usd(142))
+    await world.set_price(m.sol, price=price_usd(139))
+    stranger = await world.new_wallet(m.usdc)
+    position = m.position(w, Side.LONG)
+    watched = [position, placed.order, m.usdc.custody, m.sol.custody, m.usdc.vault, w.token_account,
+               stranger.token_account]
+    await assert_rejected(errors.PositionLiquidatable,
+                          lambda: stranger.client.execute_order(placed.order,
+                                                                executor_receiving_account=stranger.token_account,
+                                                                receiving_account=w.token_account),
+                          world.connection, watched)
+    keeper = await keeper_for(world, m)
+    scan = await keeper.scan_once()
+    assert [p.address for p in scan.liquidatable] == [position]
+    keeper.dispatch(scan.liquidatable, scan.capped)
+    await keeper.drain()
+    assert keeper.landed == [position]

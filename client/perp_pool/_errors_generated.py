@@ -56,6 +56,7 @@ __all__ = [
     "InvalidOrderKind",
     "OrderVoid",
     "OrderNotVoid",
+    "PositionLiquidatable",
     "InstructionMissing",
     "InstructionFallbackNotFound",
     "InstructionDidNotDeserialize",
@@ -518,6 +519,14 @@ class OrderNotVoid(PerpPoolError):
     __module__ = "perp_pool.errors"
     code = 6047
     msg = "The order is not void: its position is still open (or it is a limit order)"
+
+
+class PositionLiquidatable(PerpPoolError):
+    """The position is liquidatable: it is the liquidator's, not an order's"""
+
+    __module__ = "perp_pool.errors"
+    code = 6048
+    msg = "The position is liquidatable: it is the liquidator's, not an order's"
 
 
 # ---- Anchor's own errors ----
@@ -1143,6 +1152,7 @@ PROGRAM_ERRORS: dict[int, type[PerpPoolError]] = {
     6045: InvalidOrderKind,
     6046: OrderVoid,
     6047: OrderNotVoid,
+    6048: PositionLiquidatable,
 }
 
 ANCHOR_ERRORS: dict[int, type[AnchorError]] = {

@@ -150,4 +150,7 @@ pub enum PerpPoolError {
     /// 6047
     #[msg("The order is not void: its position is still open (or it is a limit order)")]
     OrderNotVoid,
+    /// 6048
+    #[msg("The position is liquidatable: it is the liquidator's, not an order's")]
+    PositionLiquidatable,
 }

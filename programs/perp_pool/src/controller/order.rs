@@ -18,6 +18,7 @@ use {
                 check_stop_loss_safe, check_trigger_placement, trigger_close_size, trigger_reached,
                 watched_price,
             },
+            pnl::is_liquidatable,
             safe_math::SafeMath,
             trade::health_inputs,
         },
@@ -109,6 +110,19 @@ pub fn execute_close_order(
     validate!(
         trigger_reached(order.kind, order.side, price, order.trigger_price),
         PerpPoolError::OrderNotTriggered
+    )?;
+    // A liquidatable position is the liquidator's: a stop (or a TP) executed then would pay the
+    // owner the margin a liquidation gives the LPs (review of the orders, finding 2).
+    let interest_usd = snapshot.collateral.interest_usd(accounts.position)?;
+    let health = health_inputs(
+        &accounts.position.state(),
+        interest_usd,
+        &snapshot.collateral.view,
+        &snapshot.market,
+    )?;
+    validate!(
+        !is_liquidatable(&health, snapshot.exit_price(order.side)?)?,
+        PerpPoolError::PositionLiquidatable
     )?;
     let (size_usd, full) = trigger_close_size(order.size_usd, accounts.position.size_usd);
     // Before the position change: `rebook` makes an aliased custody's two copies equal from
