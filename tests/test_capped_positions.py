@@ -121,7 +121,7 @@ async def test_keeper_closes_a_capped_position_in_one_scan_and_leaves_an_uncappe
     assert keeper.landed == [capped]
     assert keeper.metrics.capped_landed._value.get() == 1
     assert keeper.metrics.capped_failed._value.get() == 0
-    assert await world.balance(await keeper._reward_account(m.usdc.mint)) == REWARD
+    assert await world.balance(await keeper.payout.for_mint(m.usdc.mint)) == REWARD
     # The next scan finds nothing to do.
     scan = await keeper.scan_once()
     assert scan.capped == [] and scan.liquidatable == []
@@ -137,7 +137,7 @@ async def test_two_racing_keepers_close_a_capped_position_once(world: World) -> 
     await asyncio.gather(a.drain(), b.drain())
     assert await alive(world, [position]) == set()
     assert len(a.landed) + len(b.landed) == 1
-    balances = [await world.balance(await k._reward_account(m.usdc.mint)) for k in (a, b)]
+    balances = [await world.balance(await k.payout.for_mint(m.usdc.mint)) for k in (a, b)]
     assert sum(balances) == REWARD
     assert a.metrics.capped_failed._value.get() == b.metrics.capped_failed._value.get() == 0
     assert a.metrics.capped_lost_race._value.get() + b.metrics.capped_lost_race._value.get() == 1

@@ -135,7 +135,7 @@ async def test_two_racing_keepers_liquidate_each_position_once(world: World) -> 
     assert len(a.landed) + len(b.landed) == 6
     assert set(a.landed).isdisjoint(b.landed)
     reward = 2_000 * USDC * 20 // 10_000
-    balances = [await world.balance(await k._reward_account(m.usdc.mint)) for k in (a, b)]
+    balances = [await world.balance(await k.payout.for_mint(m.usdc.mint)) for k in (a, b)]
     assert sum(balances) == 6 * reward
     assert a.metrics.failed._value.get() == b.metrics.failed._value.get() == 0
 

@@ -82,7 +82,7 @@ async def test_the_keeper_executes_each_order_kind_on_each_side_when_reached(wor
     await world.set_price(m.sol, price=price_usd(reached))
     await run_orders(keeper)
     assert keeper.orders.landed == [placed.order]
-    assert await world.balance(await keeper.orders._fee_account(m.usdc.mint)) == FEE
+    assert await world.balance(await keeper.orders.payout.for_mint(m.usdc.mint)) == FEE
     position = (await world.connection.get_account_info(m.position(w, side))).value
     assert (position is None) == (kind is not OrderKind.LIMIT)  # TP/SL closed it all, a limit opened it
     await escrow_accounted(world, m)
@@ -137,7 +137,7 @@ async def test_two_racing_keepers_execute_each_order_once(world: World) -> None:
     lost = a.orders.metrics.lost_race._value.get() + b.orders.metrics.lost_race._value.get()
     assert lost == 8 - 4  # the loser of each race counts it as already done
     assert a.orders.metrics.failed._value.get() == b.orders.metrics.failed._value.get() == 0
-    fees = [await world.balance(await k.orders._fee_account(m.usdc.mint)) for k in (a, b) if k.orders]
+    fees = [await world.balance(await k.orders.payout.for_mint(m.usdc.mint)) for k in (a, b) if k.orders]
     assert sum(fees) == 4 * FEE
     await escrow_accounted(world, m)
 
@@ -152,7 +152,7 @@ async def test_a_stale_oracle_refuses_execution_and_the_keeper_waits(world: Worl
     keeper = await keeper_for(world, m)
     scan = await keeper.scan_once()
     assert keeper.orders is not None and scan.orders is not None and scan.orders.executable == []
-    fee_account = await keeper.orders._fee_account(m.usdc.mint)
+    fee_account = await keeper.orders.payout.for_mint(m.usdc.mint)
     ix = await keeper.client.build_execute_order_ix(placed.order, executor_receiving_account=fee_account)
     await assert_rejected(errors.StaleOraclePrice, lambda: keeper.client.send([ix]), world.connection,
                           [placed.order, m.usdc.vault, m.usdc.custody, m.position(w, Side.LONG)])
@@ -169,7 +169,7 @@ async def test_the_keeper_removes_void_orders_for_the_fee(world: World) -> None:
     keeper = await keeper_for(world, m)
     await run_orders(keeper)
     assert keeper.orders is not None and keeper.orders.removed == [placed.order]
-    assert await world.balance(await keeper.orders._fee_account(m.usdc.mint)) == FEE
+    assert await world.balance(await keeper.orders.payout.for_mint(m.usdc.mint)) == FEE
     await escrow_accounted(world, m)
 
 

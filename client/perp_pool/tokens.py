@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import struct
 from dataclasses import dataclass
 
@@ -137,6 +138,30 @@ async def ensure_ata(transport: Transport, owner: Pubkey, mint: Pubkey) -> Pubke
     ix = create_idempotent_associated_token_account(transport.payer.pubkey(), owner, mint)
     await transport.send([ix])
     return get_associated_token_address(owner, mint)
+
+
+class PayoutAccounts:
+    """Where a keeper is paid, per mint: the configured account, or the wallet's own associated
+    token account, created (idempotently) the first time it is needed and only once however many
+    sends need it at the same moment (duplicates of one create transaction fail as AlreadyProcessed).
+    One instance is shared by everything a keeper sends (liquidations, closes at cap, orders)."""
+
+    def __init__(self, transport: Transport, receiving_account: Pubkey | None = None):
+        self.transport = transport
+        self.receiving_account = receiving_account
+        self._ready: set[Pubkey] = set()
+        self._lock = asyncio.Lock()
+
+    async def for_mint(self, mint: Pubkey) -> Pubkey:
+        if self.receiving_account is not None:
+            return self.receiving_account
+        owner = self.transport.payer.pubkey()
+        if mint not in self._ready:
+            async with self._lock:
+                if mint not in self._ready:
+                    await ensure_ata(self.transport, owner, mint)
+                    self._ready.add(mint)
+        return get_associated_token_address(owner, mint)
 
 
 async def mint_tokens(transport: Transport, mint: Pubkey, to: Pubkey, amount: int,

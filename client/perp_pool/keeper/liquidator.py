@@ -59,7 +59,12 @@ from perp_pool.keeper.subscriptions import ScanTriggers, TriggerMetrics, derive_
 from perp_pool.math import health as health_math
 from perp_pool.math.trade import CollateralCustody, is_capped
 from perp_pool.retry import RETRY_MAX_S, Stopped, is_transient, retry_transient, sleep_or_stop
-from perp_pool.tokens import ACCOUNT_STATE_INITIALIZED, ensure_ata, get_associated_token_address, parse_token_account
+from perp_pool.tokens import (
+    ACCOUNT_STATE_INITIALIZED,
+    PayoutAccounts,
+    get_associated_token_address,
+    parse_token_account,
+)
 
 log = logging.getLogger("perp_pool.keeper.liquidator")
 
@@ -144,7 +149,6 @@ class LiquidationKeeper:
         `subscribe=False` polls only."""
         self.client = client
         self.pool = pool
-        self.receiving_account = receiving_account
         self.poll_interval = poll_interval
         self.priority_fee = priority_fee_micro_lamports
         self.in_flight: set[Pubkey] = set()
@@ -152,10 +156,9 @@ class LiquidationKeeper:
         # Closes at cap have slots of their own: they can never delay a liquidation.
         self._capped_slots = asyncio.Semaphore(max(1, max_in_flight // 4))
         self._capped_skip_until: dict[Pubkey, float] = {}
-        self._reward_accounts_ready: set[Pubkey] = set()
-        # One creation at a time: concurrent liquidations of a first batch would each send the same
-        # create-account transaction, and the duplicates fail as AlreadyProcessed.
-        self._reward_account_lock = asyncio.Lock()
+        # A missing reward account would fail every liquidation with AccountNotInitialized, which
+        # reads as "someone else was first": created once, shared with the order executor.
+        self.payout = PayoutAccounts(client.transport, receiving_account)
         self._tasks: set[asyncio.Task[None]] = set()
         self.metrics = KeeperMetrics(registry or CollectorRegistry())
         self.metrics_port = metrics_port
@@ -168,7 +171,7 @@ class LiquidationKeeper:
                                          heartbeat_s=poll_interval, metrics=self.metrics.triggers)
         # Trigger orders (`execute_orders`, `perp-pool keeper run`): read and judged in the same scan
         # (keeper/orders.py).
-        self.orders = OrderExecutor(client, pool, receiving_account=receiving_account,
+        self.orders = OrderExecutor(client, pool, payout=self.payout,
                                     priority_fee_micro_lamports=priority_fee_micro_lamports,
                                     registry=self.metrics.registry) if execute_orders else None
 
@@ -242,18 +245,6 @@ class LiquidationKeeper:
 
     # ---- liquidating -----------------------------------------------------------------------
 
-    async def _reward_account(self, collateral_mint: Pubkey) -> Pubkey:
-        """The configured receiving account, or the keeper's own associated token account of the
-        collateral mint, created (idempotently) the first time: a missing account would fail every
-        liquidation with AccountNotInitialized, which reads as "someone else was first"."""
-        if self.receiving_account is not None:
-            return self.receiving_account
-        async with self._reward_account_lock:
-            if collateral_mint not in self._reward_accounts_ready:
-                await ensure_ata(self.client.transport, self.client.wallet.pubkey(), collateral_mint)
-                self._reward_accounts_ready.add(collateral_mint)
-        return get_associated_token_address(self.client.wallet.pubkey(), collateral_mint)
-
     async def _owner_account_usable(self, account: Pubkey, owner: Pubkey, mint: Pubkey) -> bool:
         """The owner's account exists under the token program, is still the owner's, holds `mint` and
         is not frozen: what `close_capped_position` requires of it."""
@@ -291,7 +282,7 @@ class LiquidationKeeper:
                 mint = self._markets[p.collateral_custody].custody.mint
             else:
                 mint = (await self.client.fetch_custody(p.collateral_custody)).mint
-            ix = await self.client.build_liquidate_ix(p.address, receiving_account=await self._reward_account(mint),
+            ix = await self.client.build_liquidate_ix(p.address, receiving_account=await self.payout.for_mint(mint),
                                                       known=known)
         except (*GONE, errors.AccountNotFound):
             self.metrics.lost_race.inc()
@@ -316,7 +307,7 @@ class LiquidationKeeper:
                 return "no_owner_account"
             ix = await self.client.build_close_capped_position_ix(
                 p.address, receiving_account=owner_account,
-                keeper_receiving_account=await self._reward_account(collateral.mint))
+                keeper_receiving_account=await self.payout.for_mint(collateral.mint))
         except (*GONE, errors.AccountNotFound):
             self.metrics.capped_lost_race.inc()
             return "gone"

@@ -47,7 +47,12 @@ from perp_pool.math.health import spread_bps
 from perp_pool.math.orders import OrderKind, trigger_reached, watched_price
 from perp_pool.math.pricing import Side
 from perp_pool.retry import is_transient, retry_transient
-from perp_pool.tokens import ACCOUNT_STATE_INITIALIZED, ensure_ata, get_associated_token_address, parse_token_account
+from perp_pool.tokens import (
+    ACCOUNT_STATE_INITIALIZED,
+    PayoutAccounts,
+    get_associated_token_address,
+    parse_token_account,
+)
 
 log = logging.getLogger("perp_pool.keeper.orders")
 
@@ -101,16 +106,16 @@ class OrderExecutor:
 
     def __init__(self, client: PerpPoolClient, pool: Pubkey | None = None, *, receiving_account: Pubkey | None = None,
                  priority_fee_micro_lamports: int = 0, max_in_flight: int = ORDER_MAX_IN_FLIGHT,
-                 registry: CollectorRegistry | None = None):
+                 registry: CollectorRegistry | None = None, payout: PayoutAccounts | None = None):
+        """`payout`: where fees are paid (the liquidation keeper shares its own); else
+        `receiving_account`, or the wallet's associated token account of each mint."""
         self.client = client
         self.pool = pool
-        self.receiving_account = receiving_account
         self.priority_fee = priority_fee_micro_lamports
         self.in_flight: set[Pubkey] = set()
         self._slots = asyncio.Semaphore(max_in_flight)
         self._skip_until: dict[Pubkey, float] = {}
-        self._fee_accounts_ready: set[Pubkey] = set()
-        self._fee_account_lock = asyncio.Lock()
+        self.payout = payout or PayoutAccounts(client.transport, receiving_account)
         self._tasks: set[asyncio.Task[None]] = set()
         self.metrics = OrderMetrics(registry or CollectorRegistry())
         self.landed: list[Pubkey] = []
@@ -309,19 +314,6 @@ class OrderExecutor:
             self.metrics.failed.inc()
             log.error(f"event=order_error order={o.address} error={exc!r}")
 
-    async def _fee_account(self, mint: Pubkey) -> Pubkey:
-        """The configured receiving account, or the keeper's own associated token account of `mint`
-        (created the first time)."""
-        if self.receiving_account is not None:
-            return self.receiving_account
-        wallet = self.client.wallet.pubkey()
-        if mint not in self._fee_accounts_ready:
-            async with self._fee_account_lock:  # once, not once per order of the first batch
-                if mint not in self._fee_accounts_ready:
-                    await ensure_ata(self.client.transport, wallet, mint)
-                    self._fee_accounts_ready.add(mint)
-        return get_associated_token_address(wallet, mint)
-
     async def _custody_pair(self, o: OrderView) -> tuple[Any, Any]:
         pair = []
         for key in (o.custody, o.collateral_custody):
@@ -358,7 +350,7 @@ class OrderExecutor:
         send (a TP/SL owner without a usable payout account: left alone; the order is gone)."""
         try:
             market, collateral = await self._custody_pair(o)
-            fee_account = await self._fee_account(collateral.mint)
+            fee_account = await self.payout.for_mint(collateral.mint)
             if void:
                 return self.client.remove_void_order_ix(o, market, collateral, keeper_receiving_account=fee_account)
             receiving = None
