@@ -57,6 +57,11 @@ __all__ = [
     "OrderVoid",
     "OrderNotVoid",
     "PositionLiquidatable",
+    "JuniorTrancheWipedOut",
+    "CoverageLimitExceeded",
+    "InvalidTrancheConfig",
+    "TrancheSetupNotAllowed",
+    "TrancheSupplyMismatch",
     "InstructionMissing",
     "InstructionFallbackNotFound",
     "InstructionDidNotDeserialize",
@@ -527,6 +532,46 @@ class PositionLiquidatable(PerpPoolError):
     __module__ = "perp_pool.errors"
     code = 6048
     msg = "The position is liquidatable: it is the liquidator's, not an order's"
+
+
+class JuniorTrancheWipedOut(PerpPoolError):
+    """The junior tranche's NAV is zero: its LP cannot be priced (no junior deposit or redemption until the pool recovers)"""
+
+    __module__ = "perp_pool.errors"
+    code = 6049
+    msg = "The junior tranche's NAV is zero: its LP cannot be priced (no junior deposit or redemption until the pool recovers)"
+
+
+class CoverageLimitExceeded(PerpPoolError):
+    """Senior NAV would exceed the pool's coverage limit (a multiple of junior NAV)"""
+
+    __module__ = "perp_pool.errors"
+    code = 6050
+    msg = "Senior NAV would exceed the pool's coverage limit (a multiple of junior NAV)"
+
+
+class InvalidTrancheConfig(PerpPoolError):
+    """Invalid tranche configuration (senior rate or coverage limit out of bounds)"""
+
+    __module__ = "perp_pool.errors"
+    code = 6051
+    msg = "Invalid tranche configuration (senior rate or coverage limit out of bounds)"
+
+
+class TrancheSetupNotAllowed(PerpPoolError):
+    """The pool already has a senior tranche, or LP was already issued (tranches are set up before the first deposit)"""
+
+    __module__ = "perp_pool.errors"
+    code = 6052
+    msg = "The pool already has a senior tranche, or LP was already issued (tranches are set up before the first deposit)"
+
+
+class TrancheSupplyMismatch(PerpPoolError):
+    """The senior LP mint's supply does not match the pool's senior supply"""
+
+    __module__ = "perp_pool.errors"
+    code = 6053
+    msg = "The senior LP mint's supply does not match the pool's senior supply"
 
 
 # ---- Anchor's own errors ----
@@ -1153,6 +1198,11 @@ PROGRAM_ERRORS: dict[int, type[PerpPoolError]] = {
     6046: OrderVoid,
     6047: OrderNotVoid,
     6048: PositionLiquidatable,
+    6049: JuniorTrancheWipedOut,
+    6050: CoverageLimitExceeded,
+    6051: InvalidTrancheConfig,
+    6052: TrancheSetupNotAllowed,
+    6053: TrancheSupplyMismatch,
 }
 
 ANCHOR_ERRORS: dict[int, type[AnchorError]] = {

@@ -23,6 +23,10 @@ pub const POOL_SEED: &[u8] = b"pool";
 #[constant]
 pub const LP_TOKEN_MINT_SEED: &[u8] = b"lp_token_mint";
 
+/// `[SENIOR_LP_TOKEN_MINT_SEED, pool]`: the senior tranche's LP mint of a tranched pool.
+#[constant]
+pub const SENIOR_LP_TOKEN_MINT_SEED: &[u8] = b"senior_lp_token_mint";
+
 /// `[CUSTODY_SEED, pool, custody_mint]`.
 #[constant]
 pub const CUSTODY_SEED: &[u8] = b"custody";
@@ -105,6 +109,21 @@ pub const RATE_POWER: u64 = 1_000_000_000;
 #[constant]
 pub const QUANTITY_DECIMALS: u8 = 12;
 
+/// The senior tranche's target index: USD per senior LP base unit, scaled by 10^12
+/// (SENIOR_INDEX_POWER = 1 micro-USD per base unit, i.e. 1 USD per whole senior LP token, the
+/// index at a tranche's creation). It grows linearly at the senior target rate between rate
+/// changes (`math::tranche::senior_index`).
+#[constant]
+pub const SENIOR_INDEX_DECIMALS: u8 = 12;
+
+#[constant]
+pub const SENIOR_INDEX_POWER: u128 = 1_000_000_000_000;
+
+/// Seconds in the year the senior target rate is quoted per (365 days: an APR, not compounded
+/// between rate changes).
+#[constant]
+pub const YEAR_SECONDS: i64 = 31_536_000;
+
 /// Borrow rates are per hour. The cumulative interest index grows by `rate * elapsed_seconds`
 /// exactly (units: RATE_DECIMALS x seconds), so interest never depends on how often it is accrued;
 /// interest owed divides by `RATE_POWER * HOUR_SECONDS` once, when it is settled.
@@ -125,6 +144,14 @@ pub const MAX_POOL_NAME_LEN: u8 = 32;
 /// share inflation of docs/design.md "LP capital safety").
 #[constant]
 pub const DEAD_LP_SUPPLY: u64 = 1_000_000;
+
+/// Highest senior target rate: 50 % a year.
+#[constant]
+pub const MAX_SENIOR_RATE_BPS: u32 = 5_000;
+
+/// Highest coverage limit a pool may set: senior NAV at most 20x junior NAV.
+#[constant]
+pub const MAX_SENIOR_JUNIOR_RATIO_BPS: u32 = 200_000;
 
 /// Longest LP cooldown a pool may set: 7 days.
 #[constant]

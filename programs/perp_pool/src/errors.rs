@@ -153,4 +153,19 @@ pub enum PerpPoolError {
     /// 6048
     #[msg("The position is liquidatable: it is the liquidator's, not an order's")]
     PositionLiquidatable,
+    /// 6049
+    #[msg("The junior tranche's NAV is zero: its LP cannot be priced (no junior deposit or redemption until the pool recovers)")]
+    JuniorTrancheWipedOut,
+    /// 6050
+    #[msg("Senior NAV would exceed the pool's coverage limit (a multiple of junior NAV)")]
+    CoverageLimitExceeded,
+    /// 6051
+    #[msg("Invalid tranche configuration (senior rate or coverage limit out of bounds)")]
+    InvalidTrancheConfig,
+    /// 6052
+    #[msg("The pool already has a senior tranche, or LP was already issued (tranches are set up before the first deposit)")]
+    TrancheSetupNotAllowed,
+    /// 6053
+    #[msg("The senior LP mint's supply does not match the pool's senior supply")]
+    TrancheSupplyMismatch,
 }

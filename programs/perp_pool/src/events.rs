@@ -10,7 +10,7 @@ use {
             perpetuals::Permissions,
             position::Side,
         },
-        types::{OrderKind, OrderParams},
+        types::{OrderKind, OrderParams, Tranche},
     },
     anchor_lang::prelude::*,
 };
@@ -89,6 +89,9 @@ pub struct LiquidityAdded {
     pub owner: Pubkey,
     pub pool: Pubkey,
     pub custody: Pubkey,
+    /// The tranche (Junior: the pool's LP mint, the only one of a pool without tranches).
+    pub tranche: Tranche,
+    pub lp_token_mint: Pubkey,
     /// Tokens taken from the funding account (fee included).
     pub amount_in: u64,
     /// Tokens: deposit fee (rounded up).
@@ -104,9 +107,14 @@ pub struct LiquidityAdded {
     pub price_exponent: i32,
     /// USD: pool AUM at max prices before the deposit (what LP was issued against).
     pub aum_max_usd: u128,
+    /// USD: the tranches' NAVs at `aum_max_usd` (the deposited one valued high); the LP was
+    /// priced against the deposited tranche's.
+    pub junior_nav_usd: u128,
+    pub senior_nav_usd: u128,
     /// USD: pool AUM at min prices after the deposit (= pool.aum_usd).
     pub pool_aum_usd: u128,
-    /// LP base units: LP supply after the deposit, dead shares included.
+    /// LP base units: the tranche's LP supply after the deposit (the junior's with its dead
+    /// shares).
     pub lp_supply: u64,
     /// LP base units issued to no one (the first deposit's DEAD_LP_SUPPLY, else 0).
     pub dead_lp_amount: u64,
@@ -124,6 +132,9 @@ pub struct LiquidityRemoved {
     pub owner: Pubkey,
     pub pool: Pubkey,
     pub custody: Pubkey,
+    /// The tranche (Junior: the pool's LP mint, the only one of a pool without tranches).
+    pub tranche: Tranche,
+    pub lp_token_mint: Pubkey,
     /// LP base units burned.
     pub lp_amount_in: u64,
     /// USD: the LP's share of AUM at min prices (rounded down).
@@ -141,9 +152,13 @@ pub struct LiquidityRemoved {
     pub price_exponent: i32,
     /// USD: pool AUM at min prices before the withdrawal (what LP was redeemed against).
     pub aum_min_usd: u128,
+    /// USD: the tranches' NAVs at `aum_min_usd` (the redeemed one valued low); the LP was
+    /// redeemed against the redeemed tranche's.
+    pub junior_nav_usd: u128,
+    pub senior_nav_usd: u128,
     /// USD: pool AUM at min prices after the withdrawal (= pool.aum_usd).
     pub pool_aum_usd: u128,
-    /// LP base units: LP supply after the burn.
+    /// LP base units: the tranche's LP supply after the burn (the junior's with its dead shares).
     pub lp_supply: u64,
     /// Tokens: custody.assets.owned after the withdrawal.
     pub custody_owned: u64,
@@ -527,5 +542,29 @@ pub struct OrderExecuted {
     pub collateral_amount: u64,
     /// Tokens paid to the executor.
     pub executor_fee_paid: u64,
+    pub time: i64,
+}
+
+/// `add_senior_tranche`.
+#[event]
+pub struct SeniorTrancheAdded {
+    pub pool: Pubkey,
+    pub senior_lp_token_mint: Pubkey,
+    /// SENIOR_INDEX_DECIMALS: the starting index (SENIOR_INDEX_POWER, 1 USD per whole LP).
+    pub index: u128,
+    pub rate_bps: u32,
+    pub max_senior_junior_ratio_bps: u32,
+    pub time: i64,
+}
+
+/// `set_tranche_config`: the index is rebased to its value now, so a rate change moves no value.
+#[event]
+pub struct TrancheConfigSet {
+    pub pool: Pubkey,
+    /// SENIOR_INDEX_DECIMALS: the index at `time` (rounded down) from which the new rate runs.
+    pub index: u128,
+    pub old_rate_bps: u32,
+    pub rate_bps: u32,
+    pub max_senior_junior_ratio_bps: u32,
     pub time: i64,
 }

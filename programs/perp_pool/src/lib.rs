@@ -206,6 +206,24 @@ pub mod perp_pool {
         instructions::set_order_config::handler(ctx, &params)
     }
 
+    /// Admin: gives a pool without LP yet a senior tranche (its own LP mint); the pool's LP
+    /// mint becomes the junior, first-loss tranche.
+    pub fn add_senior_tranche(
+        ctx: Context<AddSeniorTranche>,
+        params: TrancheConfigParams,
+    ) -> Result<()> {
+        instructions::add_senior_tranche::handler(ctx, &params)
+    }
+
+    /// Admin: a tranched pool's senior target rate and coverage limit (the index is rebased
+    /// first: a rate change applies from now on).
+    pub fn set_tranche_config(
+        ctx: Context<SetTrancheConfig>,
+        params: TrancheConfigParams,
+    ) -> Result<()> {
+        instructions::set_tranche_config::handler(ctx, &params)
+    }
+
     /// Owner: leaves a take-profit, stop-loss or limit order; escrows the executor fee (and a
     /// limit order's collateral).
     pub fn place_order(ctx: Context<PlaceOrder>, params: PlaceOrderParams) -> Result<()> {
@@ -254,6 +272,14 @@ pub mod perp_pool {
         ctx: Context<'_, '_, '_, 'info, GetLpTokenPrice<'info>>,
     ) -> Result<u64> {
         instructions::get_lp_token_price::handler(ctx)
+    }
+
+    /// The pool's tranches: NAVs, prices, coverage, insurance fund, and a stressed outcome.
+    pub fn get_tranche_state<'info>(
+        ctx: Context<'_, '_, '_, 'info, GetTrancheState<'info>>,
+        params: GetTrancheStateParams,
+    ) -> Result<TrancheState> {
+        instructions::get_tranche_state::handler(ctx, &params)
     }
 
     /// Entry price, open fee and liquidation price of a position `open_position` would open now.

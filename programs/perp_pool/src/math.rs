@@ -10,6 +10,7 @@ pub mod pnl;
 pub mod pricing;
 pub mod safe_math;
 pub mod trade;
+pub mod tranche;
 
 #[cfg(test)]
 mod sequences;

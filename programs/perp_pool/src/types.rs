@@ -26,6 +26,20 @@ impl Side {
     }
 }
 
+/// An LP tranche of a pool. Every pool has the junior tranche: its LP mint is
+/// `pool.lp_token_mint`, the residual claim on the pool (in a pool without tranches, the only
+/// one). A tranched pool also has a senior mint (`pool.senior.mint`), whose claim grows at the
+/// senior target rate and ranks before the junior's (docs/design.md "LP tranches").
+/// Borsh stores Junior = 0, Senior = 1.
+#[derive(
+    AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, Default, PartialEq, Eq, InitSpace,
+)]
+pub enum Tranche {
+    #[default]
+    Junior,
+    Senior,
+}
+
 /// Fee rates, in BPS (10_000 = 100 %). The trading rates (open, close, liquidation, reward) are
 /// read from the TRADED custody; the shares from the custody that receives the fee (the
 /// collateral custody for trading fees).

@@ -11,11 +11,13 @@ use {
                 AddLiquidityAmounts, AumMode, CustodyValuation, RemoveLiquidityAmounts,
             },
             safe_math::{cast, Rounding, SafeMath},
+            tranche::{coverage_holds, tranche_price, TrancheNavs},
         },
         state::{
             custody::Custody,
             pool::{LiquidityValuation, Pool},
         },
+        types::Tranche,
         validate,
     },
     anchor_lang::prelude::*,
@@ -27,26 +29,49 @@ pub struct Deposited {
     pub amounts: AddLiquidityAmounts,
     /// The pool's AUM the LP was priced against (max prices, before the deposit), USD.
     pub aum_max_usd: u128,
+    /// The tranches' NAVs at `aum_max_usd`, rounded to value the deposited tranche high.
+    pub navs: TrancheNavs,
     /// The pool's AUM after the deposit (min prices), USD: the new `pool.aum_usd`.
     pub pool_aum_usd: u128,
-    /// The LP supply (dead shares included) before the deposit.
+    /// The tranche's LP supply (the junior's with its dead shares) before the deposit.
     pub lp_supply: u64,
     /// `custody.assets.owned` after the deposit.
     pub custody_owned: u64,
 }
 
-/// Deposits `amount_in` tokens of `custody` (valued at `valuation.min_price`): LP issued against
-/// the pool valued high (max prices, rounded up), at least `min_lp_amount_out` (else
-/// SlippageExceeded); the custody's owned, protocol fees and fee statistic, its borrow rate, the
-/// pool's AUM snapshot, last deposit slot and dead supply. `lp_mint_supply` is the LP mint's
-/// supply; `slot` the current slot.
+/// The tranche's LP supply that prices it: the junior's mint supply plus the pool's dead
+/// shares, the senior's own count (checked against its mint: TrancheSupplyMismatch).
+fn tranche_supply(pool: &Pool, tranche: Tranche, mint_supply: u64) -> Result<u64> {
+    match tranche {
+        Tranche::Junior => pool.lp_supply(mint_supply),
+        Tranche::Senior => {
+            validate!(
+                mint_supply == pool.senior.supply,
+                PerpPoolError::TrancheSupplyMismatch
+            )?;
+            Ok(pool.senior.supply)
+        }
+    }
+}
+
+/// Deposits `amount_in` tokens of `custody` (valued at `valuation.min_price`) into `tranche`:
+/// LP issued against the tranche's NAV with the pool valued high (max prices, rounded up;
+/// `math::tranche`), at least `min_lp_amount_out` (else SlippageExceeded). A junior deposit
+/// into a tranched pool whose junior NAV is 0 fails (JuniorTrancheWipedOut: its LP cannot be
+/// priced); a senior deposit that would leave senior NAV above the coverage limit fails
+/// (CoverageLimitExceeded). Books the custody's owned, protocol fees and fee statistic, its
+/// borrow rate, the pool's AUM snapshot, last deposit slot and dead supply or senior supply.
+/// `lp_mint_supply` is the tranche mint's supply; `now` and `slot` the clock.
+#[allow(clippy::too_many_arguments)]
 pub fn apply_deposit(
     pool: &mut Pool,
     custody: &mut Custody,
     valuation: LiquidityValuation,
+    tranche: Tranche,
     lp_mint_supply: u64,
     amount_in: u64,
     min_lp_amount_out: u64,
+    now: i64,
     slot: u64,
 ) -> Result<Deposited> {
     let LiquidityValuation {
@@ -56,13 +81,25 @@ pub fn apply_deposit(
         custody_index,
     } = valuation;
     let aum_max_usd = assets_under_management_usd(&valuations, AumMode::Max)?;
-    let lp_supply = pool.lp_supply(lp_mint_supply)?;
+    let lp_supply = tranche_supply(pool, tranche, lp_mint_supply)?;
+    let navs = pool.tranche_navs(aum_max_usd, now, tranche, AumMode::Max)?;
+    if pool.is_tranched() && tranche == Tranche::Junior && lp_supply > 0 {
+        validate!(navs.junior_usd > 0, PerpPoolError::JuniorTrancheWipedOut)?;
+    }
+    let price = tranche_price(
+        &navs,
+        &pool.senior.terms(),
+        lp_supply,
+        now,
+        tranche,
+        AumMode::Max,
+    )?;
     let amounts = compute_add_liquidity(
         amount_in,
         custody.decimals,
         min_price,
-        aum_max_usd,
-        lp_supply,
+        price.nav_usd,
+        price.supply,
         custody.fees.add_liquidity_bps,
         custody.fees.protocol_share_bps,
     )?;
@@ -70,6 +107,18 @@ pub fn apply_deposit(
         amounts.lp_amount_out >= min_lp_amount_out,
         PerpPoolError::SlippageExceeded
     )?;
+    if tranche == Tranche::Senior {
+        // The senior claim after the deposit against the junior NAV that protects it.
+        let senior_after = navs.senior_usd.safe_add(u128::from(amounts.deposit_usd))?;
+        validate!(
+            coverage_holds(
+                senior_after,
+                navs.junior_usd,
+                pool.senior.max_senior_junior_ratio_bps
+            )?,
+            PerpPoolError::CoverageLimitExceeded
+        )?;
+    }
     // Statistics only: the fee valued like the deposit (min price, floor).
     let fee_usd: u64 =
         cast(min_price.token_to_usd(amounts.fee_amount, custody.decimals, Rounding::Floor)?)?;
@@ -84,10 +133,18 @@ pub fn apply_deposit(
     let pool_aum_usd = aum_with_owned(&mut valuations, custody_index, custody_owned)?;
     pool.aum_usd = pool_aum_usd;
     pool.last_add_liquidity_slot = slot;
-    pool.dead_lp_supply = pool.dead_lp_supply.safe_add(amounts.dead_lp_amount)?;
+    match tranche {
+        Tranche::Junior => {
+            pool.dead_lp_supply = pool.dead_lp_supply.safe_add(amounts.dead_lp_amount)?;
+        }
+        Tranche::Senior => {
+            pool.senior.supply = pool.senior.supply.safe_add(amounts.lp_amount_out)?;
+        }
+    }
     Ok(Deposited {
         amounts,
         aum_max_usd,
+        navs,
         pool_aum_usd,
         lp_supply,
         custody_owned,
@@ -100,25 +157,33 @@ pub struct Withdrawn {
     pub amounts: RemoveLiquidityAmounts,
     /// The pool's AUM the LP was redeemed against (min prices, before the withdrawal), USD.
     pub aum_min_usd: u128,
+    /// The tranches' NAVs at `aum_min_usd`, rounded to value the redeemed tranche low.
+    pub navs: TrancheNavs,
     /// The pool's AUM after the withdrawal (min prices), USD: the new `pool.aum_usd`.
     pub pool_aum_usd: u128,
-    /// The LP supply (dead shares included) before the withdrawal.
+    /// The tranche's LP supply (the junior's with its dead shares) before the withdrawal.
     pub lp_supply: u64,
     /// `custody.assets.owned` after the withdrawal.
     pub custody_owned: u64,
 }
 
-/// Redeems `lp_amount_in` LP for tokens of `custody` (at `valuation.max_price`): against the pool
-/// valued low (min prices, rounded down), at least `min_amount_out` (else SlippageExceeded) and
-/// at most what the custody has unlocked; the custody's owned, protocol fees and fee statistic,
-/// its borrow rate and the pool's AUM snapshot.
+/// Redeems `lp_amount_in` LP of `tranche` for tokens of `custody` (at `valuation.max_price`):
+/// against the tranche's NAV with the pool valued low (min prices, rounded down), at least
+/// `min_amount_out` (else SlippageExceeded) and at most what the custody has unlocked. A junior
+/// redemption from a tranched pool fails when the junior NAV is 0 (JuniorTrancheWipedOut) or
+/// when it would leave senior NAV above the coverage limit (CoverageLimitExceeded: the junior
+/// cannot walk away from the protection it sold). Books the custody's owned, protocol fees and
+/// fee statistic, its borrow rate, the pool's AUM snapshot and the senior supply.
+#[allow(clippy::too_many_arguments)]
 pub fn apply_withdrawal(
     pool: &mut Pool,
     custody: &mut Custody,
     valuation: LiquidityValuation,
+    tranche: Tranche,
     lp_mint_supply: u64,
     lp_amount_in: u64,
     min_amount_out: u64,
+    now: i64,
 ) -> Result<Withdrawn> {
     let LiquidityValuation {
         min_price: _,
@@ -127,10 +192,15 @@ pub fn apply_withdrawal(
         custody_index,
     } = valuation;
     let aum_min_usd = assets_under_management_usd(&valuations, AumMode::Min)?;
-    let lp_supply = pool.lp_supply(lp_mint_supply)?;
+    let lp_supply = tranche_supply(pool, tranche, lp_mint_supply)?;
+    let navs = pool.tranche_navs(aum_min_usd, now, tranche, AumMode::Min)?;
+    let junior_of_tranched = pool.is_tranched() && tranche == Tranche::Junior;
+    if junior_of_tranched {
+        validate!(navs.junior_usd > 0, PerpPoolError::JuniorTrancheWipedOut)?;
+    }
     let amounts = compute_remove_liquidity(
         lp_amount_in,
-        aum_min_usd,
+        navs.of(tranche),
         lp_supply,
         custody.decimals,
         max_price,
@@ -142,6 +212,17 @@ pub fn apply_withdrawal(
         amounts.amount_out >= min_amount_out,
         PerpPoolError::SlippageExceeded
     )?;
+    if junior_of_tranched {
+        let junior_after = navs.junior_usd.safe_sub(u128::from(amounts.withdraw_usd))?;
+        validate!(
+            coverage_holds(
+                navs.senior_usd,
+                junior_after,
+                pool.senior.max_senior_junior_ratio_bps
+            )?,
+            PerpPoolError::CoverageLimitExceeded
+        )?;
+    }
     // Statistics only: the fee valued like the payout (max price, floor).
     let fee_usd: u64 =
         cast(max_price.token_to_usd(amounts.fee_amount, custody.decimals, Rounding::Floor)?)?;
@@ -155,9 +236,13 @@ pub fn apply_withdrawal(
     let custody_owned = custody.assets.owned;
     let pool_aum_usd = aum_with_owned(&mut valuations, custody_index, custody_owned)?;
     pool.aum_usd = pool_aum_usd;
+    if tranche == Tranche::Senior {
+        pool.senior.supply = pool.senior.supply.safe_sub(lp_amount_in)?;
+    }
     Ok(Withdrawn {
         amounts,
         aum_min_usd,
+        navs,
         pool_aum_usd,
         lp_supply,
         custody_owned,

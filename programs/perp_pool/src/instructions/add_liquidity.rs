@@ -35,11 +35,11 @@ pub struct AddLiquidity<'info> {
     )]
     pub funding_account: Box<Account<'info, TokenAccount>>,
 
-    /// Receives the LP; must be the depositor's own (it is frozen for the cooldown, so nobody
-    /// can freeze someone else's LP by depositing into it).
+    /// Receives the LP of the tranche `lp_token_mint` names; must be the depositor's own (it is
+    /// frozen for the cooldown, so nobody can freeze someone else's LP by depositing into it).
     #[account(
         mut,
-        constraint = lp_token_account.mint == pool.lp_token_mint @ PerpPoolError::InvalidLpTokenMint,
+        constraint = lp_token_account.mint == lp_token_mint.key() @ PerpPoolError::InvalidLpTokenMint,
         constraint = lp_token_account.owner == owner.key() @ PerpPoolError::InvalidLpTokenAccount
     )]
     pub lp_token_account: Box<Account<'info, TokenAccount>>,
@@ -85,9 +85,11 @@ pub struct AddLiquidity<'info> {
     )]
     pub custody_token_account: Box<Account<'info, TokenAccount>>,
 
+    /// The tranche deposited into: `pool.lp_token_mint` (junior; the only LP of a pool without
+    /// tranches) or `pool.senior.mint` (senior).
     #[account(
         mut,
-        constraint = lp_token_mint.key() == pool.lp_token_mint @ PerpPoolError::InvalidLpTokenMint
+        constraint = pool.lp_mint_tranche(&lp_token_mint.key()).is_some() @ PerpPoolError::InvalidLpTokenMint
     )]
     pub lp_token_mint: Box<Account<'info, Mint>>,
 
@@ -130,15 +132,21 @@ pub fn handler<'info>(
         clock.unix_timestamp,
     )?;
     let min_price = valuation.min_price;
+    let tranche = accounts
+        .pool
+        .lp_mint_tranche(&accounts.lp_token_mint.key())
+        .ok_or_else(|| error!(PerpPoolError::InvalidLpTokenMint))?;
 
     // math + mutate
     let deposited = apply_deposit(
         &mut accounts.pool,
         &mut accounts.custody,
         valuation,
+        tranche,
         accounts.lp_token_mint.supply,
         params.amount_in,
         params.min_lp_amount_out,
+        clock.unix_timestamp,
         clock.slot,
     )?;
     let amounts = &deposited.amounts;
@@ -192,6 +200,8 @@ pub fn handler<'info>(
         owner: accounts.owner.key(),
         pool: pool_key,
         custody: custody_key,
+        tranche,
+        lp_token_mint: accounts.lp_token_mint.key(),
         amount_in: params.amount_in,
         fee_amount: amounts.fee_amount,
         protocol_fee_amount: amounts.protocol_fee_amount,
@@ -200,6 +210,8 @@ pub fn handler<'info>(
         price: min_price.price,
         price_exponent: min_price.exponent,
         aum_max_usd: deposited.aum_max_usd,
+        junior_nav_usd: deposited.navs.junior_usd,
+        senior_nav_usd: deposited.navs.senior_usd,
         pool_aum_usd: deposited.pool_aum_usd,
         lp_supply: deposited
             .lp_supply

@@ -10,7 +10,10 @@ use {
         },
         errors::PerpPoolError,
         events::PoolAdded,
-        state::{perpetuals::Perpetuals, pool::Pool},
+        state::{
+            perpetuals::Perpetuals,
+            pool::{Pool, SeniorTranche},
+        },
         validate,
     },
     anchor_lang::prelude::*,
@@ -88,6 +91,7 @@ pub fn handler(ctx: Context<AddPool>, params: &AddPoolParams) -> Result<()> {
     pool.inception_time = now;
     pool.bump = ctx.bumps.pool;
     pool.lp_token_bump = ctx.bumps.lp_token_mint;
+    pool.senior = SeniorTranche::default();
 
     emit!(PoolAdded {
         pool: ctx.accounts.pool.key(),

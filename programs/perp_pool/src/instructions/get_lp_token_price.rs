@@ -1,5 +1,7 @@
-//! `get_lp_token_price` (view, simulate only): USD_DECIMALS per whole LP token,
-//! floor(aum_min * 10^LP_DECIMALS / supply); 1 USD (1_000_000) while the supply is 0.
+//! `get_lp_token_price` (view, simulate only): USD_DECIMALS per whole LP token of the tranche
+//! `lp_token_mint` names, floor(nav_min * 10^LP_DECIMALS / supply) with the tranche's NAV at min
+//! prices (the whole AUM for the only LP of a pool without tranches); 1 USD (1_000_000) while the
+//! junior supply is 0, the senior index while the senior supply is 0.
 //!
 //! Remaining accounts: for EVERY custody of the pool, in `pool.custodies` order, the pair
 //! (custody, its oracle account).
@@ -8,8 +10,12 @@ use {
     crate::{
         constants::{PERPETUALS_SEED, POOL_SEED},
         errors::PerpPoolError,
-        math::liquidity::{assets_under_management_usd, lp_token_price_usd, AumMode},
+        math::{
+            liquidity::{assets_under_management_usd, lp_token_price_usd, AumMode},
+            tranche::tranche_price,
+        },
         state::{perpetuals::Perpetuals, pool::Pool},
+        types::Tranche,
     },
     anchor_lang::prelude::*,
     anchor_spl::token::Mint,
@@ -23,23 +29,34 @@ pub struct GetLpTokenPrice<'info> {
     #[account(seeds = [POOL_SEED, pool.name.as_bytes()], bump = pool.bump)]
     pub pool: Box<Account<'info, Pool>>,
 
+    /// Either tranche's LP mint.
     #[account(
-        constraint = lp_token_mint.key() == pool.lp_token_mint @ PerpPoolError::InvalidLpTokenMint
+        constraint = pool.lp_mint_tranche(&lp_token_mint.key()).is_some() @ PerpPoolError::InvalidLpTokenMint
     )]
     pub lp_token_mint: Box<Account<'info, Mint>>,
 }
 
 pub fn handler<'info>(ctx: Context<'_, '_, '_, 'info, GetLpTokenPrice<'info>>) -> Result<u64> {
     let now = Clock::get()?.unix_timestamp;
-    let valuations = ctx
-        .accounts
-        .pool
-        .custody_valuations(None, ctx.remaining_accounts, now)?;
+    let pool = &ctx.accounts.pool;
+    let mint = &ctx.accounts.lp_token_mint;
+    let tranche = pool
+        .lp_mint_tranche(&mint.key())
+        .ok_or_else(|| error!(PerpPoolError::InvalidLpTokenMint))?;
+    let valuations = pool.custody_valuations(None, ctx.remaining_accounts, now)?;
     let aum_min_usd = assets_under_management_usd(&valuations, AumMode::Min)?;
-    lp_token_price_usd(
-        aum_min_usd,
-        ctx.accounts
-            .pool
-            .lp_supply(ctx.accounts.lp_token_mint.supply)?,
-    )
+    let navs = pool.tranche_navs(aum_min_usd, now, tranche, AumMode::Min)?;
+    let supply = match tranche {
+        Tranche::Junior => pool.lp_supply(mint.supply)?,
+        Tranche::Senior => pool.senior.supply,
+    };
+    let price = tranche_price(
+        &navs,
+        &pool.senior.terms(),
+        supply,
+        now,
+        tranche,
+        AumMode::Min,
+    )?;
+    lp_token_price_usd(price.nav_usd, price.supply)
 }

@@ -34,10 +34,10 @@ pub struct RemoveLiquidity<'info> {
     )]
     pub receiving_account: Box<Account<'info, TokenAccount>>,
 
-    /// LP source, burned from.
+    /// LP source, burned from, of the tranche `lp_token_mint` names.
     #[account(
         mut,
-        constraint = lp_token_account.mint == pool.lp_token_mint @ PerpPoolError::InvalidLpTokenMint
+        constraint = lp_token_account.mint == lp_token_mint.key() @ PerpPoolError::InvalidLpTokenMint
     )]
     pub lp_token_account: Box<Account<'info, TokenAccount>>,
 
@@ -77,9 +77,11 @@ pub struct RemoveLiquidity<'info> {
     )]
     pub custody_token_account: Box<Account<'info, TokenAccount>>,
 
+    /// The tranche redeemed: `pool.lp_token_mint` (junior; the only LP of a pool without
+    /// tranches) or `pool.senior.mint` (senior).
     #[account(
         mut,
-        constraint = lp_token_mint.key() == pool.lp_token_mint @ PerpPoolError::InvalidLpTokenMint
+        constraint = pool.lp_mint_tranche(&lp_token_mint.key()).is_some() @ PerpPoolError::InvalidLpTokenMint
     )]
     pub lp_token_mint: Box<Account<'info, Mint>>,
 
@@ -130,15 +132,21 @@ pub fn handler<'info>(
         clock.unix_timestamp,
     )?;
     let max_price = valuation.max_price;
+    let tranche = accounts
+        .pool
+        .lp_mint_tranche(&accounts.lp_token_mint.key())
+        .ok_or_else(|| error!(PerpPoolError::InvalidLpTokenMint))?;
 
     // math + mutate
     let withdrawn = apply_withdrawal(
         &mut accounts.pool,
         &mut accounts.custody,
         valuation,
+        tranche,
         accounts.lp_token_mint.supply,
         params.lp_amount_in,
         params.min_amount_out,
+        clock.unix_timestamp,
     )?;
     let amounts = &withdrawn.amounts;
 
@@ -173,6 +181,8 @@ pub fn handler<'info>(
         owner: accounts.owner.key(),
         pool: accounts.pool.key(),
         custody: custody_key,
+        tranche,
+        lp_token_mint: accounts.lp_token_mint.key(),
         lp_amount_in: params.lp_amount_in,
         withdraw_usd: amounts.withdraw_usd,
         gross_amount: amounts.gross_amount,
@@ -182,6 +192,8 @@ pub fn handler<'info>(
         price: max_price.price,
         price_exponent: max_price.exponent,
         aum_min_usd: withdrawn.aum_min_usd,
+        junior_nav_usd: withdrawn.navs.junior_usd,
+        senior_nav_usd: withdrawn.navs.senior_usd,
         pool_aum_usd: withdrawn.pool_aum_usd,
         lp_supply: withdrawn.lp_supply.safe_sub(params.lp_amount_in)?,
         custody_owned: withdrawn.custody_owned,

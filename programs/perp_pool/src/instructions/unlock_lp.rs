@@ -18,7 +18,7 @@ use {
 pub struct UnlockLp<'info> {
     #[account(
         mut,
-        constraint = lp_token_account.mint == pool.lp_token_mint @ PerpPoolError::InvalidLpTokenMint
+        constraint = lp_token_account.mint == lp_token_mint.key() @ PerpPoolError::InvalidLpTokenMint
     )]
     pub lp_token_account: Box<Account<'info, TokenAccount>>,
 
@@ -39,8 +39,9 @@ pub struct UnlockLp<'info> {
     #[account(seeds = [POOL_SEED, pool.name.as_bytes()], bump = pool.bump)]
     pub pool: Box<Account<'info, Pool>>,
 
+    /// Either tranche's LP mint.
     #[account(
-        constraint = lp_token_mint.key() == pool.lp_token_mint @ PerpPoolError::InvalidLpTokenMint
+        constraint = pool.lp_mint_tranche(&lp_token_mint.key()).is_some() @ PerpPoolError::InvalidLpTokenMint
     )]
     pub lp_token_mint: Box<Account<'info, Mint>>,
 

@@ -5,11 +5,13 @@ use {
         constants::{MAX_CUSTODIES, MAX_POOL_NAME_LEN},
         errors::PerpPoolError,
         math::{
-            liquidity::CustodyValuation,
+            liquidity::{AumMode, CustodyValuation},
             oracle::{min_max_price, OraclePrice},
             safe_math::SafeMath,
+            tranche::{tranche_navs, SeniorTerms, TrancheNavs},
         },
         state::{custody::Custody, oracle::read_oracle_price},
+        types::Tranche,
     },
     anchor_lang::prelude::*,
 };
@@ -41,6 +43,42 @@ pub struct Pool {
     pub inception_time: i64,
     pub bump: u8,
     pub lp_token_bump: u8,
+    /// The senior tranche (`add_senior_tranche`); `mint` is the default key in a pool without
+    /// tranches, whose only LP (`lp_token_mint`) is then the junior, residual claim.
+    pub senior: SeniorTranche,
+}
+
+/// A tranched pool's senior tranche (docs/design.md "LP tranches").
+#[derive(
+    AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, Default, PartialEq, Eq, InitSpace,
+)]
+pub struct SeniorTranche {
+    /// PDA `[SENIOR_LP_TOKEN_MINT_SEED, pool]`, LP_DECIMALS, mint and freeze authority the
+    /// transfer authority; the default key when the pool has no tranches.
+    pub mint: Pubkey,
+    /// Senior LP base units outstanding: the program is the mint's only minter and burner, so
+    /// this is always the mint's supply (kept here so junior operations need not load the mint).
+    pub supply: u64,
+    /// The senior index at `index_time` (SENIOR_INDEX_DECIMALS: USD per senior LP base unit).
+    pub index: u128,
+    /// Unix seconds of the last rate change (or of the tranche's creation).
+    pub index_time: i64,
+    /// Senior target rate, BPS per year (simple), at most MAX_SENIOR_RATE_BPS.
+    pub rate_bps: u32,
+    /// Coverage limit: at a senior deposit or a junior withdrawal, senior NAV may not exceed
+    /// junior NAV * this / BPS_POWER (e.g. 40_000 = 4x). At most MAX_SENIOR_JUNIOR_RATIO_BPS.
+    pub max_senior_junior_ratio_bps: u32,
+    pub mint_bump: u8,
+}
+
+impl SeniorTranche {
+    pub fn terms(&self) -> SeniorTerms {
+        SeniorTerms {
+            index: self.index,
+            index_time: self.index_time,
+            rate_bps: self.rate_bps,
+        }
+    }
 }
 
 impl Pool {
@@ -60,6 +98,42 @@ impl Pool {
     /// The LP supply every LP price is computed against: the mint's supply plus the dead shares.
     pub fn lp_supply(&self, mint_supply: u64) -> Result<u64> {
         mint_supply.safe_add(self.dead_lp_supply)
+    }
+
+    /// Whether `add_senior_tranche` gave the pool a senior tranche.
+    pub fn is_tranched(&self) -> bool {
+        self.senior.mint != Pubkey::default()
+    }
+
+    /// The tranche whose LP mint `mint` is, or None for a key that is not one of the pool's
+    /// LP mints.
+    pub fn lp_mint_tranche(&self, mint: &Pubkey) -> Option<Tranche> {
+        if *mint == self.lp_token_mint {
+            Some(Tranche::Junior)
+        } else if self.is_tranched() && *mint == self.senior.mint {
+            Some(Tranche::Senior)
+        } else {
+            None
+        }
+    }
+
+    /// The tranches' NAVs at AUM `aum_usd` (in `mode`) at `now`, rounded to value `priced` in
+    /// the pool's favour (`math::tranche::tranche_navs`). Without tranches: all junior.
+    pub fn tranche_navs(
+        &self,
+        aum_usd: u128,
+        now: i64,
+        priced: Tranche,
+        mode: AumMode,
+    ) -> Result<TrancheNavs> {
+        tranche_navs(
+            aum_usd,
+            &self.senior.terms(),
+            self.senior.supply,
+            now,
+            priced,
+            mode,
+        )
     }
 
     pub fn custody_index(&self, custody: &Pubkey) -> Option<usize> {

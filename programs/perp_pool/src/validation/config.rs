@@ -4,7 +4,7 @@
 
 use {
     crate::{
-        constants::{BPS_POWER, RATE_POWER},
+        constants::{BPS_POWER, MAX_SENIOR_JUNIOR_RATIO_BPS, MAX_SENIOR_RATE_BPS, RATE_POWER},
         errors::PerpPoolError,
         math::safe_math::SafeMath,
         state::oracle::{OracleParams, OracleType},
@@ -131,3 +131,16 @@ impl OracleParams {
 
 #[cfg(test)]
 mod tests;
+
+/// A senior tranche's terms (`add_senior_tranche`, `set_tranche_config`): a rate of at most
+/// MAX_SENIOR_RATE_BPS a year and a coverage limit in 1..=MAX_SENIOR_JUNIOR_RATIO_BPS.
+/// InvalidTrancheConfig otherwise.
+pub fn validate_tranche_config(rate_bps: u32, max_senior_junior_ratio_bps: u32) -> Result<()> {
+    let invalid = PerpPoolError::InvalidTrancheConfig;
+    validate!(rate_bps <= MAX_SENIOR_RATE_BPS, invalid)?;
+    validate!(max_senior_junior_ratio_bps > 0, invalid)?;
+    validate!(
+        max_senior_junior_ratio_bps <= MAX_SENIOR_JUNIOR_RATIO_BPS,
+        invalid
+    )
+}
