@@ -18,6 +18,7 @@ ORACLE_SEED = b"oracle"
 LP_COOLDOWN_SEED = b"lp_cooldown"
 POSITION_SEED = b"position"
 ORDER_SEED = b"order"
+SENIOR_LP_TOKEN_MINT_SEED = b"senior_lp_token_mint"
 
 # Precisions: every `*_usd` value has USD_DECIMALS, prices PRICE_DECIMALS, LP tokens LP_DECIMALS.
 USD_DECIMALS = 6
@@ -33,6 +34,12 @@ LP_POWER: int = 10**LP_DECIMALS
 
 QUANTITY_DECIMALS = 12
 HOUR_SECONDS = 3_600
+# The senior tranche index: USD per senior LP base unit x 10^12 (math/tranche.py).
+SENIOR_INDEX_DECIMALS = 12
+SENIOR_INDEX_POWER: int = 10**SENIOR_INDEX_DECIMALS
+YEAR_SECONDS = 31_536_000
+MAX_SENIOR_RATE_BPS = 5_000
+MAX_SENIOR_JUNIOR_RATIO_BPS = 200_000
 
 MAX_POOL_NAME_LEN = 32
 # LP base units issued to no one by a pool's first deposit (never redeemable).
