@@ -103,7 +103,10 @@ pub fn handler<'info>(
     // `custody_valuations` checked every pair: sum the insurance funds at min prices.
     let mut insurance_fund_usd: u128 = 0;
     for (pair, valuation) in ctx.remaining_accounts.chunks_exact(2).zip(&valuations) {
-        let custody = Custody::load(&pair[0])?;
+        let [custody_info, _oracle] = pair else {
+            return err!(PerpPoolError::InvalidCustodyAccounts);
+        };
+        let custody = Custody::load(custody_info)?;
         insurance_fund_usd = insurance_fund_usd.safe_add(valuation.min_price.token_to_usd(
             custody.assets.insurance_fund,
             custody.decimals,

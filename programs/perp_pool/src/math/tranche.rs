@@ -73,7 +73,8 @@ impl TrancheNavs {
 pub fn split_navs(aum_usd: u128, senior_target_usd: u128) -> TrancheNavs {
     let senior_usd = senior_target_usd.min(aum_usd);
     TrancheNavs {
-        junior_usd: aum_usd - senior_usd,
+        // senior_usd <= aum_usd: never saturates.
+        junior_usd: aum_usd.saturating_sub(senior_usd),
         senior_usd,
     }
 }
@@ -183,13 +184,13 @@ pub fn stress(
 ) -> Result<StressOutcome> {
     let before = split_navs(aum_usd, senior_target_usd);
     let insurance_draw_usd = bad_debt_usd.min(insurance_usd);
-    let loss = trader_profit_usd.safe_add(bad_debt_usd - insurance_draw_usd)?;
+    let loss = trader_profit_usd.safe_add(bad_debt_usd.safe_sub(insurance_draw_usd)?)?;
     let navs_after = split_navs(aum_usd.saturating_sub(loss), senior_target_usd);
     Ok(StressOutcome {
         insurance_draw_usd,
-        insurance_after_usd: insurance_usd - insurance_draw_usd,
-        junior_loss_usd: before.junior_usd - navs_after.junior_usd,
-        senior_loss_usd: before.senior_usd - navs_after.senior_usd,
+        insurance_after_usd: insurance_usd.safe_sub(insurance_draw_usd)?,
+        junior_loss_usd: before.junior_usd.safe_sub(navs_after.junior_usd)?,
+        senior_loss_usd: before.senior_usd.safe_sub(navs_after.senior_usd)?,
         navs_after,
     })
 }
