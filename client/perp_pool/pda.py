@@ -13,6 +13,7 @@ from perp_pool.constants import (
     POOL_SEED,
     POSITION_SEED,
     PROGRAM_ID,
+    SENIOR_LP_TOKEN_MINT_SEED,
     TRANSFER_AUTHORITY_SEED,
 )
 from perp_pool.math.pricing import Side
@@ -32,6 +33,11 @@ def get_pool_address(name: str, program_id: Pubkey = PROGRAM_ID) -> tuple[Pubkey
 
 def get_lp_token_mint_address(pool: Pubkey, program_id: Pubkey = PROGRAM_ID) -> tuple[Pubkey, int]:
     return Pubkey.find_program_address([LP_TOKEN_MINT_SEED, bytes(pool)], program_id)
+
+
+def get_senior_lp_token_mint_address(pool: Pubkey, program_id: Pubkey = PROGRAM_ID) -> tuple[Pubkey, int]:
+    """The senior tranche's LP mint of a tranched pool (`add_senior_tranche`)."""
+    return Pubkey.find_program_address([SENIOR_LP_TOKEN_MINT_SEED, bytes(pool)], program_id)
 
 
 def get_custody_address(pool: Pubkey, mint: Pubkey, program_id: Pubkey = PROGRAM_ID) -> tuple[Pubkey, int]:

@@ -19,6 +19,7 @@ from perp_pool.constants import PROGRAM_ID
 from perp_pool.errors import AccountNotFound
 from perp_pool.idl import load_idl
 from perp_pool.math.pricing import Side
+from perp_pool.math.tranche import Tranche
 from perp_pool.transport import Transport
 
 
@@ -49,7 +50,11 @@ class ClientBase:
     def pool_address(self, name: str) -> Pubkey:
         return pda.get_pool_address(name, self.program_id)[0]
 
-    def lp_mint_address(self, pool: Pubkey) -> Pubkey:
+    def lp_mint_address(self, pool: Pubkey, tranche: Tranche = Tranche.JUNIOR) -> Pubkey:
+        """The LP mint of `tranche`: the pool's LP mint (junior, the only one of a pool without
+        tranches) or its senior LP mint."""
+        if tranche is Tranche.SENIOR:
+            return pda.get_senior_lp_token_mint_address(pool, self.program_id)[0]
         return pda.get_lp_token_mint_address(pool, self.program_id)[0]
 
     def custody_address(self, pool: Pubkey, mint: Pubkey) -> Pubkey:

@@ -15,6 +15,7 @@ from perp_pool.client.base import ClientBase
 from perp_pool.client.idl_types import OracleKind, oracle_type_value, side_of, side_value
 from perp_pool.client.params import BorrowRateConfig, FeeConfig, OracleConfig, Permissions, PricingConfig
 from perp_pool.math.pricing import Side
+from perp_pool.math.tranche import Tranche
 
 
 def _snake(name: str) -> str:
@@ -164,6 +165,31 @@ class InstructionBuilders(ClientBase):
         return self._ix("accept_admin", {"new_admin": new_admin or self.wallet.pubkey(),
                                          "perpetuals": self.perpetuals_address})
 
+    def build_add_senior_tranche_ix(self, pool: Pubkey, *, rate_bps: int,
+                                    max_senior_junior_ratio_bps: int) -> Instruction:
+        """Gives `pool` (no LP issued yet) a senior tranche: its own LP mint, a senior target
+        rate (BPS a year) and a coverage limit (senior NAV at most junior NAV x ratio / BPS)."""
+        return self._ix("add_senior_tranche", {
+            "admin": self.wallet.pubkey(),
+            "perpetuals": self.perpetuals_address,
+            "transfer_authority": self.transfer_authority_address,
+            "pool": pool,
+            "lp_token_mint": self.lp_mint_address(pool),
+            "senior_lp_token_mint": self.lp_mint_address(pool, Tranche.SENIOR),
+            "system_program": SYSTEM_PROGRAM_ID,
+            "token_program": TOKEN_PROGRAM_ID,
+        }, self._type("TrancheConfigParams", rate_bps=rate_bps,
+                      max_senior_junior_ratio_bps=max_senior_junior_ratio_bps))
+
+    def build_set_tranche_config_ix(self, pool: Pubkey, *, rate_bps: int,
+                                    max_senior_junior_ratio_bps: int) -> Instruction:
+        return self._ix("set_tranche_config", {
+            "admin": self.wallet.pubkey(),
+            "perpetuals": self.perpetuals_address,
+            "pool": pool,
+        }, self._type("TrancheConfigParams", rate_bps=rate_bps,
+                      max_senior_junior_ratio_bps=max_senior_junior_ratio_bps))
+
     async def build_update_pool_aum_ix(self, pool: Pubkey) -> Instruction:
         return self._ix("update_pool_aum", {"perpetuals": self.perpetuals_address, "pool": pool},
                         remaining=await self.custody_oracle_metas(pool, writable=True))
@@ -172,7 +198,8 @@ class InstructionBuilders(ClientBase):
 
     async def _liquidity_accounts(self, pool: Pubkey, custody: Pubkey, user_token_key: str, user_token: Pubkey,
                                   lp_token_account: Pubkey, owner: Pubkey | None,
-                                  overrides: dict[str, Pubkey] | None) -> dict[str, Pubkey]:
+                                  overrides: dict[str, Pubkey] | None,
+                                  tranche: Tranche = Tranche.JUNIOR) -> dict[str, Pubkey]:
         """Accounts shared by add/remove_liquidity; `overrides` replaces any of them (tests use it to
         substitute accounts and check the program refuses)."""
         c = await self.fetch_custody(custody)
@@ -186,7 +213,7 @@ class InstructionBuilders(ClientBase):
             "custody": custody,
             "custody_oracle_account": c.oracle.oracle_account,
             "custody_token_account": c.token_account,
-            "lp_token_mint": self.lp_mint_address(pool),
+            "lp_token_mint": self.lp_mint_address(pool, tranche),
             "token_program": TOKEN_PROGRAM_ID,
             "system_program": SYSTEM_PROGRAM_ID,
             **(overrides or {}),
@@ -198,9 +225,9 @@ class InstructionBuilders(ClientBase):
     async def build_add_liquidity_ix(self, pool: Pubkey, custody: Pubkey, *, amount_in: int, min_lp_amount_out: int,
                                      funding_account: Pubkey, lp_token_account: Pubkey,
                                      owner: Pubkey | None = None, overrides: dict[str, Pubkey] | None = None,
-                                     ) -> Instruction:
+                                     tranche: Tranche = Tranche.JUNIOR) -> Instruction:
         accounts = await self._liquidity_accounts(pool, custody, "funding_account", funding_account,
-                                                  lp_token_account, owner, overrides)
+                                                  lp_token_account, owner, overrides, tranche)
         params = self._type("AddLiquidityParams", amount_in=amount_in, min_lp_amount_out=min_lp_amount_out)
         return self._ix("add_liquidity", self._only("addLiquidity", accounts, None), params,
                         remaining=await self.custody_oracle_metas(pool, exclude=custody))
@@ -208,15 +235,16 @@ class InstructionBuilders(ClientBase):
     async def build_remove_liquidity_ix(self, pool: Pubkey, custody: Pubkey, *, lp_amount_in: int, min_amount_out: int,
                                         receiving_account: Pubkey, lp_token_account: Pubkey,
                                         owner: Pubkey | None = None, overrides: dict[str, Pubkey] | None = None,
-                                        ) -> Instruction:
+                                        tranche: Tranche = Tranche.JUNIOR) -> Instruction:
         accounts = await self._liquidity_accounts(pool, custody, "receiving_account", receiving_account,
-                                                  lp_token_account, owner, overrides)
+                                                  lp_token_account, owner, overrides, tranche)
         params = self._type("RemoveLiquidityParams", lp_amount_in=lp_amount_in, min_amount_out=min_amount_out)
         return self._ix("remove_liquidity", self._only("removeLiquidity", accounts, None), params,
                         remaining=await self.custody_oracle_metas(pool, exclude=custody))
 
     def build_unlock_lp_ix(self, pool: Pubkey, lp_token_account: Pubkey,
-                           overrides: dict[str, Pubkey] | None = None) -> Instruction:
+                           overrides: dict[str, Pubkey] | None = None,
+                           tranche: Tranche = Tranche.JUNIOR) -> Instruction:
         """Thaws `lp_token_account` once its deposit cooldown is over (anyone may send it)."""
         accounts = {
             "lp_token_account": lp_token_account,
@@ -224,7 +252,7 @@ class InstructionBuilders(ClientBase):
             "transfer_authority": self.transfer_authority_address,
             "perpetuals": self.perpetuals_address,
             "pool": pool,
-            "lp_token_mint": self.lp_mint_address(pool),
+            "lp_token_mint": self.lp_mint_address(pool, tranche),
             "token_program": TOKEN_PROGRAM_ID,
             **(overrides or {}),
         }
@@ -238,12 +266,21 @@ class InstructionBuilders(ClientBase):
             "pool": pool,
         }, remaining=await self.custody_oracle_metas(pool))
 
-    async def build_get_lp_token_price_ix(self, pool: Pubkey) -> Instruction:
+    async def build_get_lp_token_price_ix(self, pool: Pubkey, tranche: Tranche = Tranche.JUNIOR) -> Instruction:
         return self._ix("get_lp_token_price", {
             "perpetuals": self.perpetuals_address,
             "pool": pool,
-            "lp_token_mint": self.lp_mint_address(pool),
+            "lp_token_mint": self.lp_mint_address(pool, tranche),
         }, remaining=await self.custody_oracle_metas(pool))
+
+    async def build_get_tranche_state_ix(self, pool: Pubkey, *, trader_profit_usd: int = 0,
+                                         bad_debt_usd: int = 0) -> Instruction:
+        return self._ix("get_tranche_state", {
+            "perpetuals": self.perpetuals_address,
+            "pool": pool,
+            "lp_token_mint": self.lp_mint_address(pool),
+        }, self._type("GetTrancheStateParams", trader_profit_usd=trader_profit_usd, bad_debt_usd=bad_debt_usd),
+            remaining=await self.custody_oracle_metas(pool))
 
     # ---- trading -----------------------------------------------------------------------------
 

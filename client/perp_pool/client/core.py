@@ -23,6 +23,7 @@ from perp_pool.client.params import (
 )
 from perp_pool.constants import PROGRAM_ID
 from perp_pool.math.pricing import Side
+from perp_pool.math.tranche import Tranche
 from perp_pool.transport import TxResult
 
 
@@ -89,6 +90,14 @@ class PerpPoolClient(OrderClient):
     async def accept_admin(self) -> TxResult:
         return await self.send([self.build_accept_admin_ix()])
 
+    async def add_senior_tranche(self, pool: Pubkey, *, rate_bps: int, max_senior_junior_ratio_bps: int) -> TxResult:
+        return await self.send([self.build_add_senior_tranche_ix(
+            pool, rate_bps=rate_bps, max_senior_junior_ratio_bps=max_senior_junior_ratio_bps)])
+
+    async def set_tranche_config(self, pool: Pubkey, *, rate_bps: int, max_senior_junior_ratio_bps: int) -> TxResult:
+        return await self.send([self.build_set_tranche_config_ix(
+            pool, rate_bps=rate_bps, max_senior_junior_ratio_bps=max_senior_junior_ratio_bps)])
+
     async def update_pool_aum(self, pool: Pubkey) -> TxResult:
         return await self.send([await self.build_update_pool_aum_ix(pool)])
 
@@ -97,36 +106,38 @@ class PerpPoolClient(OrderClient):
     async def add_liquidity(self, pool: Pubkey, custody: Pubkey, *, amount_in: int, funding_account: Pubkey,
                             lp_token_account: Pubkey, min_lp_amount_out: int | None = None,
                             slippage_bps: int = DEFAULT_LIQUIDITY_SLIPPAGE_BPS,
-                            before: Sequence[Instruction] = ()) -> TxResult:
-        """Deposits `amount_in`; LP goes to `lp_token_account` (the wallet's own), which stays
-        frozen for the pool's LP cooldown. Without `min_lp_amount_out` the minimum is the
-        simulated quote less `slippage_bps`."""
+                            before: Sequence[Instruction] = (), tranche: Tranche = Tranche.JUNIOR) -> TxResult:
+        """Deposits `amount_in` into `tranche`; its LP goes to `lp_token_account` (the wallet's own,
+        of that tranche's mint), which stays frozen for the pool's LP cooldown. Without
+        `min_lp_amount_out` the minimum is the simulated quote less `slippage_bps`."""
         if min_lp_amount_out is None:
             quote = await self.quote_add_liquidity(pool, custody, amount_in=amount_in, funding_account=funding_account,
-                                                   lp_token_account=lp_token_account, before=before)
+                                                   lp_token_account=lp_token_account, before=before, tranche=tranche)
             min_lp_amount_out = min_out_after_slippage(quote.lp_amount_out, slippage_bps)
         ix = await self.build_add_liquidity_ix(pool, custody, amount_in=amount_in, min_lp_amount_out=min_lp_amount_out,
-                                               funding_account=funding_account, lp_token_account=lp_token_account)
+                                               funding_account=funding_account, lp_token_account=lp_token_account,
+                                               tranche=tranche)
         return await self.send([*before, ix])
 
     async def remove_liquidity(self, pool: Pubkey, custody: Pubkey, *, lp_amount_in: int, receiving_account: Pubkey,
                                lp_token_account: Pubkey, min_amount_out: int | None = None,
                                slippage_bps: int = DEFAULT_LIQUIDITY_SLIPPAGE_BPS,
-                               before: Sequence[Instruction] = ()) -> TxResult:
-        """Redeems `lp_amount_in` LP (thawing the account if its cooldown is over). Without
-        `min_amount_out` the minimum is the simulated quote less `slippage_bps`."""
+                               before: Sequence[Instruction] = (), tranche: Tranche = Tranche.JUNIOR) -> TxResult:
+        """Redeems `lp_amount_in` LP of `tranche` (thawing the account if its cooldown is over).
+        Without `min_amount_out` the minimum is the simulated quote less `slippage_bps`."""
         if min_amount_out is None:
             quote = await self.quote_remove_liquidity(pool, custody, lp_amount_in=lp_amount_in,
                                                       receiving_account=receiving_account,
-                                                      lp_token_account=lp_token_account, before=before)
+                                                      lp_token_account=lp_token_account, before=before,
+                                                      tranche=tranche)
             min_amount_out = min_out_after_slippage(quote.amount_out, slippage_bps)
         ix = await self.build_remove_liquidity_ix(pool, custody, lp_amount_in=lp_amount_in,
                                                   min_amount_out=min_amount_out, receiving_account=receiving_account,
-                                                  lp_token_account=lp_token_account)
+                                                  lp_token_account=lp_token_account, tranche=tranche)
         return await self.send([*before, ix])
 
-    async def unlock_lp(self, pool: Pubkey, lp_token_account: Pubkey) -> TxResult:
-        return await self.send([self.build_unlock_lp_ix(pool, lp_token_account)])
+    async def unlock_lp(self, pool: Pubkey, lp_token_account: Pubkey, tranche: Tranche = Tranche.JUNIOR) -> TxResult:
+        return await self.send([self.build_unlock_lp_ix(pool, lp_token_account, tranche=tranche)])
 
     # ---- trading -----------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from perp_pool.client.builders import InstructionBuilders
 from perp_pool.client.idl_types import side_of, side_value
 from perp_pool.errors import TransactionFailed
 from perp_pool.math.pricing import Side
+from perp_pool.math.tranche import Tranche
 from perp_pool.transport import SimulationResult, decode_return
 
 
@@ -23,24 +24,26 @@ class Views(InstructionBuilders):
     # ---- quotes ------------------------------------------------------------------------------
 
     async def quote_add_liquidity(self, pool: Pubkey, custody: Pubkey, *, amount_in: int, funding_account: Pubkey,
-                                  lp_token_account: Pubkey, before: Sequence[Instruction] = ()) -> Any:
+                                  lp_token_account: Pubkey, before: Sequence[Instruction] = (),
+                                  tranche: Tranche = Tranche.JUNIOR) -> Any:
         """What depositing `amount_in` would do now: the `LiquidityAdded` event of the deposit
         simulated with no minimum (`lp_amount_out`, `dead_lp_amount`, `fee_amount`, `unlock_time`,
         ...). `before`: instructions the real transaction runs first (e.g. creating the LP token
         account). Raises what the deposit would raise."""
         ix = await self.build_add_liquidity_ix(pool, custody, amount_in=amount_in, min_lp_amount_out=0,
-                                               funding_account=funding_account, lp_token_account=lp_token_account)
+                                               funding_account=funding_account, lp_token_account=lp_token_account,
+                                               tranche=tranche)
         return self._simulated_event(await self.transport.simulate([*before, ix]), "LiquidityAdded")
 
     async def quote_remove_liquidity(self, pool: Pubkey, custody: Pubkey, *, lp_amount_in: int,
                                      receiving_account: Pubkey, lp_token_account: Pubkey,
-                                     before: Sequence[Instruction] = ()) -> Any:
+                                     before: Sequence[Instruction] = (), tranche: Tranche = Tranche.JUNIOR) -> Any:
         """What redeeming `lp_amount_in` LP would pay now: the `LiquidityRemoved` event of the
         withdrawal simulated with no minimum (`amount_out`, `fee_amount`, ...). Raises what the
         withdrawal would raise (e.g. `LiquidityCooldownActive`)."""
         ix = await self.build_remove_liquidity_ix(pool, custody, lp_amount_in=lp_amount_in, min_amount_out=0,
                                                   receiving_account=receiving_account,
-                                                  lp_token_account=lp_token_account)
+                                                  lp_token_account=lp_token_account, tranche=tranche)
         return self._simulated_event(await self.transport.simulate([*before, ix]), "LiquidityRemoved")
 
     @staticmethod
@@ -57,10 +60,19 @@ class Views(InstructionBuilders):
         sim = await self._simulate_view(await self.build_get_assets_under_management_ix(pool))
         return decode_return(sim.return_data, "u128")
 
-    async def get_lp_token_price(self, pool: Pubkey) -> int:
-        """USD (USD_DECIMALS) per whole LP token, as the program computes it."""
-        sim = await self._simulate_view(await self.build_get_lp_token_price_ix(pool))
+    async def get_lp_token_price(self, pool: Pubkey, tranche: Tranche = Tranche.JUNIOR) -> int:
+        """USD (USD_DECIMALS) per whole LP token of `tranche` (the pool's only LP when it has no
+        tranches), as the program computes it: its NAV at min prices over its supply."""
+        sim = await self._simulate_view(await self.build_get_lp_token_price_ix(pool, tranche))
         return decode_return(sim.return_data, "u64")
+
+    async def get_tranche_state(self, pool: Pubkey, *, trader_profit_usd: int = 0, bad_debt_usd: int = 0) -> Any:
+        """The pool's tranches now (`TrancheState`: AUM, senior index and claim, NAVs at min and
+        max prices, LP prices, coverage, insurance fund) and, in `.stress`, what a trader profit of
+        `trader_profit_usd` and a bad debt of `bad_debt_usd` would leave each (USD_DECIMALS)."""
+        ix = await self.build_get_tranche_state_ix(pool, trader_profit_usd=trader_profit_usd,
+                                                   bad_debt_usd=bad_debt_usd)
+        return self._decode("TrancheState", (await self._simulate_view(ix)).return_data)
 
     async def _view(self, name: str, accounts: dict[str, Pubkey], *args: Any) -> bytes | None:
         return (await self._simulate_view(self._ix(name, accounts, *args))).return_data

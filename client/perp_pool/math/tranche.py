@@ -1,0 +1,106 @@
+"""LP tranches: how a pool's LP-owned value splits between its senior and junior tranche — an
+integer-exact port of programs/perp_pool/src/math/tranche.rs (docs/design.md "LP tranches").
+
+The senior claim is `senior_supply * I(now)` with `I` the senior index, growing linearly at the
+senior target rate from its last rate change; senior NAV = min(claim, AUM), junior NAV = the rest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from perp_pool.constants import BPS_POWER, SENIOR_INDEX_POWER, YEAR_SECONDS
+from perp_pool.math.fixed import Rounding, mul_div
+
+__all__ = ["SeniorTerms", "StressOutcome", "Tranche", "TrancheNavs", "coverage_holds", "senior_index",
+           "senior_target_usd", "split_navs", "stress", "target_rounding", "tranche_navs", "tranche_price"]
+
+
+class Tranche(Enum):
+    """`Tranche` of the IDL. JUNIOR is the pool's LP mint (the only one of a pool without
+    tranches); SENIOR the senior LP mint of a tranched pool."""
+
+    JUNIOR = "junior"
+    SENIOR = "senior"
+
+    @property
+    def index(self) -> int:
+        return 0 if self is Tranche.JUNIOR else 1
+
+
+@dataclass(frozen=True)
+class SeniorTerms:
+    index: int  # SENIOR_INDEX_DECIMALS at index_time
+    index_time: int
+    rate_bps: int
+
+
+def senior_index(terms: SeniorTerms, now: int, rounding: Rounding) -> int:
+    elapsed = max(0, now - terms.index_time)
+    growth = mul_div(terms.index, terms.rate_bps * elapsed, BPS_POWER * YEAR_SECONDS, rounding)
+    return terms.index + growth
+
+
+def senior_target_usd(supply: int, index: int, rounding: Rounding) -> int:
+    return mul_div(supply, index, SENIOR_INDEX_POWER, rounding)
+
+
+@dataclass(frozen=True)
+class TrancheNavs:
+    junior_usd: int
+    senior_usd: int
+
+    def of(self, tranche: Tranche) -> int:
+        return self.junior_usd if tranche is Tranche.JUNIOR else self.senior_usd
+
+
+def split_navs(aum_usd: int, senior_target: int) -> TrancheNavs:
+    senior = min(senior_target, aum_usd)
+    return TrancheNavs(junior_usd=aum_usd - senior, senior_usd=senior)
+
+
+def target_rounding(priced: Tranche, max_mode: bool) -> Rounding:
+    """The target's rounding that values `priced` in the pool's favour (high when issuing LP:
+    `max_mode`, low when redeeming)."""
+    high_senior = (priced is Tranche.SENIOR) == max_mode
+    return Rounding.CEIL if high_senior else Rounding.FLOOR
+
+
+def tranche_navs(aum_usd: int, terms: SeniorTerms, senior_supply: int, now: int, priced: Tranche,
+                 max_mode: bool) -> TrancheNavs:
+    rounding = target_rounding(priced, max_mode)
+    return split_navs(aum_usd, senior_target_usd(senior_supply, senior_index(terms, now, rounding), rounding))
+
+
+def tranche_price(navs: TrancheNavs, terms: SeniorTerms, supply: int, now: int, priced: Tranche,
+                  max_mode: bool) -> tuple[int, int]:
+    """(nav_usd, supply) one LP unit of `priced` is priced against; an empty senior tranche at its
+    index (never at 1 USD)."""
+    if priced is Tranche.SENIOR and supply == 0:
+        return senior_index(terms, now, target_rounding(priced, max_mode)), SENIOR_INDEX_POWER
+    return navs.of(priced), supply
+
+
+def coverage_holds(senior_usd: int, junior_usd: int, max_ratio_bps: int) -> bool:
+    return senior_usd * BPS_POWER <= junior_usd * max_ratio_bps
+
+
+@dataclass(frozen=True)
+class StressOutcome:
+    insurance_draw_usd: int
+    insurance_after_usd: int
+    junior_loss_usd: int
+    senior_loss_usd: int
+    navs_after: TrancheNavs
+
+
+def stress(aum_usd: int, senior_target: int, insurance_usd: int, trader_profit_usd: int,
+           bad_debt_usd: int) -> StressOutcome:
+    before = split_navs(aum_usd, senior_target)
+    draw = min(bad_debt_usd, insurance_usd)
+    loss = trader_profit_usd + bad_debt_usd - draw
+    after = split_navs(max(0, aum_usd - loss), senior_target)
+    return StressOutcome(insurance_draw_usd=draw, insurance_after_usd=insurance_usd - draw,
+                         junior_loss_usd=before.junior_usd - after.junior_usd,
+                         senior_loss_usd=before.senior_usd - after.senior_usd, navs_after=after)
