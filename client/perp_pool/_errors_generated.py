@@ -567,11 +567,11 @@ class TrancheSetupNotAllowed(PerpPoolError):
 
 
 class TrancheSupplyMismatch(PerpPoolError):
-    """The senior LP mint's supply does not match the pool's senior supply"""
+    """The senior LP mint holds more than the pool has issued"""
 
     __module__ = "perp_pool.errors"
     code = 6053
-    msg = "The senior LP mint's supply does not match the pool's senior supply"
+    msg = "The senior LP mint holds more than the pool has issued"
 
 
 # ---- Anchor's own errors ----

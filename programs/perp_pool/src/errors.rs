@@ -166,6 +166,6 @@ pub enum PerpPoolError {
     #[msg("The pool already has a senior tranche, or LP was already issued (tranches are set up before the first deposit)")]
     TrancheSetupNotAllowed,
     /// 6053
-    #[msg("The senior LP mint's supply does not match the pool's senior supply")]
+    #[msg("The senior LP mint holds more than the pool has issued")]
     TrancheSupplyMismatch,
 }

@@ -40,16 +40,23 @@ pub struct Deposited {
 }
 
 /// The tranche's LP supply that prices it: the junior's mint supply plus the pool's dead
-/// shares, the senior's own count (checked against its mint: TrancheSupplyMismatch).
-fn tranche_supply(pool: &Pool, tranche: Tranche, mint_supply: u64) -> Result<u64> {
+/// shares, the senior's mint supply. The pool keeps a count of the senior supply for the
+/// operations that do not load the senior mint (junior deposits and redemptions, views); the
+/// program is the mint's only minter, but any holder may burn its own LP with the token program,
+/// so the mint can hold less. That burned claim is given up: it is dropped from the count here
+/// (its value goes to the junior tranche, as any donation to the pool), so a burn can neither
+/// block the senior tranche nor leave an unredeemable claim accruing the senior rate.
+/// A mint holding more than the count is impossible (TrancheSupplyMismatch).
+fn tranche_supply(pool: &mut Pool, tranche: Tranche, mint_supply: u64) -> Result<u64> {
     match tranche {
         Tranche::Junior => pool.lp_supply(mint_supply),
         Tranche::Senior => {
             validate!(
-                mint_supply == pool.senior.supply,
+                mint_supply <= pool.senior.supply,
                 PerpPoolError::TrancheSupplyMismatch
             )?;
-            Ok(pool.senior.supply)
+            pool.senior.supply = mint_supply;
+            Ok(mint_supply)
         }
     }
 }

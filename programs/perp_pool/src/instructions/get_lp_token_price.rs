@@ -48,7 +48,8 @@ pub fn handler<'info>(ctx: Context<'_, '_, '_, 'info, GetLpTokenPrice<'info>>) -
     let navs = pool.tranche_navs(aum_min_usd, now, tranche, AumMode::Min)?;
     let supply = match tranche {
         Tranche::Junior => pool.lp_supply(mint.supply)?,
-        Tranche::Senior => pool.senior.supply,
+        // The mint: units a holder burned are no claim (controller::liquidity).
+        Tranche::Senior => mint.supply.min(pool.senior.supply),
     };
     let price = tranche_price(
         &navs,

@@ -56,8 +56,10 @@ pub struct SeniorTranche {
     /// PDA `[SENIOR_LP_TOKEN_MINT_SEED, pool]`, LP_DECIMALS, mint and freeze authority the
     /// transfer authority; the default key when the pool has no tranches.
     pub mint: Pubkey,
-    /// Senior LP base units outstanding: the program is the mint's only minter and burner, so
-    /// this is always the mint's supply (kept here so junior operations need not load the mint).
+    /// Senior LP base units outstanding, kept here so junior operations and views need not load
+    /// the senior mint. The program is the mint's only minter; a holder burning its own senior LP
+    /// with the token program makes the mint hold less, and the next senior deposit or
+    /// redemption drops the burned units from this count (controller::liquidity).
     pub supply: u64,
     /// The senior index at `index_time` (SENIOR_INDEX_DECIMALS: USD per senior LP base unit).
     pub index: u128,
