@@ -17,7 +17,8 @@ from tests.helpers import USDC, World
 async def test_a_burned_senior_claim_goes_to_the_junior_and_blocks_nothing(world: World) -> None:
     c = world.client
     p = await world.new_pool()
-    await c.add_senior_tranche(p.pool, rate_bps=0, max_senior_junior_ratio_bps=40_000)
+    await c.add_senior_tranche(p.pool, rate_bps=0, max_senior_junior_ratio_bps=40_000,
+                               senior_deposit_ratio_bps=30_000)
     junior = await world.new_wallet(p, tokens=10_000 * USDC)
     senior = await world.new_wallet(p, tokens=10_000 * USDC)
     senior_mint = c.lp_mint_address(p.pool, Tranche.SENIOR)

@@ -62,6 +62,7 @@ __all__ = [
     "InvalidTrancheConfig",
     "TrancheSetupNotAllowed",
     "TrancheSupplyMismatch",
+    "SeniorCapacityExceeded",
     "InstructionMissing",
     "InstructionFallbackNotFound",
     "InstructionDidNotDeserialize",
@@ -535,11 +536,11 @@ class PositionLiquidatable(PerpPoolError):
 
 
 class JuniorTrancheWipedOut(PerpPoolError):
-    """The junior tranche's NAV is zero: its LP cannot be priced (no junior deposit or redemption until the pool recovers)"""
+    """The junior tranche is wiped out: its NAV is zero (no junior redemption) or its LP is worth less than MIN_JUNIOR_LP_PRICE_USD (no junior deposit) until the pool recovers"""
 
     __module__ = "perp_pool.errors"
     code = 6049
-    msg = "The junior tranche's NAV is zero: its LP cannot be priced (no junior deposit or redemption until the pool recovers)"
+    msg = "The junior tranche is wiped out: its NAV is zero (no junior redemption) or its LP is worth less than MIN_JUNIOR_LP_PRICE_USD (no junior deposit) until the pool recovers"
 
 
 class CoverageLimitExceeded(PerpPoolError):
@@ -572,6 +573,14 @@ class TrancheSupplyMismatch(PerpPoolError):
     __module__ = "perp_pool.errors"
     code = 6053
     msg = "The senior LP mint holds more than the pool has issued"
+
+
+class SeniorCapacityExceeded(PerpPoolError):
+    """A senior deposit would take the senior NAV above the pool's senior capacity"""
+
+    __module__ = "perp_pool.errors"
+    code = 6054
+    msg = "A senior deposit would take the senior NAV above the pool's senior capacity"
 
 
 # ---- Anchor's own errors ----
@@ -1203,6 +1212,7 @@ PROGRAM_ERRORS: dict[int, type[PerpPoolError]] = {
     6051: InvalidTrancheConfig,
     6052: TrancheSetupNotAllowed,
     6053: TrancheSupplyMismatch,
+    6054: SeniorCapacityExceeded,
 }
 
 ANCHOR_ERRORS: dict[int, type[AnchorError]] = {

@@ -165,10 +165,18 @@ class InstructionBuilders(ClientBase):
         return self._ix("accept_admin", {"new_admin": new_admin or self.wallet.pubkey(),
                                          "perpetuals": self.perpetuals_address})
 
-    def build_add_senior_tranche_ix(self, pool: Pubkey, *, rate_bps: int,
-                                    max_senior_junior_ratio_bps: int) -> Instruction:
+    def _tranche_config(self, rate_bps: int, max_senior_junior_ratio_bps: int, senior_deposit_ratio_bps: int,
+                        max_senior_usd: int) -> Any:
+        return self._type("TrancheConfigParams", rate_bps=rate_bps,
+                          max_senior_junior_ratio_bps=max_senior_junior_ratio_bps,
+                          senior_deposit_ratio_bps=senior_deposit_ratio_bps, max_senior_usd=max_senior_usd)
+
+    def build_add_senior_tranche_ix(self, pool: Pubkey, *, rate_bps: int, max_senior_junior_ratio_bps: int,
+                                    senior_deposit_ratio_bps: int, max_senior_usd: int = 0) -> Instruction:
         """Gives `pool` (no LP issued yet) a senior tranche: its own LP mint, a senior target
-        rate (BPS a year) and a coverage limit (senior NAV at most junior NAV x ratio / BPS)."""
+        rate (BPS a year), the coverage limit of junior withdrawals (senior NAV at most junior NAV
+        x ratio / BPS after one), the stricter one of senior deposits and the senior capacity in
+        USD (0: none)."""
         return self._ix("add_senior_tranche", {
             "admin": self.wallet.pubkey(),
             "perpetuals": self.perpetuals_address,
@@ -178,17 +186,15 @@ class InstructionBuilders(ClientBase):
             "senior_lp_token_mint": self.lp_mint_address(pool, Tranche.SENIOR),
             "system_program": SYSTEM_PROGRAM_ID,
             "token_program": TOKEN_PROGRAM_ID,
-        }, self._type("TrancheConfigParams", rate_bps=rate_bps,
-                      max_senior_junior_ratio_bps=max_senior_junior_ratio_bps))
+        }, self._tranche_config(rate_bps, max_senior_junior_ratio_bps, senior_deposit_ratio_bps, max_senior_usd))
 
-    def build_set_tranche_config_ix(self, pool: Pubkey, *, rate_bps: int,
-                                    max_senior_junior_ratio_bps: int) -> Instruction:
+    def build_set_tranche_config_ix(self, pool: Pubkey, *, rate_bps: int, max_senior_junior_ratio_bps: int,
+                                    senior_deposit_ratio_bps: int, max_senior_usd: int = 0) -> Instruction:
         return self._ix("set_tranche_config", {
             "admin": self.wallet.pubkey(),
             "perpetuals": self.perpetuals_address,
             "pool": pool,
-        }, self._type("TrancheConfigParams", rate_bps=rate_bps,
-                      max_senior_junior_ratio_bps=max_senior_junior_ratio_bps))
+        }, self._tranche_config(rate_bps, max_senior_junior_ratio_bps, senior_deposit_ratio_bps, max_senior_usd))
 
     async def build_update_pool_aum_ix(self, pool: Pubkey) -> Instruction:
         return self._ix("update_pool_aum", {"perpetuals": self.perpetuals_address, "pool": pool},

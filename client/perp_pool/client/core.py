@@ -90,13 +90,17 @@ class PerpPoolClient(OrderClient):
     async def accept_admin(self) -> TxResult:
         return await self.send([self.build_accept_admin_ix()])
 
-    async def add_senior_tranche(self, pool: Pubkey, *, rate_bps: int, max_senior_junior_ratio_bps: int) -> TxResult:
+    async def add_senior_tranche(self, pool: Pubkey, *, rate_bps: int, max_senior_junior_ratio_bps: int,
+                                 senior_deposit_ratio_bps: int, max_senior_usd: int = 0) -> TxResult:
         return await self.send([self.build_add_senior_tranche_ix(
-            pool, rate_bps=rate_bps, max_senior_junior_ratio_bps=max_senior_junior_ratio_bps)])
+            pool, rate_bps=rate_bps, max_senior_junior_ratio_bps=max_senior_junior_ratio_bps,
+            senior_deposit_ratio_bps=senior_deposit_ratio_bps, max_senior_usd=max_senior_usd)])
 
-    async def set_tranche_config(self, pool: Pubkey, *, rate_bps: int, max_senior_junior_ratio_bps: int) -> TxResult:
+    async def set_tranche_config(self, pool: Pubkey, *, rate_bps: int, max_senior_junior_ratio_bps: int,
+                                 senior_deposit_ratio_bps: int, max_senior_usd: int = 0) -> TxResult:
         return await self.send([self.build_set_tranche_config_ix(
-            pool, rate_bps=rate_bps, max_senior_junior_ratio_bps=max_senior_junior_ratio_bps)])
+            pool, rate_bps=rate_bps, max_senior_junior_ratio_bps=max_senior_junior_ratio_bps,
+            senior_deposit_ratio_bps=senior_deposit_ratio_bps, max_senior_usd=max_senior_usd)])
 
     async def update_pool_aum(self, pool: Pubkey) -> TxResult:
         return await self.send([await self.build_update_pool_aum_ix(pool)])

@@ -10,11 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from perp_pool.constants import BPS_POWER, SENIOR_INDEX_POWER, YEAR_SECONDS
+from perp_pool.constants import BPS_POWER, LP_POWER, MIN_JUNIOR_LP_PRICE_USD, SENIOR_INDEX_POWER, YEAR_SECONDS
 from perp_pool.math.fixed import Rounding, mul_div
 
-__all__ = ["SeniorTerms", "StressOutcome", "Tranche", "TrancheNavs", "coverage_holds", "senior_index",
-           "senior_target_usd", "split_navs", "stress", "target_rounding", "tranche_navs", "tranche_price"]
+__all__ = ["SeniorTerms", "StressOutcome", "Tranche", "TrancheNavs", "coverage_holds", "junior_issuable",
+           "senior_index", "senior_target_usd", "split_navs", "stress", "target_rounding", "tranche_navs",
+           "tranche_price"]
 
 
 class Tranche(Enum):
@@ -75,11 +76,20 @@ def tranche_navs(aum_usd: int, terms: SeniorTerms, senior_supply: int, now: int,
 
 def tranche_price(navs: TrancheNavs, terms: SeniorTerms, supply: int, now: int, priced: Tranche,
                   max_mode: bool) -> tuple[int, int]:
-    """(nav_usd, supply) one LP unit of `priced` is priced against; an empty senior tranche at its
-    index (never at 1 USD)."""
-    if priced is Tranche.SENIOR and supply == 0:
-        return senior_index(terms, now, target_rounding(priced, max_mode)), SENIOR_INDEX_POWER
+    """(nav_usd, supply) one LP unit of `priced` is priced against: a senior tranche whose NAV is
+    its whole claim (always when empty) at its index, whatever its supply; an impaired one at
+    NAV / supply."""
+    if priced is Tranche.SENIOR:
+        index = senior_index(terms, now, target_rounding(priced, max_mode))
+        if navs.senior_usd * SENIOR_INDEX_POWER >= supply * index:
+            return index, SENIOR_INDEX_POWER
     return navs.of(priced), supply
+
+
+def junior_issuable(junior_nav_usd: int, junior_supply: int) -> bool:
+    """Whether junior LP is issued: worth at least MIN_JUNIOR_LP_PRICE_USD per whole token, or no
+    supply yet."""
+    return junior_supply == 0 or junior_nav_usd * LP_POWER >= MIN_JUNIOR_LP_PRICE_USD * junior_supply
 
 
 def coverage_holds(senior_usd: int, junior_usd: int, max_ratio_bps: int) -> bool:

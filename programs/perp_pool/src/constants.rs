@@ -145,6 +145,12 @@ pub const MAX_POOL_NAME_LEN: u8 = 32;
 #[constant]
 pub const DEAD_LP_SUPPLY: u64 = 1_000_000;
 
+/// Lowest junior LP price (USD_DECIMALS per whole LP token: 0.001 USD) at which a tranched pool
+/// still issues junior LP; below it the junior tranche counts as wiped out
+/// (`math::tranche::junior_issuable`).
+#[constant]
+pub const MIN_JUNIOR_LP_PRICE_USD: u64 = 1_000;
+
 /// Highest senior target rate: 50 % a year.
 #[constant]
 pub const MAX_SENIOR_RATE_BPS: u32 = 5_000;

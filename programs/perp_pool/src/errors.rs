@@ -154,7 +154,7 @@ pub enum PerpPoolError {
     #[msg("The position is liquidatable: it is the liquidator's, not an order's")]
     PositionLiquidatable,
     /// 6049
-    #[msg("The junior tranche's NAV is zero: its LP cannot be priced (no junior deposit or redemption until the pool recovers)")]
+    #[msg("The junior tranche is wiped out: its NAV is zero (no junior redemption) or its LP is worth less than MIN_JUNIOR_LP_PRICE_USD (no junior deposit) until the pool recovers")]
     JuniorTrancheWipedOut,
     /// 6050
     #[msg("Senior NAV would exceed the pool's coverage limit (a multiple of junior NAV)")]
@@ -168,4 +168,7 @@ pub enum PerpPoolError {
     /// 6053
     #[msg("The senior LP mint holds more than the pool has issued")]
     TrancheSupplyMismatch,
+    /// 6054
+    #[msg("A senior deposit would take the senior NAV above the pool's senior capacity")]
+    SeniorCapacityExceeded,
 }

@@ -10,7 +10,7 @@ use {
             perpetuals::Permissions,
             position::Side,
         },
-        types::{OrderKind, OrderParams, Tranche},
+        types::{OrderKind, OrderParams, Tranche, TrancheConfigParams},
     },
     anchor_lang::prelude::*,
 };
@@ -552,19 +552,19 @@ pub struct SeniorTrancheAdded {
     pub senior_lp_token_mint: Pubkey,
     /// SENIOR_INDEX_DECIMALS: the starting index (SENIOR_INDEX_POWER, 1 USD per whole LP).
     pub index: u128,
-    pub rate_bps: u32,
-    pub max_senior_junior_ratio_bps: u32,
+    pub config: TrancheConfigParams,
     pub time: i64,
 }
 
-/// `set_tranche_config`: the index is rebased to its value now, so a rate change moves no value.
+/// `set_tranche_config`: on a rate change the index is rebased to its value now, so the change
+/// moves no value.
 #[event]
 pub struct TrancheConfigSet {
     pub pool: Pubkey,
-    /// SENIOR_INDEX_DECIMALS: the index at `time` (rounded down) from which the new rate runs.
+    /// SENIOR_INDEX_DECIMALS: the index at `index_time` from which `config.rate_bps` runs.
     pub index: u128,
+    pub index_time: i64,
     pub old_rate_bps: u32,
-    pub rate_bps: u32,
-    pub max_senior_junior_ratio_bps: u32,
+    pub config: TrancheConfigParams,
     pub time: i64,
 }

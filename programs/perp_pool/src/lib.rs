@@ -31,7 +31,11 @@ pub mod state;
 pub mod types;
 pub mod validation;
 
-use {instructions::*, math::pnl::ProfitAndLoss, types::OrderParams};
+use {
+    instructions::*,
+    math::pnl::ProfitAndLoss,
+    types::{OrderParams, TrancheConfigParams},
+};
 
 declare_id!("HxTosyLLPQKXWwvkpRwQEAc2HfF2N59y9Ce7DxTv21FX");
 

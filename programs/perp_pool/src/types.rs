@@ -40,6 +40,21 @@ pub enum Tranche {
     Senior,
 }
 
+/// A senior tranche's terms (`add_senior_tranche`, `set_tranche_config`; checked by
+/// `validation::config::validate_tranche_config`).
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TrancheConfigParams {
+    /// Senior target rate, BPS per year (simple), at most MAX_SENIOR_RATE_BPS.
+    pub rate_bps: u32,
+    /// Coverage limit of a junior withdrawal: senior NAV after it at most junior NAV * this /
+    /// BPS_POWER; 1..=MAX_SENIOR_JUNIOR_RATIO_BPS.
+    pub max_senior_junior_ratio_bps: u32,
+    /// Coverage limit of a senior deposit (checked at min prices); 1..=max_senior_junior_ratio_bps.
+    pub senior_deposit_ratio_bps: u32,
+    /// Senior capacity in USD (senior NAV after a senior deposit at most this); 0 = no cap.
+    pub max_senior_usd: u64,
+}
+
 /// Fee rates, in BPS (10_000 = 100 %). The trading rates (open, close, liquidation, reward) are
 /// read from the TRADED custody; the shares from the custody that receives the fee (the
 /// collateral custody for trading fees).

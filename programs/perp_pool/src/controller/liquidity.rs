@@ -11,7 +11,7 @@ use {
                 AddLiquidityAmounts, AumMode, CustodyValuation, RemoveLiquidityAmounts,
             },
             safe_math::{cast, Rounding, SafeMath},
-            tranche::{coverage_holds, tranche_price, TrancheNavs},
+            tranche::{coverage_holds, junior_issuable, tranche_price, TrancheNavs},
         },
         state::{
             custody::Custody,
@@ -90,8 +90,11 @@ pub fn apply_deposit(
     let aum_max_usd = assets_under_management_usd(&valuations, AumMode::Max)?;
     let lp_supply = tranche_supply(pool, tranche, lp_mint_supply)?;
     let navs = pool.tranche_navs(aum_max_usd, now, tranche, AumMode::Max)?;
-    if pool.is_tranched() && tranche == Tranche::Junior && lp_supply > 0 {
-        validate!(navs.junior_usd > 0, PerpPoolError::JuniorTrancheWipedOut)?;
+    if pool.is_tranched() && tranche == Tranche::Junior {
+        validate!(
+            junior_issuable(navs.junior_usd, lp_supply)?,
+            PerpPoolError::JuniorTrancheWipedOut
+        )?;
     }
     let price = tranche_price(
         &navs,
@@ -115,15 +118,27 @@ pub fn apply_deposit(
         PerpPoolError::SlippageExceeded
     )?;
     if tranche == Tranche::Senior {
-        // The senior claim after the deposit against the junior NAV that protects it.
-        let senior_after = navs.senior_usd.safe_add(u128::from(amounts.deposit_usd))?;
+        // The senior NAV after the deposit against the junior NAV that protects it, both at min
+        // prices with the senior claim rounded up (the values a junior withdrawal is checked
+        // with, so a deposit accepted here never leaves the pool past that limit by the spread
+        // between the modes alone), under the stricter senior-deposit limit; and the capacity.
+        let aum_min_usd = assets_under_management_usd(&valuations, AumMode::Min)?;
+        let navs_min = pool.tranche_navs(aum_min_usd, now, Tranche::Junior, AumMode::Min)?;
+        let senior_after = navs_min
+            .senior_usd
+            .safe_add(u128::from(amounts.deposit_usd))?;
         validate!(
             coverage_holds(
                 senior_after,
-                navs.junior_usd,
-                pool.senior.max_senior_junior_ratio_bps
+                navs_min.junior_usd,
+                pool.senior.senior_deposit_ratio_bps
             )?,
             PerpPoolError::CoverageLimitExceeded
+        )?;
+        let cap = pool.senior.max_senior_usd;
+        validate!(
+            cap == 0 || senior_after <= u128::from(cap),
+            PerpPoolError::SeniorCapacityExceeded
         )?;
     }
     // Statistics only: the fee valued like the deposit (min price, floor).

@@ -16,6 +16,7 @@ use {
             perpetuals::Perpetuals,
             pool::{Pool, SeniorTranche},
         },
+        types::TrancheConfigParams,
         validate,
         validation::config::validate_tranche_config,
     },
@@ -64,18 +65,9 @@ pub struct AddSeniorTranche<'info> {
     pub token_program: Program<'info, Token>,
 }
 
-#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug)]
-pub struct TrancheConfigParams {
-    /// Senior target rate, BPS per year (simple), at most MAX_SENIOR_RATE_BPS.
-    pub rate_bps: u32,
-    /// Coverage limit: senior NAV at most junior NAV * this / BPS_POWER at a senior deposit or a
-    /// junior withdrawal; 1..=MAX_SENIOR_JUNIOR_RATIO_BPS.
-    pub max_senior_junior_ratio_bps: u32,
-}
-
 pub fn handler(ctx: Context<AddSeniorTranche>, params: &TrancheConfigParams) -> Result<()> {
     // params
-    validate_tranche_config(params.rate_bps, params.max_senior_junior_ratio_bps)?;
+    validate_tranche_config(params)?;
     let accounts = ctx.accounts;
     validate!(
         !accounts.pool.is_tranched()
@@ -93,6 +85,8 @@ pub fn handler(ctx: Context<AddSeniorTranche>, params: &TrancheConfigParams) -> 
         index_time: now,
         rate_bps: params.rate_bps,
         max_senior_junior_ratio_bps: params.max_senior_junior_ratio_bps,
+        senior_deposit_ratio_bps: params.senior_deposit_ratio_bps,
+        max_senior_usd: params.max_senior_usd,
         mint_bump: ctx.bumps.senior_lp_token_mint,
     };
 
@@ -101,8 +95,7 @@ pub fn handler(ctx: Context<AddSeniorTranche>, params: &TrancheConfigParams) -> 
         pool: accounts.pool.key(),
         senior_lp_token_mint: accounts.senior_lp_token_mint.key(),
         index: SENIOR_INDEX_POWER,
-        rate_bps: params.rate_bps,
-        max_senior_junior_ratio_bps: params.max_senior_junior_ratio_bps,
+        config: *params,
         time: now,
     });
     Ok(())

@@ -12,7 +12,7 @@ use {
         errors::PerpPoolError,
         math::{
             liquidity::{assets_under_management_usd, lp_token_price_usd, AumMode},
-            tranche::tranche_price,
+            tranche::{tranche_navs, tranche_price},
         },
         state::{perpetuals::Perpetuals, pool::Pool},
         types::Tranche,
@@ -45,19 +45,25 @@ pub fn handler<'info>(ctx: Context<'_, '_, '_, 'info, GetLpTokenPrice<'info>>) -
         .ok_or_else(|| error!(PerpPoolError::InvalidLpTokenMint))?;
     let valuations = pool.custody_valuations(None, ctx.remaining_accounts, now)?;
     let aum_min_usd = assets_under_management_usd(&valuations, AumMode::Min)?;
-    let navs = pool.tranche_navs(aum_min_usd, now, tranche, AumMode::Min)?;
-    let supply = match tranche {
-        Tranche::Junior => pool.lp_supply(mint.supply)?,
-        // The mint: units a holder burned are no claim (controller::liquidity).
+    // The senior mint, when it is the one asked about: units a holder burned are no claim
+    // (controller::liquidity), whether or not a senior operation has dropped them from the count.
+    let senior_supply = match tranche {
+        Tranche::Junior => pool.senior.supply,
         Tranche::Senior => mint.supply.min(pool.senior.supply),
     };
-    let price = tranche_price(
-        &navs,
-        &pool.senior.terms(),
-        supply,
+    let terms = pool.senior.terms();
+    let navs = tranche_navs(
+        aum_min_usd,
+        &terms,
+        senior_supply,
         now,
         tranche,
         AumMode::Min,
     )?;
+    let supply = match tranche {
+        Tranche::Junior => pool.lp_supply(mint.supply)?,
+        Tranche::Senior => senior_supply,
+    };
+    let price = tranche_price(&navs, &terms, supply, now, tranche, AumMode::Min)?;
     lp_token_price_usd(price.nav_usd, price.supply)
 }

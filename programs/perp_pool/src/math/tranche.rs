@@ -14,10 +14,12 @@
 use {
     super::{
         liquidity::AumMode,
-        safe_math::{cast, mul_div, Rounding, SafeMath},
+        safe_math::{cast, mul_div, pow10, Rounding, SafeMath},
     },
     crate::{
-        constants::{BPS_POWER, SENIOR_INDEX_POWER, YEAR_SECONDS},
+        constants::{
+            BPS_POWER, LP_DECIMALS, MIN_JUNIOR_LP_PRICE_USD, SENIOR_INDEX_POWER, YEAR_SECONDS,
+        },
         types::Tranche,
     },
     anchor_lang::prelude::*,
@@ -106,10 +108,7 @@ pub fn tranche_navs(
     Ok(split_navs(aum_usd, target))
 }
 
-/// What one LP unit of a tranche is priced against: `nav / supply`. A senior tranche with no
-/// supply is priced at its index (`I(now) / SENIOR_INDEX_POWER` USD per base unit), never at
-/// 1 USD: a senior deposit after every senior LP left must not buy a claim worth more than it
-/// paid (the difference would be the junior's).
+/// What one LP unit of a tranche is priced against: `nav / supply`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TranchePrice {
     pub nav_usd: u128,
@@ -117,7 +116,13 @@ pub struct TranchePrice {
 }
 
 /// The pricing pair for `priced` in `mode`. `supply` is the tranche's supply (dead shares
-/// included for the junior).
+/// included for the junior). A senior tranche whose NAV is its whole claim (`senior NAV *
+/// SENIOR_INDEX_POWER >= supply * I(now)`, exact; always when the supply is 0) is priced at its
+/// index, `(I(now), SENIOR_INDEX_POWER)`: each unit is worth the index whatever the supply. Pricing
+/// it at `target / supply` would let the target's rounding of a dust supply (one unit: a target
+/// rounded up to twice the index) price the next deposit at up to twice its worth, the difference
+/// going to the junior; and an empty tranche priced at 1 USD would sell a claim worth more than
+/// it paid. An impaired senior (NAV below its claim) is priced at `NAV / supply`.
 pub fn tranche_price(
     navs: &TrancheNavs,
     terms: &SeniorTerms,
@@ -126,16 +131,32 @@ pub fn tranche_price(
     priced: Tranche,
     mode: AumMode,
 ) -> Result<TranchePrice> {
-    if priced == Tranche::Senior && supply == 0 {
-        return Ok(TranchePrice {
-            nav_usd: senior_index(terms, now, target_rounding(priced, mode))?,
-            supply: cast(SENIOR_INDEX_POWER)?,
-        });
+    if priced == Tranche::Senior {
+        let index = senior_index(terms, now, target_rounding(priced, mode))?;
+        if navs.senior_usd.safe_mul(SENIOR_INDEX_POWER)? >= u128::from(supply).safe_mul(index)? {
+            return Ok(TranchePrice {
+                nav_usd: index,
+                supply: cast(SENIOR_INDEX_POWER)?,
+            });
+        }
     }
     Ok(TranchePrice {
         nav_usd: navs.of(priced),
         supply,
     })
+}
+
+/// Whether the junior LP can be issued against `junior_nav_usd` and `junior_supply` (dead shares
+/// included): at least MIN_JUNIOR_LP_PRICE_USD per whole LP token (`nav * 10^LP_DECIMALS >=
+/// MIN_JUNIOR_LP_PRICE_USD * supply`), or no supply yet. Below it a deposit would mint so much LP
+/// per micro-USD that a few deposits exhaust the u64 supply and the tranche could never take
+/// capital again.
+pub fn junior_issuable(junior_nav_usd: u128, junior_supply: u64) -> Result<bool> {
+    if junior_supply == 0 {
+        return Ok(true);
+    }
+    Ok(junior_nav_usd.safe_mul(pow10(u32::from(LP_DECIMALS))?)?
+        >= u128::from(MIN_JUNIOR_LP_PRICE_USD).safe_mul(u128::from(junior_supply))?)
 }
 
 /// The coverage limit: `senior_usd <= junior_usd * max_ratio_bps / BPS_POWER` (exact, no

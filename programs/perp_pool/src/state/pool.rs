@@ -67,9 +67,14 @@ pub struct SeniorTranche {
     pub index_time: i64,
     /// Senior target rate, BPS per year (simple), at most MAX_SENIOR_RATE_BPS.
     pub rate_bps: u32,
-    /// Coverage limit: at a senior deposit or a junior withdrawal, senior NAV may not exceed
-    /// junior NAV * this / BPS_POWER (e.g. 40_000 = 4x). At most MAX_SENIOR_JUNIOR_RATIO_BPS.
+    /// Coverage limit of a junior withdrawal: senior NAV after it at most junior NAV * this /
+    /// BPS_POWER (e.g. 40_000 = 4x). At most MAX_SENIOR_JUNIOR_RATIO_BPS.
     pub max_senior_junior_ratio_bps: u32,
+    /// Coverage limit of a senior deposit, at most `max_senior_junior_ratio_bps`: the gap is the
+    /// junior NAV that senior inflows alone can never lock in (docs/design.md "LP tranches").
+    pub senior_deposit_ratio_bps: u32,
+    /// Senior capacity: no senior deposit may take the senior NAV above this (USD); 0 = no cap.
+    pub max_senior_usd: u64,
     pub mint_bump: u8,
 }
 

@@ -8,7 +8,7 @@ use {
         errors::PerpPoolError,
         math::safe_math::SafeMath,
         state::oracle::{OracleParams, OracleType},
-        types::{BorrowRateParams, Fees, PricingParams},
+        types::{BorrowRateParams, Fees, PricingParams, TrancheConfigParams},
         validate,
     },
     anchor_lang::prelude::*,
@@ -133,14 +133,20 @@ impl OracleParams {
 mod tests;
 
 /// A senior tranche's terms (`add_senior_tranche`, `set_tranche_config`): a rate of at most
-/// MAX_SENIOR_RATE_BPS a year and a coverage limit in 1..=MAX_SENIOR_JUNIOR_RATIO_BPS.
-/// InvalidTrancheConfig otherwise.
-pub fn validate_tranche_config(rate_bps: u32, max_senior_junior_ratio_bps: u32) -> Result<()> {
+/// MAX_SENIOR_RATE_BPS a year, a junior-withdrawal coverage limit in
+/// 1..=MAX_SENIOR_JUNIOR_RATIO_BPS and a senior-deposit limit in 1..=that. InvalidTrancheConfig
+/// otherwise.
+pub fn validate_tranche_config(params: &TrancheConfigParams) -> Result<()> {
     let invalid = PerpPoolError::InvalidTrancheConfig;
-    validate!(rate_bps <= MAX_SENIOR_RATE_BPS, invalid)?;
-    validate!(max_senior_junior_ratio_bps > 0, invalid)?;
+    validate!(params.rate_bps <= MAX_SENIOR_RATE_BPS, invalid)?;
+    validate!(params.max_senior_junior_ratio_bps > 0, invalid)?;
     validate!(
-        max_senior_junior_ratio_bps <= MAX_SENIOR_JUNIOR_RATIO_BPS,
+        params.max_senior_junior_ratio_bps <= MAX_SENIOR_JUNIOR_RATIO_BPS,
+        invalid
+    )?;
+    validate!(params.senior_deposit_ratio_bps > 0, invalid)?;
+    validate!(
+        params.senior_deposit_ratio_bps <= params.max_senior_junior_ratio_bps,
         invalid
     )
 }

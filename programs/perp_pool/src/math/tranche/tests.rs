@@ -152,6 +152,46 @@ fn an_empty_senior_tranche_is_priced_at_its_index_not_at_one_usd() {
     assert_eq!(amounts.dead_lp_amount, 0);
 }
 
+/// Review R1: one unit of senior supply used to price the next deposit at ceil(1 * I) / 1 =
+/// 2 micro-USD per unit a second after creation (I = 1.000000003): a 100,000 USD deposit got a
+/// claim of 50,000 and the junior kept the rest. A covered senior is priced at its index whatever
+/// its supply.
+#[test]
+fn a_dust_senior_supply_prices_the_next_deposit_at_the_index() {
+    let t = terms(1_000);
+    let now = 1_001;
+    let mut m = Model {
+        aum: 100_000_000_000,
+        junior_supply: 100_000_000_000,
+        senior_supply: 0,
+    };
+    assert_eq!(deposit(&mut m, &t, now, Tranche::Senior, 2), Some(1));
+    let lp = deposit(&mut m, &t, now, Tranche::Senior, 100_000_000_000).unwrap();
+    let claim = senior_target_usd(
+        lp,
+        senior_index(&t, now, Rounding::Floor).unwrap(),
+        Rounding::Floor,
+    )
+    .unwrap();
+    // At most one unit lost to each of the two index roundings.
+    assert!(
+        claim + 2 >= 100_000_000_000,
+        "claim {claim} for 100,000 USD"
+    );
+    assert!(claim <= 100_000_000_000);
+}
+
+/// Review R3: a junior LP worth less than MIN_JUNIOR_LP_PRICE_USD is not issued (a deposit
+/// against a dust NAV would mint most of the u64 supply).
+#[test]
+fn junior_below_the_price_floor_is_not_issuable() {
+    // 10^6 whole LP (10^12 base units) need a NAV of 1,000 USD (0.001 USD each).
+    assert!(junior_issuable(1_000_000_000, 1_000_000_000_000).unwrap());
+    assert!(!junior_issuable(999_999_999, 1_000_000_000_000).unwrap());
+    assert!(!junior_issuable(0, 1).unwrap());
+    assert!(junior_issuable(0, 0).unwrap());
+}
+
 /// A model pool: AUM and the two tranches' supplies (junior supply includes dead shares).
 #[derive(Clone, Copy, Debug)]
 struct Model {
@@ -298,7 +338,19 @@ proptest! {
                 Op::Gain(x) => { m.aum += u128::from(x); continue; }
                 Op::Loss(x) => { m.aum = m.aum.saturating_sub(u128::from(x)); continue; }
                 Op::Deposit(tranche, usd) => {
-                    if deposit(&mut m, &t, now, tranche, usd).is_none() { m = prior; continue; }
+                    let covered = tranche == Tranche::Senior
+                        && before.senior_usd * SENIOR_INDEX_POWER
+                            >= u128::from(m.senior_supply) * senior_index(&t, now, Rounding::Ceil).unwrap();
+                    let Some(lp) = deposit(&mut m, &t, now, tranche, usd) else { m = prior; continue; };
+                    if covered {
+                        // What the depositor gets is worth what it paid, less the roundings: one unit of LP
+                        // (under 2 micro-USD at an index under 2), the claim's floor, and the index
+                        // rounded up to price the deposit but down to value the claim (1 per 10^12 units).
+                        let claim = senior_target_usd(lp, senior_index(&t, now, Rounding::Floor).unwrap(), Rounding::Floor).unwrap();
+                        let slack = 3 + u128::from(lp) / SENIOR_INDEX_POWER;
+                        prop_assert!(claim <= u128::from(usd) && claim + slack >= u128::from(usd),
+                            "senior deposit of {} got a claim of {}", usd, claim);
+                    }
                 }
                 Op::Withdraw(tranche, bps) => {
                     let supply = match tranche { Tranche::Junior => m.junior_supply, Tranche::Senior => m.senior_supply };
