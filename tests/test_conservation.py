@@ -79,7 +79,8 @@ async def run_sequence(url: str, admin, ops: list[tuple], ext: NodeExtensions | 
         c = await world.client.fetch_custody(m.usdc.custody)
         a = c.assets
         vault = await world.balance(m.usdc.vault)
-        assert vault == a.owned + a.collateral + a.protocol_fees + a.insurance_fund + a.escrow, "vault != its buckets"
+        assert vault == (a.owned + a.collateral + a.protocol_fees + a.insurance_fund
+                         + a.escrow + a.stake_rewards), "vault != its buckets"
         orders = await world.client.get_orders(pool=m.pool)
         assert a.escrow == sum(o.collateral_amount + o.executor_fee for o in orders), "escrow != Σ orders' escrow"
         wallets = sum([await world.balance(acc) for acc in accounts])

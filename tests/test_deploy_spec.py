@@ -86,7 +86,11 @@ C = "pools[0].custodies[0]"
     ("[pools.custodies.fees]\nliquidation_bps = 5\nclose_position_bps = 6",
      f"{C}.fees.liquidation_bps: must be at least close_position_bps (6), got 5"),
     ("[pools.custodies.fees]\nprotocol_share_bps = 9000\ninsurance_share_bps = 1001",
-     f"{C}.fees.insurance_share_bps: protocol_share_bps + insurance_share_bps must be at most 10000"),
+     f"{C}.fees.insurance_share_bps: protocol_share_bps + insurance_share_bps + staker_share_bps must be at most "
+     "10000"),
+    ("[pools.custodies.fees]\nprotocol_share_bps = 5000\ninsurance_share_bps = 1000\nstaker_share_bps = 4001",
+     f"{C}.fees.insurance_share_bps: protocol_share_bps + insurance_share_bps + staker_share_bps must be at most "
+     "10000, got 10001"),
     ("[pools.custodies.pricing]\ntrade_spread_long_bps = 10000", f"{C}.pricing.trade_spread_long_bps: must be below"),
     ("[pools.custodies.pricing]\nmin_initial_leverage_bps = 600000",
      f"{C}.pricing.min_initial_leverage_bps: must be at most max_initial_leverage_bps (500000)"),

@@ -57,7 +57,7 @@ def collateral(c: dict) -> trade.CollateralCustody:
         decimals=k["decimals"], min_price=oracle(k, "min_price"), max_price=oracle(k, "max_price"), owned=k["owned"],
         locked=k["locked"], max_utilization=k["max_utilization"], max_total_locked_usd=k["max_total_locked_usd"],
         protocol_share_bps=k["protocol_share_bps"], insurance_share_bps=k["insurance_share_bps"],
-        optimal_utilization=k["optimal_utilization"])
+        staker_share_bps=k["staker_share_bps"], optimal_utilization=k["optimal_utilization"])
 
 
 def market(c: dict) -> trade.Market:
@@ -139,7 +139,8 @@ RUNNERS: dict[str, Callable[[dict], Any]] = {
                                                                   c["interest_weighted"], Rounding(c["rounding"])),
     "open_fee": _open_fee,
     "bps_fee": lambda c: fees.bps_fee(c["amount"], c["bps"]),
-    "fee_split": lambda c: fees.split_fee(c["fee"], c["protocol_share_bps"], c["insurance_share_bps"]),
+    "fee_split": lambda c: fees.split_fee(c["fee"], c["protocol_share_bps"], c["insurance_share_bps"],
+                                          c["staker_share_bps"]),
     "quantity": lambda c: pnl.entry_quantity(side(c), c["size_usd"], c["price"]),
     "quantity_value": lambda c: pnl.quantity_value_usd(c["quantity"], c["price"], Rounding(c["rounding"])),
     "average_entry_price": lambda c: pnl.average_entry_price(side(c), c["size_usd"], c["quantity"]),
@@ -392,7 +393,7 @@ def test_position_valuation_is_the_programs_composition() -> None:
                                 liquidator_reward_bps=20))
     collateral_custody = NS(decimals=6, assets=NS(owned=10**13, locked=10**9),
                             pricing=NS(max_utilization=0, max_total_locked_usd=0),
-                            fees=NS(protocol_share_bps=2_000, insurance_share_bps=1_000),
+                            fees=NS(protocol_share_bps=2_000, insurance_share_bps=1_000, staker_share_bps=1_500),
                             borrow_rate=NS(optimal_utilization=800_000_000),
                             borrow_rate_state=NS(cumulative_interest=7 * 10**12, current_rate=80_000,
                                                  last_update=1_000))

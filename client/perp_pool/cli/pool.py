@@ -83,7 +83,8 @@ def _render_pool(out: Console, info: dict[str, Any]) -> None:
     count = len(info["custodies"])
     for i, c in enumerate(info["custodies"], 1):
         d = c["decimals"]
-        tokens = column([c["owned"], c["locked"], c["collateral"], c["protocol_fees"], c["insurance_fund"]], d)
+        tokens = column([c["owned"], c["locked"], c["collateral"], c["protocol_fees"], c["insurance_fund"],
+                         c["escrow"], c["stake_rewards"]], d)
         prices = [c["oracle_price"]["spot"], c["oracle_price"]["ema"]]
         spot, ema = column(prices, PRICE_DECIMALS, max_places=price_places(prices, PRICE_DECIMALS))
         usd = column([c["long_size_usd"], c["short_size_usd"], c["bad_debt_usd"]], USD_DECIMALS)
@@ -98,6 +99,8 @@ def _render_pool(out: Console, info: dict[str, Any]) -> None:
             Row("collateral (tokens)", tokens[2]),
             Row("protocol fees (tokens)", tokens[3]),
             Row("insurance fund (tokens)", tokens[4]),
+            Row("order escrow (tokens)", tokens[5]),
+            Row("staker rewards (tokens)", tokens[6]),
             Row("bad debt (USD)", usd[2]),
             Row("utilisation (%)", rates[0]),
             Row("borrow rate (%/h)", rates[1]),
@@ -114,14 +117,15 @@ def _render_pool_wide(out: Console, info: dict[str, Any]) -> None:
     _pool_header(out, info)
     t = table("custodies", [("mint", "left"), ("dec", "right"), ("stable", "left"), ("owned", "right"),
                             ("locked", "right"), ("collateral", "right"), ("protocol fees", "right"),
-                            ("insurance", "right"), ("util (%)", "right"), ("borrow (%/h)", "right"),
+                            ("insurance", "right"), ("escrow", "right"), ("stakers", "right"), ("util (%)", "right"),
+                            ("borrow (%/h)", "right"),
                             ("long OI (USD)", "right"), ("short OI (USD)", "right"), ("price (USD)", "right"),
                             ("EMA (USD)", "right")])
     for c in info["custodies"]:
         d = c["decimals"]
         t.add_row(c["mint"], str(d), "yes" if c["is_stable"] else "no",
-                  *column([c["owned"], c["locked"], c["collateral"], c["protocol_fees"], c["insurance_fund"]], d,
-                          min_places=d),
+                  *column([c["owned"], c["locked"], c["collateral"], c["protocol_fees"], c["insurance_fund"],
+                           c["escrow"], c["stake_rewards"]], d, min_places=d),
                   *column([c["utilization"] * 100, c["borrow_rate"] * 100], RATE_DECIMALS, min_places=RATE_DECIMALS),
                   f"{format_usd(c['long_size_usd'])} ({c['long_positions']})",
                   f"{format_usd(c['short_size_usd'])} ({c['short_positions']})",

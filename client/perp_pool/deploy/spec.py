@@ -424,9 +424,10 @@ def _check_fees(key: str, f: FeeConfig, t: _Table) -> None:
     if f.liquidation_bps < f.close_position_bps:
         t.problem(f"must be at least close_position_bps ({f.close_position_bps}), got {f.liquidation_bps}",
                   f"{key}.liquidation_bps")
-    if f.protocol_share_bps + f.insurance_share_bps > BPS_POWER:
-        t.problem(f"protocol_share_bps + insurance_share_bps must be at most {BPS_POWER}, got "
-                  f"{f.protocol_share_bps + f.insurance_share_bps}", f"{key}.insurance_share_bps")
+    shares = f.protocol_share_bps + f.insurance_share_bps + f.staker_share_bps
+    if shares > BPS_POWER:
+        t.problem(f"protocol_share_bps + insurance_share_bps + staker_share_bps must be at most {BPS_POWER}, got "
+                  f"{shares}", f"{key}.insurance_share_bps")
 
 
 def _check_pricing(key: str, p: PricingConfig, fees: FeeConfig, t: _Table) -> None:

@@ -48,9 +48,12 @@ pub struct Fees {
     pub liquidation_bps: u64,
     /// Liquidator's reward on size, paid from the position's collateral.
     pub liquidator_reward_bps: u64,
-    /// Share of trading fees paid into the insurance fund (rounded down). LPs get what the
-    /// protocol and insurance shares leave.
+    /// Share of trading fees paid into the insurance fund (rounded down).
     pub insurance_share_bps: u64,
+    /// Share of trading fees routed to LP stakers (rounded down): booked in the receiving
+    /// custody's `assets.stake_rewards` and counted in its `stake_rewards_routed`. LPs get what
+    /// the protocol, insurance and staker shares leave.
+    pub staker_share_bps: u64,
 }
 
 /// A market's trading parameters (read from the traded custody), plus the lending caps

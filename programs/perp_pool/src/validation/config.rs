@@ -30,8 +30,8 @@ pub fn validate_custody_config(
 }
 
 impl Fees {
-    /// Every rate is a fraction of an amount, so at most 100 %; the protocol and insurance
-    /// shares together at most 100 %; the liquidation fee at least the close fee, so an owner
+    /// Every rate is a fraction of an amount, so at most 100 %; the protocol, insurance and
+    /// staker shares together at most 100 %; the liquidation fee at least the close fee, so an owner
     /// liquidating its own position (the reward is paid after the liquidation fee) never gets
     /// more than a close would pay it.
     pub fn validate(&self) -> Result<()> {
@@ -44,10 +44,12 @@ impl Fees {
         validate!(self.liquidation_bps <= BPS_POWER, invalid)?;
         validate!(self.liquidator_reward_bps <= BPS_POWER, invalid)?;
         validate!(self.insurance_share_bps <= BPS_POWER, invalid)?;
+        validate!(self.staker_share_bps <= BPS_POWER, invalid)?;
         validate!(self.liquidation_bps >= self.close_position_bps, invalid)?;
         validate!(
             self.protocol_share_bps
                 .saturating_add(self.insurance_share_bps)
+                .saturating_add(self.staker_share_bps)
                 <= BPS_POWER,
             invalid
         )

@@ -81,6 +81,7 @@ pub(crate) fn run(section: &str, c: &Value) -> anchor_lang::Result<Value> {
             u(c, "fee"),
             u(c, "protocol_share_bps"),
             u(c, "insurance_share_bps"),
+            u(c, "staker_share_bps"),
         )?),
         "quantity" => num(pnl::entry_quantity(
             side(c),

@@ -16,6 +16,7 @@ fn usdc(owned: u64, locked: u64) -> Value {
         "decimals": 6, "min_price": 100_000_000u64, "max_price": 100_000_000u64, "exponent": -8,
         "owned": owned, "locked": locked, "max_utilization": 0, "max_total_locked_usd": 0,
         "optimal_utilization": 800_000_000u64, "protocol_share_bps": 2_000, "insurance_share_bps": 1_000,
+        "staker_share_bps": 1_500,
     })
 }
 
@@ -24,6 +25,7 @@ fn depegged_usdc(owned: u64, locked: u64) -> Value {
         "decimals": 6, "min_price": 99_950_000u64, "max_price": 100_010_000u64, "exponent": -8,
         "owned": owned, "locked": locked, "max_utilization": 900_000_000u64, "max_total_locked_usd": 0,
         "optimal_utilization": 800_000_000u64, "protocol_share_bps": 2_500, "insurance_share_bps": 500,
+        "staker_share_bps": 0,
     })
 }
 
@@ -165,10 +167,14 @@ pub(crate) fn seed() -> Value {
             named("zero", json!({"amount": 0, "bps": 10})),
         ],
         "fee_split": [
-            named("protocol_insurance_lp", json!({"fee": 101, "protocol_share_bps": 2_500, "insurance_share_bps": 1_000})),
-            named("halves", json!({"fee": 7, "protocol_share_bps": 5_000, "insurance_share_bps": 5_000})),
-            named("all_lp", json!({"fee": 1_000_000, "protocol_share_bps": 0, "insurance_share_bps": 0})),
-            named("shares_over_100_percent", json!({"fee": 1, "protocol_share_bps": 5_001, "insurance_share_bps": 5_000})),
+            named("protocol_insurance_lp", json!({"fee": 101, "protocol_share_bps": 2_500, "insurance_share_bps": 1_000, "staker_share_bps": 0})),
+            named("protocol_insurance_stakers_lp", json!({"fee": 101, "protocol_share_bps": 2_500, "insurance_share_bps": 1_000, "staker_share_bps": 3_000})),
+            named("stakers_floor", json!({"fee": 9, "protocol_share_bps": 0, "insurance_share_bps": 0, "staker_share_bps": 1_234})),
+            named("all_to_stakers", json!({"fee": 1_000_001, "protocol_share_bps": 0, "insurance_share_bps": 0, "staker_share_bps": 10_000})),
+            named("halves", json!({"fee": 7, "protocol_share_bps": 5_000, "insurance_share_bps": 5_000, "staker_share_bps": 0})),
+            named("all_lp", json!({"fee": 1_000_000, "protocol_share_bps": 0, "insurance_share_bps": 0, "staker_share_bps": 0})),
+            named("shares_over_100_percent", json!({"fee": 1, "protocol_share_bps": 5_001, "insurance_share_bps": 5_000, "staker_share_bps": 0})),
+            named("three_shares_over_100_percent", json!({"fee": 1, "protocol_share_bps": 4_000, "insurance_share_bps": 3_000, "staker_share_bps": 3_001})),
         ],
         "quantity": [
             named("ten_tokens_long", json!({"side": "long", "size_usd": 1_000 * USD, "price": 100 * PRICE})),

@@ -14,6 +14,7 @@ fn fees() -> Fees {
         liquidation_bps: 50,
         liquidator_reward_bps: 10,
         insurance_share_bps: 1_000,
+        staker_share_bps: 3_000,
     }
 }
 
@@ -64,7 +65,7 @@ fn a_valid_config_passes_every_check() {
 
 #[test]
 fn each_fee_rule_is_checked_on_its_own() {
-    let broken: [fn(&mut Fees); 10] = [
+    let broken: [fn(&mut Fees); 12] = [
         |f| f.add_liquidity_bps = BPS_POWER + 1,
         |f| f.remove_liquidity_bps = BPS_POWER + 1,
         |f| f.protocol_share_bps = BPS_POWER + 1,
@@ -78,6 +79,8 @@ fn each_fee_rule_is_checked_on_its_own() {
         |f| f.insurance_share_bps = BPS_POWER + 1,
         |f| f.liquidation_bps = f.close_position_bps - 1,
         |f| f.insurance_share_bps = BPS_POWER - f.protocol_share_bps + 1,
+        |f| f.staker_share_bps = BPS_POWER + 1,
+        |f| f.staker_share_bps = BPS_POWER - f.protocol_share_bps - f.insurance_share_bps + 1,
     ];
     for (rule, break_it) in broken.iter().enumerate() {
         let mut f = fees();
@@ -85,6 +88,12 @@ fn each_fee_rule_is_checked_on_its_own() {
         assert!(err_is(f.validate(), "InvalidCustodyConfig"), "rule {rule}");
     }
     assert!(fees().validate().is_ok());
+    // The three shares may take the whole fee.
+    let all_shared = Fees {
+        staker_share_bps: BPS_POWER - 3_000,
+        ..fees()
+    };
+    assert!(all_shared.validate().is_ok());
 }
 
 #[test]
