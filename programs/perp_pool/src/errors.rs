@@ -153,4 +153,25 @@ pub enum PerpPoolError {
     /// 6048
     #[msg("The position is liquidatable: it is the liquidator's, not an order's")]
     PositionLiquidatable,
+    /// 6049
+    #[msg("A running lock cannot move to a lower tier")]
+    LockShortened,
+    /// 6050
+    #[msg("The stake's lock has not ended")]
+    StakeLocked,
+    /// 6051
+    #[msg("Invalid stake pool config (lock ladder or junior share)")]
+    InvalidStakeConfig,
+    /// 6052
+    #[msg("Amount exceeds what the stake holds")]
+    InsufficientStake,
+    /// 6053
+    #[msg("Lock tier is not in the stake pool's ladder")]
+    InvalidLockTier,
+    /// 6054
+    #[msg("Custody is not the stake pool's reward custody")]
+    InvalidRewardCustody,
+    /// 6055
+    #[msg("The tranche slot already has its staked-LP vault")]
+    StakeVaultExists,
 }

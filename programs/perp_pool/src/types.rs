@@ -147,3 +147,64 @@ pub struct OrderParams {
     /// tokens at placement (the collateral custody's max price, rounded up) and escrowed.
     pub executor_fee_usd: u64,
 }
+
+/// An LP tranche: the slot of a stake pool that holds that tranche's staked LP
+/// (`StakePool::slots[tranche.slot()]`). Which LP mint is which tranche is
+/// `Pool::lp_mint_tranche`, and nothing else. Borsh stores Junior = 0, Senior = 1.
+#[derive(
+    AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, Default, PartialEq, Eq, InitSpace,
+)]
+pub enum Tranche {
+    /// The first-loss tranche; in a pool without tranches, its only LP (`pool.lp_token_mint`).
+    #[default]
+    Junior = 0,
+    Senior = 1,
+}
+
+impl Tranche {
+    /// Every tranche, in slot order.
+    pub const ALL: [Tranche; 2] = [Tranche::Junior, Tranche::Senior];
+
+    /// The index of this tranche's slot in a stake pool.
+    pub fn slot(self) -> usize {
+        match self {
+            Tranche::Junior => 0,
+            Tranche::Senior => 1,
+        }
+    }
+}
+
+/// One rung of a stake pool's lock ladder. Stored in the zero-copy `StakePool` (packed, so no
+/// reference to a field is ever taken: read fields by value) and taken as a parameter (borsh,
+/// written out below because borsh's derive would borrow the packed fields).
+#[zero_copy(unsafe)]
+#[derive(Debug, Default, PartialEq, Eq)]
+#[repr(C, packed)]
+pub struct LockTier {
+    /// Days a lock of this tier runs (0: no lock, weight = amount, unlock at any time).
+    pub duration_days: u16,
+    /// Weight per staked LP unit while the lock runs, BPS (10_000 = 1x; at least 1x).
+    pub multiplier_bps: u32,
+}
+
+impl AnchorSerialize for LockTier {
+    fn serialize<W: borsh::maybestd::io::Write>(
+        &self,
+        writer: &mut W,
+    ) -> borsh::maybestd::io::Result<()> {
+        let (duration_days, multiplier_bps) = (self.duration_days, self.multiplier_bps);
+        AnchorSerialize::serialize(&duration_days, writer)?;
+        AnchorSerialize::serialize(&multiplier_bps, writer)
+    }
+}
+
+impl AnchorDeserialize for LockTier {
+    fn deserialize_reader<R: borsh::maybestd::io::Read>(
+        reader: &mut R,
+    ) -> borsh::maybestd::io::Result<Self> {
+        Ok(LockTier {
+            duration_days: AnchorDeserialize::deserialize_reader(reader)?,
+            multiplier_bps: AnchorDeserialize::deserialize_reader(reader)?,
+        })
+    }
+}

@@ -10,6 +10,7 @@ use {
             safe_math::SafeMath,
         },
         state::{custody::Custody, oracle::read_oracle_price},
+        types::Tranche,
     },
     anchor_lang::prelude::*,
 };
@@ -60,6 +61,13 @@ impl Pool {
     /// The LP supply every LP price is computed against: the mint's supply plus the dead shares.
     pub fn lp_supply(&self, mint_supply: u64) -> Result<u64> {
         mint_supply.safe_add(self.dead_lp_supply)
+    }
+
+    /// Which tranche an LP mint of this pool is, None for any other mint: the ONE place that maps
+    /// LP mints to tranche slots (stake pools, views). A pool without tranches has one LP mint,
+    /// `lp_token_mint`, which is its junior tranche.
+    pub fn lp_mint_tranche(&self, mint: &Pubkey) -> Option<Tranche> {
+        (*mint == self.lp_token_mint).then_some(Tranche::Junior)
     }
 
     pub fn custody_index(&self, custody: &Pubkey) -> Option<usize> {

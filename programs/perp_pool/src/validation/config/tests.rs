@@ -194,3 +194,53 @@ fn oracle_rules_name_their_errors() {
     };
     assert!(err_is(no_age.validate(), "InvalidCustodyConfig"));
 }
+
+fn tier(days: u16, multiplier_bps: u32) -> LockTier {
+    LockTier {
+        duration_days: days,
+        multiplier_bps,
+    }
+}
+
+fn ladder() -> Vec<LockTier> {
+    vec![
+        tier(0, 10_000),
+        tier(30, 11_000),
+        tier(90, 15_000),
+        tier(180, 20_000),
+        tier(364, 30_000),
+    ]
+}
+
+#[test]
+fn a_valid_stake_config_passes() {
+    assert!(validate_stake_config(&ladder(), 6_500).is_ok());
+    assert!(validate_stake_config(&[tier(7, 10_000)], 0).is_ok());
+    assert!(validate_stake_config(&[tier(364, 100_000)], 10_000).is_ok());
+    // Equal multipliers are allowed (non-decreasing).
+    assert!(validate_stake_config(&[tier(0, 10_000), tier(7, 10_000)], 0).is_ok());
+}
+
+#[test]
+fn each_stake_config_rule_is_checked_on_its_own() {
+    let broken: [fn(&mut Vec<LockTier>, &mut u64); 10] = [
+        |_, share| *share = BPS_POWER + 1,
+        |l, _| l.clear(),
+        |l, _| l.push(tier(365, 30_000)),
+        |l, _| l[4] = tier(365, 30_000),
+        |l, _| l[1] = tier(30, 9_999),
+        |l, _| l[4] = tier(364, 100_001),
+        |l, _| l[0] = tier(0, 10_001),
+        |l, _| l[2] = tier(30, 15_000),
+        |l, _| l[2] = tier(20, 15_000),
+        |l, _| l[2] = tier(90, 10_500),
+    ];
+    for (rule, break_it) in broken.iter().enumerate() {
+        let (mut l, mut share) = (ladder(), 5_000);
+        break_it(&mut l, &mut share);
+        assert!(
+            err_is(validate_stake_config(&l, share), "InvalidStakeConfig"),
+            "rule {rule}"
+        );
+    }
+}
