@@ -57,6 +57,13 @@ __all__ = [
     "OrderVoid",
     "OrderNotVoid",
     "PositionLiquidatable",
+    "LockShortened",
+    "StakeLocked",
+    "InvalidStakeConfig",
+    "InsufficientStake",
+    "InvalidLockTier",
+    "InvalidRewardCustody",
+    "StakeVaultExists",
     "InstructionMissing",
     "InstructionFallbackNotFound",
     "InstructionDidNotDeserialize",
@@ -527,6 +534,62 @@ class PositionLiquidatable(PerpPoolError):
     __module__ = "perp_pool.errors"
     code = 6048
     msg = "The position is liquidatable: it is the liquidator's, not an order's"
+
+
+class LockShortened(PerpPoolError):
+    """A running lock cannot move to a lower tier"""
+
+    __module__ = "perp_pool.errors"
+    code = 6049
+    msg = "A running lock cannot move to a lower tier"
+
+
+class StakeLocked(PerpPoolError):
+    """The stake's lock has not ended"""
+
+    __module__ = "perp_pool.errors"
+    code = 6050
+    msg = "The stake's lock has not ended"
+
+
+class InvalidStakeConfig(PerpPoolError):
+    """Invalid stake pool config (lock ladder or junior share)"""
+
+    __module__ = "perp_pool.errors"
+    code = 6051
+    msg = "Invalid stake pool config (lock ladder or junior share)"
+
+
+class InsufficientStake(PerpPoolError):
+    """Amount exceeds what the stake holds"""
+
+    __module__ = "perp_pool.errors"
+    code = 6052
+    msg = "Amount exceeds what the stake holds"
+
+
+class InvalidLockTier(PerpPoolError):
+    """Lock tier is not in the stake pool's ladder"""
+
+    __module__ = "perp_pool.errors"
+    code = 6053
+    msg = "Lock tier is not in the stake pool's ladder"
+
+
+class InvalidRewardCustody(PerpPoolError):
+    """Custody is not the stake pool's reward custody"""
+
+    __module__ = "perp_pool.errors"
+    code = 6054
+    msg = "Custody is not the stake pool's reward custody"
+
+
+class StakeVaultExists(PerpPoolError):
+    """The tranche slot already has its staked-LP vault"""
+
+    __module__ = "perp_pool.errors"
+    code = 6055
+    msg = "The tranche slot already has its staked-LP vault"
 
 
 # ---- Anchor's own errors ----
@@ -1153,6 +1216,13 @@ PROGRAM_ERRORS: dict[int, type[PerpPoolError]] = {
     6046: OrderVoid,
     6047: OrderNotVoid,
     6048: PositionLiquidatable,
+    6049: LockShortened,
+    6050: StakeLocked,
+    6051: InvalidStakeConfig,
+    6052: InsufficientStake,
+    6053: InvalidLockTier,
+    6054: InvalidRewardCustody,
+    6055: StakeVaultExists,
 }
 
 ANCHOR_ERRORS: dict[int, type[AnchorError]] = {

@@ -4,7 +4,8 @@ const WEEK: i64 = WEEK_SECONDS;
 const DAY: i64 = DAY_SECONDS;
 /// A Thursday 00:00 UTC: week 2_800 starts here.
 const T0: i64 = 2_800 * WEEK;
-const S: u128 = REWARD_INDEX_POWER;
+/// One token per weight unit in the index.
+const INDEX_UNIT: u128 = REWARD_INDEX_POWER;
 
 fn err_is<T>(result: Result<T>, expected: &str) -> bool {
     crate::math::error_name(&result).as_deref() == Some(expected)
@@ -119,7 +120,7 @@ fn one_staker_gets_everything_routed_less_the_floor() {
     let mut stake = locked(&mut slot, 3, 0, T0);
     pull(&mut slot, &mut split, 10, T0 + 1);
     // index += floor(10 * 10^18 / 3) = 3.333..3 x 10^18; the stake earns floor(3 x that) = 9.
-    assert_eq!({ slot.reward_index }, 10 * S / 3);
+    assert_eq!({ slot.reward_index }, 10 * INDEX_UNIT / 3);
     assert_eq!(slot.settle(&mut stake).unwrap(), 9);
     assert_eq!(claim(&mut slot, &mut stake).unwrap(), 9);
     assert!(err_is(claim(&mut slot, &mut stake), "ZeroAmount"));
@@ -360,7 +361,7 @@ fn a_lock_out_of_the_rings_reach_is_refused() {
 
 const STAKERS: usize = 5;
 /// Precision of the exact shares the model keeps (per distribution, floor and ceil).
-const P: u128 = 1_000_000_000_000_000_000;
+const SHARE_UNIT: u128 = 1_000_000_000_000_000_000;
 
 #[derive(Clone, Copy, Debug)]
 enum Op {
@@ -427,7 +428,7 @@ struct Model {
     truth: [Truth; STAKERS],
     paid: [u128; STAKERS],
     returned: u128,
-    /// Exact shares of every distribution, x P: floor and ceil sums.
+    /// Exact shares of every distribution, x SHARE_UNIT: floor and ceil sums.
     ideal_lo: [u128; STAKERS],
     ideal_hi: [u128; STAKERS],
     settles: [u128; STAKERS],
@@ -487,7 +488,7 @@ impl Model {
             }
             self.distributions += 1;
             for &w in &members {
-                let exact = self.truth[w].weight_at(self.now) * u128::from(new) * P;
+                let exact = self.truth[w].weight_at(self.now) * u128::from(new) * SHARE_UNIT;
                 self.ideal_lo[w] += exact / weight;
                 self.ideal_hi[w] += exact.div_ceil(weight);
             }
@@ -637,14 +638,14 @@ impl Model {
             assert_eq!({ slot.staked_amount }, staked);
         }
         for who in 0..STAKERS {
-            let got = (self.paid[who] + u128::from(self.stakes[who].earned)) * P;
+            let got = (self.paid[who] + u128::from(self.stakes[who].earned)) * SHARE_UNIT;
             // Never more than the exact share; short of it by under a token per settle and one.
             assert!(
                 got <= self.ideal_hi[who],
                 "staker {who} gained from rounding"
             );
             assert!(
-                got + (self.settles[who] + 1) * P >= self.ideal_lo[who],
+                got + (self.settles[who] + 1) * SHARE_UNIT >= self.ideal_lo[who],
                 "staker {who} lost more than the floors"
             );
         }
