@@ -238,6 +238,7 @@ fn num<T: TryInto<u64> + TryInto<i64> + Copy + std::fmt::Debug>(v: T) -> Value {
 mod orders;
 mod run;
 mod seed;
+mod staking;
 
 use {run::run, seed::seed};
 

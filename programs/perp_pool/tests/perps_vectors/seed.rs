@@ -84,6 +84,7 @@ pub(crate) fn seed() -> Value {
     };
 
     let orders = super::orders::seed(named, &h_long, &h_short);
+    let staking = super::staking::seed(named);
     let mut all = json!({
         "_doc": [
             "Shared vectors for perp_pool's perpetuals math (programs/perp_pool/src/math/{pricing,fees,borrow,pnl,trade}.rs).",
@@ -92,7 +93,9 @@ pub(crate) fn seed() -> Value {
             "`exponent` is `price * 10^exponent` USD per whole token; rates are RATE_DECIMALS (1e9 = 100 %), fees BPS.",
             "sides are 'long'/'short', roundings 'floor'/'ceil'. `collateral` is the stable custody (its min/max oracle price,",
             "owned/locked tokens, max_utilization, max_total_locked_usd, optimal_utilization, fee shares); `market` the traded",
-            "custody's params. Checked by programs/perp_pool/tests/perps_vectors/; regenerate with PERP_POOL_UPDATE_VECTORS=1."
+            "custody's params. The stake_* sections are math/staking.rs (u128 values as decimal strings; stake_sequence runs",
+            "a history the way the program does: lock / unlock / claim update first, a refused step changes nothing).",
+            "Checked by programs/perp_pool/tests/perps_vectors/; regenerate with PERP_POOL_UPDATE_VECTORS=1."
         ],
         "trade_prices": [
             named("ema_spread_lo_floor_hi_ceil", json!({"spot": 12_345_678_901_517u64, "ema": 12_300_000_000_001u64, "exponent": -11, "use_ema": true})),
@@ -409,7 +412,12 @@ pub(crate) fn seed() -> Value {
         ],
     });
     let map = all.as_object_mut().expect("object");
-    for (section, cases) in orders.as_object().expect("object") {
+    for (section, cases) in orders
+        .as_object()
+        .expect("object")
+        .iter()
+        .chain(staking.as_object().expect("object"))
+    {
         map.insert(section.clone(), cases.clone());
     }
     all
