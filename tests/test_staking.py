@@ -390,3 +390,24 @@ async def run_history(url: str, admin, ops: list[tuple]) -> None:
     lambda ops: {o[0] for o in ops} >= {"route", "lock", "warp"}))
 def test_random_staking_histories_keep_the_books(rpc_url: str, world: World, node_ext, ops: list[tuple]) -> None:
     asyncio.run(run_history(rpc_url, world.admin, ops))
+
+
+async def test_the_keeper_updates_a_stake_pool_that_has_something_to_take_in(world: World, node_ext) -> None:
+    from perp_pool.keeper.liquidator import LiquidationKeeper
+
+    sm = await stake_market(world)
+    w = await sm.new_staker()
+    await w.client.lock_lp(sm.pool, amount=1_000, tier=0, lp_token_account=w.lp_account)
+    keeper = LiquidationKeeper(world.client, sm.pool, subscribe=False)
+    stop = asyncio.Event()
+    assert await keeper.update_stake_pools(stop) == 0  # nothing routed, same week: no transaction
+    routed = await sm.route(1)
+    assert await keeper.update_stake_pools(stop) == 1
+    assert (await sm.stake_pool()).split.pulled_routed == await sm.routed()
+    assert await keeper.update_stake_pools(stop) == 0
+    # A new week: its boundary is processed (the boosts ending there leave before the next fees).
+    warp_to(node_ext, await world.now(), 1)
+    assert await keeper.update_stake_pools(stop) == 1
+    slot = (await sm.stake_pool()).slots[0]
+    assert slot.last_week == staking.week_of(await world.now())
+    assert routed > 0

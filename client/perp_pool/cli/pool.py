@@ -14,7 +14,7 @@ from perp_pool.cli.queries import list_pools, parse_pubkey, resolve_pool
 from perp_pool.cli.summaries import list_positions, pool_info
 from perp_pool.cli.support import run
 from perp_pool.cli.tables import Row, column, price_places, print_block, print_wide, table
-from perp_pool.cli.units import format_bps_multiple, format_price, format_units, format_usd
+from perp_pool.cli.units import format_bps_multiple, format_multiplier, format_price, format_units, format_usd
 from perp_pool.client import PerpPoolClient
 from perp_pool.constants import BPS_DECIMALS, PRICE_DECIMALS, RATE_DECIMALS, USD_DECIMALS
 from perp_pool.math.fixed import U64_MAX
@@ -54,8 +54,9 @@ def pool_list_command(ctx: typer.Context) -> None:
 @pool_app.command("info")
 def pool_info_command(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Pool name.")],
                       wide: Wide = False) -> None:
-    """AUM, LP price and supply, and each custody's assets, utilisation, borrow rate, open
-    interest and oracle price (one block per custody; --wide: one table)."""
+    """AUM, LP price and supply, the LP locked in the stake pool (share of the supply, weighted
+    remaining lock time), and each custody's assets, utilisation, borrow rate, open interest and
+    oracle price (one block per custody; --wide: one table)."""
 
     async def action(client: PerpPoolClient) -> Report:
         pool = await resolve_pool(client, name)
@@ -78,8 +79,31 @@ def _pool_header(out: Console, info: dict[str, Any]) -> None:
     ])
 
 
+def _render_staking(out: Console, info: dict[str, Any]) -> None:
+    """One block per open tranche slot of the pool's stake pool: how much liquidity is locked and
+    for how long (amount-weighted)."""
+    staking = info.get("staking")
+    if not staking:
+        return
+    lp = info["lp_decimals"]
+    tiers = ", ".join(f"{t['duration_days']}d {format_multiplier(t['multiplier_bps'])}" for t in staking["ladder"])
+    for t in staking["tranches"]:
+        staked, locked = column([t["staked_amount"], t["locked_amount"]], lp)
+        shares = column([t["staked_share_bps"], t["locked_share_bps"]], 2)
+        days = column([t["weighted_remaining_lock_sec"] * 10 // 86_400], 1, min_places=1)[0]
+        out.print()
+        print_block(out, f"staking, {t['tranche']} tranche: {staking['stake_pool']}\n  lock tiers: {tiers}", [
+            Row("staked LP (LP)", staked),
+            Row("locked LP (LP)", locked),
+            Row("staked share (%)", shares[0]),
+            Row("locked share (%)", shares[1]),
+            Row("locked time left (d)", days),
+        ])
+
+
 def _render_pool(out: Console, info: dict[str, Any]) -> None:
     _pool_header(out, info)
+    _render_staking(out, info)
     count = len(info["custodies"])
     for i, c in enumerate(info["custodies"], 1):
         d = c["decimals"]
@@ -115,6 +139,7 @@ def _count(n: int) -> str:
 
 def _render_pool_wide(out: Console, info: dict[str, Any]) -> None:
     _pool_header(out, info)
+    _render_staking(out, info)
     t = table("custodies", [("mint", "left"), ("dec", "right"), ("stable", "left"), ("owned", "right"),
                             ("locked", "right"), ("collateral", "right"), ("protocol fees", "right"),
                             ("insurance", "right"), ("escrow", "right"), ("stakers", "right"), ("util (%)", "right"),
