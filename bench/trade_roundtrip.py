@@ -1,4 +1,5 @@
-"""Open+close round trips per second from the Python client, and the program's account sizes; prints JSON.
+"""Open+close round trips per second from the Python client, and the program's account sizes (Pool,
+Custody, Position, and the LP staking accounts: StakePool, Stake); prints JSON.
 
     .venv/bin/python bench/trade_roundtrip.py [--rpc-url URL] [--count 100]
 
@@ -23,7 +24,8 @@ from solana.rpc.commitment import Confirmed  # noqa: E402
 
 from perp_pool.localnet import LocalNode  # noqa: E402
 from perp_pool.math.pricing import Side  # noqa: E402
-from tests.helpers import USDC, World, new_market  # noqa: E402
+from tests.helpers import USDC, World, market_deposit, new_market  # noqa: E402
+from tests.staking_support import LADDER  # noqa: E402
 
 
 async def measure(url: str, count: int) -> dict:
@@ -34,6 +36,14 @@ async def measure(url: str, count: int) -> dict:
     args = (m.pool, m.sol.custody, m.usdc.custody, Side.LONG)
     sizes = {}
     for name, key in (("Pool", m.pool), ("Custody", m.usdc.custody)):
+        sizes[name] = len((await connection.get_account_info(key)).value.data)
+    # The staking accounts: the pool's stake pool and one LP's stake.
+    await world.client.init_stake_pool(m.pool, m.usdc.custody, ladder=LADDER, junior_share_bps=6_500)
+    staker = await world.new_wallet(m.usdc, tokens=1_000 * USDC)
+    await world.after_slot((await market_deposit(world, m, staker, 1_000 * USDC)).slot)
+    await staker.client.lock_lp(m.pool, amount=USDC, tier=4, lp_token_account=staker.lp_account)
+    for name, key in (("StakePool", world.client.stake_pool_address(m.pool)),
+                      ("Stake", staker.client.stake_address(m.pool))):
         sizes[name] = len((await connection.get_account_info(key)).value.data)
     latencies = []
     started = time.perf_counter()

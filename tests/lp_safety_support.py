@@ -64,7 +64,8 @@ async def increase(w: Wallet, m: Market, side: Side, collateral: int, size: int)
 
 async def assert_vault_accounted(world: World, p: PoolFixture) -> None:
     a = (await world.client.fetch_custody(p.custody)).assets
-    assert await world.balance(p.vault) == a.owned + a.collateral + a.protocol_fees + a.insurance_fund + a.escrow
+    assert await world.balance(p.vault) == (a.owned + a.collateral + a.protocol_fees + a.insurance_fund
+                                            + a.escrow + a.stake_rewards)
 
 
 async def aum(world: World, pool: Pubkey) -> int:

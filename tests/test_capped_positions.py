@@ -78,7 +78,8 @@ async def test_a_stranger_closes_a_capped_long_and_the_owner_gets_a_close_less_t
     usdc = await world.client.fetch_custody(m.usdc.custody)
     a = usdc.assets
     assert a.locked == 0 and a.collateral == 0
-    assert await world.balance(m.usdc.vault) == a.owned + a.collateral + a.protocol_fees + a.insurance_fund + a.escrow
+    assert await world.balance(m.usdc.vault) == (a.owned + a.collateral + a.protocol_fees + a.insurance_fund
+                                                 + a.escrow + a.stake_rewards)
     # The LPs and the fee got exactly what a close gives them.
     assert a.owned == usdc_before.assets.owned + close.owned_in - close.owned_out
 

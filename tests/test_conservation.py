@@ -22,7 +22,8 @@ from tests.helpers import USDC, World, market_deposit, new_market, price_usd
 
 LP_COUNT, TRADER_COUNT = 2, 3
 FEES = FeeConfig(open_position_bps=10, close_position_bps=10, liquidation_bps=50, liquidator_reward_bps=20,
-                 protocol_share_bps=2_000, insurance_share_bps=1_000, add_liquidity_bps=10, remove_liquidity_bps=10)
+                 protocol_share_bps=2_000, insurance_share_bps=1_000, staker_share_bps=1_500, add_liquidity_bps=10,
+                 remove_liquidity_bps=10)
 
 sides = st.sampled_from([Side.LONG, Side.SHORT])
 operations = st.one_of(
@@ -79,7 +80,8 @@ async def run_sequence(url: str, admin, ops: list[tuple], ext: NodeExtensions | 
         c = await world.client.fetch_custody(m.usdc.custody)
         a = c.assets
         vault = await world.balance(m.usdc.vault)
-        assert vault == a.owned + a.collateral + a.protocol_fees + a.insurance_fund + a.escrow, "vault != its buckets"
+        assert vault == (a.owned + a.collateral + a.protocol_fees + a.insurance_fund
+                         + a.escrow + a.stake_rewards), "vault != its buckets"
         orders = await world.client.get_orders(pool=m.pool)
         assert a.escrow == sum(o.collateral_amount + o.executor_fee for o in orders), "escrow != Σ orders' escrow"
         wallets = sum([await world.balance(acc) for acc in accounts])

@@ -86,7 +86,11 @@ C = "pools[0].custodies[0]"
     ("[pools.custodies.fees]\nliquidation_bps = 5\nclose_position_bps = 6",
      f"{C}.fees.liquidation_bps: must be at least close_position_bps (6), got 5"),
     ("[pools.custodies.fees]\nprotocol_share_bps = 9000\ninsurance_share_bps = 1001",
-     f"{C}.fees.insurance_share_bps: protocol_share_bps + insurance_share_bps must be at most 10000"),
+     f"{C}.fees.insurance_share_bps: protocol_share_bps + insurance_share_bps + staker_share_bps must be at most "
+     "10000"),
+    ("[pools.custodies.fees]\nprotocol_share_bps = 5000\ninsurance_share_bps = 1000\nstaker_share_bps = 4001",
+     f"{C}.fees.insurance_share_bps: protocol_share_bps + insurance_share_bps + staker_share_bps must be at most "
+     "10000, got 10001"),
     ("[pools.custodies.pricing]\ntrade_spread_long_bps = 10000", f"{C}.pricing.trade_spread_long_bps: must be below"),
     ("[pools.custodies.pricing]\nmin_initial_leverage_bps = 600000",
      f"{C}.pricing.min_initial_leverage_bps: must be at most max_initial_leverage_bps (500000)"),
@@ -179,3 +183,53 @@ def test_defaults_are_the_clients(base: Path) -> None:
     priced = parse_ok(base, '[pools.custodies.oracle]\ninitial_price = "150.25"\ninitial_conf = "0"')
     assert (priced.pools[0].custodies[0].initial_price, priced.pools[0].custodies[0].initial_ema) == (
         150_250_000_000, 150_250_000_000)
+
+
+# ---- the stake pool ([pools.staking]) --------------------------------------------------------------
+
+STAKING = ('[pools.staking]\nreward_custody = "USDC"\njunior_share_bps = 6500\n'
+           '[[pools.staking.tiers]]\nduration_days = 0\nmultiplier_bps = 10000\n'
+           '[[pools.staking.tiers]]\nduration_days = 30\nmultiplier_bps = 11000\n')
+USDC_CUSTODY = 'symbol = "USDC"\n[pools.custodies.fees]\nstaker_share_bps = 1000\n'
+
+
+def test_the_example_config_has_a_stake_pool_paid_by_usdc() -> None:
+    (pool,) = deploy.load(EXAMPLE).pools
+    assert pool.staking is not None
+    assert pool.staking.reward_symbol == "USDC" and len(pool.staking.ladder) == 5
+    assert [c.fees.staker_share_bps > 0 for c in pool.custodies] == [True, False, False]
+
+
+def test_a_stake_pool_config_parses(base: Path) -> None:
+    spec = deploy.parse_text(f'[[pools]]\nname = "p"\n[[pools.custodies]]\nmint_keypair = "m.json"\n{USDC_CUSTODY}'
+                             f"{STAKING}", base)
+    staking = spec.pools[0].staking
+    assert staking is not None and staking.junior_share_bps == 6500
+    assert [(t.duration_days, t.multiplier_bps) for t in staking.ladder] == [(0, 10_000), (30, 11_000)]
+
+
+@pytest.mark.parametrize(("custody", "staking", "expected"), [
+    (USDC_CUSTODY, "", "pools[0].custodies[0].fees.staker_share_bps: routes a stakers' share but the pool has no "
+                       "[pools.staking]"),
+    ('symbol = "USDC"\n', STAKING.replace('"USDC"', '"USDT"'),
+     "pools[0].staking.reward_custody: no custody of this pool has symbol 'USDT'"),
+    ('symbol = "USDC"\nis_stable = false\n', STAKING, "pools[0].staking.reward_custody: USDC is not a stable custody"),
+    (USDC_CUSTODY, STAKING.replace("duration_days = 30", "duration_days = 0"),
+     "pools[0].staking.tiers[1].duration_days: durations must increase: 0 after 0"),
+    (USDC_CUSTODY, STAKING.replace("multiplier_bps = 11000", "multiplier_bps = 9000"),
+     "pools[0].staking.tiers[1].multiplier_bps: must be between 10_000 and 100_000"),
+    (USDC_CUSTODY, STAKING.replace("multiplier_bps = 10000", "multiplier_bps = 12000"),
+     "pools[0].staking.tiers[0].multiplier_bps: a 0-day tier is no lock"),
+    (USDC_CUSTODY, STAKING.replace("duration_days = 30", "duration_days = 365"),
+     "pools[0].staking.tiers[1].duration_days: must be between 0 and 364"),
+    (USDC_CUSTODY, STAKING.replace("junior_share_bps = 6500", "junior_share_bps = 10001"),
+     "pools[0].staking.junior_share_bps: must be between 0 and 10_000"),
+    (USDC_CUSTODY, '[pools.staking]\nreward_custody = "USDC"\n', "pools[0].staking.tiers: needs at least one"),
+    (USDC_CUSTODY, STAKING + "lockups = 1\n", "pools[0].staking.tiers[1].lockups: unknown key"),
+])
+def test_a_bad_stake_pool_value_is_reported_on_its_key(base: Path, custody: str, staking: str,
+                                                       expected: str) -> None:
+    text = f'[[pools]]\nname = "p"\n[[pools.custodies]]\nmint_keypair = "m.json"\n{custody}{staking}'
+    with pytest.raises(deploy.SpecError) as info:
+        deploy.parse_text(text, base)
+    assert any(p.startswith(expected) for p in info.value.problems), info.value.problems

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from perp_pool import errors
 from perp_pool.constants import BPS_POWER, HOUR_SECONDS, PRICE_POWER, RATE_POWER
-from perp_pool.math import borrow, exposure, fees, liquidity, orders, pnl, pricing, trade
+from perp_pool.math import borrow, exposure, fees, liquidity, orders, pnl, pricing, staking, trade
 from perp_pool.math.fixed import U64_MAX, Rounding
 from perp_pool.math.oracle import OraclePrice
 from perp_pool.math.pricing import Side
@@ -57,7 +57,7 @@ def collateral(c: dict) -> trade.CollateralCustody:
         decimals=k["decimals"], min_price=oracle(k, "min_price"), max_price=oracle(k, "max_price"), owned=k["owned"],
         locked=k["locked"], max_utilization=k["max_utilization"], max_total_locked_usd=k["max_total_locked_usd"],
         protocol_share_bps=k["protocol_share_bps"], insurance_share_bps=k["insurance_share_bps"],
-        optimal_utilization=k["optimal_utilization"])
+        staker_share_bps=k["staker_share_bps"], optimal_utilization=k["optimal_utilization"])
 
 
 def market(c: dict) -> trade.Market:
@@ -124,6 +124,98 @@ def _open_fee(c: dict) -> dict:
     return {"fee_bps": fees.open_fee_bps(*args), "fee_usd": fees.open_position_fee_usd(c["size_usd"], *args)}
 
 
+def _ladder(c: dict) -> list[staking.LockTier]:
+    return [staking.LockTier(t["duration_days"], t["multiplier_bps"]) for t in c["ladder"]]
+
+
+def _stake_split(c: dict) -> list[Any]:
+    split = staking.RewardSplit()
+    out: list[Any] = []
+    for routed in c["routed"]:
+        try:
+            out.append(list(split.take(routed, c["junior_share_bps"])))
+        except errors.PerpPoolError as exc:
+            out.append({"error": type(exc).__name__})
+    return out
+
+
+STAKE_T0 = 2_800 * staking.WEEK_SECONDS  # the vectors' start: week 2_800
+
+
+def _stake_sequence(c: dict) -> dict:
+    """programs/perp_pool/tests/perps_vectors/staking.rs `sequence`: every lock / unlock / claim updates
+    first; a refused step changes nothing."""
+    import copy
+
+    ladder = _ladder(c)
+    slot_of = c["stakers"]
+    now, routed = STAKE_T0, 0
+    split = staking.RewardSplit(junior_share_bps=c["junior_share_bps"])
+    slots = [staking.TrancheStakes(staking.week_of(STAKE_T0)) for _ in range(2)]
+    stakes = [staking.StakePosition() for _ in slot_of]
+    paid = [0] * len(slot_of)
+
+    def update() -> staking.Pulled:
+        return staking.update_slots(split, slots, routed, split.junior_share_bps, now)
+
+    results: list[dict] = []
+    for op in c["ops"]:
+        saved = copy.deepcopy((split, slots, stakes, paid))
+        try:
+            kind, w = op["op"], op.get("who", 0)
+            if kind == "route":
+                routed += op["amount"]
+                result: dict = {}
+            elif kind == "warp":
+                now += op["seconds"]
+                result = {}
+            elif kind == "update":
+                p = update()
+                result = {"new_rewards": list(p.new_rewards), "returned_to_lps": p.returned_to_lps}
+            elif kind == "share":
+                update()
+                split.rebase(split.junior_share_bps)
+                split.junior_share_bps = op["bps"]
+                result = {}
+            elif kind == "lock":
+                if op["tier"] >= len(ladder):
+                    raise errors.InvalidLockTier()
+                update()
+                earned = staking.lock(slots[slot_of[w]], stakes[w], op["amount"], op["tier"], ladder[op["tier"]], now)
+                result = {"earned": earned}
+            elif kind == "unlock":
+                update()
+                result = {"earned": staking.unlock(slots[slot_of[w]], stakes[w], op["amount"], now)}
+            elif kind == "claim":
+                update()
+                amount = staking.claim(slots[slot_of[w]], stakes[w])
+                paid[w] += amount
+                result = {"paid": amount}
+            else:
+                raise AssertionError(f"op {kind}")
+        except errors.PerpPoolError as exc:
+            split, slots, stakes, paid = saved
+            result = {"error": type(exc).__name__}
+        results.append(result)
+
+    def big(v: int) -> str:
+        return str(v)
+
+    return {
+        "results": results,
+        "pulled_routed": big(split.pulled_routed),
+        "slots": [{"staked_amount": s.staked_amount, "total_weight": big(s.total_weight),
+                   "reward_index": big(s.reward_index), "entitled": big(s.entitled),
+                   "returned_to_lps": big(s.returned_to_lps), "claimed": big(s.claimed),
+                   "locked_amount": s.locked_amount, "locked_end_sum": big(s.locked_end_sum),
+                   "last_week": s.last_week} for s in slots],
+        "stakes": [{"amount": s.amount, "tier": s.tier, "multiplier_bps": s.multiplier_bps, "lock_end": s.lock_end,
+                    "weight": big(s.weight), "boost_weight": big(s.boost_weight),
+                    "index_snapshot": big(s.index_snapshot), "earned": s.earned} for s in stakes],
+        "paid": paid,
+    }
+
+
 RUNNERS: dict[str, Callable[[dict], Any]] = {
     "trade_prices": lambda c: pricing.trade_prices(oracle(c, "spot"), oracle(c, "ema"), c["use_ema"]),
     "entry_price": lambda c: pricing.entry_price(side(c), pricing.TradePrices(c["lo"], c["hi"]), c["spread_bps"]),
@@ -139,7 +231,8 @@ RUNNERS: dict[str, Callable[[dict], Any]] = {
                                                                   c["interest_weighted"], Rounding(c["rounding"])),
     "open_fee": _open_fee,
     "bps_fee": lambda c: fees.bps_fee(c["amount"], c["bps"]),
-    "fee_split": lambda c: fees.split_fee(c["fee"], c["protocol_share_bps"], c["insurance_share_bps"]),
+    "fee_split": lambda c: fees.split_fee(c["fee"], c["protocol_share_bps"], c["insurance_share_bps"],
+                                          c["staker_share_bps"]),
     "quantity": lambda c: pnl.entry_quantity(side(c), c["size_usd"], c["price"]),
     "quantity_value": lambda c: pnl.quantity_value_usd(c["quantity"], c["price"], Rounding(c["rounding"])),
     "average_entry_price": lambda c: pnl.average_entry_price(side(c), c["size_usd"], c["quantity"]),
@@ -173,6 +266,11 @@ RUNNERS: dict[str, Callable[[dict], Any]] = {
     "order_trigger_reached": lambda c: orders.trigger_reached(order_kind(c), side(c), c["price"], c["trigger"]),
     "order_placement": lambda c: orders.check_trigger_placement(order_kind(c), side(c), c["price"], c["trigger"]),
     "stop_loss_safe": lambda c: orders.check_stop_loss_safe(health_inputs(c), c["trigger"]),
+    "stake_lock_end": lambda c: staking.lock_end(c["now"], c["duration_days"]),
+    "stake_weight": lambda c: str(staking.lock_weight(c["amount"], c["multiplier_bps"])),
+    "stake_split": _stake_split,
+    "stake_ladder": lambda c: staking.validate_stake_config(_ladder(c), c["junior_share_bps"]),
+    "stake_sequence": _stake_sequence,
     "trigger_close_size": lambda c: dict(zip(("size_usd", "full"),
                                              orders.trigger_close_size(c["order_size_usd"], c["position_size_usd"]),
                                              strict=True)),
@@ -227,6 +325,9 @@ MIRRORED = [
     ("liquidity.rs", "CustodyValuation", liquidity.CustodyValuation),
     ("liquidity.rs", "AddLiquidityAmounts", liquidity.AddLiquidityAmounts),
     ("liquidity.rs", "RemoveLiquidityAmounts", liquidity.RemoveLiquidityAmounts),
+    ("staking.rs", "StakePosition", staking.StakePosition),
+    ("staking.rs", "RewardSplit", staking.RewardSplit),
+    ("staking.rs", "Pulled", staking.Pulled),
 ]
 
 
@@ -392,7 +493,7 @@ def test_position_valuation_is_the_programs_composition() -> None:
                                 liquidator_reward_bps=20))
     collateral_custody = NS(decimals=6, assets=NS(owned=10**13, locked=10**9),
                             pricing=NS(max_utilization=0, max_total_locked_usd=0),
-                            fees=NS(protocol_share_bps=2_000, insurance_share_bps=1_000),
+                            fees=NS(protocol_share_bps=2_000, insurance_share_bps=1_000, staker_share_bps=1_500),
                             borrow_rate=NS(optimal_utilization=800_000_000),
                             borrow_rate_state=NS(cumulative_interest=7 * 10**12, current_rate=80_000,
                                                  last_update=1_000))

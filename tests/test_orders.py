@@ -49,7 +49,8 @@ async def place(w, m: Market, side: Side, kind: OrderKind, trigger: int, *, size
 async def escrow_accounted(world: World, m: Market) -> None:
     """The vault holds its five buckets, and the escrow is exactly what the open orders hold."""
     a = (await world.client.fetch_custody(m.usdc.custody)).assets
-    assert await world.balance(m.usdc.vault) == a.owned + a.collateral + a.protocol_fees + a.insurance_fund + a.escrow
+    assert await world.balance(m.usdc.vault) == (a.owned + a.collateral + a.protocol_fees + a.insurance_fund
+                                                 + a.escrow + a.stake_rewards)
     orders = await world.client.get_orders(pool=m.pool)
     assert a.escrow == sum(o.collateral_amount + o.executor_fee for o in orders)
 

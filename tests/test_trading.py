@@ -55,7 +55,8 @@ async def close_pos(world: World, m: Market, w, side: Side):
 async def vault_accounted(world: World, m: Market) -> None:
     c = await world.client.fetch_custody(m.usdc.custody)
     a = c.assets
-    assert await world.balance(m.usdc.vault) == a.owned + a.collateral + a.protocol_fees + a.insurance_fund + a.escrow
+    assert await world.balance(m.usdc.vault) == (a.owned + a.collateral + a.protocol_fees + a.insurance_fund
+                                                 + a.escrow + a.stake_rewards)
 
 
 async def test_open_long_charges_the_open_fee_from_collateral_and_locks_size(world: World) -> None:

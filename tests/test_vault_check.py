@@ -1,5 +1,6 @@
 """The vault check every token-moving instruction runs after its CPIs (validation/vault.rs): the vault
-moves exactly as the custody's buckets (owned + collateral + protocol fees + insurance fund) and
+moves exactly as the custody's buckets (owned + collateral + protocol fees + insurance fund + order
+escrow + LP stakers' rewards) and
 still covers them. A donation into the vault is not a mismatch; a vault short of its buckets is."""
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ AMOUNT_OFFSET = 64  # SPL token account: mint (32), owner (32), amount (u64 LE)
 
 async def buckets(world: World, custody) -> int:
     a = (await world.client.fetch_custody(custody)).assets
-    return a.owned + a.collateral + a.protocol_fees + a.insurance_fund + a.escrow
+    return a.owned + a.collateral + a.protocol_fees + a.insurance_fund + a.escrow + a.stake_rewards
 
 
 async def test_a_donation_into_the_vault_does_not_block_the_custody(world: World) -> None:

@@ -63,6 +63,13 @@ __all__ = [
     "TrancheSetupNotAllowed",
     "TrancheSupplyMismatch",
     "SeniorCapacityExceeded",
+    "LockShortened",
+    "StakeLocked",
+    "InvalidStakeConfig",
+    "InsufficientStake",
+    "InvalidLockTier",
+    "InvalidRewardCustody",
+    "StakeVaultExists",
     "InstructionMissing",
     "InstructionFallbackNotFound",
     "InstructionDidNotDeserialize",
@@ -581,6 +588,62 @@ class SeniorCapacityExceeded(PerpPoolError):
     __module__ = "perp_pool.errors"
     code = 6054
     msg = "A senior deposit would take the senior NAV above the pool's senior capacity"
+
+
+class LockShortened(PerpPoolError):
+    """A running lock cannot move to a lower tier"""
+
+    __module__ = "perp_pool.errors"
+    code = 6055
+    msg = "A running lock cannot move to a lower tier"
+
+
+class StakeLocked(PerpPoolError):
+    """The stake's lock has not ended"""
+
+    __module__ = "perp_pool.errors"
+    code = 6056
+    msg = "The stake's lock has not ended"
+
+
+class InvalidStakeConfig(PerpPoolError):
+    """Invalid stake pool config (lock ladder or junior share)"""
+
+    __module__ = "perp_pool.errors"
+    code = 6057
+    msg = "Invalid stake pool config (lock ladder or junior share)"
+
+
+class InsufficientStake(PerpPoolError):
+    """Amount exceeds what the stake holds"""
+
+    __module__ = "perp_pool.errors"
+    code = 6058
+    msg = "Amount exceeds what the stake holds"
+
+
+class InvalidLockTier(PerpPoolError):
+    """Lock tier is not in the stake pool's ladder"""
+
+    __module__ = "perp_pool.errors"
+    code = 6059
+    msg = "Lock tier is not in the stake pool's ladder"
+
+
+class InvalidRewardCustody(PerpPoolError):
+    """Custody is not the stake pool's reward custody"""
+
+    __module__ = "perp_pool.errors"
+    code = 6060
+    msg = "Custody is not the stake pool's reward custody"
+
+
+class StakeVaultExists(PerpPoolError):
+    """The tranche slot already has its staked-LP vault"""
+
+    __module__ = "perp_pool.errors"
+    code = 6061
+    msg = "The tranche slot already has its staked-LP vault"
 
 
 # ---- Anchor's own errors ----
@@ -1213,6 +1276,13 @@ PROGRAM_ERRORS: dict[int, type[PerpPoolError]] = {
     6052: TrancheSetupNotAllowed,
     6053: TrancheSupplyMismatch,
     6054: SeniorCapacityExceeded,
+    6055: LockShortened,
+    6056: StakeLocked,
+    6057: InvalidStakeConfig,
+    6058: InsufficientStake,
+    6059: InvalidLockTier,
+    6060: InvalidRewardCustody,
+    6061: StakeVaultExists,
 }
 
 ANCHOR_ERRORS: dict[int, type[AnchorError]] = {

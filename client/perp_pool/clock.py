@@ -19,8 +19,19 @@ def unix_timestamp(clock_data: bytes) -> int:
     return timestamp
 
 
-async def node_unix_time(connection: AsyncClient) -> int:
+async def _clock_data(connection: AsyncClient) -> bytes:
     info = (await connection.get_account_info(CLOCK, commitment=Confirmed)).value
     if info is None:
         raise errors.TransactionFailed("the node returned no Clock sysvar")
-    return unix_timestamp(bytes(info.data))
+    return bytes(info.data)
+
+
+async def node_unix_time(connection: AsyncClient) -> int:
+    return unix_timestamp(await _clock_data(connection))
+
+
+async def node_slot_and_time(connection: AsyncClient) -> tuple[int, int]:
+    """The Clock sysvar's (slot, unix_timestamp)."""
+    data = await _clock_data(connection)
+    slot: int = struct.unpack_from("<Q", data, 0)[0]
+    return slot, unix_timestamp(data)

@@ -19,6 +19,9 @@ LP_COOLDOWN_SEED = b"lp_cooldown"
 POSITION_SEED = b"position"
 ORDER_SEED = b"order"
 SENIOR_LP_TOKEN_MINT_SEED = b"senior_lp_token_mint"
+STAKE_POOL_SEED = b"stake_pool"
+STAKE_VAULT_SEED = b"stake_vault"
+STAKE_SEED = b"stake"
 
 # Precisions: every `*_usd` value has USD_DECIMALS, prices PRICE_DECIMALS, LP tokens LP_DECIMALS.
 USD_DECIMALS = 6
@@ -52,3 +55,11 @@ MAX_CUSTODIES = 8
 DEFAULT_MAX_ORDERS_PER_OWNER = 8
 DEFAULT_EXECUTOR_FEE_USD = 100_000
 MAX_EXECUTOR_FEE_USD = 100_000_000
+
+# LP staking (docs/design.md "Lock-ups"): the reward index's scale, weeks and days of locks, the ladder's limits.
+REWARD_INDEX_DECIMALS = 18
+WEEK_SECONDS = 604_800
+DAY_SECONDS = 86_400
+MAX_LOCK_TIERS = 5
+MAX_LOCK_DAYS = 364
+MAX_LOCK_MULTIPLIER_BPS = 100_000

@@ -215,14 +215,14 @@ async def run(rpc_url: str) -> None:
     rows = [("wallets (LPs, traders)", total_wallets), ("keeper", keeper_reward),
             ("vault: LP liquidity (owned)", c.assets.owned), ("vault: open collateral", c.assets.collateral),
             ("vault: protocol fees", c.assets.protocol_fees), ("vault: insurance fund", c.assets.insurance_fund),
-            ("vault: order escrow", c.assets.escrow)]
+            ("vault: order escrow", c.assets.escrow), ("vault: LP stakers' rewards", c.assets.stake_rewards)]
     for label, amount in rows:
         where.add_row(label, usd(amount))
     where.add_row("[bold]total[/]", f"[bold]{usd(sum(a for _, a in rows))}[/]")
     where.add_row("minted at the start", usd(minted))
     console.print(where)
     assert vault == (c.assets.owned + c.assets.collateral + c.assets.protocol_fees + c.assets.insurance_fund
-                     + c.assets.escrow)
+                     + c.assets.escrow + c.assets.stake_rewards)
     assert sum(a for _, a in rows) == minted, "tokens must be conserved"
     console.print("[green]every token accounted for[/]")
     await connection.close()

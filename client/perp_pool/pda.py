@@ -14,6 +14,9 @@ from perp_pool.constants import (
     POSITION_SEED,
     PROGRAM_ID,
     SENIOR_LP_TOKEN_MINT_SEED,
+    STAKE_POOL_SEED,
+    STAKE_SEED,
+    STAKE_VAULT_SEED,
     TRANSFER_AUTHORITY_SEED,
 )
 from perp_pool.math.pricing import Side
@@ -71,3 +74,19 @@ def get_order_address(owner: Pubkey, custody: Pubkey, index: int,
                       program_id: Pubkey = PROGRAM_ID) -> tuple[Pubkey, int]:
     """A trigger order: slot `index` (< the market's max orders per owner) of `owner` on the traded `custody`."""
     return Pubkey.find_program_address([ORDER_SEED, bytes(owner), bytes(custody), bytes([index])], program_id)
+
+
+def get_stake_pool_address(pool: Pubkey, program_id: Pubkey = PROGRAM_ID) -> tuple[Pubkey, int]:
+    """A pool's stake pool (LP lock-ups)."""
+    return Pubkey.find_program_address([STAKE_POOL_SEED, bytes(pool)], program_id)
+
+
+def get_stake_vault_address(stake_pool: Pubkey, lp_mint: Pubkey, program_id: Pubkey = PROGRAM_ID) -> tuple[Pubkey, int]:
+    """The staked-LP token account of the tranche slot of `lp_mint`."""
+    return Pubkey.find_program_address([STAKE_VAULT_SEED, bytes(stake_pool), bytes(lp_mint)], program_id)
+
+
+def get_stake_address(stake_pool: Pubkey, lp_mint: Pubkey, owner: Pubkey,
+                      program_id: Pubkey = PROGRAM_ID) -> tuple[Pubkey, int]:
+    """`owner`'s stake of `lp_mint`'s LP."""
+    return Pubkey.find_program_address([STAKE_SEED, bytes(stake_pool), bytes(lp_mint), bytes(owner)], program_id)

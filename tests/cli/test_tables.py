@@ -17,7 +17,8 @@ from tests.helpers import Market
 
 POOL_LABELS = ["AUM (USD)", "LP price (USD)", "LP supply (LP)", "dead LP supply (LP)", "LP cooldown (s)"]
 CUSTODY_LABELS = ["oracle price (USD)", "owned (tokens)", "locked (tokens)", "collateral (tokens)",
-                  "protocol fees (tokens)", "insurance fund (tokens)", "bad debt (USD)", "utilisation (%)",
+                  "protocol fees (tokens)", "insurance fund (tokens)", "order escrow (tokens)",
+                  "staker rewards (tokens)", "bad debt (USD)", "utilisation (%)",
                   "borrow rate (%/h)", "long OI (USD)", "short OI (USD)"]
 
 
@@ -76,7 +77,8 @@ def test_pool_info_fits_80_columns_with_no_wrapped_cell(show, traded_market: Mar
         shown = rows(block.splitlines())
         assert set(shown) == set(CUSTODY_LABELS)
         for label, key in (("owned (tokens)", "owned"), ("locked (tokens)", "locked"),
-                           ("collateral (tokens)", "collateral"), ("protocol fees (tokens)", "protocol_fees")):
+                           ("collateral (tokens)", "collateral"), ("protocol fees (tokens)", "protocol_fees"),
+                           ("order escrow (tokens)", "escrow"), ("staker rewards (tokens)", "stake_rewards")):
             assert units(shown[label], c["decimals"]) == c[key], label
         assert units(shown["long OI (USD)"], 6) == c["long_size_usd"]
         assert units(shown["short OI (USD)"], 6) == c["short_size_usd"]

@@ -1,18 +1,20 @@
-"""`lp deposit`, `lp withdraw`, `lp unlock`: providing and withdrawing liquidity."""
+"""`lp deposit`, `lp withdraw`, `lp unlock`: providing and withdrawing liquidity; `lp lock`, `lp unlock
+--amount`, `lp claim`, `lp stakes`: LP lock-ups with yield boosts (docs/design.md "Lock-ups")."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from solana.rpc.commitment import Confirmed
 from solders.pubkey import Pubkey
 
 from perp_pool.cli.options import DEFAULT_SLIPPAGE_BPS, PoolName
-from perp_pool.cli.output import Report, summarize
+from perp_pool.cli.output import Report, short, summarize
 from perp_pool.cli.queries import (
+    PoolRef,
     ata,
     create_ata_ix,
     mint_decimals,
@@ -22,10 +24,13 @@ from perp_pool.cli.queries import (
     resolve_pool,
     unix_now,
 )
-from perp_pool.cli.support import CliError, run
-from perp_pool.cli.units import parse_units
-from perp_pool.client import PerpPoolClient, min_out_after_slippage
+from perp_pool.cli.support import CliError, not_found, run, usage_error
+from perp_pool.cli.tables import print_wide, table
+from perp_pool.cli.units import format_multiplier, format_units, parse_units
+from perp_pool.client import PerpPoolClient, StakeView, min_out_after_slippage
 from perp_pool.constants import BPS_POWER, LP_DECIMALS
+from perp_pool.errors import AccountNotFound
+from perp_pool.tokens import token_balance
 
 log = logging.getLogger("perp_pool.cli")
 
@@ -133,18 +138,30 @@ async def wait_for_cooldown(client: PerpPoolClient, lp_account: Pubkey) -> None:
         now = await unix_now(client)
 
 
+TrancheMint = Annotated[str | None, typer.Option("--lp-mint", help="LP mint of the tranche (default: the pool's LP "
+                                                   "mint, its junior tranche).")]
+
+
 @lp_app.command("unlock")
 def lp_unlock_command(
     ctx: typer.Context,
     pool_name: PoolName,
-    owner: Annotated[str | None, typer.Option("--owner", help="Unlock this wallet's LP token account (default: "
-                                              "the CLI wallet's); anyone may send it.")] = None,
+    amount_text: Annotated[str | None, typer.Option("--amount", help="Take this much LP (human units, or 'all') out "
+                                                    "of the wallet's stake, whose lock must have ended.")] = None,
+    lp_mint_text: TrancheMint = None,
+    owner: Annotated[str | None, typer.Option("--owner", help="Without --amount: thaw this wallet's LP token account "
+                                              "(default: the CLI wallet's); anyone may send it.")] = None,
 ) -> None:
-    """Thaw an LP token account whose deposit cooldown is over, so its LP can be transferred (a
-    withdrawal thaws by itself). Fails with LiquidityCooldownActive while the cooldown runs."""
+    """With --amount: unlock staked LP (back to the wallet's LP token account) once its lock has
+    ended (StakeLocked before). Without: thaw an LP token account whose deposit cooldown is over, so
+    its LP can be transferred (a withdrawal thaws by itself); LiquidityCooldownActive while it runs."""
 
     async def action(client: PerpPoolClient) -> Report:
         pool = await resolve_pool(client, pool_name)
+        if amount_text is not None:
+            if owner is not None:
+                raise usage_error("InvalidOption", "--owner thaws an LP account; a stake is unlocked by its owner")
+            return await _unlock_stake(client, pool, amount_text, lp_mint_text)
         owner_key = parse_pubkey(owner, "owner") if owner else client.wallet.pubkey()
         lp_account = ata(owner_key, pool.account.lp_token_mint)
         cooldown = await client.fetch_lp_cooldown(lp_account)
@@ -153,5 +170,130 @@ def lp_unlock_command(
         result = await client.unlock_lp(pool.address, lp_account)
         return summarize(result, "LpUnlocked", unlock_time=cooldown.unlock_time,
                          deposit_slot=cooldown.deposit_slot).report(None)
+
+    run(ctx, action)
+
+
+def _lp_mint(pool: PoolRef, text: str | None) -> Pubkey:
+    mint: Pubkey = parse_pubkey(text, "LP mint") if text else pool.account.lp_token_mint
+    return mint
+
+
+async def _own_stake(client: PerpPoolClient, pool: PoolRef, lp_mint: Pubkey) -> StakeView:
+    try:
+        await client.fetch_stake_pool(pool.address)
+    except AccountNotFound:
+        raise not_found("StakePoolNotFound", f"pool {pool.name!r} has no stake pool") from None
+    address = client.stake_address(pool.address, lp_mint)
+    try:
+        return await client.get_stake_state(address)
+    except AccountNotFound:
+        raise not_found("StakeNotFound", f"the wallet has no stake of LP mint {lp_mint} in pool {pool.name!r} "
+                        f"(lock some: `perp-pool lp lock --pool {pool.name} --amount N --tier T`)") from None
+
+
+async def _unlock_stake(client: PerpPoolClient, pool: PoolRef, amount_text: str, lp_mint_text: str | None) -> Report:
+    lp_mint = _lp_mint(pool, lp_mint_text)
+    stake = await _own_stake(client, pool, lp_mint)
+    amount = stake.amount if amount_text == "all" else parse_units(amount_text, LP_DECIMALS, what="LP amount")
+    lp_account = ata(client.wallet.pubkey(), lp_mint)
+    await client.send([create_ata_ix(client, lp_mint)])
+    result = await client.unlock_lp_stake(pool.address, amount=amount, lp_token_account=lp_account, lp_mint=lp_mint)
+    return summarize(result, "LpStakeUnlocked", pool=pool.address, lock_end=stake.lock_end).report(LP_DECIMALS)
+
+
+@lp_app.command("lock")
+def lp_lock_command(
+    ctx: typer.Context,
+    pool_name: PoolName,
+    amount_text: Annotated[str, typer.Option("--amount", help="LP to lock (human units; 'all': everything the wallet "
+                                             "holds; 0: extend or relock what is staked).")],
+    tier: Annotated[int, typer.Option("--tier", min=0, help="Index in the stake pool's lock ladder "
+                                      "(`perp-pool pool info` lists it).")],
+    lp_mint_text: TrancheMint = None,
+) -> None:
+    """Lock LP in the wallet's stake for a tier of the pool's ladder: its weight (amount x the tier's
+    multiplier) earns the stakers' share of trading fees until the lock ends, then 1x; the LP can be
+    unlocked from the lock's end (a week boundary) on. Adding to a running lock keeps the later end
+    and may not lower its tier (LockShortened). An LP account whose deposit cooldown is over is
+    thawed first; LP still in its cooldown cannot be locked (LiquidityCooldownActive)."""
+
+    async def action(client: PerpPoolClient) -> Report:
+        pool = await resolve_pool(client, pool_name)
+        lp_mint = _lp_mint(pool, lp_mint_text)
+        lp_account = await require_token_account(client, lp_mint, "LP")
+        amount = (await _lp_balance(client, lp_account) if amount_text == "all"
+                  else parse_units(amount_text, LP_DECIMALS, what="LP amount", allow_zero=True))
+        result = await client.lock_lp(pool.address, amount=amount, tier=tier, lp_token_account=lp_account,
+                                      lp_mint=lp_mint)
+        return summarize(result, "LpLocked", pool=pool.address).report(LP_DECIMALS)
+
+    run(ctx, action)
+
+
+async def _lp_balance(client: PerpPoolClient, account: Pubkey) -> int:
+    return await token_balance(client.connection, account)
+
+
+@lp_app.command("claim")
+def lp_claim_command(ctx: typer.Context, pool_name: PoolName, lp_mint_text: TrancheMint = None) -> None:
+    """Claim everything the wallet's stake has earned, to its token account of the reward mint
+    (created if missing). ZeroAmount when there is nothing to claim."""
+
+    async def action(client: PerpPoolClient) -> Report:
+        pool = await resolve_pool(client, pool_name)
+        lp_mint = _lp_mint(pool, lp_mint_text)
+        await _own_stake(client, pool, lp_mint)
+        reward_custody = (await client.fetch_stake_pool(pool.address)).reward_custody
+        mint = (await client.fetch_custody(reward_custody)).mint
+        receiving = ata(client.wallet.pubkey(), mint)
+        result = await client.claim_stake_rewards(pool.address, receiving_account=receiving, lp_mint=lp_mint,
+                                                  before=[create_ata_ix(client, mint)])
+        return summarize(result, "StakeRewardsClaimed", pool=pool.address).report(await mint_decimals(client, mint))
+
+    run(ctx, action)
+
+
+@lp_app.command("stakes")
+def lp_stakes_command(
+    ctx: typer.Context,
+    pool_name: PoolName,
+    owner: Annotated[str | None, typer.Option("--owner", help="Whose stakes (default: the wallet's).")] = None,
+) -> None:
+    """An owner's stakes in a pool, each settled now (the program's view): LP staked, tier and
+    multiplier, lock end, weight, rewards claimable now and claimed so far."""
+
+    async def action(client: PerpPoolClient) -> Report:
+        pool = await resolve_pool(client, pool_name)
+        owner_key: Pubkey = parse_pubkey(owner, "owner") if owner else client.wallet.pubkey()
+        try:
+            stake_pool = await client.fetch_stake_pool(pool.address)
+        except AccountNotFound:
+            raise not_found("StakePoolNotFound", f"pool {pool.name!r} has no stake pool") from None
+        reward_decimals = (await client.fetch_custody(stake_pool.reward_custody)).decimals
+        stakes = await client.get_stakes(owner=owner_key, pool=pool.address)
+        now = await unix_now(client)
+        rows: list[dict[str, Any]] = [
+            {"stake": str(s.address), "lp_mint": str(s.lp_mint), "tranche": s.tranche, "amount": s.amount,
+             "tier": s.tier, "multiplier_bps": s.multiplier_bps, "lock_end": s.lock_end,
+             "lock_remaining_sec": max(s.lock_end - now, 0), "unlockable": s.unlockable, "weight": s.weight,
+             "boost_weight": s.boost_weight, "earned": s.earned, "claimed": s.claimed}
+            for s in stakes]
+
+        def render(out: Any) -> None:
+            t = table(f"{len(rows)} stake(s) of {short(owner_key)} in {pool.name}",
+                      [("tranche", "left"), ("LP", "right"), ("tier", "right"), ("mult", "right"),
+                       ("lock left", "right"), ("weight", "right"), ("earned", "right"), ("claimed", "right")])
+            for r in rows:
+                left = "unlocked" if r["unlockable"] else f"{r['lock_remaining_sec'] / 86_400:.1f} d"
+                t.add_row(r["tranche"], format_units(r["amount"], LP_DECIMALS, group=True), str(r["tier"]),
+                          format_multiplier(r["multiplier_bps"]), left,
+                          format_units(r["weight"], LP_DECIMALS, group=True),
+                          format_units(r["earned"], reward_decimals, group=True),
+                          format_units(r["claimed"], reward_decimals, group=True))
+            print_wide(out, t)
+
+        return Report({"command": "lp stakes", "pool": str(pool.address), "owner": str(owner_key), "clock": now,
+                       "reward_decimals": reward_decimals, "stakes": rows}, render)
 
     run(ctx, action)

@@ -95,7 +95,8 @@ _PRICE_FIELDS = {"price", "entry_price", "exit_price", "quote_price", "price_lim
                  "liquidation_price", "spot", "min", "max"}
 _RAW_FIELDS = {"slot", "time", "publish_time", "price_exponent", "expo", "cumulative_interest", "decimals",
                "open_time", "update_time", "custody_count", "unlock_time", "deposit_slot", "lp_cooldown_sec",
-               "lp_cooldown_remaining_sec"}
+               "lp_cooldown_remaining_sec", "lock_end", "lock_time", "week", "tier", "reward_index",
+               "pulled_routed", "lock_remaining_sec", "weighted_remaining_lock_sec"}
 
 
 _ORACLE_READING_FIELDS = {"price", "conf", "ema"}  # raw oracle fields: scaled by the reading's own expo

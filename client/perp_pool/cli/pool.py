@@ -14,7 +14,7 @@ from perp_pool.cli.queries import list_pools, parse_pubkey, resolve_pool
 from perp_pool.cli.summaries import list_positions, pool_info
 from perp_pool.cli.support import run
 from perp_pool.cli.tables import Row, column, price_places, print_block, print_wide, table
-from perp_pool.cli.units import format_bps_multiple, format_price, format_units, format_usd
+from perp_pool.cli.units import format_bps_multiple, format_multiplier, format_price, format_units, format_usd
 from perp_pool.client import PerpPoolClient
 from perp_pool.constants import BPS_DECIMALS, PRICE_DECIMALS, RATE_DECIMALS, USD_DECIMALS
 from perp_pool.math.fixed import U64_MAX
@@ -54,8 +54,9 @@ def pool_list_command(ctx: typer.Context) -> None:
 @pool_app.command("info")
 def pool_info_command(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Pool name.")],
                       wide: Wide = False) -> None:
-    """AUM, LP price and supply, and each custody's assets, utilisation, borrow rate, open
-    interest and oracle price (one block per custody; --wide: one table)."""
+    """AUM, LP price and supply, the LP locked in the stake pool (share of the supply, weighted
+    remaining lock time), and each custody's assets, utilisation, borrow rate, open interest and
+    oracle price (one block per custody; --wide: one table)."""
 
     async def action(client: PerpPoolClient) -> Report:
         pool = await resolve_pool(client, name)
@@ -78,12 +79,36 @@ def _pool_header(out: Console, info: dict[str, Any]) -> None:
     ])
 
 
+def _render_staking(out: Console, info: dict[str, Any]) -> None:
+    """One block per open tranche slot of the pool's stake pool: how much liquidity is locked and
+    for how long (amount-weighted)."""
+    staking = info.get("staking")
+    if not staking:
+        return
+    lp = info["lp_decimals"]
+    tiers = ", ".join(f"{t['duration_days']}d {format_multiplier(t['multiplier_bps'])}" for t in staking["ladder"])
+    for t in staking["tranches"]:
+        staked, locked = column([t["staked_amount"], t["locked_amount"]], lp)
+        shares = column([t["staked_share_bps"], t["locked_share_bps"]], 2)
+        days = column([t["weighted_remaining_lock_sec"] * 10 // 86_400], 1, min_places=1)[0]
+        out.print()
+        print_block(out, f"staking, {t['tranche']} tranche: {staking['stake_pool']}\n  lock tiers: {tiers}", [
+            Row("staked LP (LP)", staked),
+            Row("locked LP (LP)", locked),
+            Row("staked share (%)", shares[0]),
+            Row("locked share (%)", shares[1]),
+            Row("locked time left (d)", days),
+        ])
+
+
 def _render_pool(out: Console, info: dict[str, Any]) -> None:
     _pool_header(out, info)
+    _render_staking(out, info)
     count = len(info["custodies"])
     for i, c in enumerate(info["custodies"], 1):
         d = c["decimals"]
-        tokens = column([c["owned"], c["locked"], c["collateral"], c["protocol_fees"], c["insurance_fund"]], d)
+        tokens = column([c["owned"], c["locked"], c["collateral"], c["protocol_fees"], c["insurance_fund"],
+                         c["escrow"], c["stake_rewards"]], d)
         prices = [c["oracle_price"]["spot"], c["oracle_price"]["ema"]]
         spot, ema = column(prices, PRICE_DECIMALS, max_places=price_places(prices, PRICE_DECIMALS))
         usd = column([c["long_size_usd"], c["short_size_usd"], c["bad_debt_usd"]], USD_DECIMALS)
@@ -98,6 +123,8 @@ def _render_pool(out: Console, info: dict[str, Any]) -> None:
             Row("collateral (tokens)", tokens[2]),
             Row("protocol fees (tokens)", tokens[3]),
             Row("insurance fund (tokens)", tokens[4]),
+            Row("order escrow (tokens)", tokens[5]),
+            Row("staker rewards (tokens)", tokens[6]),
             Row("bad debt (USD)", usd[2]),
             Row("utilisation (%)", rates[0]),
             Row("borrow rate (%/h)", rates[1]),
@@ -112,16 +139,18 @@ def _count(n: int) -> str:
 
 def _render_pool_wide(out: Console, info: dict[str, Any]) -> None:
     _pool_header(out, info)
+    _render_staking(out, info)
     t = table("custodies", [("mint", "left"), ("dec", "right"), ("stable", "left"), ("owned", "right"),
                             ("locked", "right"), ("collateral", "right"), ("protocol fees", "right"),
-                            ("insurance", "right"), ("util (%)", "right"), ("borrow (%/h)", "right"),
+                            ("insurance", "right"), ("escrow", "right"), ("stakers", "right"), ("util (%)", "right"),
+                            ("borrow (%/h)", "right"),
                             ("long OI (USD)", "right"), ("short OI (USD)", "right"), ("price (USD)", "right"),
                             ("EMA (USD)", "right")])
     for c in info["custodies"]:
         d = c["decimals"]
         t.add_row(c["mint"], str(d), "yes" if c["is_stable"] else "no",
-                  *column([c["owned"], c["locked"], c["collateral"], c["protocol_fees"], c["insurance_fund"]], d,
-                          min_places=d),
+                  *column([c["owned"], c["locked"], c["collateral"], c["protocol_fees"], c["insurance_fund"],
+                           c["escrow"], c["stake_rewards"]], d, min_places=d),
                   *column([c["utilization"] * 100, c["borrow_rate"] * 100], RATE_DECIMALS, min_places=RATE_DECIMALS),
                   f"{format_usd(c['long_size_usd'])} ({c['long_positions']})",
                   f"{format_usd(c['short_size_usd'])} ({c['short_positions']})",

@@ -22,6 +22,7 @@ from perp_pool.cli.queries import (
     unix_now,
 )
 from perp_pool.client import PerpPoolClient, side_of
+from perp_pool.client.staking import tranche_name
 from perp_pool.keeper.health import MarketState, PositionView, valuation
 from perp_pool.math.borrow import utilization
 from perp_pool.math.health import assess
@@ -164,6 +165,9 @@ async def pool_info(client: PerpPoolClient, pool: PoolRef) -> dict[str, Any]:
             "collateral": a.collateral,
             "protocol_fees": a.protocol_fees,
             "insurance_fund": a.insurance_fund,
+            "escrow": a.escrow,
+            "stake_rewards": a.stake_rewards,
+            "stake_rewards_routed": c.stake_rewards_routed,
             "bad_debt_usd": c.bad_debt_usd,
             "utilization": utilization(a.locked, a.owned),
             "borrow_rate": c.borrow_rate_state.current_rate,
@@ -176,6 +180,7 @@ async def pool_info(client: PerpPoolClient, pool: PoolRef) -> dict[str, Any]:
     return {
         "name": pool.name,
         "address": str(pool.address),
+        "staking": await staking_info(client, pool),
         "lp_mint": str(lp_mint),
         "lp_decimals": supply.decimals,
         "lp_supply": int(supply.amount),
@@ -185,4 +190,44 @@ async def pool_info(client: PerpPoolClient, pool: PoolRef) -> dict[str, Any]:
         "aum_usd": aum,
         "lp_price_usd": lp_price,
         "custodies": rows,
+    }
+
+
+async def staking_info(client: PerpPoolClient, pool: PoolRef) -> dict[str, Any] | None:
+    """The pool's stake pool (None without one): its ladder and, per open tranche slot, the
+    program's view after an update to now (staked and locked LP, their shares of the tranche's LP
+    supply dead shares included, the locks' weighted remaining time, weight, pending rewards)."""
+    try:
+        sp = await client.fetch_stake_pool(pool.address)
+    except errors.AccountNotFound:
+        return None
+    tranches = []
+    for vault, lp_mint in zip(sp.vaults, sp.lp_mints, strict=True):
+        if vault == Pubkey.default():
+            continue
+        st = await client.get_stake_pool_state(pool.address, lp_mint)
+        tranches.append({
+            "tranche": tranche_name(st.tranche),
+            "lp_mint": str(lp_mint),
+            "vault": str(vault),
+            "staked_amount": st.staked_amount,
+            "locked_amount": st.locked_amount,
+            "lp_supply": st.lp_supply,
+            "staked_share_bps": st.staked_share_bps,
+            "locked_share_bps": st.locked_share_bps,
+            "weighted_remaining_lock_sec": st.weighted_remaining_lock_sec,
+            "total_weight": st.total_weight,
+            "reward_index": st.reward_index,
+            "pending_routed": st.pending_routed,
+            "entitled": st.entitled,
+            "returned_to_lps": st.returned_to_lps,
+            "claimed": st.claimed,
+        })
+    return {
+        "stake_pool": str(client.stake_pool_address(pool.address)),
+        "reward_custody": str(sp.reward_custody),
+        "junior_share_bps": sp.split.junior_share_bps,
+        "ladder": [{"duration_days": t.duration_days, "multiplier_bps": t.multiplier_bps}
+                   for t in sp.ladder[:sp.tier_count]],
+        "tranches": tranches,
     }

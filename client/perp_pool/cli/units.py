@@ -79,3 +79,9 @@ def format_rate_percent(value: int, places: int = 4) -> str:
 def format_bps_multiple(value: int) -> str:
     """Leverage in BPS as "12.3456x"."""
     return format_units(value, BPS_DECIMALS) + "x"
+
+
+def format_multiplier(bps: int) -> str:
+    """A multiplier in BPS with the digits it needs: 10_000 -> "1x", 11_000 -> "1.1x"."""
+    text = format_units(bps, BPS_DECIMALS)
+    return (text.rstrip("0").rstrip(".") if "." in text else text) + "x"

@@ -7,7 +7,8 @@ return data. Failures raise the named exceptions of `perp_pool.errors`.
 
 The class is assembled from layers, one module each: `base` (connection, addresses, account
 fetches), `builders` (every `build_<ix>_ix`), `views` (views and quotes), `orders` (trigger orders:
-builders, senders and views) and `core` (the senders);
+builders, senders and views), `staking` (LP lock-ups: builders, senders and views) and `core` (the
+senders);
 `params` holds what instructions take besides addresses, `idl_types` the IDL's enums.
 """
 
@@ -24,6 +25,7 @@ from perp_pool.client.params import (
     load_keypair,
     min_out_after_slippage,
 )
+from perp_pool.client.staking import StakeView
 from perp_pool.math.orders import OrderKind
 from perp_pool.math.pricing import Side
 from perp_pool.transport import TxResult
@@ -40,6 +42,7 @@ __all__ = [
     "PerpPoolClient",
     "PricingConfig",
     "Side",
+    "StakeView",
     "TxResult",
     "load_keypair",
     "min_out_after_slippage",

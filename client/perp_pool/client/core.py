@@ -11,7 +11,6 @@ from solders.instruction import Instruction
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
-from perp_pool.client.orders import OrderClient
 from perp_pool.client.params import (
     DEFAULT_LIQUIDITY_SLIPPAGE_BPS,
     BorrowRateConfig,
@@ -21,13 +20,14 @@ from perp_pool.client.params import (
     PricingConfig,
     min_out_after_slippage,
 )
+from perp_pool.client.staking import StakingClient
 from perp_pool.constants import PROGRAM_ID
 from perp_pool.math.pricing import Side
 from perp_pool.math.tranche import Tranche
 from perp_pool.transport import TxResult
 
 
-class PerpPoolClient(OrderClient):
+class PerpPoolClient(StakingClient):
     """One wallet's view of the program: `wallet` pays fees and signs by default. Builders, views
     and senders for every instruction (see the package docstring)."""
 

@@ -33,7 +33,9 @@ class OracleConfig:
 @dataclass(frozen=True)
 class FeeConfig:
     """Fees in basis points (10_000 = 100 %). Of every fee collected, `protocol_share_bps` goes to
-    the protocol, `insurance_share_bps` to the insurance fund and the rest stays with LPs."""
+    the protocol, `insurance_share_bps` to the insurance fund; of every trading fee,
+    `staker_share_bps` goes to LP stakers (the custody's `stake_rewards`, paid by the pool's stake
+    pool when this is its reward custody); the rest stays with LPs."""
 
     add_liquidity_bps: int = 10
     remove_liquidity_bps: int = 10
@@ -43,6 +45,7 @@ class FeeConfig:
     liquidation_bps: int = 50
     liquidator_reward_bps: int = 10
     insurance_share_bps: int = 1_000
+    staker_share_bps: int = 0
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,7 @@ class Permissions:
     allow_open_position: bool = True
     allow_close_position: bool = True
     allow_liquidation: bool = True
+    allow_lp_staking: bool = True  # lock_lp only: unlocking an ended lock and claiming are never paused
 
 
 def load_keypair(path: str | Path) -> Keypair:

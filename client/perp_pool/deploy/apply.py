@@ -3,8 +3,9 @@
 Each step checks the chain first: the program's global config, each pool, each mint the config
 creates, each custody and its first oracle price are created only when missing. What exists is
 compared with the config: differences are reported (`status: "differs"`) and, with `update=True`,
-a custody's oracle, fees, pricing and borrow rate are rewritten with `set_custody_config` (a
-pool's LP cooldown and a custody's `is_stable` are fixed at creation). A custom oracle's price is
+a custody's oracle, fees, pricing and borrow rate are rewritten with `set_custody_config`, and a
+stake pool's ladder and junior share with `set_stake_pool_config` (a pool's LP cooldown, a
+custody's `is_stable` and a stake pool's reward custody are fixed at creation). A custom oracle's price is
 written from `initial_price` when it has none, or when it is stale and the wallet is its
 authority, so a fresh deployment is ready to trade.
 """
@@ -24,7 +25,7 @@ from perp_pool.client import OracleKind, PerpPoolClient
 from perp_pool.client.idl_types import oracle_kind
 from perp_pool.clock import node_unix_time
 from perp_pool.constants import PRICE_DECIMALS
-from perp_pool.deploy.spec import CustodySpec, DeploySpec, PoolSpec
+from perp_pool.deploy.spec import CustodySpec, DeploySpec, PoolSpec, StakingSpec
 from perp_pool.math.fixed import Rounding
 from perp_pool.math.oracle import OraclePrice
 from perp_pool.tokens import create_mint, fetch_mint
@@ -88,6 +89,7 @@ class DeployedPool:
     lp_mint: Pubkey
     lp_cooldown_sec: int
     custodies: list[DeployedCustody]
+    stake_pool: Pubkey | None = None
 
 
 Reporter = Callable[[Step], None]
@@ -131,7 +133,40 @@ async def _pool(client: PerpPoolClient, spec: PoolSpec, update: bool, report: Re
     extra = listed - {c.custody for c in custodies}
     if extra:
         report(Step("pool_custodies", "differs", {"pool": pool, "not_in_config": sorted(map(str, extra))}))
-    return DeployedPool(spec.name, pool, client.lp_mint_address(pool), lp_cooldown_sec, custodies)
+    stake_pool = None
+    if spec.staking is not None:
+        reward = next(c for c in custodies if c.symbol == spec.staking.reward_symbol)
+        stake_pool = await _stake_pool(client, pool, spec.staking, reward.custody, update, report)
+    return DeployedPool(spec.name, pool, client.lp_mint_address(pool), lp_cooldown_sec, custodies, stake_pool)
+
+
+async def _stake_pool(client: PerpPoolClient, pool: Pubkey, spec: StakingSpec, reward_custody: Pubkey, update: bool,
+                      report: Reporter) -> Pubkey:
+    address = client.stake_pool_address(pool)
+    fields_: dict[str, Any] = {"stake_pool": address, "reward_custody": reward_custody}
+    if not await _exists(client, address):
+        await client.init_stake_pool(pool, reward_custody, ladder=spec.ladder, junior_share_bps=spec.junior_share_bps)
+        report(Step("init_stake_pool", "created", {**fields_, "tiers": len(spec.ladder),
+                                                   "junior_share_bps": spec.junior_share_bps}))
+        return address
+    onchain = await client.fetch_stake_pool(pool)
+    ladder = [(t.duration_days, t.multiplier_bps) for t in onchain.ladder[:onchain.tier_count]]
+    wanted = [(t.duration_days, t.multiplier_bps) for t in spec.ladder]
+    differs: dict[str, tuple[Any, Any]] = {}
+    if ladder != wanted:
+        differs["tiers"] = (ladder, wanted)
+    if onchain.split.junior_share_bps != spec.junior_share_bps:
+        differs["junior_share_bps"] = (onchain.split.junior_share_bps, spec.junior_share_bps)
+    fixed = {"reward_custody": (onchain.reward_custody, reward_custody)} if onchain.reward_custody != reward_custody \
+        else {}
+    if differs and update:
+        await client.set_stake_pool_config(pool, ladder=spec.ladder, junior_share_bps=spec.junior_share_bps)
+        report(Step("set_stake_pool_config", "updated", {**fields_, "config_differs": {**differs, **fixed}}))
+    else:
+        all_differs = {**differs, **fixed}
+        report(Step("init_stake_pool", "differs" if all_differs else "exists",
+                    {**fields_, **({"config_differs": all_differs} if all_differs else {})}))
+    return address
 
 
 async def _mint(client: PerpPoolClient, spec: CustodySpec, report: Reporter) -> tuple[int, Pubkey | None]:

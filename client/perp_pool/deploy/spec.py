@@ -8,14 +8,18 @@ anything is sent.
         [pools.custodies.fees]     the program's `Fees`
         [pools.custodies.pricing]  the program's `PricingParams`
         [pools.custodies.borrow_rate]  the program's `BorrowRateParams`
+      [pools.staking]              reward_custody (a stable custody's symbol), junior_share_bps
+        [[pools.staking.tiers]]    duration_days, multiplier_bps: the lock ladder
 
 Integers are in the program's own units (docs/design.md): BPS (10_000 = 100 % or 1x), RATE
 (1_000_000_000 = 100 %), USD with 6 decimals; prices are USD per whole token written as text
 ("150.25"). Every problem found is reported with the key it is about
 (`pools[0].custodies[1].pricing.max_leverage_bps: ...`), all at once, as `SpecError`; the rules are
 the program's own (`Fees::validate`, `PricingParams::validate` and `validate_liquidation_margin`,
-`BorrowRateParams::validate`, `OracleParams::validate`, add_pool's and add_custody's checks), so a
-config that loads is one the program accepts.
+`BorrowRateParams::validate`, `OracleParams::validate`, `validate_stake_config`, add_pool's,
+add_custody's and init_stake_pool's checks), so a config that loads is one the program accepts. A
+custody routing a stakers' share of its fees (`staker_share_bps`) that no stake pool pays from is
+refused too: those rewards would be stranded.
 """
 
 from __future__ import annotations
@@ -40,13 +44,18 @@ from perp_pool.client.params import BorrowRateConfig, FeeConfig, OracleConfig, P
 from perp_pool.constants import (
     BPS_POWER,
     MAX_CUSTODIES,
+    MAX_LOCK_DAYS,
+    MAX_LOCK_MULTIPLIER_BPS,
+    MAX_LOCK_TIERS,
     MAX_LP_COOLDOWN_SEC,
     MAX_POOL_NAME_LEN,
     PRICE_DECIMALS,
     RATE_POWER,
 )
+from perp_pool.math.staking import LockTier
 
-__all__ = ["CustodySpec", "DeploySpec", "MintSpec", "PoolSpec", "SpecError", "load", "parse", "parse_text"]
+__all__ = ["CustodySpec", "DeploySpec", "MintSpec", "PoolSpec", "SpecError", "StakingSpec", "load", "parse",
+           "parse_text"]
 
 U8_MAX, U32_MAX, U64_MAX = 2**8 - 1, 2**32 - 1, 2**64 - 1
 # How long a deposit's LP stays frozen when a pool's config does not say (GMX's 15 minutes).
@@ -229,11 +238,25 @@ class CustodySpec:
 
 
 @dataclass(frozen=True)
+class StakingSpec:
+    """The pool's stake pool: LP lock-ups paid from `reward_symbol`'s custody."""
+
+    key: str
+    reward_symbol: str
+    junior_share_bps: int
+    ladder: tuple[LockTier, ...]
+
+
+@dataclass(frozen=True)
 class PoolSpec:
     key: str
     name: str
     lp_cooldown_sec: int
     custodies: tuple[CustodySpec, ...]
+    staking: StakingSpec | None = None
+
+    def custody(self, symbol: str) -> CustodySpec | None:
+        return next((c for c in self.custodies if c.symbol == symbol), None)
 
 
 @dataclass(frozen=True)
@@ -300,6 +323,7 @@ def _pool(t: _Table, base: Path) -> PoolSpec | None:
     elif len(tables) > MAX_CUSTODIES:
         t.problem(f"has {len(tables)} custodies; the program allows at most {MAX_CUSTODIES}", t.path("custodies"))
     custodies = tuple(c for c in (_custody(ct, base) for ct in tables) if c is not None)
+    staking = _staking(t.table("staking")) if "staking" in t.data else None
     t.finish()
     mints = [c.mint.address for c in custodies]
     for c in custodies:
@@ -308,9 +332,61 @@ def _pool(t: _Table, base: Path) -> PoolSpec | None:
                       c.key)
     if any(c.tradeable and not c.is_stable for c in custodies) and not any(c.is_stable for c in custodies):
         t.problem("has markets but no stable custody (is_stable = true) to hold their collateral")
+    _check_staking(t, custodies, staking)
     if name is None or len(custodies) != len(tables):
         return None
-    return PoolSpec(t.key, name, lp_cooldown_sec, custodies)
+    return PoolSpec(t.key, name, lp_cooldown_sec, custodies, staking)
+
+
+def _staking(t: _Table) -> StakingSpec | None:
+    problems_before = len(t.problems)
+    reward = t.text("reward_custody")
+    if reward is None:
+        t.problem("is required: the symbol of the stable custody whose fees pay the stakers",
+                  t.path("reward_custody"))
+    share = t.integer("junior_share_bps", BPS_POWER, 0, BPS_POWER)
+    tiers = t.tables("tiers")
+    ladder = tuple(LockTier(tt.integer("duration_days", None, 0, MAX_LOCK_DAYS),
+                            tt.integer("multiplier_bps", None, BPS_POWER, MAX_LOCK_MULTIPLIER_BPS)) for tt in tiers)
+    for tt in tiers:
+        tt.finish()
+    t.finish()
+    if not ladder:
+        t.problem("needs at least one [[pools.staking.tiers]]", t.path("tiers"))
+    elif len(ladder) > MAX_LOCK_TIERS:
+        t.problem(f"has {len(ladder)} tiers; the program allows at most {MAX_LOCK_TIERS}", t.path("tiers"))
+    for i, tier in enumerate(ladder):
+        key = f"{t.path('tiers')}[{i}]"
+        if tier.duration_days == 0 and tier.multiplier_bps != BPS_POWER:
+            t.problem(f"a 0-day tier is no lock: its multiplier must be {BPS_POWER} (1x)", f"{key}.multiplier_bps")
+        if i > 0 and tier.duration_days <= ladder[i - 1].duration_days:
+            t.problem(f"durations must increase: {tier.duration_days} after {ladder[i - 1].duration_days}",
+                      f"{key}.duration_days")
+        if i > 0 and tier.multiplier_bps < ladder[i - 1].multiplier_bps:
+            t.problem(f"multipliers must not decrease: {tier.multiplier_bps} after {ladder[i - 1].multiplier_bps}",
+                      f"{key}.multiplier_bps")
+    if reward is None or len(t.problems) > problems_before:
+        return None
+    return StakingSpec(t.key, reward, share, ladder)
+
+
+def _check_staking(t: _Table, custodies: tuple[CustodySpec, ...], staking: StakingSpec | None) -> None:
+    """The reward custody is a stable custody of the pool, and no custody routes a stakers' share that
+    nobody pays from."""
+    reward = None
+    if staking is not None:
+        reward = next((c for c in custodies if c.symbol == staking.reward_symbol), None)
+        if reward is None:
+            t.problem(f"no custody of this pool has symbol {staking.reward_symbol!r}",
+                      f"{staking.key}.reward_custody")
+        elif not reward.is_stable:
+            t.problem(f"{staking.reward_symbol} is not a stable custody: fees are paid in stable collateral",
+                      f"{staking.key}.reward_custody")
+    for c in custodies:
+        if c.fees.staker_share_bps > 0 and c is not reward:
+            where = "the stake pool pays from another custody" if staking else "the pool has no [pools.staking]"
+            t.problem(f"routes a stakers' share but {where}: those rewards would be stranded",
+                      f"{c.key}.fees.staker_share_bps")
 
 
 def _mint(t: _Table, base: Path) -> MintSpec | None:
@@ -424,9 +500,10 @@ def _check_fees(key: str, f: FeeConfig, t: _Table) -> None:
     if f.liquidation_bps < f.close_position_bps:
         t.problem(f"must be at least close_position_bps ({f.close_position_bps}), got {f.liquidation_bps}",
                   f"{key}.liquidation_bps")
-    if f.protocol_share_bps + f.insurance_share_bps > BPS_POWER:
-        t.problem(f"protocol_share_bps + insurance_share_bps must be at most {BPS_POWER}, got "
-                  f"{f.protocol_share_bps + f.insurance_share_bps}", f"{key}.insurance_share_bps")
+    shares = f.protocol_share_bps + f.insurance_share_bps + f.staker_share_bps
+    if shares > BPS_POWER:
+        t.problem(f"protocol_share_bps + insurance_share_bps + staker_share_bps must be at most {BPS_POWER}, got "
+                  f"{shares}", f"{key}.insurance_share_bps")
 
 
 def _check_pricing(key: str, p: PricingConfig, fees: FeeConfig, t: _Table) -> None:

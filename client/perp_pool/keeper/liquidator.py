@@ -1,7 +1,8 @@
 """The liquidation keeper: finds every position past its liquidation price and liquidates it, once;
 in the same scan it finds every position whose profit reached its payoff cap and closes it with
 `close_capped_position` (docs/design.md "Close at cap"), once; and (keeper/orders.py) every trigger
-order whose trigger is reached, executed once, and every void one removed.
+order whose trigger is reached, executed once, and every void one removed; and (keeper/staking.py)
+`update_stake_pool` for every stake pool with routed rewards to take in or a week boundary to process.
 
 One scan = one getProgramAccounts (Position discriminator + pool memcmp) + one getMultipleAccounts
 for the custodies and their oracles + the Clock; health is computed off-chain with the program's
@@ -55,6 +56,7 @@ from perp_pool.keeper.health import (
     valuation,
 )
 from perp_pool.keeper.orders import OrderExecutor, OrderScan
+from perp_pool.keeper.staking import StakePoolUpdater
 from perp_pool.keeper.subscriptions import ScanTriggers, TriggerMetrics, derive_ws_url, stop_task
 from perp_pool.math import health as health_math
 from perp_pool.math.trade import CollateralCustody, is_capped
@@ -144,9 +146,11 @@ class LiquidationKeeper:
     def __init__(self, client: PerpPoolClient, pool: Pubkey | None = None, *, receiving_account: Pubkey | None = None,
                  poll_interval: float = 1.0, priority_fee_micro_lamports: int = 0, max_in_flight: int = 8,
                  metrics_port: int | None = None, registry: CollectorRegistry | None = None,
-                 ws_url: str | None = None, subscribe: bool = True, execute_orders: bool = False):
+                 ws_url: str | None = None, subscribe: bool = True, execute_orders: bool = False,
+                 update_stake_pools: bool = True):
         """`ws_url`: the node's PubSub (default: the RPC URL's port + 1, the validator convention);
-        `subscribe=False` polls only."""
+        `subscribe=False` polls only. `update_stake_pools`: send `update_stake_pool` in every scan where
+        a stake pool has something to take in or a week boundary to process."""
         self.client = client
         self.pool = pool
         self.poll_interval = poll_interval
@@ -174,6 +178,8 @@ class LiquidationKeeper:
         self.orders = OrderExecutor(client, pool, payout=self.payout,
                                     priority_fee_micro_lamports=priority_fee_micro_lamports,
                                     registry=self.metrics.registry) if execute_orders else None
+        self.stake_updater = (StakePoolUpdater(client, pool, self.metrics.registry) if update_stake_pools
+                              else None)
 
     # ---- scanning ---------------------------------------------------------------------------
 
@@ -408,6 +414,22 @@ class LiquidationKeeper:
             await self.orders.drain()
         log.info(_kv(event="keeper_stopped", landed=len(self.landed)))
 
+    async def update_stake_pools(self, stop: asyncio.Event, now: int = 0) -> int:
+        """Sends `update_stake_pool` where needed (keeper/staking.py); a program error is logged, the
+        next scan tries again. Returns the updates that landed."""
+        updater = self.stake_updater
+        if updater is None:
+            return 0
+        async def tick() -> int:
+            return await updater.tick(now or None)
+
+        try:
+            return await retry_transient(tick, stop=stop, what="stake_pool_update", cap=MAX_BACKOFF_S, logger=log,
+                                         on_transient=lambda _: self.metrics.rpc_errors.inc())
+        except errors.TransactionFailed as exc:
+            log.warning(_kv(event="stake_pool_update_rejected", error=type(exc).__name__, detail=str(exc)[:200]))
+            return 0
+
     async def _loop(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
@@ -421,6 +443,10 @@ class LiquidationKeeper:
             if scan.liquidatable or scan.capped or started:
                 log.info(_kv(event="scan", positions=scan.positions, at_risk=len(scan.liquidatable),
                              capped=len(scan.capped), started=started, ms=round(scan.seconds * 1000, 1)))
+            try:
+                await self.update_stake_pools(stop, scan.now)
+            except Stopped:
+                break
             if self.triggers is not None:
                 await self.triggers.wait(stop, self.poll_interval)
             else:

@@ -1,4 +1,5 @@
-"""Trading fees and their split, mirroring math/fees.rs (fees round up, shares round down)."""
+"""Trading fees and their split, mirroring math/fees.rs (fees round up, shares round down: the
+protocol's, the insurance fund's and the LP stakers' cuts are floors, the rounding dust stays with LPs)."""
 
 from __future__ import annotations
 
@@ -42,14 +43,16 @@ def liquidator_reward_usd(size_usd: int, liquidator_reward_bps: int) -> int:
 
 @dataclass(frozen=True)
 class FeeSplit:
-    protocol: int
-    insurance: int
-    lp: int
+    protocol: int  # -> assets.protocol_fees
+    insurance: int  # -> assets.insurance_fund
+    stakers: int  # -> assets.stake_rewards (and stake_rewards_routed)
+    lp: int  # -> assets.owned
 
 
-def split_fee(fee: int, protocol_share_bps: int, insurance_share_bps: int) -> FeeSplit:
-    if protocol_share_bps + insurance_share_bps > BPS_POWER:
+def split_fee(fee: int, protocol_share_bps: int, insurance_share_bps: int, staker_share_bps: int) -> FeeSplit:
+    if protocol_share_bps + insurance_share_bps + staker_share_bps > BPS_POWER:
         raise errors.InvalidCustodyConfig()
     protocol = u64(mul_div(fee, protocol_share_bps, BPS_POWER, Rounding.FLOOR))
     insurance = u64(mul_div(fee, insurance_share_bps, BPS_POWER, Rounding.FLOOR))
-    return FeeSplit(protocol, insurance, u64(fee - protocol - insurance))
+    stakers = u64(mul_div(fee, staker_share_bps, BPS_POWER, Rounding.FLOOR))
+    return FeeSplit(protocol, insurance, stakers, u64(fee - protocol - insurance - stakers))

@@ -54,15 +54,19 @@ class CollateralCustody:
     max_total_locked_usd: int = 0  # pricing.max_total_locked_usd (0: unlimited)
     protocol_share_bps: int = 0  # fees.protocol_share_bps
     insurance_share_bps: int = 0  # fees.insurance_share_bps
+    staker_share_bps: int = 0  # fees.staker_share_bps
     optimal_utilization: int = 0  # borrow_rate.optimal_utilization
 
     @classmethod
     def from_custody(cls, custody: Any, min_price: OraclePrice, max_price: OraclePrice) -> CollateralCustody:
         """`Custody::collateral_view` of an anchorpy-decoded Custody account."""
         return cls(custody.decimals, min_price, max_price, custody.assets.owned, custody.assets.locked,
-                   custody.pricing.max_utilization, custody.pricing.max_total_locked_usd,
-                   custody.fees.protocol_share_bps, custody.fees.insurance_share_bps,
-                   custody.borrow_rate.optimal_utilization)
+                   max_utilization=custody.pricing.max_utilization,
+                   max_total_locked_usd=custody.pricing.max_total_locked_usd,
+                   protocol_share_bps=custody.fees.protocol_share_bps,
+                   insurance_share_bps=custody.fees.insurance_share_bps,
+                   staker_share_bps=custody.fees.staker_share_bps,
+                   optimal_utilization=custody.borrow_rate.optimal_utilization)
 
     def value_usd(self, amount: int) -> int:
         """Collateral value: tokens at the min price, floor."""
@@ -92,7 +96,7 @@ class CollateralCustody:
         return utilization_after
 
     def split(self, fee: int) -> FeeSplit:
-        return split_fee(fee, self.protocol_share_bps, self.insurance_share_bps)
+        return split_fee(fee, self.protocol_share_bps, self.insurance_share_bps, self.staker_share_bps)
 
 
 @dataclass(frozen=True)
@@ -334,7 +338,7 @@ class SettlementAmounts:
     interest_amount: int = 0
     reward_amount: int = 0
     paid: Waterfall = Waterfall()
-    fee_split: FeeSplit = FeeSplit(0, 0, 0)
+    fee_split: FeeSplit = FeeSplit(0, 0, 0, 0)
     collateral_taken: int = 0  # tokens leaving the position's collateral (and assets.collateral)
     amount_out: int = 0  # tokens sent to the owner (0 on liquidation)
     insurance_draw: int = 0  # unpaid loss + interest covered by the insurance fund

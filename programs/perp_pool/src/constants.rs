@@ -53,6 +53,19 @@ pub const POSITION_SEED: &[u8] = b"position";
 #[constant]
 pub const ORDER_SEED: &[u8] = b"order";
 
+/// `[STAKE_POOL_SEED, pool]`: the pool's stake pool (LP lock-ups, docs/design.md "Lock-ups").
+#[constant]
+pub const STAKE_POOL_SEED: &[u8] = b"stake_pool";
+
+/// `[STAKE_VAULT_SEED, stake_pool, lp_mint]`: the staked-LP token account of one tranche slot
+/// (authority: the transfer authority).
+#[constant]
+pub const STAKE_VAULT_SEED: &[u8] = b"stake_vault";
+
+/// `[STAKE_SEED, stake_pool, lp_mint, owner]`: one owner's stake of one tranche's LP.
+#[constant]
+pub const STAKE_SEED: &[u8] = b"stake";
+
 // ---------------------------------------------------------------------------------------------
 // Precision (docs/design.md "Precision")
 // ---------------------------------------------------------------------------------------------
@@ -130,6 +143,22 @@ pub const YEAR_SECONDS: i64 = 31_536_000;
 #[constant]
 pub const HOUR_SECONDS: i64 = 3_600;
 
+/// A stake pool's reward index counts reward tokens per weight unit in units of
+/// 10^-REWARD_INDEX_DECIMALS: `index += floor(new_tokens * 10^18 / total_weight)`. A stake earns
+/// `floor(weight * (index - snapshot) / 10^18)` tokens. Headroom: `weight * index delta` is at
+/// most (tokens distributed while the stake was in) x 10^18, in u128 for up to 3.4 x 10^20 tokens.
+#[constant]
+pub const REWARD_INDEX_DECIMALS: u8 = 18;
+
+/// Locks end on week boundaries: unix times that are multiples of WEEK_SECONDS (a week starts on
+/// a Thursday 00:00 UTC, as unix time 0 did).
+#[constant]
+pub const WEEK_SECONDS: i64 = 604_800;
+
+/// A lock tier's duration is in days of DAY_SECONDS.
+#[constant]
+pub const DAY_SECONDS: i64 = 86_400;
+
 // ---------------------------------------------------------------------------------------------
 // Limits
 // ---------------------------------------------------------------------------------------------
@@ -184,3 +213,17 @@ pub const DEFAULT_EXECUTOR_FEE_USD: u64 = 100_000;
 /// Highest executor fee `set_order_config` accepts: 100 USD.
 #[constant]
 pub const MAX_EXECUTOR_FEE_USD: u64 = 100_000_000;
+
+/// Most lock tiers in a stake pool's ladder.
+#[constant]
+pub const MAX_LOCK_TIERS: u8 = 5;
+
+/// Longest lock tier: 364 days (52 weeks). A lock started now ends at the first week boundary at
+/// or after now + duration, so at most 53 week boundaries ahead: the expiry ring (64 weeks)
+/// never holds two weeks in one slot.
+#[constant]
+pub const MAX_LOCK_DAYS: u16 = 364;
+
+/// Highest lock multiplier: 10x (BPS).
+#[constant]
+pub const MAX_LOCK_MULTIPLIER_BPS: u32 = 100_000;

@@ -10,7 +10,9 @@
 //!   order stands for); `position_events`: the events of opens and increases;
 //! - `liquidity`: LP deposits and withdrawals (LP priced, custody and pool booked);
 //! - `custody`: the custody buckets that the admin and donors move directly (insurance fund,
-//!   protocol fees).
+//!   protocol fees);
+//! - `staking`: LP lock-ups (the stake pool updated to now, then the stake locked, unlocked or
+//!   paid).
 
 pub mod custody;
 pub mod liquidity;
@@ -18,3 +20,4 @@ pub mod market;
 pub mod order;
 pub mod position;
 pub mod position_events;
+pub mod staking;

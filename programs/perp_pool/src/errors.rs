@@ -171,4 +171,25 @@ pub enum PerpPoolError {
     /// 6054
     #[msg("A senior deposit would take the senior NAV above the pool's senior capacity")]
     SeniorCapacityExceeded,
+    /// 6055
+    #[msg("A running lock cannot move to a lower tier")]
+    LockShortened,
+    /// 6056
+    #[msg("The stake's lock has not ended")]
+    StakeLocked,
+    /// 6057
+    #[msg("Invalid stake pool config (lock ladder or junior share)")]
+    InvalidStakeConfig,
+    /// 6058
+    #[msg("Amount exceeds what the stake holds")]
+    InsufficientStake,
+    /// 6059
+    #[msg("Lock tier is not in the stake pool's ladder")]
+    InvalidLockTier,
+    /// 6060
+    #[msg("Custody is not the stake pool's reward custody")]
+    InvalidRewardCustody,
+    /// 6061
+    #[msg("The tranche slot already has its staked-LP vault")]
+    StakeVaultExists,
 }

@@ -10,7 +10,7 @@ use {
             perpetuals::Permissions,
             position::Side,
         },
-        types::{OrderKind, OrderParams, Tranche, TrancheConfigParams},
+        types::{LockTier, OrderKind, OrderParams, Tranche, TrancheConfigParams},
     },
     anchor_lang::prelude::*,
 };
@@ -198,6 +198,8 @@ pub struct PositionOpened {
     pub fee_amount: u64,
     pub protocol_fee_amount: u64,
     pub insurance_fee_amount: u64,
+    /// Tokens: LP stakers' part of the fee (into the custody's stake rewards).
+    pub staker_fee_amount: u64,
     /// Collateral custody utilisation after the lock.
     pub utilization: u64,
     /// Collateral custody borrow rate after the trade (per hour) and index (the snapshot).
@@ -228,6 +230,8 @@ pub struct PositionIncreased {
     pub fee_amount: u64,
     pub protocol_fee_amount: u64,
     pub insurance_fee_amount: u64,
+    /// Tokens: LP stakers' part of the fee (into the custody's stake rewards).
+    pub staker_fee_amount: u64,
     /// Interest settled on the previous size, USD and tokens (to LPs).
     pub interest_usd: u64,
     pub interest_amount: u64,
@@ -272,6 +276,8 @@ pub struct PositionDecreased {
     pub fee_paid: u64,
     pub protocol_fee_amount: u64,
     pub insurance_fee_amount: u64,
+    /// Tokens: LP stakers' part of the fee (into the custody's stake rewards).
+    pub staker_fee_amount: u64,
     pub amount_out: u64,
     /// Tokens leaving the position's collateral; lock released.
     pub collateral_taken: u64,
@@ -321,6 +327,8 @@ pub struct PositionLiquidated {
     pub fee_paid: u64,
     pub protocol_fee_amount: u64,
     pub insurance_fee_amount: u64,
+    /// Tokens: LP stakers' part of the fee (into the custody's stake rewards).
+    pub staker_fee_amount: u64,
     /// Tokens left after everything, to LPs.
     pub remainder_to_pool: u64,
     /// Tokens of unpaid loss + interest covered by the insurance fund; USD left as bad debt.
@@ -566,5 +574,120 @@ pub struct TrancheConfigSet {
     pub index_time: i64,
     pub old_rate_bps: u32,
     pub config: TrancheConfigParams,
+    pub time: i64,
+}
+
+// ---- LP staking (docs/design.md "Lock-ups"). LP amounts in LP base units, rewards in base units
+// of the reward custody's mint, weights in LP units x multiplier, indexes REWARD_INDEX_DECIMALS.
+
+/// `init_stake_pool` (admin).
+#[event]
+pub struct StakePoolInitialized {
+    pub admin: Pubkey,
+    pub pool: Pubkey,
+    pub stake_pool: Pubkey,
+    pub reward_custody: Pubkey,
+    pub ladder: Vec<LockTier>,
+    pub junior_share_bps: u64,
+    /// The junior slot's staked-LP vault.
+    pub junior_vault: Pubkey,
+    /// Tokens routed before the stake pool existed, given back to the LPs (no weight yet).
+    pub returned_to_lps: u64,
+    pub time: i64,
+}
+
+/// `add_stake_vault` (admin): a tranche slot opened with its staked-LP vault.
+#[event]
+pub struct StakeVaultAdded {
+    pub admin: Pubkey,
+    pub stake_pool: Pubkey,
+    pub tranche: Tranche,
+    pub lp_mint: Pubkey,
+    pub vault: Pubkey,
+    pub time: i64,
+}
+
+/// `set_stake_pool_config` (admin). Existing stakes keep their ends and weights.
+#[event]
+pub struct StakePoolConfigSet {
+    pub admin: Pubkey,
+    pub stake_pool: Pubkey,
+    pub ladder: Vec<LockTier>,
+    pub junior_share_bps: u64,
+    pub time: i64,
+}
+
+/// Any stake instruction whose update took in routed rewards or processed a week boundary, and
+/// every `update_stake_pool`.
+#[event]
+pub struct StakePoolUpdated {
+    pub stake_pool: Pubkey,
+    /// Routed tokens taken in by this update, per slot (junior, senior).
+    pub new_rewards: [u64; 2],
+    /// Of those, tokens given back to the LPs (the reward custody's owned): slots with no weight.
+    pub returned_to_lps: u64,
+    /// The custody's `stake_rewards_routed` now taken in.
+    pub pulled_routed: u128,
+    /// Per slot after the update.
+    pub total_weight: [u128; 2],
+    pub reward_index: [u128; 2],
+    /// The last processed week (unix / WEEK_SECONDS).
+    pub week: u64,
+    pub time: i64,
+}
+
+/// `lock_lp`: LP locked (or a lock extended: amount_in 0).
+#[event]
+pub struct LpLocked {
+    pub owner: Pubkey,
+    pub stake: Pubkey,
+    pub stake_pool: Pubkey,
+    pub tranche: Tranche,
+    /// LP moved into the slot's vault.
+    pub amount_in: u64,
+    /// LP staked after.
+    pub amount: u64,
+    pub tier: u8,
+    pub multiplier_bps: u32,
+    /// A week boundary, unix seconds (0: no lock).
+    pub lock_end: i64,
+    pub weight: u128,
+    /// Rewards the settle before the lock booked to the stake.
+    pub earned: u64,
+    /// The slot's total weight and staked LP after.
+    pub total_weight: u128,
+    pub staked_amount: u64,
+    pub time: i64,
+}
+
+/// `unlock_lp_stake`: LP of an ended lock back to its owner.
+#[event]
+pub struct LpStakeUnlocked {
+    pub owner: Pubkey,
+    pub stake: Pubkey,
+    pub stake_pool: Pubkey,
+    pub tranche: Tranche,
+    pub lp_token_account: Pubkey,
+    pub amount_out: u64,
+    /// LP still staked.
+    pub amount: u64,
+    pub earned: u64,
+    pub total_weight: u128,
+    pub staked_amount: u64,
+    pub time: i64,
+}
+
+/// `claim_stake_rewards`.
+#[event]
+pub struct StakeRewardsClaimed {
+    pub owner: Pubkey,
+    pub stake: Pubkey,
+    pub stake_pool: Pubkey,
+    pub tranche: Tranche,
+    pub receiving_account: Pubkey,
+    /// Reward tokens paid.
+    pub amount: u64,
+    /// The reward custody's `stake_rewards` after.
+    pub stake_rewards: u64,
     pub time: i64,
 }

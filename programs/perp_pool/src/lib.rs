@@ -262,6 +262,47 @@ pub mod perp_pool {
         instructions::remove_void_order::handler(ctx)
     }
 
+    // ---- LP staking (docs/design.md "Lock-ups") ------------------------------------------
+
+    /// Admin: creates the pool's stake pool (ladder, junior share, reward custody) and the junior
+    /// slot's staked-LP vault.
+    pub fn init_stake_pool(ctx: Context<InitStakePool>, params: InitStakePoolParams) -> Result<()> {
+        instructions::init_stake_pool::handler(ctx, &params)
+    }
+
+    /// Admin: opens a tranche slot (the senior one of a tranched pool) with its staked-LP vault.
+    pub fn add_stake_vault(ctx: Context<AddStakeVault>) -> Result<()> {
+        instructions::add_stake_vault::handler(ctx)
+    }
+
+    /// Admin: replaces the lock ladder and the junior share (existing locks keep their terms).
+    pub fn set_stake_pool_config(
+        ctx: Context<SetStakePoolConfig>,
+        params: SetStakePoolConfigParams,
+    ) -> Result<()> {
+        instructions::set_stake_pool_config::handler(ctx, &params)
+    }
+
+    /// Owner: locks LP of a tranche for a ladder tier (or extends the lock: amount 0).
+    pub fn lock_lp(ctx: Context<LockLp>, params: LockLpParams) -> Result<()> {
+        instructions::lock_lp::handler(ctx, &params)
+    }
+
+    /// Owner: takes LP out of a stake whose lock has ended.
+    pub fn unlock_lp_stake(ctx: Context<UnlockLpStake>, params: UnlockLpStakeParams) -> Result<()> {
+        instructions::unlock_lp_stake::handler(ctx, &params)
+    }
+
+    /// Owner: pays everything the stake has earned.
+    pub fn claim_stake_rewards(ctx: Context<ClaimStakeRewards>) -> Result<()> {
+        instructions::claim_stake_rewards::handler(ctx)
+    }
+
+    /// Anyone: takes in routed rewards, processes week boundaries, distributes.
+    pub fn update_stake_pool(ctx: Context<UpdateStakePool>) -> Result<()> {
+        instructions::update_stake_pool::handler(ctx)
+    }
+
     // ---- views (simulate; return data) ---------------------------------------------------
 
     /// Pool AUM at min prices, USD_DECIMALS. Remaining accounts: (custody, oracle) of every custody.
@@ -317,6 +358,17 @@ pub mod perp_pool {
     /// Whether an order passes its own checks now (not void, trigger reached, within its limit).
     pub fn get_order_state(ctx: Context<GetOrderState>) -> Result<OrderState> {
         instructions::get_order_state::handler(ctx)
+    }
+
+    /// One tranche slot of the stake pool after an update to now (staked and locked shares,
+    /// weighted remaining lock time, weight, pending routed rewards).
+    pub fn get_stake_pool_state(ctx: Context<GetStakePoolState>) -> Result<StakeTrancheState> {
+        instructions::get_stake_pool_state::handler(ctx)
+    }
+
+    /// One stake settled now (amount, weight, lock end, claimable rewards).
+    pub fn get_stake_state(ctx: Context<GetStakeState>) -> Result<StakeState> {
+        instructions::get_stake_state::handler(ctx)
     }
 
     /// A custody's oracle prices (spot, EMA, min, max), PRICE_DECIMALS.

@@ -7,3 +7,5 @@ pub mod order;
 pub mod perpetuals;
 pub mod pool;
 pub mod position;
+pub mod stake;
+pub mod stake_pool;

@@ -26,20 +26,6 @@ impl Side {
     }
 }
 
-/// An LP tranche of a pool. Every pool has the junior tranche: its LP mint is
-/// `pool.lp_token_mint`, the residual claim on the pool (in a pool without tranches, the only
-/// one). A tranched pool also has a senior mint (`pool.senior.mint`), whose claim grows at the
-/// senior target rate and ranks before the junior's (docs/design.md "LP tranches").
-/// Borsh stores Junior = 0, Senior = 1.
-#[derive(
-    AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, Default, PartialEq, Eq, InitSpace,
-)]
-pub enum Tranche {
-    #[default]
-    Junior,
-    Senior,
-}
-
 /// A senior tranche's terms (`add_senior_tranche`, `set_tranche_config`; checked by
 /// `validation::config::validate_tranche_config`).
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -77,9 +63,12 @@ pub struct Fees {
     pub liquidation_bps: u64,
     /// Liquidator's reward on size, paid from the position's collateral.
     pub liquidator_reward_bps: u64,
-    /// Share of trading fees paid into the insurance fund (rounded down). LPs get what the
-    /// protocol and insurance shares leave.
+    /// Share of trading fees paid into the insurance fund (rounded down).
     pub insurance_share_bps: u64,
+    /// Share of trading fees routed to LP stakers (rounded down): booked in the receiving
+    /// custody's `assets.stake_rewards` and counted in its `stake_rewards_routed`. LPs get what
+    /// the protocol, insurance and staker shares leave.
+    pub staker_share_bps: u64,
 }
 
 /// A market's trading parameters (read from the traded custody), plus the lending caps
@@ -172,4 +161,68 @@ pub struct OrderParams {
     /// USD paid to whoever executes an order (or removes a void one). Converted to collateral
     /// tokens at placement (the collateral custody's max price, rounded up) and escrowed.
     pub executor_fee_usd: u64,
+}
+
+/// An LP tranche of a pool. Every pool has the junior tranche: its LP mint is
+/// `pool.lp_token_mint`, the residual claim on the pool (in a pool without tranches, the only
+/// one). A tranched pool also has a senior mint (`pool.senior.mint`), whose claim grows at the
+/// senior target rate and ranks before the junior's (docs/design.md "LP tranches"). Which LP mint
+/// is which tranche is `Pool::lp_mint_tranche`, and nothing else; a stake pool holds a tranche's
+/// staked LP in `StakePool::slots[tranche.slot()]`. Borsh stores Junior = 0, Senior = 1.
+#[derive(
+    AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, Default, PartialEq, Eq, InitSpace,
+)]
+pub enum Tranche {
+    /// The first-loss tranche; in a pool without tranches, its only LP (`pool.lp_token_mint`).
+    #[default]
+    Junior = 0,
+    Senior = 1,
+}
+
+impl Tranche {
+    /// Every tranche, in slot order.
+    pub const ALL: [Tranche; 2] = [Tranche::Junior, Tranche::Senior];
+
+    /// The index of this tranche's slot in a stake pool.
+    pub fn slot(self) -> usize {
+        match self {
+            Tranche::Junior => 0,
+            Tranche::Senior => 1,
+        }
+    }
+}
+
+/// One rung of a stake pool's lock ladder. Stored in the zero-copy `StakePool` (packed, so no
+/// reference to a field is ever taken: read fields by value) and taken as a parameter (borsh,
+/// written out below because borsh's derive would borrow the packed fields).
+#[zero_copy(unsafe)]
+#[derive(Debug, Default, PartialEq, Eq)]
+#[repr(C, packed)]
+pub struct LockTier {
+    /// Days a lock of this tier runs (0: no lock, weight = amount, unlock at any time).
+    pub duration_days: u16,
+    /// Weight per staked LP unit while the lock runs, BPS (10_000 = 1x; at least 1x).
+    pub multiplier_bps: u32,
+}
+
+impl AnchorSerialize for LockTier {
+    fn serialize<W: borsh::maybestd::io::Write>(
+        &self,
+        writer: &mut W,
+    ) -> borsh::maybestd::io::Result<()> {
+        let (duration_days, multiplier_bps) = (self.duration_days, self.multiplier_bps);
+        AnchorSerialize::serialize(&duration_days, writer)?;
+        AnchorSerialize::serialize(&multiplier_bps, writer)
+    }
+}
+
+impl AnchorDeserialize for LockTier {
+    fn deserialize_reader<R: borsh::maybestd::io::Read>(
+        reader: &mut R,
+    ) -> borsh::maybestd::io::Result<Self> {
+        Ok(LockTier {
+            duration_days: AnchorDeserialize::deserialize_reader(reader)?,
+            multiplier_bps: AnchorDeserialize::deserialize_reader(reader)?,
+        })
+    }
 }

@@ -466,6 +466,7 @@ impl Settled {
             fee_paid: s.paid.fee_paid,
             protocol_fee_amount: s.fee_split.protocol,
             insurance_fee_amount: s.fee_split.insurance,
+            staker_fee_amount: s.fee_split.stakers,
             amount_out: s.amount_out,
             collateral_taken: s.collateral_taken,
             locked_released: s.locked_delta,

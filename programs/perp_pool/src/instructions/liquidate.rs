@@ -178,6 +178,7 @@ pub fn handler(ctx: Context<Liquidate>) -> Result<()> {
         fee_paid: s.paid.fee_paid,
         protocol_fee_amount: s.fee_split.protocol,
         insurance_fee_amount: s.fee_split.insurance,
+        staker_fee_amount: s.fee_split.stakers,
         remainder_to_pool: s.paid.rest,
         insurance_draw: s.insurance_draw,
         bad_debt_usd: s.bad_debt_usd,

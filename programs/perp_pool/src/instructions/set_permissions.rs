@@ -31,6 +31,7 @@ pub struct SetPermissionsParams {
     pub allow_open_position: bool,
     pub allow_close_position: bool,
     pub allow_liquidation: bool,
+    pub allow_lp_staking: bool,
 }
 
 pub fn handler(ctx: Context<SetPermissions>, params: &SetPermissionsParams) -> Result<()> {
@@ -40,6 +41,7 @@ pub fn handler(ctx: Context<SetPermissions>, params: &SetPermissionsParams) -> R
         allow_open_position: params.allow_open_position,
         allow_close_position: params.allow_close_position,
         allow_liquidation: params.allow_liquidation,
+        allow_lp_staking: params.allow_lp_staking,
     };
     ctx.accounts.perpetuals.permissions = permissions;
 

@@ -1,6 +1,7 @@
 //! Trading fees in USD (open, close, liquidation, liquidator reward) and the split of a fee
-//! amount between protocol, insurance fund and LPs (docs/design.md "Fees"). Fees round up, the
-//! protocol's and the insurance fund's cuts round down (rounding dust stays with LPs).
+//! amount between protocol, insurance fund, LP stakers and LPs (docs/design.md "Fees"). Fees round
+//! up, the protocol's, the insurance fund's and the stakers' cuts round down (rounding dust stays
+//! with LPs).
 
 use {
     super::safe_math::{cast, mul_div, Rounding, SafeMath},
@@ -83,15 +84,23 @@ pub struct FeeSplit {
     pub protocol: u64,
     /// `floor(fee * insurance_share_bps / BPS_POWER)` -> `assets.insurance_fund`.
     pub insurance: u64,
+    /// `floor(fee * staker_share_bps / BPS_POWER)` -> `assets.stake_rewards` (LP stakers).
+    pub stakers: u64,
     /// The rest -> `assets.owned` (LPs).
     pub lp: u64,
 }
 
-/// Splits `fee` tokens. Errors: InvalidCustodyConfig if the two shares exceed 100 %.
-pub fn split_fee(fee: u64, protocol_share_bps: u64, insurance_share_bps: u64) -> Result<FeeSplit> {
+/// Splits `fee` tokens. Errors: InvalidCustodyConfig if the three shares exceed 100 %.
+pub fn split_fee(
+    fee: u64,
+    protocol_share_bps: u64,
+    insurance_share_bps: u64,
+    staker_share_bps: u64,
+) -> Result<FeeSplit> {
     require!(
         protocol_share_bps
             .checked_add(insurance_share_bps)
+            .and_then(|total| total.checked_add(staker_share_bps))
             .is_some_and(|total| total <= BPS_POWER),
         PerpPoolError::InvalidCustodyConfig
     );
@@ -105,10 +114,15 @@ pub fn split_fee(fee: u64, protocol_share_bps: u64, insurance_share_bps: u64) ->
     };
     let protocol = share(protocol_share_bps)?;
     let insurance = share(insurance_share_bps)?;
-    let lp = fee.safe_sub(protocol)?.safe_sub(insurance)?;
+    let stakers = share(staker_share_bps)?;
+    let lp = fee
+        .safe_sub(protocol)?
+        .safe_sub(insurance)?
+        .safe_sub(stakers)?;
     Ok(FeeSplit {
         protocol,
         insurance,
+        stakers,
         lp,
     })
 }

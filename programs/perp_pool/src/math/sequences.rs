@@ -76,6 +76,7 @@ fn venue() -> impl Strategy<Value = (CollateralCustody, Market)> {
             0u64..=1_000_000,            // max - min
             0u64..=5_000,                // protocol share
             0u64..=5_000,                // insurance share
+            0u64..=3_000,                // staker share (capped at what the two others leave)
         ),
         (
             0u64..=500,                               // trade spread bps
@@ -91,7 +92,7 @@ fn venue() -> impl Strategy<Value = (CollateralCustody, Market)> {
     )
         .prop_map(
             |(
-                (min, spread, protocol, insurance),
+                (min, spread, protocol, insurance, stakers),
                 (
                     trade_spread,
                     open_bps,
@@ -120,6 +121,7 @@ fn venue() -> impl Strategy<Value = (CollateralCustody, Market)> {
                     fees: Fees {
                         protocol_share_bps: protocol,
                         insurance_share_bps: insurance,
+                        staker_share_bps: stakers.min(10_000 - protocol - insurance),
                         ..Fees::default()
                     },
                     borrow_rate: BorrowRateParams::default(),

@@ -43,7 +43,7 @@ pub struct CollateralCustody {
     pub locked: u64,
     /// Only `max_utilization` and `max_total_locked_usd` are read here.
     pub pricing: PricingParams,
-    /// Only `protocol_share_bps` and `insurance_share_bps` are read here.
+    /// Only `protocol_share_bps`, `insurance_share_bps` and `staker_share_bps` are read here.
     pub fees: Fees,
     /// Only `optimal_utilization` is read here.
     pub borrow_rate: BorrowRateParams,
@@ -125,6 +125,7 @@ impl CollateralCustody {
             fee,
             self.fees.protocol_share_bps,
             self.fees.insurance_share_bps,
+            self.fees.staker_share_bps,
         )
     }
 }

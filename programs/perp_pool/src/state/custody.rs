@@ -78,7 +78,7 @@ pub struct PositionStats {
 )]
 pub struct Assets {
     /// Tokens that belong to the pool (LPs). Vault = owned + collateral + protocol_fees +
-    /// insurance_fund + escrow, always.
+    /// insurance_fund + escrow + stake_rewards, always.
     pub owned: u64,
     /// Part of `owned` reserved for open positions' payouts.
     pub locked: u64,
@@ -91,6 +91,10 @@ pub struct Assets {
     /// Held for open trigger orders whose collateral custody this is: every order's executor
     /// fee and every limit order's collateral, until the order executes or is cancelled.
     pub escrow: u64,
+    /// Held for LP stakers (`staker_share_bps` of every trading fee this custody receives), until
+    /// claimed (`claim_stake_rewards`) or handed back to the LPs by the stake pool (a tranche slot
+    /// with no weight). Not LP-owned, never in AUM.
+    pub stake_rewards: u64,
 }
 
 /// Cumulative fee statistics, USD_DECIMALS, valued at the price of each operation.
@@ -131,6 +135,9 @@ pub struct Custody {
     pub token_account_bump: u8,
     /// Trigger orders on this market (when it is traded): how many per owner, the executor fee.
     pub orders: OrderParams,
+    /// Tokens ever booked into `assets.stake_rewards` by fee splits: a monotone counter the stake
+    /// pool pulls from (`StakePool::pulled_routed` is how much of it the stake pool has taken in).
+    pub stake_rewards_routed: u128,
 }
 
 impl PositionStats {
@@ -396,6 +403,14 @@ impl Custody {
         self.assets.owned = self.assets.owned.safe_add(split.lp)?;
         self.assets.protocol_fees = self.assets.protocol_fees.safe_add(split.protocol)?;
         self.assets.insurance_fund = self.assets.insurance_fund.safe_add(split.insurance)?;
+        self.route_stake_rewards(split.stakers)
+    }
+
+    /// Books the stakers' part of a fee: into the `stake_rewards` bucket and the monotone
+    /// `stake_rewards_routed` counter the stake pool pulls from.
+    fn route_stake_rewards(&mut self, amount: u64) -> Result<()> {
+        self.assets.stake_rewards = self.assets.stake_rewards.safe_add(amount)?;
+        self.stake_rewards_routed = self.stake_rewards_routed.safe_add(u128::from(amount))?;
         Ok(())
     }
 
@@ -421,6 +436,7 @@ impl Custody {
             .safe_add(settlement.fee_split.insurance)?
             .safe_sub(settlement.insurance_draw)?;
         assets.locked = assets.locked.safe_sub(settlement.locked_delta)?;
+        self.route_stake_rewards(settlement.fee_split.stakers)?;
         // A statistic saturates: it must never make a liquidation or close fail.
         self.bad_debt_usd = self.bad_debt_usd.saturating_add(settlement.bad_debt_usd);
         let fee_usd: u64 = cast(max_price.token_to_usd(

@@ -20,6 +20,9 @@ pub struct Permissions {
     pub allow_close_position: bool,
     /// liquidate.
     pub allow_liquidation: bool,
+    /// lock_lp (new stakes and additions). Unlocking an ended lock and claiming rewards are
+    /// always allowed, so a pause never traps LP or rewards.
+    pub allow_lp_staking: bool,
 }
 
 impl Permissions {
@@ -30,6 +33,7 @@ impl Permissions {
         allow_open_position: true,
         allow_close_position: true,
         allow_liquidation: true,
+        allow_lp_staking: true,
     };
 }
 

@@ -1,14 +1,18 @@
-//! Config-time checks of the custody parameters (`add_custody`, `set_custody_config`), one
-//! `validate!` per rule so a refused config logs the rule it broke. Every failure is
-//! InvalidCustodyConfig except where stated.
+//! Config-time checks of the custody parameters (`add_custody`, `set_custody_config`) and of a
+//! stake pool's ladder and share (`init_stake_pool`, `set_stake_pool_config`), one `validate!`
+//! per rule so a refused config logs the rule it broke. Every custody failure is
+//! InvalidCustodyConfig except where stated; every stake pool failure is InvalidStakeConfig.
 
 use {
     crate::{
-        constants::{BPS_POWER, MAX_SENIOR_JUNIOR_RATIO_BPS, MAX_SENIOR_RATE_BPS, RATE_POWER},
+        constants::{
+            BPS_POWER, MAX_LOCK_DAYS, MAX_LOCK_MULTIPLIER_BPS, MAX_LOCK_TIERS,
+            MAX_SENIOR_JUNIOR_RATIO_BPS, MAX_SENIOR_RATE_BPS, RATE_POWER,
+        },
         errors::PerpPoolError,
-        math::safe_math::SafeMath,
+        math::safe_math::{cast, SafeMath},
         state::oracle::{OracleParams, OracleType},
-        types::{BorrowRateParams, Fees, PricingParams, TrancheConfigParams},
+        types::{BorrowRateParams, Fees, LockTier, PricingParams, TrancheConfigParams},
         validate,
     },
     anchor_lang::prelude::*,
@@ -30,8 +34,8 @@ pub fn validate_custody_config(
 }
 
 impl Fees {
-    /// Every rate is a fraction of an amount, so at most 100 %; the protocol and insurance
-    /// shares together at most 100 %; the liquidation fee at least the close fee, so an owner
+    /// Every rate is a fraction of an amount, so at most 100 %; the protocol, insurance and
+    /// staker shares together at most 100 %; the liquidation fee at least the close fee, so an owner
     /// liquidating its own position (the reward is paid after the liquidation fee) never gets
     /// more than a close would pay it.
     pub fn validate(&self) -> Result<()> {
@@ -44,10 +48,12 @@ impl Fees {
         validate!(self.liquidation_bps <= BPS_POWER, invalid)?;
         validate!(self.liquidator_reward_bps <= BPS_POWER, invalid)?;
         validate!(self.insurance_share_bps <= BPS_POWER, invalid)?;
+        validate!(self.staker_share_bps <= BPS_POWER, invalid)?;
         validate!(self.liquidation_bps >= self.close_position_bps, invalid)?;
         validate!(
             self.protocol_share_bps
                 .saturating_add(self.insurance_share_bps)
+                .saturating_add(self.staker_share_bps)
                 <= BPS_POWER,
             invalid
         )
@@ -127,6 +133,33 @@ impl OracleParams {
         validate!(self.max_price_error_bps <= BPS_POWER, invalid)?;
         validate!(self.max_price_age_sec > 0, invalid)
     }
+}
+
+/// A stake pool's ladder and junior share: 1..=MAX_LOCK_TIERS tiers; durations strictly
+/// increasing (so only tier 0 may be 0 days) and at most MAX_LOCK_DAYS; multipliers
+/// non-decreasing, at least 1x and at most MAX_LOCK_MULTIPLIER_BPS; a 0-day tier at exactly 1x
+/// (no lock, no boost); the junior share at most 100 %. Errors: InvalidStakeConfig.
+pub fn validate_stake_config(tiers: &[LockTier], junior_share_bps: u64) -> Result<()> {
+    let invalid = PerpPoolError::InvalidStakeConfig;
+    validate!(junior_share_bps <= BPS_POWER, invalid)?;
+    validate!(!tiers.is_empty(), invalid)?;
+    validate!(tiers.len() <= usize::from(MAX_LOCK_TIERS), invalid)?;
+    let one_x: u32 = cast(BPS_POWER)?;
+    let mut previous: Option<LockTier> = None;
+    for &tier in tiers {
+        let (days, multiplier) = (tier.duration_days, tier.multiplier_bps);
+        validate!(days <= MAX_LOCK_DAYS, invalid)?;
+        validate!(multiplier >= one_x, invalid)?;
+        validate!(multiplier <= MAX_LOCK_MULTIPLIER_BPS, invalid)?;
+        validate!(days > 0 || multiplier == one_x, invalid)?;
+        if let Some(before) = previous {
+            let (before_days, before_multiplier) = (before.duration_days, before.multiplier_bps);
+            validate!(days > before_days, invalid)?;
+            validate!(multiplier >= before_multiplier, invalid)?;
+        }
+        previous = Some(tier);
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! The vault invariant, checked after every instruction that moves custody tokens: a custody's
 //! vault holds what its accounting buckets say it does, `owned + collateral + protocol_fees +
-//! insurance_fund` (state::custody::Assets).
+//! insurance_fund + escrow + stake_rewards` (state::custody::Assets). The same delta check guards
+//! a stake pool's staked-LP vaults against their `staked_amount` (`VaultBaseline::of`).
 //!
 //! Checked as "the vault moved exactly as the buckets did" (plus "the vault holds at least the
 //! buckets") rather than as a plain equality: anyone may transfer tokens into a vault, and a
@@ -26,14 +27,15 @@ pub struct VaultBaseline {
     accounted: u128,
 }
 
-/// `owned + collateral + protocol_fees + insurance_fund + escrow`, in u128 (five u64 always
-/// fit).
+/// `owned + collateral + protocol_fees + insurance_fund + escrow + stake_rewards`, in u128 (six
+/// u64 always fit).
 pub fn accounted_tokens(assets: &Assets) -> Result<u128> {
     u128::from(assets.owned)
         .safe_add(u128::from(assets.collateral))?
         .safe_add(u128::from(assets.protocol_fees))?
         .safe_add(u128::from(assets.insurance_fund))?
-        .safe_add(u128::from(assets.escrow))
+        .safe_add(u128::from(assets.escrow))?
+        .safe_add(u128::from(assets.stake_rewards))
 }
 
 /// `after - before`, signed.
@@ -42,6 +44,15 @@ fn change(before: u128, after: u128) -> Result<i128> {
 }
 
 impl VaultBaseline {
+    /// A baseline from a vault balance and what it should hold (a stake pool's staked-LP vault
+    /// and its `staked_amount`).
+    pub fn of(vault_amount: u64, accounted: u128) -> Self {
+        VaultBaseline {
+            vault_amount,
+            accounted,
+        }
+    }
+
     /// Call before the instruction changes `custody.assets` or moves any token.
     pub fn capture(custody: &Custody, vault: &TokenAccount) -> Result<Self> {
         Ok(VaultBaseline {

@@ -122,6 +122,7 @@ fn collateral(case: &Value) -> CollateralCustody {
         fees: Fees {
             protocol_share_bps: u(c, "protocol_share_bps"),
             insurance_share_bps: u(c, "insurance_share_bps"),
+            staker_share_bps: u(c, "staker_share_bps"),
             ..Fees::default()
         },
         borrow_rate: BorrowRateParams {
@@ -185,7 +186,7 @@ fn pnl_json(p: ProfitAndLoss) -> Value {
 }
 
 fn split_json(s: fees::FeeSplit) -> Value {
-    json!({"protocol": s.protocol, "insurance": s.insurance, "lp": s.lp})
+    json!({"protocol": s.protocol, "insurance": s.insurance, "stakers": s.stakers, "lp": s.lp})
 }
 
 fn waterfall_json(w: Waterfall) -> Value {
@@ -237,6 +238,7 @@ fn num<T: TryInto<u64> + TryInto<i64> + Copy + std::fmt::Debug>(v: T) -> Value {
 mod orders;
 mod run;
 mod seed;
+mod staking;
 
 use {run::run, seed::seed};
 

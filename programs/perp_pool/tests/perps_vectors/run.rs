@@ -11,6 +11,9 @@ pub(crate) fn run(section: &str, c: &Value) -> anchor_lang::Result<Value> {
     if let Some(result) = super::orders::run(section, c) {
         return result;
     }
+    if let Some(result) = super::staking::run(section, c) {
+        return result;
+    }
     Ok(match section {
         "trade_prices" => {
             let e = i32_(c, "exponent");
@@ -81,6 +84,7 @@ pub(crate) fn run(section: &str, c: &Value) -> anchor_lang::Result<Value> {
             u(c, "fee"),
             u(c, "protocol_share_bps"),
             u(c, "insurance_share_bps"),
+            u(c, "staker_share_bps"),
         )?),
         "quantity" => num(pnl::entry_quantity(
             side(c),

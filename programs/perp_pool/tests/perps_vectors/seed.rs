@@ -16,6 +16,7 @@ fn usdc(owned: u64, locked: u64) -> Value {
         "decimals": 6, "min_price": 100_000_000u64, "max_price": 100_000_000u64, "exponent": -8,
         "owned": owned, "locked": locked, "max_utilization": 0, "max_total_locked_usd": 0,
         "optimal_utilization": 800_000_000u64, "protocol_share_bps": 2_000, "insurance_share_bps": 1_000,
+        "staker_share_bps": 1_500,
     })
 }
 
@@ -24,6 +25,7 @@ fn depegged_usdc(owned: u64, locked: u64) -> Value {
         "decimals": 6, "min_price": 99_950_000u64, "max_price": 100_010_000u64, "exponent": -8,
         "owned": owned, "locked": locked, "max_utilization": 900_000_000u64, "max_total_locked_usd": 0,
         "optimal_utilization": 800_000_000u64, "protocol_share_bps": 2_500, "insurance_share_bps": 500,
+        "staker_share_bps": 0,
     })
 }
 
@@ -82,6 +84,7 @@ pub(crate) fn seed() -> Value {
     };
 
     let orders = super::orders::seed(named, &h_long, &h_short);
+    let staking = super::staking::seed(named);
     let mut all = json!({
         "_doc": [
             "Shared vectors for perp_pool's perpetuals math (programs/perp_pool/src/math/{pricing,fees,borrow,pnl,trade}.rs).",
@@ -90,7 +93,9 @@ pub(crate) fn seed() -> Value {
             "`exponent` is `price * 10^exponent` USD per whole token; rates are RATE_DECIMALS (1e9 = 100 %), fees BPS.",
             "sides are 'long'/'short', roundings 'floor'/'ceil'. `collateral` is the stable custody (its min/max oracle price,",
             "owned/locked tokens, max_utilization, max_total_locked_usd, optimal_utilization, fee shares); `market` the traded",
-            "custody's params. Checked by programs/perp_pool/tests/perps_vectors/; regenerate with PERP_POOL_UPDATE_VECTORS=1."
+            "custody's params. The stake_* sections are math/staking.rs (u128 values as decimal strings; stake_sequence runs",
+            "a history the way the program does: lock / unlock / claim update first, a refused step changes nothing).",
+            "Checked by programs/perp_pool/tests/perps_vectors/; regenerate with PERP_POOL_UPDATE_VECTORS=1."
         ],
         "trade_prices": [
             named("ema_spread_lo_floor_hi_ceil", json!({"spot": 12_345_678_901_517u64, "ema": 12_300_000_000_001u64, "exponent": -11, "use_ema": true})),
@@ -165,10 +170,14 @@ pub(crate) fn seed() -> Value {
             named("zero", json!({"amount": 0, "bps": 10})),
         ],
         "fee_split": [
-            named("protocol_insurance_lp", json!({"fee": 101, "protocol_share_bps": 2_500, "insurance_share_bps": 1_000})),
-            named("halves", json!({"fee": 7, "protocol_share_bps": 5_000, "insurance_share_bps": 5_000})),
-            named("all_lp", json!({"fee": 1_000_000, "protocol_share_bps": 0, "insurance_share_bps": 0})),
-            named("shares_over_100_percent", json!({"fee": 1, "protocol_share_bps": 5_001, "insurance_share_bps": 5_000})),
+            named("protocol_insurance_lp", json!({"fee": 101, "protocol_share_bps": 2_500, "insurance_share_bps": 1_000, "staker_share_bps": 0})),
+            named("protocol_insurance_stakers_lp", json!({"fee": 101, "protocol_share_bps": 2_500, "insurance_share_bps": 1_000, "staker_share_bps": 3_000})),
+            named("stakers_floor", json!({"fee": 9, "protocol_share_bps": 0, "insurance_share_bps": 0, "staker_share_bps": 1_234})),
+            named("all_to_stakers", json!({"fee": 1_000_001, "protocol_share_bps": 0, "insurance_share_bps": 0, "staker_share_bps": 10_000})),
+            named("halves", json!({"fee": 7, "protocol_share_bps": 5_000, "insurance_share_bps": 5_000, "staker_share_bps": 0})),
+            named("all_lp", json!({"fee": 1_000_000, "protocol_share_bps": 0, "insurance_share_bps": 0, "staker_share_bps": 0})),
+            named("shares_over_100_percent", json!({"fee": 1, "protocol_share_bps": 5_001, "insurance_share_bps": 5_000, "staker_share_bps": 0})),
+            named("three_shares_over_100_percent", json!({"fee": 1, "protocol_share_bps": 4_000, "insurance_share_bps": 3_000, "staker_share_bps": 3_001})),
         ],
         "quantity": [
             named("ten_tokens_long", json!({"side": "long", "size_usd": 1_000 * USD, "price": 100 * PRICE})),
@@ -403,7 +412,12 @@ pub(crate) fn seed() -> Value {
         ],
     });
     let map = all.as_object_mut().expect("object");
-    for (section, cases) in orders.as_object().expect("object") {
+    for (section, cases) in orders
+        .as_object()
+        .expect("object")
+        .iter()
+        .chain(staking.as_object().expect("object"))
+    {
         map.insert(section.clone(), cases.clone());
     }
     all

@@ -22,4 +22,5 @@ mod oracle;
 mod order_sequences;
 mod orders;
 mod positions;
+mod staking;
 mod views;

@@ -49,22 +49,42 @@ fn close_and_liquidation_fees_round_up() {
 #[test]
 fn fee_split_gives_rounding_dust_to_lps() {
     assert_eq!(
-        split_fee(101, 2_500, 1_000).unwrap(),
+        split_fee(101, 2_500, 1_000, 0).unwrap(),
         FeeSplit {
             protocol: 25,
             insurance: 10,
+            stakers: 0,
             lp: 66
         }
     );
     assert_eq!(
-        split_fee(7, 5_000, 5_000).unwrap(),
+        split_fee(7, 5_000, 5_000, 0).unwrap(),
         FeeSplit {
             protocol: 3,
             insurance: 3,
+            stakers: 0,
             lp: 1
         }
     );
-    assert!(err_is(split_fee(1, 5_001, 5_000), "InvalidCustodyConfig"));
+    // 101 * 30 % = 30.3 -> 30 to the stakers, floor like the other cuts.
+    assert_eq!(
+        split_fee(101, 2_500, 1_000, 3_000).unwrap(),
+        FeeSplit {
+            protocol: 25,
+            insurance: 10,
+            stakers: 30,
+            lp: 36
+        }
+    );
+    assert!(err_is(
+        split_fee(1, 5_001, 5_000, 0),
+        "InvalidCustodyConfig"
+    ));
+    assert!(err_is(
+        split_fee(1, 4_000, 3_000, 3_001),
+        "InvalidCustodyConfig"
+    ));
+    assert!(err_is(split_fee(1, 0, 0, u64::MAX), "InvalidCustodyConfig"));
 }
 
 proptest! {
@@ -79,12 +99,19 @@ proptest! {
         prop_assert!(u128::from(f_hi) <= (u128::from(size) * u128::from(bps) * 2).div_ceil(10_000) + 1);
     }
 
-    /// The three parts of a split add up to the fee; no part is negative.
+    /// The four parts of a split add up to the fee; no part is negative; each cut is at most
+    /// its exact share (rounding dust stays with the LPs).
     #[test]
-    fn split_adds_up(fee in any::<u64>(), protocol in 0u64..=10_000, insurance in 0u64..=10_000) {
-        if protocol + insurance <= 10_000 {
-            let s = split_fee(fee, protocol, insurance).unwrap();
-            prop_assert_eq!(u128::from(s.protocol) + u128::from(s.insurance) + u128::from(s.lp), u128::from(fee));
+    fn split_adds_up(fee in any::<u64>(), protocol in 0u64..=10_000, insurance in 0u64..=10_000, stakers in 0u64..=10_000) {
+        if protocol + insurance + stakers <= 10_000 {
+            let s = split_fee(fee, protocol, insurance, stakers).unwrap();
+            prop_assert_eq!(
+                u128::from(s.protocol) + u128::from(s.insurance) + u128::from(s.stakers) + u128::from(s.lp),
+                u128::from(fee)
+            );
+            prop_assert!(u128::from(s.stakers) * 10_000 <= u128::from(fee) * u128::from(stakers));
+        } else {
+            prop_assert!(split_fee(fee, protocol, insurance, stakers).is_err());
         }
     }
 }

@@ -38,6 +38,7 @@ fn usdc(owned: u64, locked: u64) -> CollateralCustody {
         fees: Fees {
             protocol_share_bps: 2_000,
             insurance_share_bps: 1_000,
+            staker_share_bps: 1_500,
             ..Fees::default()
         },
         borrow_rate: BorrowRateParams::default(),
@@ -83,10 +84,11 @@ fn long(price: u64, size_usd: u64, collateral_amount: u64) -> PositionState {
 }
 
 fn settlement_conserves_tokens(out: &SettlementAmounts, liquidation: bool) -> bool {
-    // vault out == -(Δowned + Δcollateral + Δprotocol + Δinsurance)
+    // vault out == -(Δowned + Δcollateral + Δprotocol + Δinsurance + Δstake_rewards)
     let inflow = i128::from(out.owned_in)
         + i128::from(out.fee_split.protocol)
-        + i128::from(out.fee_split.insurance);
+        + i128::from(out.fee_split.insurance)
+        + i128::from(out.fee_split.stakers);
     let outflow = i128::from(out.owned_out)
         + i128::from(out.collateral_taken)
         + i128::from(out.insurance_draw);

@@ -14,6 +14,7 @@ fn fees() -> Fees {
         liquidation_bps: 50,
         liquidator_reward_bps: 10,
         insurance_share_bps: 1_000,
+        staker_share_bps: 3_000,
     }
 }
 
@@ -64,7 +65,7 @@ fn a_valid_config_passes_every_check() {
 
 #[test]
 fn each_fee_rule_is_checked_on_its_own() {
-    let broken: [fn(&mut Fees); 10] = [
+    let broken: [fn(&mut Fees); 12] = [
         |f| f.add_liquidity_bps = BPS_POWER + 1,
         |f| f.remove_liquidity_bps = BPS_POWER + 1,
         |f| f.protocol_share_bps = BPS_POWER + 1,
@@ -78,6 +79,8 @@ fn each_fee_rule_is_checked_on_its_own() {
         |f| f.insurance_share_bps = BPS_POWER + 1,
         |f| f.liquidation_bps = f.close_position_bps - 1,
         |f| f.insurance_share_bps = BPS_POWER - f.protocol_share_bps + 1,
+        |f| f.staker_share_bps = BPS_POWER + 1,
+        |f| f.staker_share_bps = BPS_POWER - f.protocol_share_bps - f.insurance_share_bps + 1,
     ];
     for (rule, break_it) in broken.iter().enumerate() {
         let mut f = fees();
@@ -85,6 +88,12 @@ fn each_fee_rule_is_checked_on_its_own() {
         assert!(err_is(f.validate(), "InvalidCustodyConfig"), "rule {rule}");
     }
     assert!(fees().validate().is_ok());
+    // The three shares may take the whole fee.
+    let all_shared = Fees {
+        staker_share_bps: BPS_POWER - 3_000,
+        ..fees()
+    };
+    assert!(all_shared.validate().is_ok());
 }
 
 #[test]
@@ -184,4 +193,54 @@ fn oracle_rules_name_their_errors() {
         ..custom_oracle()
     };
     assert!(err_is(no_age.validate(), "InvalidCustodyConfig"));
+}
+
+fn tier(days: u16, multiplier_bps: u32) -> LockTier {
+    LockTier {
+        duration_days: days,
+        multiplier_bps,
+    }
+}
+
+fn ladder() -> Vec<LockTier> {
+    vec![
+        tier(0, 10_000),
+        tier(30, 11_000),
+        tier(90, 15_000),
+        tier(180, 20_000),
+        tier(364, 30_000),
+    ]
+}
+
+#[test]
+fn a_valid_stake_config_passes() {
+    assert!(validate_stake_config(&ladder(), 6_500).is_ok());
+    assert!(validate_stake_config(&[tier(7, 10_000)], 0).is_ok());
+    assert!(validate_stake_config(&[tier(364, 100_000)], 10_000).is_ok());
+    // Equal multipliers are allowed (non-decreasing).
+    assert!(validate_stake_config(&[tier(0, 10_000), tier(7, 10_000)], 0).is_ok());
+}
+
+#[test]
+fn each_stake_config_rule_is_checked_on_its_own() {
+    let broken: [fn(&mut Vec<LockTier>, &mut u64); 10] = [
+        |_, share| *share = BPS_POWER + 1,
+        |l, _| l.clear(),
+        |l, _| l.push(tier(365, 30_000)),
+        |l, _| l[4] = tier(365, 30_000),
+        |l, _| l[1] = tier(30, 9_999),
+        |l, _| l[4] = tier(364, 100_001),
+        |l, _| l[0] = tier(0, 10_001),
+        |l, _| l[2] = tier(30, 15_000),
+        |l, _| l[2] = tier(20, 15_000),
+        |l, _| l[2] = tier(90, 10_500),
+    ];
+    for (rule, break_it) in broken.iter().enumerate() {
+        let (mut l, mut share) = (ladder(), 5_000);
+        break_it(&mut l, &mut share);
+        assert!(
+            err_is(validate_stake_config(&l, share), "InvalidStakeConfig"),
+            "rule {rule}"
+        );
+    }
 }

@@ -42,7 +42,7 @@ fn a_vault_short_of_its_buckets_is_a_mismatch_even_if_it_moved_with_them() {
 }
 
 #[test]
-fn accounted_tokens_sum_the_five_buckets() {
+fn accounted_tokens_sum_the_six_buckets() {
     let assets = Assets {
         owned: u64::MAX,
         locked: 1_000, // part of `owned`, not counted again
@@ -50,9 +50,10 @@ fn accounted_tokens_sum_the_five_buckets() {
         collateral: u64::MAX,
         insurance_fund: 4,
         escrow: u64::MAX,
+        stake_rewards: 5,
     };
     assert_eq!(
         accounted_tokens(&assets).unwrap(),
-        3 * u128::from(u64::MAX) + 7
+        3 * u128::from(u64::MAX) + 12
     );
 }

@@ -5,9 +5,11 @@
 pub mod env;
 pub mod orders;
 pub mod pool;
+pub mod staking;
 pub mod trading;
 
 pub use env::{setup, setup_with_cooldown, Env};
+pub use staking::{example_ladder, setup_staking};
 pub use trading::{set_sol_price_decimals, setup_trading, sol_fees, sol_pricing, Trading};
 
 use anchor_lang::{InstructionData, ToAccountMetas};

@@ -25,6 +25,7 @@ pub fn all_allowed() -> SetPermissionsParams {
         allow_open_position: true,
         allow_close_position: true,
         allow_liquidation: true,
+        allow_lp_staking: true,
     }
 }
 

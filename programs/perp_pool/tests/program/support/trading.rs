@@ -385,13 +385,19 @@ impl Trading {
         self.env.send(&[ix], &[&authority]).unwrap();
     }
 
-    /// Vault balance == owned + collateral + protocol fees + insurance fund + escrow.
+    /// Vault balance == owned + collateral + protocol fees + insurance fund + escrow + stake
+    /// rewards.
     pub fn assert_vault_balanced(&self) {
         let custody: Custody = self.env.account(self.env.custody);
         let a = custody.assets;
         assert_eq!(
             self.env.token_balance(self.env.vault),
-            a.owned + a.collateral + a.protocol_fees + a.insurance_fund + a.escrow
+            a.owned
+                + a.collateral
+                + a.protocol_fees
+                + a.insurance_fund
+                + a.escrow
+                + a.stake_rewards
         );
     }
 

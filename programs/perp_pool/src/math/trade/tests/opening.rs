@@ -24,7 +24,8 @@ fn open_takes_fee_from_collateral_and_locks_size() {
             fee_split: FeeSplit {
                 protocol: 200_000,
                 insurance: 100_000,
-                lp: 700_000
+                stakers: 150_000,
+                lp: 550_000
             },
             collateral_amount: 99 * USD,
             collateral_usd: 99 * USD,

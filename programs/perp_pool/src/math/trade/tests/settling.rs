@@ -20,7 +20,9 @@ fn close_at_profit_pays_collateral_plus_profit_minus_fees() {
     assert_eq!(out.amount_out, 99 * USD + 100 * USD - USD - 500_000);
     assert_eq!(out.collateral_taken, 99 * USD);
     assert_eq!(out.owned_out, 100 * USD);
-    assert_eq!(out.owned_in, 500_000 + 700_000);
+    // The 1 USD close fee: 20 % protocol, 10 % insurance, 15 % stakers, 55 % LPs.
+    assert_eq!(out.owned_in, 500_000 + 550_000);
+    assert_eq!(out.fee_split.stakers, 150_000);
     assert_eq!(out.locked_delta, 1_000 * USD);
     assert_eq!(out.bad_debt_amount, 0);
 }
@@ -33,7 +35,7 @@ fn close_at_loss_pays_lps_first() {
     let out = compute_decrease_position(&p, 1_000 * USD, 95 * PRICE, 0, 0, &c, &market()).unwrap();
     assert_eq!(out.pnl.loss_usd, 50 * USD);
     assert_eq!(out.amount_out, 48 * USD);
-    assert_eq!(out.owned_in, 50 * USD + 700_000);
+    assert_eq!(out.owned_in, 50 * USD + 550_000);
 }
 
 #[test]
