@@ -45,7 +45,7 @@ def test_an_lp_locks_earns_claims_and_unlocks_from_the_cli(cli, staked_market: M
     assert d["weight"] == lp * 11_000 // BPS_POWER and d["lock_end"] % WEEK_SECONDS == 0
     # A lower tier while the lock runs, an unlock before its end: named errors, exit 1.
     doc = failed(cli("lp", "lock", "--pool", m.name, "--amount", "0", "--tier", "0"))
-    assert (doc["error"], doc["code"]) == ("LockShortened", 6049)
+    assert (doc["error"], doc["code"]) == ("LockShortened", 6055)
     doc = failed(cli("lp", "unlock", "--pool", m.name, "--amount", "all"))
     assert doc["error"] == "StakeLocked"
 
