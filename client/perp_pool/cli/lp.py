@@ -1,4 +1,6 @@
-"""`lp deposit`, `lp withdraw`, `lp unlock`: providing and withdrawing liquidity."""
+"""`lp deposit`, `lp withdraw`, `lp unlock`: providing and withdrawing liquidity, in either tranche
+of a tranched pool (`--tranche junior|senior`; junior, the only LP of a pool without tranches, by
+default)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import typer
 from solana.rpc.commitment import Confirmed
 from solders.pubkey import Pubkey
 
-from perp_pool.cli.options import DEFAULT_SLIPPAGE_BPS, PoolName
+from perp_pool.cli.options import DEFAULT_SLIPPAGE_BPS, PoolName, TrancheChoice, TrancheOption
 from perp_pool.cli.output import Report, summarize
 from perp_pool.cli.queries import (
     ata,
@@ -20,6 +22,7 @@ from perp_pool.cli.queries import (
     require_token_account,
     resolve_custody,
     resolve_pool,
+    tranche_lp_mint,
     unix_now,
 )
 from perp_pool.cli.support import CliError, run
@@ -46,32 +49,37 @@ def lp_deposit_command(
     slippage_bps: DepositSlippageBps = DEFAULT_SLIPPAGE_BPS,
     min_lp_out: Annotated[str | None, typer.Option("--min-lp-out", help="Explicit minimum LP out (human units); "
                                                    "overrides --slippage-bps.")] = None,
+    tranche_choice: TrancheChoice = TrancheOption.junior,
 ) -> None:
-    """Deposit tokens from the wallet's token account; LP tokens go to its LP token account
-    (created if missing), which stays frozen for the pool's LP cooldown (see `lp unlock`). The
-    minimum LP out is the program's quote (the deposit simulated now) less the slippage."""
+    """Deposit tokens from the wallet's token account into a tranche (--tranche, default junior);
+    its LP tokens go to the wallet's LP token account of that tranche's mint (created if missing),
+    which stays frozen for the pool's LP cooldown (see `lp unlock`). The minimum LP out is the
+    program's quote (the deposit simulated now) less the slippage. A senior deposit must leave
+    senior NAV within the pool's coverage limit (CoverageLimitExceeded)."""
 
     async def action(client: PerpPoolClient) -> Report:
         mint_key = parse_pubkey(mint, "mint")
         pool = await resolve_pool(client, pool_name)
+        tranche = tranche_choice.tranche
+        lp_mint = tranche_lp_mint(pool, tranche)
         custody = await resolve_custody(client, pool, mint_key)
         decimals = await mint_decimals(client, mint_key)
         amount_in = parse_units(amount_text, decimals, what="amount")
         funding = await require_token_account(client, mint_key, "funding")
-        lp_mint = pool.account.lp_token_mint
         lp_account = ata(client.wallet.pubkey(), lp_mint)
         create_lp_account = create_ata_ix(client, lp_mint)
         quote = await client.quote_add_liquidity(pool.address, custody.address, amount_in=amount_in,
                                                  funding_account=funding, lp_token_account=lp_account,
-                                                 before=[create_lp_account])
+                                                 before=[create_lp_account], tranche=tranche)
         min_lp = (parse_units(min_lp_out, LP_DECIMALS, what="minimum LP out", allow_zero=True)
                   if min_lp_out is not None else min_out_after_slippage(quote.lp_amount_out, slippage_bps))
         result = await client.add_liquidity(pool.address, custody.address, amount_in=amount_in,
                                             min_lp_amount_out=min_lp, funding_account=funding,
-                                            lp_token_account=lp_account, before=[create_lp_account])
+                                            lp_token_account=lp_account, before=[create_lp_account],
+                                            tranche=tranche)
         return summarize(result, "LiquidityAdded", pool=pool.address, custody=custody.address,
-                         lp_token_account=lp_account, quote_lp_amount_out=quote.lp_amount_out,
-                         min_lp_amount_out=min_lp).report(decimals)
+                         tranche=tranche.value, lp_token_account=lp_account,
+                         quote_lp_amount_out=quote.lp_amount_out, min_lp_amount_out=min_lp).report(decimals)
 
     run(ctx, action)
 
@@ -87,33 +95,38 @@ def lp_withdraw_command(
                                                 "overrides --slippage-bps.")] = None,
     wait: Annotated[bool, typer.Option("--wait", help="If the LP is still in its deposit cooldown, wait for the "
                                        "cooldown to end, then withdraw.")] = False,
+    tranche_choice: TrancheChoice = TrancheOption.junior,
 ) -> None:
-    """Redeem LP tokens for the custody's tokens (to the wallet's token account, created if
-    missing). LP still in its deposit cooldown cannot be redeemed (LiquidityCooldownActive). The
-    minimum out is the program's quote (the withdrawal simulated now) less the slippage."""
+    """Redeem LP tokens of a tranche (--tranche, default junior) for the custody's tokens (to the
+    wallet's token account, created if missing). LP still in its deposit cooldown cannot be
+    redeemed (LiquidityCooldownActive). The minimum out is the program's quote (the withdrawal
+    simulated now) less the slippage. A junior withdrawal must leave senior NAV within the pool's
+    coverage limit (CoverageLimitExceeded)."""
 
     async def action(client: PerpPoolClient) -> Report:
         mint_key = parse_pubkey(mint, "mint")
         pool = await resolve_pool(client, pool_name)
+        tranche = tranche_choice.tranche
+        lp_mint = tranche_lp_mint(pool, tranche)
         custody = await resolve_custody(client, pool, mint_key)
-        lp_mint = pool.account.lp_token_mint
         lp_amount = parse_units(lp_amount_text, await mint_decimals(client, lp_mint), what="LP amount")
         decimals = await mint_decimals(client, mint_key)
-        lp_account = await require_token_account(client, lp_mint, "LP")
+        lp_account = await require_token_account(client, lp_mint, f"{tranche.value} LP")
         if wait:
             await wait_for_cooldown(client, lp_account)
         receiving = ata(client.wallet.pubkey(), mint_key)
         create_receiving = create_ata_ix(client, mint_key)
         quote = await client.quote_remove_liquidity(pool.address, custody.address, lp_amount_in=lp_amount,
                                                     receiving_account=receiving, lp_token_account=lp_account,
-                                                    before=[create_receiving])
+                                                    before=[create_receiving], tranche=tranche)
         min_amount = (parse_units(min_out, decimals, what="minimum out", allow_zero=True)
                       if min_out is not None else min_out_after_slippage(quote.amount_out, slippage_bps))
         result = await client.remove_liquidity(pool.address, custody.address, lp_amount_in=lp_amount,
                                                min_amount_out=min_amount, receiving_account=receiving,
-                                               lp_token_account=lp_account, before=[create_receiving])
+                                               lp_token_account=lp_account, before=[create_receiving],
+                                               tranche=tranche)
         return summarize(result, "LiquidityRemoved", pool=pool.address, custody=custody.address,
-                         receiving_account=receiving, quote_amount_out=quote.amount_out,
+                         tranche=tranche.value, receiving_account=receiving, quote_amount_out=quote.amount_out,
                          min_amount_out=min_amount).report(decimals)
 
     run(ctx, action)
@@ -139,18 +152,21 @@ def lp_unlock_command(
     pool_name: PoolName,
     owner: Annotated[str | None, typer.Option("--owner", help="Unlock this wallet's LP token account (default: "
                                               "the CLI wallet's); anyone may send it.")] = None,
+    tranche_choice: TrancheChoice = TrancheOption.junior,
 ) -> None:
-    """Thaw an LP token account whose deposit cooldown is over, so its LP can be transferred (a
-    withdrawal thaws by itself). Fails with LiquidityCooldownActive while the cooldown runs."""
+    """Thaw an LP token account (of the tranche's mint, default junior) whose deposit cooldown is
+    over, so its LP can be transferred (a withdrawal thaws by itself). Fails with
+    LiquidityCooldownActive while the cooldown runs."""
 
     async def action(client: PerpPoolClient) -> Report:
         pool = await resolve_pool(client, pool_name)
+        tranche = tranche_choice.tranche
         owner_key = parse_pubkey(owner, "owner") if owner else client.wallet.pubkey()
-        lp_account = ata(owner_key, pool.account.lp_token_mint)
+        lp_account = ata(owner_key, tranche_lp_mint(pool, tranche))
         cooldown = await client.fetch_lp_cooldown(lp_account)
         if cooldown is None:
             raise CliError("NothingToUnlock", f"no deposit was ever made into {lp_account}")
-        result = await client.unlock_lp(pool.address, lp_account)
+        result = await client.unlock_lp(pool.address, lp_account, tranche=tranche)
         return summarize(result, "LpUnlocked", unlock_time=cooldown.unlock_time,
                          deposit_slot=cooldown.deposit_slot).report(None)
 
