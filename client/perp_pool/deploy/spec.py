@@ -2,6 +2,7 @@
 anything is sent.
 
     [[pools]]                      name, lp_cooldown_sec
+      [pools.tranches]             rate_bps, max_senior_junior_ratio_bps (optional: a senior tranche)
       [[pools.custodies]]          symbol, mint | mint_keypair (+ decimals), is_stable
         [pools.custodies.oracle]   type, account, authority, feed_id, max_price_error_bps,
                                    max_price_age_sec, initial_price, initial_ema, initial_conf
@@ -14,8 +15,8 @@ Integers are in the program's own units (docs/design.md): BPS (10_000 = 100 % or
 ("150.25"). Every problem found is reported with the key it is about
 (`pools[0].custodies[1].pricing.max_leverage_bps: ...`), all at once, as `SpecError`; the rules are
 the program's own (`Fees::validate`, `PricingParams::validate` and `validate_liquidation_margin`,
-`BorrowRateParams::validate`, `OracleParams::validate`, add_pool's and add_custody's checks), so a
-config that loads is one the program accepts.
+`BorrowRateParams::validate`, `OracleParams::validate`, `validate_tranche_config`, add_pool's and
+add_custody's checks), so a config that loads is one the program accepts.
 """
 
 from __future__ import annotations
@@ -42,11 +43,14 @@ from perp_pool.constants import (
     MAX_CUSTODIES,
     MAX_LP_COOLDOWN_SEC,
     MAX_POOL_NAME_LEN,
+    MAX_SENIOR_JUNIOR_RATIO_BPS,
+    MAX_SENIOR_RATE_BPS,
     PRICE_DECIMALS,
     RATE_POWER,
 )
 
-__all__ = ["CustodySpec", "DeploySpec", "MintSpec", "PoolSpec", "SpecError", "load", "parse", "parse_text"]
+__all__ = ["CustodySpec", "DeploySpec", "MintSpec", "PoolSpec", "SpecError", "TrancheSpec", "load", "parse",
+           "parse_text"]
 
 U8_MAX, U32_MAX, U64_MAX = 2**8 - 1, 2**32 - 1, 2**64 - 1
 # How long a deposit's LP stays frozen when a pool's config does not say (GMX's 15 minutes).
@@ -58,7 +62,8 @@ ORACLE_TYPES = ("Custom", "Pyth")
 _SECTION_OF = {**{f.name: "fees" for f in fields(FeeConfig)}, **{f.name: "pricing" for f in fields(PricingConfig)},
                **{f.name: "borrow_rate" for f in fields(BorrowRateConfig)},
                **{k: "oracle" for k in ("oracle_type", "oracle_account", "oracle_authority", "max_price_error_bps",
-                                        "max_price_age_sec", "initial_price", "feed_id")}}
+                                        "max_price_age_sec", "initial_price", "feed_id")},
+               **{k: "tranches" for k in ("rate_bps", "max_senior_junior_ratio_bps")}}
 
 
 class SpecError(ValueError):
@@ -229,11 +234,22 @@ class CustodySpec:
 
 
 @dataclass(frozen=True)
+class TrancheSpec:
+    """A senior tranche (`add_senior_tranche`, right after the pool is created, before any LP is
+    issued): the senior target rate (BPS a year, simple) and the coverage limit (BPS: senior NAV at
+    most junior NAV x this / 10_000 at a senior deposit or a junior withdrawal)."""
+
+    rate_bps: int
+    max_senior_junior_ratio_bps: int
+
+
+@dataclass(frozen=True)
 class PoolSpec:
     key: str
     name: str
     lp_cooldown_sec: int
     custodies: tuple[CustodySpec, ...]
+    tranches: TrancheSpec | None = None  # None: a pool without tranches (all LP is junior)
 
 
 @dataclass(frozen=True)
@@ -294,6 +310,8 @@ def _pool(t: _Table, base: Path) -> PoolSpec | None:
     elif not 1 <= len(name.encode()) <= MAX_POOL_NAME_LEN:
         t.problem(f"must be 1 to {MAX_POOL_NAME_LEN} bytes, got {len(name.encode())}", t.path("name"))
     lp_cooldown_sec = t.integer("lp_cooldown_sec", DEFAULT_LP_COOLDOWN_SEC, 0, MAX_LP_COOLDOWN_SEC)
+    has_tranches = t.raw("tranches") is not None  # read either way: a misplaced key's hint names the table
+    tranches = _tranches(t.table("tranches")) if has_tranches else None
     tables = t.tables("custodies")
     if not tables:
         t.problem("has no [[pools.custodies]]: a pool needs at least one custody")
@@ -310,7 +328,16 @@ def _pool(t: _Table, base: Path) -> PoolSpec | None:
         t.problem("has markets but no stable custody (is_stable = true) to hold their collateral")
     if name is None or len(custodies) != len(tables):
         return None
-    return PoolSpec(t.key, name, lp_cooldown_sec, custodies)
+    return PoolSpec(t.key, name, lp_cooldown_sec, custodies, tranches)
+
+
+def _tranches(t: _Table) -> TrancheSpec | None:
+    """[pools.tranches]: both keys required (no default risk terms), within the program's bounds."""
+    problems_before = len(t.problems)
+    rate_bps = t.integer("rate_bps", None, 0, MAX_SENIOR_RATE_BPS)
+    ratio_bps = t.integer("max_senior_junior_ratio_bps", None, 1, MAX_SENIOR_JUNIOR_RATIO_BPS)
+    t.finish()
+    return TrancheSpec(rate_bps, ratio_bps) if len(t.problems) == problems_before else None
 
 
 def _mint(t: _Table, base: Path) -> MintSpec | None:
