@@ -67,7 +67,7 @@ PROGRAM_ERROR_HINTS = {
     "InvalidOracleAuthority": "sign with the custody's oracle authority (--keypair)",
     "EmptyPool": "deposit liquidity first (`perp-pool lp deposit`)",
     "NoExposureChange": "the size is too small for the price: use a larger --size",
-    # LP tranches (docs/design.md "LP tranches"): what the LP or the admin can do about each refusal.
+    # LP tranches: what the LP or the admin can do about each refusal.
     "CoverageLimitExceeded": "the senior tranche may be at most the pool's coverage limit times the junior NAV "
                              "(`perp-pool pool info POOL` shows both): deposit less into the senior tranche, "
                              "withdraw less junior LP, or wait for more junior capital",

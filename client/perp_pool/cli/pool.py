@@ -97,7 +97,7 @@ def _pool_header(out: Console, info: dict[str, Any]) -> None:
         _render_tranches(out, info["tranches"], info["lp_decimals"])
 
 
-# The loss cascade as published to LPs, in one line (docs/design.md "LP tranches").
+# The loss cascade as the program applies it (math/tranche.rs `stress`, `split_navs`), in one line.
 CASCADE = "losses: bad debt to the insurance fund, then junior NAV down to 0, then senior"
 NO_TRANCHES = "losses: bad debt to the insurance fund, then the LPs (no senior tranche)"
 
