@@ -213,7 +213,9 @@ class Market:
 async def new_market(world: World, *, liquidity: int = 100_000 * USDC, sol_price: int = 150 * PRICE_POWER,
                      fees: FeeConfig = FeeConfig(), pricing=None, borrow_rate=None,
                      oracle: OracleConfig = OracleConfig(max_price_age_sec=3_600), name: str | None = None,
-                     lp_cooldown_sec: int = 0) -> Market:
+                     lp_cooldown_sec: int = 0, tranches: tuple[int, int] | None = None) -> Market:
+    """`tranches`: (rate_bps, max_senior_junior_ratio_bps) of a senior tranche added right after
+    the pool (the `liquidity` is then junior)."""
     from perp_pool.client import BorrowRateConfig, PricingConfig
 
     pricing = pricing or PricingConfig()
@@ -222,6 +224,9 @@ async def new_market(world: World, *, liquidity: int = 100_000 * USDC, sol_price
     name = name or "mkt-" + secrets.token_hex(6)
     await c.add_pool(name, lp_cooldown_sec=lp_cooldown_sec)
     pool = c.pool_address(name)
+    if tranches is not None:
+        await c.add_senior_tranche(pool, rate_bps=tranches[0], max_senior_junior_ratio_bps=tranches[1],
+                                   senior_deposit_ratio_bps=tranches[1])
     fixtures = []
     for decimals, stable, price in ((USDC_DECIMALS, True, PRICE_POWER), (9, False, sol_price)):
         mint = await create_mint(c.transport, decimals)

@@ -41,12 +41,16 @@ def test_every_parameter_of_add_pool_and_add_custody_has_a_key() -> None:
     assert {k.removeprefix("oracle_") for k in idl_fields("OracleParams")} == oracle_keys
     assert idl_fields("AddCustodyParams") == {"is_stable", "oracle", "fees", "pricing", "borrow_rate"}
     assert idl_fields("AddPoolParams") == {"name", "lp_cooldown_sec"}
+    # [pools.tranches] <- add_senior_tranche's (and set_tranche_config's) parameters
+    assert idl_fields("TrancheConfigParams") == {f.name for f in fields(deploy.TrancheSpec)}
 
 
 def test_the_example_config_sets_every_parameter_and_is_ready_to_trade() -> None:
     spec = deploy.load(EXAMPLE)
     (pool,) = spec.pools
     assert (pool.name, pool.lp_cooldown_sec) == ("main", 10)
+    assert pool.tranches == deploy.TrancheSpec(rate_bps=500, max_senior_junior_ratio_bps=40_000,
+                                               senior_deposit_ratio_bps=30_000, max_senior_usd=0)
     assert [(c.symbol, c.is_stable, c.tradeable) for c in pool.custodies] == [
         ("USDC", True, False), ("SOL", False, True), ("BTC", False, True)]
     assert all(c.initial_price for c in pool.custodies)  # prices written at deploy: fresh
@@ -133,6 +137,27 @@ def test_a_bad_custody_value_is_reported_on_its_key(base: Path, custody: str, ex
 
 @pytest.mark.parametrize(("pool", "top", "expected"), [
     ("lp_cooldown_sec = 604801", "", "pools[0].lp_cooldown_sec: must be between 0 and 604_800"),
+    ("[pools.tranches]\nrate_bps = 5001\nmax_senior_junior_ratio_bps = 1\nsenior_deposit_ratio_bps = 1", "",
+     "pools[0].tranches.rate_bps: must be between 0 and 5_000, got 5_001"),
+    ("[pools.tranches]\nrate_bps = 500\nmax_senior_junior_ratio_bps = 0\nsenior_deposit_ratio_bps = 1", "",
+     "pools[0].tranches.max_senior_junior_ratio_bps: must be between 1 and 200_000, got 0"),
+    ("[pools.tranches]\nrate_bps = 500\nmax_senior_junior_ratio_bps = 200_001\nsenior_deposit_ratio_bps = 1", "",
+     "pools[0].tranches.max_senior_junior_ratio_bps: must be between 1 and 200_000"),
+    ("[pools.tranches]\nrate_bps = 500\nsenior_deposit_ratio_bps = 1", "",
+     "pools[0].tranches.max_senior_junior_ratio_bps: is required"),
+    ("[pools.tranches]\nrate_bps = 500\nmax_senior_junior_ratio_bps = 1", "",
+     "pools[0].tranches.senior_deposit_ratio_bps: is required"),
+    ("[pools.tranches]\nrate_bps = 500\nmax_senior_junior_ratio_bps = 30_000\nsenior_deposit_ratio_bps = 40_000", "",
+     "pools[0].tranches.senior_deposit_ratio_bps: must be at most max_senior_junior_ratio_bps (30000)"),
+    ("[pools.tranches]\nmax_senior_junior_ratio_bps = 1\nsenior_deposit_ratio_bps = 1", "",
+     "pools[0].tranches.rate_bps: is required"),
+    ('[pools.tranches]\nrate_bps = "5 %"\nmax_senior_junior_ratio_bps = 1\nsenior_deposit_ratio_bps = 1', "",
+     "pools[0].tranches.rate_bps: must be an integer, got text"),
+    ("[pools.tranches]\nrate = 500\nrate_bps = 1\nmax_senior_junior_ratio_bps = 1\nsenior_deposit_ratio_bps = 1", "",
+     "pools[0].tranches.rate: unknown key (did you mean rate_bps?)"),
+    ("rate_bps = 500", "", "pools[0].rate_bps: unknown key (it belongs in [pools[0].tranches])"),
+    ("tranches = 5", "", "pools[0].tranches: must be a table ([pools[0].tranches]), got integer"),
+    ("[[pools.tranches]]\nrate_bps = 1", "", "pools[0].tranches: must be a table"),
     ('name2 = "x"', "", "pools[0].name2: unknown key (did you mean name?)"),
     ("", "rpc_url = 5", "rpc_url: must be text"),
     ("", "pool = 1", "pool: unknown key"),
@@ -173,6 +198,13 @@ def test_a_missing_or_broken_file_is_one_problem(tmp_path: Path) -> None:
     with pytest.raises(deploy.SpecError) as info:
         deploy.load(tmp_path / "bad.toml")
     assert info.value.problems[0].startswith("not valid TOML")
+
+
+def test_tranches_are_optional(base: Path) -> None:
+    assert parse_ok(base).pools[0].tranches is None
+    text = ('[[pools]]\nname = "p"\n[pools.tranches]\nrate_bps = 0\nmax_senior_junior_ratio_bps = 200_000\n'
+            'senior_deposit_ratio_bps = 150_000\n[[pools.custodies]]\nmint_keypair = "m.json"\n')
+    assert deploy.parse_text(text, base).pools[0].tranches == deploy.TrancheSpec(0, 200_000, 150_000, 0)
 
 
 def test_defaults_are_the_clients(base: Path) -> None:

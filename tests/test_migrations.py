@@ -15,7 +15,8 @@ from solders.keypair import Keypair
 from perp_pool.constants import PRICE_POWER
 from perp_pool.failures import EXIT_FAILED, EXIT_NO_FUNDS, EXIT_UNREACHABLE, EXIT_USAGE
 from perp_pool.localnet import free_port
-from perp_pool.tokens import fetch_mint
+from perp_pool.math.tranche import Tranche
+from perp_pool.tokens import ensure_ata, fetch_mint, mint_tokens
 from tests.helpers import World, price_usd, snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -144,6 +145,63 @@ async def test_deploy_reports_differences_and_update_rewrites_them(world: World,
     assert {s["status"] for s in steps(deploy(config, rpc_url, admin_file))} == {"exists"}
 
 
+def with_tranches(text: str, rate_bps: int = 500, ratio_bps: int = 40_000) -> str:
+    table = (f"  [pools.tranches]\n  rate_bps = {rate_bps}\n  max_senior_junior_ratio_bps = {ratio_bps}\n"
+             f"  senior_deposit_ratio_bps = {ratio_bps * 3 // 4}\n")
+    return text.replace("lp_cooldown_sec = 600\n", "lp_cooldown_sec = 600\n" + table, 1)
+
+
+async def test_deploy_adds_the_senior_tranche_right_after_the_pool(world: World, rpc_url: str,
+                                                                    tmp_path: Path) -> None:
+    admin_file = write_keypair(tmp_path / "admin.json", world.admin)
+    name = "mig-" + secrets.token_hex(4)
+    config, _, _ = write_config(tmp_path, name)
+    config.write_text(with_tranches(config_text(name)))
+    first = steps(deploy(config, rpc_url, admin_file))
+    assert [(s["step"], s["status"]) for s in first][:4] == [
+        ("initialize", "exists"), ("add_pool", "created"), ("add_senior_tranche", "created"), ("mint", "created")]
+    c = world.client
+    pool = c.pool_address(name)
+    senior = c.lp_mint_address(pool, Tranche.SENIOR)
+    assert (first[2]["senior_lp_mint"], first[2]["rate_bps"], first[2]["max_senior_junior_ratio_bps"]) == (
+        str(senior), 500, 40_000)
+    account = await c.fetch_pool(pool)
+    assert (account.senior.mint, account.senior.rate_bps, account.senior.max_senior_junior_ratio_bps) == (
+        senior, 500, 40_000)
+    assert {s["status"] for s in steps(deploy(config, rpc_url, admin_file))} == {"exists"}
+
+    config.write_text(with_tranches(config_text(name), rate_bps=300))
+    reported = next(s for s in steps(deploy(config, rpc_url, admin_file)) if s["step"] == "add_senior_tranche")
+    assert (reported["status"], reported["config_differs"]) == ("differs", {"tranches.rate_bps": [500, 300]})
+    assert (await c.fetch_pool(pool)).senior.rate_bps == 500  # reported, not changed
+    updated = [s for s in steps(deploy(config, rpc_url, admin_file, "--update")) if s["step"] == "set_tranche_config"]
+    assert [(s["status"], s["config_differs"]) for s in updated] == [("updated", {"tranches.rate_bps": [500, 300]})]
+    assert (await c.fetch_pool(pool)).senior.rate_bps == 300
+    assert {s["status"] for s in steps(deploy(config, rpc_url, admin_file))} == {"exists"}
+    # A config without the table does not remove them (nothing can): reported.
+    config.write_text(config_text(name))
+    reported = next(s for s in steps(deploy(config, rpc_url, admin_file)) if s["step"] == "add_senior_tranche")
+    assert (reported["status"], reported["config_differs"]) == ("differs", {"tranches": ["senior", "none"]})
+
+
+async def test_tranches_come_too_late_for_a_pool_with_lp(world: World, rpc_url: str, tmp_path: Path) -> None:
+    admin_file = write_keypair(tmp_path / "admin.json", world.admin)
+    name = "mig-" + secrets.token_hex(4)
+    config, usd, _ = write_config(tmp_path, name)
+    steps(deploy(config, rpc_url, admin_file))
+    c = world.client
+    pool = c.pool_address(name)
+    funding = await ensure_ata(c.transport, world.admin.pubkey(), usd.pubkey())
+    await mint_tokens(c.transport, usd.pubkey(), funding, 1_000_000_000)
+    lp = await ensure_ata(c.transport, world.admin.pubkey(), c.lp_mint_address(pool))
+    await c.add_liquidity(pool, c.custody_address(pool, usd.pubkey()), amount_in=1_000_000_000, funding_account=funding,
+                          lp_token_account=lp)
+    config.write_text(with_tranches(config_text(name)))
+    reported = next(s for s in steps(deploy(config, rpc_url, admin_file)) if s["step"] == "add_senior_tranche")
+    assert reported["status"] == "differs" and "before its first deposit" in reported["reason"]
+    assert (await c.fetch_pool(pool)).senior.rate_bps == 0  # untouched
+
+
 async def test_the_example_config_deploys_a_pool_ready_to_trade(world: World, rpc_url: str, tmp_path: Path) -> None:
     """The example's pool (under another name: the session's node may hold `main`): a USDC custody
     and two markets, their prices written at deploy."""
@@ -158,6 +216,10 @@ async def test_the_example_config_deploys_a_pool_ready_to_trade(world: World, rp
     prices = {s["symbol"]: s for s in done if s["step"] == "set_custom_oracle_price"}
     assert set(prices) == {"USDC", "SOL", "BTC"}
     pool = world.client.pool_address(name)
+    # ... tranched: a senior tranche at 5 % a year, senior NAV at most 4x junior NAV.
+    assert [s["status"] for s in done if s["step"] == "add_senior_tranche"] == ["created"]
+    senior = (await world.client.fetch_pool(pool)).senior
+    assert (senior.rate_bps, senior.max_senior_junior_ratio_bps) == (500, 40_000)
     custodies = (await world.client.fetch_pool(pool)).custodies
     decoded = [await world.client.fetch_custody(c) for c in custodies]
     assert [(c.is_stable, c.pricing.max_initial_leverage_bps > 0) for c in decoded] == [

@@ -73,11 +73,17 @@ def test_getting_started_starts_with_make_localnet_and_uses_the_example_mints() 
     node, steps = walkthrough()
     assert node == ["make localnet"]
     # It covers what the issue asks for, in this order: a deposit, a position, a price move, a
-    # liquidation by the keeper, a withdrawal.
-    order = ["perp-pool lp deposit", "perp-pool trade open", "perp-pool oracle set", "perp-pool keeper liquidate",
-             "perp-pool lp withdraw"]
+    # liquidation by the keeper, a withdrawal; and the tranches: a senior deposit, the pool's
+    # tranches, a stress test, a senior withdrawal.
+    order = ["perp-pool lp deposit", "perp-pool lp deposit --pool main --mint $USDC --amount 2000 --tranche senior",
+             "perp-pool trade open", "perp-pool oracle set", "perp-pool keeper liquidate", "perp-pool pool info",
+             "perp-pool pool stress", "perp-pool lp withdraw", "perp-pool lp withdraw --pool main --mint $USDC "
+             "--lp-amount 500 --tranche senior"]
     positions = [next(i for i, c in enumerate(steps) if c.startswith(prefix)) for prefix in order]
     assert positions == sorted(positions)
+    # The example pool has the tranches the walkthrough uses.
+    spec = deploy.load(ROOT / "migrations" / "pools.example.toml")
+    assert spec.pools[0].name == "main" and spec.pools[0].tranches is not None
     # The mints it names are the example config's (their keypairs are committed).
     spec = deploy.load(ROOT / "migrations" / "pools.example.toml")
     mints = {c.symbol: str(c.mint.address) for c in spec.pools[0].custodies}
@@ -186,6 +192,8 @@ def test_the_getting_started_walkthrough_runs_to_the_end(localnet: Localnet) -> 
 
     assert "minted 10,000.000000" in output("perp-pool faucet")
     assert output("perp-pool lp deposit").startswith("LiquidityAdded")
+    senior = output("perp-pool lp deposit", 1)
+    assert senior.startswith("LiquidityAdded") and re.search(r"^tranche\s+senior\s*$", senior, flags=re.M), senior
     assert output("perp-pool trade open").startswith("PositionOpened")
     before = output("perp-pool positions list")
     assert re.search(r"long .* ok\s*$", before, flags=re.M), before
@@ -194,7 +202,12 @@ def test_the_getting_started_walkthrough_runs_to_the_end(localnet: Localnet) -> 
     assert re.search(r"long .* LIQUIDATABLE\s*$", after, flags=re.M), after
     liquidated = output("perp-pool keeper liquidate")
     assert "1 liquidatable" in liquidated and "1 liquidated" in liquidated, liquidated
+    info = output("perp-pool pool info")
+    assert "tranches: senior LP mint " in info and "losses: bad debt to the insurance fund, then junior" in info, info
+    stress = output("perp-pool pool stress")
+    assert "the junior tranche absorbs the rest; the senior is untouched" in stress, stress
     assert "LiquidityRemoved" in output("perp-pool lp withdraw")
+    assert "LiquidityRemoved" in output("perp-pool lp withdraw", 1)
     # The end state, asked in JSON: no open position, the wallet holds USDC again.
     env = {**localnet.env, "PATH": f"{ROOT / '.venv' / 'bin'}:{localnet.env['PATH']}"}
     listed = subprocess.run(["perp-pool", "--json", "positions", "list", "--pool", "main"], env=env,

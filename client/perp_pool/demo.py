@@ -9,7 +9,16 @@ keeper (the same code as `perp-pool keeper run`) executes the stop-loss the dip 
 gets grace out before the crash would have liquidated her, and liquidates the positions past their
 liquidation price and leaves the others: just past it the collateral left pays the LPs' loss first, then the
 liquidation fee, then the keeper's reward; deep under water the LPs take it all; the survivors
-close; then a table shows who gained and lost, and where every USDC went. Stops the node.
+close; then a table shows who gained and lost, and where every USDC went.
+
+Then LP tranches: a second pool with a senior tranche (5 % a year, coverage limit 3x) and an
+insurance fund of 500 USDC; a junior LP puts in 20,000 USDC of first-loss capital and a senior LP
+40,000; a trader shorts 30,000 USD of SOL and another goes long 10,000 at 40x; SOL crashes 20 %:
+the long is liquidated far under water (its shortfall draws the insurance fund first, the rest is
+bad debt), the short takes its profit; a table from the program's own `get_tranche_state` shows
+the insurance fund drawn, the junior tranche's NAV cut and the senior's intact (it keeps accruing
+its target rate); the junior LP then tries to withdraw and is refused by the coverage limit.
+Stops the node.
 """
 
 from __future__ import annotations
@@ -28,12 +37,15 @@ from solana.rpc.commitment import Confirmed
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
+from perp_pool import errors
+from perp_pool.cli.tables import column
 from perp_pool.client import FeeConfig, OracleConfig, OrderKind, PerpPoolClient, PricingConfig
 from perp_pool.clock import node_unix_time
-from perp_pool.constants import PRICE_DECIMALS, PRICE_POWER
+from perp_pool.constants import BPS_DECIMALS, PRICE_DECIMALS, PRICE_POWER, USD_DECIMALS
 from perp_pool.keeper.liquidator import LiquidationKeeper
 from perp_pool.localnet import LocalNode
 from perp_pool.math.pricing import Side
+from perp_pool.math.tranche import Tranche
 from perp_pool.tokens import create_mint, ensure_ata, mint_tokens, token_balance
 
 SOL_LAMPORTS = 10**9
@@ -225,7 +237,127 @@ async def run(rpc_url: str) -> None:
                      + c.assets.escrow + c.assets.stake_rewards)
     assert sum(a for _, a in rows) == minted, "tokens must be conserved"
     console.print("[green]every token accounted for[/]")
+    await tranche_scene(connection, admin_client, fees, oracle)
     await connection.close()
+
+
+async def tranche_scene(connection: AsyncClient, admin_client: PerpPoolClient, fees: FeeConfig,
+                        oracle: OracleConfig) -> None:
+    """A tranched pool through a crash: the insurance fund, then junior, then senior."""
+    console.print()
+    console.rule("[bold]LP tranches: the insurance fund first, then junior, then senior")
+    name, rate_bps, ratio_bps = "tranched", 500, 30_000
+    await admin_client.add_pool(name, lp_cooldown_sec=0)
+    pool = admin_client.pool_address(name)
+    # Before the first deposit: the pool's LP mint becomes the junior tranche, a senior mint is added.
+    await admin_client.add_senior_tranche(pool, rate_bps=rate_bps, max_senior_junior_ratio_bps=ratio_bps,
+                                          senior_deposit_ratio_bps=ratio_bps)
+    custodies: dict[str, Pubkey] = {}
+    mints: dict[str, Pubkey] = {}
+    for label, decimals, stable, oracle_price in (("USDC", 6, True, PRICE_POWER), ("SOL", 9, False, 150 * PRICE_POWER)):
+        mint = await create_mint(admin_client.transport, decimals)
+        await admin_client.add_custody(pool, mint, oracle=oracle, fees=fees, pricing=PricingConfig(), is_stable=stable)
+        custody = admin_client.custody_address(pool, mint)
+        await admin_client.set_custom_oracle_price(custody, price=oracle_price, expo=-PRICE_DECIMALS, conf=0,
+                                                   ema=oracle_price, publish_time=await now(connection))
+        custodies[label], mints[label] = custody, mint
+    usdc, sol = custodies["USDC"], custodies["SOL"]
+    admin_usdc = await ensure_ata(admin_client.transport, admin_client.wallet.pubkey(), mints["USDC"])
+    await mint_tokens(admin_client.transport, mints["USDC"], admin_usdc, 500 * USDC)
+    await admin_client.top_up_insurance_fund(pool, usdc, amount=500 * USDC, funding_account=admin_usdc)
+    console.print(f"pool [bold]{name}[/] {pool}: a senior tranche earning {rate_bps // 100} % a year, senior NAV "
+                  f"at most {ratio_bps // 10_000}x junior NAV; the admin puts 500.00 USDC in the insurance fund")
+
+    async def wallet(amount: int) -> tuple[PerpPoolClient, Pubkey]:
+        kp = await funded(connection)
+        token = await ensure_ata(admin_client.transport, kp.pubkey(), mints["USDC"])
+        await mint_tokens(admin_client.transport, mints["USDC"], token, amount)
+        return admin_client.with_wallet(kp), token
+
+    lps: dict[Tranche, tuple[PerpPoolClient, Pubkey, Pubkey]] = {}
+    for label, tranche, amount in (("LP jo", Tranche.JUNIOR, 20_000 * USDC), ("LP sam", Tranche.SENIOR, 40_000 * USDC)):
+        client, token = await wallet(amount)
+        lp_mint = admin_client.lp_mint_address(pool, tranche)
+        lp = await ensure_ata(admin_client.transport, client.wallet.pubkey(), lp_mint)
+        ev = (await client.add_liquidity(pool, usdc, amount_in=amount, funding_account=token, lp_token_account=lp,
+                                         tranche=tranche)).event("LiquidityAdded").data
+        lps[tranche] = (client, token, lp)
+        console.print(f"{label} deposits {usd(amount)} USDC into the {tranche.value} tranche -> "
+                      f"{usd(ev.lp_amount_out)} {tranche.value} LP")
+
+    positions: dict[str, tuple[PerpPoolClient, Pubkey, Side]] = {}
+    book = (("trader kim", Side.SHORT, 1_500, 30_000), ("trader lee", Side.LONG, 250, 10_000))
+    for label, side, collateral, size in book:
+        client, token = await wallet(collateral * USDC)
+        ev = (await client.open_position(pool, sol, usdc, side, price_limit=2**63 if side is Side.LONG else 0,
+                                         collateral_amount=collateral * USDC, size_usd=size * USDC,
+                                         funding_account=token)).event("PositionOpened").data
+        positions[label] = (client, token, side)
+        console.print(f"{label} opens a {side.value} of {usd(ev.size_usd)} USD with {usd(collateral * USDC)} USDC "
+                      f"at {price(ev.price)}")
+
+    before = await admin_client.get_tranche_state(pool)
+    started = await now(connection)
+    crash = 120 * PRICE_POWER
+    await admin_client.set_custom_oracle_price(sol, price=crash, expo=-PRICE_DECIMALS, conf=0, ema=crash,
+                                               publish_time=await now(connection))
+    console.print("\n[bold red]SOL crashes 20 % to 120.00[/]")
+    keeper = admin_client.with_wallet(await funded(connection))
+    keeper_usdc = await ensure_ata(admin_client.transport, keeper.wallet.pubkey(), mints["USDC"])
+    lee, _, lee_side = positions["trader lee"]
+    liq = (await keeper.liquidate(lee.position_address(pool, sol, usdc, lee_side), receiving_account=keeper_usdc)
+           ).event("PositionLiquidated").data
+    console.print(f"trader lee is liquidated: a loss of {usd(liq.loss_usd)} USD, far past his collateral; the "
+                  f"insurance fund pays {usd(liq.insurance_draw)} USDC of the shortfall and {usd(liq.bad_debt_usd)} "
+                  "USD is bad debt, borne by the LPs")
+    kim, kim_token, kim_side = positions["trader kim"]
+    closed = (await kim.close_position(pool, sol, usdc, kim_side, price_limit=2**63, receiving_account=kim_token)
+              ).event("PositionDecreased").data
+    console.print(f"trader kim closes her short: a profit of {usd(closed.profit_usd)} USD, paid by the pool")
+    after = await admin_client.get_tranche_state(pool)
+    elapsed = await now(connection) - started
+
+    table = Table(title="The tranches before and after the crash (USD)")
+    for col in ("", "before", "after", "change"):
+        table.add_column(col, justify="left" if not col else "right")
+    rows = [("insurance fund", before.insurance_fund_usd, after.insurance_fund_usd),
+            ("junior NAV", before.junior_nav_min_usd, after.junior_nav_min_usd),
+            ("senior NAV", before.senior_nav_min_usd, after.senior_nav_min_usd),
+            ("junior LP price", before.junior_price_usd, after.junior_price_usd),
+            ("senior LP price", before.senior_price_usd, after.senior_price_usd)]
+    cells = (column([r[1] for r in rows], USD_DECIMALS), column([r[2] for r in rows], USD_DECIMALS),
+             column([r[2] - r[1] for r in rows], USD_DECIMALS))
+    for i, (label, old, new) in enumerate(rows):
+        change = cells[2][i]
+        change = f"+{change}" if new > old else change
+        table.add_row(label, cells[0][i], cells[1][i],
+                      f"[red]{change}[/]" if new < old else f"[green]{change}[/]" if new > old else change)
+    ratios = column([before.senior_to_junior_bps, after.senior_to_junior_bps], BPS_DECIMALS)
+    limit = column([after.max_senior_junior_ratio_bps], BPS_DECIMALS)[0]
+    table.add_row("senior / junior", f"{ratios[0]}x", f"{ratios[1]}x", f"limit {limit}x")
+    console.print(table)
+    assert after.insurance_fund_usd < before.insurance_fund_usd, "the insurance fund pays bad debt first"
+    assert after.junior_nav_min_usd < before.junior_nav_min_usd, "the junior tranche takes the loss"
+    assert after.senior_nav_min_usd >= before.senior_nav_min_usd, "the senior tranche is untouched"
+    grew = after.senior_nav_min_usd - before.senior_nav_min_usd
+    senior = ("the senior NAV is untouched" if not grew else
+              f"the senior NAV only grew, by its {rate_bps // 100} % a year accruing over the {elapsed} s "
+              f"(+{column([grew], USD_DECIMALS)[0]} USD)")
+    console.print(f"the insurance fund paid first; the junior tranche lost "
+                  f"{usd(before.junior_nav_min_usd - after.junior_nav_min_usd)} USD; {senior}")
+
+    jo, jo_token, jo_lp = lps[Tranche.JUNIOR]
+    half = await token_balance(connection, jo_lp) // 2
+    cooldown = await jo.fetch_lp_cooldown(jo_lp)  # the pool's is 0 s: over once the deposit's slot has passed
+    while cooldown is not None and (await connection.get_slot(Confirmed)).value <= cooldown.deposit_slot:
+        await asyncio.sleep(0.1)
+    try:
+        await jo.remove_liquidity(pool, usdc, lp_amount_in=half, receiving_account=jo_token, lp_token_account=jo_lp,
+                                  tranche=Tranche.JUNIOR)
+        console.print("LP jo withdraws half of his junior LP")
+    except errors.CoverageLimitExceeded:
+        console.print(f"LP jo tries to withdraw half of his junior LP: refused (CoverageLimitExceeded), it would leave "
+                      f"the senior NAV above {limit}x the junior NAV that protects it")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -30,6 +30,7 @@ from solders.transaction_status import (
 )
 
 from perp_pool import errors
+from perp_pool.constants import BPS_POWER, MAX_SENIOR_JUNIOR_RATIO_BPS, MAX_SENIOR_RATE_BPS
 
 __all__ = ["EXIT_FAILED", "EXIT_NOT_FOUND", "EXIT_NO_FUNDS", "EXIT_UNREACHABLE", "EXIT_USAGE", "Failure",
            "WalletHasNoSol", "describe", "is_local_url", "no_sol", "unreachable"]
@@ -66,6 +67,17 @@ PROGRAM_ERROR_HINTS = {
     "InvalidOracleAuthority": "sign with the custody's oracle authority (--keypair)",
     "EmptyPool": "deposit liquidity first (`perp-pool lp deposit`)",
     "NoExposureChange": "the size is too small for the price: use a larger --size",
+    # LP tranches: what the LP or the admin can do about each refusal.
+    "CoverageLimitExceeded": "the senior tranche may be at most the pool's coverage limit times the junior NAV "
+                             "(`perp-pool pool info POOL` shows both): deposit less into the senior tranche, "
+                             "withdraw less junior LP, or wait for more junior capital",
+    "JuniorTrancheWipedOut": "losses have used up the junior tranche, so junior LP has no price until the pool "
+                             "recovers (`perp-pool pool info POOL`); senior LP can still be withdrawn",
+    "TrancheSetupNotAllowed": "a senior tranche can only be added to a pool that has none and has issued no LP "
+                              "yet: create a new pool with one (deploy config: [pools.tranches])",
+    "InvalidTrancheConfig": f"the senior rate must be at most {MAX_SENIOR_RATE_BPS} bps a year and the coverage "
+                            f"limit 1 to {MAX_SENIOR_JUNIOR_RATIO_BPS} bps "
+                            f"({MAX_SENIOR_JUNIOR_RATIO_BPS // BPS_POWER}x), on a pool that has a senior tranche",
 }
 
 

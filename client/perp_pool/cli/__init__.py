@@ -9,6 +9,8 @@ see perp_pool.cli.output). Program errors print as one line (or `{"error": ...}`
     perp-pool pool info main
     perp-pool --json positions list --pool main --verify
     perp-pool lp deposit --pool main --mint <USDC> --amount 100.5
+    perp-pool lp deposit --pool main --mint <USDC> --amount 100 --tranche senior
+    perp-pool pool stress main --trader-profit 5000 --bad-debt 1000
     perp-pool lp unlock --pool main
     perp-pool trade open --pool main --market <SOL> --collateral <USDC> --side long --amount 100 --size 1500
     perp-pool trade order place --pool main --market <SOL> --collateral <USDC> --side long --kind sl --trigger 140

@@ -210,6 +210,7 @@ async def _fund_and_deploy(url: str, wallet: Any, lamports: int, spec: deploymen
 
 def _pool_json(p: deployment.DeployedPool) -> dict[str, Any]:
     return {"name": p.name, "address": str(p.address), "lp_mint": str(p.lp_mint), "lp_cooldown_sec": p.lp_cooldown_sec,
+            "senior_lp_mint": str(p.senior_lp_mint) if p.senior_lp_mint else None,
             "custodies": [{"symbol": c.symbol, "mint": str(c.mint), "custody": str(c.custody), "decimals": c.decimals,
                            "is_stable": c.is_stable, "tradeable": c.tradeable, "price": c.price}
                           for c in p.custodies]}
@@ -230,6 +231,8 @@ def _render(out: Console, data: dict[str, Any], pools: list[deployment.DeployedP
     for p in pools:
         line()
         line(f"pool {p.name}: {p.address} (LP cooldown {p.lp_cooldown_sec} s)")
+        if p.senior_lp_mint:
+            line(f"  tranched: senior LP mint {p.senior_lp_mint}")
         prices = column([c.price for c in p.custodies], PRICE_DECIMALS, max_places=4, missing="-")
         width = max(len(c.symbol) for c in p.custodies)
         price_width = max(len(x) for x in prices)

@@ -1,5 +1,7 @@
-"""`lp deposit`, `lp withdraw`, `lp unlock`: providing and withdrawing liquidity; `lp lock`, `lp unlock
---amount`, `lp claim`, `lp stakes`: LP lock-ups with yield boosts (docs/design.md "Lock-ups")."""
+"""`lp deposit`, `lp withdraw`, `lp unlock`: providing and withdrawing liquidity, in either tranche
+of a tranched pool (`--tranche junior|senior`; junior, the only LP of a pool without tranches, by
+default); `lp lock`, `lp unlock --amount`, `lp claim`, `lp stakes`: LP lock-ups with yield boosts
+(docs/design.md "Lock-ups")."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ import typer
 from solana.rpc.commitment import Confirmed
 from solders.pubkey import Pubkey
 
-from perp_pool.cli.options import DEFAULT_SLIPPAGE_BPS, PoolName
+from perp_pool.cli.options import DEFAULT_SLIPPAGE_BPS, PoolName, TrancheChoice, TrancheOption
 from perp_pool.cli.output import Report, short, summarize
 from perp_pool.cli.queries import (
     PoolRef,
@@ -22,6 +24,7 @@ from perp_pool.cli.queries import (
     require_token_account,
     resolve_custody,
     resolve_pool,
+    tranche_lp_mint,
     unix_now,
 )
 from perp_pool.cli.support import CliError, not_found, run, usage_error
@@ -51,32 +54,37 @@ def lp_deposit_command(
     slippage_bps: DepositSlippageBps = DEFAULT_SLIPPAGE_BPS,
     min_lp_out: Annotated[str | None, typer.Option("--min-lp-out", help="Explicit minimum LP out (human units); "
                                                    "overrides --slippage-bps.")] = None,
+    tranche_choice: TrancheChoice = TrancheOption.junior,
 ) -> None:
-    """Deposit tokens from the wallet's token account; LP tokens go to its LP token account
-    (created if missing), which stays frozen for the pool's LP cooldown (see `lp unlock`). The
-    minimum LP out is the program's quote (the deposit simulated now) less the slippage."""
+    """Deposit tokens from the wallet's token account into a tranche (--tranche, default junior);
+    its LP tokens go to the wallet's LP token account of that tranche's mint (created if missing),
+    which stays frozen for the pool's LP cooldown (see `lp unlock`). The minimum LP out is the
+    program's quote (the deposit simulated now) less the slippage. A senior deposit must leave
+    senior NAV within the pool's coverage limit (CoverageLimitExceeded)."""
 
     async def action(client: PerpPoolClient) -> Report:
         mint_key = parse_pubkey(mint, "mint")
         pool = await resolve_pool(client, pool_name)
+        tranche = tranche_choice.tranche
+        lp_mint = tranche_lp_mint(pool, tranche)
         custody = await resolve_custody(client, pool, mint_key)
         decimals = await mint_decimals(client, mint_key)
         amount_in = parse_units(amount_text, decimals, what="amount")
         funding = await require_token_account(client, mint_key, "funding")
-        lp_mint = pool.account.lp_token_mint
         lp_account = ata(client.wallet.pubkey(), lp_mint)
         create_lp_account = create_ata_ix(client, lp_mint)
         quote = await client.quote_add_liquidity(pool.address, custody.address, amount_in=amount_in,
                                                  funding_account=funding, lp_token_account=lp_account,
-                                                 before=[create_lp_account])
+                                                 before=[create_lp_account], tranche=tranche)
         min_lp = (parse_units(min_lp_out, LP_DECIMALS, what="minimum LP out", allow_zero=True)
                   if min_lp_out is not None else min_out_after_slippage(quote.lp_amount_out, slippage_bps))
         result = await client.add_liquidity(pool.address, custody.address, amount_in=amount_in,
                                             min_lp_amount_out=min_lp, funding_account=funding,
-                                            lp_token_account=lp_account, before=[create_lp_account])
+                                            lp_token_account=lp_account, before=[create_lp_account],
+                                            tranche=tranche)
         return summarize(result, "LiquidityAdded", pool=pool.address, custody=custody.address,
-                         lp_token_account=lp_account, quote_lp_amount_out=quote.lp_amount_out,
-                         min_lp_amount_out=min_lp).report(decimals)
+                         tranche=tranche.value, lp_token_account=lp_account,
+                         quote_lp_amount_out=quote.lp_amount_out, min_lp_amount_out=min_lp).report(decimals)
 
     run(ctx, action)
 
@@ -92,33 +100,38 @@ def lp_withdraw_command(
                                                 "overrides --slippage-bps.")] = None,
     wait: Annotated[bool, typer.Option("--wait", help="If the LP is still in its deposit cooldown, wait for the "
                                        "cooldown to end, then withdraw.")] = False,
+    tranche_choice: TrancheChoice = TrancheOption.junior,
 ) -> None:
-    """Redeem LP tokens for the custody's tokens (to the wallet's token account, created if
-    missing). LP still in its deposit cooldown cannot be redeemed (LiquidityCooldownActive). The
-    minimum out is the program's quote (the withdrawal simulated now) less the slippage."""
+    """Redeem LP tokens of a tranche (--tranche, default junior) for the custody's tokens (to the
+    wallet's token account, created if missing). LP still in its deposit cooldown cannot be
+    redeemed (LiquidityCooldownActive). The minimum out is the program's quote (the withdrawal
+    simulated now) less the slippage. A junior withdrawal must leave senior NAV within the pool's
+    coverage limit (CoverageLimitExceeded)."""
 
     async def action(client: PerpPoolClient) -> Report:
         mint_key = parse_pubkey(mint, "mint")
         pool = await resolve_pool(client, pool_name)
+        tranche = tranche_choice.tranche
+        lp_mint = tranche_lp_mint(pool, tranche)
         custody = await resolve_custody(client, pool, mint_key)
-        lp_mint = pool.account.lp_token_mint
         lp_amount = parse_units(lp_amount_text, await mint_decimals(client, lp_mint), what="LP amount")
         decimals = await mint_decimals(client, mint_key)
-        lp_account = await require_token_account(client, lp_mint, "LP")
+        lp_account = await require_token_account(client, lp_mint, f"{tranche.value} LP")
         if wait:
             await wait_for_cooldown(client, lp_account)
         receiving = ata(client.wallet.pubkey(), mint_key)
         create_receiving = create_ata_ix(client, mint_key)
         quote = await client.quote_remove_liquidity(pool.address, custody.address, lp_amount_in=lp_amount,
                                                     receiving_account=receiving, lp_token_account=lp_account,
-                                                    before=[create_receiving])
+                                                    before=[create_receiving], tranche=tranche)
         min_amount = (parse_units(min_out, decimals, what="minimum out", allow_zero=True)
                       if min_out is not None else min_out_after_slippage(quote.amount_out, slippage_bps))
         result = await client.remove_liquidity(pool.address, custody.address, lp_amount_in=lp_amount,
                                                min_amount_out=min_amount, receiving_account=receiving,
-                                               lp_token_account=lp_account, before=[create_receiving])
+                                               lp_token_account=lp_account, before=[create_receiving],
+                                               tranche=tranche)
         return summarize(result, "LiquidityRemoved", pool=pool.address, custody=custody.address,
-                         receiving_account=receiving, quote_amount_out=quote.amount_out,
+                         tranche=tranche.value, receiving_account=receiving, quote_amount_out=quote.amount_out,
                          min_amount_out=min_amount).report(decimals)
 
     run(ctx, action)
@@ -138,45 +151,38 @@ async def wait_for_cooldown(client: PerpPoolClient, lp_account: Pubkey) -> None:
         now = await unix_now(client)
 
 
-TrancheMint = Annotated[str | None, typer.Option("--lp-mint", help="LP mint of the tranche (default: the pool's LP "
-                                                   "mint, its junior tranche).")]
-
-
 @lp_app.command("unlock")
 def lp_unlock_command(
     ctx: typer.Context,
     pool_name: PoolName,
     amount_text: Annotated[str | None, typer.Option("--amount", help="Take this much LP (human units, or 'all') out "
                                                     "of the wallet's stake, whose lock must have ended.")] = None,
-    lp_mint_text: TrancheMint = None,
     owner: Annotated[str | None, typer.Option("--owner", help="Without --amount: thaw this wallet's LP token account "
                                               "(default: the CLI wallet's); anyone may send it.")] = None,
+    tranche_choice: TrancheChoice = TrancheOption.junior,
 ) -> None:
-    """With --amount: unlock staked LP (back to the wallet's LP token account) once its lock has
-    ended (StakeLocked before). Without: thaw an LP token account whose deposit cooldown is over, so
-    its LP can be transferred (a withdrawal thaws by itself); LiquidityCooldownActive while it runs."""
+    """With --amount: unlock staked LP of the tranche (back to the wallet's LP token account) once
+    its lock has ended (StakeLocked before). Without: thaw an LP token account (of the tranche's
+    mint) whose deposit cooldown is over, so its LP can be transferred (a withdrawal thaws by
+    itself); LiquidityCooldownActive while it runs."""
 
     async def action(client: PerpPoolClient) -> Report:
         pool = await resolve_pool(client, pool_name)
+        tranche = tranche_choice.tranche
         if amount_text is not None:
             if owner is not None:
                 raise usage_error("InvalidOption", "--owner thaws an LP account; a stake is unlocked by its owner")
-            return await _unlock_stake(client, pool, amount_text, lp_mint_text)
+            return await _unlock_stake(client, pool, amount_text, tranche_lp_mint(pool, tranche))
         owner_key = parse_pubkey(owner, "owner") if owner else client.wallet.pubkey()
-        lp_account = ata(owner_key, pool.account.lp_token_mint)
+        lp_account = ata(owner_key, tranche_lp_mint(pool, tranche))
         cooldown = await client.fetch_lp_cooldown(lp_account)
         if cooldown is None:
             raise CliError("NothingToUnlock", f"no deposit was ever made into {lp_account}")
-        result = await client.unlock_lp(pool.address, lp_account)
+        result = await client.unlock_lp(pool.address, lp_account, tranche=tranche)
         return summarize(result, "LpUnlocked", unlock_time=cooldown.unlock_time,
                          deposit_slot=cooldown.deposit_slot).report(None)
 
     run(ctx, action)
-
-
-def _lp_mint(pool: PoolRef, text: str | None) -> Pubkey:
-    mint: Pubkey = parse_pubkey(text, "LP mint") if text else pool.account.lp_token_mint
-    return mint
 
 
 async def _own_stake(client: PerpPoolClient, pool: PoolRef, lp_mint: Pubkey) -> StakeView:
@@ -192,8 +198,7 @@ async def _own_stake(client: PerpPoolClient, pool: PoolRef, lp_mint: Pubkey) -> 
                         f"(lock some: `perp-pool lp lock --pool {pool.name} --amount N --tier T`)") from None
 
 
-async def _unlock_stake(client: PerpPoolClient, pool: PoolRef, amount_text: str, lp_mint_text: str | None) -> Report:
-    lp_mint = _lp_mint(pool, lp_mint_text)
+async def _unlock_stake(client: PerpPoolClient, pool: PoolRef, amount_text: str, lp_mint: Pubkey) -> Report:
     stake = await _own_stake(client, pool, lp_mint)
     amount = stake.amount if amount_text == "all" else parse_units(amount_text, LP_DECIMALS, what="LP amount")
     lp_account = ata(client.wallet.pubkey(), lp_mint)
@@ -210,7 +215,7 @@ def lp_lock_command(
                                              "holds; 0: extend or relock what is staked).")],
     tier: Annotated[int, typer.Option("--tier", min=0, help="Index in the stake pool's lock ladder "
                                       "(`perp-pool pool info` lists it).")],
-    lp_mint_text: TrancheMint = None,
+    tranche_choice: TrancheChoice = TrancheOption.junior,
 ) -> None:
     """Lock LP in the wallet's stake for a tier of the pool's ladder: its weight (amount x the tier's
     multiplier) earns the stakers' share of trading fees until the lock ends, then 1x; the LP can be
@@ -220,7 +225,7 @@ def lp_lock_command(
 
     async def action(client: PerpPoolClient) -> Report:
         pool = await resolve_pool(client, pool_name)
-        lp_mint = _lp_mint(pool, lp_mint_text)
+        lp_mint = tranche_lp_mint(pool, tranche_choice.tranche)
         lp_account = await require_token_account(client, lp_mint, "LP")
         amount = (await _lp_balance(client, lp_account) if amount_text == "all"
                   else parse_units(amount_text, LP_DECIMALS, what="LP amount", allow_zero=True))
@@ -236,13 +241,14 @@ async def _lp_balance(client: PerpPoolClient, account: Pubkey) -> int:
 
 
 @lp_app.command("claim")
-def lp_claim_command(ctx: typer.Context, pool_name: PoolName, lp_mint_text: TrancheMint = None) -> None:
+def lp_claim_command(ctx: typer.Context, pool_name: PoolName,
+                     tranche_choice: TrancheChoice = TrancheOption.junior) -> None:
     """Claim everything the wallet's stake has earned, to its token account of the reward mint
     (created if missing). ZeroAmount when there is nothing to claim."""
 
     async def action(client: PerpPoolClient) -> Report:
         pool = await resolve_pool(client, pool_name)
-        lp_mint = _lp_mint(pool, lp_mint_text)
+        lp_mint = tranche_lp_mint(pool, tranche_choice.tranche)
         await _own_stake(client, pool, lp_mint)
         reward_custody = (await client.fetch_stake_pool(pool.address)).reward_custody
         mint = (await client.fetch_custody(reward_custody)).mint

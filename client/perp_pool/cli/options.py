@@ -11,6 +11,7 @@ import typer
 
 from perp_pool.constants import BPS_POWER
 from perp_pool.math.pricing import Side
+from perp_pool.math.tranche import Tranche
 
 DEFAULT_SLIPPAGE_BPS = 50
 
@@ -33,3 +34,17 @@ class SideOption(str, Enum):
 
 
 SideChoice = Annotated[SideOption, typer.Option("--side", help="long or short.")]
+
+
+class TrancheOption(str, Enum):
+    junior = "junior"
+    senior = "senior"
+
+    @property
+    def tranche(self) -> Tranche:
+        return Tranche(self.value)
+
+
+TrancheChoice = Annotated[TrancheOption, typer.Option(
+    "--tranche", help="junior (the default: first loss, the rest of the income; the only LP of a pool without "
+    "tranches) or senior (paid after the junior, earns the pool's senior target rate).")]

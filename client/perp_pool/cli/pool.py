@@ -1,4 +1,5 @@
-"""`pool info` and `positions list`: reading a pool and its positions."""
+"""`pool info`, `pool stress` and `positions list`: reading a pool, its tranches and its positions;
+`pool add-senior-tranche` and `pool set-tranche-config`: the admin's tranche set-up."""
 
 from __future__ import annotations
 
@@ -9,18 +10,35 @@ from rich.console import Console
 from rich.markup import escape
 
 from perp_pool.cli.options import PoolName
-from perp_pool.cli.output import Report, short
-from perp_pool.cli.queries import list_pools, parse_pubkey, resolve_pool
-from perp_pool.cli.summaries import list_positions, pool_info
-from perp_pool.cli.support import run
+from perp_pool.cli.output import Report, short, summarize
+from perp_pool.cli.queries import is_tranched, list_pools, parse_pubkey, resolve_pool, tranche_lp_mint
+from perp_pool.cli.summaries import list_positions, pool_info, tranche_stress
+from perp_pool.cli.support import CliError, run, usage_error
 from perp_pool.cli.tables import Row, column, price_places, print_block, print_wide, table
-from perp_pool.cli.units import format_bps_multiple, format_multiplier, format_price, format_units, format_usd
+from perp_pool.cli.units import (
+    format_bps_multiple,
+    format_multiplier,
+    format_price,
+    format_units,
+    format_usd,
+    parse_usd,
+)
 from perp_pool.client import PerpPoolClient
-from perp_pool.constants import BPS_DECIMALS, PRICE_DECIMALS, RATE_DECIMALS, USD_DECIMALS
+from perp_pool.constants import (
+    BPS_DECIMALS,
+    MAX_SENIOR_JUNIOR_RATIO_BPS,
+    MAX_SENIOR_RATE_BPS,
+    PRICE_DECIMALS,
+    RATE_DECIMALS,
+    SENIOR_INDEX_DECIMALS,
+    USD_DECIMALS,
+)
 from perp_pool.math.fixed import U64_MAX
 from perp_pool.math.pnl import LIQUIDATION_PRICE_SEARCH_MAX
+from perp_pool.math.tranche import Tranche
 
-pool_app = typer.Typer(no_args_is_help=True, help="Pool state.")
+pool_app = typer.Typer(no_args_is_help=True, help="Pool state, its LP tranches and a loss's effect on them "
+                                                  "(stress); the admin's tranche set-up.")
 positions_app = typer.Typer(no_args_is_help=True, help="Open positions.")
 
 
@@ -54,9 +72,14 @@ def pool_list_command(ctx: typer.Context) -> None:
 @pool_app.command("info")
 def pool_info_command(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Pool name.")],
                       wide: Wide = False) -> None:
-    """AUM, LP price and supply, the LP locked in the stake pool (share of the supply, weighted
-    remaining lock time), and each custody's assets, utilisation, borrow rate, open interest and
-    oracle price (one block per custody; --wide: one table)."""
+    """AUM, LP price and supply, tranches, staking, and each custody's assets, utilisation, borrow
+    rate, OI.
+
+    A tranched pool also shows its tranches (senior rate and index, each tranche's NAV and LP
+    price, senior / junior against the coverage limit, the insurance fund) under the loss cascade;
+    a pool with a stake pool the LP locked in it (share of the supply, weighted remaining lock
+    time). One block per custody: its assets, utilisation, borrow rate, open interest and oracle
+    price (--wide: one table)."""
 
     async def action(client: PerpPoolClient) -> Report:
         pool = await resolve_pool(client, name)
@@ -70,12 +93,51 @@ def _pool_header(out: Console, info: dict[str, Any]) -> None:
     lp = info["lp_decimals"]
     supply, dead = column([info["lp_supply"], info["dead_lp_supply"]], lp)
     aum, price = column([info["aum_usd"]], USD_DECIMALS)[0], column([info["lp_price_usd"]], USD_DECIMALS)[0]
+    junior = "the junior tranche's" if info["tranches"] else ""
     print_block(out, f"pool {info['name']}: {info['address']}\nLP mint: {info['lp_mint']}", [
         Row("AUM (USD)", aum),
-        Row("LP price (USD)", price),
-        Row("LP supply (LP)", supply),
+        Row("LP price (USD)", price, junior),
+        Row("LP supply (LP)", supply, junior),
         Row("dead LP supply (LP)", dead, "minted by the first deposit to no one"),
         Row("LP cooldown (s)", str(info["lp_cooldown_sec"]), "after each deposit, and at least one slot"),
+    ])
+    if info["tranches"]:
+        out.print()
+        _render_tranches(out, info["tranches"], info["lp_decimals"])
+
+
+# The loss cascade as the program applies it (math/tranche.rs `stress`, `split_navs`), in one line.
+CASCADE = "losses: bad debt to the insurance fund, then junior NAV down to 0, then senior"
+NO_TRANCHES = "losses: bad debt to the insurance fund, then the LPs (no senior tranche)"
+
+
+def _ratio(bps: int) -> int | None:
+    """A senior / junior ratio in BPS, None when it is unbounded (junior NAV 0 under a claim)."""
+    return None if bps == U64_MAX else bps
+
+
+def _render_tranches(out: Console, t: dict[str, Any], lp_decimals: int) -> None:
+    """The tranche block of `pool info`: NAVs and LP prices at min prices (what redemptions get)."""
+    usd = column([t["senior_target_usd"], t["junior_nav_min_usd"], t["senior_nav_min_usd"], t["junior_price_usd"],
+                  t["senior_price_usd"], t["insurance_fund_usd"]], USD_DECIMALS)
+    supplies = column([t["junior_supply"], t["senior_supply"]], lp_decimals)
+    rate = column([t["senior_rate_bps"]], 2)[0]  # BPS -> % (2 decimals)
+    index = column([t["senior_index"]], SENIOR_INDEX_DECIMALS)[0]
+    ratio = column([_ratio(t["senior_to_junior_bps"])], BPS_DECIMALS, missing="-")[0]
+    limit = column([t["max_senior_junior_ratio_bps"]], BPS_DECIMALS)[0]
+    coverage_note = f"limit {limit}" + (": junior NAV is 0" if _ratio(t["senior_to_junior_bps"]) is None else "")
+    print_block(out, f"tranches: senior LP mint {t['senior_lp_mint']}\n  {CASCADE}", [
+        Row("senior rate (%/year)", rate, "its target, simple interest"),
+        Row("senior index (USD/LP)", index, "grows at the rate"),
+        Row("senior target (USD)", usd[0], "senior supply x index"),
+        Row("junior NAV (USD)", usd[1], "takes losses first"),
+        Row("senior NAV (USD)", usd[2], "min(target, AUM)"),
+        Row("junior LP price (USD)", usd[3]),
+        Row("senior LP price (USD)", usd[4]),
+        Row("junior LP supply (LP)", supplies[0], "with the dead shares"),
+        Row("senior LP supply (LP)", supplies[1]),
+        Row("senior / junior (x)", ratio, coverage_note),
+        Row("insurance fund (USD)", usd[5], "pays bad debt first"),
     ])
 
 
@@ -157,6 +219,164 @@ def _render_pool_wide(out: Console, info: dict[str, Any]) -> None:
                   format_price(c["oracle_price"]["spot"]), format_price(c["oracle_price"]["ema"]))
     out.print()
     print_wide(out, t)
+
+
+@pool_app.command("stress")
+def pool_stress_command(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Pool name.")],
+    trader_profit_text: Annotated[str, typer.Option("--trader-profit", help="A profit the pool pays traders, USD: "
+                                                    "it comes out of LP value, junior first.")] = "0",
+    bad_debt_text: Annotated[str, typer.Option("--bad-debt", help="A bad debt, USD: the insurance fund pays it "
+                                               "first, the LPs the rest (junior first).")] = "0",
+) -> None:
+    """What a trader profit or a bad debt would do to the insurance fund, junior and senior.
+
+    The program's own cascade (get_tranche_state), now, with the LP prices and coverage it would
+    leave; nothing is sent. A pool without tranches: the insurance fund, then its LPs."""
+
+    async def action(client: PerpPoolClient) -> Report:
+        trader_profit = parse_usd(trader_profit_text, what="trader profit", allow_zero=True)
+        bad_debt = parse_usd(bad_debt_text, what="bad debt", allow_zero=True)
+        pool = await resolve_pool(client, name)
+        data = await tranche_stress(client, pool, trader_profit, bad_debt)
+        return Report(data, lambda out: _render_stress(out, data))
+
+    run(ctx, action)
+
+
+def _render_stress(out: Console, d: dict[str, Any]) -> None:
+    """80 columns: now, loss and after for the insurance fund, each tranche's NAV and LP price
+    (USD, every digit), the coverage before and after, and the outcome in words."""
+    s, after, tranched = d["stress"], d["after"], d["tranched"]
+    profit, bad_debt = column([d["trader_profit_usd"], d["bad_debt_usd"]], USD_DECIMALS)
+    out.print(f"stress test of pool {d['name']} (nothing is sent)", markup=False, highlight=False, soft_wrap=True)
+    out.print(f"  trader profit {profit} USD, bad debt {bad_debt} USD", markup=False, highlight=False,
+              soft_wrap=True)
+    out.print(f"  {CASCADE if tranched else NO_TRANCHES}", markup=False, highlight=False, soft_wrap=True)
+    junior = "junior" if tranched else "LP"
+    rows: list[tuple[str, int, int, int]] = [
+        ("insurance fund", d["insurance_fund_usd"], s["insurance_draw_usd"], s["insurance_after_usd"]),
+        (f"{junior} NAV", d["junior_nav_min_usd"], s["junior_loss_usd"], s["junior_nav_after_usd"]),
+    ]
+    if tranched:
+        rows.append(("senior NAV", d["senior_nav_min_usd"], s["senior_loss_usd"], s["senior_nav_after_usd"]))
+    rows.append(("junior LP price" if tranched else "LP price", d["junior_price_usd"],
+                 d["junior_price_usd"] - after["junior_price_usd"], after["junior_price_usd"]))
+    if tranched:
+        rows.append(("senior LP price", d["senior_price_usd"], d["senior_price_usd"] - after["senior_price_usd"],
+                     after["senior_price_usd"]))
+    t = table(None, [("", "left"), ("now\n(USD)", "right"), ("loss\n(USD)", "right"), ("after\n(USD)", "right")])
+    now, loss, later = (column([r[1] for r in rows], USD_DECIMALS), column([r[2] for r in rows], USD_DECIMALS),
+                        column([r[3] for r in rows], USD_DECIMALS))
+    for i, r in enumerate(rows):
+        t.add_row(r[0], now[i], loss[i], later[i])
+    out.print(t)
+    if tranched:
+        now_ratio, after_ratio, limit = (f"{column([bps], BPS_DECIMALS)[0]}x" if bps is not None else "unbounded"
+                                         for bps in (_ratio(d["senior_to_junior_bps"]),
+                                                     _ratio(after["senior_to_junior_bps"]),
+                                                     d["max_senior_junior_ratio_bps"]))
+        out.print(f"senior / junior: {now_ratio} now, {after_ratio} after (limit {limit})", markup=False,
+                  highlight=False, soft_wrap=True)
+    out.print(_stress_outcome(d), markup=False, highlight=False, soft_wrap=True)
+
+
+def _stress_outcome(d: dict[str, Any]) -> str:
+    """The outcome in words, one short line (the table has the numbers)."""
+    s = d["stress"]
+    drawn, junior_loss, senior_loss = s["insurance_draw_usd"], s["junior_loss_usd"], s["senior_loss_usd"]
+    if not (junior_loss or senior_loss):
+        return "the insurance fund covers it all: the LPs lose nothing" if drawn else "nothing to absorb"
+    if not d["tranched"]:
+        return f"the LPs lose {column([junior_loss], USD_DECIMALS)[0]} USD"
+    if senior_loss:
+        wiped = "the junior tranche is wiped out" if junior_loss else "the junior tranche had nothing left"
+        return f"{wiped}; the senior loses {column([senior_loss], USD_DECIMALS)[0]} USD"
+    return f"the junior tranche absorbs {'the rest' if drawn else 'it all'}; the senior is untouched"
+
+
+# ---- the admin's tranche set-up -----------------------------------------------------------------
+
+
+RateBps = Annotated[int, typer.Option("--rate-bps", min=0, max=MAX_SENIOR_RATE_BPS,
+                                      help="Senior target rate, BPS a year, simple (500 = 5 %).")]
+RatioBps = Annotated[int, typer.Option("--max-senior-junior-ratio-bps", min=1, max=MAX_SENIOR_JUNIOR_RATIO_BPS,
+                                       help="Coverage limit of junior withdrawals: senior NAV at most junior NAV x "
+                                       "this / 10,000 after one (40000 = 4x).")]
+DepositRatioBps = Annotated[int, typer.Option(
+    "--senior-deposit-ratio-bps", min=1, max=MAX_SENIOR_JUNIOR_RATIO_BPS,
+    help="Coverage limit of senior deposits, at most --max-senior-junior-ratio-bps (30000 = 3x): the gap is "
+    "the junior NAV senior inflows can never lock in.")]
+MaxSeniorUsd = Annotated[str, typer.Option("--max-senior-usd", help="Senior capacity in USD (0: none).")]
+
+
+@pool_app.command("add-senior-tranche")
+def pool_add_senior_tranche_command(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Pool name.")],
+                                    rate_bps: RateBps, max_ratio_bps: RatioBps, deposit_ratio_bps: DepositRatioBps,
+                                    max_senior_usd: MaxSeniorUsd = "0") -> None:
+    """(Admin) Give a pool that has issued no LP yet a senior tranche.
+
+    A second LP mint whose claim grows at --rate-bps and is paid before the junior's (the pool's
+    LP mint becomes the junior, first-loss tranche). Refused once LP was issued
+    (TrancheSetupNotAllowed): the deploy config's [pools.tranches] does it right after add_pool."""
+
+    async def action(client: PerpPoolClient) -> Report:
+        pool = await resolve_pool(client, name)
+        if is_tranched(pool):  # the program's `init` of the senior mint would fail first, with no name
+            raise CliError("TrancheSetupNotAllowed", f"pool {name!r} already has a senior tranche (LP mint "
+                           f"{pool.account.senior.mint}): change its terms with `perp-pool pool set-tranche-config`")
+        if deposit_ratio_bps > max_ratio_bps:
+            raise usage_error("InvalidTrancheConfig", "--senior-deposit-ratio-bps must be at most "
+                              "--max-senior-junior-ratio-bps: senior deposits stop before junior withdrawals do")
+        result = await client.add_senior_tranche(pool.address, rate_bps=rate_bps,
+                                                 max_senior_junior_ratio_bps=max_ratio_bps,
+                                                 senior_deposit_ratio_bps=deposit_ratio_bps,
+                                                 max_senior_usd=parse_usd(max_senior_usd, what="--max-senior-usd",
+                                                                          allow_zero=True))
+        return summarize(result, "SeniorTrancheAdded").report(None)
+
+    run(ctx, action)
+
+
+@pool_app.command("set-tranche-config")
+def pool_set_tranche_config_command(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Pool name.")],
+    rate_bps: Annotated[int | None, typer.Option("--rate-bps", min=0, max=MAX_SENIOR_RATE_BPS,
+                                                 help="New senior target rate, BPS a year (default: unchanged).")]
+    = None,
+    max_ratio_bps: Annotated[int | None, typer.Option(
+        "--max-senior-junior-ratio-bps", min=1, max=MAX_SENIOR_JUNIOR_RATIO_BPS,
+        help="New coverage limit of junior withdrawals, BPS (default: unchanged).")] = None,
+    deposit_ratio_bps: Annotated[int | None, typer.Option(
+        "--senior-deposit-ratio-bps", min=1, max=MAX_SENIOR_JUNIOR_RATIO_BPS,
+        help="New coverage limit of senior deposits, BPS (default: unchanged).")] = None,
+    max_senior_usd: Annotated[str | None, typer.Option(
+        "--max-senior-usd", help="New senior capacity in USD, 0: none (default: unchanged).")] = None,
+) -> None:
+    """(Admin) Change a tranched pool's senior target rate, coverage limits or senior capacity.
+
+    A new rate applies from now on (the senior index is rebased to its value now first)."""
+
+    async def action(client: PerpPoolClient) -> Report:
+        if rate_bps is None and max_ratio_bps is None and deposit_ratio_bps is None and max_senior_usd is None:
+            raise usage_error("NothingToSet", "give at least one of --rate-bps, --max-senior-junior-ratio-bps, "
+                              "--senior-deposit-ratio-bps, --max-senior-usd")
+        pool = await resolve_pool(client, name)
+        tranche_lp_mint(pool, Tranche.SENIOR)  # a pool without a senior tranche: refused by name
+        senior = pool.account.senior
+        result = await client.set_tranche_config(
+            pool.address, rate_bps=senior.rate_bps if rate_bps is None else rate_bps,
+            max_senior_junior_ratio_bps=senior.max_senior_junior_ratio_bps if max_ratio_bps is None
+            else max_ratio_bps,
+            senior_deposit_ratio_bps=senior.senior_deposit_ratio_bps if deposit_ratio_bps is None
+            else deposit_ratio_bps,
+            max_senior_usd=senior.max_senior_usd if max_senior_usd is None
+            else parse_usd(max_senior_usd, what="--max-senior-usd", allow_zero=True))
+        return summarize(result, "TrancheConfigSet").report(None)
+
+    run(ctx, action)
 
 
 @positions_app.command("list")

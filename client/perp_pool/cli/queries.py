@@ -24,6 +24,7 @@ from perp_pool.failures import WalletHasNoSol
 from perp_pool.keeper.health import checked_oracle_price
 from perp_pool.math.oracle import OraclePrice
 from perp_pool.math.pricing import Side, entry_price, trade_prices
+from perp_pool.math.tranche import Tranche
 
 
 def _rpc_text(exc: Exception) -> str:
@@ -75,6 +76,25 @@ async def resolve_pool(client: PerpPoolClient, name: str) -> PoolRef:
     except AccountDoesNotExistError:
         raise not_found("PoolNotFound", f"no pool named {name!r} on this node (expected at {address}): "
                         "`perp-pool pool list` shows the pools there") from None
+
+
+def is_tranched(pool: PoolRef) -> bool:
+    """Whether the pool has a senior tranche (`add_senior_tranche`): its senior mint is set."""
+    return bool(pool.account.senior.mint != Pubkey.default())
+
+
+def tranche_lp_mint(pool: PoolRef, tranche: Tranche) -> Pubkey:
+    """The LP mint of `tranche`: the pool's LP mint for the junior (every pool has it), the senior
+    mint of a tranched pool; a pool without a senior tranche is refused by name."""
+    if tranche is Tranche.JUNIOR:
+        mint: Pubkey = pool.account.lp_token_mint
+        return mint
+    if not is_tranched(pool):
+        raise not_found("NoSeniorTranche", f"pool {pool.name!r} has no senior tranche: all its LP is junior (leave "
+                        "out --tranche, or --tranche junior); a senior tranche is set up before a pool's first "
+                        "deposit (`perp-pool pool add-senior-tranche`)")
+    senior: Pubkey = pool.account.senior.mint
+    return senior
 
 
 @dataclass

@@ -12,21 +12,26 @@ from solana.rpc.types import MemcmpOpts
 from solders.pubkey import Pubkey
 
 from perp_pool import errors
+from perp_pool.cli.output import jsonable
 from perp_pool.cli.queries import (
     OracleReading,
     PoolRef,
     checked_prices,
     fetch_custodies,
+    is_tranched,
     oracle_type_name,
     read_oracles,
     unix_now,
 )
 from perp_pool.client import PerpPoolClient, side_of
 from perp_pool.client.staking import tranche_name
+from perp_pool.constants import SENIOR_INDEX_POWER
 from perp_pool.keeper.health import MarketState, PositionView, valuation
 from perp_pool.math.borrow import utilization
 from perp_pool.math.health import assess
+from perp_pool.math.liquidity import lp_token_price_usd
 from perp_pool.math.pnl import HealthInputs
+from perp_pool.math.tranche import TrancheNavs, senior_to_junior_bps
 
 # Position account layout (borsh after Anchor's 8-byte discriminator): owner, then pool.
 DISCRIMINATOR_LEN = 8
@@ -181,6 +186,7 @@ async def pool_info(client: PerpPoolClient, pool: PoolRef) -> dict[str, Any]:
         "name": pool.name,
         "address": str(pool.address),
         "staking": await staking_info(client, pool),
+        "tranched": is_tranched(pool),
         "lp_mint": str(lp_mint),
         "lp_decimals": supply.decimals,
         "lp_supply": int(supply.amount),
@@ -189,6 +195,8 @@ async def pool_info(client: PerpPoolClient, pool: PoolRef) -> dict[str, Any]:
         "lp_cooldown_sec": pool.account.lp_cooldown_sec,
         "aum_usd": aum,
         "lp_price_usd": lp_price,
+        # The tranches (get_tranche_state) of a tranched pool; null for a pool without them.
+        "tranches": await tranche_summary(client, pool) if is_tranched(pool) else None,
         "custodies": rows,
     }
 
@@ -230,4 +238,44 @@ async def staking_info(client: PerpPoolClient, pool: PoolRef) -> dict[str, Any] 
         "ladder": [{"duration_days": t.duration_days, "multiplier_bps": t.multiplier_bps}
                    for t in sp.ladder[:sp.tier_count]],
         "tranches": tranches,
+    }
+
+
+# ---- tranches -----------------------------------------------------------------------------------
+
+
+async def tranche_summary(client: PerpPoolClient, pool: PoolRef) -> dict[str, Any]:
+    """`get_tranche_state` now, every field (USD values USD_DECIMALS, the senior index
+    SENIOR_INDEX_DECIMALS, supplies LP base units, ratios BPS), without the (empty) stress."""
+    state = jsonable(await client.get_tranche_state(pool.address))
+    del state["stress"]
+    return {"senior_lp_mint": str(pool.account.senior.mint), **state}
+
+
+async def tranche_stress(client: PerpPoolClient, pool: PoolRef, trader_profit_usd: int,
+                         bad_debt_usd: int) -> dict[str, Any]:
+    """What the loss would do (get_tranche_state's `stress`, the view's numbers as they are), and
+    the LP prices and coverage ratio it would leave, computed from them as the program prices LP."""
+    state = jsonable(await client.get_tranche_state(pool.address, trader_profit_usd=trader_profit_usd,
+                                                    bad_debt_usd=bad_debt_usd))
+    stress = state["stress"]
+    senior_supply = state["senior_supply"]
+    # As the program prices the senior (math/tranche.rs `tranche_price`): at its index while its NAV
+    # is its whole claim (always when empty), else NAV / supply.
+    covered = stress["senior_nav_after_usd"] * SENIOR_INDEX_POWER >= senior_supply * state["senior_index"]
+    senior_price = (lp_token_price_usd(state["senior_index"], SENIOR_INDEX_POWER) if covered
+                    else lp_token_price_usd(stress["senior_nav_after_usd"], senior_supply))
+    navs_after = TrancheNavs(junior_usd=stress["junior_nav_after_usd"], senior_usd=stress["senior_nav_after_usd"])
+    return {
+        "name": pool.name,
+        "address": str(pool.address),
+        "trader_profit_usd": trader_profit_usd,
+        "bad_debt_usd": bad_debt_usd,
+        **({"senior_lp_mint": str(pool.account.senior.mint)} if state["tranched"] else {}),
+        **state,
+        "after": {
+            "junior_price_usd": lp_token_price_usd(stress["junior_nav_after_usd"], state["junior_supply"]),
+            "senior_price_usd": senior_price,
+            "senior_to_junior_bps": senior_to_junior_bps(navs_after),
+        },
     }

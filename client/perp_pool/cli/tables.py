@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from rich import box
-from rich.console import Console
+from rich.console import Console, ConsoleOptions, RenderResult
 from rich.markup import escape
+from rich.measure import Measurement
 from rich.table import Table
+from rich.text import Text
 
 from perp_pool.cli.units import format_units
 
@@ -86,14 +89,61 @@ def print_block(out: Console, title: str, rows: Sequence[Row]) -> None:
                   soft_wrap=True)
 
 
+def _width(markup: str) -> int:
+    """Terminal cells a cell's text takes (its markup, e.g. an escaped `\\[`, rendered)."""
+    return Text.from_markup(markup).cell_len
+
+
+class AlignedTable(Table):
+    """A rich Table whose right-aligned columns are padded here, once, when it is first rendered:
+    rich does not justify cells whose overflow is "ignore" (what keeps a cell whole, never wrapped
+    nor cropped, whatever the terminal's width), so the numbers would otherwise be left-aligned."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._rows_text: list[list[str]] = []
+        self._right: list[bool] = []
+
+    def add_aligned_column(self, header: str, right: bool) -> None:
+        self.add_column(header, no_wrap=True, overflow="ignore")
+        self._right.append(right)
+
+    def add_row(self, *cells: Any, **kwargs: Any) -> None:
+        if not self._right or kwargs or not all(isinstance(c, str) for c in cells):
+            super().add_row(*cells, **kwargs)
+            return
+        self._rows_text.append(list(cells))
+
+    def _pad(self) -> None:
+        rows, self._rows_text = self._rows_text, []
+        headers = [str(column.header).split("\n") for column in self.columns]
+        widths = [max([_width(r[i]) for r in rows if i < len(r)] + [_width(line) for line in headers[i]])
+                  for i in range(len(self.columns))]
+        for i, column in enumerate(self.columns):
+            if self._right[i]:
+                column.header = "\n".join(" " * (widths[i] - _width(line)) + line for line in headers[i])
+        for r in rows:
+            super().add_row(*(" " * (widths[i] - _width(c)) + c if self._right[i] else c for i, c in enumerate(r)))
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if self._rows_text:
+            self._pad()
+        return super().__rich_console__(console, options)
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        if self._rows_text:
+            self._pad()
+        return super().__rich_measure__(console, options)
+
+
 def table(title: str | None, columns: Sequence[tuple[str, str]]) -> Table:
     """A table of cells that never wrap, two spaces between columns: (header, "left" | "right") per
-    column; a header may have two lines ("size\n(USD)": the unit under the name)."""
-    t = Table(title=escape(title) if title else None, box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False,
-              padding=(0, 1, 0, 0), title_justify="left", header_style="bold", title_style="")
+    column; a header may have two lines ("size\n(USD)": the unit under the name). Right-aligned
+    columns are aligned by AlignedTable (each cell padded to the column's widest)."""
+    t = AlignedTable(title=escape(title) if title else None, box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False,
+                     padding=(0, 1, 0, 0), title_justify="left", header_style="bold", title_style="")
     for header, justify in columns:
-        t.add_column(escape(header), justify="right" if justify == "right" else "left", no_wrap=True,
-                     overflow="ignore")
+        t.add_aligned_column(escape(header), justify == "right")
     return t
 
 

@@ -1,11 +1,14 @@
 """Creating what a `DeploySpec` describes, idempotently.
 
-Each step checks the chain first: the program's global config, each pool, each mint the config
-creates, each custody and its first oracle price are created only when missing. What exists is
+Each step checks the chain first: the program's global config, each pool, its senior tranche,
+each mint the config creates, each custody and its first oracle price are created only when
+missing. A pool's senior tranche (`[pools.tranches]`) is added right after the pool, before any
+LP is issued (the program refuses it afterwards: a pool that already has LP reports `differs`). What exists is
 compared with the config: differences are reported (`status: "differs"`) and, with `update=True`,
-a custody's oracle, fees, pricing and borrow rate are rewritten with `set_custody_config`, and a
-stake pool's ladder and junior share with `set_stake_pool_config` (a pool's LP cooldown, a
-custody's `is_stable` and a stake pool's reward custody are fixed at creation). A custom oracle's price is
+a custody's oracle, fees, pricing and borrow rate are rewritten with `set_custody_config`, a
+stake pool's ladder and junior share with `set_stake_pool_config` and a senior tranche's terms
+with `set_tranche_config` (a pool's LP cooldown, its tranches' existence, a custody's `is_stable`
+and a stake pool's reward custody are fixed at creation). A custom oracle's price is
 written from `initial_price` when it has none, or when it is stale and the wallet is its
 authority, so a fresh deployment is ready to trade.
 """
@@ -28,6 +31,7 @@ from perp_pool.constants import PRICE_DECIMALS
 from perp_pool.deploy.spec import CustodySpec, DeploySpec, PoolSpec, StakingSpec
 from perp_pool.math.fixed import Rounding
 from perp_pool.math.oracle import OraclePrice
+from perp_pool.math.tranche import Tranche
 from perp_pool.tokens import create_mint, fetch_mint
 
 __all__ = ["DeployError", "DeployedCustody", "DeployedPool", "Step", "deploy"]
@@ -86,10 +90,11 @@ class DeployedCustody:
 class DeployedPool:
     name: str
     address: Pubkey
-    lp_mint: Pubkey
+    lp_mint: Pubkey  # the junior tranche's of a tranched pool
     lp_cooldown_sec: int
     custodies: list[DeployedCustody]
     stake_pool: Pubkey | None = None
+    senior_lp_mint: Pubkey | None = None  # a tranched pool's senior LP mint
 
 
 Reporter = Callable[[Step], None]
@@ -128,6 +133,7 @@ async def _pool(client: PerpPoolClient, spec: PoolSpec, update: bool, report: Re
         report(Step("add_pool", "created", {"pool": pool, "name": spec.name,
                                             "lp_cooldown_sec": spec.lp_cooldown_sec}))
         lp_cooldown_sec = spec.lp_cooldown_sec
+    senior_lp_mint = await _tranches(client, pool, spec, update, report)
     custodies = [await _custody(client, pool, c, update, report) for c in spec.custodies]
     listed = set((await client.fetch_pool(pool)).custodies)
     extra = listed - {c.custody for c in custodies}
@@ -137,7 +143,8 @@ async def _pool(client: PerpPoolClient, spec: PoolSpec, update: bool, report: Re
     if spec.staking is not None:
         reward = next(c for c in custodies if c.symbol == spec.staking.reward_symbol)
         stake_pool = await _stake_pool(client, pool, spec.staking, reward.custody, update, report)
-    return DeployedPool(spec.name, pool, client.lp_mint_address(pool), lp_cooldown_sec, custodies, stake_pool)
+    return DeployedPool(spec.name, pool, client.lp_mint_address(pool), lp_cooldown_sec, custodies, stake_pool,
+                        senior_lp_mint)
 
 
 async def _stake_pool(client: PerpPoolClient, pool: Pubkey, spec: StakingSpec, reward_custody: Pubkey, update: bool,
@@ -167,6 +174,46 @@ async def _stake_pool(client: PerpPoolClient, pool: Pubkey, spec: StakingSpec, r
         report(Step("init_stake_pool", "differs" if all_differs else "exists",
                     {**fields_, **({"config_differs": all_differs} if all_differs else {})}))
     return address
+
+
+async def _tranches(client: PerpPoolClient, pool: Pubkey, spec: PoolSpec, update: bool,
+                    report: Reporter) -> Pubkey | None:
+    """Adds the config's senior tranche to a pool that has issued no LP yet, compares an existing
+    one's terms (rewritten with `update`); returns the senior LP mint of a tranched pool."""
+    onchain = await client.fetch_pool(pool)
+    senior_mint = client.lp_mint_address(pool, Tranche.SENIOR)
+    tranched = onchain.senior.mint != Pubkey.default()
+    want = spec.tranches
+    fields_: dict[str, Any] = {"pool": pool, "name": spec.name}
+    if want is None:
+        if tranched:  # a tranche cannot be removed: reported
+            report(Step("add_senior_tranche", "differs", {**fields_, "senior_lp_mint": senior_mint,
+                                                          "config_differs": {"tranches": ("senior", "none")}}))
+        return senior_mint if tranched else None
+    terms = {"rate_bps": want.rate_bps, "max_senior_junior_ratio_bps": want.max_senior_junior_ratio_bps,
+             "senior_deposit_ratio_bps": want.senior_deposit_ratio_bps, "max_senior_usd": want.max_senior_usd}
+    if not tranched:
+        lp_supply = int((await client.connection.get_token_supply(onchain.lp_token_mint, Confirmed)).value.amount)
+        if lp_supply or onchain.dead_lp_supply:
+            report(Step("add_senior_tranche", "differs", {
+                **fields_, "config_differs": {"tranches": ("none", "senior")},
+                "reason": "the pool has issued LP: a senior tranche is only added before its first deposit"}))
+            return None
+        await client.add_senior_tranche(pool, **terms)
+        report(Step("add_senior_tranche", "created", {**fields_, "senior_lp_mint": senior_mint, **terms}))
+        return senior_mint
+    have = {"rate_bps": onchain.senior.rate_bps,
+            "max_senior_junior_ratio_bps": onchain.senior.max_senior_junior_ratio_bps,
+            "senior_deposit_ratio_bps": onchain.senior.senior_deposit_ratio_bps,
+            "max_senior_usd": onchain.senior.max_senior_usd}
+    differs = {f"tranches.{k}": (have[k], v) for k, v in terms.items() if have[k] != v}
+    if differs and update:
+        await client.set_tranche_config(pool, **terms)
+        report(Step("set_tranche_config", "updated", {**fields_, "config_differs": differs}))
+    else:
+        report(Step("add_senior_tranche", "differs" if differs else "exists",
+                    {**fields_, "senior_lp_mint": senior_mint, **({"config_differs": differs} if differs else {})}))
+    return senior_mint
 
 
 async def _mint(client: PerpPoolClient, spec: CustodySpec, report: Reporter) -> tuple[int, Pubkey | None]:

@@ -2,6 +2,8 @@
 anything is sent.
 
     [[pools]]                      name, lp_cooldown_sec
+      [pools.tranches]             rate_bps, max_senior_junior_ratio_bps, senior_deposit_ratio_bps,
+                                   max_senior_usd (optional: a senior tranche)
       [[pools.custodies]]          symbol, mint | mint_keypair (+ decimals), is_stable
         [pools.custodies.oracle]   type, account, authority, feed_id, max_price_error_bps,
                                    max_price_age_sec, initial_price, initial_ema, initial_conf
@@ -16,10 +18,10 @@ Integers are in the program's own units (docs/design.md): BPS (10_000 = 100 % or
 ("150.25"). Every problem found is reported with the key it is about
 (`pools[0].custodies[1].pricing.max_leverage_bps: ...`), all at once, as `SpecError`; the rules are
 the program's own (`Fees::validate`, `PricingParams::validate` and `validate_liquidation_margin`,
-`BorrowRateParams::validate`, `OracleParams::validate`, `validate_stake_config`, add_pool's,
-add_custody's and init_stake_pool's checks), so a config that loads is one the program accepts. A
-custody routing a stakers' share of its fees (`staker_share_bps`) that no stake pool pays from is
-refused too: those rewards would be stranded.
+`BorrowRateParams::validate`, `OracleParams::validate`, `validate_stake_config`,
+`validate_tranche_config`, add_pool's, add_custody's and init_stake_pool's checks), so a config
+that loads is one the program accepts. A custody routing a stakers' share of its fees
+(`staker_share_bps`) that no stake pool pays from is refused too: those rewards would be stranded.
 """
 
 from __future__ import annotations
@@ -49,12 +51,15 @@ from perp_pool.constants import (
     MAX_LOCK_TIERS,
     MAX_LP_COOLDOWN_SEC,
     MAX_POOL_NAME_LEN,
+    MAX_SENIOR_JUNIOR_RATIO_BPS,
+    MAX_SENIOR_RATE_BPS,
     PRICE_DECIMALS,
     RATE_POWER,
 )
 from perp_pool.math.staking import LockTier
 
-__all__ = ["CustodySpec", "DeploySpec", "MintSpec", "PoolSpec", "SpecError", "StakingSpec", "load", "parse",
+__all__ = ["CustodySpec", "DeploySpec", "MintSpec", "PoolSpec", "SpecError", "StakingSpec", "TrancheSpec", "load",
+           "parse",
            "parse_text"]
 
 U8_MAX, U32_MAX, U64_MAX = 2**8 - 1, 2**32 - 1, 2**64 - 1
@@ -67,7 +72,9 @@ ORACLE_TYPES = ("Custom", "Pyth")
 _SECTION_OF = {**{f.name: "fees" for f in fields(FeeConfig)}, **{f.name: "pricing" for f in fields(PricingConfig)},
                **{f.name: "borrow_rate" for f in fields(BorrowRateConfig)},
                **{k: "oracle" for k in ("oracle_type", "oracle_account", "oracle_authority", "max_price_error_bps",
-                                        "max_price_age_sec", "initial_price", "feed_id")}}
+                                        "max_price_age_sec", "initial_price", "feed_id")},
+               **{k: "tranches" for k in ("rate_bps", "max_senior_junior_ratio_bps", "senior_deposit_ratio_bps",
+                                          "max_senior_usd")}}
 
 
 class SpecError(ValueError):
@@ -248,12 +255,26 @@ class StakingSpec:
 
 
 @dataclass(frozen=True)
+class TrancheSpec:
+    """A senior tranche (`add_senior_tranche`, right after the pool is created, before any LP is
+    issued): the senior target rate (BPS a year, simple), the coverage limit of junior withdrawals
+    and the stricter one of senior deposits (BPS: senior NAV at most junior NAV x this / 10_000),
+    and the senior capacity in USD base units (0: none)."""
+
+    rate_bps: int
+    max_senior_junior_ratio_bps: int
+    senior_deposit_ratio_bps: int
+    max_senior_usd: int = 0
+
+
+@dataclass(frozen=True)
 class PoolSpec:
     key: str
     name: str
     lp_cooldown_sec: int
     custodies: tuple[CustodySpec, ...]
     staking: StakingSpec | None = None
+    tranches: TrancheSpec | None = None  # None: a pool without tranches (all LP is junior)
 
     def custody(self, symbol: str) -> CustodySpec | None:
         return next((c for c in self.custodies if c.symbol == symbol), None)
@@ -317,6 +338,8 @@ def _pool(t: _Table, base: Path) -> PoolSpec | None:
     elif not 1 <= len(name.encode()) <= MAX_POOL_NAME_LEN:
         t.problem(f"must be 1 to {MAX_POOL_NAME_LEN} bytes, got {len(name.encode())}", t.path("name"))
     lp_cooldown_sec = t.integer("lp_cooldown_sec", DEFAULT_LP_COOLDOWN_SEC, 0, MAX_LP_COOLDOWN_SEC)
+    has_tranches = t.raw("tranches") is not None  # read either way: a misplaced key's hint names the table
+    tranches = _tranches(t.table("tranches")) if has_tranches else None
     tables = t.tables("custodies")
     if not tables:
         t.problem("has no [[pools.custodies]]: a pool needs at least one custody")
@@ -335,7 +358,7 @@ def _pool(t: _Table, base: Path) -> PoolSpec | None:
     _check_staking(t, custodies, staking)
     if name is None or len(custodies) != len(tables):
         return None
-    return PoolSpec(t.key, name, lp_cooldown_sec, custodies, staking)
+    return PoolSpec(t.key, name, lp_cooldown_sec, custodies, staking, tranches)
 
 
 def _staking(t: _Table) -> StakingSpec | None:
@@ -387,6 +410,23 @@ def _check_staking(t: _Table, custodies: tuple[CustodySpec, ...], staking: Staki
             where = "the stake pool pays from another custody" if staking else "the pool has no [pools.staking]"
             t.problem(f"routes a stakers' share but {where}: those rewards would be stranded",
                       f"{c.key}.fees.staker_share_bps")
+
+
+def _tranches(t: _Table) -> TrancheSpec | None:
+    """[pools.tranches]: the rate and both coverage limits required (no default risk terms), the
+    capacity optional (0: none), within the program's bounds."""
+    problems_before = len(t.problems)
+    rate_bps = t.integer("rate_bps", None, 0, MAX_SENIOR_RATE_BPS)
+    ratio_bps = t.integer("max_senior_junior_ratio_bps", None, 1, MAX_SENIOR_JUNIOR_RATIO_BPS)
+    deposit_bps = t.integer("senior_deposit_ratio_bps", None, 1, MAX_SENIOR_JUNIOR_RATIO_BPS)
+    max_senior_usd = t.integer("max_senior_usd", 0, 0, U64_MAX)
+    t.finish()
+    if len(t.problems) == problems_before and deposit_bps > ratio_bps:
+        t.problem(f"must be at most max_senior_junior_ratio_bps ({ratio_bps}): senior deposits stop before "
+                  "junior withdrawals do", t.path("senior_deposit_ratio_bps"))
+    if len(t.problems) != problems_before:
+        return None
+    return TrancheSpec(rate_bps, ratio_bps, deposit_bps, max_senior_usd)
 
 
 def _mint(t: _Table, base: Path) -> MintSpec | None:

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from enum import Enum
 
 from perp_pool.constants import BPS_POWER, LP_POWER, MIN_JUNIOR_LP_PRICE_USD, SENIOR_INDEX_POWER, YEAR_SECONDS
-from perp_pool.math.fixed import Rounding, mul_div
+from perp_pool.math.fixed import U64_MAX, Rounding, mul_div
 
 __all__ = ["SeniorTerms", "StressOutcome", "Tranche", "TrancheNavs", "coverage_holds", "junior_issuable",
-           "senior_index", "senior_target_usd", "split_navs", "stress", "target_rounding", "tranche_navs",
+           "senior_index", "senior_target_usd", "senior_to_junior_bps", "split_navs", "stress", "target_rounding",
+           "tranche_navs",
            "tranche_price"]
 
 
@@ -94,6 +95,14 @@ def junior_issuable(junior_nav_usd: int, junior_supply: int) -> bool:
 
 def coverage_holds(senior_usd: int, junior_usd: int, max_ratio_bps: int) -> bool:
     return senior_usd * BPS_POWER <= junior_usd * max_ratio_bps
+
+
+def senior_to_junior_bps(navs: TrancheNavs) -> int:
+    """Senior NAV / junior NAV in BPS, rounded down (u64::MAX: a senior claim over a junior NAV
+    of 0; 0 when both are 0)."""
+    if navs.junior_usd == 0:
+        return 0 if navs.senior_usd == 0 else U64_MAX
+    return min(mul_div(navs.senior_usd, BPS_POWER, navs.junior_usd, Rounding.FLOOR), U64_MAX)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ use {
             perpetuals::Permissions,
             position::Side,
         },
-        types::{LockTier, OrderKind, OrderParams, Tranche, TrancheConfigParams},
+        types::{LockTier, OrderKind, OrderParams, Tranche},
     },
     anchor_lang::prelude::*,
 };
@@ -560,7 +560,11 @@ pub struct SeniorTrancheAdded {
     pub senior_lp_token_mint: Pubkey,
     /// SENIOR_INDEX_DECIMALS: the starting index (SENIOR_INDEX_POWER, 1 USD per whole LP).
     pub index: u128,
-    pub config: TrancheConfigParams,
+    pub rate_bps: u32,
+    pub max_senior_junior_ratio_bps: u32,
+    pub senior_deposit_ratio_bps: u32,
+    /// USD, 0: no capacity.
+    pub max_senior_usd: u64,
     pub time: i64,
 }
 
@@ -569,11 +573,15 @@ pub struct SeniorTrancheAdded {
 #[event]
 pub struct TrancheConfigSet {
     pub pool: Pubkey,
-    /// SENIOR_INDEX_DECIMALS: the index at `index_time` from which `config.rate_bps` runs.
+    /// SENIOR_INDEX_DECIMALS: the index at `index_time` from which `rate_bps` runs.
     pub index: u128,
     pub index_time: i64,
     pub old_rate_bps: u32,
-    pub config: TrancheConfigParams,
+    pub rate_bps: u32,
+    pub max_senior_junior_ratio_bps: u32,
+    pub senior_deposit_ratio_bps: u32,
+    /// USD, 0: no capacity.
+    pub max_senior_usd: u64,
     pub time: i64,
 }
 

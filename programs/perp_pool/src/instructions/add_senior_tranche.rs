@@ -95,7 +95,10 @@ pub fn handler(ctx: Context<AddSeniorTranche>, params: &TrancheConfigParams) -> 
         pool: accounts.pool.key(),
         senior_lp_token_mint: accounts.senior_lp_token_mint.key(),
         index: SENIOR_INDEX_POWER,
-        config: *params,
+        rate_bps: params.rate_bps,
+        max_senior_junior_ratio_bps: params.max_senior_junior_ratio_bps,
+        senior_deposit_ratio_bps: params.senior_deposit_ratio_bps,
+        max_senior_usd: params.max_senior_usd,
         time: now,
     });
     Ok(())

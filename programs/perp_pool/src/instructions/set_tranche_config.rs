@@ -58,7 +58,10 @@ pub fn handler(ctx: Context<SetTrancheConfig>, params: &TrancheConfigParams) -> 
         index,
         index_time: pool.senior.index_time,
         old_rate_bps,
-        config: *params,
+        rate_bps: params.rate_bps,
+        max_senior_junior_ratio_bps: params.max_senior_junior_ratio_bps,
+        senior_deposit_ratio_bps: params.senior_deposit_ratio_bps,
+        max_senior_usd: params.max_senior_usd,
         time: now,
     });
     Ok(())
