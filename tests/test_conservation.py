@@ -1,7 +1,8 @@
 """Conservation: random sequences of ≥ 200 operations by several traders and LPs (trigger orders
 included) never create or lose a token, the vault always equals its accounting buckets (the escrow
 being exactly what the open orders hold), and no trader is paid a profit the pool did not lock for
-them."""
+them. The pool is tranched (LP 0 junior, LP 1 senior): tranches add no bucket, the senior LP supply
+the pool counts is always its mint's, and junior + senior NAV is always the AUM."""
 
 from __future__ import annotations
 
@@ -17,8 +18,9 @@ from perp_pool import errors
 from perp_pool.client import FeeConfig, OrderKind, PricingConfig
 from perp_pool.localnet import NodeExtensions
 from perp_pool.math.pricing import Side
+from perp_pool.math.tranche import Tranche
 from perp_pool.tokens import ensure_ata
-from tests.helpers import USDC, World, market_deposit, new_market, price_usd
+from tests.helpers import USDC, World, new_market, price_usd
 
 LP_COUNT, TRADER_COUNT = 2, 3
 FEES = FeeConfig(open_position_bps=10, close_position_bps=10, liquidation_bps=50, liquidator_reward_bps=20,
@@ -65,10 +67,25 @@ async def run_sequence(url: str, admin, ops: list[tuple], ext: NodeExtensions | 
     connection = AsyncClient(url, commitment=Confirmed, timeout=30)
     world = World(connection, admin)
     m = await new_market(world, liquidity=0, fees=FEES, pricing=PricingConfig(max_utilization=950_000_000))
+    await world.client.add_senior_tranche(m.pool, rate_bps=500, max_senior_junior_ratio_bps=100_000,
+                                          senior_deposit_ratio_bps=100_000)
+    senior_mint = world.client.lp_mint_address(m.pool, Tranche.SENIOR)
     lps = [await world.new_wallet(m.usdc, tokens=50_000 * USDC) for _ in range(LP_COUNT)]
+    lp_tranche = [Tranche.JUNIOR if i % 2 == 0 else Tranche.SENIOR for i in range(LP_COUNT)]
+    for lp, tranche in zip(lps, lp_tranche, strict=True):
+        if tranche is Tranche.SENIOR:
+            lp.lp_account = await ensure_ata(world.client.transport, lp.pubkey, senior_mint)
     traders = [await world.new_wallet(m.usdc, tokens=5_000 * USDC) for _ in range(TRADER_COUNT)]
-    for lp in lps:
-        await market_deposit(world, m, lp, 20_000 * USDC)
+
+    async def lp_deposit(i: int, amount: int):
+        lp = lps[i]
+        ix = await lp.client.build_add_liquidity_ix(m.pool, m.usdc.custody, amount_in=amount, min_lp_amount_out=0,
+                                                    funding_account=lp.token_account, lp_token_account=lp.lp_account,
+                                                    tranche=lp_tranche[i])
+        return await lp.client.send([ix])
+
+    for i in range(LP_COUNT):
+        await lp_deposit(i, 20_000 * USDC)
     keeper = await world.funded_keypair()
     keeper_account = await ensure_ata(world.client.transport, keeper.pubkey(), m.usdc.mint)
     keeper_client = world.client.with_wallet(keeper)
@@ -93,6 +110,13 @@ async def run_sequence(url: str, admin, ops: list[tuple], ext: NodeExtensions | 
                 if info is not None:
                     locked += (await world.client.fetch_position(m.position(w, side))).locked_amount
         assert a.locked == locked, "custody locked != Σ positions' locked"
+        pool = await world.client.fetch_pool(m.pool)
+        senior_mint_supply = int((await connection.get_token_supply(senior_mint)).value.amount)
+        assert pool.senior.supply == senior_mint_supply, "pool's senior supply != the senior mint's"
+        state = await world.client.get_tranche_state(m.pool)
+        assert state.senior_supply == pool.senior.supply
+        assert state.junior_nav_min_usd + state.senior_nav_min_usd == state.aum_min_usd, "junior + senior != AUM"
+        assert state.junior_nav_max_usd + state.senior_nav_max_usd == state.aum_max_usd, "junior + senior != AUM"
 
     def check_payouts(result) -> None:
         for ev in result.events:
@@ -109,14 +133,15 @@ async def run_sequence(url: str, admin, ops: list[tuple], ext: NodeExtensions | 
         try:
             result = None
             if kind == "deposit":
-                result = await market_deposit(world, m, lps[op[1]], op[2])
+                result = await lp_deposit(op[1], op[2])
             elif kind == "withdraw":
                 lp = lps[op[1]]
                 held = await world.balance(lp.lp_account)
                 ix = await lp.client.build_remove_liquidity_ix(m.pool, m.usdc.custody,
                                                                lp_amount_in=held * op[2] // 10_000, min_amount_out=0,
                                                                receiving_account=lp.token_account,
-                                                               lp_token_account=lp.lp_account)
+                                                               lp_token_account=lp.lp_account,
+                                                               tranche=lp_tranche[op[1]])
                 result = await lp.client.send([ix])
             elif kind in ("open", "increase", "add_collateral", "remove_collateral", "decrease", "close"):
                 w, side = traders[op[1]], op[2]

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from perp_pool import errors
 from perp_pool.constants import BPS_POWER, HOUR_SECONDS, PRICE_POWER, RATE_POWER
-from perp_pool.math import borrow, exposure, fees, liquidity, orders, pnl, pricing, staking, trade
+from perp_pool.math import borrow, exposure, fees, liquidity, orders, pnl, pricing, staking, trade, tranche
 from perp_pool.math.fixed import U64_MAX, Rounding
 from perp_pool.math.oracle import OraclePrice
 from perp_pool.math.pricing import Side
@@ -214,6 +214,41 @@ def _stake_sequence(c: dict) -> dict:
                     "index_snapshot": big(s.index_snapshot), "earned": s.earned} for s in stakes],
         "paid": paid,
     }
+def _terms(c: dict) -> tranche.SeniorTerms:
+    return tranche.SeniorTerms(int(c["index"]), c["index_time"], c["rate_bps"])
+
+
+def _navs_json(n: tranche.TrancheNavs) -> dict:
+    return {"junior_usd": str(n.junior_usd), "senior_usd": str(n.senior_usd)}
+
+
+def _tranche(c: dict) -> Any:
+    """The `tranche` section: each case names its math/tranche.rs function in `fn`; u128 values
+    are decimal strings, `mode` min/max, `priced` junior/senior."""
+    fn = c["fn"]
+    if fn == "senior_index":
+        return str(tranche.senior_index(_terms(c), c["now"], Rounding(c["rounding"])))
+    if fn == "senior_target_usd":
+        return str(tranche.senior_target_usd(c["supply"], int(c["index"]), Rounding(c["rounding"])))
+    if fn == "split_navs":
+        return _navs_json(tranche.split_navs(int(c["aum_usd"]), int(c["senior_target_usd"])))
+    priced, max_mode = tranche.Tranche(c.get("priced", "junior")), c.get("mode") == "max"
+    if fn == "tranche_navs":
+        return _navs_json(tranche.tranche_navs(int(c["aum_usd"]), _terms(c), c["senior_supply"], c["now"], priced,
+                                               max_mode))
+    if fn == "tranche_price":
+        navs = tranche.TrancheNavs(int(c["junior_usd"]), int(c["senior_usd"]))
+        nav, supply = tranche.tranche_price(navs, _terms(c), c["supply"], c["now"], priced, max_mode)
+        return {"nav_usd": str(nav), "supply": supply}
+    if fn == "coverage_holds":
+        return tranche.coverage_holds(int(c["senior_usd"]), int(c["junior_usd"]), c["max_ratio_bps"])
+    if fn == "stress":
+        out = tranche.stress(int(c["aum_usd"]), int(c["senior_target_usd"]), int(c["insurance_usd"]),
+                             int(c["trader_profit_usd"]), int(c["bad_debt_usd"]))
+        return {"insurance_draw_usd": str(out.insurance_draw_usd), "insurance_after_usd": str(out.insurance_after_usd),
+                "junior_loss_usd": str(out.junior_loss_usd), "senior_loss_usd": str(out.senior_loss_usd),
+                "navs_after": _navs_json(out.navs_after)}
+    raise AssertionError(f"unknown tranche fn {fn}")
 
 
 RUNNERS: dict[str, Callable[[dict], Any]] = {
@@ -274,6 +309,7 @@ RUNNERS: dict[str, Callable[[dict], Any]] = {
     "trigger_close_size": lambda c: dict(zip(("size_usd", "full"),
                                              orders.trigger_close_size(c["order_size_usd"], c["position_size_usd"]),
                                              strict=True)),
+    "tranche": _tranche,
 }
 
 
@@ -328,6 +364,9 @@ MIRRORED = [
     ("staking.rs", "StakePosition", staking.StakePosition),
     ("staking.rs", "RewardSplit", staking.RewardSplit),
     ("staking.rs", "Pulled", staking.Pulled),
+    ("tranche.rs", "SeniorTerms", tranche.SeniorTerms),
+    ("tranche.rs", "TrancheNavs", tranche.TrancheNavs),
+    ("tranche.rs", "StressOutcome", tranche.StressOutcome),
 ]
 
 

@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from enum import Enum
 
 from perp_pool.constants import BPS_POWER, LP_POWER, MIN_JUNIOR_LP_PRICE_USD, SENIOR_INDEX_POWER, YEAR_SECONDS
-from perp_pool.math.fixed import U64_MAX, Rounding, mul_div
+from perp_pool.math.fixed import U64_MAX, Rounding, mul_div, u128
+
+I64_MAX = 2**63 - 1
 
 __all__ = ["SeniorTerms", "StressOutcome", "Tranche", "TrancheNavs", "coverage_holds", "junior_issuable",
            "senior_index", "senior_target_usd", "senior_to_junior_bps", "split_navs", "stress", "target_rounding",
-           "tranche_navs",
-           "tranche_price"]
+           "tranche_navs", "tranche_price"]
 
 
 class Tranche(Enum):
@@ -39,9 +40,10 @@ class SeniorTerms:
 
 
 def senior_index(terms: SeniorTerms, now: int, rounding: Rounding) -> int:
-    elapsed = max(0, now - terms.index_time)
+    # `now.saturating_sub(index_time).max(0)` in i64, then u128 arithmetic (MathOverflow past it).
+    elapsed = max(0, min(now - terms.index_time, I64_MAX))
     growth = mul_div(terms.index, terms.rate_bps * elapsed, BPS_POWER * YEAR_SECONDS, rounding)
-    return terms.index + growth
+    return u128(terms.index + growth)
 
 
 def senior_target_usd(supply: int, index: int, rounding: Rounding) -> int:
@@ -82,7 +84,7 @@ def tranche_price(navs: TrancheNavs, terms: SeniorTerms, supply: int, now: int, 
     NAV / supply."""
     if priced is Tranche.SENIOR:
         index = senior_index(terms, now, target_rounding(priced, max_mode))
-        if navs.senior_usd * SENIOR_INDEX_POWER >= supply * index:
+        if u128(navs.senior_usd * SENIOR_INDEX_POWER) >= u128(supply * index):  # checked like the program's
             return index, SENIOR_INDEX_POWER
     return navs.of(priced), supply
 
@@ -90,11 +92,11 @@ def tranche_price(navs: TrancheNavs, terms: SeniorTerms, supply: int, now: int, 
 def junior_issuable(junior_nav_usd: int, junior_supply: int) -> bool:
     """Whether junior LP is issued: worth at least MIN_JUNIOR_LP_PRICE_USD per whole token, or no
     supply yet."""
-    return junior_supply == 0 or junior_nav_usd * LP_POWER >= MIN_JUNIOR_LP_PRICE_USD * junior_supply
+    return junior_supply == 0 or u128(junior_nav_usd * LP_POWER) >= u128(MIN_JUNIOR_LP_PRICE_USD * junior_supply)
 
 
 def coverage_holds(senior_usd: int, junior_usd: int, max_ratio_bps: int) -> bool:
-    return senior_usd * BPS_POWER <= junior_usd * max_ratio_bps
+    return u128(senior_usd * BPS_POWER) <= u128(junior_usd * max_ratio_bps)
 
 
 def senior_to_junior_bps(navs: TrancheNavs) -> int:
@@ -118,7 +120,7 @@ def stress(aum_usd: int, senior_target: int, insurance_usd: int, trader_profit_u
            bad_debt_usd: int) -> StressOutcome:
     before = split_navs(aum_usd, senior_target)
     draw = min(bad_debt_usd, insurance_usd)
-    loss = trader_profit_usd + bad_debt_usd - draw
+    loss = u128(trader_profit_usd + bad_debt_usd - draw)
     after = split_navs(max(0, aum_usd - loss), senior_target)
     return StressOutcome(insurance_draw_usd=draw, insurance_after_usd=insurance_usd - draw,
                          junior_loss_usd=before.junior_usd - after.junior_usd,

@@ -1,6 +1,7 @@
 //! Shared test vectors for the perpetuals math: tests/vectors/perps.json (repo root) holds inputs
 //! and the exact outputs (or error names) of every pure function in math/{pricing, fees, borrow,
-//! pnl, trade}.rs and the AUM with open positions; the Python client asserts the same file.
+//! pnl, trade, orders, tranche}.rs and the AUM with open positions; the Python client asserts the
+//! same file.
 //! This test recomputes every case with the program's functions and fails on any difference.
 //!
 //! Regenerate (after a deliberate math change, reviewed by diff):
@@ -239,6 +240,7 @@ mod orders;
 mod run;
 mod seed;
 mod staking;
+mod tranche;
 
 use {run::run, seed::seed};
 

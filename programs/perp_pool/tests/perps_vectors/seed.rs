@@ -95,7 +95,9 @@ pub(crate) fn seed() -> Value {
             "owned/locked tokens, max_utilization, max_total_locked_usd, optimal_utilization, fee shares); `market` the traded",
             "custody's params. The stake_* sections are math/staking.rs (u128 values as decimal strings; stake_sequence runs",
             "a history the way the program does: lock / unlock / claim update first, a refused step changes nothing).",
-            "Checked by programs/perp_pool/tests/perps_vectors/; regenerate with PERP_POOL_UPDATE_VECTORS=1."
+            "Checked by programs/perp_pool/tests/perps_vectors/; regenerate with PERP_POOL_UPDATE_VECTORS=1.",
+            "`tranche` (math/tranche.rs): each case names its function in `fn`; u128 values are decimal strings; `mode` is",
+            "'min'/'max', `priced` 'junior'/'senior'; senior indices are SENIOR_INDEX_DECIMALS (10^12 = 1 USD per whole LP)."
         ],
         "trade_prices": [
             named("ema_spread_lo_floor_hi_ceil", json!({"spot": 12_345_678_901_517u64, "ema": 12_300_000_000_001u64, "exponent": -11, "use_ema": true})),
@@ -420,5 +422,9 @@ pub(crate) fn seed() -> Value {
     {
         map.insert(section.clone(), cases.clone());
     }
+    map.insert(
+        super::tranche::SECTION.to_string(),
+        super::tranche::seed(named),
+    );
     all
 }
