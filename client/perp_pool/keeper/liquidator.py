@@ -180,6 +180,9 @@ class LiquidationKeeper:
                                     registry=self.metrics.registry) if execute_orders else None
         self.stake_updater = (StakePoolUpdater(client, pool, self.metrics.registry) if update_stake_pools
                               else None)
+        # The stake pool update runs beside the scans, one at a time: the loop never waits for it,
+        # so an update that cannot land (congestion, an expiring blockhash) never delays a liquidation.
+        self._stake_update: asyncio.Task[int] | None = None
 
     # ---- scanning ---------------------------------------------------------------------------
 
@@ -409,6 +412,7 @@ class LiquidationKeeper:
             await self._loop(stop)
         finally:
             await stop_task(subscriber)
+            await stop_task(self._stake_update)  # type: ignore[arg-type]
         await self.drain()
         if self.orders is not None:
             await self.orders.drain()
@@ -430,6 +434,19 @@ class LiquidationKeeper:
             log.warning(_kv(event="stake_pool_update_rejected", error=type(exc).__name__, detail=str(exc)[:200]))
             return 0
 
+    def _start_stake_update(self, stop: asyncio.Event, now: int) -> None:
+        """Starts `update_stake_pools` in the background unless the previous one still runs."""
+        if self.stake_updater is None or (self._stake_update is not None and not self._stake_update.done()):
+            return
+
+        async def update() -> int:
+            try:
+                return await self.update_stake_pools(stop, now)
+            except Stopped:
+                return 0
+
+        self._stake_update = asyncio.create_task(update())
+
     async def _loop(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
@@ -443,10 +460,7 @@ class LiquidationKeeper:
             if scan.liquidatable or scan.capped or started:
                 log.info(_kv(event="scan", positions=scan.positions, at_risk=len(scan.liquidatable),
                              capped=len(scan.capped), started=started, ms=round(scan.seconds * 1000, 1)))
-            try:
-                await self.update_stake_pools(stop, scan.now)
-            except Stopped:
-                break
+            self._start_stake_update(stop, scan.now)
             if self.triggers is not None:
                 await self.triggers.wait(stop, self.poll_interval)
             else:
