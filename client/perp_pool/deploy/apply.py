@@ -143,8 +143,23 @@ async def _pool(client: PerpPoolClient, spec: PoolSpec, update: bool, report: Re
     if spec.staking is not None:
         reward = next(c for c in custodies if c.symbol == spec.staking.reward_symbol)
         stake_pool = await _stake_pool(client, pool, spec.staking, reward.custody, update, report)
+        if senior_lp_mint is not None:
+            await _senior_stake_vault(client, pool, senior_lp_mint, report)
     return DeployedPool(spec.name, pool, client.lp_mint_address(pool), lp_cooldown_sec, custodies, stake_pool,
                         senior_lp_mint)
+
+
+async def _senior_stake_vault(client: PerpPoolClient, pool: Pubkey, senior_lp_mint: Pubkey,
+                              report: Reporter) -> None:
+    """Opens the stake pool's senior slot of a tranched pool (`add_stake_vault`), so senior LP can
+    be locked and the stake pool's junior share applies; reported as existing when it is open."""
+    onchain = await client.fetch_stake_pool(pool)
+    fields_: dict[str, Any] = {"stake_pool": client.stake_pool_address(pool), "lp_mint": senior_lp_mint}
+    if onchain.vaults[1] != Pubkey.default():
+        report(Step("add_stake_vault", "exists", fields_))
+        return
+    await client.add_stake_vault(pool, senior_lp_mint)
+    report(Step("add_stake_vault", "created", fields_))
 
 
 async def _stake_pool(client: PerpPoolClient, pool: Pubkey, spec: StakingSpec, reward_custody: Pubkey, update: bool,
