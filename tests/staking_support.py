@@ -20,7 +20,7 @@ from tests.helpers import USDC, Market, Wallet, World, market_deposit, new_marke
 # 10 bps open and close fees on size; of each fee 20 % protocol, 10 % insurance, 30 % stakers.
 FEES = FeeConfig(open_position_bps=10, close_position_bps=10, protocol_share_bps=2_000, insurance_share_bps=1_000,
                  staker_share_bps=3_000)
-LADDER = [staking.LockTier(0, 10_000), staking.LockTier(30, 11_000), staking.LockTier(90, 15_000),
+LADDER = [staking.LockTier(7, 10_000), staking.LockTier(30, 11_000), staking.LockTier(90, 15_000),
           staking.LockTier(180, 20_000), staking.LockTier(364, 30_000)]
 JUNIOR_SHARE_BPS = 6_500  # configured; an untranched pool's junior slot takes everything anyway
 

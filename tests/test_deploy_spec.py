@@ -220,7 +220,7 @@ def test_defaults_are_the_clients(base: Path) -> None:
 # ---- the stake pool ([pools.staking]) --------------------------------------------------------------
 
 STAKING = ('[pools.staking]\nreward_custody = "USDC"\njunior_share_bps = 6500\n'
-           '[[pools.staking.tiers]]\nduration_days = 0\nmultiplier_bps = 10000\n'
+           '[[pools.staking.tiers]]\nduration_days = 7\nmultiplier_bps = 10000\n'
            '[[pools.staking.tiers]]\nduration_days = 30\nmultiplier_bps = 11000\n')
 USDC_CUSTODY = 'symbol = "USDC"\n[pools.custodies.fees]\nstaker_share_bps = 1000\n'
 
@@ -237,7 +237,7 @@ def test_a_stake_pool_config_parses(base: Path) -> None:
                              f"{STAKING}", base)
     staking = spec.pools[0].staking
     assert staking is not None and staking.junior_share_bps == 6500
-    assert [(t.duration_days, t.multiplier_bps) for t in staking.ladder] == [(0, 10_000), (30, 11_000)]
+    assert [(t.duration_days, t.multiplier_bps) for t in staking.ladder] == [(7, 10_000), (30, 11_000)]
 
 
 @pytest.mark.parametrize(("custody", "staking", "expected"), [
@@ -246,14 +246,17 @@ def test_a_stake_pool_config_parses(base: Path) -> None:
     ('symbol = "USDC"\n', STAKING.replace('"USDC"', '"USDT"'),
      "pools[0].staking.reward_custody: no custody of this pool has symbol 'USDT'"),
     ('symbol = "USDC"\nis_stable = false\n', STAKING, "pools[0].staking.reward_custody: USDC is not a stable custody"),
-    (USDC_CUSTODY, STAKING.replace("duration_days = 30", "duration_days = 0"),
-     "pools[0].staking.tiers[1].duration_days: durations must increase: 0 after 0"),
+    (USDC_CUSTODY, STAKING.replace("duration_days = 30", "duration_days = 7"),
+     "pools[0].staking.tiers[1].duration_days: durations must increase: 7 after 7"),
+    # Every tier locks: a 0-day tier would let an LP lock, take a trade's fee and unlock in one transaction.
+    (USDC_CUSTODY, STAKING.replace("duration_days = 7", "duration_days = 0"),
+     "pools[0].staking.tiers[0].duration_days: must be between 1 and 364, got 0"),
     (USDC_CUSTODY, STAKING.replace("multiplier_bps = 11000", "multiplier_bps = 9000"),
      "pools[0].staking.tiers[1].multiplier_bps: must be between 10_000 and 100_000"),
     (USDC_CUSTODY, STAKING.replace("multiplier_bps = 10000", "multiplier_bps = 12000"),
-     "pools[0].staking.tiers[0].multiplier_bps: a 0-day tier is no lock"),
+     "pools[0].staking.tiers[1].multiplier_bps: multipliers must not decrease: 11000 after 12000"),
     (USDC_CUSTODY, STAKING.replace("duration_days = 30", "duration_days = 365"),
-     "pools[0].staking.tiers[1].duration_days: must be between 0 and 364"),
+     "pools[0].staking.tiers[1].duration_days: must be between 1 and 364"),
     (USDC_CUSTODY, STAKING.replace("junior_share_bps = 6500", "junior_share_bps = 10001"),
      "pools[0].staking.junior_share_bps: must be between 0 and 10_000"),
     (USDC_CUSTODY, '[pools.staking]\nreward_custody = "USDC"\n', "pools[0].staking.tiers: needs at least one"),

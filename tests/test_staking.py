@@ -197,26 +197,29 @@ async def test_the_pool_view_shows_the_locked_share_and_remaining_lock_time(worl
     la, lb = await world.balance(a.lp_account), await world.balance(b.lp_account)
     ra = await a.client.lock_lp(sm.pool, amount=la, tier=2, lp_token_account=a.lp_account)
     rb = await b.client.lock_lp(sm.pool, amount=lb // 2, tier=0, lp_token_account=b.lp_account)
-    end = ra.event("LpLocked").data.lock_end
-    assert rb.event("LpLocked").data.lock_end == 0
+    end, end_b = ra.event("LpLocked").data.lock_end, rb.event("LpLocked").data.lock_end
+    # The shortest tier locks too: 7 days at 1x, to a week boundary.
+    assert end_b % WEEK_SECONDS == 0 and end_b >= event_time(rb) + 7 * DAY_SECONDS
     routed = await sm.route(1)
     state = await world.client.get_stake_pool_state(sm.pool)
     now = await world.now()
     supply = await world.lp_supply(sm.m)
-    assert (state.staked_amount, state.locked_amount, state.lp_supply) == (la + lb // 2, la, supply)
-    assert state.staked_share_bps == (la + lb // 2) * BPS_POWER // supply
-    assert state.locked_share_bps == la * BPS_POWER // supply
-    # One lock: its remaining time (the view ran a moment ago: within a few seconds).
-    assert 0 <= (end - now) - state.weighted_remaining_lock_sec <= 5
+    staked = la + lb // 2
+    assert (state.staked_amount, state.locked_amount, state.lp_supply) == (staked, staked, supply)
+    assert state.staked_share_bps == staked * BPS_POWER // supply
+    assert state.locked_share_bps == staked * BPS_POWER // supply
+    # Two locks: their amount-weighted remaining time (the view ran a moment ago: within seconds).
+    weighted_end = (la * end + lb // 2 * end_b) // staked
+    assert 0 <= (weighted_end - now) - state.weighted_remaining_lock_sec <= 5
     assert state.pending_routed == routed
     assert state.total_weight == staking.lock_weight(la, 15_000) + lb // 2
 
 
-async def test_the_pause_stops_new_locks_but_never_unlocks_or_claims(world: World) -> None:
+async def test_the_pause_stops_new_locks_but_never_unlocks_or_claims(world: World, node_ext) -> None:
     sm = await stake_market(world)
     w = await sm.new_staker()
     lp = await world.balance(w.lp_account)
-    await w.client.lock_lp(sm.pool, amount=lp // 2, tier=0, lp_token_account=w.lp_account)
+    locked = await w.client.lock_lp(sm.pool, amount=lp // 2, tier=0, lp_token_account=w.lp_account)
     await sm.route(1)
     await world.client.set_permissions(Permissions(allow_lp_staking=False))
     try:
@@ -227,6 +230,7 @@ async def test_the_pause_stops_new_locks_but_never_unlocks_or_claims(world: Worl
         paid = (await w.client.claim_stake_rewards(sm.pool, receiving_account=w.token_account)).event(
             "StakeRewardsClaimed").data.amount
         assert paid > 0
+        node_ext.warp_clock(locked.event("LpLocked").data.lock_end - await world.now())
         await w.client.unlock_lp_stake(sm.pool, amount=lp // 2, lp_token_account=w.lp_account)
         assert await world.balance(w.lp_account) == lp
     finally:
@@ -300,6 +304,11 @@ async def test_bad_input_gets_a_named_error_and_changes_nothing(world: World) ->
                           lambda: world.client.set_stake_pool_config(sm.pool, ladder=LADDER[::-1],
                                                                      junior_share_bps=1),
                           world.connection, [stake_pool])
+    # Every tier locks: a 0-day tier (lock, fee, unlock in one transaction) is refused.
+    no_lock = [staking.LockTier(0, 10_000), *LADDER[1:]]
+    await assert_rejected(errors.InvalidStakeConfig,
+                          lambda: world.client.set_stake_pool_config(sm.pool, ladder=no_lock, junior_share_bps=1),
+                          world.connection, [stake_pool])
     await assert_rejected(errors.StakeVaultExists, lambda: world.client.add_stake_vault(sm.pool, sm.m.lp_mint),
                           world.connection, [stake_pool, vault])
     await assert_rejected(errors.InvalidLpTokenMint, lambda: world.client.add_stake_vault(sm.pool, usdc),
@@ -320,7 +329,9 @@ async def test_an_unlock_into_a_frozen_lp_account_keeps_it_frozen(world: World, 
     sm = await stake_market(world)
     w = await sm.new_staker()
     lp = await world.balance(w.lp_account)
-    await w.client.lock_lp(sm.pool, amount=lp, tier=0, lp_token_account=w.lp_account)
+    locked = await w.client.lock_lp(sm.pool, amount=lp, tier=0, lp_token_account=w.lp_account)
+    node_ext.warp_clock(locked.event("LpLocked").data.lock_end - await world.now())
+    await sm.refresh_prices()
     await market_deposit(world, sm.m, w, 10 * USDC)
     assert await token_account_frozen(world.connection, w.lp_account)
     held = await world.balance(w.lp_account)

@@ -18,7 +18,7 @@ from perp_pool.math import staking
 
 ROOT = Path(__file__).resolve().parents[1]
 STAKING_RS = ROOT / "programs" / "perp_pool" / "src" / "math" / "staking.rs"
-LADDER = [staking.LockTier(0, 10_000), staking.LockTier(30, 11_000), staking.LockTier(90, 15_000),
+LADDER = [staking.LockTier(7, 10_000), staking.LockTier(30, 11_000), staking.LockTier(90, 15_000),
           staking.LockTier(180, 20_000), staking.LockTier(364, 30_000)]
 T0 = 2_800 * WEEK_SECONDS + 12_345
 

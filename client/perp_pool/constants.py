@@ -61,5 +61,7 @@ REWARD_INDEX_DECIMALS = 18
 WEEK_SECONDS = 604_800
 DAY_SECONDS = 86_400
 MAX_LOCK_TIERS = 5
+# Every tier locks at least a day: a 0-day tier would let an LP lock, take a fee and unlock in one transaction.
+MIN_LOCK_DAYS = 1
 MAX_LOCK_DAYS = 364
 MAX_LOCK_MULTIPLIER_BPS = 100_000

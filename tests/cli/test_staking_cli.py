@@ -92,7 +92,7 @@ def test_pool_info_shows_the_locked_share_in_80_columns(cli, staked_market: Mark
     lines = text.stdout.rstrip("\n").splitlines()
     assert max(len(line) for line in lines) <= 80, text.stdout
     assert any(line.startswith("  locked share (%)") for line in lines)
-    assert any("lock tiers: 0d 1x, 30d 1.1x, 90d 1.5x, 180d 2x, 364d 3x" in line for line in lines)
+    assert any("lock tiers: 7d 1x, 30d 1.1x, 90d 1.5x, 180d 2x, 364d 3x" in line for line in lines)
 
 
 def test_lp_stakes_in_a_pool_without_a_stake_pool_is_a_named_error(cli, idle_market: Market) -> None:

@@ -53,6 +53,7 @@ from perp_pool.constants import (
     MAX_POOL_NAME_LEN,
     MAX_SENIOR_JUNIOR_RATIO_BPS,
     MAX_SENIOR_RATE_BPS,
+    MIN_LOCK_DAYS,
     PRICE_DECIMALS,
     RATE_POWER,
 )
@@ -369,7 +370,7 @@ def _staking(t: _Table) -> StakingSpec | None:
                   t.path("reward_custody"))
     share = t.integer("junior_share_bps", BPS_POWER, 0, BPS_POWER)
     tiers = t.tables("tiers")
-    ladder = tuple(LockTier(tt.integer("duration_days", None, 0, MAX_LOCK_DAYS),
+    ladder = tuple(LockTier(tt.integer("duration_days", None, MIN_LOCK_DAYS, MAX_LOCK_DAYS),
                             tt.integer("multiplier_bps", None, BPS_POWER, MAX_LOCK_MULTIPLIER_BPS)) for tt in tiers)
     for tt in tiers:
         tt.finish()
@@ -380,8 +381,6 @@ def _staking(t: _Table) -> StakingSpec | None:
         t.problem(f"has {len(ladder)} tiers; the program allows at most {MAX_LOCK_TIERS}", t.path("tiers"))
     for i, tier in enumerate(ladder):
         key = f"{t.path('tiers')}[{i}]"
-        if tier.duration_days == 0 and tier.multiplier_bps != BPS_POWER:
-            t.problem(f"a 0-day tier is no lock: its multiplier must be {BPS_POWER} (1x)", f"{key}.multiplier_bps")
         if i > 0 and tier.duration_days <= ladder[i - 1].duration_days:
             t.problem(f"durations must increase: {tier.duration_days} after {ladder[i - 1].duration_days}",
                       f"{key}.duration_days")

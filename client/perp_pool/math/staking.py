@@ -24,6 +24,7 @@ from perp_pool.constants import (
     MAX_LOCK_DAYS,
     MAX_LOCK_MULTIPLIER_BPS,
     MAX_LOCK_TIERS,
+    MIN_LOCK_DAYS,
     REWARD_INDEX_DECIMALS,
     WEEK_SECONDS,
 )
@@ -43,7 +44,7 @@ REWARD_INDEX_POWER: int = 10**REWARD_INDEX_DECIMALS
 
 @dataclass(frozen=True)
 class LockTier:
-    duration_days: int  # 0: no lock (weight = amount, unlock at any time)
+    duration_days: int  # MIN_LOCK_DAYS..MAX_LOCK_DAYS: every tier locks
     multiplier_bps: int  # weight per LP unit while locked, BPS (10_000 = 1x)
 
 
@@ -57,7 +58,7 @@ def week_start(week: int) -> int:
 
 
 def lock_end(now: int, duration_days: int) -> int:
-    """The first week boundary at or after `now + duration`; 0 (no lock) for 0 days."""
+    """The first week boundary at or after `now + duration`; 0 (no lock) for 0 days (never a validated tier)."""
     if duration_days == 0:
         return 0
     until = u64(now + duration_days * DAY_SECONDS)
@@ -303,9 +304,8 @@ def validate_stake_config(tiers: Sequence[LockTier], junior_share_bps: int) -> N
     check(0 < len(tiers) <= MAX_LOCK_TIERS)
     previous: LockTier | None = None
     for tier in tiers:
-        check(tier.duration_days <= MAX_LOCK_DAYS)
+        check(MIN_LOCK_DAYS <= tier.duration_days <= MAX_LOCK_DAYS)
         check(BPS_POWER <= tier.multiplier_bps <= MAX_LOCK_MULTIPLIER_BPS)
-        check(tier.duration_days > 0 or tier.multiplier_bps == BPS_POWER)
         if previous is not None:
             check(tier.duration_days > previous.duration_days)
             check(tier.multiplier_bps >= previous.multiplier_bps)

@@ -218,6 +218,14 @@ pub const MAX_EXECUTOR_FEE_USD: u64 = 100_000_000;
 #[constant]
 pub const MAX_LOCK_TIERS: u8 = 5;
 
+/// Shortest lock tier: 1 day. Every tier locks: a 0-day tier (no lock) would let an LP holding
+/// unfrozen LP lock, let a trade route a fee to the stakers, unlock and claim in ONE transaction,
+/// taking its weight's share of that fee with no time at risk (a liquidator could wrap its own
+/// liquidation so). With at least a day, a lock's weight is at risk until its end (a week
+/// boundary at least a day ahead), like every other staker's (docs/design.md "Lock-ups").
+#[constant]
+pub const MIN_LOCK_DAYS: u16 = 1;
+
 /// Longest lock tier: 364 days (52 weeks). A lock started now ends at the first week boundary at
 /// or after now + duration, so at most 53 week boundaries ahead: the expiry ring (64 weeks)
 /// never holds two weeks in one slot.

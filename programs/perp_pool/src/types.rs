@@ -199,7 +199,7 @@ impl Tranche {
 #[derive(Debug, Default, PartialEq, Eq)]
 #[repr(C, packed)]
 pub struct LockTier {
-    /// Days a lock of this tier runs (0: no lock, weight = amount, unlock at any time).
+    /// Days a lock of this tier runs: MIN_LOCK_DAYS..=MAX_LOCK_DAYS (every tier locks).
     pub duration_days: u16,
     /// Weight per staked LP unit while the lock runs, BPS (10_000 = 1x; at least 1x).
     pub multiplier_bps: u32,

@@ -133,7 +133,7 @@ pub fn week_start(week: u64) -> Result<i64> {
 }
 
 /// When a lock of `duration_days` started at `now` ends: the first week boundary at or after
-/// `now + duration`; 0 (no lock) for 0 days.
+/// `now + duration`; 0 (no lock) for 0 days, which a validated ladder never has (MIN_LOCK_DAYS).
 pub fn lock_end(now: i64, duration_days: u16) -> Result<i64> {
     if duration_days == 0 {
         return Ok(0);

@@ -7,7 +7,7 @@ use {
     crate::{
         constants::{
             BPS_POWER, MAX_LOCK_DAYS, MAX_LOCK_MULTIPLIER_BPS, MAX_LOCK_TIERS,
-            MAX_SENIOR_JUNIOR_RATIO_BPS, MAX_SENIOR_RATE_BPS, RATE_POWER,
+            MAX_SENIOR_JUNIOR_RATIO_BPS, MAX_SENIOR_RATE_BPS, MIN_LOCK_DAYS, RATE_POWER,
         },
         errors::PerpPoolError,
         math::safe_math::{cast, SafeMath},
@@ -136,9 +136,9 @@ impl OracleParams {
 }
 
 /// A stake pool's ladder and junior share: 1..=MAX_LOCK_TIERS tiers; durations strictly
-/// increasing (so only tier 0 may be 0 days) and at most MAX_LOCK_DAYS; multipliers
-/// non-decreasing, at least 1x and at most MAX_LOCK_MULTIPLIER_BPS; a 0-day tier at exactly 1x
-/// (no lock, no boost); the junior share at most 100 %. Errors: InvalidStakeConfig.
+/// increasing, at least MIN_LOCK_DAYS (every tier locks: no one-transaction lock, fee, unlock)
+/// and at most MAX_LOCK_DAYS; multipliers non-decreasing, at least 1x and at most
+/// MAX_LOCK_MULTIPLIER_BPS; the junior share at most 100 %. Errors: InvalidStakeConfig.
 pub fn validate_stake_config(tiers: &[LockTier], junior_share_bps: u64) -> Result<()> {
     let invalid = PerpPoolError::InvalidStakeConfig;
     validate!(junior_share_bps <= BPS_POWER, invalid)?;
@@ -148,10 +148,10 @@ pub fn validate_stake_config(tiers: &[LockTier], junior_share_bps: u64) -> Resul
     let mut previous: Option<LockTier> = None;
     for &tier in tiers {
         let (days, multiplier) = (tier.duration_days, tier.multiplier_bps);
+        validate!(days >= MIN_LOCK_DAYS, invalid)?;
         validate!(days <= MAX_LOCK_DAYS, invalid)?;
         validate!(multiplier >= one_x, invalid)?;
         validate!(multiplier <= MAX_LOCK_MULTIPLIER_BPS, invalid)?;
-        validate!(days > 0 || multiplier == one_x, invalid)?;
         if let Some(before) = previous {
             let (before_days, before_multiplier) = (before.duration_days, before.multiplier_bps);
             validate!(days > before_days, invalid)?;

@@ -44,7 +44,7 @@ fn ladder_json(tiers: &[(u16, u32)]) -> Value {
 
 fn example_ladder() -> Value {
     ladder_json(&[
-        (0, 10_000),
+        (7, 10_000),
         (30, 11_000),
         (90, 15_000),
         (180, 20_000),
@@ -298,14 +298,16 @@ pub(crate) fn seed(named: impl Fn(&str, Value) -> Value) -> Value {
             named("going_backwards", json!({"junior_share_bps": 5_000, "routed": [10, 9]})),
         ],
         "stake_ladder": [
-            ladder_case("example", &[(0, 10_000), (30, 11_000), (90, 15_000), (180, 20_000), (364, 30_000)], 6_500),
+            ladder_case("example", &[(7, 10_000), (30, 11_000), (90, 15_000), (180, 20_000), (364, 30_000)], 6_500),
             ladder_case("one_tier", &[(7, 10_000)], 0),
             ladder_case("ten_x_for_a_year", &[(364, 100_000)], 10_000),
             ladder_case("empty", &[], 5_000),
-            ladder_case("six_tiers", &[(0, 10_000), (1, 10_000), (2, 10_000), (3, 10_000), (4, 10_000), (5, 10_000)], 5_000),
+            ladder_case("six_tiers", &[(1, 10_000), (2, 10_000), (3, 10_000), (4, 10_000), (5, 10_000), (6, 10_000)], 5_000),
             ladder_case("longer_than_364_days", &[(365, 20_000)], 5_000),
             ladder_case("below_1x", &[(30, 9_999)], 5_000),
             ladder_case("above_10x", &[(30, 100_001)], 5_000),
+            ladder_case("one_day_at_1x", &[(1, 10_000), (7, 10_000)], 5_000),
+            ladder_case("zero_days", &[(0, 10_000), (30, 11_000)], 5_000),
             ladder_case("zero_days_with_a_boost", &[(0, 10_001)], 5_000),
             ladder_case("durations_not_increasing", &[(30, 11_000), (30, 12_000)], 5_000),
             ladder_case("multipliers_decreasing", &[(30, 12_000), (60, 11_000)], 5_000),
@@ -316,7 +318,7 @@ pub(crate) fn seed(named: impl Fn(&str, Value) -> Value) -> Value {
             seq("boost_ends_at_the_boundary", json!([0, 0]), 10_000, vec![
                 lock(0, 1_000, 0), lock(1, 1_000, 1), route(2_100_000), warp(5 * week - 1), update(),
                 route(2_000_000), warp(1), update(), claim(0), claim(1),
-                lock(1, 0, 0), unlock(1, 1), warp(1), unlock(1, 1_000), claim(1),
+                lock(1, 0, 0), unlock(1, 1), warp(2 * week), unlock(1, 1), warp(1), unlock(1, 1_000), claim(1),
             ]),
             seq("no_weight_goes_back_and_a_late_staker_gets_none", json!([0, 0]), 10_000, vec![
                 route(500), lock(0, 100, 2), route(700), lock(1, 10_000, 0), route(1_000),

@@ -176,7 +176,56 @@ fn the_pause_stops_new_locks_only() {
         PerpPoolError::InstructionNotAllowed,
     );
     s.t.env.send(&[s.claim_ix()], &[&user]).unwrap();
+    let end = s.stake(user.pubkey()).lock_end;
+    s.t.env.advance_clock(end - s.t.env.now());
+    s.t.env.next_slot();
     s.t.env.send(&[s.unlock_ix(1_000 * USD)], &[&user]).unwrap();
+}
+
+#[test]
+fn every_tier_locks_so_stake_fee_unstake_in_one_transaction_fails() {
+    let mut s = setup_staking();
+    let user = s.user();
+    let admin = s.t.env.admin.insecure_clone();
+    // The shortest tier (7 days, 1x) still locks until a week boundary at least 7 days ahead.
+    let lp = s.t.env.token_balance(s.t.env.user_lp);
+    let open = s.t.open_ix(
+        perp_pool::state::position::Side::Long,
+        100 * USD,
+        1_000 * USD,
+        u64::MAX,
+    );
+    let close = s.t.close_ix(perp_pool::state::position::Side::Long, 0);
+    // Lock at the lowest tier, let the trade route its fees to the stakers, unlock and claim:
+    // all in one transaction. The unlock is refused, so nothing of it happens.
+    let jit = [s.lock_ix(lp, 0), open, close, s.unlock_ix(lp), s.claim_ix()];
+    s.t.env
+        .expect_error(&jit, &[&user], PerpPoolError::StakeLocked);
+    assert_eq!(s.t.env.token_balance(s.t.env.user_lp), lp);
+    assert_eq!(s.t.env.token_balance(s.stake_vault), 0);
+    // Locked for real, the LP is at risk until the end like every other staker's.
+    s.t.env.send(&[s.lock_ix(lp, 0)], &[&user]).unwrap();
+    let end = s.stake(user.pubkey()).lock_end;
+    assert!(end % WEEK == 0 && end >= s.t.env.now() + 7 * DAY_SECONDS);
+    s.t.env.next_slot();
+    s.t.env
+        .expect_error(&[s.unlock_ix(lp)], &[&user], PerpPoolError::StakeLocked);
+    // And a ladder with a 0-day tier (no lock) is refused on chain.
+    for ladder in [vec![(0, 10_000), (30, 11_000)], vec![(0, 10_000)]] {
+        let ladder = ladder
+            .into_iter()
+            .map(
+                |(duration_days, multiplier_bps)| perp_pool::types::LockTier {
+                    duration_days,
+                    multiplier_bps,
+                },
+            )
+            .collect();
+        let ix = s.set_config_ix(admin.pubkey(), ladder, 5_000);
+        s.t.env
+            .expect_error(&[ix], &[&admin], PerpPoolError::InvalidStakeConfig);
+    }
+    assert_eq!(s.stake_pool().tiers(), example_ladder().as_slice());
 }
 
 #[test]

@@ -18,10 +18,10 @@ fn tier(days: u16, multiplier_bps: u32) -> LockTier {
     }
 }
 
-/// The example ladder: none, 30 days 1.1x, 90 days 1.5x, 180 days 2x, 364 days 3x.
+/// The example ladder: 7 days 1x, 30 days 1.1x, 90 days 1.5x, 180 days 2x, 364 days 3x.
 fn ladder() -> [LockTier; 5] {
     [
-        tier(0, 10_000),
+        tier(7, 10_000),
         tier(30, 11_000),
         tier(90, 15_000),
         tier(180, 20_000),
@@ -130,10 +130,10 @@ fn one_staker_gets_everything_routed_less_the_floor() {
 fn rewards_follow_boosted_weight() {
     let mut slot = slot_at(T0);
     let mut split = RewardSplit::default();
-    let mut plain = locked(&mut slot, 1_000, 0, T0); // weight 1_000
+    let mut plain = locked(&mut slot, 1_000, 0, T0); // weight 1_000 (1x)
     let mut boosted = locked(&mut slot, 1_000, 4, T0); // weight 3_000
     assert_eq!({ slot.total_weight }, 4_000);
-    assert_eq!({ slot.locked_amount }, 1_000);
+    assert_eq!({ slot.locked_amount }, 2_000);
     pull(&mut slot, &mut split, 4_000_000, T0 + DAY);
     assert_eq!(slot.settle(&mut plain).unwrap(), 1_000_000);
     assert_eq!(slot.settle(&mut boosted).unwrap(), 3_000_000);
@@ -244,9 +244,9 @@ fn the_weighted_remaining_lock_time_is_the_amount_weighted_end_minus_now() {
     let mut slot = slot_at(T0);
     locked(&mut slot, 1_000, 1, T0); // ends T0 + 5 weeks
     locked(&mut slot, 3_000, 4, T0); // ends T0 + 52 weeks
-    locked(&mut slot, 7_000, 0, T0); // not locked
-    assert_eq!({ slot.locked_amount }, 4_000);
-    let expected = (1_000 * 5 * WEEK + 3_000 * 52 * WEEK) / 4_000;
+    locked(&mut slot, 7_000, 0, T0); // ends T0 + 1 week
+    assert_eq!({ slot.locked_amount }, 11_000);
+    let expected = (1_000 * 5 * WEEK + 3_000 * 52 * WEEK + 7_000 * WEEK) / 11_000;
     assert_eq!(
         slot.weighted_remaining_lock_sec(T0).unwrap(),
         u64::try_from(expected).unwrap()
@@ -317,19 +317,27 @@ fn an_ended_lock_may_relock_at_any_tier_and_unlock() {
     pull(&mut slot, &mut split, 0, after);
     slot.settle(&mut stake).unwrap();
     lock(&mut slot, &mut stake, 0, 0, ladder()[0], after).unwrap();
+    // The shortest tier locks too (7 days at 1x: the next boundary a week on).
     assert_eq!(
         (stake.weight, stake.lock_end, stake.multiplier_bps),
-        (1_000, 0, 10_000)
+        (1_000, after + WEEK, 10_000)
     );
     assert!(err_is(
-        unlock(&mut slot, &mut stake, 0, after),
+        unlock(&mut slot, &mut stake, 400, after),
+        "StakeLocked"
+    ));
+    let later = after + WEEK;
+    pull(&mut slot, &mut split, 0, later);
+    slot.settle(&mut stake).unwrap();
+    assert!(err_is(
+        unlock(&mut slot, &mut stake, 0, later),
         "ZeroAmount"
     ));
     assert!(err_is(
-        unlock(&mut slot, &mut stake, 1_001, after),
+        unlock(&mut slot, &mut stake, 1_001, later),
         "InsufficientStake"
     ));
-    unlock(&mut slot, &mut stake, 400, after).unwrap();
+    unlock(&mut slot, &mut stake, 400, later).unwrap();
     assert_eq!(
         (stake.amount, slot.staked_amount, slot.total_weight),
         (600, 600, 600)

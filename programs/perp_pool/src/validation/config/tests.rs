@@ -204,7 +204,7 @@ fn tier(days: u16, multiplier_bps: u32) -> LockTier {
 
 fn ladder() -> Vec<LockTier> {
     vec![
-        tier(0, 10_000),
+        tier(7, 10_000),
         tier(30, 11_000),
         tier(90, 15_000),
         tier(180, 20_000),
@@ -218,7 +218,22 @@ fn a_valid_stake_config_passes() {
     assert!(validate_stake_config(&[tier(7, 10_000)], 0).is_ok());
     assert!(validate_stake_config(&[tier(364, 100_000)], 10_000).is_ok());
     // Equal multipliers are allowed (non-decreasing).
-    assert!(validate_stake_config(&[tier(0, 10_000), tier(7, 10_000)], 0).is_ok());
+    assert!(validate_stake_config(&[tier(1, 10_000), tier(7, 10_000)], 0).is_ok());
+    // The shortest tier locks MIN_LOCK_DAYS; a 1x tier with a duration is fine.
+    assert!(validate_stake_config(&[tier(MIN_LOCK_DAYS, 10_000)], 0).is_ok());
+}
+
+#[test]
+fn a_zero_day_tier_is_refused() {
+    // No lock is no longer a tier: it would allow lock, fee, unlock and claim in one transaction.
+    for multiplier in [10_000, 10_001] {
+        let l = [tier(0, multiplier), tier(30, 11_000)];
+        assert!(err_is(validate_stake_config(&l, 0), "InvalidStakeConfig"));
+        assert!(err_is(
+            validate_stake_config(&[tier(0, multiplier)], 0),
+            "InvalidStakeConfig"
+        ));
+    }
 }
 
 #[test]
@@ -230,7 +245,7 @@ fn each_stake_config_rule_is_checked_on_its_own() {
         |l, _| l[4] = tier(365, 30_000),
         |l, _| l[1] = tier(30, 9_999),
         |l, _| l[4] = tier(364, 100_001),
-        |l, _| l[0] = tier(0, 10_001),
+        |l, _| l[0] = tier(0, 10_000),
         |l, _| l[2] = tier(30, 15_000),
         |l, _| l[2] = tier(20, 15_000),
         |l, _| l[2] = tier(90, 10_500),

@@ -18,10 +18,10 @@ use solana_sdk::{
     system_program,
 };
 
-/// None, 30 days 1.1x, 90 days 1.5x, 180 days 2x, 364 days 3x.
+/// 7 days 1x, 30 days 1.1x, 90 days 1.5x, 180 days 2x, 364 days 3x.
 pub fn example_ladder() -> Vec<LockTier> {
     [
-        (0, 10_000),
+        (7, 10_000),
         (30, 11_000),
         (90, 15_000),
         (180, 20_000),
