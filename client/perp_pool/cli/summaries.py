@@ -25,13 +25,12 @@ from perp_pool.cli.queries import (
 )
 from perp_pool.client import PerpPoolClient, side_of
 from perp_pool.client.staking import tranche_name
-from perp_pool.constants import SENIOR_INDEX_POWER
 from perp_pool.keeper.health import MarketState, PositionView, valuation
 from perp_pool.math.borrow import utilization
 from perp_pool.math.health import assess
 from perp_pool.math.liquidity import lp_token_price_usd
 from perp_pool.math.pnl import HealthInputs
-from perp_pool.math.tranche import TrancheNavs, senior_to_junior_bps
+from perp_pool.math.tranche import SeniorTerms, Tranche, TrancheNavs, senior_to_junior_bps, tranche_price
 
 # Position account layout (borsh after Anchor's 8-byte discriminator): owner, then pool.
 DISCRIMINATOR_LEN = 8
@@ -260,12 +259,11 @@ async def tranche_stress(client: PerpPoolClient, pool: PoolRef, trader_profit_us
                                                     bad_debt_usd=bad_debt_usd))
     stress = state["stress"]
     senior_supply = state["senior_supply"]
-    # As the program prices the senior (math/tranche.rs `tranche_price`): at its index while its NAV
-    # is its whole claim (always when empty), else NAV / supply.
-    covered = stress["senior_nav_after_usd"] * SENIOR_INDEX_POWER >= senior_supply * state["senior_index"]
-    senior_price = (lp_token_price_usd(state["senior_index"], SENIOR_INDEX_POWER) if covered
-                    else lp_token_price_usd(stress["senior_nav_after_usd"], senior_supply))
     navs_after = TrancheNavs(junior_usd=stress["junior_nav_after_usd"], senior_usd=stress["senior_nav_after_usd"])
+    # Priced as the program prices LP (math/tranche.rs `tranche_price`) at the view's index, held
+    # fixed (rate 0): a covered senior at its index, an impaired one at NAV / supply.
+    at_index = SeniorTerms(index=state["senior_index"], index_time=0, rate_bps=0)
+    senior_price = lp_token_price_usd(*tranche_price(navs_after, at_index, senior_supply, 0, Tranche.SENIOR, False))
     return {
         "name": pool.name,
         "address": str(pool.address),

@@ -11,8 +11,8 @@ use {
         constants::{PERPETUALS_SEED, POOL_SEED},
         errors::PerpPoolError,
         math::{
-            liquidity::{assets_under_management_usd, lp_token_price_usd, AumMode},
-            tranche::{tranche_navs, tranche_price},
+            liquidity::{assets_under_management_usd, AumMode},
+            tranche::lp_price_usd,
         },
         state::{perpetuals::Perpetuals, pool::Pool},
         types::Tranche,
@@ -51,19 +51,16 @@ pub fn handler<'info>(ctx: Context<'_, '_, '_, 'info, GetLpTokenPrice<'info>>) -
         Tranche::Junior => pool.senior.supply,
         Tranche::Senior => mint.supply.min(pool.senior.supply),
     };
-    let terms = pool.senior.terms();
-    let navs = tranche_navs(
-        aum_min_usd,
-        &terms,
-        senior_supply,
-        now,
-        tranche,
-        AumMode::Min,
-    )?;
     let supply = match tranche {
         Tranche::Junior => pool.lp_supply(mint.supply)?,
         Tranche::Senior => senior_supply,
     };
-    let price = tranche_price(&navs, &terms, supply, now, tranche, AumMode::Min)?;
-    lp_token_price_usd(price.nav_usd, price.supply)
+    lp_price_usd(
+        aum_min_usd,
+        &pool.senior.terms(),
+        senior_supply,
+        supply,
+        now,
+        tranche,
+    )
 }

@@ -11,11 +11,11 @@ use {
         constants::{PERPETUALS_SEED, POOL_SEED},
         errors::PerpPoolError,
         math::{
-            liquidity::{assets_under_management_usd, lp_token_price_usd, AumMode},
+            liquidity::{assets_under_management_usd, AumMode},
             safe_math::{Rounding, SafeMath},
             tranche::{
-                senior_index, senior_target_usd, senior_to_junior_bps, split_navs, stress,
-                tranche_price,
+                lp_price_usd, senior_index, senior_target_usd, senior_to_junior_bps, split_navs,
+                stress,
             },
         },
         state::{custody::Custody, perpetuals::Perpetuals, pool::Pool},
@@ -121,10 +121,8 @@ pub fn handler<'info>(
     let target = senior_target_usd(senior_supply, index, Rounding::Floor)?;
     let min_navs = split_navs(aum_min_usd, target);
     let max_navs = split_navs(aum_max_usd, target);
-    let price = |tranche: Tranche, supply: u64| -> Result<u64> {
-        let navs = pool.tranche_navs(aum_min_usd, now, tranche, AumMode::Min)?;
-        let price = tranche_price(&navs, &terms, supply, now, tranche, AumMode::Min)?;
-        lp_token_price_usd(price.nav_usd, price.supply)
+    let price = |tranche: Tranche, supply: u64| {
+        lp_price_usd(aum_min_usd, &terms, senior_supply, supply, now, tranche)
     };
     let outcome = stress(
         aum_min_usd,

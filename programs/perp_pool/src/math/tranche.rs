@@ -13,7 +13,7 @@
 
 use {
     super::{
-        liquidity::AumMode,
+        liquidity::{lp_token_price_usd, AumMode},
         safe_math::{cast, mul_div, pow10, Rounding, SafeMath},
     },
     crate::{
@@ -144,6 +144,29 @@ pub fn tranche_price(
         nav_usd: navs.of(priced),
         supply,
     })
+}
+
+/// What `get_lp_token_price` quotes for `tranche`: USD_DECIMALS per whole LP token, its NAV at the
+/// min-mode AUM `aum_min_usd` over its supply (`tranche_supply`: the junior's with its dead
+/// shares), priced as a redemption is (`tranche_navs` and `tranche_price` in min mode), rounded down.
+pub fn lp_price_usd(
+    aum_min_usd: u128,
+    terms: &SeniorTerms,
+    senior_supply: u64,
+    tranche_supply: u64,
+    now: i64,
+    tranche: Tranche,
+) -> Result<u64> {
+    let navs = tranche_navs(
+        aum_min_usd,
+        terms,
+        senior_supply,
+        now,
+        tranche,
+        AumMode::Min,
+    )?;
+    let price = tranche_price(&navs, terms, tranche_supply, now, tranche, AumMode::Min)?;
+    lp_token_price_usd(price.nav_usd, price.supply)
 }
 
 /// Whether the junior LP can be issued against `junior_nav_usd` and `junior_supply` (dead shares
