@@ -70,6 +70,9 @@ __all__ = [
     "InvalidLockTier",
     "InvalidRewardCustody",
     "StakeVaultExists",
+    "TokenWeightOutOfRange",
+    "InvalidWeightConfig",
+    "InvalidSwap",
     "InstructionMissing",
     "InstructionFallbackNotFound",
     "InstructionDidNotDeserialize",
@@ -644,6 +647,30 @@ class StakeVaultExists(PerpPoolError):
     __module__ = "perp_pool.errors"
     code = 6061
     msg = "The tranche slot already has its staked-LP vault"
+
+
+class TokenWeightOutOfRange(PerpPoolError):
+    """The operation would push a custody's weight past its min/max bounds"""
+
+    __module__ = "perp_pool.errors"
+    code = 6062
+    msg = "The operation would push a custody's weight past its min/max bounds"
+
+
+class InvalidWeightConfig(PerpPoolError):
+    """Invalid custody weights (min <= target <= max <= 100 %, fees at most MAX_WEIGHT_FEE_BPS)"""
+
+    __module__ = "perp_pool.errors"
+    code = 6063
+    msg = "Invalid custody weights (min <= target <= max <= 100 %, fees at most MAX_WEIGHT_FEE_BPS)"
+
+
+class InvalidSwap(PerpPoolError):
+    """Swap not allowed: same custody on both legs, or a custody without a weight rule"""
+
+    __module__ = "perp_pool.errors"
+    code = 6064
+    msg = "Swap not allowed: same custody on both legs, or a custody without a weight rule"
 
 
 # ---- Anchor's own errors ----
@@ -1283,6 +1310,9 @@ PROGRAM_ERRORS: dict[int, type[PerpPoolError]] = {
     6059: InvalidLockTier,
     6060: InvalidRewardCustody,
     6061: StakeVaultExists,
+    6062: TokenWeightOutOfRange,
+    6063: InvalidWeightConfig,
+    6064: InvalidSwap,
 }
 
 ANCHOR_ERRORS: dict[int, type[AnchorError]] = {

@@ -55,6 +55,10 @@ MAX_CUSTODIES = 8
 DEFAULT_MAX_ORDERS_PER_OWNER = 8
 DEFAULT_EXECUTOR_FEE_USD = 100_000
 MAX_EXECUTOR_FEE_USD = 100_000_000
+# Custody weights of a multi-asset pool: parts per billion of the pool's owned value.
+WEIGHT_DECIMALS = 9
+WEIGHT_POWER = 1_000_000_000
+MAX_WEIGHT_FEE_BPS = 1_000
 
 # LP staking (docs/design.md "Lock-ups"): the reward index's scale, weeks and days of locks, the ladder's limits.
 REWARD_INDEX_DECIMALS = 18

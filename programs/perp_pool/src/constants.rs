@@ -202,6 +202,17 @@ pub const MAX_CUSTODIES: u8 = 8;
 #[constant]
 pub const MAX_PRICE_EXPONENT: i32 = 18;
 
+/// Custody weights (`math::weights`) are computed in parts per billion of the pool's owned value.
+#[constant]
+pub const WEIGHT_DECIMALS: u8 = 9;
+#[constant]
+pub const WEIGHT_POWER: u64 = 1_000_000_000;
+
+/// Highest weight tax (`WeightParams::tax_bps`) and base swap fee (`WeightParams::swap_bps`) a
+/// custody may set: 10 %.
+#[constant]
+pub const MAX_WEIGHT_FEE_BPS: u64 = 1_000;
+
 /// Orders one owner may keep on a market, as `add_custody` sets it (`set_order_config` changes it).
 #[constant]
 pub const DEFAULT_MAX_ORDERS_PER_OWNER: u8 = 8;

@@ -11,6 +11,8 @@
 //! - `liquidity`: LP deposits and withdrawals (LP priced, custody and pool booked);
 //! - `custody`: the custody buckets that the admin and donors move directly (insurance fund,
 //!   protocol fees);
+//! - `swap`: swaps between two custodies of a multi-asset pool (weights and fees, both custodies
+//!   booked);
 //! - `staking`: LP lock-ups (the stake pool updated to now, then the stake locked, unlocked or
 //!   paid).
 
@@ -21,3 +23,4 @@ pub mod order;
 pub mod position;
 pub mod position_events;
 pub mod staking;
+pub mod swap;

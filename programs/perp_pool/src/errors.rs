@@ -192,4 +192,13 @@ pub enum PerpPoolError {
     /// 6061
     #[msg("The tranche slot already has its staked-LP vault")]
     StakeVaultExists,
+    /// 6062
+    #[msg("The operation would push a custody's weight past its min/max bounds")]
+    TokenWeightOutOfRange,
+    /// 6063
+    #[msg("Invalid custody weights (min <= target <= max <= 100 %, fees at most MAX_WEIGHT_FEE_BPS)")]
+    InvalidWeightConfig,
+    /// 6064
+    #[msg("Swap not allowed: same custody on both legs, or a custody without a weight rule")]
+    InvalidSwap,
 }

@@ -10,7 +10,7 @@ use {
             perpetuals::Permissions,
             position::Side,
         },
-        types::{LockTier, OrderKind, OrderParams, Tranche},
+        types::{LockTier, OrderKind, OrderParams, Tranche, WeightParams},
     },
     anchor_lang::prelude::*,
 };
@@ -96,6 +96,8 @@ pub struct LiquidityAdded {
     pub amount_in: u64,
     /// Tokens: deposit fee (rounded up).
     pub fee_amount: u64,
+    /// The deposit fee rate, BPS: the custody's flat rate steered by its weight.
+    pub fee_bps: u64,
     /// Tokens: protocol's part of the fee.
     pub protocol_fee_amount: u64,
     /// USD: (amount_in - fee_amount) at the min price (rounded down).
@@ -143,6 +145,8 @@ pub struct LiquidityRemoved {
     pub gross_amount: u64,
     /// Tokens: redemption fee (rounded up).
     pub fee_amount: u64,
+    /// The redemption fee rate, BPS: the custody's flat rate steered by its weight.
+    pub fee_bps: u64,
     /// Tokens: protocol's part of the fee.
     pub protocol_fee_amount: u64,
     /// Tokens sent to the receiving account.
@@ -698,4 +702,46 @@ pub struct StakeRewardsClaimed {
     /// The reward custody's `stake_rewards` after.
     pub stake_rewards: u64,
     pub time: i64,
+}
+
+/// `set_custody_weights`.
+#[event]
+pub struct CustodyWeightsSet {
+    pub pool: Pubkey,
+    pub custody: Pubkey,
+    pub weights: WeightParams,
+}
+
+/// `swap`: `amount_in` of the receiving custody's token for `amount_out` of the dispensing one's.
+#[event]
+pub struct Swapped {
+    pub owner: Pubkey,
+    pub pool: Pubkey,
+    /// The custody the tokens went into.
+    pub receiving_custody: Pubkey,
+    /// The custody the tokens came out of.
+    pub dispensing_custody: Pubkey,
+    /// Tokens of the receiving custody taken from the funding account.
+    pub amount_in: u64,
+    /// USD: amount_in at the receiving custody's min price (rounded down).
+    pub in_usd: u64,
+    /// Tokens of the dispensing custody: in_usd at its max price (rounded down), before the fee.
+    pub gross_out: u64,
+    /// The swap fee rate, BPS: the dearer of the two legs' weight fees.
+    pub fee_bps: u64,
+    /// Tokens of the dispensing custody: the fee (rounded up).
+    pub fee_amount: u64,
+    /// Tokens: the protocol's part of the fee.
+    pub protocol_fee_amount: u64,
+    /// Tokens of the dispensing custody sent to the receiving account.
+    pub amount_out: u64,
+    /// Weights after the swap, parts per billion of the pool's owned value.
+    pub receiving_weight_ppb: u64,
+    pub dispensing_weight_ppb: u64,
+    /// The pool's AUM after the swap (min prices), USD.
+    pub pool_aum_usd: u128,
+    pub receiving_price: u64,
+    pub receiving_price_exponent: i32,
+    pub dispensing_price: u64,
+    pub dispensing_price_exponent: i32,
 }

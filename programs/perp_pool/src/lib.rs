@@ -34,7 +34,7 @@ pub mod validation;
 use {
     instructions::*,
     math::pnl::ProfitAndLoss,
-    types::{OrderParams, TrancheConfigParams},
+    types::{OrderParams, TrancheConfigParams, WeightParams},
 };
 
 declare_id!("HxTosyLLPQKXWwvkpRwQEAc2HfF2N59y9Ce7DxTv21FX");
@@ -317,6 +317,54 @@ pub mod perp_pool {
         ctx: Context<'_, '_, '_, 'info, GetLpTokenPrice<'info>>,
     ) -> Result<u64> {
         instructions::get_lp_token_price::handler(ctx)
+    }
+
+    /// Admin: a custody's target weight in a multi-asset pool, its bounds and steering fees.
+    pub fn set_custody_weights(
+        ctx: Context<SetCustodyWeights>,
+        params: WeightParams,
+    ) -> Result<()> {
+        instructions::set_custody_weights::handler(ctx, &params)
+    }
+
+    /// Swaps one custody's token for another's at oracle prices, less a weight-steered fee.
+    /// Remaining accounts: (custody, oracle) of every custody but the two legs.
+    pub fn swap<'info>(
+        ctx: Context<'_, '_, '_, 'info, Swap<'info>>,
+        params: SwapParams,
+    ) -> Result<()> {
+        instructions::swap::handler(ctx, &params)
+    }
+
+    /// Every custody's weight now against its target, and the pool's net exposure per asset.
+    pub fn get_pool_weights<'info>(
+        ctx: Context<'_, '_, '_, 'info, GetPoolWeights<'info>>,
+    ) -> Result<PoolWeights> {
+        instructions::get_pool_weights::handler(ctx)
+    }
+
+    /// What `swap` would pay now for `amount_in`.
+    pub fn get_swap_amount_and_fee<'info>(
+        ctx: Context<'_, '_, '_, 'info, GetSwapAmountAndFee<'info>>,
+        params: GetSwapAmountAndFeeParams,
+    ) -> Result<SwapAmountAndFee> {
+        instructions::get_swap_amount_and_fee::handler(ctx, &params)
+    }
+
+    /// What `add_liquidity` would mint now for `amount` tokens, and its fee.
+    pub fn get_add_liquidity_amount_and_fee<'info>(
+        ctx: Context<'_, '_, '_, 'info, GetLiquidityAmountAndFee<'info>>,
+        params: GetLiquidityAmountAndFeeParams,
+    ) -> Result<LiquidityAmountAndFee> {
+        instructions::get_liquidity_amount_and_fee::handler(ctx, &params, Direction::Add)
+    }
+
+    /// What `remove_liquidity` would pay now for `amount` LP, and its fee.
+    pub fn get_remove_liquidity_amount_and_fee<'info>(
+        ctx: Context<'_, '_, '_, 'info, GetLiquidityAmountAndFee<'info>>,
+        params: GetLiquidityAmountAndFeeParams,
+    ) -> Result<LiquidityAmountAndFee> {
+        instructions::get_liquidity_amount_and_fee::handler(ctx, &params, Direction::Remove)
     }
 
     /// The pool's tranches: NAVs, prices, coverage, insurance fund, and a stressed outcome.

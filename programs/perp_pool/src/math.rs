@@ -12,6 +12,7 @@ pub mod safe_math;
 pub mod staking;
 pub mod trade;
 pub mod tranche;
+pub mod weights;
 
 #[cfg(test)]
 mod sequences;

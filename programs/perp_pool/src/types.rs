@@ -41,6 +41,35 @@ pub struct TrancheConfigParams {
     pub max_senior_usd: u64,
 }
 
+/// A custody's place in a multi-asset pool (`set_custody_weights`; docs/design.md "Multi-asset
+/// pools"): its target share of the pool's owned value, the bounds deposits, redemptions and
+/// swaps may not push it past, and the fees that steer it toward the target. All zero (the
+/// default): no weight rule — deposits and redemptions pay the flat `Fees` rates, no bounds, and
+/// the custody cannot be swapped. Checked by `validation::config::validate_weights`.
+#[derive(
+    AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, Default, PartialEq, Eq, InitSpace,
+)]
+pub struct WeightParams {
+    /// Target share of the pool's owned value, BPS.
+    pub target_bps: u64,
+    /// Lowest share a redemption or swap out of the custody may leave, BPS.
+    pub min_bps: u64,
+    /// Highest share a deposit or swap into the custody may leave, BPS; 0 = no weight rule.
+    pub max_bps: u64,
+    /// The weight tax: extra fee, BPS, on a move away from the target at a distance of the whole
+    /// target (GMX's tax basis points); a move toward it gets a rebate of up to this (never below 0).
+    pub tax_bps: u64,
+    /// Base fee of each leg of a swap, BPS (the swap pays the dearer of its two legs).
+    pub swap_bps: u64,
+}
+
+impl WeightParams {
+    /// Whether the custody has a weight rule.
+    pub fn is_set(&self) -> bool {
+        self.max_bps > 0
+    }
+}
+
 /// Fee rates, in BPS (10_000 = 100 %). The trading rates (open, close, liquidation, reward) are
 /// read from the TRADED custody; the shares from the custody that receives the fee (the
 /// collateral custody for trading fees).

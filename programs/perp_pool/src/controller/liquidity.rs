@@ -8,10 +8,12 @@ use {
         math::{
             liquidity::{
                 assets_under_management_usd, compute_add_liquidity, compute_remove_liquidity,
-                AddLiquidityAmounts, AumMode, CustodyValuation, RemoveLiquidityAmounts,
+                redemption_gross, AddLiquidityAmounts, AumMode, CustodyValuation,
+                RemoveLiquidityAmounts,
             },
             safe_math::{cast, Rounding, SafeMath},
             tranche::{coverage_holds, junior_issuable, tranche_price, TrancheNavs},
+            weights::liquidity_fee_bps,
         },
         state::{
             custody::Custody,
@@ -27,6 +29,8 @@ use {
 #[derive(Clone, Copy, Debug)]
 pub struct Deposited {
     pub amounts: AddLiquidityAmounts,
+    /// The deposit fee rate charged, BPS (the flat rate steered by the custody's weight).
+    pub fee_bps: u64,
     /// The pool's AUM the LP was priced against (max prices, before the deposit), USD.
     pub aum_max_usd: u128,
     /// The tranches' NAVs at `aum_max_usd`, rounded to value the deposited tranche high.
@@ -104,13 +108,21 @@ pub fn apply_deposit(
         tranche,
         AumMode::Max,
     )?;
+    // The deposit fee: the flat rate, steered by the custody's weight (multi-asset pools).
+    let fee_bps = liquidity_fee_bps(
+        &valuations,
+        custody_index,
+        custody.assets.owned.safe_add(amount_in)?,
+        &custody.weights,
+        custody.fees.add_liquidity_bps,
+    )?;
     let amounts = compute_add_liquidity(
         amount_in,
         custody.decimals,
         min_price,
         price.nav_usd,
         price.supply,
-        custody.fees.add_liquidity_bps,
+        fee_bps,
         custody.fees.protocol_share_bps,
     )?;
     validate!(
@@ -165,6 +177,7 @@ pub fn apply_deposit(
     }
     Ok(Deposited {
         amounts,
+        fee_bps,
         aum_max_usd,
         navs,
         pool_aum_usd,
@@ -177,6 +190,8 @@ pub fn apply_deposit(
 #[derive(Clone, Copy, Debug)]
 pub struct Withdrawn {
     pub amounts: RemoveLiquidityAmounts,
+    /// The redemption fee rate charged, BPS.
+    pub fee_bps: u64,
     /// The pool's AUM the LP was redeemed against (min prices, before the withdrawal), USD.
     pub aum_min_usd: u128,
     /// The tranches' NAVs at `aum_min_usd`, rounded to value the redeemed tranche low.
@@ -220,6 +235,22 @@ pub fn apply_withdrawal(
     if junior_of_tranched {
         validate!(navs.junior_usd > 0, PerpPoolError::JuniorTrancheWipedOut)?;
     }
+    // The redemption fee: the flat rate, steered by the custody's weight once the gross
+    // tokens leave (multi-asset pools).
+    let (_, gross_amount) = redemption_gross(
+        lp_amount_in,
+        navs.of(tranche),
+        lp_supply,
+        custody.decimals,
+        max_price,
+    )?;
+    let fee_bps = liquidity_fee_bps(
+        &valuations,
+        custody_index,
+        custody.assets.owned.saturating_sub(gross_amount),
+        &custody.weights,
+        custody.fees.remove_liquidity_bps,
+    )?;
     let amounts = compute_remove_liquidity(
         lp_amount_in,
         navs.of(tranche),
@@ -227,7 +258,7 @@ pub fn apply_withdrawal(
         custody.decimals,
         max_price,
         custody.available_amount()?,
-        custody.fees.remove_liquidity_bps,
+        fee_bps,
         custody.fees.protocol_share_bps,
     )?;
     validate!(
@@ -263,6 +294,7 @@ pub fn apply_withdrawal(
     }
     Ok(Withdrawn {
         amounts,
+        fee_bps,
         aum_min_usd,
         navs,
         pool_aum_usd,

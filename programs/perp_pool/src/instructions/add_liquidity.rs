@@ -204,6 +204,7 @@ pub fn handler<'info>(
         lp_token_mint: accounts.lp_token_mint.key(),
         amount_in: params.amount_in,
         fee_amount: amounts.fee_amount,
+        fee_bps: deposited.fee_bps,
         protocol_fee_amount: amounts.protocol_fee_amount,
         deposit_usd: amounts.deposit_usd,
         lp_amount_out: amounts.lp_amount_out,

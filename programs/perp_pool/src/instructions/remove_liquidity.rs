@@ -187,6 +187,7 @@ pub fn handler<'info>(
         withdraw_usd: amounts.withdraw_usd,
         gross_amount: amounts.gross_amount,
         fee_amount: amounts.fee_amount,
+        fee_bps: withdrawn.fee_bps,
         protocol_fee_amount: amounts.protocol_fee_amount,
         amount_out: amounts.amount_out,
         price: max_price.price,

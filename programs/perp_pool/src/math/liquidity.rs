@@ -334,6 +334,34 @@ pub struct RemoveLiquidityAmounts {
     pub owned_decrease: u64,
 }
 
+/// What `lp_amount_in` LP out of `lp_supply` redeem before the fee: `(withdraw_usd,
+/// gross_amount)`, the USD share of `aum_min_usd` (floor: the leaver's share is not rounded up)
+/// and its tokens at `max_price` (floor: fewest tokens for that USD). Errors as
+/// `compute_remove_liquidity`.
+pub fn redemption_gross(
+    lp_amount_in: u64,
+    aum_min_usd: u128,
+    lp_supply: u64,
+    decimals: u8,
+    max_price: OraclePrice,
+) -> Result<(u64, u64)> {
+    require!(lp_amount_in > 0, PerpPoolError::ZeroAmount);
+    require!(lp_supply > 0, PerpPoolError::EmptyPool);
+    require!(
+        lp_amount_in <= lp_supply,
+        PerpPoolError::InsufficientLiquidity
+    );
+    let withdraw_usd: u64 = cast(mul_div(
+        u128::from(lp_amount_in),
+        aum_min_usd,
+        u128::from(lp_supply),
+        Rounding::Floor,
+    )?)?;
+    let gross_amount: u64 =
+        cast(max_price.usd_to_token(u128::from(withdraw_usd), decimals, Rounding::Floor)?)?;
+    Ok((withdraw_usd, gross_amount))
+}
+
 /// Redemption of `lp_amount_in` LP out of `lp_supply` (including the dead shares), against the pool's AUM at min prices,
 /// paid in a custody's token at its `max_price`: the leaver is valued low on both legs.
 /// `available_amount` is what the custody can pay (owned - locked).
@@ -350,22 +378,8 @@ pub fn compute_remove_liquidity(
     remove_liquidity_bps: u64,
     protocol_share_bps: u64,
 ) -> Result<RemoveLiquidityAmounts> {
-    require!(lp_amount_in > 0, PerpPoolError::ZeroAmount);
-    require!(lp_supply > 0, PerpPoolError::EmptyPool);
-    require!(
-        lp_amount_in <= lp_supply,
-        PerpPoolError::InsufficientLiquidity
-    );
-    // Floor: the leaver's share of the pool is not rounded up.
-    let withdraw_usd: u64 = cast(mul_div(
-        u128::from(lp_amount_in),
-        aum_min_usd,
-        u128::from(lp_supply),
-        Rounding::Floor,
-    )?)?;
-    // Floor at the max price: fewest tokens for that USD.
-    let gross_amount: u64 =
-        cast(max_price.usd_to_token(u128::from(withdraw_usd), decimals, Rounding::Floor)?)?;
+    let (withdraw_usd, gross_amount) =
+        redemption_gross(lp_amount_in, aum_min_usd, lp_supply, decimals, max_price)?;
     let fee_amount = fee_amount(gross_amount, remove_liquidity_bps)?;
     let amount_out = gross_amount.safe_sub(fee_amount)?;
     require!(amount_out > 0, PerpPoolError::ZeroAmount);

@@ -24,7 +24,7 @@ use {
 };
 
 /// Defined in the leaf `types` module (the math reads them); re-exported at their old path.
-pub use crate::types::{BorrowRateParams, Fees, OrderParams, PricingParams};
+pub use crate::types::{BorrowRateParams, Fees, OrderParams, PricingParams, WeightParams};
 
 /// The custody's lending state: its rate, index and the aggregates of the positions borrowing
 /// from it (positions whose collateral custody it is), so accrued interest is known without a scan.
@@ -138,6 +138,9 @@ pub struct Custody {
     /// Tokens ever booked into `assets.stake_rewards` by fee splits: a monotone counter the stake
     /// pool pulls from (`StakePool::pulled_routed` is how much of it the stake pool has taken in).
     pub stake_rewards_routed: u128,
+    /// The custody's target share of a multi-asset pool and its bounds and steering fees
+    /// (`set_custody_weights`; all zero: no weight rule).
+    pub weights: WeightParams,
 }
 
 impl PositionStats {

@@ -191,16 +191,35 @@ impl Pool {
         remaining: &[AccountInfo],
         now: i64,
     ) -> Result<Vec<CustodyValuation>> {
-        let others = match target {
-            Some((key, _)) => {
-                require!(
-                    self.custody_index(&key).is_some(),
-                    PerpPoolError::InvalidCustodyAccounts
-                );
-                self.custodies.len().saturating_sub(1)
-            }
-            None => self.custodies.len(),
-        };
+        match target {
+            Some(target) => self.custody_valuations_with(&[target], remaining, now),
+            None => self.custody_valuations_with(&[], remaining, now),
+        }
+    }
+
+    /// Every custody's valuation at `now`, in `pool.custodies` order: the `targets` (custodies
+    /// the instruction loaded itself, distinct) as given, every other one from `remaining`, the
+    /// pairs (custody, oracle) in `pool.custodies` order (InvalidCustodyAccounts otherwise).
+    pub fn custody_valuations_with(
+        &self,
+        targets: &[(Pubkey, CustodyValuation)],
+        remaining: &[AccountInfo],
+        now: i64,
+    ) -> Result<Vec<CustodyValuation>> {
+        for (index, (key, _)) in targets.iter().enumerate() {
+            require!(
+                self.custody_index(key).is_some(),
+                PerpPoolError::InvalidCustodyAccounts
+            );
+            require!(
+                !targets
+                    .iter()
+                    .skip(index.saturating_add(1))
+                    .any(|(other, _)| other == key),
+                PerpPoolError::InvalidCustodyAccounts
+            );
+        }
+        let others = self.custodies.len().saturating_sub(targets.len());
         require!(
             others.checked_mul(2) == Some(remaining.len()),
             PerpPoolError::InvalidCustodyAccounts
@@ -209,33 +228,74 @@ impl Pool {
         let mut valuations = Vec::with_capacity(self.custodies.len());
         let mut pairs = remaining.chunks_exact(2);
         for key in &self.custodies {
-            if let Some((target_key, valuation)) = target {
-                if *key == target_key {
-                    valuations.push(valuation);
-                    continue;
-                }
+            if let Some((_, valuation)) = targets.iter().find(|(target, _)| target == key) {
+                valuations.push(*valuation);
+                continue;
             }
-            let pair = pairs
-                .next()
-                .ok_or_else(|| error!(PerpPoolError::InvalidCustodyAccounts))?;
-            let [custody_info, oracle_info] = pair else {
-                return err!(PerpPoolError::InvalidCustodyAccounts);
-            };
-            require_keys_eq!(
-                custody_info.key(),
-                *key,
-                PerpPoolError::InvalidCustodyAccounts
-            );
-            let custody = Custody::load(custody_info)?;
-            let (spot, ema) = read_oracle_price(oracle_info, &custody.oracle, now)?;
-            let (min_price, max_price) = min_max_price(spot, ema)?;
-            valuations.push(custody.valuation(min_price, max_price, now)?);
+            let priced = PricedCustody::load(*key, pairs.next(), now)?;
+            valuations.push(priced.valuation(now)?);
         }
         Ok(valuations)
     }
+
+    /// Every custody of the pool with its oracle prices at `now`, from `remaining`: the pairs
+    /// (custody, oracle) of ALL custodies in `pool.custodies` order (InvalidCustodyAccounts
+    /// otherwise). For views that need more of each custody than its valuation.
+    pub fn priced_custodies(
+        &self,
+        remaining: &[AccountInfo],
+        now: i64,
+    ) -> Result<Vec<PricedCustody>> {
+        require!(
+            self.custodies.len().checked_mul(2) == Some(remaining.len()),
+            PerpPoolError::InvalidCustodyAccounts
+        );
+        let mut pairs = remaining.chunks_exact(2);
+        self.custodies
+            .iter()
+            .map(|key| PricedCustody::load(*key, pairs.next(), now))
+            .collect()
+    }
 }
 
-/// What `Pool::valuations_for_liquidity_change` returns.
+/// A custody loaded from a remaining-accounts pair, with its oracle read and checked at `now`.
+pub struct PricedCustody {
+    pub key: Pubkey,
+    pub custody: Custody,
+    pub min_price: OraclePrice,
+    pub max_price: OraclePrice,
+}
+
+impl PricedCustody {
+    /// Loads `pair` = (custody, oracle), which must be the custody `key`.
+    fn load(key: Pubkey, pair: Option<&[AccountInfo]>, now: i64) -> Result<PricedCustody> {
+        let [custody_info, oracle_info] =
+            pair.ok_or_else(|| error!(PerpPoolError::InvalidCustodyAccounts))?
+        else {
+            return err!(PerpPoolError::InvalidCustodyAccounts);
+        };
+        require_keys_eq!(
+            custody_info.key(),
+            key,
+            PerpPoolError::InvalidCustodyAccounts
+        );
+        let custody = Custody::load(custody_info)?;
+        let (spot, ema) = read_oracle_price(oracle_info, &custody.oracle, now)?;
+        let (min_price, max_price) = min_max_price(spot, ema)?;
+        Ok(PricedCustody {
+            key,
+            custody,
+            min_price,
+            max_price,
+        })
+    }
+
+    /// The custody's valuation at `now` (`Custody::valuation`).
+    pub fn valuation(&self, now: i64) -> Result<CustodyValuation> {
+        self.custody.valuation(self.min_price, self.max_price, now)
+    }
+}
+
 pub struct LiquidityValuation {
     pub min_price: OraclePrice,
     pub max_price: OraclePrice,

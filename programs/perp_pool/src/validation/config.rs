@@ -7,12 +7,15 @@ use {
     crate::{
         constants::{
             BPS_POWER, MAX_LOCK_DAYS, MAX_LOCK_MULTIPLIER_BPS, MAX_LOCK_TIERS,
-            MAX_SENIOR_JUNIOR_RATIO_BPS, MAX_SENIOR_RATE_BPS, MIN_LOCK_DAYS, RATE_POWER,
+            MAX_SENIOR_JUNIOR_RATIO_BPS, MAX_SENIOR_RATE_BPS, MAX_WEIGHT_FEE_BPS, MIN_LOCK_DAYS,
+            RATE_POWER,
         },
         errors::PerpPoolError,
         math::safe_math::{cast, SafeMath},
         state::oracle::{OracleParams, OracleType},
-        types::{BorrowRateParams, Fees, LockTier, PricingParams, TrancheConfigParams},
+        types::{
+            BorrowRateParams, Fees, LockTier, PricingParams, TrancheConfigParams, WeightParams,
+        },
         validate,
     },
     anchor_lang::prelude::*,
@@ -181,5 +184,38 @@ pub fn validate_tranche_config(params: &TrancheConfigParams) -> Result<()> {
     validate!(
         params.senior_deposit_ratio_bps <= params.max_senior_junior_ratio_bps,
         invalid
+    )
+}
+
+/// A custody's weights (`set_custody_weights`): all zero (no weight rule), or
+/// `min <= target <= max <= 100 %` with `max > 0`; the tax and the base swap fee at most
+/// MAX_WEIGHT_FEE_BPS. Every failure is InvalidWeightConfig.
+pub fn validate_weights(params: &WeightParams) -> Result<()> {
+    if !params.is_set() {
+        validate!(
+            *params == WeightParams::default(),
+            PerpPoolError::InvalidWeightConfig
+        )?;
+        return Ok(());
+    }
+    validate!(
+        params.min_bps <= params.target_bps,
+        PerpPoolError::InvalidWeightConfig
+    )?;
+    validate!(
+        params.target_bps <= params.max_bps,
+        PerpPoolError::InvalidWeightConfig
+    )?;
+    validate!(
+        params.max_bps <= BPS_POWER,
+        PerpPoolError::InvalidWeightConfig
+    )?;
+    validate!(
+        params.tax_bps <= MAX_WEIGHT_FEE_BPS,
+        PerpPoolError::InvalidWeightConfig
+    )?;
+    validate!(
+        params.swap_bps <= MAX_WEIGHT_FEE_BPS,
+        PerpPoolError::InvalidWeightConfig
     )
 }
