@@ -130,13 +130,13 @@ def _bump_maintenance(cfg: StressConfig) -> StressConfig:
 
 BUMPS: tuple[tuple[str, str, Callable[[StressConfig], StressConfig]], ...] = (
     ("vol", "x1.25", lambda c: replace(c, price=replace(c.price, vol=c.price.vol * 1.25))),
-    ("jump_intensity", "x2", lambda c: replace(c, price=replace(c.price, jump_intensity=c.price.jump_intensity * 2))),
-    ("leverage_mean", "x1.25", lambda c: replace(c, traders=replace(c.traders,
+    ("jumps", "x2", lambda c: replace(c, price=replace(c.price, jump_intensity=c.price.jump_intensity * 2))),
+    ("leverage", "x1.25", lambda c: replace(c, traders=replace(c.traders,
                                                                     leverage_mean=c.traders.leverage_mean * 1.25))),
-    ("keeper_delay", "+2 steps", lambda c: replace(c, run=replace(c.run,
+    ("keeper_delay", "+2", lambda c: replace(c, run=replace(c.run,
                                                                   keeper_delay_steps=c.run.keeper_delay_steps + 2))),
-    ("maintenance_leverage", "x0.8", _bump_maintenance),
-    ("insurance_fund", "x2", lambda c: replace(c, pool=replace(c.pool, collateral=replace(
+    ("maint_lev", "x0.8", _bump_maintenance),
+    ("fund", "x2", lambda c: replace(c, pool=replace(c.pool, collateral=replace(
         c.pool.collateral, insurance_fund=c.pool.collateral.insurance_fund * 2)))),
 )
 
