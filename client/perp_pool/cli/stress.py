@@ -71,12 +71,14 @@ def stress_command(
     return distribution, insurance-fund depletion, junior / senior losses, bad debt, VaR and ES per
     tranche and which parameter moves each most. docs/design.md "Stress simulator"."""
     settings: Settings = ctx.obj
-    try:
-        cfg = load_config(config_path) if config_path is not None else StressConfig()
-        cfg = _overrides(cfg, paths, positions, horizon_hours, step_sec, keeper_delay, seed, vol, jumps, leverage,
-                         size_median, returns_csv)
-    except (ValueError, OSError) as exc:
-        raise usage_error("InvalidStressConfig", str(exc)) from None
+
+    def config() -> StressConfig:
+        try:
+            cfg = load_config(config_path) if config_path is not None else StressConfig()
+            return _overrides(cfg, paths, positions, horizon_hours, step_sec, keeper_delay, seed, vol, jumps,
+                              leverage, size_median, returns_csv)
+        except (ValueError, OSError) as exc:
+            raise usage_error("InvalidStressConfig", str(exc)) from None
 
     def simulate_report(config: StressConfig) -> Report:
         sim, sens, checked = _run(config, settings.json_output, with_sensitivity, sensitivity_paths, check_paths)
@@ -88,10 +90,11 @@ def stress_command(
         return Report(data, lambda out: render(out, data))
 
     if pool_name is None:
-        run_offline(ctx, lambda: simulate_report(cfg))
+        run_offline(ctx, lambda: simulate_report(config()))
         return
 
     async def action(client: PerpPoolClient) -> Report:
+        cfg = config()
         pool = await chain_pool(client, pool_name, market)
         return simulate_report(replace(cfg, pool=pool))
 

@@ -47,7 +47,7 @@ def var_es(pnl: npt.NDArray[np.int64], level: float) -> tuple[int, int]:
     (positive numbers; 0 when the tail gains): VaR the loss exceeded with probability 1 - level (the
     empirical quantile, no interpolation), ES the mean loss over the worst 1 - level of paths."""
     losses = np.sort(-pnl)[::-1]
-    tail = max(1, int(np.ceil((1 - level) * losses.size)))
+    tail = max(1, int(np.ceil(round((1 - level) * losses.size, 9))))  # 0.05 * 100 is 5.000000000000004
     var = max(0, int(losses[tail - 1]))
     es = max(0, int(round(float(losses[:tail].mean()))))
     return var, es
