@@ -49,7 +49,7 @@ def price_paths(params: PathParams, start_price: int, paths: int, steps: int, st
     np.cumsum(r, axis=1, out=levels[:, 1:])
     prices = np.rint(start_price * np.exp(levels))
     np.clip(prices, 1, 2**62, out=prices)
-    return prices.astype(np.int64)
+    return np.asarray(prices, dtype=np.int64)
 
 
 def load_returns(path: Path) -> list[float]:

@@ -154,12 +154,13 @@ def sensitivity(cfg: StressConfig, paths: int, rules: Rules = PROGRAM_RULES,
         if progress is not None:
             progress(k + 1, len(runs))
     base = values[0]
-    rows = [{"parameter": name, "bump": how, "delta": {k: v[k] - base[k] for k in HEADLINES}}
-            for (name, how, _), v in zip(runs[1:], values[1:], strict=True)]
+    deltas = [(name, how, {key: v[key] - base[key] for key in HEADLINES})
+              for (name, how, _), v in zip(runs[1:], values[1:], strict=True)]
+    rows = [{"parameter": name, "bump": how, "delta": delta} for name, how, delta in deltas]
     most: dict[str, str | None] = {}
-    for k in HEADLINES:
-        best = max(rows, key=lambda r: abs(r["delta"][k]))
-        most[k] = str(best["parameter"]) if best["delta"][k] != 0 else None
+    for key in HEADLINES:
+        name, _, delta = max(deltas, key=lambda d: abs(d[2][key]))
+        most[key] = name if delta[key] != 0 else None
     return {"paths": paths, "base": base, "bumps": rows, "most_sensitive": most}
 
 
@@ -186,7 +187,8 @@ def report(sim: Simulation, sensitivity_table: dict[str, Any] | None = None,
         },
         **metrics(sim),
         "fan": {"steps": sim.checkpoints.tolist(),
-                **{_q(q): np.quantile(sim.fan_usd, q, axis=0).round(6).tolist() for q in (0.01, 0.05, 0.5, 0.95, 0.99)}},
+                **{_q(q): np.quantile(sim.fan_usd, q, axis=0).round(6).tolist()
+                   for q in (0.01, 0.05, 0.5, 0.95, 0.99)}},
         "sensitivity": sensitivity_table,
         "check": check,
         "seconds": round(sim.seconds, 3),

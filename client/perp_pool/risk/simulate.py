@@ -75,7 +75,9 @@ def batch_prices(cfg: StressConfig, batch: int, paths: int) -> I64:
 def market_value_usd(cfg: StressConfig, price: int) -> int:
     """The LPs' tokens of the market custody at `price`, rounded down (its min-mode value)."""
     m = cfg.pool.market
-    return OraclePrice(price, -PRICE_DECIMALS).token_to_usd(m.lp_tokens, m.decimals, Rounding.FLOOR) if m.lp_tokens else 0
+    if not m.lp_tokens:
+        return 0
+    return OraclePrice(price, -PRICE_DECIMALS).token_to_usd(m.lp_tokens, m.decimals, Rounding.FLOOR)
 
 
 def senior_targets(cfg: StressConfig) -> tuple[int, int]:

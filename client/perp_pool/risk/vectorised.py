@@ -42,7 +42,7 @@ MAX_PRICE = INT64_MAX // (2 * BPS_POWER)
 
 
 def _ceil_div(a: Obj, b: object) -> Obj:
-    return -((-a) // b)  # type: ignore[no-any-return, operator]
+    return np.asarray(-((-a) // b), dtype=object)
 
 
 @dataclass(frozen=True)
@@ -54,15 +54,15 @@ class Tokens:
 
     def usd_to_tokens(self, usd: I64, ceil: bool) -> I64:
         if self.decimals >= USD_DECIMALS:
-            return usd * 10 ** (self.decimals - USD_DECIMALS)
+            return np.asarray(usd * 10 ** (self.decimals - USD_DECIMALS), dtype=np.int64)
         d = 10 ** (USD_DECIMALS - self.decimals)
-        return (usd + (d - 1)) // d if ceil else usd // d
+        return np.asarray((usd + (d - 1)) // d if ceil else usd // d, dtype=np.int64)
 
     def tokens_to_usd(self, amount: I64, ceil: bool) -> I64:
         if self.decimals <= USD_DECIMALS:
-            return amount * 10 ** (USD_DECIMALS - self.decimals)
+            return np.asarray(amount * 10 ** (USD_DECIMALS - self.decimals), dtype=np.int64)
         d = 10 ** (self.decimals - USD_DECIMALS)
-        return (amount + (d - 1)) // d if ceil else amount // d
+        return np.asarray((amount + (d - 1)) // d if ceil else amount // d, dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -212,7 +212,7 @@ def _first_liquidation(prices: I64, table: I64, long: bool, delay: int) -> I64:
     else:
         early = _first_pair(prices, table.min(axis=1), False, delay)
         late = _first_pair(prices, table.max(axis=1), False, delay)
-    result = late.copy()
+    result: I64 = late.copy()
     rows, cols = np.nonzero(early < late)
     cur = early[rows, cols]
     end = late[rows, cols]
@@ -229,15 +229,15 @@ def _first_liquidation(prices: I64, table: I64, long: bool, delay: int) -> I64:
 
 def quantity_value(quantity: Obj, price: I64, floor: npt.NDArray[np.bool_]) -> I64:
     """`quantity * price / 10^15` (`quantity_value_usd`), rounded down where `floor` else up, exact.
-    With the program's scale (10^15), quantities below 2^62, prices below 2^50 and values below 2^62 it runs on int64
-    limbs: q = qh S + a 10^8 + b, e = eh 10^7 + el, every partial product below 2^63 (about 10 ns a
-    value); otherwise on Python integers."""
+    With the program's scale (10^15), quantities below 2^62, prices below 2^50 and values below 2^62
+    it runs on int64 limbs: q = qh S + a 10^8 + b, e = eh 10^7 + el, every partial product below
+    2^63 (about 10 ns a value); otherwise on Python integers."""
     scale = quantity_scale()
     q_max = max((int(v) for v in quantity), default=0)
     p_max = int(price.max()) if price.size else 0
     if scale != 10**15 or q_max >= 2**62 or p_max >= 2**50 or q_max * p_max >= 2**62 * scale:
         product = price.astype(object) * quantity[None, :]
-        return np.where(floor, product // scale, _ceil_div(product, scale)).astype(np.int64)
+        return np.asarray(np.where(floor, product // scale, _ceil_div(product, scale)).astype(np.int64))
     q = quantity.astype(np.int64)[None, :]
     qh, ql = q // scale, q % scale
     a, b = ql // 10**8, ql % 10**8
@@ -246,7 +246,7 @@ def quantity_value(quantity: Obj, price: I64, floor: npt.NDArray[np.bool_]) -> I
     d1, d0 = np.divmod(a * el, 10**7)
     inner = c0 * 10**7 + d0 * 10**8 + b * el
     whole = qh * price + a * eh + c1 + d1 + inner // scale
-    return np.where(floor, whole, whole + (inner % scale != 0))
+    return np.asarray(np.where(floor, whole, whole + (inner % scale != 0)), dtype=np.int64)
 
 
 @dataclass
@@ -380,5 +380,5 @@ def mark_to_market(prep: Prepared, prices: I64, result: BatchResult, checkpoints
     return out
 
 
-__all__ = ["BatchResult", "MAX_PRICE", "Prepared", "Tokens", "liquidation_thresholds", "mark_to_market", "prepare", "quantity_value",
-           "run_batch", "stop_thresholds"]
+__all__ = ["BatchResult", "MAX_PRICE", "Prepared", "Tokens", "liquidation_thresholds", "mark_to_market", "prepare",
+           "quantity_value", "run_batch", "stop_thresholds"]
