@@ -15,6 +15,9 @@ import numpy.typing as npt
 from perp_pool.risk.params import PathParams
 
 YEAR_SECONDS = 31_536_000
+# Prices above this would overflow `price * (BPS + spread)` in the vectorised engine's int64: paths
+# are clipped to it (461,168 USD a token), for both engines.
+MAX_PRICE = (2**63 - 1) // (2 * 10_000)
 Prices = npt.NDArray[np.int64]
 
 
@@ -42,13 +45,13 @@ def log_returns(params: PathParams, paths: int, steps: int, step_sec: int,
 def price_paths(params: PathParams, start_price: int, paths: int, steps: int, step_sec: int,
                 rng: np.random.Generator) -> Prices:
     """(paths, steps + 1) integer prices: `start_price * exp(cumulative log return)`, rounded to the
-    nearest unit, at least 1."""
+    nearest unit, within [1, MAX_PRICE]."""
     r = log_returns(params, paths, steps, step_sec, rng)
     levels = np.empty((paths, steps + 1), dtype=np.float64)
     levels[:, 0] = 0.0
     np.cumsum(r, axis=1, out=levels[:, 1:])
     prices = np.rint(start_price * np.exp(levels))
-    np.clip(prices, 1, 2**62, out=prices)
+    np.clip(prices, 1, MAX_PRICE, out=prices)
     return np.asarray(prices, dtype=np.int64)
 
 
@@ -90,4 +93,4 @@ def load_returns(path: Path) -> list[float]:
     return [math.log(b / a) for a, b in zip(values, values[1:], strict=False)]
 
 
-__all__ = ["Prices", "YEAR_SECONDS", "load_returns", "log_returns", "price_paths"]
+__all__ = ["MAX_PRICE", "Prices", "YEAR_SECONDS", "load_returns", "log_returns", "price_paths"]

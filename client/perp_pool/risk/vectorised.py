@@ -32,13 +32,12 @@ from perp_pool.math.pricing import Side
 from perp_pool.math.trade import health_inputs
 from perp_pool.risk.book import OpenBook
 from perp_pool.risk.outcome import LIQUIDATED, OPEN_AT_END, OUTCOME_FIELDS, STOPPED, TOTAL_FIELDS
+from perp_pool.risk.paths import MAX_PRICE
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 Obj = npt.NDArray[np.object_]
 INT64_MAX = np.iinfo(np.int64).max
-# Prices above this would overflow `price * (BPS + spread)` in int64: the paths are clipped to it.
-MAX_PRICE = INT64_MAX // (2 * BPS_POWER)
 
 
 def _ceil_div(a: Obj, b: object) -> Obj:
@@ -262,7 +261,8 @@ def run_batch(prep: Prepared, prices: I64) -> BatchResult:
     """Every path of `prices` (paths x steps + 1, the t0 price first)."""
     if prices.shape[1] != prep.steps + 1:
         raise ValueError(f"paths of {prep.steps + 1} prices expected, got {prices.shape[1]}")
-    prices = np.minimum(prices, MAX_PRICE)
+    if prices.size and (int(prices.max()) > MAX_PRICE or int(prices.min()) < 1):
+        raise ValueError(f"prices must be within [1, {MAX_PRICE}] (paths.MAX_PRICE)")
     book, steps, delay = prep.book, prep.steps, prep.keeper_delay
     paths, n = prices.shape[0], prep.count
     liq = np.full((paths, n), steps + 1, dtype=np.int64)
