@@ -193,8 +193,9 @@ def render(out: Console, d: dict[str, Any]) -> None:
              f"sd {price['jump_std']:.1%}")
     out.print(f"stress test of pool {d['pool']['name']} on {d['pool']['market']} (nothing is sent)",
               markup=False, highlight=False, soft_wrap=True)
-    out.print(f"  {m['paths']:,} paths x {m['steps']:,} steps of {m['step_sec']} s; {model}; keeper delay "
+    out.print(f"  {m['paths']:,} paths x {m['steps']:,} steps of {m['step_sec']} s, keeper delay "
               f"{m['keeper_delay_steps']} step(s)", markup=False, highlight=False, soft_wrap=True)
+    out.print(f"  {model}", markup=False, highlight=False, soft_wrap=True)
     rejected = ", ".join(f"{k} {v}" for k, v in book["rejected"].items()) or "none"
     print_block(out, "traders at t0", [
         Row("positions", f"{book['positions']:,}", f"refused: {rejected}"),
@@ -234,7 +235,7 @@ def render(out: Console, d: dict[str, Any]) -> None:
     s = d.get("sensitivity")
     if s:
         out.print()
-        st = table(f"sensitivity: change from the base run ({s['paths']:,} paths each; P in points)",
+        st = table(f"sensitivity ({s['paths']:,} paths a run): change from the base",
                    [("bump", "left"), *((h, "right") for _, h in SENSITIVITY_COLUMNS)])
         for row in s["bumps"]:
             cells = []
@@ -248,6 +249,7 @@ def render(out: Console, d: dict[str, Any]) -> None:
                     cells.append(f"{v * 100:+.2f}")
             st.add_row(f"{row['parameter']} {row['bump']}", *cells)
         out.print(st)
+        out.print("(LP return in basis points, probabilities in percentage points)", markup=False, highlight=False)
         out.print("moves each metric most:", markup=False, highlight=False)
         for k, v in s["most_sensitive"].items():
             if k in HEADLINES:
