@@ -31,6 +31,7 @@ from perp_pool.risk.exact import run_exact
 from perp_pool.risk.outcome import LIQUIDATED, OPEN_AT_END, STOPPED
 from perp_pool.risk.params import (
     CollateralParams,
+    ExistingPosition,
     PathParams,
     PoolParams,
     RunParams,
@@ -41,7 +42,7 @@ from perp_pool.risk.params import (
 from perp_pool.risk.paths import load_returns, log_returns, price_paths
 from perp_pool.risk.report import SCHEMA, metrics, report, sensitivity, var_es
 from perp_pool.risk.rules import Rules, program_open
-from perp_pool.risk.simulate import check, simulate
+from perp_pool.risk.simulate import book_for, check, simulate
 from perp_pool.risk.vectorised import INT64_MAX, liquidation_thresholds, prepare, run_batch, stop_thresholds
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -333,3 +334,23 @@ def test_stop_and_end_kinds_exist_in_the_small_run() -> None:
     path = np.array([[SOL, int(SOL * 0.985), int(SOL * 0.985), int(SOL * 0.985)]], dtype=np.int64)
     out = run_batch(sim_prep, path)
     assert int(out.outcomes["kind"][0, 0]) == STOPPED and int(out.outcomes["step"][0, 0]) == 1
+
+
+def test_positions_open_before_t0_are_settled_with_the_interest_they_owe() -> None:
+    """A pool's open positions (from chain) come first in the book, owe interest from their own
+    snapshot (before t0), change neither owned nor locked at t0, and both engines agree on them."""
+    opened = open_book(SMALL.pool, [Trader(Side.LONG, 5_000 * USDC, 300 * USDC),
+                                    Trader(Side.SHORT, 4_000 * USDC, 250 * USDC)])
+    existing = tuple(ExistingPosition(p.side is Side.LONG, p.quantity, p.size_usd, p.collateral_amount,
+                                      p.locked_amount, -3_600 * 200_000) for p in opened.positions)
+    pool = replace(SMALL.pool, positions=existing,
+                   collateral=replace(SMALL.pool.collateral, locked=opened.locked))
+    cfg = replace(SMALL, pool=pool)
+    book = book_for(cfg)
+    assert book.existing == 2 and book.positions[:2] == opened.positions
+    assert book.snapshots[:2] == (-720_000_000, -720_000_000) and set(book.snapshots[2:]) == {0}
+    prep = prepare(book, 2, 60, 0)
+    # An hour at 0.02 %/h is owed at t0 already.
+    assert int(prep.interest_usd[0, 0]) == position_interest_usd(0, -720_000_000, 5_000 * USDC) == 1 * USDC
+    result = check(cfg, sample_paths=4)
+    assert result.identical, result.mismatches

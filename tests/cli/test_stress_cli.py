@@ -6,13 +6,18 @@ import pytest
 
 from tests.cli.conftest import ok
 from tests.cli.test_tranches import tranched_market
+from perp_pool.math.pricing import Side
 from tests.helpers import USDC, Market, World
+from tests.test_trading import open_pos, trader
 
 
 @pytest.fixture(scope="module")
 async def stressed(world: World) -> Market:
-    """50,000 USDC junior, 20,000 USDC senior, 500 USDC in the insurance fund."""
-    return await tranched_market(world, junior=50_000 * USDC, senior=20_000 * USDC, insurance=500 * USDC)
+    """50,000 USDC junior, 20,000 USDC senior, 500 USDC in the insurance fund, one open 10x long."""
+    m = await tranched_market(world, junior=50_000 * USDC, senior=20_000 * USDC, insurance=500 * USDC)
+    w = await trader(world, m)
+    await open_pos(world, m, w, Side.LONG, 100 * USDC, 1_000 * USDC)
+    return m
 
 
 def test_stress_reads_the_pool_from_chain(cli, stressed: Market) -> None:
@@ -22,9 +27,10 @@ def test_stress_reads_the_pool_from_chain(cli, stressed: Market) -> None:
     # The chain's numbers: the LPs' USDC (deposits less their fees), the senior's claim, the fund.
     senior = doc["tranches"]["senior"]["nav_start_usd"]
     assert 19_900 * USDC <= senior <= 20_000 * USDC
-    assert 69_800 * USDC <= doc["lp"]["aum_start_usd"] <= 70_000 * USDC
+    assert 69_800 * USDC <= doc["lp"]["aum_start_usd"] <= 70_010 * USDC
     assert doc["book"]["insurance_fund"] >= 500 * USDC
-    assert doc["book"]["positions"] + sum(doc["book"]["rejected"].values()) == 20
+    assert doc["book"]["open_before"] == 1  # the long opened on chain, settled with the rest
+    assert doc["book"]["positions"] + sum(doc["book"]["rejected"].values()) == 21
     assert doc["check"]["identical"] is True
 
 

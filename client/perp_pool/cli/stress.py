@@ -13,12 +13,22 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from perp_pool.cli.output import Report
-from perp_pool.cli.queries import fetch_custodies, is_tranched, parse_pubkey, resolve_pool
+from perp_pool.cli.queries import fetch_custodies, is_tranched, parse_pubkey, resolve_pool, unix_now
+from perp_pool.cli.summaries import fetch_positions
 from perp_pool.cli.support import Settings, run, run_offline, usage_error
 from perp_pool.cli.tables import Row, print_block, table
 from perp_pool.cli.units import format_rate_percent, format_usd
-from perp_pool.client import PerpPoolClient
-from perp_pool.risk.params import PoolParams, StressConfig, load_config, pool_params_from_accounts, validate
+from perp_pool.client import PerpPoolClient, side_of
+from perp_pool.math.health import cumulative_interest_at
+from perp_pool.math.pricing import Side
+from perp_pool.risk.params import (
+    ExistingPosition,
+    PoolParams,
+    StressConfig,
+    load_config,
+    pool_params_from_accounts,
+    validate,
+)
 from perp_pool.risk.paths import load_returns
 from perp_pool.risk.report import HEADLINES, report, sensitivity
 from perp_pool.risk.simulate import Simulation, check, simulate
@@ -60,6 +70,8 @@ def stress_command(
                                                    "parameter and report each metric's change.")] = True,
     sensitivity_paths: Annotated[int, typer.Option("--sensitivity-paths", min=1, help="Paths per sensitivity "
                                                    "run (default: min(paths, 2000)).")] = 2_000,
+    with_open_positions: Annotated[bool, typer.Option("--open-positions/--no-open-positions", help="With --pool: "
+                                                      "also settle the positions open on chain (default).")] = True,
     check_paths: Annotated[int, typer.Option("--check", min=0, help="Also run this many paths through the exact "
                                              "engine and compare every token amount (slow: ~10 s a path).")] = 0,
 ) -> None:
@@ -95,7 +107,7 @@ def stress_command(
 
     async def action(client: PerpPoolClient) -> Report:
         cfg = config()
-        pool = await chain_pool(client, pool_name, market)
+        pool = await chain_pool(client, pool_name, market, with_open_positions)
         return simulate_report(replace(cfg, pool=pool))
 
     run(ctx, action)
@@ -133,9 +145,11 @@ def _overrides(cfg: StressConfig, paths: int | None, positions: int | None, hori
     return out
 
 
-async def chain_pool(client: PerpPoolClient, name: str, market_mint: str | None) -> PoolParams:
+async def chain_pool(client: PerpPoolClient, name: str, market_mint: str | None,
+                     with_open_positions: bool = True) -> PoolParams:
     """The pool's parameters now: its first stable custody as the collateral, the market (by mint, or
-    its first non-stable custody) at its oracle price, its tranche state."""
+    its first non-stable custody) at its oracle price, its tranche state, and (`with_open_positions`)
+    its open positions on that market and collateral, interest owed so far included."""
     pool = await resolve_pool(client, name)
     custodies = await fetch_custodies(client, pool.account.custodies)
     stable = [(a, c) for a, c in custodies.items() if c.is_stable]
@@ -148,9 +162,19 @@ async def chain_pool(client: PerpPoolClient, name: str, market_mint: str | None)
         raise usage_error("NoMarket", f"pool {name!r} needs a stable custody and a market custody to stress "
                           "(--market MINT picks the market)")
     market_address, market_account = markets[0]
+    collateral_address, collateral_account = stable[0]
     prices = await client.get_oracle_price(pool.address, market_address)
     tranche = await client.get_tranche_state(pool.address) if is_tranched(pool) else None
-    return pool_params_from_accounts(name, stable[0][1], market_account, prices.spot, tranche)
+    params = pool_params_from_accounts(name, collateral_account, market_account, prices.spot, tranche)
+    if not with_open_positions:
+        return params
+    index = cumulative_interest_at(collateral_account, await unix_now(client))
+    existing = tuple(
+        ExistingPosition(side_of(p.side) is Side.LONG, p.quantity, p.size_usd, p.collateral_amount, p.locked_amount,
+                         p.cumulative_interest_snapshot - index)
+        for p in (found.account for found in await fetch_positions(client, pool.address, None))
+        if p.custody == market_address and p.collateral_custody == collateral_address)
+    return replace(params, positions=existing)
 
 
 def _run(cfg: StressConfig, json_output: bool, with_sensitivity: bool, sensitivity_paths: int,

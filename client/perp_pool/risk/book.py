@@ -49,6 +49,7 @@ class OpenBook:
     open_fees: int  # tokens
     rejected: dict[str, int] = field(default_factory=dict)  # program error name -> count
     stops_refused: int = 0  # stop-losses the program would refuse (past the liquidation price)
+    existing: int = 0  # the first `existing` positions were open before t0 (pool.positions)
 
     @property
     def spreads(self) -> tuple[int, int]:
@@ -96,18 +97,27 @@ def draw_traders(pool: PoolParams, params: TraderParams, rng: np.random.Generato
 
 
 def open_book(pool: PoolParams, traders: list[Trader], rules: Rules = PROGRAM_RULES) -> OpenBook:
-    """Opens the traders in order at the t0 price (spot = EMA) with `rules.open_position`, each
-    against the custody the previous opens left; a refused open is counted by its program error.
-    The borrow rate is then `rules.borrow_rate` of the utilisation after the last open."""
+    """The pool's open positions (`pool.positions`) first, then the traders opened in order at the
+    t0 price (spot = EMA) with `rules.open_position`, each against the custody the previous opens
+    left; a refused open is counted by its program error. The borrow rate is then
+    `rules.borrow_rate` of the utilisation after the last open."""
     c, m = pool.collateral, pool.market
     market = m.market()
     prices = TradePrices(m.price, m.price)
     owned, locked = c.owned, c.locked
     insurance = c.insurance_fund
     protocol = stakers = fees = 0
-    exposure = Exposure()
     positions: list[PositionState] = []
+    snapshots: list[int] = []
     stops: list[int | None] = []
+    long_usd = short_usd = 0
+    for e in pool.positions:  # already open: their locks and fees are in the custody's numbers
+        side = Side.LONG if e.long else Side.SHORT
+        positions.append(PositionState(side, e.quantity, e.size_usd, e.collateral_amount, e.locked_amount))
+        snapshots.append(e.snapshot)
+        stops.append(None)
+        long_usd, short_usd = (long_usd + e.size_usd, short_usd) if e.long else (long_usd, short_usd + e.size_usd)
+    exposure = Exposure(long_usd, short_usd)
     rejected: Counter[str] = Counter()
     refused_stops = 0
     for t in traders:
@@ -139,10 +149,11 @@ def open_book(pool: PoolParams, traders: list[Trader], rules: Rules = PROGRAM_RU
                 trigger = None
                 refused_stops += 1
         positions.append(position)
+        snapshots.append(0)
         stops.append(trigger)
     rate = rules.borrow_rate(utilization(locked, owned), c, exposure)
-    return OpenBook(pool, tuple(positions), (0,) * len(positions), tuple(stops), rate, c.owned, owned, locked,
-                    insurance, protocol, stakers, fees, dict(rejected), refused_stops)
+    return OpenBook(pool, tuple(positions), tuple(snapshots), tuple(stops), rate, c.owned, owned, locked,
+                    insurance, protocol, stakers, fees, dict(rejected), refused_stops, len(pool.positions))
 
 
 __all__ = ["OpenBook", "Trader", "draw_traders", "open_book"]

@@ -96,12 +96,28 @@ class TrancheParams:
 
 
 @dataclass(frozen=True)
+class ExistingPosition:
+    """A position already open in the pool (read from chain): the simulator settles it like the
+    ones it opens. `snapshot`: its interest snapshot minus the custody's index at t0 (<= 0)."""
+
+    long: bool
+    quantity: int
+    size_usd: int
+    collateral_amount: int
+    locked_amount: int
+    snapshot: int
+
+
+@dataclass(frozen=True)
 class PoolParams:
+    """`positions`: the pool's open positions at t0 (their locks are in `collateral.locked` already)."""
+
     name: str = "demo"
     collateral: CollateralParams = CollateralParams()
     market: MarketParams = MarketParams()
     tranches: TrancheParams | None = TrancheParams(senior_supply=600_000 * USD_POWER, senior_index=10**12,
                                                    rate_bps=500)
+    positions: tuple[ExistingPosition, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -285,5 +301,6 @@ def pool_params_from_accounts(name: str, collateral: Any, market: Any, market_pr
     )
 
 
-__all__ = ["CollateralParams", "DAY_SECONDS", "MarketParams", "ONE_USD", "PathParams", "PoolParams", "RunParams",
-           "StressConfig", "TraderParams", "TrancheParams", "load_config", "pool_params_from_accounts", "validate"]
+__all__ = ["CollateralParams", "DAY_SECONDS", "ExistingPosition", "MarketParams", "ONE_USD", "PathParams",
+           "PoolParams", "RunParams", "StressConfig", "TraderParams", "TrancheParams", "load_config",
+           "pool_params_from_accounts", "validate"]

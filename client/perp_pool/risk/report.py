@@ -99,7 +99,7 @@ def metrics(sim: Simulation) -> dict[str, Any]:
         "stops": {"mean": float(t["stops"].mean())},
         "fees": {"protocol": usd_distribution(t["protocol_fees"]), "stakers": usd_distribution(t["stake_rewards"])},
         "book": {
-            "positions": len(book.positions), "rejected": book.rejected,
+            "positions": len(book.positions), "open_before": book.existing, "rejected": book.rejected,
             "stops": sum(s is not None for s in book.stops), "stops_refused": book.stops_refused,
             "long_size_usd": long_usd, "short_size_usd": short_usd, "open_fees": book.open_fees,
             "utilization": utilization(book.locked, book.owned), "borrow_rate": book.rate,
