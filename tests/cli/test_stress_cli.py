@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from perp_pool.math.pricing import Side
 from tests.cli.conftest import ok
 from tests.cli.test_tranches import tranched_market
-from perp_pool.math.pricing import Side
 from tests.helpers import USDC, Market, World
 from tests.test_trading import open_pos, trader
 
