@@ -19,6 +19,7 @@ from perp_pool.cli.support import Settings, run, run_offline, usage_error
 from perp_pool.cli.tables import Row, print_block, table
 from perp_pool.cli.units import format_rate_percent, format_usd
 from perp_pool.client import PerpPoolClient, side_of
+from perp_pool.constants import USD_POWER
 from perp_pool.math.health import cumulative_interest_at
 from perp_pool.math.pricing import Side
 from perp_pool.risk.params import (
@@ -215,14 +216,16 @@ def render(out: Console, d: dict[str, Any]) -> None:
     model = (f"bootstrap of {price['returns']:,} returns" if price["kind"] == "bootstrap" else
              f"GBM vol {price['vol']:.0%}, {price['jump_intensity']:g} jumps/yr of {price['jump_mean']:+.1%} "
              f"sd {price['jump_std']:.1%}")
-    out.print(f"stress test of pool {d['pool']['name']} on {d['pool']['market']} (nothing is sent)",
+    market = d["pool"]["market"]
+    market = f"{market[:4]}...{market[-4:]}" if len(market) > 12 else market
+    out.print(f"stress test of pool {d['pool']['name']} on {market} (nothing is sent)",
               markup=False, highlight=False, soft_wrap=True)
     out.print(f"  {m['paths']:,} paths x {m['steps']:,} steps of {m['step_sec']} s, keeper delay "
               f"{m['keeper_delay_steps']} step(s)", markup=False, highlight=False, soft_wrap=True)
     out.print(f"  {model}", markup=False, highlight=False, soft_wrap=True)
     rejected = ", ".join(f"{k} {v}" for k, v in book["rejected"].items()) or "none"
     print_block(out, "traders at t0", [
-        Row("positions", f"{book['positions']:,}", f"refused: {rejected}"),
+        Row("positions", f"{book['positions']:,}", f"{book['open_before']:,} open before t0; refused: {rejected}"),
         Row("long / short size", f"{_usd(book['long_size_usd'])} / {_usd(book['short_size_usd'])}", "USD"),
         Row("stop-losses", f"{book['stops']:,}", f"refused past liquidation: {book['stops_refused']}"),
         Row("utilisation", _pct(book["utilization"] / 1e9), f"borrow rate "
@@ -266,7 +269,7 @@ def render(out: Console, d: dict[str, Any]) -> None:
             for key, _ in SENSITIVITY_COLUMNS:
                 v = row["delta"][key]
                 if key.endswith("_usd"):
-                    cells.append(_usd(round(v)))
+                    cells.append(f"{v / USD_POWER:+,.0f}")
                 elif key.startswith("lp_return"):
                     cells.append(f"{v * 10_000:+.2f}")
                 else:

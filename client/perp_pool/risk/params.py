@@ -290,7 +290,7 @@ def pool_params_from_accounts(name: str, collateral: Any, market: Any, market_pr
             staker_share_bps=cf.staker_share_bps, base_rate=cb.base_rate, slope1=cb.slope1, slope2=cb.slope2,
             optimal_utilization=cb.optimal_utilization),
         market=MarketParams(
-            symbol=str(m.mint)[:4], decimals=m.decimals, price=market_price,
+            symbol=str(m.mint), decimals=m.decimals, price=market_price,
             spread_long_bps=mp.trade_spread_long_bps, spread_short_bps=mp.trade_spread_short_bps,
             min_initial_leverage_bps=mp.min_initial_leverage_bps, max_initial_leverage_bps=mp.max_initial_leverage_bps,
             max_leverage_bps=mp.max_leverage_bps, max_payoff_mult_bps=mp.max_payoff_mult_bps,
