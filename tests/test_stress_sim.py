@@ -354,3 +354,22 @@ def test_positions_open_before_t0_are_settled_with_the_interest_they_owe() -> No
     assert int(prep.interest_usd[0, 0]) == position_interest_usd(0, -720_000_000, 5_000 * USDC) == 1 * USDC
     result = check(cfg, sample_paths=4)
     assert result.identical, result.mismatches
+
+
+def test_a_stop_loss_never_executes_on_a_liquidatable_position() -> None:
+    """Stop reached at step 1 (the position still healthy), a crash past the liquidation price at
+    step 2 (the keeper saw no liquidation at step 1, and the program refuses the stop then:
+    PositionLiquidatable), back between the two at step 3: the stop executes there, at that price."""
+    trader_ = Trader(Side.LONG, 1_000 * USDC, 50 * USDC, int(SOL * 0.99))
+    book = open_book(PoolParams(), [trader_])
+    custody = book.pool.collateral.custody(book.owned, book.locked)
+    h = health_inputs(book.positions[0], 0, custody, book.pool.market.market())
+    boundary = pnl.liquidation_price(h, 10)
+    band = (boundary + int(SOL * 0.985)) // 2  # stop reached, not liquidatable
+    path = [SOL, band, boundary - 5 * PRICE_POWER, band, band]
+    exact = run_exact(book, path, [0, 60, 120, 180, 240], keeper_delay=1)
+    (o,) = exact.outcomes
+    assert (o.kind, o.step) == (STOPPED, 3)
+    vec = run_batch(prepare(book, len(path) - 1, 60, 1), np.array([path], dtype=np.int64))
+    assert (int(vec.outcomes["kind"][0, 0]), int(vec.outcomes["step"][0, 0])) == (STOPPED, 3)
+    assert int(vec.outcomes["amount_out"][0, 0]) == o.amount_out > 0

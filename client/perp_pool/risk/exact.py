@@ -4,8 +4,9 @@ the reference the vectorised engine is checked against, and what replays a node 
 
 At each step, in position order: a position the keeper saw liquidatable `keeper_delay` steps ago
 and that is liquidatable now is liquidated (`compute_liquidation`) at this step's price; else a
-stop-loss reached then and now closes it (`compute_decrease_position`, the whole size). At the
-horizon every position still open is closed at the final price, in position order.
+stop-loss reached then and now closes it (`compute_decrease_position`, the whole size) unless the
+position is liquidatable now (the program refuses it: PositionLiquidatable). At the horizon every
+position still open is closed at the final price, in position order.
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ def run_exact(book: OpenBook, prices: Sequence[int], seconds: Sequence[int], kee
                 continue
             if liquidatable and liq_seen[i][seen]:
                 settle(i, LIQUIDATED, step, compute_liquidation(position, exit_price, interest, fund, custody, market))
-            elif stop and stop_seen[i][seen]:
+            elif stop and stop_seen[i][seen] and not liquidatable:  # never on a liquidatable position
                 settle(i, STOPPED, step, compute_decrease_position(position, position.size_usd, exit_price, interest,
                                                                    fund, custody, market))
     cumulative = book.cumulative(seconds[last])

@@ -9,7 +9,8 @@ How it stays exact:
   program's bisection). Interest grows with time, so the threshold is a (positions x steps) table.
 - The first step at which the keeper's liquidation lands (liquidatable when seen and `delay` steps
   later) is bracketed with the thresholds' extremes by a running min / max and a binary search per
-  path, then settled exactly by stepping through the bracket; stop-losses alike (a fixed trigger).
+  path, then settled exactly by stepping through the bracket; stop-losses alike (a fixed trigger),
+  then stepped past the steps where the position is liquidatable (no stop executes then).
 - Settlement applies the ports' formulas (math/trade.rs `compute_liquidation`,
   `compute_decrease_position`, their waterfalls and fee splits) on int64 arrays; the one product
   that does not fit, quantity x price, is taken in Python integers (numpy object arrays).
@@ -248,6 +249,40 @@ def quantity_value(quantity: Obj, price: I64, floor: npt.NDArray[np.bool_]) -> I
     return np.asarray(np.where(floor, whole, whole + (inner % scale != 0)), dtype=np.int64)
 
 
+def _unblocked_stops(prep: Prepared, prices: I64, liq: I64, stop: I64) -> I64:
+    """A stop-loss never executes on a liquidatable position (PositionLiquidatable): where the
+    first stop step finds the position liquidatable, the next step with the stop reached then and
+    `delay` steps before and the position not liquidatable, before its liquidation (or none)."""
+    steps, delay = prep.steps, prep.keeper_delay
+    rows, cols = np.nonzero((stop <= steps) & (stop < liq))
+    if rows.size == 0:
+        return stop
+    out: I64 = stop.copy()
+    long = prep.is_long[cols]
+    table, s_thr = prep.liquidation_threshold, prep.stop_threshold[cols]
+
+    def past(price: I64, thr: I64) -> npt.NDArray[np.bool_]:
+        return np.where(long, price < thr, price > thr)
+
+    cur = stop[rows, cols]
+    blocked = past(prices[rows, cur], table[cols, cur])
+    rows, cols, cur, long, s_thr = rows[blocked], cols[blocked], cur[blocked], long[blocked], s_thr[blocked]
+    out[rows, cols] = steps + 1
+    end = liq[rows, cols]
+    while rows.size:
+        cur = cur + 1
+        live = (cur < end) & (cur <= steps)
+        rows, cols, cur, long, s_thr, end = rows[live], cols[live], cur[live], long[live], s_thr[live], end[live]
+        if rows.size == 0:
+            break
+        ok = (past(prices[rows, cur], s_thr) & past(prices[rows, cur - delay], s_thr)
+              & ~past(prices[rows, cur], table[cols, cur]))
+        out[rows[ok], cols[ok]] = cur[ok]
+        keep = ~ok
+        rows, cols, cur, long, s_thr, end = rows[keep], cols[keep], cur[keep], long[keep], s_thr[keep], end[keep]
+    return out
+
+
 @dataclass
 class BatchResult:
     """Per path (rows): the totals (`TOTAL_FIELDS`, int64) and per position (paths x positions) each
@@ -272,6 +307,7 @@ def run_batch(prep: Prepared, prices: I64) -> BatchResult:
         if cols.size:
             liq[:, cols] = _first_liquidation(prices, prep.liquidation_threshold[cols], long, delay)
             stop[:, cols] = _first_pair(prices, prep.stop_threshold[cols], long, delay)
+    stop = _unblocked_stops(prep, prices, liq, stop)
     liquidated = (liq <= stop) & (liq <= steps)
     stopped = ~liquidated & (stop <= steps)
     kind = np.where(liquidated, LIQUIDATED, np.where(stopped, STOPPED, OPEN_AT_END)).astype(np.int64)
