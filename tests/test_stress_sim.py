@@ -373,3 +373,12 @@ def test_a_stop_loss_never_executes_on_a_liquidatable_position() -> None:
     vec = run_batch(prepare(book, len(path) - 1, 60, 1), np.array([path], dtype=np.int64))
     assert (int(vec.outcomes["kind"][0, 0]), int(vec.outcomes["step"][0, 0])) == (STOPPED, 3)
     assert int(vec.outcomes["amount_out"][0, 0]) == o.amount_out > 0
+
+
+@pytest.mark.parametrize(("seed", "delay", "distance", "leverage"),
+                         [(1, 0, 0.005, 30.0), (2, 1, 0.02, 8.0), (3, 4, 0.005, 8.0), (4, 2, 0.01, 40.0)])
+def test_vectorised_equals_exact_across_configs(seed: int, delay: int, distance: float, leverage: float) -> None:
+    cfg = replace(SMALL, traders=replace(SMALL.traders, stop_distance=distance, leverage_mean=leverage),
+                  run=replace(SMALL.run, seed=seed, keeper_delay_steps=delay, horizon_sec=3_600))
+    result = check(cfg, sample_paths=3)
+    assert result.identical, result.mismatches
