@@ -234,14 +234,34 @@ def render(out: Console, d: dict[str, Any]) -> None:
     ])
     lp = d["lp"]["return"]
     out.print()
+    if lp is None:
+        out.print("the pool has no LP value at t0: no return to report", markup=False, highlight=False)
+    else:
+        _lp_block(out, lp, d["lp"]["p_loss"])
+    out.print()
+    _tranche_table(out, d)
+    _losses_block(out, d)
+    _sensitivity(out, d)
+    c = d.get("check")
+    if c:
+        verdict = "identical token amounts" if c["identical"] else f"DIFFERENT: {c['mismatches'][:3]}"
+        out.print(f"exact engine on {c['paths']} path(s) x {c['positions']:,} positions: {verdict}",
+                  markup=False, highlight=False, soft_wrap=True)
+    for path in d.get("charts", []):
+        out.print(f"chart: {path}", markup=False, highlight=False, soft_wrap=True)
+
+
+def _lp_block(out: Console, lp: dict[str, Any], p_loss: float) -> None:
     print_block(out, "LP return at the horizon", [
         Row("mean", _pct(lp["mean"]), f"sd {_pct(lp['std'])}"),
         Row("1 % / 5 % quantile", f"{_pct(lp['q01'])} / {_pct(lp['q05'])}"),
         Row("median", _pct(lp["q50"])),
         Row("95 % / 99 % quantile", f"{_pct(lp['q95'])} / {_pct(lp['q99'])}"),
-        Row("P(loss)", _pct(d["lp"]["p_loss"])),
+        Row("P(loss)", _pct(p_loss)),
     ])
-    out.print()
+
+
+def _tranche_table(out: Console, d: dict[str, Any]) -> None:
     t = table("tranches (USD)", [("", "left"), ("NAV\nstart", "right"), ("P(loss)", "right"),
                                  ("VaR95", "right"), ("ES95", "right"), ("VaR99", "right"), ("ES99", "right")])
     for name, tr in d["tranches"].items():
@@ -250,6 +270,9 @@ def render(out: Console, d: dict[str, Any]) -> None:
         t.add_row(name, _usd(tr["nav_start_usd"]), _pct(tr["p_loss"]), _usd(tr["var95_usd"]), _usd(tr["es95_usd"]),
                   _usd(tr["var99_usd"]), _usd(tr["es99_usd"]))
     out.print(t)
+
+
+def _losses_block(out: Console, d: dict[str, Any]) -> None:
     senior = d["tranches"]["senior"]
     bad, fund = d["bad_debt"], d["insurance_fund"]
     print_block(out, "losses past the traders' collateral", [
@@ -259,6 +282,9 @@ def render(out: Console, d: dict[str, Any]) -> None:
         Row("P(senior short of its claim)", _pct(senior["p_impaired"]) if senior else "no tranches"),
         Row("liquidations a path", f"{d['liquidations']['mean']:.1f}", f"max {d['liquidations']['max']:,}"),
     ])
+
+
+def _sensitivity(out: Console, d: dict[str, Any]) -> None:
     s = d.get("sensitivity")
     if s:
         out.print()
@@ -282,13 +308,6 @@ def render(out: Console, d: dict[str, Any]) -> None:
             if k in HEADLINES:
                 out.print(f"  {k:<22} {v or 'nothing (no bump changes it)'}", markup=False, highlight=False,
                           soft_wrap=True)
-    c = d.get("check")
-    if c:
-        verdict = "identical token amounts" if c["identical"] else f"DIFFERENT: {c['mismatches'][:3]}"
-        out.print(f"exact engine on {c['paths']} path(s) x {c['positions']:,} positions: {verdict}",
-                  markup=False, highlight=False, soft_wrap=True)
-    for path in d.get("charts", []):
-        out.print(f"chart: {path}", markup=False, highlight=False, soft_wrap=True)
 
 
 __all__ = ["chain_pool", "render", "stress_command"]

@@ -82,7 +82,8 @@ def metrics(sim: Simulation) -> dict[str, Any]:
     bad = t["bad_debt_usd"]
     return {
         "lp": {"aum_start_usd": sim.aum_start_usd, "aum_end_usd": usd_distribution(sim.aum_end_usd),
-               "return": distribution(lp_pnl / sim.aum_start_usd), "p_loss": float((lp_pnl < 0).mean())},
+               "return": distribution(lp_pnl / sim.aum_start_usd) if sim.aum_start_usd else None,
+               "p_loss": float((lp_pnl < 0).mean())},
         "tranches": {
             "junior": tranche_metrics(junior_start, junior_end),
             "senior": tranche_metrics(senior_start, senior_end, sim.senior_target_end_usd) if tranched else None,
@@ -110,8 +111,8 @@ def metrics(sim: Simulation) -> dict[str, Any]:
 
 # The headline numbers the sensitivity table follows (key -> how to read it off `metrics`).
 HEADLINES: dict[str, Callable[[dict[str, Any]], float]] = {
-    "lp_return_mean": lambda m: float(m["lp"]["return"]["mean"]),
-    "lp_return_q01": lambda m: float(m["lp"]["return"]["q01"]),
+    "lp_return_mean": lambda m: float(m["lp"]["return"]["mean"]) if m["lp"]["return"] else 0.0,
+    "lp_return_q01": lambda m: float(m["lp"]["return"]["q01"]) if m["lp"]["return"] else 0.0,
     "p_insurance_depleted": lambda m: float(m["insurance_fund"]["p_depleted"]),
     "p_junior_loss": lambda m: float(m["tranches"]["junior"]["p_loss"]),
     "p_senior_impaired": lambda m: float(m["tranches"]["senior"]["p_impaired"]) if m["tranches"]["senior"] else 0.0,
