@@ -16,9 +16,10 @@ see perp_pool.cli.output). Program errors print as one line (or `{"error": ...}`
     perp-pool trade order place --pool main --market <SOL> --collateral <USDC> --side long --kind sl --trigger 140
     perp-pool oracle set --pool main --mint <SOL> --price 151.25
     perp-pool keeper run --pool main --metrics-port 9100
+    perp-pool stress --pool main --paths 10000 --charts stress-charts
 
 One module per command group (localnet, wallet and faucet, pool, lp, trade, oracle, keeper, bot,
-config); the plumbing is in support (settings, running, errors: perp_pool.failures says what to do
+config, stress); the plumbing is in support (settings, running, errors: perp_pool.failures says what to do
 and picks the exit code), output (JSON), tables (columns that fit 80), queries and summaries (chain
 reads), units (human amounts) and long_running (keepers and bots).
 """
@@ -39,6 +40,7 @@ from perp_pool.cli.lp import lp_app
 from perp_pool.cli.oracle import oracle_app
 from perp_pool.cli.orders import order_app
 from perp_pool.cli.pool import pool_app, positions_app
+from perp_pool.cli.stress import stress_command
 from perp_pool.cli.support import JsonAwareGroup, Settings
 from perp_pool.cli.trade import trade_app
 from perp_pool.cli.wallet import faucet_command, wallet_app
@@ -60,6 +62,7 @@ for _name, _sub in (("wallet", wallet_app), ("pool", pool_app), ("positions", po
     app.add_typer(_sub, name=_name)
 app.command("faucet")(faucet_command)
 app.command("liquidate")(liquidate_command)
+app.command("stress")(stress_command)
 
 
 @app.callback()

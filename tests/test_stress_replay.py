@@ -1,0 +1,132 @@
+"""The stress simulator's exact engine against the chain: a few positions opened on a test pool,
+the price moved along a short deterministic path (half an hour a step, the clock warped), the
+keeper's rule applied on the node (liquidate a position liquidatable at the previous step and
+now), the survivors closed at the end; the simulator, given the same prices and times, gives the
+same token amounts: each position's opening, the step and kind of its end, fees, rewards,
+insurance draws, bad debt, what the traders received, and the pool's owned tokens after."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from perp_pool.client import BorrowRateConfig, FeeConfig, PricingConfig
+from perp_pool.constants import PRICE_POWER
+from perp_pool.localnet import NodeExtensions
+from perp_pool.math.pricing import Side
+from perp_pool.risk.book import Trader, open_book
+from perp_pool.risk.exact import run_exact
+from perp_pool.risk.outcome import LIQUIDATED, OPEN_AT_END
+from perp_pool.risk.params import pool_params_from_accounts
+from tests.helpers import USDC, World, new_market
+from tests.test_liquidation import keeper_wallet
+from tests.test_trading import close_pos, open_pos, trader
+
+pytestmark = pytest.mark.node_ext
+
+FEES = FeeConfig(open_position_bps=10, close_position_bps=10, liquidation_bps=50, liquidator_reward_bps=20,
+                 protocol_share_bps=2_000, insurance_share_bps=3_000)
+# A constant 0.5 %/h (no utilisation slopes): interest is material over the path's hours.
+RATE = BorrowRateConfig(base_rate=5_000_000, slope1=0, slope2=0)
+PRICING = PricingConfig(trade_spread_long_bps=10, trade_spread_short_bps=10)
+STEP_SEC = 1_800
+TRADERS = [Trader(Side.LONG, 3_000 * USDC, 150 * USDC), Trader(Side.LONG, 2_000 * USDC, 200 * USDC),
+           Trader(Side.SHORT, 2_500 * USDC, 100 * USDC), Trader(Side.SHORT, 1_000 * USDC, 250 * USDC)]
+# USD, tenths: the 20x long is liquidatable at 145 and liquidated at 145.2 (its collateral pays the
+# fee and the keeper); the 10x long at 130 / 129 (bad debt: the insurance fund is drawn empty); the
+# 25x short at 153 / 161 (bad debt, nothing left in the fund); the 4x short is closed at the end.
+PATH = [1500, 1470, 1450, 1452, 1390, 1300, 1290, 1530, 1610]
+PRICES = [p * PRICE_POWER // 10 for p in PATH]
+
+
+async def test_the_exact_engine_replays_the_chain(world: World, node_ext: NodeExtensions) -> None:
+    m = await new_market(world, fees=FEES, pricing=PRICING, borrow_rate=RATE)
+    c = world.client
+    before = await c.fetch_custody(m.usdc.custody)
+    pool = pool_params_from_accounts("replay", before, await c.fetch_custody(m.sol.custody), PRICES[0], None)
+    # The simulator counts the protocol's fees from t0 (the LP deposit's are already there).
+    protocol0 = before.assets.protocol_fees
+    wallets, opened = [], []
+    for t in TRADERS:
+        w = await trader(world, m)
+        wallets.append(w)
+        opened.append((await open_pos(world, m, w, t.side, t.collateral_in, t.size_usd)).event("PositionOpened").data)
+    positions = [m.position(w, t.side) for w, t in zip(wallets, TRADERS, strict=True)]
+
+    # The opens: the book the simulator opens is the chain's, position by position.
+    book = open_book(pool, TRADERS)
+    for p, address in zip(book.positions, positions, strict=True):
+        chain = await c.fetch_position(address)
+        assert (p.quantity, p.size_usd, p.collateral_amount, p.locked_amount) == (
+            chain.quantity, chain.size_usd, chain.collateral_amount, chain.locked_amount)
+    custody = (await c.fetch_custody(m.usdc.custody)).assets
+    assert (book.owned, book.locked, book.insurance_fund, protocol0 + book.protocol_fees) == (
+        custody.owned, custody.locked, custody.insurance_fund, custody.protocol_fees)
+    assert book.rate == RATE.base_rate
+    # t0 is the last open (the opens may straddle a second): the simulator's index is 0 then, each
+    # snapshot relative to it (an earlier open owes interest already).
+    t0, index0 = opened[-1].time, opened[-1].cumulative_interest
+    book = replace(book, snapshots=tuple(ev.cumulative_interest - index0 for ev in opened))
+
+    # The path on the node: warp, publish both prices, the keeper's rule, one step at a time.
+    _, keeper, account = await keeper_wallet(world, m)
+    seconds = [0]
+    seen = [False] * len(positions)
+    chain_end: dict[int, tuple[int, int, object]] = {}  # position -> (kind, step, event)
+    for step, price in enumerate(PRICES[1:], start=1):
+        node_ext.warp_clock(STEP_SEC)
+        await world.set_price(m.usdc, price=PRICE_POWER)
+        await world.set_price(m.sol, price=price)
+        now = await world.now()
+        for i, address in enumerate(positions):
+            if i in chain_end:
+                continue
+            liquidatable = await c.get_liquidation_state(address)
+            if liquidatable and seen[i]:
+                ev = (await keeper.liquidate(address, receiving_account=account)).event("PositionLiquidated").data
+                chain_end[i] = (LIQUIDATED, step, ev)
+                now = ev.time
+            seen[i] = liquidatable
+        if step == len(PRICES) - 1:
+            for i, (w, t) in enumerate(zip(wallets, TRADERS, strict=True)):
+                if i not in chain_end:
+                    ev = (await close_pos(world, m, w, t.side)).event("PositionDecreased").data
+                    chain_end[i] = (OPEN_AT_END, step, ev)
+                    now = ev.time
+        seconds.append(now - t0)
+
+    exact = run_exact(book, PRICES, seconds, keeper_delay=1)
+    kinds = [(o.kind, o.step) for o in exact.outcomes]
+    assert kinds == [(chain_end[i][0], chain_end[i][1]) for i in range(len(positions))]
+    assert kinds == [(LIQUIDATED, 3), (LIQUIDATED, 6), (LIQUIDATED, 8), (OPEN_AT_END, 8)]
+    for i, o in enumerate(exact.outcomes):
+        kind, _, ev = chain_end[i]
+        e: Any = ev
+        assert (o.fee_paid, o.protocol_fee, o.insurance_fee, o.staker_fee) == (
+            e.fee_paid, e.protocol_fee_amount, e.insurance_fee_amount, e.staker_fee_amount), i
+        assert (o.insurance_draw, o.bad_debt_usd) == (e.insurance_draw, e.bad_debt_usd), i
+        fee_lp = e.fee_paid - e.protocol_fee_amount - e.insurance_fee_amount - e.staker_fee_amount
+        if kind == LIQUIDATED:
+            assert o.reward_paid == e.reward_paid, i
+            assert o.owned_in == e.lp_paid + fee_lp + e.insurance_draw + e.remainder_to_pool, i
+        else:
+            assert (o.amount_out, o.owned_out) == (e.amount_out, e.profit_amount), i
+            assert o.owned_in == e.lp_paid + fee_lp + e.insurance_draw, i
+            assert e.interest_usd > 0
+    # Each kind of settlement happened: a liquidation paying fee and reward, bad debt with and
+    # without the insurance fund, a close.
+    assert exact.outcomes[0].reward_paid > 0 and exact.outcomes[0].bad_debt_usd == 0
+    assert exact.outcomes[1].insurance_draw > 0 and exact.outcomes[1].bad_debt_usd > 0
+    assert exact.outcomes[2].insurance_draw == 0 and exact.outcomes[2].bad_debt_usd > 0
+    assert exact.totals.bad_debt_usd > 0 and exact.totals.insurance_draw > 0  # the crash left bad debt
+
+    after = await c.fetch_custody(m.usdc.custody)
+    a = after.assets
+    assert exact.totals.owned == a.owned
+    assert exact.totals.insurance_fund == a.insurance_fund
+    assert protocol0 + exact.totals.protocol_fees == a.protocol_fees
+    assert exact.totals.stake_rewards == a.stake_rewards
+    assert exact.totals.bad_debt_usd == after.bad_debt_usd
+    assert a.locked == 0 and a.collateral == 0
