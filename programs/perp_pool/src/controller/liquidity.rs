@@ -13,7 +13,7 @@ use {
             },
             safe_math::{cast, Rounding, SafeMath},
             tranche::{coverage_holds, junior_issuable, tranche_price, TrancheNavs},
-            weights::liquidity_fee_bps,
+            weights::{liquidity_fee_bps, LiquidityMove},
         },
         state::{
             custody::Custody,
@@ -115,6 +115,7 @@ pub fn apply_deposit(
         custody.assets.owned.safe_add(amount_in)?,
         &custody.weights,
         custody.fees.add_liquidity_bps,
+        LiquidityMove::Deposit,
     )?;
     let amounts = compute_add_liquidity(
         amount_in,
@@ -250,6 +251,7 @@ pub fn apply_withdrawal(
         custody.assets.owned.saturating_sub(gross_amount),
         &custody.weights,
         custody.fees.remove_liquidity_bps,
+        LiquidityMove::Redemption,
     )?;
     let amounts = compute_remove_liquidity(
         lp_amount_in,

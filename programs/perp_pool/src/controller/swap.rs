@@ -12,7 +12,7 @@ use {
             liquidity::{assets_under_management_usd, AumMode, CustodyValuation},
             oracle::OraclePrice,
             safe_math::SafeMath,
-            weights::{quote_swap, SwapAmounts, SwapLeg},
+            weights::{quote_swap, SwapAmounts},
         },
         state::{custody::Custody, pool::Pool},
         validate,
@@ -100,19 +100,10 @@ pub fn apply_swap(
 ) -> Result<Swapped> {
     let quote = quote_swap(
         &valuation.valuations,
-        SwapLeg {
-            index: valuation.receiving_index,
-            weights: receiving.weights,
-            owned: receiving.assets.owned,
-        },
-        SwapLeg {
-            index: valuation.dispensing_index,
-            weights: dispensing.weights,
-            owned: dispensing.assets.owned,
-        },
+        receiving.swap_leg(valuation.receiving_index),
+        dispensing.swap_leg(valuation.dispensing_index),
         amount_in,
         dispensing.fees.protocol_share_bps,
-        dispensing.available_amount()?,
     )?;
     let amounts = quote.amounts;
     validate!(

@@ -13,6 +13,7 @@ use {
         controller::liquidity::{apply_deposit, apply_withdrawal},
         errors::PerpPoolError,
         state::{custody::Custody, perpetuals::Perpetuals, pool::Pool},
+        validate,
     },
     anchor_lang::prelude::*,
     anchor_spl::token::Mint,
@@ -76,6 +77,16 @@ pub fn handler<'info>(
     params: &GetLiquidityAmountAndFeeParams,
     direction: Direction,
 ) -> Result<LiquidityAmountAndFee> {
+    // permissions: a quote of an operation that would be refused is refused the same way
+    let permissions = &ctx.accounts.perpetuals.permissions;
+    validate!(
+        match direction {
+            Direction::Add => permissions.allow_add_liquidity,
+            Direction::Remove => permissions.allow_remove_liquidity,
+        },
+        PerpPoolError::InstructionNotAllowed
+    )?;
+
     let clock = Clock::get()?;
     let accounts = &ctx.accounts;
     let mut pool: Pool = (**accounts.pool).clone();

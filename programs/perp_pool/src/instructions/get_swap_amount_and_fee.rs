@@ -10,6 +10,7 @@ use {
         controller::swap::{apply_swap, swap_valuation},
         errors::PerpPoolError,
         state::{custody::Custody, perpetuals::Perpetuals, pool::Pool},
+        validate,
     },
     anchor_lang::prelude::*,
 };
@@ -69,6 +70,13 @@ pub fn handler<'info>(
     ctx: Context<'_, '_, '_, 'info, GetSwapAmountAndFee<'info>>,
     params: &GetSwapAmountAndFeeParams,
 ) -> Result<SwapAmountAndFee> {
+    // permissions: a quote of a swap that would be refused is refused the same way
+    let permissions = &ctx.accounts.perpetuals.permissions;
+    validate!(
+        permissions.allow_add_liquidity && permissions.allow_remove_liquidity,
+        PerpPoolError::InstructionNotAllowed
+    )?;
+
     let now = Clock::get()?.unix_timestamp;
     let accounts = &ctx.accounts;
     let mut receiving: Custody = (**accounts.receiving_custody).clone();

@@ -10,6 +10,7 @@
 
 use {
     super::{
+        borrow::utilization,
         liquidity::CustodyValuation,
         oracle::OraclePrice,
         safe_math::{cast, mul_div, pow10, Rounding, SafeMath},
@@ -88,8 +89,14 @@ impl WeightMove {
 
 /// The fee, BPS, of a move of a custody's weight, from the operation's `base_bps`:
 /// with `t` the target, `d0 = |before - t|`, `d1 = |after - t|` and `T = max(t, 1)`:
-/// - toward the target (`d1 < d0`): `base - min(base, floor(tax · d0 / T))` (the rebate rounds down);
-/// - otherwise: `base + ceil(tax · min(ceil((d0 + d1) / 2), T) / T)` (the tax rounds up).
+/// - toward the target without crossing it (`d1 < d0`, both on the same side of `t`):
+///   `base - min(base, floor(tax · d0 / T))` (the rebate rounds down);
+/// - across the target (from one side of `t` to the other): no rebate, the move counts as
+///   starting at the target, `base + ceil(tax · min(ceil(d1 / 2), T) / T)` (else a swap could
+///   jump to the mirror side and back, rebated both ways without rebalancing anything: review
+///   finding W1);
+/// - otherwise (away from the target): `base + ceil(tax · min(ceil((d0 + d1) / 2), T) / T)` (the
+///   tax rounds up).
 ///
 /// Without a weight rule, or when the pool owns nothing before or after, `base`. At most
 /// `base + tax_bps`.
@@ -103,7 +110,8 @@ pub fn weight_fee_bps(params: &WeightParams, base_bps: u64, weights: WeightMove)
     let target = params.target_bps.safe_mul(BPS_TO_WEIGHT)?;
     let scale = u128::from(target.max(1));
     let tax = u128::from(params.tax_bps);
-    let d0 = before.abs_diff(target);
+    let crosses = (before < target && after > target) || (before > target && after < target);
+    let d0 = if crosses { 0 } else { before.abs_diff(target) };
     let d1 = after.abs_diff(target);
     if d1 < d0 {
         let rebate: u64 = cast(mul_div(tax, u128::from(d0), scale, Rounding::Floor)?)?;
@@ -142,15 +150,28 @@ pub fn check_weight_bounds(params: &WeightParams, weights: WeightMove) -> Result
     Ok(())
 }
 
+/// Which LP operation moves a custody's weight.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LiquidityMove {
+    /// Raises the weight: refused past `max_bps` (TokenWeightOutOfRange).
+    Deposit,
+    /// Lowers the weight: pays the tax, never refused by `min_bps`. A min bound on redemptions
+    /// would let anyone who can lower a custody's weight (a deposit into another custody, one
+    /// without a weight rule at the flat fee) lock every LP's exit out of it (review finding W2);
+    /// the min bound binds swaps, an arbitrageur's choice.
+    Redemption,
+}
+
 /// The fee, BPS, of a deposit or redemption that takes custody `index`'s owned tokens to
 /// `owned_after` (the tokens moved before the fee: the amount deposited, or redeemed gross), from
-/// `base_bps` (the custody's flat rate); refused past the custody's bounds.
+/// `base_bps` (the custody's flat rate); a deposit past the custody's max bound is refused.
 pub fn liquidity_fee_bps(
     valuations: &[CustodyValuation],
     index: usize,
     owned_after: u64,
     params: &WeightParams,
     base_bps: u64,
+    operation: LiquidityMove,
 ) -> Result<u64> {
     let custody = valuations
         .get(index)
@@ -159,7 +180,9 @@ pub fn liquidity_fee_bps(
         .min_price
         .token_to_usd(owned_after, custody.decimals, Rounding::Floor)?;
     let weights = WeightMove::of(&owned_values_usd(valuations)?, index, value_after, None)?;
-    check_weight_bounds(params, weights)?;
+    if operation == LiquidityMove::Deposit {
+        check_weight_bounds(params, weights)?;
+    }
     weight_fee_bps(params, base_bps, weights)
 }
 
@@ -267,6 +290,11 @@ pub struct SwapLeg {
     pub index: usize,
     pub weights: WeightParams,
     pub owned: u64,
+    /// Tokens locked for traders' payoffs (never paid out by a swap).
+    pub locked: u64,
+    /// The custody's `pricing.max_utilization` (RATE_DECIMALS; 0 = none): a swap may not leave
+    /// the dispensing custody more utilised than this.
+    pub max_utilization: u64,
 }
 
 /// A priced swap and the legs' weights after it (parts per billion, 0 when the pool owns nothing).
@@ -282,15 +310,16 @@ pub struct SwapQuote {
 /// dispensing leg's max price for the amounts): the fee is the dearer of the receiving leg's (a
 /// deposit, from its `swap_bps`) and the dispensing leg's (a redemption, from its `swap_bps`)
 /// weight fees, with the weights moved by the tokens before the fee; either leg past its bounds
-/// is refused (TokenWeightOutOfRange); both legs need a weight rule (InvalidSwap).
-/// `protocol_share_bps` and `available_amount` are the dispensing custody's.
+/// is refused (TokenWeightOutOfRange); both legs need a weight rule (InvalidSwap); the
+/// dispensing custody pays only unlocked tokens (InsufficientLiquidity) and may not be left above
+/// its max utilisation (MaxUtilizationExceeded: else swaps could drain what LP redemptions and new
+/// positions need, review finding W3). `protocol_share_bps` is the dispensing custody's.
 pub fn quote_swap(
     valuations: &[CustodyValuation],
     receiving: SwapLeg,
     dispensing: SwapLeg,
     amount_in: u64,
     protocol_share_bps: u64,
-    available_amount: u64,
 ) -> Result<SwapQuote> {
     require!(
         receiving.index != dispensing.index,
@@ -353,8 +382,14 @@ pub fn quote_swap(
         gross_out,
         fee_bps,
         protocol_share_bps,
-        available_amount,
+        dispensing.owned.safe_sub(dispensing.locked)?,
     )?;
+    let owned_after = dispensing.owned.safe_sub(amounts.owned_decrease)?;
+    require!(
+        dispensing.max_utilization == 0
+            || utilization(dispensing.locked, owned_after)? <= dispensing.max_utilization,
+        PerpPoolError::MaxUtilizationExceeded
+    );
 
     // The weights once the tokens have moved (the LPs' part of the fee stays in the pool).
     let mut values_after = values;
@@ -376,7 +411,7 @@ pub fn quote_swap(
     set(
         &mut values_after,
         dispensing.index,
-        dispensing.owned.safe_sub(amounts.owned_decrease)?,
+        owned_after,
         dispensing_view,
     )?;
     let total_after = values_after

@@ -13,6 +13,7 @@ use {
             pricing::{trade_prices, TradePrices},
             safe_math::{cast, Rounding, SafeMath},
             trade::{CollateralCustody, Market, SettlementAmounts},
+            weights::SwapLeg,
         },
         state::{
             oracle::{read_oracle_price, OracleParams},
@@ -307,6 +308,17 @@ impl Custody {
     }
 
     /// Tokens that may leave the pool: owned minus what open positions have locked.
+    /// The custody as one leg of a swap (`math::weights::quote_swap`), at `index` in the pool.
+    pub fn swap_leg(&self, index: usize) -> SwapLeg {
+        SwapLeg {
+            index,
+            weights: self.weights,
+            owned: self.assets.owned,
+            locked: self.assets.locked,
+            max_utilization: self.pricing.max_utilization,
+        }
+    }
+
     pub fn available_amount(&self) -> Result<u64> {
         self.assets.owned.safe_sub(self.assets.locked)
     }
