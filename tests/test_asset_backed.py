@@ -299,3 +299,25 @@ async def test_every_change_of_an_asset_backed_long_keeps_its_aggregates_exact(w
                                         receiving_account=w.token_account)
     assert (await world.connection.get_account_info(position)).value is None
     await check(open_=False)
+
+
+async def test_a_stop_loss_must_be_safe_with_the_collateral_valued_at_the_trigger(world: World) -> None:
+    """5x asset-backed long at 100 (liquidation price about 84.32): a stop at 83 would be safe if
+    the 1.99 SOL collateral kept its 199 USD, but at 83 it is worth 165: refused, nothing changed;
+    a stop at 86 is accepted."""
+    from perp_pool.client import OrderKind
+
+    m = await sol_market(world)
+    w = await sol_trader(world, m)
+    await open_backed(m, w)
+    view = await world.client.get_liquidation_price(position_address(w, m))
+    assert price_usd(83) < view < price_usd(86)
+
+    def stop(trigger: int):
+        return w.client.place_order(m.pool, m.sol.custody, m.sol.custody, Side.LONG, OrderKind.STOP_LOSS,
+                                    trigger_price=trigger, price_limit=0, size_usd=2**64 - 1,
+                                    funding_account=w.token_account)
+    await assert_rejected(errors.StopLossPastLiquidation, lambda: stop(price_usd(83)), world.connection,
+                          [m.sol.custody, m.sol.vault, w.token_account, position_address(w, m)])
+    await stop(price_usd(86))
+    await vault_accounted(world, m)
