@@ -44,6 +44,7 @@ use {
 mod interest;
 mod liquidation;
 mod lp;
+mod multi_asset;
 mod trader;
 
 /// `lo..=hi`, log-uniform-ish: a decade, then a value in it (so dust and huge values are both
