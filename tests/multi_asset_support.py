@@ -12,11 +12,14 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from solana.rpc.commitment import Confirmed
 from solders.instruction import AccountMeta, Instruction
 from solders.pubkey import Pubkey
+from solders.sysvar import CLOCK
 from spl.token.constants import TOKEN_PROGRAM_ID
 
 from perp_pool.client import FeeConfig, OracleConfig, PerpPoolClient
+from perp_pool.clock import unix_timestamp
 from perp_pool.constants import PRICE_POWER
 from perp_pool.math import weights
 from perp_pool.math.liquidity import AumMode, CustodyValuation, assets_under_management_usd, custody_valuation
@@ -26,6 +29,12 @@ from tests.helpers import USDC_DECIMALS, Market, PoolFixture, Wallet, World
 
 BTC_DECIMALS = 8
 SOL_DECIMALS = 9
+BTC = 10**BTC_DECIMALS
+USDC_RULE = weights.WeightParams(target_bps=5_000, min_bps=2_000, max_bps=8_000, tax_bps=50, swap_bps=10)
+SOL_RULE = weights.WeightParams(target_bps=3_000, min_bps=1_000, max_bps=5_000, tax_bps=50, swap_bps=10)
+BTC_RULE = weights.WeightParams(target_bps=2_000, min_bps=0, max_bps=4_000, tax_bps=80, swap_bps=15)
+WIDE = weights.WeightParams(target_bps=5_000, min_bps=0, max_bps=10_000, tax_bps=50, swap_bps=10)
+RULES = [USDC_RULE, SOL_RULE, BTC_RULE]
 
 
 # ---- instruction builders ------------------------------------------------------------------------
@@ -218,23 +227,34 @@ class PoolState:
     rules: list[weights.WeightParams]
     lp_supply: int  # with the dead shares
     now: int
+    vaults: list[int]  # vault token balances, pool order
 
     def aum(self, mode: AumMode) -> int:
         return assets_under_management_usd(self.valuations, mode)
 
 
 async def pool_state(world: World, mp: MultiPool) -> PoolState:
+    """The pool's custodies, oracles, vault balances, LP supply and the node's clock, read in ONE
+    get_multiple_accounts call (one consistent snapshot, and fast)."""
     c = world.client
-    now = await world.now()
+    n = len(mp.custodies)
+    keys = [*(f.custody for f in mp.custodies), *(f.oracle for f in mp.custodies), *(f.vault for f in mp.custodies),
+            mp.lp_mint, mp.pool, CLOCK]
+    infos = (await world.connection.get_multiple_accounts(keys, commitment=Confirmed)).value
+    data = [bytes(i.data) if i is not None else b"" for i in infos]
+    decode = c.program.coder.accounts.decode
+    now = unix_timestamp(data[-1])
     custodies, valuations = [], []
-    for f in mp.custodies:
-        custody = await c.fetch_custody(f.custody)
-        o = await c.fetch_custom_oracle(f.oracle)
+    for k in range(n):
+        custody, o = decode(data[k]), decode(data[n + k])
         lo, hi = min_max_price(OraclePrice(o.price, o.expo), OraclePrice(o.ema or o.price, o.expo))
         custodies.append(custody)
         valuations.append(custody_valuation(custody, lo, hi, now))
+    vaults = [int.from_bytes(data[2 * n + k][64:72], "little") for k in range(n)]
+    mint_supply = int.from_bytes(data[3 * n][36:44], "little")
+    supply = mint_supply + decode(data[3 * n + 1]).dead_lp_supply
     rules = [weights.WeightParams.from_account(x.weights) for x in custodies]
-    return PoolState(custodies, valuations, rules, await world.lp_supply(mp.market()), now)
+    return PoolState(custodies, valuations, rules, supply, now, vaults)
 
 
 def port_deposit(s: PoolState, i: int, amount: int) -> tuple[int, Any]:

@@ -31,6 +31,11 @@ from perp_pool.tokens import ensure_ata
 from tests.helpers import SOL, USDC, Wallet, World, assert_rejected, price_usd
 from tests.lp_safety_support import NO_INTEREST, assert_vault_accounted, open_position
 from tests.multi_asset_support import (
+    BTC,
+    BTC_RULE,
+    RULES,
+    SOL_RULE,
+    WIDE,
     MultiPool,
     PoolState,
     deposit,
@@ -48,13 +53,7 @@ from tests.multi_asset_support import (
     swap_ix,
 )
 
-BTC = 10**8
 FEES = FeeConfig(add_liquidity_bps=20, remove_liquidity_bps=20, protocol_share_bps=2_000)
-USDC_RULE = weights.WeightParams(target_bps=5_000, min_bps=2_000, max_bps=8_000, tax_bps=50, swap_bps=10)
-SOL_RULE = weights.WeightParams(target_bps=3_000, min_bps=1_000, max_bps=5_000, tax_bps=50, swap_bps=10)
-BTC_RULE = weights.WeightParams(target_bps=2_000, min_bps=0, max_bps=4_000, tax_bps=80, swap_bps=15)
-WIDE = weights.WeightParams(target_bps=5_000, min_bps=0, max_bps=10_000, tax_bps=50, swap_bps=10)
-RULES = [USDC_RULE, SOL_RULE, BTC_RULE]
 
 
 async def seeded(world: World, rules: list[weights.WeightParams] = RULES, *, usdc: int = 10_000 * USDC,
