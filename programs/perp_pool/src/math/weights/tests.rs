@@ -223,13 +223,14 @@ fn liquidity_fee_refuses_the_first_token_past_the_max() {
             refused = mid;
         }
     }
-    // 9 SOL more: 1 000 USD of SOL against 1 000 USD of USDC: exactly 50 %; 10 lamports more
-    // are the first micro-USD of value past it.
-    assert_eq!(ok, 9_000_000_009);
-    assert_eq!(refused, 9_000_000_010);
-    // At the max: away from 30 %: d0 = 300 000 000 - 90 909 090 = 209 090 910, d1 = 200 000 000,
-    // tax ceil(50 * min(204 545 455, 3e8) / 3e8) = 35.
-    assert_eq!(fee(ok).unwrap(), 55);
+    // 9 SOL more: 1 000 USD of SOL against 1 000 USD of USDC, exactly 50 %. The weight is a
+    // floor in ppb, so it reads 500 000 001 only from 1 000.000 005 USD of SOL (5 micro-USD, 50
+    // lamports, past the half): 9 000 000 050 lamports is the first refused.
+    assert_eq!(ok, 9_000_000_049);
+    assert_eq!(refused, 9_000_000_050);
+    // From 1/11 to 50 % across the 30 % target: d0 = 300 000 000 - 90 909 090 = 209 090 910 >
+    // d1 = 200 000 000: toward; the rebate floor(50 · d0 / 3e8) = 34 takes the 20 bps base to 0.
+    assert_eq!(fee(ok).unwrap(), 0);
     // A redemption of USDC that would raise SOL past the max is the min bound's business only
     // (USDC has no min here): allowed.
     liquidity_fee_bps(&valuations, 0, 0, &WeightParams::default(), 20).unwrap();
@@ -251,7 +252,7 @@ fn liquidity_fee_allows_bringing_an_out_of_bounds_custody_back() {
         liquidity_fee_bps(&valuations, 1, 10_000_000_001, &params, 20),
         "TokenWeightOutOfRange"
     ));
-    // SOL 80 % -> 1000/1150 = 86.9 %? no: a redemption of 1 SOL: 900 / 1150 = 78.26 %.
+    // A redemption of 1 SOL: 900 / 1 150 = 78.3 %, back toward the bounds.
     let fee = liquidity_fee_bps(&valuations, 1, 9_000_000_000, &params, 20).unwrap();
     // d0 = 50 %: rebate floor(50 * 5e8 / 3e8) = 83 > 20: 0.
     assert_eq!(fee, 0);
@@ -380,9 +381,10 @@ fn quote_swap_prices_and_steers() {
     assert_eq!(q.amounts.protocol_fee_amount, 65_000);
     assert_eq!(q.amounts.owned_decrease, 99_935_000);
     // After: SOL 1100, USDC 900.065: weights of 2000.065.
-    assert_eq!(q.receiving_weight_ppb, 549_982_124);
-    assert_eq!(q.dispensing_weight_ppb, 450_017_875);
-    // And back: toward both targets: the rebate takes the swap fee to 0.
+    assert_eq!(q.receiving_weight_ppb, 549_982_125);
+    assert_eq!(q.dispensing_weight_ppb, 450_017_874);
+    // And back: both legs toward their targets: USDC's rebate floor(50 · 5/50) = 5 leaves 5 bps,
+    // SOL's floor(50 · 4.998/50) = 4 leaves 6: the dearer, 6 bps.
     let back = quote_swap(
         &[usdc(900_065_000), sol(11_000_000_000)],
         leg(0, rule(), 900_065_000),
@@ -392,8 +394,10 @@ fn quote_swap_prices_and_steers() {
         11_000_000_000,
     )
     .unwrap();
-    assert_eq!(back.amounts.fee_bps, 0);
-    assert_eq!(back.amounts.amount_out, 998_700_000);
+    assert_eq!(back.amounts.fee_bps, 6);
+    assert_eq!(back.amounts.amount_out, 998_100_780);
+    // The round trip at one price returns less than the 1 SOL that went in.
+    assert!(back.amounts.amount_out < 1_000_000_000);
 }
 
 #[test]
@@ -414,7 +418,7 @@ fn quote_swap_errors() {
         q(leg(2, rule(), 0), s, 1_000, 10_000_000_000),
         "InvalidCustodyAccounts"
     ));
-    // 500 USDC in: USDC 1500/2000 = 75 % > 90 %? no; 900 USDC in: 1900 / 2000 = 95 % > 90 %.
+    // 500 USDC in: USDC 1 500 / 2 000 = 75 %, under the 90 % max; 900 USDC in: 95 %, past it.
     q(u, s, 500_000_000, 10_000_000_000).unwrap();
     assert!(err_is(
         q(u, s, 900_000_000, 10_000_000_000),
@@ -549,15 +553,15 @@ fn splitting_a_crossing_deposit_can_pay_less() {
 /// A redemption moving a custody away from its target below it: the distance grows convexly in
 /// the tokens redeemed, so the average of the two ends (one piece) overstates the path's
 /// average and pieces pay less tax. 1 000 USDC, 10 SOL (50 % = target), tax 50 bps, base 30:
-/// redeeming 8 SOL in one piece leaves 200/1200 = 16.7 %: tax ceil(50 · 16.7/50) = 17 bps: 47 bps;
-/// in 8 pieces of 1 SOL the tax is 1, 3, 5, 8, 10, 13, 15 and ... bps: less.
+/// redeeming 8 SOL in one piece leaves 200/1200 = 16.7 %: tax ceil(50 · 16.7/50) = 17 bps: 47 bps,
+/// 37 600 000 lamports; in 8 pieces of 1 SOL, 35 700 000 (5 % less fee).
 #[test]
 fn splitting_a_redemption_away_from_the_target_can_pay_less() {
     let params = WeightParams { target_bps: 5_000, min_bps: 0, max_bps: 10_000, tax_bps: 50, swap_bps: 0 };
     let one = redemption_fees(1_000_000_000, 10_000_000_000, &params, 30, &[8_000_000_000]).unwrap();
     assert_eq!(one, 8_000_000_000 * 47 / 10_000);
     let eight = redemption_fees(1_000_000_000, 10_000_000_000, &params, 30, &[1_000_000_000; 8]).unwrap();
-    assert!(eight < one, "{} {}", eight, one);
+    assert_eq!(eight, 35_700_000);
     // Less by the convexity only: the pool still takes more than the base fee.
     assert!(eight > 8_000_000_000 * 30 / 10_000);
     println!("redemption of 8 SOL: one piece {} lamports of fee, eight pieces {}", one, eight);
