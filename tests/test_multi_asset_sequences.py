@@ -236,7 +236,7 @@ def mixed(ops: list[tuple]) -> bool:
     return len(kinds) >= 6 and {"swap", "deposit"} <= kinds
 
 
-@settings(max_examples=2, **SETTINGS)
+@settings(max_examples=3, **SETTINGS)
 @given(ops=st.lists(operations, min_size=18, max_size=24).filter(mixed))
 def test_multi_asset_sequences_conserve_every_custody_and_no_round_trip_gains(rpc_url: str, world: World,
                                                                               ops: list[tuple]) -> None:
