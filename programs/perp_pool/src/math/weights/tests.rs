@@ -1,4 +1,4 @@
-use {super::*, crate::math::error_name, proptest::prelude::*};
+use {super::*, crate::math::{error_name, sequences::log_range}, proptest::prelude::*};
 
 const PPB: u64 = WEIGHT_POWER;
 const BPS_PPB: u64 = WEIGHT_POWER / BPS_POWER;
@@ -102,8 +102,10 @@ fn fee_moving_away_adds_the_tax_on_the_average_distance_rounded_up() {
     assert_eq!(weight_fee_bps(&rule(), 30, mv(500_000_000, 500_000_001)).unwrap(), 31);
     // Standing still off target pays the tax on the distance: 70 % -> 70 %: 20/50 of 50 = 20.
     assert_eq!(weight_fee_bps(&rule(), 30, mv(700_000_000, 700_000_000)).unwrap(), 50);
-    // The tax is capped at the whole tax (average distance capped at the target).
-    assert_eq!(weight_fee_bps(&rule(), 30, mv(0, 1)).unwrap(), 80);
+    // The tax is capped at the whole tax (average distance capped at the target): 0 -> 0 stays
+    // a whole target away; 0 -> 1 ppb is a move toward (a rebate).
+    assert_eq!(weight_fee_bps(&rule(), 30, mv(0, 0)).unwrap(), 80);
+    assert_eq!(weight_fee_bps(&rule(), 30, mv(0, 1)).unwrap(), 0);
     assert_eq!(weight_fee_bps(&rule(), 30, mv(1_000_000_000, 1_000_000_000)).unwrap(), 80);
 }
 
@@ -139,7 +141,8 @@ fn fee_with_a_zero_target() {
     assert_eq!(weight_fee_bps(&zero, 30, mv(0, 0)).unwrap(), 30);
     // Any move toward 0 gets the whole rebate, capped at the base.
     assert_eq!(weight_fee_bps(&zero, 30, mv(2, 1)).unwrap(), 0);
-    assert_eq!(weight_fee_bps(&zero, 100, mv(2, 1)).unwrap(), 50);
+    // d0 = 2 ppb of a 1 ppb scale: a rebate of twice the tax.
+    assert_eq!(weight_fee_bps(&zero, 150, mv(2, 1)).unwrap(), 50);
 }
 
 #[test]
@@ -246,12 +249,14 @@ fn liquidity_fee_allows_bringing_an_out_of_bounds_custody_back() {
         swap_bps: 10,
     };
     // SOL at 80 % (a price rise put it there): a SOL deposit is refused, a SOL redemption and a
-    // USDC deposit are allowed and steered (toward: a rebate).
+    // USDC deposit are allowed and steered (toward: a rebate). 0.01 SOL raises the weight by
+    // 1 600 ppb; 1 lamport (0.1 micro-USD) moves no value, so no weight: allowed.
     let valuations = [usdc(250_000_000), sol(10_000_000_000)];
     assert!(err_is(
-        liquidity_fee_bps(&valuations, 1, 10_000_000_001, &params, 20),
+        liquidity_fee_bps(&valuations, 1, 10_010_000_000, &params, 20),
         "TokenWeightOutOfRange"
     ));
+    liquidity_fee_bps(&valuations, 1, 10_000_000_001, &params, 20).unwrap();
     // A redemption of 1 SOL: 900 / 1 150 = 78.3 %, back toward the bounds.
     let fee = liquidity_fee_bps(&valuations, 1, 9_000_000_000, &params, 20).unwrap();
     // d0 = 50 %: rebate floor(50 * 5e8 / 3e8) = 83 > 20: 0.
@@ -571,12 +576,16 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(2_000))]
 
     /// A deposit that moves a custody's weight only away from its target (it starts at or above
-    /// it) or only toward it (it ends at or below it), split into pieces deposited one after the
-    /// other, pays in total at least the one-piece fee minus `ceil(amount / BPS_POWER) + 1`
-    /// tokens: the single piece's tax rounds up to a whole BPS (at most 1 BPS of the amount) and
-    /// its fee to a token; nothing else is saved (away: the distance is concave in the tokens
-    /// deposited, so the pieces' trapezoid is above the whole move's chord; toward: each piece's
-    /// rebate is on its own start distance, which only shrinks).
+    /// it, and ends at most one target's distance above it, where the tax cap binds no piece) or
+    /// only toward it (it ends at or below it), split into pieces deposited one after the other,
+    /// pays in total at least the one-piece fee minus `ceil(amount / BPS_POWER) + 1` tokens: the
+    /// single piece's tax rounds up to a whole BPS (at most 1 BPS of the amount) and its fee to a
+    /// token; nothing else is saved (away: the distance is concave in the tokens deposited, so the
+    /// pieces' trapezoid is above the whole move's chord; toward: each piece's rebate is on its
+    /// own start distance, which only shrinks). Past one target's distance the cap can bind a
+    /// later piece and not the whole move (its average distance is smaller): splitting then saves
+    /// up to the capped part (proptest found 0.3 % of the fee: 3 189 458 382 841 vs
+    /// 3 179 384 975 304 tokens, weight 27.7 % -> 75.4 %, target 25.9 %).
     #[test]
     fn splitting_a_one_sided_deposit_never_saves_more_than_rounding(
         usdc_owned in log_range(1_000_000, 1_000_000_000_000_000),
@@ -594,7 +603,10 @@ proptest! {
         let after_value = sol(0).min_price.token_to_usd(after_owned, 9, Rounding::Floor).unwrap();
         let m = WeightMove::of(&values, 1, after_value, None).unwrap();
         let (Some(before), Some(after)) = (m.before, m.after) else { return Ok(()) };
-        if !(before >= target || after <= target) {
+        // One-sided, and (moving away) ending within one target's distance of it, where the
+        // tax cap (average distance <= target) binds no piece.
+        let one_sided_away = before >= target && after - target <= target.max(1);
+        if !(one_sided_away || after <= target) {
             return Ok(());
         }
         let Some(one) = deposit_fees(usdc_owned, sol_owned, &params, base, &[amount]) else { return Ok(()) };
