@@ -208,7 +208,7 @@ pub(crate) fn seed(named: impl Fn(&str, Value) -> Value) -> Value {
         named("owned_values", json!({"fn": "owned_values_usd", "valuations": pool})),
         named("owned_values_dust", json!({"fn": "owned_values_usd", "valuations": [usdc(0), sol(66), btc(1)]})),
         named("weight_third", json!({"fn": "weight_ppb", "value_usd": 1, "total_usd": 3})),
-        named("weight_whole", json!({"fn": "weight_ppb", "value_usd": "340282366920938463463374607431768211455", "total_usd": "340282366920938463463374607431768211455"})),
+        named("weight_product_overflows", json!({"fn": "weight_ppb", "value_usd": "340282366920938463463374607431768211455", "total_usd": "340282366920938463463374607431768211455"})),
         named("weight_empty_pool", json!({"fn": "weight_ppb", "value_usd": 0, "total_usd": 0})),
         named("weight_above_total", json!({"fn": "weight_ppb", "value_usd": 2, "total_usd": 1})),
         fee("at_target", &half, 30, json!(500_000_000), json!(500_000_000)),
