@@ -427,11 +427,11 @@ pub(crate) fn seed() -> Value {
     }
     map.insert(
         super::tranche::SECTION.to_string(),
-        super::tranche::seed(&named),
+        super::tranche::seed(named),
     );
     map.insert(
         super::weights::SECTION.to_string(),
-        super::weights::seed(&named),
+        super::weights::seed(named),
     );
     all
 }

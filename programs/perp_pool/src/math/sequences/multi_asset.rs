@@ -137,7 +137,10 @@ impl MultiPool {
 
     /// `apply_swap`: the tokens out.
     fn swap(&mut self, from: usize, to: usize, amount: u64) -> Option<u64> {
-        let (r, d) = (self.custodies.get(from)?.clone(), self.custodies.get(to)?.clone());
+        let (r, d) = (
+            self.custodies.get(from)?.clone(),
+            self.custodies.get(to)?.clone(),
+        );
         let quote = quote_swap(
             &self.valuations(),
             SwapLeg {
@@ -173,13 +176,13 @@ impl MultiPool {
 fn multi_pool() -> impl Strategy<Value = MultiPool> {
     let custody = |decimals: u8, lo: u64, hi: u64| {
         (
-            lo..=hi,              // min price, expo -8
-            0u64..=200,           // spread, bps of min
-            0u64..=10_000,        // target
-            0u64..=10_000,        // a bound
-            0u64..=10_000,        // the other
-            0u64..=200,           // tax
-            0u64..=100,           // swap base
+            lo..=hi,       // min price, expo -8
+            0u64..=200,    // spread, bps of min
+            0u64..=10_000, // target
+            0u64..=10_000, // a bound
+            0u64..=10_000, // the other
+            0u64..=200,    // tax
+            0u64..=100,    // swap base
             (0u64..=100, 0u64..=100, 0u64..=10_000),
             prop_oneof![Just(0u64), log_range(1, 1_000_000_000_000_000)],
             0u8..=4, // 0: no weight rule
@@ -229,7 +232,11 @@ fn multi_pool() -> impl Strategy<Value = MultiPool> {
                 custodies: vec![usdc, sol, btc],
                 // LP only with something behind it (a pool with supply and no AUM is refused).
                 minted: if owns { minted } else { 0 },
-                dead: if owns && minted > 0 { DEAD_LP_SUPPLY } else { 0 },
+                dead: if owns && minted > 0 {
+                    DEAD_LP_SUPPLY
+                } else {
+                    0
+                },
             }
         })
 }
@@ -255,7 +262,8 @@ fn op() -> impl Strategy<Value = Op> {
 /// here has at most 9 decimals): `amount · price · 10^(9 - decimals)`.
 fn exact_value(c: &Custody, amount: u128, price: OraclePrice) -> i128 {
     assert_eq!(price.exponent, -8);
-    i128::try_from(amount * u128::from(price.price) * 10u128.pow(u32::from(9 - c.decimals))).unwrap()
+    i128::try_from(amount * u128::from(price.price) * 10u128.pow(u32::from(9 - c.decimals)))
+        .unwrap()
 }
 
 /// The most the tokens `net` (out - in, per custody) can be worth at prices within each
@@ -318,11 +326,11 @@ proptest! {
                 prop_assert!(le(price, pool.price()), "LP price fell on {:?}: {:?} -> {:?}", op, price, pool.price());
             }
         }
-        for i in 0..3 {
+        for (i, taken) in tokens_out.iter_mut().enumerate() {
             if held > 0 {
                 if let Some(out) = pool.redeem(i, held) {
                     held = 0;
-                    tokens_out[i] += u128::from(out);
+                    *taken += u128::from(out);
                 }
             }
         }

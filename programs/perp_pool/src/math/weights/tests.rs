@@ -1,4 +1,8 @@
-use {super::*, crate::math::{error_name, sequences::log_range}, proptest::prelude::*};
+use {
+    super::*,
+    crate::math::{error_name, sequences::log_range},
+    proptest::prelude::*,
+};
 
 const PPB: u64 = WEIGHT_POWER;
 const BPS_PPB: u64 = WEIGHT_POWER / BPS_POWER;
@@ -89,44 +93,80 @@ fn weight_move_of_a_swap_moves_both_legs() {
 
 #[test]
 fn fee_at_the_target_is_the_base() {
-    assert_eq!(weight_fee_bps(&rule(), 30, mv(500_000_000, 500_000_000)).unwrap(), 30);
+    assert_eq!(
+        weight_fee_bps(&rule(), 30, mv(500_000_000, 500_000_000)).unwrap(),
+        30
+    );
 }
 
 #[test]
 fn fee_moving_away_adds_the_tax_on_the_average_distance_rounded_up() {
     // d0 = 0, d1 = 10 %: average 5 % of a 50 % target = 1/10 of the tax: 5 bps.
-    assert_eq!(weight_fee_bps(&rule(), 30, mv(500_000_000, 600_000_000)).unwrap(), 35);
+    assert_eq!(
+        weight_fee_bps(&rule(), 30, mv(500_000_000, 600_000_000)).unwrap(),
+        35
+    );
     // Below the target too (a redemption): 40 % -> 30 %: average 15 %, 3/10 of 50 = 15.
-    assert_eq!(weight_fee_bps(&rule(), 30, mv(400_000_000, 300_000_000)).unwrap(), 45);
+    assert_eq!(
+        weight_fee_bps(&rule(), 30, mv(400_000_000, 300_000_000)).unwrap(),
+        45
+    );
     // One ppb away: ceil(50 * 1 / 5e8) = 1 bps (the tax rounds up).
-    assert_eq!(weight_fee_bps(&rule(), 30, mv(500_000_000, 500_000_001)).unwrap(), 31);
+    assert_eq!(
+        weight_fee_bps(&rule(), 30, mv(500_000_000, 500_000_001)).unwrap(),
+        31
+    );
     // Standing still off target pays the tax on the distance: 70 % -> 70 %: 20/50 of 50 = 20.
-    assert_eq!(weight_fee_bps(&rule(), 30, mv(700_000_000, 700_000_000)).unwrap(), 50);
+    assert_eq!(
+        weight_fee_bps(&rule(), 30, mv(700_000_000, 700_000_000)).unwrap(),
+        50
+    );
     // The tax is capped at the whole tax (average distance capped at the target): 0 -> 0 stays
     // a whole target away; 0 -> 1 ppb is a move toward (a rebate).
     assert_eq!(weight_fee_bps(&rule(), 30, mv(0, 0)).unwrap(), 80);
     assert_eq!(weight_fee_bps(&rule(), 30, mv(0, 1)).unwrap(), 0);
-    assert_eq!(weight_fee_bps(&rule(), 30, mv(1_000_000_000, 1_000_000_000)).unwrap(), 80);
+    assert_eq!(
+        weight_fee_bps(&rule(), 30, mv(1_000_000_000, 1_000_000_000)).unwrap(),
+        80
+    );
 }
 
 #[test]
 fn fee_toward_the_target_gets_a_rebate_on_the_start_distance_rounded_down() {
     // 70 % -> 60 %: d0 = 20 %: 20/50 of 50 = 20 bps off.
-    assert_eq!(weight_fee_bps(&rule(), 30, mv(700_000_000, 600_000_000)).unwrap(), 10);
+    assert_eq!(
+        weight_fee_bps(&rule(), 30, mv(700_000_000, 600_000_000)).unwrap(),
+        10
+    );
     // Never below 0.
-    assert_eq!(weight_fee_bps(&rule(), 10, mv(700_000_000, 600_000_000)).unwrap(), 0);
+    assert_eq!(
+        weight_fee_bps(&rule(), 10, mv(700_000_000, 600_000_000)).unwrap(),
+        0
+    );
     // d0 = 1 ppb: floor(50 / 5e8) = 0 off.
-    assert_eq!(weight_fee_bps(&rule(), 30, mv(500_000_001, 500_000_000)).unwrap(), 30);
+    assert_eq!(
+        weight_fee_bps(&rule(), 30, mv(500_000_001, 500_000_000)).unwrap(),
+        30
+    );
 }
 
 #[test]
 fn fee_crossing_the_target() {
     // 40 % -> 70 %: d0 = 10 %, d1 = 20 % (further): tax on the average 15 %: 15 bps.
-    assert_eq!(weight_fee_bps(&rule(), 30, mv(400_000_000, 700_000_000)).unwrap(), 45);
+    assert_eq!(
+        weight_fee_bps(&rule(), 30, mv(400_000_000, 700_000_000)).unwrap(),
+        45
+    );
     // 30 % -> 60 %: d0 = 20 %, d1 = 10 % (closer): a rebate on d0: 20 bps.
-    assert_eq!(weight_fee_bps(&rule(), 30, mv(300_000_000, 600_000_000)).unwrap(), 10);
+    assert_eq!(
+        weight_fee_bps(&rule(), 30, mv(300_000_000, 600_000_000)).unwrap(),
+        10
+    );
     // 40 % -> 60 %: equally far on the other side: not toward, tax on 10 %: 10 bps.
-    assert_eq!(weight_fee_bps(&rule(), 30, mv(400_000_000, 600_000_000)).unwrap(), 40);
+    assert_eq!(
+        weight_fee_bps(&rule(), 30, mv(400_000_000, 600_000_000)).unwrap(),
+        40
+    );
 }
 
 #[test]
@@ -263,14 +303,7 @@ fn liquidity_fee_allows_bringing_an_out_of_bounds_custody_back() {
     assert_eq!(fee, 0);
     // A USDC deposit lowers SOL's weight; USDC (no rule here) pays the base.
     assert_eq!(
-        liquidity_fee_bps(
-            &valuations,
-            0,
-            350_000_000,
-            &WeightParams::default(),
-            20
-        )
-        .unwrap(),
+        liquidity_fee_bps(&valuations, 0, 350_000_000, &WeightParams::default(), 20).unwrap(),
         20
     );
 }
@@ -301,7 +334,10 @@ fn net_exposure_is_owned_minus_longs_plus_shorts() {
         7_000_000_000_000
     );
     // A synthetic market (nothing owned): longs make the pool short.
-    assert_eq!(net_exposure_quantity(0, 9, 3 * sol_q, 0).unwrap(), -3_000_000_000_000);
+    assert_eq!(
+        net_exposure_quantity(0, 9, 3 * sol_q, 0).unwrap(),
+        -3_000_000_000_000
+    );
     assert_eq!(net_exposure_quantity(0, 9, 0, 0).unwrap(), 0);
     assert!(err_is(
         net_exposure_quantity(0, 9, u128::MAX, 0),
@@ -315,7 +351,12 @@ fn net_exposure_is_owned_minus_longs_plus_shorts() {
 fn compute_swap_amounts_and_errors() {
     let s = compute_swap(1_000_000, 1_000_000, 30, 5_000, 998_500).unwrap();
     assert_eq!(
-        (s.fee_amount, s.amount_out, s.protocol_fee_amount, s.owned_decrease),
+        (
+            s.fee_amount,
+            s.amount_out,
+            s.protocol_fee_amount,
+            s.owned_decrease
+        ),
         (3_000, 997_000, 1_500, 998_500)
     );
     assert!(err_is(
@@ -411,7 +452,10 @@ fn quote_swap_errors() {
     let q = |receiving: SwapLeg, dispensing: SwapLeg, amount: u64, available: u64| {
         quote_swap(&valuations, receiving, dispensing, amount, 0, available)
     };
-    let (u, s) = (leg(0, rule(), 1_000_000_000), leg(1, rule(), 10_000_000_000));
+    let (u, s) = (
+        leg(0, rule(), 1_000_000_000),
+        leg(1, rule(), 10_000_000_000),
+    );
     assert!(err_is(q(u, u, 1_000, 1_000_000_000), "InvalidSwap"));
     let bare = leg(1, WeightParams::default(), 10_000_000_000);
     assert!(err_is(q(u, bare, 1_000, 10_000_000_000), "InvalidSwap"));
@@ -439,8 +483,14 @@ fn quote_swap_errors() {
 // ---- properties ----
 
 fn weight_params() -> impl Strategy<Value = WeightParams> {
-    (0u64..=10_000, 0u64..=10_000, 0u64..=10_000, 0u64..=1_000, 0u64..=1_000).prop_map(
-        |(a, b, c, tax_bps, swap_bps)| {
+    (
+        0u64..=10_000,
+        0u64..=10_000,
+        0u64..=10_000,
+        0u64..=1_000,
+        0u64..=1_000,
+    )
+        .prop_map(|(a, b, c, tax_bps, swap_bps)| {
             let mut v = [a, b, c];
             v.sort_unstable();
             WeightParams {
@@ -450,8 +500,7 @@ fn weight_params() -> impl Strategy<Value = WeightParams> {
                 tax_bps,
                 swap_bps,
             }
-        },
-    )
+        })
 }
 
 proptest! {
@@ -507,12 +556,19 @@ proptest! {
 /// The fee tokens of depositing `pieces` one after the other into custody 1 of a USDC + SOL pool
 /// (`liquidity_fee_bps` then `fee_amount`, owned growing by each piece: no protocol share), or
 /// None when a piece is refused.
-fn deposit_fees(usdc_owned: u64, sol_owned: u64, params: &WeightParams, base: u64, pieces: &[u64]) -> Option<u128> {
+fn deposit_fees(
+    usdc_owned: u64,
+    sol_owned: u64,
+    params: &WeightParams,
+    base: u64,
+    pieces: &[u64],
+) -> Option<u128> {
     let mut owned = sol_owned;
     let mut total = 0u128;
     for &piece in pieces {
         let valuations = [usdc(usdc_owned), sol(owned)];
-        let fee_bps = liquidity_fee_bps(&valuations, 1, owned.checked_add(piece)?, params, base).ok()?;
+        let fee_bps =
+            liquidity_fee_bps(&valuations, 1, owned.checked_add(piece)?, params, base).ok()?;
         total += u128::from(crate::math::liquidity::fee_amount(piece, fee_bps).ok()?);
         owned = owned.checked_add(piece)?;
     }
@@ -520,7 +576,13 @@ fn deposit_fees(usdc_owned: u64, sol_owned: u64, params: &WeightParams, base: u6
 }
 
 /// The same for redeeming `pieces` SOL tokens gross (owned falling by each).
-fn redemption_fees(usdc_owned: u64, sol_owned: u64, params: &WeightParams, base: u64, pieces: &[u64]) -> Option<u128> {
+fn redemption_fees(
+    usdc_owned: u64,
+    sol_owned: u64,
+    params: &WeightParams,
+    base: u64,
+    pieces: &[u64],
+) -> Option<u128> {
     let mut owned = sol_owned;
     let mut total = 0u128;
     for &piece in pieces {
@@ -540,18 +602,45 @@ fn redemption_fees(usdc_owned: u64, sol_owned: u64, params: &WeightParams, base:
 /// pool's), but the property below excludes crossing moves.
 #[test]
 fn splitting_a_crossing_deposit_can_pay_less() {
-    let params = WeightParams { target_bps: 5_000, min_bps: 0, max_bps: 10_000, tax_bps: 50, swap_bps: 0 };
+    let params = WeightParams {
+        target_bps: 5_000,
+        min_bps: 0,
+        max_bps: 10_000,
+        tax_bps: 50,
+        swap_bps: 0,
+    };
     // 1 000 USDC, 8 SOL (44.4 %): one 12 SOL deposit to 2000/3000 = 66.7 %: d0 = 5.6 %, d1 =
     // 16.7 %: tax ceil(50 · 11.1/50) = 12: 42 bps = 5 040 000 lamports.
     let one = deposit_fees(1_000_000_000, 8_000_000_000, &params, 30, &[12_000_000_000]).unwrap();
     assert_eq!(one, 50_400_000);
     // 2 SOL to 50 % (toward: rebate floor(50 · 5.6/50) = 5: 25 bps = 5 000 000), then 10 SOL
     // from 50 % to 66.7 %: tax ceil(50 · 8.33/50) = 9: 39 bps = 39 000 000.
-    let two = deposit_fees(1_000_000_000, 8_000_000_000, &params, 30, &[2_000_000_000, 10_000_000_000]).unwrap();
+    let two = deposit_fees(
+        1_000_000_000,
+        8_000_000_000,
+        &params,
+        30,
+        &[2_000_000_000, 10_000_000_000],
+    )
+    .unwrap();
     assert_eq!(two, 44_000_000);
     // Moving away from the start, on one side, splitting pays more (the property below).
-    let away_one = deposit_fees(1_000_000_000, 10_000_000_000, &params, 30, &[10_000_000_000]).unwrap();
-    let away_two = deposit_fees(1_000_000_000, 10_000_000_000, &params, 30, &[5_000_000_000, 5_000_000_000]).unwrap();
+    let away_one = deposit_fees(
+        1_000_000_000,
+        10_000_000_000,
+        &params,
+        30,
+        &[10_000_000_000],
+    )
+    .unwrap();
+    let away_two = deposit_fees(
+        1_000_000_000,
+        10_000_000_000,
+        &params,
+        30,
+        &[5_000_000_000, 5_000_000_000],
+    )
+    .unwrap();
     assert!(away_two >= away_one, "{} {}", away_two, away_one);
 }
 
@@ -562,14 +651,31 @@ fn splitting_a_crossing_deposit_can_pay_less() {
 /// 37 600 000 lamports; in 8 pieces of 1 SOL, 35 700 000 (5 % less fee).
 #[test]
 fn splitting_a_redemption_away_from_the_target_can_pay_less() {
-    let params = WeightParams { target_bps: 5_000, min_bps: 0, max_bps: 10_000, tax_bps: 50, swap_bps: 0 };
-    let one = redemption_fees(1_000_000_000, 10_000_000_000, &params, 30, &[8_000_000_000]).unwrap();
+    let params = WeightParams {
+        target_bps: 5_000,
+        min_bps: 0,
+        max_bps: 10_000,
+        tax_bps: 50,
+        swap_bps: 0,
+    };
+    let one =
+        redemption_fees(1_000_000_000, 10_000_000_000, &params, 30, &[8_000_000_000]).unwrap();
     assert_eq!(one, 8_000_000_000 * 47 / 10_000);
-    let eight = redemption_fees(1_000_000_000, 10_000_000_000, &params, 30, &[1_000_000_000; 8]).unwrap();
+    let eight = redemption_fees(
+        1_000_000_000,
+        10_000_000_000,
+        &params,
+        30,
+        &[1_000_000_000; 8],
+    )
+    .unwrap();
     assert_eq!(eight, 35_700_000);
     // Less by the convexity only: the pool still takes more than the base fee.
     assert!(eight > 8_000_000_000 * 30 / 10_000);
-    println!("redemption of 8 SOL: one piece {} lamports of fee, eight pieces {}", one, eight);
+    println!(
+        "redemption of 8 SOL: one piece {} lamports of fee, eight pieces {}",
+        one, eight
+    );
 }
 
 proptest! {
