@@ -200,8 +200,11 @@ async def new_multi_wallet(world: World, mp: MultiPool, tokens: list[int] | None
 
 async def deposit(world: World, mp: MultiPool, f: PoolFixture, w: Wallet, funding: Pubkey, amount: int,
                   min_lp_out: int = 0) -> Any:
-    return await w.client.add_liquidity(mp.pool, f.custody, amount_in=amount, funding_account=funding,
-                                        lp_token_account=w.lp_account, min_lp_amount_out=min_lp_out)
+    """A junior deposit, then the wait that ends its zero-second LP cooldown (one slot)."""
+    result = await w.client.add_liquidity(mp.pool, f.custody, amount_in=amount, funding_account=funding,
+                                          lp_token_account=w.lp_account, min_lp_amount_out=min_lp_out)
+    await world.after_slot(result.slot)
+    return result
 
 
 async def redeem(world: World, mp: MultiPool, f: PoolFixture, w: Wallet, receiving: Pubkey, lp: int,
