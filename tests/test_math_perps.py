@@ -21,7 +21,20 @@ from hypothesis import strategies as st
 
 from perp_pool import errors
 from perp_pool.constants import BPS_POWER, HOUR_SECONDS, PRICE_POWER, RATE_POWER
-from perp_pool.math import backing, borrow, exposure, fees, liquidity, orders, pnl, pricing, staking, trade, tranche
+from perp_pool.math import (
+    backing,
+    borrow,
+    exposure,
+    fees,
+    liquidity,
+    orders,
+    pnl,
+    pricing,
+    staking,
+    trade,
+    tranche,
+    weights,
+)
 from perp_pool.math.fixed import U64_MAX, Rounding
 from perp_pool.math.oracle import OraclePrice
 from perp_pool.math.pricing import Side
@@ -253,6 +266,53 @@ def _tranche(c: dict) -> Any:
     raise AssertionError(f"unknown tranche fn {fn}")
 
 
+def _weight_params(c: dict) -> weights.WeightParams:
+    p = c["params"]
+    return weights.WeightParams(p["target_bps"], p["min_bps"], p["max_bps"], p["tax_bps"], p["swap_bps"])
+
+
+def _valuations(c: dict) -> list[liquidity.CustodyValuation]:
+    return [liquidity.CustodyValuation(v["owned"], v["decimals"], oracle(v, "min_price"), oracle(v, "max_price"))
+            for v in c["valuations"]]
+
+
+def _leg(c: dict) -> weights.SwapLeg:
+    return weights.SwapLeg(c["index"], _weight_params(c), c["owned"])
+
+
+def _weights(c: dict) -> Any:
+    """The `weights` section: each case names its math/weights.rs function in `fn`; u128/i128 values
+    are decimal strings, a weight ppb or null."""
+    fn = c["fn"]
+    move = weights.WeightMove(c.get("before"), c.get("after"))
+    if fn == "owned_values_usd":
+        return [str(v) for v in weights.owned_values_usd(_valuations(c))]
+    if fn == "weight_ppb":
+        return weights.weight_ppb(int(c["value_usd"]), int(c["total_usd"]))
+    if fn == "weight_fee_bps":
+        return weights.weight_fee_bps(_weight_params(c), c["base_bps"], move)
+    if fn == "check_weight_bounds":
+        return weights.check_weight_bounds(_weight_params(c), move)
+    if fn == "liquidity_fee_bps":
+        return weights.liquidity_fee_bps(_valuations(c), c["index"], c["owned_after"], _weight_params(c), c["base_bps"])
+    if fn == "tokens_to_quantity":
+        return str(weights.tokens_to_quantity(c["amount"], c["decimals"]))
+    if fn == "net_exposure_quantity":
+        return str(weights.net_exposure_quantity(c["owned"], c["decimals"], int(c["long_quantity"]),
+                                                 int(c["short_quantity"])))
+    if fn == "swap_gross_out":
+        in_usd, gross = weights.swap_gross_out(c["amount_in"], c["in_decimals"], oracle(c, "in_min_price"),
+                                               c["out_decimals"], oracle(c, "out_max_price"))
+        return {"in_usd": in_usd, "gross_out": gross}
+    if fn == "compute_swap":
+        return weights.compute_swap(c["in_usd"], c["gross_out"], c["fee_bps"], c["protocol_share_bps"],
+                                    c["available_amount"])
+    if fn == "quote_swap":
+        return weights.quote_swap(_valuations(c), _leg(c["receiving"]), _leg(c["dispensing"]), c["amount_in"],
+                                  c["protocol_share_bps"], c["available_amount"])
+    raise AssertionError(f"unknown weights fn {fn}")
+
+
 RUNNERS: dict[str, Callable[[dict], Any]] = {
     "trade_prices": lambda c: pricing.trade_prices(oracle(c, "spot"), oracle(c, "ema"), c["use_ema"]),
     "entry_price": lambda c: pricing.entry_price(side(c), pricing.TradePrices(c["lo"], c["hi"]), c["spread_bps"]),
@@ -312,6 +372,7 @@ RUNNERS: dict[str, Callable[[dict], Any]] = {
                                              orders.trigger_close_size(c["order_size_usd"], c["position_size_usd"]),
                                              strict=True)),
     "tranche": _tranche,
+    "weights": _weights,
 }
 
 
@@ -369,6 +430,11 @@ MIRRORED = [
     ("tranche.rs", "SeniorTerms", tranche.SeniorTerms),
     ("tranche.rs", "TrancheNavs", tranche.TrancheNavs),
     ("tranche.rs", "StressOutcome", tranche.StressOutcome),
+    ("../types.rs", "WeightParams", weights.WeightParams),
+    ("weights.rs", "WeightMove", weights.WeightMove),
+    ("weights.rs", "SwapAmounts", weights.SwapAmounts),
+    ("weights.rs", "SwapLeg", weights.SwapLeg),
+    ("weights.rs", "SwapQuote", weights.SwapQuote),
 ]
 
 

@@ -232,10 +232,10 @@ class RemoveLiquidityAmounts:
     owned_decrease: int
 
 
-def compute_remove_liquidity(lp_amount_in: int, aum_min_usd: int, lp_supply: int, decimals: int,
-                             max_price: OraclePrice, available_amount: int, remove_liquidity_bps: int,
-                             protocol_share_bps: int) -> RemoveLiquidityAmounts:
-    """Redemption of `lp_amount_in` out of `lp_supply` (including the dead shares)."""
+def redemption_gross(lp_amount_in: int, aum_min_usd: int, lp_supply: int, decimals: int,
+                     max_price: OraclePrice) -> tuple[int, int]:
+    """(withdraw_usd, gross_amount): the LP's share of `aum_min_usd` (floor) and its tokens at
+    `max_price` (floor), before the fee. Errors as `compute_remove_liquidity`."""
     if lp_amount_in == 0:
         raise errors.ZeroAmount()
     if lp_supply == 0:
@@ -243,7 +243,14 @@ def compute_remove_liquidity(lp_amount_in: int, aum_min_usd: int, lp_supply: int
     if lp_amount_in > lp_supply:
         raise errors.InsufficientLiquidity()
     withdraw_usd = u64(mul_div(lp_amount_in, aum_min_usd, lp_supply, Rounding.FLOOR))
-    gross = u64(max_price.usd_to_token(withdraw_usd, decimals, Rounding.FLOOR))
+    return withdraw_usd, u64(max_price.usd_to_token(withdraw_usd, decimals, Rounding.FLOOR))
+
+
+def compute_remove_liquidity(lp_amount_in: int, aum_min_usd: int, lp_supply: int, decimals: int,
+                             max_price: OraclePrice, available_amount: int, remove_liquidity_bps: int,
+                             protocol_share_bps: int) -> RemoveLiquidityAmounts:
+    """Redemption of `lp_amount_in` out of `lp_supply` (including the dead shares)."""
+    withdraw_usd, gross = redemption_gross(lp_amount_in, aum_min_usd, lp_supply, decimals, max_price)
     fee = fee_amount(gross, remove_liquidity_bps)
     out = u64(gross - fee)
     if out == 0:

@@ -196,7 +196,9 @@ pub enum PerpPoolError {
     #[msg("The operation would push a custody's weight past its min/max bounds")]
     TokenWeightOutOfRange,
     /// 6063
-    #[msg("Invalid custody weights (min <= target <= max <= 100 %, fees at most MAX_WEIGHT_FEE_BPS)")]
+    #[msg(
+        "Invalid custody weights (min <= target <= max <= 100 %, fees at most MAX_WEIGHT_FEE_BPS)"
+    )]
     InvalidWeightConfig,
     /// 6064
     #[msg("Swap not allowed: same custody on both legs, or a custody without a weight rule")]

@@ -92,7 +92,13 @@ pub fn handler<'info>(
         ctx.remaining_accounts,
         now,
     )?;
-    let swapped = apply_swap(&mut receiving, &mut dispensing, &valuation, params.amount_in, 0)?;
+    let swapped = apply_swap(
+        &mut receiving,
+        &mut dispensing,
+        &valuation,
+        params.amount_in,
+        0,
+    )?;
     let amounts = swapped.amounts;
     Ok(SwapAmountAndFee {
         in_usd: amounts.in_usd,

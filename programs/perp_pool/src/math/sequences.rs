@@ -44,11 +44,12 @@ use {
 mod interest;
 mod liquidation;
 mod lp;
+mod multi_asset;
 mod trader;
 
 /// `lo..=hi`, log-uniform-ish: a decade, then a value in it (so dust and huge values are both
 /// common).
-fn log_range(lo: u64, hi: u64) -> impl Strategy<Value = u64> {
+pub(crate) fn log_range(lo: u64, hi: u64) -> impl Strategy<Value = u64> {
     let (d_lo, d_hi) = (lo.max(1).ilog10(), hi.ilog10());
     (d_lo..=d_hi).prop_flat_map(move |d| {
         let a = 10u64.pow(d).max(lo);

@@ -30,7 +30,10 @@ const BPS_TO_WEIGHT: u64 = WEIGHT_POWER / BPS_POWER;
 pub fn owned_values_usd(valuations: &[CustodyValuation]) -> Result<Vec<u128>> {
     valuations
         .iter()
-        .map(|v| v.min_price.token_to_usd(v.owned, v.decimals, Rounding::Floor))
+        .map(|v| {
+            v.min_price
+                .token_to_usd(v.owned, v.decimals, Rounding::Floor)
+        })
         .collect()
 }
 
@@ -176,9 +179,10 @@ pub fn liquidity_fee_bps(
     let custody = valuations
         .get(index)
         .ok_or_else(|| error!(PerpPoolError::InvalidCustodyAccounts))?;
-    let value_after = custody
-        .min_price
-        .token_to_usd(owned_after, custody.decimals, Rounding::Floor)?;
+    let value_after =
+        custody
+            .min_price
+            .token_to_usd(owned_after, custody.decimals, Rounding::Floor)?;
     let weights = WeightMove::of(&owned_values_usd(valuations)?, index, value_after, None)?;
     if operation == LiquidityMove::Deposit {
         check_weight_bounds(params, weights)?;
@@ -245,11 +249,8 @@ pub fn swap_gross_out(
 ) -> Result<(u64, u64)> {
     require!(amount_in > 0, PerpPoolError::ZeroAmount);
     let in_usd: u64 = cast(in_min_price.token_to_usd(amount_in, in_decimals, Rounding::Floor)?)?;
-    let gross_out: u64 = cast(out_max_price.usd_to_token(
-        u128::from(in_usd),
-        out_decimals,
-        Rounding::Floor,
-    )?)?;
+    let gross_out: u64 =
+        cast(out_max_price.usd_to_token(u128::from(in_usd), out_decimals, Rounding::Floor)?)?;
     Ok((in_usd, gross_out))
 }
 
@@ -266,7 +267,8 @@ pub fn compute_swap(
     let fee_amount = super::liquidity::fee_amount(gross_out, fee_bps)?;
     let amount_out = gross_out.safe_sub(fee_amount)?;
     require!(amount_out > 0, PerpPoolError::ZeroAmount);
-    let protocol_fee_amount = super::liquidity::protocol_fee_amount(fee_amount, protocol_share_bps)?;
+    let protocol_fee_amount =
+        super::liquidity::protocol_fee_amount(fee_amount, protocol_share_bps)?;
     let owned_decrease = amount_out.safe_add(protocol_fee_amount)?;
     require!(
         owned_decrease <= available_amount,

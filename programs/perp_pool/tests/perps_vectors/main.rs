@@ -1,6 +1,6 @@
 //! Shared test vectors for the perpetuals math: tests/vectors/perps.json (repo root) holds inputs
 //! and the exact outputs (or error names) of every pure function in math/{pricing, fees, borrow,
-//! pnl, trade, orders, tranche}.rs and the AUM with open positions; the Python client asserts the
+//! pnl, trade, orders, tranche, weights}.rs and the AUM with open positions; the Python client asserts the
 //! same file.
 //! This test recomputes every case with the program's functions and fails on any difference.
 //!
@@ -241,6 +241,7 @@ mod run;
 mod seed;
 mod staking;
 mod tranche;
+mod weights;
 
 use {run::run, seed::seed};
 

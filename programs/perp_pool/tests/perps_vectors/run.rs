@@ -17,6 +17,9 @@ pub(crate) fn run(section: &str, c: &Value) -> anchor_lang::Result<Value> {
     if let Some(result) = super::tranche::run(section, c) {
         return result;
     }
+    if let Some(result) = super::weights::run(section, c) {
+        return result;
+    }
     Ok(match section {
         "trade_prices" => {
             let e = i32_(c, "exponent");

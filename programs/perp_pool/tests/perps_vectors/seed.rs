@@ -97,7 +97,10 @@ pub(crate) fn seed() -> Value {
             "a history the way the program does: lock / unlock / claim update first, a refused step changes nothing).",
             "Checked by programs/perp_pool/tests/perps_vectors/; regenerate with PERP_POOL_UPDATE_VECTORS=1.",
             "`tranche` (math/tranche.rs): each case names its function in `fn`; u128 values are decimal strings; `mode` is",
-            "'min'/'max', `priced` 'junior'/'senior'; senior indices are SENIOR_INDEX_DECIMALS (10^12 = 1 USD per whole LP)."
+            "'min'/'max', `priced` 'junior'/'senior'; senior indices are SENIOR_INDEX_DECIMALS (10^12 = 1 USD per whole LP).",
+            "`weights` (math/weights.rs): each case names its function in `fn`; u128/i128 values are decimal strings; weights",
+            "are parts per billion or null (the pool owns nothing); `params` a WeightParams; valuations {owned, decimals,",
+            "min_price, max_price, exponent}; a swap leg {index, params, owned}."
         ],
         "trade_prices": [
             named("ema_spread_lo_floor_hi_ceil", json!({"spot": 12_345_678_901_517u64, "ema": 12_300_000_000_001u64, "exponent": -11, "use_ema": true})),
@@ -472,6 +475,10 @@ pub(crate) fn seed() -> Value {
     map.insert(
         super::tranche::SECTION.to_string(),
         super::tranche::seed(named),
+    );
+    map.insert(
+        super::weights::SECTION.to_string(),
+        super::weights::seed(named),
     );
     all
 }

@@ -123,12 +123,12 @@ fn wide_div((hi, lo): (u128, u128), d: u128) -> (u128, u128) {
 }
 
 /// `a / b <= c / d` for non-negative rationals, exactly.
-fn le(a: (u128, u128), c: (u128, u128)) -> bool {
+pub(super) fn le(a: (u128, u128), c: (u128, u128)) -> bool {
     // a.0 * c.1 <= c.0 * a.1, with 256-bit products.
     wide_mul(a.0, c.1) <= wide_mul(c.0, a.1)
 }
 
-fn wide_mul(a: u128, b: u128) -> (u128, u128) {
+pub(super) fn wide_mul(a: u128, b: u128) -> (u128, u128) {
     let mask = u128::from(u64::MAX);
     let (a_hi, a_lo) = (a >> 64, a & mask);
     let (b_hi, b_lo) = (b >> 64, b & mask);
