@@ -276,6 +276,8 @@ def port_redeem(s: PoolState, i: int, lp: int) -> tuple[int, Any]:
 
 def port_swap(s: PoolState, frm: int, to: int, amount: int) -> weights.SwapQuote:
     r, d = s.custodies[frm], s.custodies[to]
-    return weights.quote_swap(s.valuations, weights.SwapLeg(frm, s.rules[frm], r.assets.owned),
-                              weights.SwapLeg(to, s.rules[to], d.assets.owned), amount, d.fees.protocol_share_bps,
-                              d.assets.owned - d.assets.locked)
+    return weights.quote_swap(
+        s.valuations,
+        weights.SwapLeg(frm, s.rules[frm], r.assets.owned, r.assets.locked, r.pricing.max_utilization),
+        weights.SwapLeg(to, s.rules[to], d.assets.owned, d.assets.locked, d.pricing.max_utilization),
+        amount, d.fees.protocol_share_bps)

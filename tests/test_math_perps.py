@@ -277,7 +277,7 @@ def _valuations(c: dict) -> list[liquidity.CustodyValuation]:
 
 
 def _leg(c: dict) -> weights.SwapLeg:
-    return weights.SwapLeg(c["index"], _weight_params(c), c["owned"])
+    return weights.SwapLeg(c["index"], _weight_params(c), c["owned"], c.get("locked", 0), c.get("max_utilization", 0))
 
 
 def _weights(c: dict) -> Any:
@@ -294,7 +294,8 @@ def _weights(c: dict) -> Any:
     if fn == "check_weight_bounds":
         return weights.check_weight_bounds(_weight_params(c), move)
     if fn == "liquidity_fee_bps":
-        return weights.liquidity_fee_bps(_valuations(c), c["index"], c["owned_after"], _weight_params(c), c["base_bps"])
+        return weights.liquidity_fee_bps(_valuations(c), c["index"], c["owned_after"], _weight_params(c), c["base_bps"],
+                                         weights.LiquidityMove(c["operation"]))
     if fn == "tokens_to_quantity":
         return str(weights.tokens_to_quantity(c["amount"], c["decimals"]))
     if fn == "net_exposure_quantity":
@@ -309,7 +310,7 @@ def _weights(c: dict) -> Any:
                                     c["available_amount"])
     if fn == "quote_swap":
         return weights.quote_swap(_valuations(c), _leg(c["receiving"]), _leg(c["dispensing"]), c["amount_in"],
-                                  c["protocol_share_bps"], c["available_amount"])
+                                  c["protocol_share_bps"])
     raise AssertionError(f"unknown weights fn {fn}")
 
 

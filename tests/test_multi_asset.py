@@ -194,6 +194,29 @@ async def test_deposit_past_the_max_weight_refused_at_the_first_token_with_nothi
     assert weights_view.custodies[1].weight_ppb <= SOL_RULE.max_bps * 100_000
 
 
+async def test_redemption_below_the_min_weight_pays_the_tax_and_is_never_refused(world: World) -> None:
+    """Review finding W2: a min bound on redemptions would let anyone who lowers a custody's weight
+    (a deposit elsewhere) lock the LPs' exits out of it; a redemption past the min pays the tax."""
+    mp, lp, accounts = await seeded(world)
+    s = await pool_state(world, mp)
+    held = await world.balance(lp.lp_account)
+    # Redeem in SOL the LP worth about 2 500 of the pool's 3 000 USD of SOL: SOL from ~20 % to
+    # ~4 %, under its 10 % min.
+    lp_in = held * 2_500 // 14_800
+    fee_bps, expected = port_redeem(s, 1, lp_in)
+    _, gross = weights.redemption_gross(lp_in, s.aum(AumMode.MIN), s.lp_supply, 9, s.valuations[1].max_price)
+    after = weight_of(s, 1, s.custodies[1].assets.owned - gross)
+    assert after is not None and after < SOL_RULE.min_bps * 100_000
+    assert fee_bps > FEES.remove_liquidity_bps
+    ev = (await redeem(world, mp, mp.sol, lp, accounts[1], lp_in)).event("LiquidityRemoved").data
+    assert (ev.amount_out, ev.fee_bps, ev.fee_amount) == (expected.amount_out, fee_bps, expected.fee_amount)
+    await assert_all_vaults_accounted(world, mp)
+    # A swap out of SOL now, which would lower it further under its min, is refused.
+    w, swap_accounts = await new_multi_wallet(world, mp, [1_000 * USDC, 0, 0])
+    await assert_rejected(errors.TokenWeightOutOfRange, lambda: swap(world, mp, w, 0, 1, swap_accounts, 100 * USDC),
+                          world.connection, watched(mp, w, swap_accounts))
+
+
 async def test_custody_pushed_out_of_bounds_by_a_price_move_can_be_brought_back(world: World) -> None:
     mp, _, _ = await seeded(world, spread=False)
     w, accounts = await new_multi_wallet(world, mp, [2_000 * USDC, 5 * SOL, 0])

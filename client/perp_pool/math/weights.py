@@ -1,19 +1,22 @@
 """Custody weights in a multi-asset pool and the fees that steer them, mirroring math/weights.rs.
 
 Values are the custodies' owned tokens at their MIN prices (floor); weights are parts per billion
-(WEIGHT_POWER), floor; no weight when the pool owns nothing. A move toward the target gets a rebate
-on the start distance (floor, never below a zero fee); any other move pays the tax on the average
-distance, capped at the target (ceil). A move further past a bound is refused (TokenWeightOutOfRange).
+(WEIGHT_POWER), floor; no weight when the pool owns nothing. A move toward the target that does not
+cross it gets a rebate on the start distance (floor, never below a zero fee); a move across the target
+counts from it; any other move pays the tax on the average distance, capped at the target (ceil). A
+deposit or swap further past a bound is refused (TokenWeightOutOfRange); a redemption never is.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
 from perp_pool import errors
 from perp_pool.constants import BPS_POWER, QUANTITY_DECIMALS, WEIGHT_POWER
+from perp_pool.math.borrow import utilization
 from perp_pool.math.fixed import Rounding, i128, mul_div, pow10, u64, u128
 from perp_pool.math.liquidity import (
     AddLiquidityAmounts,
@@ -96,7 +99,10 @@ def weight_fee_bps(params: WeightParams, base_bps: int, weights: WeightMove) -> 
         return base_bps
     target = u64(params.target_bps * BPS_TO_WEIGHT)
     scale = max(target, 1)
-    d0, d1 = abs(before - target), abs(after - target)
+    # A move across the target counts from it: no rebate, the tax on the part beyond (review W1).
+    crosses = (before < target < after) or (after < target < before)
+    d0 = 0 if crosses else abs(before - target)
+    d1 = abs(after - target)
     if d1 < d0:
         rebate = u64(mul_div(params.tax_bps, d0, scale, Rounding.FLOOR))
         return max(base_bps - rebate, 0)
@@ -115,16 +121,25 @@ def check_weight_bounds(params: WeightParams, weights: WeightMove) -> None:
         raise errors.TokenWeightOutOfRange()
 
 
+class LiquidityMove(Enum):
+    """`math::weights::LiquidityMove`: a deposit is refused past the max bound; a redemption pays
+    the tax and is never refused by the min bound."""
+
+    DEPOSIT = "deposit"
+    REDEMPTION = "redemption"
+
+
 def liquidity_fee_bps(valuations: Sequence[CustodyValuation], index: int, owned_after: int,
-                      params: WeightParams, base_bps: int) -> int:
+                      params: WeightParams, base_bps: int, operation: LiquidityMove) -> int:
     """The fee, BPS, of a deposit or redemption taking custody `index`'s owned to `owned_after`
-    (the tokens moved before the fee); refused past the custody's bounds."""
+    (the tokens moved before the fee); a deposit past the custody's max bound is refused."""
     if not 0 <= index < len(valuations):
         raise errors.InvalidCustodyAccounts()
     custody = valuations[index]
     value_after = custody.min_price.token_to_usd(owned_after, custody.decimals, Rounding.FLOOR)
     weights = weight_move(owned_values_usd(valuations), index, value_after)
-    check_weight_bounds(params, weights)
+    if operation is LiquidityMove.DEPOSIT:
+        check_weight_bounds(params, weights)
     return weight_fee_bps(params, base_bps, weights)
 
 
@@ -178,6 +193,9 @@ class SwapLeg:
     index: int
     weights: WeightParams
     owned: int
+    # Tokens locked for traders' payoffs, and `pricing.max_utilization` (RATE_DECIMALS, 0 = none).
+    locked: int = 0
+    max_utilization: int = 0
 
 
 @dataclass(frozen=True)
@@ -188,7 +206,7 @@ class SwapQuote:
 
 
 def quote_swap(valuations: Sequence[CustodyValuation], receiving: SwapLeg, dispensing: SwapLeg, amount_in: int,
-               protocol_share_bps: int, available_amount: int) -> SwapQuote:
+               protocol_share_bps: int) -> SwapQuote:
     """`math::weights::quote_swap`: the dearer of the two legs' weight fees, both legs moved."""
     if receiving.index == dispensing.index:
         raise errors.InvalidSwap()
@@ -209,11 +227,14 @@ def quote_swap(valuations: Sequence[CustodyValuation], receiving: SwapLeg, dispe
     check_weight_bounds(dispensing.weights, dispensing_move)
     fee_bps = max(weight_fee_bps(receiving.weights, receiving.weights.swap_bps, receiving_move),
                   weight_fee_bps(dispensing.weights, dispensing.weights.swap_bps, dispensing_move))
-    amounts = compute_swap(in_usd, gross_out, fee_bps, protocol_share_bps, available_amount)
+    amounts = compute_swap(in_usd, gross_out, fee_bps, protocol_share_bps, u64(dispensing.owned - dispensing.locked))
+    owned_after = u64(dispensing.owned - amounts.owned_decrease)
+    if dispensing.max_utilization and utilization(dispensing.locked, owned_after) > dispensing.max_utilization:
+        raise errors.MaxUtilizationExceeded()
     values_after = list(values)
     values_after[receiving.index] = receiving_after
     values_after[dispensing.index] = d_view.min_price.token_to_usd(
-        u64(dispensing.owned - amounts.owned_decrease), d_view.decimals, Rounding.FLOOR)
+        owned_after, d_view.decimals, Rounding.FLOOR)
     total_after = u128(sum(values_after))
     return SwapQuote(
         amounts,
@@ -232,7 +253,8 @@ def add_liquidity_amounts(valuations: Sequence[CustodyValuation], index: int, am
     if not 0 <= index < len(valuations):
         raise errors.InvalidCustodyAccounts()
     custody = valuations[index]
-    fee_bps = liquidity_fee_bps(valuations, index, u64(custody.owned + amount_in), params, add_liquidity_bps)
+    fee_bps = liquidity_fee_bps(valuations, index, u64(custody.owned + amount_in), params, add_liquidity_bps,
+                                LiquidityMove.DEPOSIT)
     return fee_bps, compute_add_liquidity(amount_in, custody.decimals, custody.min_price, nav_usd, lp_supply, fee_bps,
                                           protocol_share_bps)
 
@@ -247,6 +269,7 @@ def remove_liquidity_amounts(valuations: Sequence[CustodyValuation], index: int,
         raise errors.InvalidCustodyAccounts()
     custody = valuations[index]
     _, gross = redemption_gross(lp_amount_in, nav_usd, lp_supply, custody.decimals, custody.max_price)
-    fee_bps = liquidity_fee_bps(valuations, index, max(custody.owned - gross, 0), params, remove_liquidity_bps)
+    fee_bps = liquidity_fee_bps(valuations, index, max(custody.owned - gross, 0), params, remove_liquidity_bps,
+                                LiquidityMove.REDEMPTION)
     return fee_bps, compute_remove_liquidity(lp_amount_in, nav_usd, lp_supply, custody.decimals, custody.max_price,
                                              available_amount, fee_bps, protocol_share_bps)

@@ -6,7 +6,7 @@
 #[allow(unused_imports)]
 use super::*;
 use perp_pool::{
-    math::weights::{self, SwapAmounts, SwapLeg, WeightMove},
+    math::weights::{self, LiquidityMove, SwapAmounts, SwapLeg, WeightMove},
     types::WeightParams,
 };
 
@@ -74,6 +74,8 @@ fn leg(c: &Value, key: &str) -> SwapLeg {
         index: usize::try_from(u(l, "index")).expect("index"),
         weights: params(l),
         owned: u(l, "owned"),
+        locked: u(l, "locked"),
+        max_utilization: u(l, "max_utilization"),
     }
 }
 
@@ -122,6 +124,11 @@ fn run_case(c: &Value) -> anchor_lang::Result<Value> {
             u(c, "owned_after"),
             &params(c),
             u(c, "base_bps"),
+            match field(c, "operation").as_str().expect("operation") {
+                "deposit" => LiquidityMove::Deposit,
+                "redemption" => LiquidityMove::Redemption,
+                other => panic!("unknown operation {other}"),
+            },
         )?),
         "tokens_to_quantity" => text(weights::tokens_to_quantity(
             u(c, "amount"),
@@ -157,7 +164,6 @@ fn run_case(c: &Value) -> anchor_lang::Result<Value> {
                 leg(c, "dispensing"),
                 u(c, "amount_in"),
                 u(c, "protocol_share_bps"),
-                u(c, "available_amount"),
             )?;
             json!({
                 "amounts": amounts_json(q.amounts),
@@ -197,22 +203,32 @@ pub(crate) fn seed(named: impl Fn(&str, Value) -> Value) -> Value {
         sol(2_000_000_000_000),
         btc(500_000_000)
     ]);
+    // A deposit raises the custody's owned, a redemption lowers it.
+    let owned_now = [600_000_000_000u64, 2_000_000_000_000, 500_000_000];
     let lfee = |name: &str, index: u64, owned_after: u64, p: &Value, base: u64| {
+        let raises = usize::try_from(index)
+            .ok()
+            .and_then(|i| owned_now.get(i))
+            .is_none_or(|owned| owned_after >= *owned);
+        let operation = if raises { "deposit" } else { "redemption" };
         named(
             name,
-            json!({"fn": "liquidity_fee_bps", "valuations": pool, "index": index, "owned_after": owned_after, "params": p, "base_bps": base}),
+            json!({"fn": "liquidity_fee_bps", "valuations": pool, "index": index, "owned_after": owned_after, "params": p, "base_bps": base, "operation": operation}),
         )
     };
-    let quote =
-        |name: &str, r: (u64, &Value, u64), d: (u64, &Value, u64), amount: u64, available: u64| {
-            named(
-                name,
-                json!({"fn": "quote_swap", "valuations": pool,
-                "receiving": {"index": r.0, "params": r.1, "owned": r.2},
-                "dispensing": {"index": d.0, "params": d.1, "owned": d.2},
-                "amount_in": amount, "protocol_share_bps": 2_500, "available_amount": available}),
-            )
-        };
+    let quote = |name: &str,
+                 r: (u64, &Value, u64),
+                 d: (u64, &Value, u64),
+                 amount: u64,
+                 available: u64| {
+        named(
+            name,
+            json!({"fn": "quote_swap", "valuations": pool,
+                "receiving": {"index": r.0, "params": r.1, "owned": r.2, "locked": 0, "max_utilization": 0},
+                "dispensing": {"index": d.0, "params": d.1, "owned": d.2, "locked": d.2.saturating_sub(available), "max_utilization": 0},
+                "amount_in": amount, "protocol_share_bps": 2_500}),
+        )
+    };
     json!([
         named(
             "owned_values",
@@ -348,6 +364,34 @@ pub(crate) fn seed(named: impl Fn(&str, Value) -> Value) -> Value {
         lfee("redeem_sol_past_min", 1, 100_000_000_000, &thirty, 20),
         lfee("deposit_sol_past_max", 1, 100_000_000_000_000, &thirty, 20),
         lfee("bad_index", 3, 1, &half, 20),
+        lfee(
+            "redeem_sol_past_min_allowed",
+            1,
+            10_000_000_000,
+            &thirty,
+            20
+        ),
+        fee(
+            "across_target_no_rebate",
+            &half,
+            30,
+            json!(300_000_000),
+            json!(690_000_000)
+        ),
+        fee(
+            "to_target_exactly",
+            &half,
+            30,
+            json!(300_000_000),
+            json!(500_000_000)
+        ),
+        named(
+            "quote_past_max_utilization",
+            json!({"fn": "quote_swap", "valuations": pool,
+                "receiving": {"index": 0, "params": half, "owned": 600_000_000_000u64, "locked": 0, "max_utilization": 0},
+                "dispensing": {"index": 1, "params": thirty, "owned": 2_000_000_000_000u64, "locked": 1_500_000_000_000u64, "max_utilization": 800_000_000},
+                "amount_in": 50_000_000_000u64, "protocol_share_bps": 2_500}),
+        ),
         named(
             "quantity_usdc",
             json!({"fn": "tokens_to_quantity", "amount": 1, "decimals": 6})

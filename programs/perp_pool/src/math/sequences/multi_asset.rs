@@ -22,7 +22,7 @@ use {
     crate::{
         math::{
             liquidity::redemption_gross,
-            weights::{liquidity_fee_bps, quote_swap, SwapLeg},
+            weights::{liquidity_fee_bps, quote_swap, LiquidityMove, SwapLeg},
         },
         types::WeightParams,
     },
@@ -80,6 +80,7 @@ impl MultiPool {
             c.owned.checked_add(amount)?,
             &c.weights,
             c.add_bps,
+            LiquidityMove::Deposit,
         )
         .ok()?;
         let out = compute_add_liquidity(
@@ -117,6 +118,7 @@ impl MultiPool {
             c.owned.saturating_sub(gross),
             &c.weights,
             c.remove_bps,
+            LiquidityMove::Redemption,
         )
         .ok()?;
         let out = compute_remove_liquidity(
@@ -147,15 +149,18 @@ impl MultiPool {
                 index: from,
                 weights: r.weights,
                 owned: r.owned,
+                locked: 0,
+                max_utilization: 0,
             },
             SwapLeg {
                 index: to,
                 weights: d.weights,
                 owned: d.owned,
+                locked: 0,
+                max_utilization: 0,
             },
             amount,
             d.share_bps,
-            d.owned,
         )
         .ok()?;
         let owned = r.owned.checked_add(amount)?;

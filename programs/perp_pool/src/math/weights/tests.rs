@@ -152,20 +152,23 @@ fn fee_toward_the_target_gets_a_rebate_on_the_start_distance_rounded_down() {
 
 #[test]
 fn fee_crossing_the_target() {
-    // 40 % -> 70 %: d0 = 10 %, d1 = 20 % (further): tax on the average 15 %: 15 bps.
+    // A move across the target counts from the target (review finding W1): no rebate, the tax on
+    // the part beyond it, half its distance on average.
+    // 40 % -> 70 %: d1 = 20 %: tax on 10 %: 10 bps.
     assert_eq!(
         weight_fee_bps(&rule(), 30, mv(400_000_000, 700_000_000)).unwrap(),
-        45
+        40
     );
-    // 30 % -> 60 %: d0 = 20 %, d1 = 10 % (closer): a rebate on d0: 20 bps.
+    // 30 % -> 60 %: closer than it started (GMX would rebate 20 bps on d0), but across: tax on
+    // 5 %: 5 bps.
     assert_eq!(
         weight_fee_bps(&rule(), 30, mv(300_000_000, 600_000_000)).unwrap(),
-        10
+        35
     );
-    // 40 % -> 60 %: equally far on the other side: not toward, tax on 10 %: 10 bps.
+    // 40 % -> 60 %: equally far on the other side: tax on 5 %.
     assert_eq!(
         weight_fee_bps(&rule(), 30, mv(400_000_000, 600_000_000)).unwrap(),
-        40
+        35
     );
 }
 
@@ -255,7 +258,16 @@ fn liquidity_fee_refuses_the_first_token_past_the_max() {
     };
     // 1 000 USDC and 1 SOL (100 USD): SOL at 1/11.
     let valuations = [usdc(1_000_000_000), sol(1_000_000_000)];
-    let fee = |amount: u64| liquidity_fee_bps(&valuations, 1, 1_000_000_000 + amount, &params, 20);
+    let fee = |amount: u64| {
+        liquidity_fee_bps(
+            &valuations,
+            1,
+            1_000_000_000 + amount,
+            &params,
+            20,
+            LiquidityMove::Deposit,
+        )
+    };
     let (mut ok, mut refused) = (0u64, 100_000_000_000u64);
     assert!(fee(ok).is_ok() && err_is(fee(refused), "TokenWeightOutOfRange"));
     while refused - ok > 1 {
@@ -271,12 +283,20 @@ fn liquidity_fee_refuses_the_first_token_past_the_max() {
     // lamports, past the half): 9 000 000 050 lamports is the first refused.
     assert_eq!(ok, 9_000_000_049);
     assert_eq!(refused, 9_000_000_050);
-    // From 1/11 to 50 % across the 30 % target: d0 = 300 000 000 - 90 909 090 = 209 090 910 >
-    // d1 = 200 000 000: toward; the rebate floor(50 · d0 / 3e8) = 34 takes the 20 bps base to 0.
-    assert_eq!(fee(ok).unwrap(), 0);
+    // From 1/11 to 50 % across the 30 % target: counted from the target, d1 = 200 000 000: the
+    // tax ceil(50 · 1e8 / 3e8) = 17 on the 20 bps base (GMX's rule rebated it to 0).
+    assert_eq!(fee(ok).unwrap(), 37);
     // A redemption of USDC that would raise SOL past the max is the min bound's business only
     // (USDC has no min here): allowed.
-    liquidity_fee_bps(&valuations, 0, 0, &WeightParams::default(), 20).unwrap();
+    liquidity_fee_bps(
+        &valuations,
+        0,
+        0,
+        &WeightParams::default(),
+        20,
+        LiquidityMove::Redemption,
+    )
+    .unwrap();
 }
 
 #[test]
@@ -293,17 +313,48 @@ fn liquidity_fee_allows_bringing_an_out_of_bounds_custody_back() {
     // 1 600 ppb; 1 lamport (0.1 micro-USD) moves no value, so no weight: allowed.
     let valuations = [usdc(250_000_000), sol(10_000_000_000)];
     assert!(err_is(
-        liquidity_fee_bps(&valuations, 1, 10_010_000_000, &params, 20),
+        liquidity_fee_bps(
+            &valuations,
+            1,
+            10_010_000_000,
+            &params,
+            20,
+            LiquidityMove::Deposit
+        ),
         "TokenWeightOutOfRange"
     ));
-    liquidity_fee_bps(&valuations, 1, 10_000_000_001, &params, 20).unwrap();
+    liquidity_fee_bps(
+        &valuations,
+        1,
+        10_000_000_001,
+        &params,
+        20,
+        LiquidityMove::Deposit,
+    )
+    .unwrap();
     // A redemption of 1 SOL: 900 / 1 150 = 78.3 %, back toward the bounds.
-    let fee = liquidity_fee_bps(&valuations, 1, 9_000_000_000, &params, 20).unwrap();
+    let fee = liquidity_fee_bps(
+        &valuations,
+        1,
+        9_000_000_000,
+        &params,
+        20,
+        LiquidityMove::Redemption,
+    )
+    .unwrap();
     // d0 = 50 %: rebate floor(50 * 5e8 / 3e8) = 83 > 20: 0.
     assert_eq!(fee, 0);
     // A USDC deposit lowers SOL's weight; USDC (no rule here) pays the base.
     assert_eq!(
-        liquidity_fee_bps(&valuations, 0, 350_000_000, &WeightParams::default(), 20).unwrap(),
+        liquidity_fee_bps(
+            &valuations,
+            0,
+            350_000_000,
+            &WeightParams::default(),
+            20,
+            LiquidityMove::Deposit
+        )
+        .unwrap(),
         20
     );
 }
@@ -402,6 +453,8 @@ fn leg(index: usize, weights: WeightParams, owned: u64) -> SwapLeg {
         index,
         weights,
         owned,
+        locked: 0,
+        max_utilization: 0,
     }
 }
 
@@ -416,7 +469,6 @@ fn quote_swap_prices_and_steers() {
         leg(0, rule(), 1_000_000_000),
         1_000_000_000,
         5_000,
-        1_000_000_000,
     )
     .unwrap();
     assert_eq!(q.amounts.in_usd, 100_000_000);
@@ -437,7 +489,6 @@ fn quote_swap_prices_and_steers() {
         leg(1, rule(), 11_000_000_000),
         99_870_000,
         5_000,
-        11_000_000_000,
     )
     .unwrap();
     assert_eq!(back.amounts.fee_bps, 6);
@@ -449,8 +500,13 @@ fn quote_swap_prices_and_steers() {
 #[test]
 fn quote_swap_errors() {
     let valuations = [usdc(1_000_000_000), sol(10_000_000_000)];
+    // `available`: the dispensing leg's unlocked tokens (the rest of its owned is locked).
     let q = |receiving: SwapLeg, dispensing: SwapLeg, amount: u64, available: u64| {
-        quote_swap(&valuations, receiving, dispensing, amount, 0, available)
+        let dispensing = SwapLeg {
+            locked: dispensing.owned.saturating_sub(available),
+            ..dispensing
+        };
+        quote_swap(&valuations, receiving, dispensing, amount, 0)
     };
     let (u, s) = (
         leg(0, rule(), 1_000_000_000),
@@ -478,6 +534,65 @@ fn quote_swap_errors() {
         q(u, s, 200_000_000, 1_000_000_000),
         "InsufficientLiquidity"
     ));
+}
+
+#[test]
+fn quote_swap_keeps_the_dispensing_custody_under_its_max_utilization() {
+    // 10 SOL of which 5 locked, max utilisation 60 %: a swap may take SOL down to 5 / 0.6 =
+    // 8.33 SOL owned, so 1 SOL out (owned 9.0005 with the protocol's nothing) passes, 2 SOL
+    // (owned 8) does not, though both are within the unlocked 5 SOL (review finding W3).
+    let valuations = [usdc(1_000_000_000), sol(10_000_000_000)];
+    let sol_leg = SwapLeg {
+        locked: 5_000_000_000,
+        max_utilization: 600_000_000,
+        ..leg(1, rule(), 10_000_000_000)
+    };
+    let usdc_leg = leg(0, rule(), 1_000_000_000);
+    quote_swap(&valuations, usdc_leg, sol_leg, 100_000_000, 0).unwrap();
+    assert!(err_is(
+        quote_swap(&valuations, usdc_leg, sol_leg, 200_000_000, 0),
+        "MaxUtilizationExceeded"
+    ));
+    // No cap: the same swap passes.
+    let uncapped = SwapLeg {
+        max_utilization: 0,
+        ..sol_leg
+    };
+    quote_swap(&valuations, usdc_leg, uncapped, 200_000_000, 0).unwrap();
+}
+
+#[test]
+fn a_swap_across_the_target_gets_no_rebate() {
+    // Review finding W1: USDC 30 % / SOL 70 % (targets 50 %). A swap to the mirror side (USDC
+    // 70 %) ends as far from the target as it started; under GMX's rule a move ending a little
+    // closer got the full rebate at the START distance on both legs, so swapping back and forth
+    // cost nothing. Now a move across the target pays the tax on the part beyond it.
+    let params = WeightParams {
+        target_bps: 5_000,
+        min_bps: 2_000,
+        max_bps: 8_000,
+        tax_bps: 100,
+        swap_bps: 30,
+    };
+    let before = 300_000_000;
+    let after = 699_000_000; // just closer than 700_000_000 on the other side
+                             // d1 = 199 000 000 counted from the target: ceil(100 · ceil(d1 / 2) / 5e8) = 20: 50 bps.
+    assert_eq!(weight_fee_bps(&params, 30, mv(before, after)).unwrap(), 50);
+    // The same distance without crossing (30 % -> 31 %) is a rebate: floor(100 · 2e8 / 5e8) = 40.
+    assert_eq!(
+        weight_fee_bps(&params, 30, mv(before, 310_000_000)).unwrap(),
+        0
+    );
+    // Ending exactly at the target is not a crossing: toward, rebated.
+    assert_eq!(
+        weight_fee_bps(&params, 30, mv(before, 500_000_000)).unwrap(),
+        0
+    );
+    // Starting at the target and moving away: the tax on half the distance.
+    assert_eq!(
+        weight_fee_bps(&params, 30, mv(500_000_000, 699_000_000)).unwrap(),
+        50
+    );
 }
 
 // ---- properties ----
@@ -513,7 +628,8 @@ proptest! {
         let fee = weight_fee_bps(&params, base, mv(before, after)).unwrap();
         prop_assert!(fee <= base + params.tax_bps);
         let target = params.target_bps * BPS_PPB;
-        if after.abs_diff(target) < before.abs_diff(target) {
+        let crosses = (before < target && after > target) || (before > target && after < target);
+        if after.abs_diff(target) < before.abs_diff(target) && !crosses {
             prop_assert!(fee <= base);
         } else {
             prop_assert!(fee >= base);
@@ -567,8 +683,15 @@ fn deposit_fees(
     let mut total = 0u128;
     for &piece in pieces {
         let valuations = [usdc(usdc_owned), sol(owned)];
-        let fee_bps =
-            liquidity_fee_bps(&valuations, 1, owned.checked_add(piece)?, params, base).ok()?;
+        let fee_bps = liquidity_fee_bps(
+            &valuations,
+            1,
+            owned.checked_add(piece)?,
+            params,
+            base,
+            LiquidityMove::Deposit,
+        )
+        .ok()?;
         total += u128::from(crate::math::liquidity::fee_amount(piece, fee_bps).ok()?);
         owned = owned.checked_add(piece)?;
     }
@@ -588,17 +711,24 @@ fn redemption_fees(
     for &piece in pieces {
         let valuations = [usdc(usdc_owned), sol(owned)];
         let after = owned.checked_sub(piece)?;
-        let fee_bps = liquidity_fee_bps(&valuations, 1, after, params, base).ok()?;
+        let fee_bps = liquidity_fee_bps(
+            &valuations,
+            1,
+            after,
+            params,
+            base,
+            LiquidityMove::Redemption,
+        )
+        .ok()?;
         total += u128::from(crate::math::liquidity::fee_amount(piece, fee_bps).ok()?);
         owned = after;
     }
     Some(total)
 }
 
-/// Where the rule is path-dependent (GMX's rule is): a deposit that crosses the target with
-/// `d1 >= d0` pays the tax on the average of the two distances for the whole move; the same
-/// deposit in two pieces, the first ending at the target, gets a rebate on the first piece and a
-/// smaller tax on the second. No value leaves the pool (every fee is >= 0 and the spread is the
+/// Where the rule is path-dependent: a deposit across the target pays the tax from the target on
+/// the whole move; the same deposit in two pieces, the first ending exactly at the target, gets a
+/// rebate on the first piece (a genuine move toward the target) and the tax on the second. No value leaves the pool (every fee is >= 0 and the spread is the
 /// pool's), but the property below excludes crossing moves.
 #[test]
 fn splitting_a_crossing_deposit_can_pay_less() {
@@ -609,10 +739,10 @@ fn splitting_a_crossing_deposit_can_pay_less() {
         tax_bps: 50,
         swap_bps: 0,
     };
-    // 1 000 USDC, 8 SOL (44.4 %): one 12 SOL deposit to 2000/3000 = 66.7 %: d0 = 5.6 %, d1 =
-    // 16.7 %: tax ceil(50 · 11.1/50) = 12: 42 bps = 5 040 000 lamports.
+    // 1 000 USDC, 8 SOL (44.4 %): one 12 SOL deposit to 2000/3000 = 66.7 %, across the target:
+    // counted from it, d1 = 16.7 %: tax ceil(50 · 8.33/50) = 9: 39 bps = 46 800 000 lamports.
     let one = deposit_fees(1_000_000_000, 8_000_000_000, &params, 30, &[12_000_000_000]).unwrap();
-    assert_eq!(one, 50_400_000);
+    assert_eq!(one, 46_800_000);
     // 2 SOL to 50 % (toward: rebate floor(50 · 5.6/50) = 5: 25 bps = 5 000 000), then 10 SOL
     // from 50 % to 66.7 %: tax ceil(50 · 8.33/50) = 9: 39 bps = 39 000 000.
     let two = deposit_fees(
