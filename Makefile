@@ -63,6 +63,7 @@ bench: venv build
 	$(PY) bench/notify_latency.py
 	$(PY) bench/exposure_bound.py
 	$(PY) bench/order_latency.py
+	$(PY) bench/multi_asset.py
 
 clean-venv:
 	rm -rf $(VENV)
