@@ -1,11 +1,18 @@
 """The CLI on a multi-asset pool (USDC 55 % + SOL 45 %), end to end on the node: `lp deposit` /
 `lp withdraw --mint` of the volatile asset, `pool swap` (quote only, sent, refused), `pool info`'s
 weights and net exposure, and the admin's `pool set-weights`; custody symbols from the pools
-config, offline."""
+config, offline.
+
+Tests are sync (the CLI runs its own event loop); the program's own quotes they compare with are
+asked by `onchain(...)`, a client of its own on a thread of its own."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from solders.pubkey import Pubkey
@@ -15,11 +22,11 @@ from perp_pool.cli.support import CliError
 from perp_pool.cli.symbols import mint_of
 from perp_pool.cli.units import format_units
 from perp_pool.cli.weights import fee_leanings
-from perp_pool.client import WeightConfig
+from perp_pool.client import PerpPoolClient, WeightConfig
 from perp_pool.client.multi_asset import weight_config
 from perp_pool.constants import BPS_POWER
 from perp_pool.deploy import load as load_spec
-from tests.cli.conftest import failed, ok, write_keypair
+from tests.cli.conftest import failed, ok, token_balance, write_keypair
 from tests.helpers import World
 from tests.multi_pool_support import SOL_WEIGHTS, USDC_WEIGHTS, MultiPool, fund_wallet, new_multi_pool
 
@@ -36,6 +43,27 @@ async def multi(world: World) -> MultiPool:
     return m
 
 
+T = TypeVar("T")
+
+
+@pytest.fixture
+def onchain(rpc_url: str, world: World) -> Callable[[Callable[[PerpPoolClient], Awaitable[T]]], T]:
+    """`onchain(lambda client: client.get_pool_weights(pool))`: the admin's client, its own loop."""
+
+    def call(fn: Callable[[PerpPoolClient], Awaitable[T]]) -> T:
+        async def main() -> T:
+            client = PerpPoolClient.connect(rpc_url, world.admin)
+            try:
+                return await fn(client)
+            finally:
+                await client.close()
+
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(asyncio.run, main()).result()
+
+    return call
+
+
 def wallet_account(world: World, m: MultiPool, symbol: str) -> Pubkey:
     return get_associated_token_address(world.admin.pubkey(), m[symbol].mint)
 
@@ -43,9 +71,9 @@ def wallet_account(world: World, m: MultiPool, symbol: str) -> Pubkey:
 # ---- pool info ----------------------------------------------------------------------------------
 
 
-async def test_pool_info_shows_the_weights_and_the_net_exposure(cli, world: World, multi: MultiPool) -> None:
+def test_pool_info_shows_the_weights_and_the_net_exposure(cli, onchain, multi: MultiPool) -> None:
     info = ok(cli("pool", "info", multi.name))
-    weights = await world.client.get_pool_weights(multi.pool)
+    weights = onchain(lambda c: c.get_pool_weights(multi.pool))
     w = info["weights"]
     assert (w["total_owned_usd"], w["targets_bps"], w["has_rules"]) == (weights.total_owned_usd, BPS_POWER, True)
     for row, c, rule in zip(w["custodies"], weights.custodies, (USDC_WEIGHTS, SOL_WEIGHTS), strict=True):
@@ -79,10 +107,10 @@ def test_fee_leanings_follow_the_rule() -> None:
 # ---- liquidity in the volatile asset ------------------------------------------------------------
 
 
-async def test_lp_deposit_and_withdraw_sol_by_mint(cli, world: World, multi: MultiPool) -> None:
+def test_lp_deposit_and_withdraw_sol_by_mint(cli, onchain, rpc_url: str, world: World, multi: MultiPool) -> None:
     sol = multi["SOL"]
-    quote = await world.client.get_add_liquidity_amount_and_fee(multi.pool, sol.mint, amount_in=2 * SOL)
-    before = await world.balance(wallet_account(world, multi, "SOL"))
+    quote = onchain(lambda c: c.get_add_liquidity_amount_and_fee(multi.pool, sol.mint, amount_in=2 * SOL))
+    before = token_balance(rpc_url, wallet_account(world, multi, "SOL"))
     deposit = ok(cli("lp", "deposit", "--pool", multi.name, "--mint", str(sol.mint), "--amount", "2"))
     assert deposit["event"] == "LiquidityAdded" and deposit["custody"] == str(sol.custody)
     assert (deposit["data"]["lp_amount_out"], deposit["data"]["fee_bps"]) == (quote.amount_out, quote.fee_bps)
@@ -90,24 +118,24 @@ async def test_lp_deposit_and_withdraw_sol_by_mint(cli, world: World, multi: Mul
     withdraw = ok(cli("lp", "withdraw", "--pool", multi.name, "--mint", str(sol.mint), "--lp-amount",
                       format_units(lp, 6), "--wait"))
     assert withdraw["event"] == "LiquidityRemoved" and withdraw["data"]["fee_bps"] > 0
-    after = await world.balance(wallet_account(world, multi, "SOL"))
+    after = token_balance(rpc_url, wallet_account(world, multi, "SOL"))
     assert after == before - 2 * SOL + withdraw["data"]["amount_out"]
 
 
 # ---- pool swap ------------------------------------------------------------------------------------
 
 
-async def test_swap_quote_only_sends_nothing(cli, world: World, multi: MultiPool) -> None:
+def test_swap_quote_only_sends_nothing(cli, onchain, rpc_url: str, multi: MultiPool) -> None:
     usdc, sol = multi["USDC"], multi["SOL"]
-    quote = await world.client.get_swap_amount_and_fee(multi.pool, usdc.mint, sol.mint, amount_in=300 * USDC)
-    vaults = [await world.balance(a) for a in (usdc.vault, sol.vault)]
+    quote = onchain(lambda c: c.get_swap_amount_and_fee(multi.pool, usdc.mint, sol.mint, amount_in=300 * USDC))
+    vaults = [token_balance(rpc_url, a) for a in (usdc.vault, sol.vault)]
     doc = ok(cli("pool", "swap", multi.name, "--in", str(usdc.mint), "--out", str(sol.mint), "--amount", "300",
                  "--quote-only"))
     assert doc["quote"] == quote.__dict__ and "signature" not in doc
     assert doc["legs"]["in"]["weight_after_ppb"] == quote.receiving_weight_ppb
     assert doc["legs"]["out"]["target_bps"] == SOL_WEIGHTS.target_bps
     assert doc["min_amount_out"] == quote.amount_out * (BPS_POWER - 50) // BPS_POWER
-    assert [await world.balance(a) for a in (usdc.vault, sol.vault)] == vaults
+    assert [token_balance(rpc_url, a) for a in (usdc.vault, sol.vault)] == vaults
     text = cli("pool", "swap", multi.name, "--in", str(usdc.mint), "--out", str(sol.mint), "--amount", "300",
                "--quote-only", json_mode=False)
     assert text.exit_code == 0, text.stderr
@@ -115,21 +143,21 @@ async def test_swap_quote_only_sends_nothing(cli, world: World, multi: MultiPool
     assert max(len(line) for line in text.stdout.splitlines()) <= 80, text.stdout
 
 
-async def test_swap_pays_the_quote(cli, world: World, multi: MultiPool) -> None:
+def test_swap_pays_the_quote(cli, onchain, rpc_url: str, world: World, multi: MultiPool) -> None:
     usdc, sol = multi["USDC"], multi["SOL"]
-    quote = await world.client.get_swap_amount_and_fee(multi.pool, usdc.mint, sol.mint, amount_in=450 * USDC)
-    sol_before = await world.balance(wallet_account(world, multi, "SOL"))
+    quote = onchain(lambda c: c.get_swap_amount_and_fee(multi.pool, usdc.mint, sol.mint, amount_in=450 * USDC))
+    sol_before = token_balance(rpc_url, wallet_account(world, multi, "SOL"))
     doc = ok(cli("pool", "swap", multi.name, "--in", str(usdc.mint), "--out", str(sol.mint), "--amount", "450"))
     assert doc["event"] == "Swapped" and doc["quote"] == quote.__dict__
     assert (doc["data"]["amount_out"], doc["data"]["fee_bps"]) == (quote.amount_out, quote.fee_bps)
-    assert await world.balance(wallet_account(world, multi, "SOL")) == sol_before + quote.amount_out
+    assert token_balance(rpc_url, wallet_account(world, multi, "SOL")) == sol_before + quote.amount_out
 
 
-async def test_swap_refusals(cli, world: World, multi: MultiPool) -> None:
+def test_swap_refusals(cli, onchain, rpc_url: str, multi: MultiPool) -> None:
     usdc, sol = multi["USDC"], multi["SOL"]
-    quote = await world.client.get_swap_amount_and_fee(multi.pool, usdc.mint, sol.mint, amount_in=100 * USDC)
+    quote = onchain(lambda c: c.get_swap_amount_and_fee(multi.pool, usdc.mint, sol.mint, amount_in=100 * USDC))
     too_much = format_units(quote.amount_out + 1, 9)
-    vaults = [await world.balance(a) for a in (usdc.vault, sol.vault)]
+    vaults = [token_balance(rpc_url, a) for a in (usdc.vault, sol.vault)]
     refused = failed(cli("pool", "swap", multi.name, "--in", str(usdc.mint), "--out", str(sol.mint), "--amount",
                          "100", "--min-out", too_much))
     assert refused["error"] == "SlippageExceeded"
@@ -140,15 +168,25 @@ async def test_swap_refusals(cli, world: World, multi: MultiPool) -> None:
     same = failed(cli("pool", "swap", multi.name, "--in", str(sol.mint), "--out", str(sol.mint), "--amount", "1"),
                   exit_code=2)
     assert same["error"] == "InvalidSwap"
-    assert [await world.balance(a) for a in (usdc.vault, sol.vault)] == vaults
+    assert [token_balance(rpc_url, a) for a in (usdc.vault, sol.vault)] == vaults
 
 
 # ---- the admin's weights ------------------------------------------------------------------------
 
 
-async def test_set_weights_checks_the_targets_and_sets_them_in_one_transaction(cli, world: World,
-                                                                                tmp_path: Path) -> None:
-    m = await new_multi_pool(world, fund=False)
+@pytest.fixture
+async def unfunded(world: World, tmp_path: Path) -> tuple[MultiPool, Path]:
+    """A new pool with the two weight rules and no liquidity, and a funded wallet that is not the admin."""
+    return await new_multi_pool(world, fund=False), write_keypair(tmp_path / "stranger.json",
+                                                                  await world.funded_keypair())
+
+
+def test_set_weights_checks_the_targets_and_sets_them_in_one_transaction(cli, onchain, unfunded) -> None:
+    m, stranger = unfunded
+
+    def rule(custody: Pubkey) -> WeightConfig:
+        return weight_config(onchain(lambda c: c.fetch_custody(custody)).weights)
+
     usdc, sol = str(m["USDC"].mint), str(m["SOL"].mint)
     alone = failed(cli("pool", "set-weights", m.name, "--mint", usdc, "--target-bps", "6000", "--min-bps", "3000",
                        "--max-bps", "8000"), exit_code=2)
@@ -160,17 +198,16 @@ async def test_set_weights_checks_the_targets_and_sets_them_in_one_transaction(c
                             "--target-bps", "4000", "--target-bps", "1", "--min-bps", "0", "--max-bps", "10000"),
                         exit_code=2)
     assert mismatched["error"] == "InvalidOption"
-    for custody, rule in ((m["USDC"].custody, USDC_WEIGHTS), (m["SOL"].custody, SOL_WEIGHTS)):
-        assert weight_config((await world.client.fetch_custody(custody)).weights) == rule  # untouched
+    for custody, expected in ((m["USDC"].custody, USDC_WEIGHTS), (m["SOL"].custody, SOL_WEIGHTS)):
+        assert rule(custody) == expected  # untouched
     doc = ok(cli("pool", "set-weights", m.name, "--mint", usdc, "--mint", sol, "--target-bps", "6000",
                  "--target-bps", "4000", "--min-bps", "3000", "--min-bps", "1000", "--max-bps", "9000",
                  "--max-bps", "7000", "--tax-bps", "25"))
     assert (doc["events"], doc["targets_bps"]) == (2, BPS_POWER)
-    assert weight_config((await world.client.fetch_custody(m["USDC"].custody)).weights) == WeightConfig(
+    assert rule(m["USDC"].custody) == WeightConfig(
         6_000, 3_000, 9_000, 25, USDC_WEIGHTS.swap_bps)
-    assert weight_config((await world.client.fetch_custody(m["SOL"].custody)).weights) == WeightConfig(
+    assert rule(m["SOL"].custody) == WeightConfig(
         4_000, 1_000, 7_000, 25, SOL_WEIGHTS.swap_bps)
-    stranger = write_keypair(tmp_path / "stranger.json", await world.funded_keypair())
     refused = failed(cli("pool", "set-weights", m.name, "--mint", usdc, "--mint", sol, "--target-bps", "5000",
                          "--min-bps", "0", "--max-bps", "10000", keypair=stranger))
     assert refused["error"] == "Unauthorized"

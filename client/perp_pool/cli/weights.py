@@ -75,17 +75,22 @@ def render_weights(out: Console, w: dict[str, Any], title: str | None = None) ->
     targets = _percent([r["target_bps"] if on else None for r, on in zip(rows, ruled, strict=True)])
     lows = _percent([r["min_bps"] if on else None for r, on in zip(rows, ruled, strict=True)])
     highs = _percent([r["max_bps"] if on else None for r, on in zip(rows, ruled, strict=True)])
-    t = table(title or f"weights (targets sum to {column([w['targets_bps']], 2, min_places=0)[0]} %)",
+    heading = title or f"weights (targets sum to {column([w['targets_bps']], 2, min_places=0)[0]} %)"
+    out.print(heading, markup=False, highlight=False, soft_wrap=True)
+    t = table(None,
               [("custody", "left"), ("owned\n(USD)", "right"), ("weight\n(%)", "right"), ("target\n(%)", "right"),
                ("range\n(%)", "right"), ("deposit\nfee", "left"), ("redeem\nfee", "left")])
     for i, r in enumerate(rows):
         span = f"{lows[i]}-{highs[i]}" if ruled[i] else "-"
         t.add_row(short(r["mint"]), owned[i], now[i], targets[i], span, r["deposit_fee"], r["redemption_fee"])
     print_wide(out, t)
-    out.print("  fee: rebate = moves toward the target (below the flat fee), taxed = away (above), "
-              "refused = past the bound", markup=False, highlight=False, soft_wrap=True)
+    for line in ("  fee of a small move: rebate = toward the target (below the flat fee),",
+                 "  taxed = away from it (above), refused = past the bound"):
+        out.print(line, markup=False, highlight=False, soft_wrap=True)
     out.print()
-    e = table("net exposure (the pool's own, after traders' positions)",
+    out.print("net exposure of the pool (what it owns, after traders' positions)", markup=False, highlight=False,
+              soft_wrap=True)
+    e = table(None,
               [("custody", "left"), ("net\n(tokens)", "right"), ("net\n(USD)", "right"), ("", "left")])
     usd = column([r["net_usd"] for r in rows], USD_DECIMALS, max_places=2)
     for i, r in enumerate(rows):
