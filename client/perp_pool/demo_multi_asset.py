@@ -1,12 +1,12 @@
 """The demo's multi-asset scene (`make demo`, after the tranches): a SOL + USDC pool whose LPs
 deposit both assets, each custody with a target weight (USDC 55 %, SOL 45 %) and bounds.
 
-A trader goes long SOL with SOL collateral (the long's payoff is locked in the SOL custody); SOL
-rises 10 %, which pushes SOL over its target: a USDC deposit (toward the targets) is quoted below
-the flat fee, a SOL deposit of the same value (away) above it; an arbitrageur swaps USDC for SOL,
-which moves both custodies toward their targets, for a lower fee than the opposite swap; the
-trader closes and his profit is paid in SOL, out of the SOL custody. Every token of both custodies
-is accounted for at the end.
+A trader goes long SOL with SOL collateral (the long's payoff is locked in the SOL custody, and the
+pool's net SOL exposure shrinks by the long); SOL rises 10 % and he closes: his profit is paid in
+SOL, out of the SOL custody. SOL then falls to 135, under its target: a SOL deposit (toward the
+targets) is quoted below the flat fee, a USDC deposit of the same value (away) above it; an
+arbitrageur swaps SOL for USDC, which moves both custodies toward their targets, for a lower fee
+than the opposite swap. Every token of both custodies is accounted for at the end.
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ class _Scene:
         self.pool = pool
         self.custodies = custodies
         self.mints = mints
+        self.legend_shown = False
 
     async def wallet(self, tokens: dict[str, int], funded: Keypair) -> tuple[PerpPoolClient, dict[str, Pubkey]]:
         accounts = {}
@@ -66,14 +67,16 @@ class _Scene:
         await self.admin.set_custom_oracle_price(self.custodies[symbol], price=price, expo=-PRICE_DECIMALS, conf=0,
                                                  ema=price, publish_time=await node_unix_time(self.connection))
 
-    async def weights(self, title: str) -> None:
+    async def weights(self, title: str, *, weights: bool = True, exposure: bool = True) -> None:
+        """The CLI's tables (`pool info`), with symbols for mints; the legend once."""
         accounts = await fetch_custodies(self.admin, self.custodies.values())
         summary = await weights_summary(self.admin, self.pool, accounts)
         names = {str(self.mints[s]): s for s in self.mints}
         for row in summary["custodies"]:
             row["mint"] = names[row["mint"]]  # the table's first column: the symbol
         self.console.print()
-        render_weights(self.console, summary, title)
+        render_weights(self.console, summary, title, weights=weights, exposure=exposure, legend=not self.legend_shown)
+        self.legend_shown = self.legend_shown or weights
 
     async def sol_custody(self) -> Any:
         return (await self.admin.fetch_custody(self.custodies["SOL"])).assets
@@ -91,10 +94,9 @@ async def multi_asset_scene(console: Console, connection: AsyncClient, admin: Pe
     mints: dict[str, Pubkey] = {}
     s = _Scene(console, connection, admin, pool, custodies, mints)
     pricing = PricingConfig(trade_spread_long_bps=10, trade_spread_short_bps=10)
-    for symbol, decimals, stable, price, flat_bps in (("USDC", 6, True, PRICE_POWER, 10),
-                                                      ("SOL", 9, False, 150 * PRICE_POWER, 20)):
+    fees = FeeConfig(add_liquidity_bps=10, remove_liquidity_bps=10)  # the flat fees the weights steer
+    for symbol, decimals, stable, price in (("USDC", 6, True, PRICE_POWER), ("SOL", 9, False, 150 * PRICE_POWER)):
         mint = await create_mint(admin.transport, decimals)
-        fees = FeeConfig(add_liquidity_bps=flat_bps, remove_liquidity_bps=flat_bps)
         await admin.add_custody(pool, mint, oracle=OracleConfig(max_price_age_sec=600), fees=fees, pricing=pricing,
                                 is_stable=stable)
         custody = admin.custody_address(pool, mint)
@@ -102,7 +104,8 @@ async def multi_asset_scene(console: Console, connection: AsyncClient, admin: Pe
         custodies[symbol], mints[symbol] = custody, mint
         await s.set_price(symbol, price)
     console.print(f"pool [bold]{name}[/] {pool}: USDC (stable, target 55 %, 30-80 %, weight tax 10 BPS) and SOL "
-                  "(volatile, target 45 %, 20-70 %, weight tax 50 BPS); SOL at 150.00")
+                  "(volatile, target 45 %, 20-70 %, weight tax 50 BPS), flat deposit and redemption fees 10 BPS; SOL "
+                  "at 150.00")
 
     lp_mint = admin.lp_mint_address(pool)
     for label, symbol, amount in (("LP ann", "USDC", 55_000 * USDC), ("LP ben", "SOL", 300 * SOL)):
@@ -111,12 +114,14 @@ async def multi_asset_scene(console: Console, connection: AsyncClient, admin: Pe
         ev = (await client.add_liquidity(pool, custodies[symbol], amount_in=amount, funding_account=accounts[symbol],
                                          lp_token_account=lp)).event("LiquidityAdded").data
         decimals = 6 if symbol == "USDC" else 9
-        console.print(f"{label} deposits {_amount(amount, decimals)} {symbol} ({_amount(ev.deposit_usd, 6)} USD) -> "
-                      f"{_amount(ev.lp_amount_out, 6)} LP, fee {ev.fee_bps} BPS")
+        why = ("the pool owned nothing: the flat fee" if symbol == "USDC" else
+               "from 0 % toward SOL's 45 %: the flat fee less a rebate of up to 50 BPS")
+        console.print(f"{label} deposits {_amount(amount, decimals)} {symbol} -> {_amount(ev.lp_amount_out, 6)} LP, "
+                      f"fee {ev.fee_bps} BPS ({why})")
     await s.weights("weights: funded at the targets")
 
-    # ---- a long on SOL, backed by SOL ---------------------------------------------------------
-    trader, trader_accounts = await s.wallet({"SOL": 10 * SOL, "USDC": 0}, await funded(connection))
+    # ---- a long on SOL, backed by SOL: its profit is paid in SOL -------------------------------
+    trader, trader_accounts = await s.wallet({"SOL": 10 * SOL}, await funded(connection))
     sol = custodies["SOL"]
     before_open = await s.sol_custody()
     long_open = False
@@ -127,57 +132,59 @@ async def multi_asset_scene(console: Console, connection: AsyncClient, admin: Pe
         long_open = True
         locked = (await s.sol_custody()).locked - before_open.locked
         console.print("\ntrader tom goes long 3,000.00 USD of SOL with 2.00 SOL of collateral at "
-                      f"{_amount(opened.price, 9)}: the SOL custody locks {_amount(locked, 9, 4)} SOL, his "
-                      "maximum payoff, out of what the LPs own")
+                      f"{_amount(opened.price, 9)}: the SOL custody locks {_amount(locked, 9, 4)} SOL of what the "
+                      "LPs own, his maximum payoff; the pool is now less long SOL:")
+        await s.weights("net exposure of the pool, after tom's long", weights=False)
     except errors.InvalidCollateralCustody:
         console.print("\n[yellow]this build of the program refuses a long with SOL collateral "
                       "(InvalidCollateralCustody): the asset-backed long of this scene is left out[/]")
 
-    rise = 165 * PRICE_POWER
-    await s.set_price("SOL", rise)
-    console.print("\n[bold green]SOL rises 10 % to 165.00[/]: SOL is now worth more than its 45 % target")
-    await s.weights("weights after the rise")
-
-    # ---- deposits: toward the target is cheaper than away ---------------------------------------
-    usdc_quote = await admin.get_add_liquidity_amount_and_fee(pool, custodies["USDC"], amount_in=3_300 * USDC)
-    sol_quote = await admin.get_add_liquidity_amount_and_fee(pool, sol, amount_in=20 * SOL)
-    console.print("\ntwo deposits of the same value, 3,300.00 USD (the program's quotes):")
-    console.print(f"  3,300.00 USDC (toward USDC's target): fee {usdc_quote.fee_bps} BPS "
-                  f"({_amount(usdc_quote.fee_amount, 6)} USDC; the flat fee is 10 BPS) -> "
-                  f"{_amount(usdc_quote.amount_out, 6)} LP")
-    console.print(f"  20.00 SOL     (away from SOL's target): fee {sol_quote.fee_bps} BPS "
-                  f"({_amount(sol_quote.fee_amount, 9, 4)} SOL; the flat fee is 20 BPS) -> "
-                  f"{_amount(sol_quote.amount_out, 6)} LP")
-    assert usdc_quote.fee_bps < sol_quote.fee_bps, "the deposit toward the target pays less"
-
-    # ---- an arbitrageur rebalances with a swap --------------------------------------------------
-    arb, arb_accounts = await s.wallet({"USDC": 5_000 * USDC, "SOL": 30 * SOL}, await funded(connection))
-    toward = await arb.get_swap_amount_and_fee(pool, mints["USDC"], mints["SOL"], amount_in=3_300 * USDC)
-    away = await arb.get_swap_amount_and_fee(pool, mints["SOL"], mints["USDC"], amount_in=20 * SOL)
-    console.print(f"\narbitrageur ada compares: USDC -> SOL fee {toward.fee_bps} BPS (both custodies move toward "
-                  f"their targets), SOL -> USDC fee {away.fee_bps} BPS (away)")
-    swapped = (await arb.swap(pool, mints["USDC"], mints["SOL"], amount_in=3_300 * USDC)).event("Swapped").data
-    console.print(f"ada swaps 3,300.00 USDC for {_amount(swapped.amount_out, 9, 4)} SOL (fee {swapped.fee_bps} BPS, "
-                  f"{_amount(swapped.fee_amount, 9, 4)} SOL): SOL's weight falls to "
-                  f"{_pct(weight_bps(swapped.dispensing_weight_ppb))}, USDC's rises to "
-                  f"{_pct(weight_bps(swapped.receiving_weight_ppb))}")
-    assert toward.fee_bps < away.fee_bps, "the rebalancing swap pays less"
-    await s.weights("weights after the swap")
-
-    # ---- the long's profit, paid in SOL from the SOL custody ------------------------------------
     if long_open:
+        await s.set_price("SOL", 165 * PRICE_POWER)
+        console.print("\n[bold green]SOL rises 10 % to 165.00[/]")
         before_close = await s.sol_custody()
         wallet_before = await token_balance(connection, trader_accounts["SOL"])
         closed = (await trader.close_position(pool, sol, sol, Side.LONG, price_limit=0,
                                               receiving_account=trader_accounts["SOL"])).event("PositionDecreased").data
         after_close = await s.sol_custody()
         received = await token_balance(connection, trader_accounts["SOL"]) - wallet_before
-        console.print(f"\ntrader tom closes at {_amount(closed.price, 9)}: a profit of {_amount(closed.profit_usd, 6)} "
-                      f"USD, and he receives {_amount(received, 9, 4)} SOL (his collateral and the profit, in SOL)")
-        console.print(f"  SOL custody owned  {_amount(before_close.owned, 9, 4):>12} -> "
-                      f"{_amount(after_close.owned, 9, 4):>12} SOL (the profit leaves the LPs' SOL)")
-        console.print(f"  SOL custody locked {_amount(before_close.locked, 9, 4):>12} -> "
-                      f"{_amount(after_close.locked, 9, 4):>12} SOL (the payoff lock is released)")
+        console.print(f"trader tom closes at {_amount(closed.price, 9)}: a profit of {_amount(closed.profit_usd, 6)} "
+                      f"USD; he receives {_amount(received, 9, 4)} SOL (collateral and profit, in SOL, from the SOL "
+                      "custody):")
+        console.print(f"  SOL custody owned   {_amount(before_close.owned, 9, 4):>10} -> "
+                      f"{_amount(after_close.owned, 9, 4):>10} SOL  (the profit leaves the LPs' SOL)")
+        console.print(f"  SOL custody locked  {_amount(before_close.locked, 9, 4):>10} -> "
+                      f"{_amount(after_close.locked, 9, 4):>10} SOL  (the payoff lock is released)")
+
+    await s.set_price("SOL", 135 * PRICE_POWER)
+    console.print("\n[bold red]SOL falls to 135.00[/]: the pool's SOL is now worth less than its 45 % target, "
+                  "its USDC more than its 55 %")
+    await s.weights("weights after the fall", exposure=False)
+
+    # ---- deposits: toward the targets is cheaper than away --------------------------------------
+    sol_quote = await admin.get_add_liquidity_amount_and_fee(pool, sol, amount_in=20 * SOL)
+    usdc_quote = await admin.get_add_liquidity_amount_and_fee(pool, custodies["USDC"], amount_in=2_700 * USDC)
+    console.print("\ntwo deposits of the same value, 2,700.00 USD (the program's quotes; both flat fees are 10 BPS):")
+    console.print(f"  20.00 SOL     toward SOL's target:    fee {sol_quote.fee_bps:>2} BPS "
+                  f"({_amount(sol_quote.fee_amount, 9, 4)} SOL)  -> {_amount(sol_quote.amount_out, 6)} LP")
+    console.print(f"  2,700.00 USDC away from USDC's target: fee {usdc_quote.fee_bps:>2} BPS "
+                  f"({_amount(usdc_quote.fee_amount, 6)} USDC) -> {_amount(usdc_quote.amount_out, 6)} LP")
+    assert sol_quote.fee_bps < usdc_quote.fee_bps, "the deposit toward the target pays less"
+
+    # ---- an arbitrageur rebalances with a swap --------------------------------------------------
+    arb, _ = await s.wallet({"USDC": 0, "SOL": 30 * SOL}, await funded(connection))
+    toward = await arb.get_swap_amount_and_fee(pool, mints["SOL"], mints["USDC"], amount_in=20 * SOL)
+    away = await arb.get_swap_amount_and_fee(pool, mints["USDC"], mints["SOL"], amount_in=2_700 * USDC)
+    console.print(f"\narbitrageur ada compares: SOL -> USDC fee {toward.fee_bps} BPS (both custodies move toward "
+                  f"their targets), USDC -> SOL fee {away.fee_bps} BPS (away)")
+    swapped = (await arb.swap(pool, mints["SOL"], mints["USDC"], amount_in=20 * SOL)).event("Swapped").data
+    console.print(f"ada swaps 20.00 SOL for {_amount(swapped.amount_out, 6)} USDC (fee {swapped.fee_bps} BPS, "
+                  f"{_amount(swapped.fee_amount, 6)} USDC): SOL's weight rises to "
+                  f"{_pct(weight_bps(swapped.receiving_weight_ppb))}, USDC's falls to "
+                  f"{_pct(weight_bps(swapped.dispensing_weight_ppb))}")
+    assert toward.fee_bps < away.fee_bps, "the rebalancing swap pays less"
+    await s.weights("weights after the swap", exposure=False)
+
     for symbol in ("USDC", "SOL"):
         c = await admin.fetch_custody(custodies[symbol])
         a = c.assets

@@ -95,11 +95,11 @@ def test_pool_info_shows_the_weights_and_the_net_exposure(cli, onchain, multi: M
 
 def test_fee_leanings_follow_the_rule() -> None:
     rule = {"target_bps": 5_000, "min_bps": 2_000, "max_bps": 8_000}
-    assert fee_leanings(400_000_000, rule, True) == ("rebate", "taxed")  # 40 %: below the target
-    assert fee_leanings(600_000_000, rule, True) == ("taxed", "rebate")
-    assert fee_leanings(500_000_000, rule, True) == ("taxed", "taxed")  # at the target: any move is away
-    assert fee_leanings(800_000_000, rule, True) == ("refused", "rebate")
-    assert fee_leanings(200_000_000, rule, True) == ("rebate", "refused")
+    assert fee_leanings(400_000_000, rule, True) == ("toward", "away")  # 40 %: below the target
+    assert fee_leanings(600_000_000, rule, True) == ("away", "toward")
+    assert fee_leanings(500_000_000, rule, True) == ("away", "away")  # at the target: any move is away
+    assert fee_leanings(800_000_000, rule, True) == ("refused", "toward")
+    assert fee_leanings(200_000_000, rule, True) == ("toward", "refused")
     assert fee_leanings(0, rule, False) == ("flat", "flat")  # the pool owns nothing
     assert fee_leanings(500_000_000, {"target_bps": 0, "min_bps": 0, "max_bps": 0}, True) == ("flat", "flat")
 

@@ -19,16 +19,16 @@ BPS_PER_PPB = WEIGHT_POWER // 10**BPS_DECIMALS  # a weight in ppb is this many t
 
 
 def fee_leanings(weight_ppb: int, rule: dict[str, int], pool_owns: bool) -> tuple[str, str]:
-    """(deposit, redemption): how a small move's fee leans now, as the program's rule steers it:
-    "rebate" (toward the target: below the flat fee), "taxed" (away from it: above), "refused"
-    (past the max weight for a deposit, the min for a redemption), "flat" (no weight rule, or the
-    pool owns nothing yet). A large move can overshoot the target: quote it (`pool swap
-    --quote-only`, the deposit's quote)."""
+    """(deposit, redemption): which way a small move's fee leans now, as the program's rule steers
+    it: "toward" (toward the target: at most the flat fee, less a rebate that grows with the
+    distance), "away" (above the flat fee), "refused" (past the max weight for a deposit, the min
+    for a redemption), "flat" (no weight rule, or the pool owns nothing yet). A large move can
+    cross the target: quote it (`pool swap --quote-only`, the deposit's quote)."""
     if rule["max_bps"] == 0 or not pool_owns:
         return "flat", "flat"
     target, low, high = (rule[k] * BPS_PER_PPB for k in ("target_bps", "min_bps", "max_bps"))
-    deposit = "refused" if weight_ppb >= high else ("rebate" if weight_ppb < target else "taxed")
-    redemption = "refused" if weight_ppb <= low else ("rebate" if weight_ppb > target else "taxed")
+    deposit = "refused" if weight_ppb >= high else ("toward" if weight_ppb < target else "away")
+    redemption = "refused" if weight_ppb <= low else ("toward" if weight_ppb > target else "away")
     return deposit, redemption
 
 
@@ -65,9 +65,20 @@ def _percent(bps: list[int | None]) -> list[str]:
     return column(bps, 2, min_places=0, missing="-")  # BPS -> % (2 decimals)
 
 
-def render_weights(out: Console, w: dict[str, Any], title: str | None = None) -> None:
+def render_weights(out: Console, w: dict[str, Any], title: str | None = None, *, weights: bool = True,
+                   exposure: bool = True, legend: bool = True) -> None:
     """Two tables that fit 80 columns: the weights (owned USD, weight now, target, min-max,
-    fee leanings) and the net exposure (tokens, USD)."""
+    fee leanings, with a legend of the leanings) and the net exposure (tokens, USD); `weights` /
+    `exposure` / `legend` leave one out."""
+    if weights:
+        _render_weight_table(out, w, title, legend)
+    if weights and exposure:
+        out.print()
+    if exposure:
+        _render_exposure(out, w, None if weights else title)
+
+
+def _render_weight_table(out: Console, w: dict[str, Any], title: str | None, legend: bool) -> None:
     rows = w["custodies"]
     owned = column([r["owned_usd"] for r in rows], USD_DECIMALS, max_places=2)
     now = column([r["weight_bps"] for r in rows], 2)
@@ -84,12 +95,15 @@ def render_weights(out: Console, w: dict[str, Any], title: str | None = None) ->
         span = f"{lows[i]}-{highs[i]}" if ruled[i] else "-"
         t.add_row(short(r["mint"]), owned[i], now[i], targets[i], span, r["deposit_fee"], r["redemption_fee"])
     print_wide(out, t)
-    for line in ("  fee of a small move: rebate = toward the target (below the flat fee),",
-                 "  taxed = away from it (above), refused = past the bound"):
+    for line in ("  fee of a small move: toward the target = at most the flat fee (a rebate",
+                 "  growing with the distance), away = above it, refused = past the bound")[:2 if legend else 0]:
         out.print(line, markup=False, highlight=False, soft_wrap=True)
-    out.print()
-    out.print("net exposure of the pool (what it owns, after traders' positions)", markup=False, highlight=False,
-              soft_wrap=True)
+
+
+def _render_exposure(out: Console, w: dict[str, Any], title: str | None) -> None:
+    rows = w["custodies"]
+    out.print(title or "net exposure of the pool (what it owns, after traders' positions)", markup=False,
+              highlight=False, soft_wrap=True)
     e = table(None,
               [("custody", "left"), ("net\n(tokens)", "right"), ("net\n(USD)", "right"), ("", "left")])
     usd = column([r["net_usd"] for r in rows], USD_DECIMALS, max_places=2)
