@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from perp_pool import errors
 from perp_pool.constants import BPS_POWER, HOUR_SECONDS, PRICE_POWER, RATE_POWER
-from perp_pool.math import borrow, exposure, fees, liquidity, orders, pnl, pricing, staking, trade, tranche
+from perp_pool.math import backing, borrow, exposure, fees, liquidity, orders, pnl, pricing, staking, trade, tranche
 from perp_pool.math.fixed import U64_MAX, Rounding
 from perp_pool.math.oracle import OraclePrice
 from perp_pool.math.pricing import Side
@@ -116,7 +116,9 @@ def _position_health(c: dict) -> dict:
     h = trade.health_inputs(position(c), c["interest_usd"], collateral(c), market(c))
     return {"collateral_usd": h.collateral_usd, "max_profit_usd": h.max_profit_usd, "close_fee_usd": h.close_fee_usd,
             "liquidatable": pnl.is_liquidatable(h, c["exit_price"]),
-            "liquidation_price": pnl.liquidation_price(h, c["spread_bps"])}
+            "liquidation_price": pnl.liquidation_price(h, c["spread_bps"], backing.TokenBacking(
+                c["position"]["collateral_amount"], c["position"]["locked_amount"], c["collateral"]["decimals"])
+                if c.get("aliased") else None)}
 
 
 def _open_fee(c: dict) -> dict:

@@ -394,11 +394,11 @@ class PriceSlippage(PerpPoolError):
 
 
 class InvalidCollateralCustody(PerpPoolError):
-    """Collateral custody must be a stable custody of the same pool"""
+    """Collateral custody must be a stable custody of the same pool, or the traded custody for a long"""
 
     __module__ = "perp_pool.errors"
     code = 6030
-    msg = "Collateral custody must be a stable custody of the same pool"
+    msg = "Collateral custody must be a stable custody of the same pool, or the traded custody for a long"
 
 
 class InvalidPositionState(PerpPoolError):

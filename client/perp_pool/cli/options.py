@@ -17,7 +17,8 @@ DEFAULT_SLIPPAGE_BPS = 50
 
 PoolName = Annotated[str, typer.Option("--pool", help="Pool name.")]
 MarketMint = Annotated[str, typer.Option("--market", help="Mint of the traded custody.")]
-CollateralMint = Annotated[str, typer.Option("--collateral", help="Mint of the (stable) collateral custody.")]
+CollateralMint = Annotated[str, typer.Option(
+    "--collateral", help="Mint of the collateral custody: a stable one, or the traded one for an asset-backed long.")]
 TradeSlippageBps = Annotated[int, typer.Option("--slippage-bps", min=0, max=BPS_POWER - 1,
                                                help="Price tolerance around the quote, in BPS.")]
 PriceLimit = Annotated[str | None, typer.Option("--price-limit",

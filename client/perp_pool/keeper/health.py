@@ -181,7 +181,7 @@ def valuation(p: PositionView, market: MarketState, collateral: MarketState, now
     prices = market.trade_prices()
     lo, hi = collateral.min_max()
     return health_math.position_valuation(p.state(), p.cumulative_interest_snapshot, market.custody, prices,
-                                          collateral.custody, lo, hi, now)
+                                          collateral.custody, lo, hi, now, aliased=p.custody == p.collateral_custody)
 
 
 def health_inputs(p: PositionView, market: MarketState, collateral: MarketState, now: int) -> pnl.HealthInputs:

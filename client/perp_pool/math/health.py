@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from perp_pool.math.backing import TokenBacking
 from perp_pool.math.borrow import accrued_cumulative_interest, position_interest_usd
 from perp_pool.math.oracle import OraclePrice
 from perp_pool.math.pnl import (
@@ -46,13 +47,16 @@ class PositionValuation:
     spread_bps: int
     interest_usd: int  # owed now (index accrued to now)
     health: HealthInputs
+    # an asset-backed long's tokens, revalued at each trial price of the liquidation-price search
+    backing: TokenBacking | None = None
 
 
 def position_valuation(position: PositionState, cumulative_interest_snapshot: int, market_custody: Any,
                        market_prices: TradePrices, collateral_custody: Any, collateral_min: OraclePrice,
-                       collateral_max: OraclePrice, now: int) -> PositionValuation:
+                       collateral_max: OraclePrice, now: int, aliased: bool = False) -> PositionValuation:
     """`Position::valuation` from the traded custody's trade prices and the collateral custody's
-    (min, max) price, both read and checked at `now`."""
+    (min, max) price, both read and checked at `now`. `aliased`: the position's collateral custody
+    is its traded custody (an asset-backed long)."""
     spread = spread_bps(market_custody, position.side)
     interest = position_interest_usd(cumulative_interest_at(collateral_custody, now), cumulative_interest_snapshot,
                                      position.size_usd)
@@ -63,6 +67,8 @@ def position_valuation(position: PositionState, cumulative_interest_snapshot: in
         health=health_inputs(position, interest,
                              CollateralCustody.from_custody(collateral_custody, collateral_min, collateral_max),
                              Market.from_custody(market_custody)),
+        backing=TokenBacking(position.collateral_amount, position.locked_amount, collateral_custody.decimals)
+        if aliased else None,
     )
 
 
@@ -86,7 +92,8 @@ def assess(valuation: PositionValuation, with_liquidation_price: bool = False) -
         liquidatable=is_liquidatable(h, price),
         equity_usd=equity,
         leverage_bps=leverage_bps(h.size_usd, equity),
-        liquidation_price=liquidation_price(h, valuation.spread_bps) if with_liquidation_price else None,
+        liquidation_price=(liquidation_price(h, valuation.spread_bps, valuation.backing)
+                           if with_liquidation_price else None),
         exit_price=price,
         profit_usd=pnl.profit_usd,
         loss_usd=pnl.loss_usd,

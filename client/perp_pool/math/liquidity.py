@@ -13,6 +13,7 @@ from typing import Any
 
 from perp_pool import errors
 from perp_pool.constants import BPS_POWER, DEAD_LP_SUPPLY, LP_DECIMALS, USD_POWER
+from perp_pool.math.backing import side_clamp_usd
 from perp_pool.math.borrow import accrued_cumulative_interest, aggregate_interest_usd
 from perp_pool.math.exposure import ExposureBook, Threshold, crossing
 from perp_pool.math.fixed import Rounding, i128, mul_div, pow10, u64, u128
@@ -40,6 +41,12 @@ class TradingValuation:
     # USD: the payoff caps the longs / shorts registered (PositionStats.max_profit_usd)
     long_max_profit_usd: int = 0
     short_max_profit_usd: int = 0
+    # QUANTITY_DECIMALS: the asset-backed positions' collateral and locked tokens in quantity units
+    # (PositionStats.collateral_quantity / max_profit_quantity), valued at the side's price
+    long_collateral_quantity: int = 0
+    long_max_profit_quantity: int = 0
+    short_collateral_quantity: int = 0
+    short_max_profit_quantity: int = 0
     borrow_size_usd: int = 0  # sum of size_usd of the positions borrowing from this custody
     interest_weighted: int = 0  # sum of size_usd * snapshot of those positions
     cumulative_interest: int = 0  # the custody's index accrued to now
@@ -60,16 +67,19 @@ class TradingValuation:
         claim = 0
         sides = (
             (Side.LONG, self.long_size_usd, self.long_quantity, self.long_collateral_usd,
-             self.long_max_profit_usd, self.long_profit_above_cap_usd, self.long_bad_debt_usd),
+             self.long_max_profit_usd, self.long_profit_above_cap_usd, self.long_bad_debt_usd,
+             self.long_collateral_quantity, self.long_max_profit_quantity),
             (Side.SHORT, self.short_size_usd, self.short_quantity, self.short_collateral_usd,
-             self.short_max_profit_usd, self.short_profit_above_cap_usd, self.short_bad_debt_usd),
+             self.short_max_profit_usd, self.short_profit_above_cap_usd, self.short_bad_debt_usd,
+             self.short_collateral_quantity, self.short_max_profit_quantity),
         )
-        for side, size_usd, quantity, collateral_usd, max_profit, above_cap, bad_debt in sides:
+        for side, size_usd, quantity, collateral_usd, max_profit, above_cap, bad_debt, c_q, k_q in sides:
             if size_usd == 0 and quantity == 0:
                 continue
             price, rounding = side_price(side, mode, min_price, max_price)
+            collateral_bound, max_profit_bound = side_clamp_usd(collateral_usd, c_q, max_profit, k_q, price, rounding)
             claim = i128(claim + aggregate_pnl_usd(
-                side, size_usd, quantity, collateral_usd, price, max_profit, rounding,
+                side, size_usd, quantity, collateral_bound, price, max_profit_bound, rounding,
                 above_cap if mode is AumMode.MAX else 0, bad_debt if mode is AumMode.MIN else 0))
         return i128(interest - claim)
 
@@ -111,6 +121,10 @@ def custody_valuation(custody: Any, min_price: OraclePrice, max_price: OraclePri
             short_collateral_usd=shorts.collateral_usd,
             long_max_profit_usd=longs.max_profit_usd,
             short_max_profit_usd=shorts.max_profit_usd,
+            long_collateral_quantity=longs.collateral_quantity,
+            long_max_profit_quantity=longs.max_profit_quantity,
+            short_collateral_quantity=shorts.collateral_quantity,
+            short_max_profit_quantity=shorts.max_profit_quantity,
             borrow_size_usd=state.borrow_size_usd,
             interest_weighted=state.interest_weighted,
             cumulative_interest=accrued_cumulative_interest(state.cumulative_interest, state.current_rate,

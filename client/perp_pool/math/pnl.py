@@ -11,10 +11,14 @@ returns is exactly where `is_liquidatable` flips (the position is liquidatable o
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from perp_pool.constants import BPS_POWER, PRICE_DECIMALS, QUANTITY_DECIMALS, USD_DECIMALS
 from perp_pool.math.fixed import U64_MAX, U128_MAX, Rounding, i128, mul_div, pow10, u64, u128
 from perp_pool.math.pricing import Side, exit_price_at
+
+if TYPE_CHECKING:
+    from perp_pool.math.backing import TokenBacking
 
 LIQUIDATION_PRICE_SEARCH_MAX = U64_MAX // 2
 
@@ -107,12 +111,16 @@ def leverage_bps(size_usd: int, equity: int) -> int:
     return min(mul_div(size_usd, BPS_POWER, equity, Rounding.CEIL), U64_MAX)
 
 
-def liquidation_price(inputs: HealthInputs, spread_bps: int) -> int:
+def liquidation_price(inputs: HealthInputs, spread_bps: int, backing: TokenBacking | None = None) -> int:
     """Oracle price (PRICE_DECIMALS) at the liquidation boundary: longs are liquidatable strictly
     below it (0 if never, u64::MAX if always), shorts strictly above it (LIQUIDATION_PRICE_SEARCH_MAX
-    if never, 0 if always)."""
+    if never, 0 if always). With `backing` (an asset-backed long, `liquidation_price_backed`) the
+    collateral and cap are revalued at each trial price."""
     def liquidatable(price: int) -> bool:
-        return is_liquidatable(inputs, exit_price_at(inputs.side, price, spread_bps))
+        exit_ = exit_price_at(inputs.side, price, spread_bps)
+        if backing is not None:
+            return backing.is_liquidatable_at(inputs, price, exit_)
+        return is_liquidatable(inputs, exit_)
 
     top = LIQUIDATION_PRICE_SEARCH_MAX
     lo, hi = 0, top

@@ -97,7 +97,7 @@ pub enum PerpPoolError {
     #[msg("Trade price is worse than the caller's price limit")]
     PriceSlippage,
     /// 6030
-    #[msg("Collateral custody must be a stable custody of the same pool")]
+    #[msg("Collateral custody must be a stable custody of the same pool, or the traded custody for a long")]
     InvalidCollateralCustody,
     /// 6031
     #[msg("Position state does not allow this operation (already open, size too large, ...)")]

@@ -1,5 +1,6 @@
 //! Pure numeric code: no accounts, no clock (callers pass `now`), every rounding named.
 
+pub mod backing;
 pub mod borrow;
 pub mod exposure;
 pub mod fees;

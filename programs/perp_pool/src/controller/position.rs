@@ -63,7 +63,10 @@ impl PositionAccounts<'_, '_> {
     ) -> Result<R> {
         let position = &mut *self.position;
         if position.size_usd > 0 {
-            self.custody.stats_mut(position.side).remove(position)?;
+            let decimals = self.custody.decimals;
+            self.custody
+                .stats_mut(position.side)
+                .remove(position, decimals)?;
             if lending == Lending::Rebooked {
                 self.collateral_custody
                     .borrow_rate_state

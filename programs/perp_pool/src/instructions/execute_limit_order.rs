@@ -76,7 +76,7 @@ pub struct ExecuteLimitOrder<'info> {
         mut,
         seeds = [CUSTODY_SEED, pool.key().as_ref(), collateral_custody.mint.as_ref()],
         bump = collateral_custody.bump,
-        constraint = collateral_custody.is_stable @ PerpPoolError::InvalidCollateralCustody
+        constraint = crate::math::backing::collateral_custody_allowed(order.side, custody.key() == collateral_custody.key(), collateral_custody.is_stable) @ PerpPoolError::InvalidCollateralCustody
     )]
     pub collateral_custody: Box<Account<'info, Custody>>,
 

@@ -8,7 +8,8 @@ use {
         constants::{CUSTODY_SEED, PERPETUALS_SEED, POOL_SEED},
         errors::PerpPoolError,
         math::{
-            pnl::liquidation_price,
+            backing::{collateral_custody_allowed, TokenBacking},
+            pnl::liquidation_price_backed,
             pricing::{entry_price, exit_price},
             trade::{compute_open_position, health_inputs, PositionState},
         },
@@ -74,8 +75,9 @@ pub fn handler(
 ) -> Result<NewPositionPricesAndFee> {
     let now = Clock::get()?.unix_timestamp;
     let a = &ctx.accounts;
+    let aliased = a.custody.key() == a.collateral_custody.key();
     validate!(
-        a.collateral_custody.is_stable,
+        collateral_custody_allowed(params.side, aliased, a.collateral_custody.is_stable),
         PerpPoolError::InvalidCollateralCustody
     )?;
     let prices = a
@@ -114,6 +116,16 @@ pub fn handler(
         price,
         fee_usd: amounts.fee_usd,
         fee_amount: amounts.fee_amount,
-        liquidation_price: liquidation_price(&health, spread_bps)?,
+        liquidation_price: liquidation_price_backed(
+            &health,
+            spread_bps,
+            aliased
+                .then_some(TokenBacking {
+                    collateral_amount: amounts.collateral_amount,
+                    locked_amount: amounts.locked_amount,
+                    decimals: a.collateral_custody.decimals,
+                })
+                .as_ref(),
+        )?,
     })
 }

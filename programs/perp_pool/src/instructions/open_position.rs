@@ -32,12 +32,12 @@ pub struct OpenPosition<'info> {
     #[account(mut)]
     pub owner: Signer<'info>,
 
-    /// Source of the collateral, in the collateral custody's token. (The collateral custody's
-    /// stability is checked here first, so a non-stable one is reported as such rather than as
-    /// a mint mismatch.)
+    /// Source of the collateral, in the collateral custody's token. (The collateral rule is
+    /// checked here first, so a refused collateral custody is reported as such rather than as a
+    /// mint mismatch.)
     #[account(
         mut,
-        constraint = collateral_custody.is_stable @ PerpPoolError::InvalidCollateralCustody,
+        constraint = crate::math::backing::collateral_custody_allowed(params.side, custody.key() == collateral_custody.key(), collateral_custody.is_stable) @ PerpPoolError::InvalidCollateralCustody,
         constraint = funding_account.mint == collateral_custody.mint @ PerpPoolError::InvalidMint
     )]
     pub funding_account: Box<Account<'info, TokenAccount>>,
@@ -62,12 +62,13 @@ pub struct OpenPosition<'info> {
     )]
     pub custody_oracle_account: UncheckedAccount<'info>,
 
-    /// A stable custody of the same pool.
+    /// A stable custody of the same pool, or `custody` itself for a long (asset-backed,
+    /// `math::backing::collateral_custody_allowed`).
     #[account(
         mut,
         seeds = [CUSTODY_SEED, pool.key().as_ref(), collateral_custody.mint.as_ref()],
         bump = collateral_custody.bump,
-        constraint = collateral_custody.is_stable @ PerpPoolError::InvalidCollateralCustody
+        constraint = crate::math::backing::collateral_custody_allowed(params.side, custody.key() == collateral_custody.key(), collateral_custody.is_stable) @ PerpPoolError::InvalidCollateralCustody
     )]
     pub collateral_custody: Box<Account<'info, Custody>>,
 

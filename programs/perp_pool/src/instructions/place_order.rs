@@ -39,7 +39,7 @@ pub struct PlaceOrder<'info> {
     /// Source of the escrow, in the collateral custody's token.
     #[account(
         mut,
-        constraint = collateral_custody.is_stable @ PerpPoolError::InvalidCollateralCustody,
+        constraint = crate::math::backing::collateral_custody_allowed(params.side, custody.key() == collateral_custody.key(), collateral_custody.is_stable) @ PerpPoolError::InvalidCollateralCustody,
         constraint = funding_account.mint == collateral_custody.mint @ PerpPoolError::InvalidMint
     )]
     pub funding_account: Box<Account<'info, TokenAccount>>,
@@ -63,12 +63,13 @@ pub struct PlaceOrder<'info> {
     )]
     pub custody_oracle_account: UncheckedAccount<'info>,
 
-    /// A stable custody of the same pool: holds the escrow.
+    /// A stable custody of the same pool, or `custody` itself for a long (asset-backed,
+    /// `math::backing::collateral_custody_allowed`): holds the escrow.
     #[account(
         mut,
         seeds = [CUSTODY_SEED, pool.key().as_ref(), collateral_custody.mint.as_ref()],
         bump = collateral_custody.bump,
-        constraint = collateral_custody.is_stable @ PerpPoolError::InvalidCollateralCustody
+        constraint = crate::math::backing::collateral_custody_allowed(params.side, custody.key() == collateral_custody.key(), collateral_custody.is_stable) @ PerpPoolError::InvalidCollateralCustody
     )]
     pub collateral_custody: Box<Account<'info, Custody>>,
 

@@ -5,6 +5,7 @@
 
 use {
     super::{
+        backing::side_clamp_usd,
         borrow::aggregate_interest_usd,
         oracle::OraclePrice,
         pnl::aggregate_pnl_usd,
@@ -47,6 +48,13 @@ pub struct TradingValuation {
     /// each side's total profit is at most this.
     pub long_max_profit_usd: u128,
     pub short_max_profit_usd: u128,
+    /// QUANTITY_DECIMALS: the asset-backed positions' collateral and locked tokens in quantity
+    /// units (`PositionStats::collateral_quantity` / `max_profit_quantity`), valued at the side's
+    /// price into its clamp (`math::backing::side_clamp_usd`).
+    pub long_collateral_quantity: u128,
+    pub long_max_profit_quantity: u128,
+    pub short_collateral_quantity: u128,
+    pub short_max_profit_quantity: u128,
     /// Σ size_usd of the positions borrowing from this custody.
     pub borrow_size_usd: u64,
     /// Σ size_usd * snapshot of those positions.
@@ -133,10 +141,25 @@ impl TradingValuation {
                     self.short_bad_debt_usd,
                 ),
             };
+            let (collateral_quantity, max_profit_quantity) = match side {
+                Side::Long => (self.long_collateral_quantity, self.long_max_profit_quantity),
+                Side::Short => (
+                    self.short_collateral_quantity,
+                    self.short_max_profit_quantity,
+                ),
+            };
             if size_usd == 0 && quantity == 0 {
                 continue;
             }
             let (price, rounding) = side_price(side, mode, min_price, max_price)?;
+            let (collateral_bound, max_profit_bound) = side_clamp_usd(
+                collateral_usd,
+                collateral_quantity,
+                max_profit,
+                max_profit_quantity,
+                price,
+                rounding,
+            )?;
             let (above_cap, bad_debt) = match mode {
                 AumMode::Min => (0, bad_debt),
                 AumMode::Max => (above_cap, 0),
@@ -145,9 +168,9 @@ impl TradingValuation {
                 side,
                 size_usd,
                 quantity,
-                collateral_usd,
+                collateral_bound,
                 price,
-                max_profit,
+                max_profit_bound,
                 rounding,
                 above_cap,
                 bad_debt,

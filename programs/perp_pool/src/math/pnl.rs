@@ -4,6 +4,7 @@
 
 use {
     super::{
+        backing::TokenBacking,
         pricing::exit_price_at,
         safe_math::{cast, mul_div, pow10, Rounding, SafeMath},
     },
@@ -209,8 +210,25 @@ pub fn leverage_bps(size_usd: u64, equity_usd: i128) -> Result<u64> {
 /// The predicate is monotone in the price, so the boundary is unique and any search finds it;
 /// this one bisects (at most 64 evaluations).
 pub fn liquidation_price(inputs: &HealthInputs, spread_bps: u64) -> Result<u64> {
+    liquidation_price_backed(inputs, spread_bps, None)
+}
+
+/// `liquidation_price` of a position whose collateral and payoff cap are tokens of the traded
+/// asset (`backing`, an asset-backed long: `math::backing`): at each trial oracle price they are
+/// revalued at that price (the custody's min price there), so the collateral moves with the
+/// price. Still monotone (a long's collateral, PnL and cap all rise with the price). `None`: the
+/// fixed USD values of `inputs`.
+pub fn liquidation_price_backed(
+    inputs: &HealthInputs,
+    spread_bps: u64,
+    backing: Option<&TokenBacking>,
+) -> Result<u64> {
     let liquidatable = |price: u64| -> Result<bool> {
-        is_liquidatable(inputs, exit_price_at(inputs.side, price, spread_bps)?)
+        let exit = exit_price_at(inputs.side, price, spread_bps)?;
+        match backing {
+            Some(backing) => backing.is_liquidatable_at(inputs, price, exit),
+            None => is_liquidatable(inputs, exit),
+        }
     };
     let max = LIQUIDATION_PRICE_SEARCH_MAX;
     match inputs.side {
@@ -262,7 +280,9 @@ pub fn liquidation_price(inputs: &HealthInputs, spread_bps: u64) -> Result<u64> 
 /// `math::exposure`: max mode passes the first and 0, min mode 0 and the second), clamped to
 /// `[-collateral_usd, max_profit_usd]` (traders cannot lose more than their collateral nor gain
 /// more than the payoff caps they registered, `PositionStats::max_profit_usd`, in total: the
-/// caps of the positions, not the market's current multiplier, which the admin may lower). With the books the
+/// caps of the positions, not the market's current multiplier, which the admin may lower; a side
+/// with asset-backed positions passes bounds that include their tokens valued at `price`,
+/// `math::backing::side_clamp_usd`). With the books the
 /// result is a lower bound (max mode) or an upper bound (min mode) of `Σ clamp(x_i, -c_i, k_i)`
 /// over the side's positions, up to the residuals stated in docs/design.md "Exposure books".
 #[allow(clippy::too_many_arguments)]
@@ -270,7 +290,7 @@ pub fn aggregate_pnl_usd(
     side: Side,
     size_usd: u64,
     total_quantity: u128,
-    collateral_usd: u64,
+    collateral_usd: u128,
     price: u64,
     max_profit_usd: u128,
     trader_rounding: Rounding,
@@ -295,7 +315,7 @@ pub fn aggregate_pnl_usd(
         Side::Short => size.safe_sub(value)?,
     };
     let max_profit: i128 = cast(max_profit_usd)?;
-    let max_loss = i128::from(collateral_usd);
+    let max_loss: i128 = cast(collateral_usd)?;
     let bounded = pnl
         .safe_sub(cast(profit_above_cap_usd)?)?
         .safe_add(cast(bad_debt_usd)?)?;

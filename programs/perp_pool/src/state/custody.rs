@@ -5,6 +5,7 @@ use {
     crate::{
         errors::PerpPoolError,
         math::{
+            backing::{aliased_registration, BookEntry, Registration},
             borrow::{accrued_cumulative_interest, borrow_rate, utilization},
             exposure::{crossing, position_thresholds, ExposureBook, Threshold},
             fees::FeeSplit,
@@ -70,6 +71,13 @@ pub struct PositionStats {
     /// The positions' bankruptcy thresholds: bounds the bad debt the aggregates would net
     /// against other positions (min-mode AUM).
     pub bankruptcy_book: ExposureBook,
+    /// QUANTITY_DECIMALS: Σ collateral of the asset-backed positions (collateral custody = this
+    /// custody), their tokens in quantity units (`math::backing`); their `collateral_usd` is not
+    /// in `collateral_usd`. The side's collateral at price P is `collateral_usd + this · P`.
+    pub collateral_quantity: u128,
+    /// QUANTITY_DECIMALS: Σ locked tokens of the asset-backed positions in quantity units; their
+    /// payoff caps are not in `max_profit_usd`. The side's cap at P is `max_profit_usd + this · P`.
+    pub max_profit_quantity: u128,
 }
 
 /// Token amounts (base units of the custody mint).
@@ -146,29 +154,60 @@ pub struct Custody {
 impl PositionStats {
     /// Adds `position` to the side's aggregates and books, registering its exposure thresholds
     /// first from its health now: collateral and payoff cap valued by `collateral` (min price,
-    /// floor) and the interest it owes at `cumulative_interest`. Every change of a position is
-    /// `remove` (old state) then `add` (new state), so the books always hold current thresholds.
+    /// floor) and the interest it owes at `cumulative_interest`; an asset-backed position
+    /// (`Position::is_aliased`) in token terms instead (`math::backing::aliased_registration`).
+    /// Every change of a position is `remove` (old state) then `add` (new state), so the books
+    /// always hold current thresholds.
     pub fn add(
         &mut self,
         position: &mut Position,
         collateral: &CollateralCustody,
         cumulative_interest: u128,
     ) -> Result<()> {
-        let max_profit_usd = collateral.value_usd(position.locked_amount)?;
-        let (cap_usd, bankruptcy_usd) = position_thresholds(
-            position.side,
-            position.size_usd,
-            collateral.value_usd(position.collateral_amount)?,
-            max_profit_usd,
-            position.interest_usd(cumulative_interest)?,
-        )?;
-        position.exposure_cap_usd = cap_usd;
-        position.exposure_bankruptcy_usd = bankruptcy_usd;
-        position.exposure_max_profit_usd = max_profit_usd;
-        self.max_profit_usd = self.max_profit_usd.safe_add(u128::from(max_profit_usd))?;
+        let interest_usd = position.interest_usd(cumulative_interest)?;
+        let r = if position.is_aliased() {
+            aliased_registration(
+                position.side,
+                position.quantity,
+                position.size_usd,
+                position.collateral_amount,
+                position.locked_amount,
+                collateral.decimals,
+                interest_usd,
+            )?
+        } else {
+            let max_profit_usd = collateral.value_usd(position.locked_amount)?;
+            let (cap_usd, bankruptcy_usd) = position_thresholds(
+                position.side,
+                position.size_usd,
+                collateral.value_usd(position.collateral_amount)?,
+                max_profit_usd,
+                interest_usd,
+            )?;
+            Registration {
+                cap: BookEntry {
+                    quantity: position.quantity,
+                    usd: cap_usd,
+                },
+                bankruptcy: BookEntry {
+                    quantity: position.quantity,
+                    usd: bankruptcy_usd,
+                },
+                max_profit_usd,
+                ..Registration::default()
+            }
+        };
+        position.exposure_cap_usd = r.cap.usd;
+        position.exposure_bankruptcy_usd = r.bankruptcy.usd;
+        position.exposure_max_profit_usd = r.max_profit_usd;
+        self.max_profit_usd = self.max_profit_usd.safe_add(u128::from(r.max_profit_usd))?;
+        self.collateral_quantity = self.collateral_quantity.safe_add(r.collateral_quantity)?;
+        self.max_profit_quantity = self.max_profit_quantity.safe_add(r.max_profit_quantity)?;
         self.open_positions = self.open_positions.safe_add(1)?;
         self.size_usd = self.size_usd.safe_add(position.size_usd)?;
-        self.collateral_usd = self.collateral_usd.safe_add(position.collateral_usd)?;
+        self.collateral_usd = self
+            .collateral_usd
+            .safe_add(position.stats_collateral_usd())?;
         self.locked_amount = self.locked_amount.safe_add(position.locked_amount)?;
         self.total_quantity = self.total_quantity.safe_add(position.quantity)?;
         self.interest_weighted = self
@@ -176,21 +215,45 @@ impl PositionStats {
             .safe_add(position.interest_weight()?)?;
         self.cap_book.add(
             crossing(position.side, Threshold::Cap),
-            position.quantity,
-            cap_usd,
+            r.cap.quantity,
+            r.cap.usd,
         )?;
         self.bankruptcy_book.add(
             crossing(position.side, Threshold::Bankruptcy),
-            position.quantity,
-            bankruptcy_usd,
+            r.bankruptcy.quantity,
+            r.bankruptcy.usd,
         )
     }
 
-    /// Exactly undoes `add` of the same position state (its registered thresholds).
-    pub fn remove(&mut self, position: &Position) -> Result<()> {
+    /// Exactly undoes `add` of the same position state (its registered thresholds; an
+    /// asset-backed position's book quantities re-derived from its unchanged amounts, `decimals`
+    /// those of this custody, its collateral custody).
+    pub fn remove(&mut self, position: &Position, decimals: u8) -> Result<()> {
+        let (cap_quantity, bankruptcy_quantity, collateral_quantity, max_profit_quantity) =
+            if position.is_aliased() {
+                let r = aliased_registration(
+                    position.side,
+                    position.quantity,
+                    position.size_usd,
+                    position.collateral_amount,
+                    position.locked_amount,
+                    decimals,
+                    0,
+                )?;
+                (
+                    r.cap.quantity,
+                    r.bankruptcy.quantity,
+                    r.collateral_quantity,
+                    r.max_profit_quantity,
+                )
+            } else {
+                (position.quantity, position.quantity, 0, 0)
+            };
         self.open_positions = self.open_positions.safe_sub(1)?;
         self.size_usd = self.size_usd.safe_sub(position.size_usd)?;
-        self.collateral_usd = self.collateral_usd.safe_sub(position.collateral_usd)?;
+        self.collateral_usd = self
+            .collateral_usd
+            .safe_sub(position.stats_collateral_usd())?;
         self.locked_amount = self.locked_amount.safe_sub(position.locked_amount)?;
         self.total_quantity = self.total_quantity.safe_sub(position.quantity)?;
         self.interest_weighted = self
@@ -199,14 +262,16 @@ impl PositionStats {
         self.max_profit_usd = self
             .max_profit_usd
             .safe_sub(u128::from(position.exposure_max_profit_usd))?;
+        self.collateral_quantity = self.collateral_quantity.safe_sub(collateral_quantity)?;
+        self.max_profit_quantity = self.max_profit_quantity.safe_sub(max_profit_quantity)?;
         self.cap_book.remove(
             crossing(position.side, Threshold::Cap),
-            position.quantity,
+            cap_quantity,
             position.exposure_cap_usd,
         )?;
         self.bankruptcy_book.remove(
             crossing(position.side, Threshold::Bankruptcy),
-            position.quantity,
+            bankruptcy_quantity,
             position.exposure_bankruptcy_usd,
         )
     }
@@ -283,6 +348,10 @@ impl Custody {
                 short_collateral_usd: self.short_positions.collateral_usd,
                 long_max_profit_usd: self.long_positions.max_profit_usd,
                 short_max_profit_usd: self.short_positions.max_profit_usd,
+                long_collateral_quantity: self.long_positions.collateral_quantity,
+                long_max_profit_quantity: self.long_positions.max_profit_quantity,
+                short_collateral_quantity: self.short_positions.collateral_quantity,
+                short_max_profit_quantity: self.short_positions.max_profit_quantity,
                 borrow_size_usd: self.borrow_rate_state.borrow_size_usd,
                 interest_weighted: self.borrow_rate_state.interest_weighted,
                 cumulative_interest: self.borrow_rate_state.cumulative_interest_at(now)?,

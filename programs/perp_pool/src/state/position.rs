@@ -4,8 +4,9 @@ use {
     crate::{
         errors::PerpPoolError,
         math::{
+            backing::TokenBacking,
             borrow::position_interest_usd,
-            pnl::HealthInputs,
+            pnl::{liquidation_price_backed, HealthInputs},
             pricing::exit_price,
             safe_math::SafeMath,
             trade::{health_inputs, PositionState},
@@ -27,7 +28,8 @@ pub struct Position {
     pub pool: Pubkey,
     /// The traded custody (price, pricing params, market stats).
     pub custody: Pubkey,
-    /// The stable custody holding collateral, locked payoff, fees and interest.
+    /// The custody holding collateral, locked payoff, fees and interest: a stable custody, or the
+    /// traded custody itself for an asset-backed long (`math::backing`).
     pub collateral_custody: Pubkey,
     pub side: Side,
     /// Unix seconds.
@@ -83,6 +85,23 @@ impl Position {
             .map_err(|_| error!(PerpPoolError::InvalidPositionState))
     }
 
+    /// Whether the position trades its own collateral custody (an asset-backed long,
+    /// `math::backing`): its collateral and lock are tokens of the traded asset.
+    pub fn is_aliased(&self) -> bool {
+        self.custody == self.collateral_custody
+    }
+
+    /// What the position adds to its side's `PositionStats::collateral_usd`: its collateral's
+    /// USD value at its last change, or 0 for an asset-backed position (counted in
+    /// `collateral_quantity`, valued at the price of each use).
+    pub fn stats_collateral_usd(&self) -> u64 {
+        if self.is_aliased() {
+            0
+        } else {
+            self.collateral_usd
+        }
+    }
+
     /// The fields the trade math needs.
     pub fn state(&self) -> PositionState {
         PositionState {
@@ -126,6 +145,16 @@ pub struct PositionValuation {
     /// Interest owed now (index accrued to now, not written).
     pub interest_usd: u64,
     pub health: HealthInputs,
+    /// An asset-backed position's tokens (`Position::is_aliased`): the liquidation price
+    /// revalues them at each trial price (`math::pnl::liquidation_price_backed`).
+    pub backing: Option<TokenBacking>,
+}
+
+impl PositionValuation {
+    /// The oracle price at the position's liquidation boundary (`get_liquidation_price`).
+    pub fn liquidation_price(&self) -> Result<u64> {
+        liquidation_price_backed(&self.health, self.spread_bps, self.backing.as_ref())
+    }
 }
 
 impl Position {
@@ -156,6 +185,11 @@ impl Position {
                 &collateral_custody.collateral_view(min_price, max_price),
                 &custody.market(),
             )?,
+            backing: self.is_aliased().then_some(TokenBacking {
+                collateral_amount: self.collateral_amount,
+                locked_amount: self.locked_amount,
+                decimals: collateral_custody.decimals,
+            }),
         })
     }
 }

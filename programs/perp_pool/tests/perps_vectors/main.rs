@@ -17,7 +17,7 @@ use {
     anchor_lang::error::Error,
     perp_pool::{
         math::{
-            borrow, exposure, fees,
+            backing, borrow, exposure, fees,
             liquidity::{assets_under_management_usd, AumMode, CustodyValuation, TradingValuation},
             oracle::OraclePrice,
             pnl::{self, HealthInputs, ProfitAndLoss},

@@ -126,7 +126,7 @@ pub(crate) fn run(section: &str, c: &Value) -> anchor_lang::Result<Value> {
             side(c),
             u(c, "size_usd"),
             uu(c, "total_quantity"),
-            u(c, "collateral_usd"),
+            uu(c, "collateral_usd"),
             u(c, "price"),
             uu_or0(c, "max_profit_usd"),
             rounding(c),
@@ -193,6 +193,10 @@ pub(crate) fn run(section: &str, c: &Value) -> anchor_lang::Result<Value> {
                         short_collateral_usd: u(k, "short_collateral_usd"),
                         long_max_profit_usd: uu_or0(k, "long_max_profit_usd"),
                         short_max_profit_usd: uu_or0(k, "short_max_profit_usd"),
+                        long_collateral_quantity: uu_or0(k, "long_collateral_quantity"),
+                        long_max_profit_quantity: uu_or0(k, "long_max_profit_quantity"),
+                        short_collateral_quantity: uu_or0(k, "short_collateral_quantity"),
+                        short_max_profit_quantity: uu_or0(k, "short_max_profit_quantity"),
                         borrow_size_usd: u(k, "borrow_size_usd"),
                         interest_weighted: uu(k, "interest_weighted"),
                         cumulative_interest: uu(k, "cumulative_interest"),
@@ -310,12 +314,24 @@ pub(crate) fn run(section: &str, c: &Value) -> anchor_lang::Result<Value> {
                 &collateral(c),
                 &market(c),
             )?;
+            // An asset-backed long (`aliased`): its collateral and lock revalued at each trial
+            // price of the liquidation-price search.
+            let p = position(c);
+            let backing = c
+                .get("aliased")
+                .and_then(Value::as_bool)
+                .unwrap_or(false)
+                .then_some(backing::TokenBacking {
+                    collateral_amount: p.collateral_amount,
+                    locked_amount: p.locked_amount,
+                    decimals: collateral(c).decimals,
+                });
             json!({
                 "collateral_usd": h.collateral_usd,
                 "max_profit_usd": h.max_profit_usd,
                 "close_fee_usd": h.close_fee_usd,
                 "liquidatable": pnl::is_liquidatable(&h, u(c, "exit_price"))?,
-                "liquidation_price": pnl::liquidation_price(&h, u(c, "spread_bps"))?,
+                "liquidation_price": pnl::liquidation_price_backed(&h, u(c, "spread_bps"), backing.as_ref())?,
             })
         }
         other => panic!("unknown section {other}"),
