@@ -148,13 +148,14 @@ async def multi_asset_scene(console: Console, connection: AsyncClient, admin: Pe
                                               receiving_account=trader_accounts["SOL"])).event("PositionDecreased").data
         after_close = await s.sol_custody()
         received = await token_balance(connection, trader_accounts["SOL"]) - wallet_before
-        console.print(f"trader tom closes at {_amount(closed.price, 9)}: a profit of {_amount(closed.profit_usd, 6)} "
-                      f"USD; he receives {_amount(received, 9, 4)} SOL (collateral and profit, in SOL, from the SOL "
-                      "custody):")
-        console.print(f"  SOL custody owned   {_amount(before_close.owned, 9, 4):>10} -> "
-                      f"{_amount(after_close.owned, 9, 4):>10} SOL  (the profit leaves the LPs' SOL)")
-        console.print(f"  SOL custody locked  {_amount(before_close.locked, 9, 4):>10} -> "
-                      f"{_amount(after_close.locked, 9, 4):>10} SOL  (the payoff lock is released)")
+        console.print(f"trader tom closes at {_amount(closed.exit_price, 9)}: a profit of "
+                      f"{_amount(closed.profit_usd, 6)} USD, {_amount(closed.profit_amount, 9, 4)} SOL paid by the SOL "
+                      f"custody; he receives {_amount(received, 9, 4)} SOL (his collateral and the profit, less the "
+                      "fees)")
+        console.print(f"  SOL custody owned  {_amount(before_close.owned, 9, 4):>9} -> "
+                      f"{_amount(after_close.owned, 9, 4):>9} SOL: the profit leaves the LPs' SOL")
+        console.print(f"  SOL custody locked {_amount(before_close.locked, 9, 4):>9} -> "
+                      f"{_amount(after_close.locked, 9, 4):>9} SOL: the payoff lock is released")
 
     await s.set_price("SOL", 135 * PRICE_POWER)
     console.print("\n[bold red]SOL falls to 135.00[/]: the pool's SOL is now worth less than its 45 % target, "
