@@ -99,7 +99,7 @@ def test_fee_leanings_follow_the_rule() -> None:
     assert fee_leanings(600_000_000, rule, True) == ("away", "toward")
     assert fee_leanings(500_000_000, rule, True) == ("away", "away")  # at the target: any move is away
     assert fee_leanings(800_000_000, rule, True) == ("refused", "toward")
-    assert fee_leanings(200_000_000, rule, True) == ("toward", "refused")
+    assert fee_leanings(200_000_000, rule, True) == ("toward", "away")  # a redemption pays, never refused
     assert fee_leanings(0, rule, False) == ("flat", "flat")  # the pool owns nothing
     assert fee_leanings(500_000_000, {"target_bps": 0, "min_bps": 0, "max_bps": 0}, True) == ("flat", "flat")
 

@@ -21,14 +21,17 @@ BPS_PER_PPB = WEIGHT_POWER // 10**BPS_DECIMALS  # a weight in ppb is this many t
 def fee_leanings(weight_ppb: int, rule: dict[str, int], pool_owns: bool) -> tuple[str, str]:
     """(deposit, redemption): which way a small move's fee leans now, as the program's rule steers
     it: "toward" (toward the target: at most the flat fee, less a rebate that grows with the
-    distance), "away" (above the flat fee), "refused" (past the max weight for a deposit, the min
-    for a redemption), "flat" (no weight rule, or the pool owns nothing yet). A large move can
-    cross the target: quote it (`pool swap --quote-only`, the deposit's quote)."""
+    distance), "away" (above the flat fee), "refused" (a deposit at or past the max weight),
+    "flat" (no weight rule, or the pool owns nothing yet). An LP redemption is never refused by the
+    min weight (the program's rule since the review's W2: it pays the tax instead; swaps out are
+    refused there). A large move can cross the target, and a move across it gets no rebate: quote
+    it (`pool swap --quote-only`, the deposit's quote)."""
     if rule["max_bps"] == 0 or not pool_owns:
         return "flat", "flat"
-    target, low, high = (rule[k] * BPS_PER_PPB for k in ("target_bps", "min_bps", "max_bps"))
+    target, high = rule["target_bps"] * BPS_PER_PPB, rule["max_bps"] * BPS_PER_PPB
     deposit = "refused" if weight_ppb >= high else ("toward" if weight_ppb < target else "away")
-    redemption = "refused" if weight_ppb <= low else ("toward" if weight_ppb > target else "away")
+    # The min weight binds swaps out, never LP redemptions.
+    redemption = "toward" if weight_ppb > target else "away"
     return deposit, redemption
 
 
@@ -96,7 +99,7 @@ def _render_weight_table(out: Console, w: dict[str, Any], title: str | None, leg
         t.add_row(short(r["mint"]), owned[i], now[i], targets[i], span, r["deposit_fee"], r["redemption_fee"])
     print_wide(out, t)
     for line in ("  fee of a small move: toward the target = at most the flat fee (a rebate",
-                 "  growing with the distance), away = above it, refused = past the bound")[:2 if legend else 0]:
+                 "  growing with the distance), away = above it, refused = past the max")[:2 if legend else 0]:
         out.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
