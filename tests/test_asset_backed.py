@@ -12,6 +12,7 @@ from __future__ import annotations
 from perp_pool import errors
 from perp_pool.client import BorrowRateConfig, FeeConfig, OracleConfig
 from perp_pool.constants import PRICE_DECIMALS
+from perp_pool.keeper import health as keeper_health
 from perp_pool.math import health, liquidity, trade
 from perp_pool.math import pnl as pnl_math
 from perp_pool.math.fixed import Rounding
@@ -201,10 +202,20 @@ async def test_the_liquidation_price_is_the_real_boundary_and_liquidation_pays_i
     assert view > pnl_math.liquidation_price(v.health, v.spread_bps)
     assert price_usd(80) < view < P0
     keeper = await world.new_wallet(m.sol)
+    # The keeper's scan (raw Position bytes, `custody == collateral_custody`) agrees at both ticks.
+    raw = (await world.connection.get_account_info(position)).value
+    decoded = keeper_health.decode_position(position, bytes(raw.data))
+    sol_custody = await world.client.fetch_custody(m.sol.custody)
+    for price, liquidatable in ((view, False), (view - 1, True)):
+        state = keeper_health.MarketState(sol_custody, at(price), at(price))
+        h = keeper_health.evaluate(decoded, state, state, await world.now(), with_liquidation_price=True)
+        assert (h.liquidatable, h.liquidation_price) == (liquidatable, view)
     await world.set_price(m.sol, price=view)
+    assert not await world.client.get_liquidation_state(position)
     await assert_rejected(errors.PositionHealthy, lambda: keeper.client.liquidate(
         position, receiving_account=keeper.token_account), world.connection, [position, m.sol.custody])
     await world.set_price(m.sol, price=view - 1)
+    assert await world.client.get_liquidation_state(position)
     sol = await world.client.fetch_custody(m.sol.custody)
     v = await port_valuation(world, m, p, view - 1)
     port = trade.compute_liquidation(
@@ -219,4 +230,94 @@ async def test_the_liquidation_price_is_the_real_boundary_and_liquidation_pays_i
     after = await world.client.fetch_custody(m.sol.custody)
     assert after.assets.collateral == 0 and after.long_positions.open_positions == 0
     assert after.long_positions.collateral_quantity == 0 and after.long_positions.max_profit_quantity == 0
+    await vault_accounted(world, m)
+
+
+async def test_every_change_of_an_asset_backed_long_keeps_its_aggregates_exact(world: World) -> None:
+    """A limit order opens it, then increase, add and remove collateral, a partial decrease and a
+    take-profit that closes it: after each step the SOL custody's token aggregates and books are
+    exactly the position's registration (`aliased_registration` of its amounts), the USD aggregates
+    hold nothing of it, and the vault holds its buckets (both copies of the aliased custody merged)."""
+    from perp_pool.client import OrderKind
+    from perp_pool.math.backing import aliased_registration
+    from perp_pool.math.exposure import ExposureBook, Threshold, crossing
+
+    m = await sol_market(world)
+    w = await sol_trader(world, m)
+    executor = await world.new_wallet(m.sol)
+    position = position_address(w, m)
+
+    async def check(open_: bool = True) -> None:
+        sol = await world.client.fetch_custody(m.sol.custody)
+        stats = sol.long_positions
+        cap, bankruptcy = ExposureBook(), ExposureBook()
+        if open_:
+            p = await world.client.fetch_position(position)
+            r = aliased_registration(Side.LONG, p.quantity, p.size_usd, p.collateral_amount, p.locked_amount, 9, 0)
+            assert (p.exposure_cap_usd, p.exposure_max_profit_usd) == (r.cap_usd, 0)
+            assert p.exposure_bankruptcy_usd >= r.bankruptcy_usd  # + interest owed at registration
+            cap.add(crossing(Side.LONG, Threshold.CAP), r.cap_quantity, r.cap_usd)
+            bankruptcy.add(crossing(Side.LONG, Threshold.BANKRUPTCY), r.bankruptcy_quantity,
+                           p.exposure_bankruptcy_usd)
+            assert (stats.collateral_quantity, stats.max_profit_quantity) == (
+                r.collateral_quantity, r.max_profit_quantity)
+            assert (stats.size_usd, stats.total_quantity, stats.locked_amount) == (
+                p.size_usd, p.quantity, p.locked_amount)
+            assert sol.assets.collateral == p.collateral_amount
+        else:
+            assert (stats.collateral_quantity, stats.max_profit_quantity, stats.size_usd) == (0, 0, 0)
+        assert (stats.collateral_usd, stats.max_profit_usd) == (0, 0)
+        assert ExposureBook.from_account(stats.cap_book) == cap
+        assert ExposureBook.from_account(stats.bankruptcy_book) == bankruptcy
+        await vault_accounted(world, m)
+
+    placed = (await w.client.place_order(m.pool, m.sol.custody, m.sol.custody, Side.LONG, OrderKind.LIMIT,
+                                         trigger_price=price_usd(95), price_limit=price_usd(95), size_usd=SIZE,
+                                         funding_account=w.token_account, collateral_amount=COLLATERAL)
+              ).event("OrderPlaced").data
+    await check(open_=False)
+    await world.set_price(m.sol, price=price_usd(94))
+    await executor.client.execute_order(placed.order, executor_receiving_account=executor.token_account)
+    await check()
+    await w.client.increase_position(m.pool, m.sol.custody, m.sol.custody, Side.LONG, price_limit=NO_LIMIT_LONG,
+                                     collateral_amount=SOL, size_usd=SIZE, funding_account=w.token_account)
+    await check()
+    await w.client.add_collateral(m.pool, m.sol.custody, m.sol.custody, Side.LONG, collateral_amount=SOL,
+                                  funding_account=w.token_account)
+    await check()
+    await w.client.remove_collateral(m.pool, m.sol.custody, m.sol.custody, Side.LONG, collateral_usd=50 * USDC,
+                                     receiving_account=w.token_account)
+    await check()
+    await w.client.decrease_position(m.pool, m.sol.custody, m.sol.custody, Side.LONG, price_limit=0,
+                                     size_usd=SIZE // 2, receiving_account=w.token_account)
+    await check()
+    tp = (await w.client.place_order(m.pool, m.sol.custody, m.sol.custody, Side.LONG, OrderKind.TAKE_PROFIT,
+                                     trigger_price=price_usd(120), price_limit=price_usd(120), size_usd=2**64 - 1,
+                                     funding_account=w.token_account)).event("OrderPlaced").data
+    await world.set_price(m.sol, price=price_usd(121))
+    await executor.client.execute_order(tp.order, executor_receiving_account=executor.token_account,
+                                        receiving_account=w.token_account)
+    assert (await world.connection.get_account_info(position)).value is None
+    await check(open_=False)
+
+
+async def test_a_stop_loss_must_be_safe_with_the_collateral_valued_at_the_trigger(world: World) -> None:
+    """5x asset-backed long at 100 (liquidation price about 84.32): a stop at 83 would be safe if
+    the 1.99 SOL collateral kept its 199 USD, but at 83 it is worth 165: refused, nothing changed;
+    a stop at 86 is accepted."""
+    from perp_pool.client import OrderKind
+
+    m = await sol_market(world)
+    w = await sol_trader(world, m)
+    await open_backed(m, w)
+    view = await world.client.get_liquidation_price(position_address(w, m))
+    assert price_usd(83) < view < price_usd(86)
+
+    def stop(trigger: int):
+        return w.client.place_order(m.pool, m.sol.custody, m.sol.custody, Side.LONG, OrderKind.STOP_LOSS,
+                                    trigger_price=trigger, price_limit=0, size_usd=2**64 - 1,
+                                    funding_account=w.token_account)
+    await assert_rejected(errors.StopLossPastLiquidation, lambda: stop(price_usd(83)), world.connection,
+                          [m.sol.custody, m.sol.vault, w.token_account, position_address(w, m)])
+    await stop(price_usd(86))
     await vault_accounted(world, m)

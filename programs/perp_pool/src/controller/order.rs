@@ -14,6 +14,7 @@ use {
     crate::{
         errors::PerpPoolError,
         math::{
+            backing::TokenBacking,
             orders::{
                 check_stop_loss_safe, check_trigger_placement, trigger_close_size, trigger_reached,
                 watched_price,
@@ -48,12 +49,23 @@ pub fn check_order(
     check_trigger_placement(kind, side, price, trigger)?;
     if kind == OrderKind::StopLoss {
         let position = position.ok_or_else(|| error!(PerpPoolError::InvalidPositionState))?;
-        let health = health_inputs(
+        let mut health = health_inputs(
             &position.state(),
             snapshot.collateral.interest_usd(position)?,
             &snapshot.collateral.view,
             &snapshot.market,
         )?;
+        if position.is_aliased() {
+            // An asset-backed long's collateral and cap at the trigger, not at the price now: the
+            // oracle price whose exit price is the trigger is at least the trigger, so the tokens
+            // are worth at least this there (math::backing).
+            health = TokenBacking {
+                collateral_amount: position.collateral_amount,
+                locked_amount: position.locked_amount,
+                decimals: snapshot.collateral.view.decimals,
+            }
+            .revalue(&health, trigger)?;
+        }
         check_stop_loss_safe(&health, trigger)?;
     }
     Ok(price)

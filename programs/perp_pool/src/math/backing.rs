@@ -129,8 +129,11 @@ pub fn side_clamp_usd(
         price,
         opposite,
     )?)?;
-    let max_profit =
-        max_profit_usd.safe_add(quantity_value_usd(max_profit_quantity, price, trader_rounding)?)?;
+    let max_profit = max_profit_usd.safe_add(quantity_value_usd(
+        max_profit_quantity,
+        price,
+        trader_rounding,
+    )?)?;
     Ok((collateral, max_profit))
 }
 

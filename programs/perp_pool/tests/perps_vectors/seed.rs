@@ -284,21 +284,6 @@ pub(crate) fn seed() -> Value {
         ],
         "aum": [
             named("no_positions", json!({"custodies": [usdc_v(1_000 * USD), sol(0)]})),
-            // An asset-backed 5x long (10 SOL bought at 100, 2 SOL collateral, 10 SOL locked)
-            // valued at 150: its clamp is [-2 SOL, 10 SOL] at the side's price, not USD fixed at
-            // entry. The second mixes USDC-backed aggregates and a cap bound.
-            named("asset_backed_long_above_entry", json!({"custodies": [
-                usdc_v(10_000 * USD),
-                with(sol(1_000_000_000_000), json!({"long_size_usd": 1_000 * USD, "long_quantity": 10 * TOKEN, "long_collateral_usd": 0,
-                                     "long_collateral_quantity": 2 * TOKEN, "long_max_profit_quantity": 10 * TOKEN,
-                                     "long_max_profit_usd": 0, "long_bad_debt_usd": 0, "long_profit_above_cap_usd": 0})),
-            ]})),
-            named("asset_backed_long_far_above_entry_capped", json!({"custodies": [
-                usdc_v(10_000 * USD),
-                with(sol(1_000_000_000_000), json!({"long_size_usd": 1_000 * USD, "long_quantity": 10 * TOKEN, "long_collateral_usd": 50 * USD,
-                                     "long_collateral_quantity": 2 * TOKEN, "long_max_profit_quantity": 3 * TOKEN,
-                                     "long_max_profit_usd": 20 * USD, "long_bad_debt_usd": 0, "long_profit_above_cap_usd": 900 * USD})),
-            ]})),
             named("sol_long_in_profit_and_interest", json!({"custodies": [
                 with(usdc_v(10_000 * USD), json!({"borrow_size_usd": 3_000 * USD, "interest_weighted": 1_080_000_000_000_000_000u64, "cumulative_interest": 648_000_000})),
                 with(sol(0), json!({"long_size_usd": 1_500 * USD, "long_max_profit_usd": 1_500 * USD, "long_quantity": 10 * TOKEN, "long_collateral_usd": 99 * USD,
@@ -342,11 +327,6 @@ pub(crate) fn seed() -> Value {
             named("short_quantity_ceil", json!({"side": "short", "entry_price": 149_999_999_000u64, "exit_price": 149_999_999_000u64, "size_usd": 1_500 * USD, "collateral_in": 100 * USD, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
             named("long_at_1e-4_usd", json!({"side": "long", "entry_price": 100_000, "exit_price": 100_000, "size_usd": 1_500 * USD, "collateral_in": 100 * USD, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
             named("long_10x_at_2e-5_usd", json!({"side": "long", "entry_price": 20_000, "exit_price": 20_000, "size_usd": 100 * USD, "collateral_in": 10 * USD, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
-            // A 5x asset-backed long on SOL: 2 SOL collateral and 10 SOL locked in the SOL custody;
-            // its liquidation price revalues the SOL collateral at each price (above the price a
-            // fixed 300 USD of collateral would give).
-            named("sol_long_asset_backed", json!({"position": pos("long", 150 * PRICE, 1_500 * USD, 2_000_000_000, 10_000_000_000), "aliased": true, "interest_usd": 1_000_000, "exit_price": 150 * PRICE, "spread_bps": 10, "collateral": with(usdc(100_000_000_000, 10_000_000_000), json!({"decimals": 9, "min_price": 15_000_000_000u64, "max_price": 15_000_000_000u64})), "market": sol_market()})),
-            named("sol_long_asset_backed_dust", json!({"position": pos("long", 150 * PRICE, 15 * USD, 30_000_001, 100_000_000), "aliased": true, "interest_usd": 0, "exit_price": 120 * PRICE, "spread_bps": 0, "collateral": with(usdc(100_000_000_000, 100_000_000), json!({"decimals": 9, "min_price": 12_000_000_000u64, "max_price": 12_100_000_000u64})), "market": sol_market()})),
             named("short_at_1e6_usd", json!({"side": "short", "entry_price": 1_000_000 * PRICE, "exit_price": 1_000_000 * PRICE, "size_usd": 1_500 * USD, "collateral_in": 100 * USD, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
             named("no_exposure_above_1e6_usd", json!({"side": "long", "entry_price": 1_000_000 * PRICE + 1, "exit_price": 1_000_000 * PRICE + 1, "size_usd": 1, "collateral_in": 100 * USD, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
             named("zero_entry_price", json!({"side": "long", "entry_price": 0, "exit_price": 0, "size_usd": 1_500 * USD, "collateral_in": 100 * USD, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
@@ -362,11 +342,6 @@ pub(crate) fn seed() -> Value {
             named("short_one_micro_usd_at_300k_owes_4_units", json!({"position": pos("short", 300_000 * PRICE, 1_000 * USD, 100 * USD, 1_000 * USD), "size_delta_usd": 1, "collateral_in": 0, "entry_price": 300_000 * PRICE, "exit_price": 300_000 * PRICE, "interest_usd": 0, "collateral": usdc(10_000 * USD, 1_000 * USD), "market": sol_market()})),
             named("long_no_exposure_above_1e6_usd", json!({"position": pos("long", 1_000_000 * PRICE, 1_000 * USD, 100 * USD, 1_000 * USD), "size_delta_usd": 1, "collateral_in": 0, "entry_price": 1_000_000 * PRICE + 1, "exit_price": 1_000_000 * PRICE + 1, "interest_usd": 0, "collateral": usdc(10_000 * USD, 1_000 * USD), "market": sol_market()})),
             named("long_at_1e-4_usd", json!({"position": pos("long", 100_000, 1_000 * USD, 100 * USD, 1_000 * USD), "size_delta_usd": 500 * USD, "collateral_in": 0, "entry_price": 120_000, "exit_price": 119_000, "interest_usd": 0, "collateral": usdc(10_000 * USD, 1_000 * USD), "market": sol_market()})),
-            // A 5x asset-backed long on SOL: 2 SOL collateral and 10 SOL locked in the SOL custody;
-            // its liquidation price revalues the SOL collateral at each price (above the price a
-            // fixed 300 USD of collateral would give).
-            named("sol_long_asset_backed", json!({"position": pos("long", 150 * PRICE, 1_500 * USD, 2_000_000_000, 10_000_000_000), "aliased": true, "interest_usd": 1_000_000, "exit_price": 150 * PRICE, "spread_bps": 10, "collateral": with(usdc(100_000_000_000, 10_000_000_000), json!({"decimals": 9, "min_price": 15_000_000_000u64, "max_price": 15_000_000_000u64})), "market": sol_market()})),
-            named("sol_long_asset_backed_dust", json!({"position": pos("long", 150 * PRICE, 15 * USD, 30_000_001, 100_000_000), "aliased": true, "interest_usd": 0, "exit_price": 120 * PRICE, "spread_bps": 0, "collateral": with(usdc(100_000_000_000, 100_000_000), json!({"decimals": 9, "min_price": 12_000_000_000u64, "max_price": 12_100_000_000u64})), "market": sol_market()})),
             named("short_at_1e6_usd", json!({"position": pos("short", 1_000_000 * PRICE, 1_000 * USD, 100 * USD, 1_000 * USD), "size_delta_usd": 500 * USD, "collateral_in": 0, "entry_price": 999_000 * PRICE, "exit_price": 999_100 * PRICE, "interest_usd": 0, "collateral": usdc(10_000 * USD, 1_000 * USD), "market": sol_market()})),
             named("zero_delta", json!({"position": sol_long.clone(), "size_delta_usd": 0, "collateral_in": 0, "entry_price": 150 * PRICE, "exit_price": 150 * PRICE, "interest_usd": 0, "collateral": usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),
             named("over_leverage", json!({"position": sol_long.clone(), "size_delta_usd": 4_000 * USD, "collateral_in": 0, "entry_price": 150 * PRICE, "exit_price": 150 * PRICE, "interest_usd": 0, "collateral": usdc(10_000 * USD, 1_500 * USD), "market": sol_market()})),
@@ -435,14 +410,56 @@ pub(crate) fn seed() -> Value {
             named("long_at_1e-4_usd", json!({"position": pos("long", 100_000, 1_000 * USD, 100 * USD, 1_000 * USD), "interest_usd": 0, "exit_price": 95_000, "spread_bps": 10, "collateral": usdc(10_000 * USD, 1_000 * USD), "market": sol_market()})),
             // 10x long at 0.00002 USD: liquidation price 18_240, strictly between 0 and the entry.
             named("long_10x_at_2e-5_usd", json!({"position": pos("long", 20_000, 100 * USD, 9_900_000, 100 * USD), "interest_usd": 0, "exit_price": 20_000, "spread_bps": 0, "collateral": usdc(10_000 * USD, 100 * USD), "market": sol_market()})),
-            // A 5x asset-backed long on SOL: 2 SOL collateral and 10 SOL locked in the SOL custody;
-            // its liquidation price revalues the SOL collateral at each price (above the price a
-            // fixed 300 USD of collateral would give).
-            named("sol_long_asset_backed", json!({"position": pos("long", 150 * PRICE, 1_500 * USD, 2_000_000_000, 10_000_000_000), "aliased": true, "interest_usd": 1_000_000, "exit_price": 150 * PRICE, "spread_bps": 10, "collateral": with(usdc(100_000_000_000, 10_000_000_000), json!({"decimals": 9, "min_price": 15_000_000_000u64, "max_price": 15_000_000_000u64})), "market": sol_market()})),
-            named("sol_long_asset_backed_dust", json!({"position": pos("long", 150 * PRICE, 15 * USD, 30_000_001, 100_000_000), "aliased": true, "interest_usd": 0, "exit_price": 120 * PRICE, "spread_bps": 0, "collateral": with(usdc(100_000_000_000, 100_000_000), json!({"decimals": 9, "min_price": 12_000_000_000u64, "max_price": 12_100_000_000u64})), "market": sol_market()})),
             named("short_at_1e6_usd", json!({"position": pos("short", 1_000_000 * PRICE, 1_000 * USD, 100 * USD, 1_000 * USD), "interest_usd": 0, "exit_price": 1_050_000 * PRICE, "spread_bps": 10, "collateral": usdc(10_000 * USD, 1_000 * USD), "market": sol_market()})),
         ],
     });
+    // Asset-backed longs (math/backing.rs), appended to their sections (one json! of the whole
+    // file would pass the macro recursion limit).
+    let sol_collateral = |locked: u64, min: u64, max: u64| {
+        with(
+            usdc(100_000_000_000, locked),
+            json!({"decimals": 9, "min_price": min, "max_price": max}),
+        )
+    };
+    let health_cases = vec![
+        // A 5x asset-backed long on SOL: 2 SOL collateral and 10 SOL locked in the SOL custody;
+        // its liquidation price revalues the SOL collateral at each price (above the price a
+        // fixed 300 USD of collateral would give).
+        named(
+            "sol_long_asset_backed",
+            json!({"position": pos("long", 150 * PRICE, 1_500 * USD, 2_000_000_000, 10_000_000_000), "aliased": true, "interest_usd": 1_000_000, "exit_price": 150 * PRICE, "spread_bps": 10, "collateral": sol_collateral(10_000_000_000, 15_000_000_000, 15_000_000_000), "market": sol_market()}),
+        ),
+        named(
+            "sol_long_asset_backed_dust",
+            json!({"position": pos("long", 150 * PRICE, 15 * USD, 30_000_001, 100_000_000), "aliased": true, "interest_usd": 0, "exit_price": 120 * PRICE, "spread_bps": 0, "collateral": sol_collateral(100_000_000, 12_000_000_000, 12_100_000_000), "market": sol_market()}),
+        ),
+    ];
+    let aum_cases = vec![
+        // An asset-backed 5x long (10 SOL bought at 100, 2 SOL collateral, 10 SOL locked)
+        // valued at 150: its clamp is [-2 SOL, 10 SOL] at the side's price, not USD fixed at
+        // entry. The second mixes USDC-backed aggregates and a cap bound.
+        named(
+            "asset_backed_long_above_entry",
+            json!({"custodies": [
+                usdc_v(10_000 * USD),
+                with(sol(1_000_000_000_000), json!({"long_size_usd": 1_000 * USD, "long_quantity": 10 * TOKEN, "long_collateral_usd": 0,
+                                     "long_collateral_quantity": 2 * TOKEN, "long_max_profit_quantity": 10 * TOKEN,
+                                     "long_max_profit_usd": 0, "long_bad_debt_usd": 0, "long_profit_above_cap_usd": 0})),
+            ]}),
+        ),
+        named(
+            "asset_backed_long_far_above_entry_capped",
+            json!({"custodies": [
+                usdc_v(10_000 * USD),
+                with(sol(1_000_000_000_000), json!({"long_size_usd": 1_000 * USD, "long_quantity": 10 * TOKEN, "long_collateral_usd": 50 * USD,
+                                     "long_collateral_quantity": 2 * TOKEN, "long_max_profit_quantity": 3 * TOKEN,
+                                     "long_max_profit_usd": 20 * USD, "long_bad_debt_usd": 0, "long_profit_above_cap_usd": 900 * USD})),
+            ]}),
+        ),
+    ];
+    for (section, cases) in [("position_health", health_cases), ("aum", aum_cases)] {
+        all[section].as_array_mut().expect("array").extend(cases);
+    }
     let map = all.as_object_mut().expect("object");
     for (section, cases) in orders
         .as_object()

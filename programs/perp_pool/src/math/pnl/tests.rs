@@ -323,7 +323,7 @@ fn aggregate_pnl_from_quantity() {
             Side::Long,
             1_000 * USD,
             q,
-            100 * USD,
+            u128::from(100 * USD),
             110 * PRICE,
             1_000 * u128::from(USD),
             Rounding::Floor,
@@ -338,7 +338,7 @@ fn aggregate_pnl_from_quantity() {
             Side::Short,
             1_000 * USD,
             q,
-            100 * USD,
+            u128::from(100 * USD),
             110 * PRICE,
             1_000 * u128::from(USD),
             Rounding::Floor,
@@ -354,7 +354,7 @@ fn aggregate_pnl_from_quantity() {
             Side::Long,
             1_000 * USD,
             q,
-            100 * USD,
+            u128::from(100 * USD),
             10 * PRICE,
             1_000 * u128::from(USD),
             Rounding::Floor,
@@ -369,7 +369,7 @@ fn aggregate_pnl_from_quantity() {
             Side::Long,
             1_000 * USD,
             q,
-            100 * USD,
+            u128::from(100 * USD),
             1_000 * PRICE,
             500 * u128::from(USD),
             Rounding::Floor,
@@ -390,7 +390,18 @@ fn aggregate_pnl_rounds_the_traders_side_as_asked() {
     // 1/3 token long of 1 USD at 3.000001 USD: value 1.000000333 USD.
     let q = 333_333_333_333;
     let at = |side, price, rounding| {
-        aggregate_pnl_usd(side, USD, q, USD, price, u128::from(USD), rounding, 0, 0).unwrap()
+        aggregate_pnl_usd(
+            side,
+            USD,
+            q,
+            u128::from(USD),
+            price,
+            u128::from(USD),
+            rounding,
+            0,
+            0,
+        )
+        .unwrap()
     };
     assert_eq!(at(Side::Long, 3_000_001_000, Rounding::Floor), 0);
     assert_eq!(at(Side::Long, 3_000_001_000, Rounding::Ceil), 1);
