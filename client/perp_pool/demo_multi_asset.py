@@ -70,10 +70,7 @@ class _Scene:
     async def weights(self, title: str, *, weights: bool = True, exposure: bool = True) -> None:
         """The CLI's tables (`pool info`), with symbols for mints; the legend once."""
         accounts = await fetch_custodies(self.admin, self.custodies.values())
-        summary = await weights_summary(self.admin, self.pool, accounts)
-        names = {str(self.mints[s]): s for s in self.mints}
-        for row in summary["custodies"]:
-            row["mint"] = names[row["mint"]]  # the table's first column: the symbol
+        summary = await weights_summary(self.admin, self.pool, accounts, {str(m): s for s, m in self.mints.items()})
         self.console.print()
         render_weights(self.console, summary, title, weights=weights, exposure=exposure, legend=not self.legend_shown)
         self.legend_shown = self.legend_shown or weights

@@ -151,6 +151,12 @@ def test_swap_pays_the_quote(cli, onchain, rpc_url: str, world: World, multi: Mu
     assert doc["event"] == "Swapped" and doc["quote"] == quote.__dict__
     assert (doc["data"]["amount_out"], doc["data"]["fee_bps"]) == (quote.amount_out, quote.fee_bps)
     assert token_balance(rpc_url, wallet_account(world, multi, "SOL")) == sol_before + quote.amount_out
+    text = cli("pool", "swap", multi.name, "--in", str(usdc.mint), "--out", str(sol.mint), "--amount", "10",
+               json_mode=False)
+    assert text.exit_code == 0, text.stderr
+    lines = text.stdout.splitlines()
+    assert any(line.startswith("Swapped  tx ") for line in lines) and "  received (tokens)  " in text.stdout
+    assert max(len(line) for line in lines if not line.startswith("Swapped  tx ")) <= 80, text.stdout
 
 
 def test_swap_refusals(cli, onchain, rpc_url: str, multi: MultiPool) -> None:

@@ -25,7 +25,7 @@ from perp_pool.cli.queries import (
     resolve_pool,
 )
 from perp_pool.cli.support import run, usage_error
-from perp_pool.cli.symbols import mint_of
+from perp_pool.cli.symbols import config_symbols, mint_of
 from perp_pool.cli.tables import Row, column, print_block
 from perp_pool.cli.units import parse_units
 from perp_pool.client import PerpPoolClient, SwapQuote, WeightConfig, min_out_after_slippage, weight_bps
@@ -93,18 +93,31 @@ def pool_swap_command(
                                    receiving_account=receiving_account,
                                    before=[create_ata_ix(client, dispensing.mint)])
         summary = summarize(result, "Swapped", pool=pool.address, receiving_account=receiving_account)
-        report = summary.report(out_decimals)
-        doc = {**data, **report.data}
+        doc = {**data, **summary.report(out_decimals).data}
 
         def render(out: Console) -> None:
             _render_quote(out, pool, data, quote, in_decimals, out_decimals, False)
             out.print()
-            assert report.render is not None
-            report.render(out)
+            _render_swapped(out, summary.signature, summary.slot, summary.data, in_decimals, out_decimals)
 
         return Report(doc, render)
 
     run(ctx, action)
+
+
+def _render_swapped(out: Console, signature: str, slot: int, e: dict[str, Any], in_decimals: int,
+                    out_decimals: int) -> None:
+    """The landed swap's `Swapped` event, each amount in its own token's units (--json: every field)."""
+    paid, got = column([e["amount_in"]], in_decimals)[0], column([e["amount_out"], e["fee_amount"]], out_decimals)
+    print_block(out, f"Swapped  tx {signature} (slot {slot})", [
+        Row("paid in (tokens)", paid),
+        Row("received (tokens)", got[0]),
+        Row("fee (BPS)", str(e["fee_bps"])),
+        Row("fee (tokens)", got[1]),
+        Row("in-custody weight (%)", _pct(weight_bps(e["receiving_weight_ppb"])), "after"),
+        Row("out-custody weight (%)", _pct(weight_bps(e["dispensing_weight_ppb"])), "after"),
+        Row("pool AUM (USD)", column([e["pool_aum_usd"]], USD_DECIMALS)[0]),
+    ])
 
 
 def _leg(custody: CustodyRef, decimals: int, now: Any, after_ppb: int) -> dict[str, Any]:
@@ -123,8 +136,10 @@ def _render_quote(out: Console, pool: PoolRef, data: dict[str, Any], q: SwapQuot
         return (f"{_pct(leg['weight_bps'])} -> {_pct(leg['weight_after_bps'])} % (target {_pct(leg['target_bps'])}, "
                 f"{_pct(leg['min_bps'])}-{_pct(leg['max_bps'])})")
 
+    symbols = {str(m): sym for sym, m in config_symbols(pool.name).items()}
+    names = [symbols.get(legs[k]["mint"]) or short(legs[k]["mint"]) for k in ("in", "out")]
     print_block(out, f"swap quote in pool {pool.name}" + (" (nothing is sent)" if quote_only else "") +
-                f"\n  {amount_in} {short(legs['in']['mint'])} in -> {short(legs['out']['mint'])} out", [
+                f"\n  {amount_in} {names[0]} in -> {names[1]} out", [
         Row("value in (USD)", column([q.in_usd], USD_DECIMALS)[0], "at the in-token's min price"),
         Row("gross out (tokens)", out_tokens[0], "at the out-token's max price"),
         Row("fee (BPS)", str(q.fee_bps), "the dearer leg's, steered by its weight"),

@@ -35,11 +35,13 @@ def fee_leanings(weight_ppb: int, rule: dict[str, int], pool_owns: bool) -> tupl
     return deposit, redemption
 
 
-async def weights_summary(client: PerpPoolClient, pool: Any, custodies: dict[Any, Any]) -> dict[str, Any]:
+async def weights_summary(client: PerpPoolClient, pool: Any, custodies: dict[Any, Any],
+                          symbols: dict[str, str] | None = None) -> dict[str, Any]:
     """`get_pool_weights` as JSON: per custody (pool.custodies order) its mint and decimals, what
     the pool owns (tokens, USD at the min price), its weight (ppb and BPS) and rule (BPS), the
     fee leanings, and the pool's net exposure (QUANTITY_DECIMALS, and in the token's base units
-    toward zero, and USD)."""
+    toward zero, and USD). `symbols`: {mint: symbol} to label the custodies with (the pools
+    config's; a mint without one shows shortened)."""
     weights: PoolWeights = await client.get_pool_weights(pool)
     rows = []
     for c in weights.custodies:
@@ -49,7 +51,8 @@ async def weights_summary(client: PerpPoolClient, pool: Any, custodies: dict[Any
         scale = 10 ** (QUANTITY_DECIMALS - account.decimals)
         net_tokens = abs(c.net_quantity) // scale * (1 if c.net_quantity >= 0 else -1)
         rows.append({
-            "custody": str(c.custody), "mint": str(account.mint), "decimals": account.decimals,
+            "custody": str(c.custody), "mint": str(account.mint),
+            "symbol": (symbols or {}).get(str(account.mint)), "decimals": account.decimals,
             "is_stable": account.is_stable, "owned": c.owned, "owned_usd": c.owned_usd,
             "weight_ppb": c.weight_ppb, "weight_bps": weight_bps(c.weight_ppb), **rule,
             "deposit_fee": deposit, "redemption_fee": redemption,
@@ -57,6 +60,10 @@ async def weights_summary(client: PerpPoolClient, pool: Any, custodies: dict[Any
         })
     return {"total_owned_usd": weights.total_owned_usd, "targets_bps": weights.targets_bps,
             "has_rules": any(r["max_bps"] for r in rows), "custodies": rows}
+
+
+def _label(row: dict[str, Any]) -> str:
+    return str(row.get("symbol") or short(row["mint"]))
 
 
 def has_weight_rules(info: dict[str, Any]) -> bool:
@@ -96,7 +103,7 @@ def _render_weight_table(out: Console, w: dict[str, Any], title: str | None, leg
                ("range\n(%)", "right"), ("deposit\nfee", "left"), ("redeem\nfee", "left")])
     for i, r in enumerate(rows):
         span = f"{lows[i]}-{highs[i]}" if ruled[i] else "-"
-        t.add_row(short(r["mint"]), owned[i], now[i], targets[i], span, r["deposit_fee"], r["redemption_fee"])
+        t.add_row(_label(r), owned[i], now[i], targets[i], span, r["deposit_fee"], r["redemption_fee"])
     print_wide(out, t)
     for line in ("  fee of a small move: toward the target = at most the flat fee (a rebate",
                  "  growing with the distance), away = above it, refused = past the max")[:2 if legend else 0]:
@@ -113,5 +120,5 @@ def _render_exposure(out: Console, w: dict[str, Any], title: str | None) -> None
     for i, r in enumerate(rows):
         tokens = column([r["net_tokens"]], r["decimals"], max_places=4)[0]
         side = "long" if r["net_quantity"] > 0 else ("short" if r["net_quantity"] < 0 else "")
-        e.add_row(short(r["mint"]), tokens, usd[i], side)
+        e.add_row(_label(r), tokens, usd[i], side)
     print_wide(out, e)
