@@ -64,6 +64,7 @@ bench: venv build
 	$(PY) bench/exposure_bound.py
 	$(PY) bench/order_latency.py
 	$(PY) bench/stress_sim.py
+	$(PY) bench/multi_asset.py
 
 clean-venv:
 	rm -rf $(VENV)

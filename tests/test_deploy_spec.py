@@ -12,7 +12,7 @@ import pytest
 from solders.keypair import Keypair
 
 from perp_pool import deploy
-from perp_pool.client import BorrowRateConfig, FeeConfig, PricingConfig
+from perp_pool.client import BorrowRateConfig, FeeConfig, PricingConfig, WeightConfig
 from perp_pool.idl import load_idl
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,7 +47,7 @@ def test_every_parameter_of_add_pool_and_add_custody_has_a_key() -> None:
 
 def test_the_example_config_sets_every_parameter_and_is_ready_to_trade() -> None:
     spec = deploy.load(EXAMPLE)
-    (pool,) = spec.pools
+    pool, multi = spec.pools
     assert (pool.name, pool.lp_cooldown_sec) == ("main", 10)
     assert pool.tranches == deploy.TrancheSpec(rate_bps=500, max_senior_junior_ratio_bps=40_000,
                                                senior_deposit_ratio_bps=30_000, max_senior_usd=0)
@@ -57,9 +57,10 @@ def test_the_example_config_sets_every_parameter_and_is_ready_to_trade() -> None
     text = EXAMPLE.read_text()
     for cls in (FeeConfig, PricingConfig, BorrowRateConfig):
         for f in fields(cls):  # written out (not left to defaults) for every custody
-            assert text.count(f"\n    {f.name} = ") == 3, f.name
+            assert text.count(f"\n    {f.name} = ") == 5, f.name  # main's 3 custodies, multi's 2
     for key in ("max_price_error_bps", "max_price_age_sec", "initial_price", "decimals", "is_stable"):
-        assert text.count(f" {key} = ") >= 3, key
+        assert text.count(f" {key} = ") >= 5, key
+    assert all(c.weights == WeightConfig() for c in pool.custodies)  # main: no weight rules
 
 
 # ---- every problem named by its key --------------------------------------------------------------
@@ -226,7 +227,7 @@ USDC_CUSTODY = 'symbol = "USDC"\n[pools.custodies.fees]\nstaker_share_bps = 1000
 
 
 def test_the_example_config_has_a_stake_pool_paid_by_usdc() -> None:
-    (pool,) = deploy.load(EXAMPLE).pools
+    pool = deploy.load(EXAMPLE).pools[0]
     assert pool.staking is not None
     assert pool.staking.reward_symbol == "USDC" and len(pool.staking.ladder) == 5
     assert [c.fees.staker_share_bps > 0 for c in pool.custodies] == [True, False, False]
@@ -268,3 +269,71 @@ def test_a_bad_stake_pool_value_is_reported_on_its_key(base: Path, custody: str,
     with pytest.raises(deploy.SpecError) as info:
         deploy.parse_text(text, base)
     assert any(p.startswith(expected) for p in info.value.problems), info.value.problems
+
+
+# ---- multi-asset pools: weight rules ---------------------------------------------------------------
+
+
+def test_the_example_config_has_a_multi_asset_pool() -> None:
+    """Pool `multi`: USDC 55 % (30-80) and SOL 45 % (20-70), every weight field written out, the
+    volatile asset taxed harder; the same test mints as `main`, a SOL market."""
+    multi = deploy.load(EXAMPLE).pools[1]
+    assert (multi.name, multi.tranches, multi.staking) == ("multi", None, None)
+    usdc, sol = multi.custodies
+    assert (usdc.symbol, usdc.is_stable, sol.symbol, sol.is_stable, sol.tradeable) == ("USDC", True, "SOL", False,
+                                                                                       True)
+    assert usdc.weights == WeightConfig(target_bps=5500, min_bps=3000, max_bps=8000, tax_bps=10, swap_bps=5)
+    assert sol.weights == WeightConfig(target_bps=4500, min_bps=2000, max_bps=7000, tax_bps=50, swap_bps=20)
+    main = deploy.load(EXAMPLE).pools[0]
+    assert (usdc.mint.address, sol.mint.address) == (main.custodies[0].mint.address, main.custodies[1].mint.address)
+    assert EXAMPLE.read_text().count("\n    target_bps = ") == 2
+
+
+def test_every_weight_parameter_has_a_key() -> None:
+    assert {f.name for f in fields(WeightConfig)} == idl_fields("WeightParams")
+
+
+def two_custodies(base: Path, first: str, second: str) -> str:
+    (base / "n.json").write_text(json.dumps(list(bytes(Keypair()))))
+    return (f'[[pools]]\nname = "p"\n[[pools.custodies]]\nsymbol = "A"\nmint_keypair = "m.json"\n{first}\n'
+            f'[[pools.custodies]]\nsymbol = "B"\nmint_keypair = "n.json"\nis_stable = false\n{second}\n')
+
+
+def weights(target: int, low: int, high: int, tax: int = 10, swap: int = 5) -> str:
+    return (f"[pools.custodies.weights]\ntarget_bps = {target}\nmin_bps = {low}\nmax_bps = {high}\n"
+            f"tax_bps = {tax}\nswap_bps = {swap}")
+
+
+def test_weight_rules_parse(base: Path) -> None:
+    spec = deploy.parse_text(two_custodies(base, weights(6000, 4000, 8000), weights(4000, 2000, 6000, 50, 20)), base)
+    a, b = spec.pools[0].custodies
+    assert a.weights == WeightConfig(6000, 4000, 8000, 10, 5) and b.weights == WeightConfig(4000, 2000, 6000, 50, 20)
+    assert parse_ok(base).pools[0].custodies[0].weights == WeightConfig()  # no table: no rule
+
+
+def test_weight_targets_must_sum_to_100_percent(base: Path) -> None:
+    with pytest.raises(deploy.SpecError) as info:
+        deploy.parse_text(two_custodies(base, weights(6000, 4000, 8000), weights(3000, 2000, 6000)), base)
+    assert info.value.problems == [
+        "pools[0].custodies: the custodies' weights.target_bps sum to 9000, not 10000 (A 6000, B 3000): each "
+        "custody is steered toward its own target, so targets that do not add up to 100 % tax every deposit"]
+    # A custody without a rule counts 0: the others must then make 100 % on their own.
+    with pytest.raises(deploy.SpecError) as info:
+        deploy.parse_text(two_custodies(base, weights(6000, 4000, 8000), ""), base)
+    assert "sum to 6000, not 10000 (A 6000, B 0)" in info.value.problems[0]
+    deploy.parse_text(two_custodies(base, weights(10000, 0, 10000), ""), base)  # one custody takes it all
+
+
+@pytest.mark.parametrize(("custody", "expected"), [
+    (weights(5000, 6000, 8000), f"{C}.weights: must have min_bps <= target_bps <= max_bps <= 10000, got 6000 <= 5000"),
+    (weights(9000, 0, 8000), f"{C}.weights: must have min_bps <= target_bps <= max_bps"),
+    (weights(10000, 0, 10001), f"{C}.weights: must have min_bps <= target_bps <= max_bps <= 10000"),
+    (weights(10000, 0, 10000, tax=1001), f"{C}.weights: tax_bps must be at most 1000, got 1001"),
+    (weights(10000, 0, 10000, swap=1001), f"{C}.weights: swap_bps must be at most 1000, got 1001"),
+    ("[pools.custodies.weights]\ntarget_bps = 0\ntax_bps = 10",
+     f"{C}.weights: max_bps must be above 0 (or every field 0: no weight rule)"),
+    ("[pools.custodies.weights]\ntarget = 5000", f"{C}.weights.target: unknown key (did you mean target_bps?)"),
+])
+def test_a_bad_weight_rule_is_reported_on_its_key(base: Path, custody: str, expected: str) -> None:
+    found = problems(base, custody)
+    assert any(p.startswith(expected) for p in found), found

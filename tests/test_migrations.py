@@ -12,6 +12,8 @@ from pathlib import Path
 
 from solders.keypair import Keypair
 
+from perp_pool.client import WeightConfig
+from perp_pool.client.multi_asset import weight_config
 from perp_pool.constants import PRICE_POWER
 from perp_pool.failures import EXIT_FAILED, EXIT_NO_FUNDS, EXIT_UNREACHABLE, EXIT_USAGE
 from perp_pool.localnet import free_port
@@ -145,6 +147,54 @@ async def test_deploy_reports_differences_and_update_rewrites_them(world: World,
     assert {s["status"] for s in steps(deploy(config, rpc_url, admin_file))} == {"exists"}
 
 
+def with_weights(text: str, usd: tuple[int, int, int] = (6_000, 3_000, 8_000),
+                 eth: tuple[int, int, int] = (4_000, 2_000, 7_000)) -> str:
+    """Weight rules (target, min, max BPS; tax 10 / 50, swap 5 / 20) on the config's two custodies."""
+    def table(rule: tuple[int, int, int], tax: int, swap: int) -> str:
+        return (f"    [pools.custodies.weights]\n    target_bps = {rule[0]}\n    min_bps = {rule[1]}\n"
+                f"    max_bps = {rule[2]}\n    tax_bps = {tax}\n    swap_bps = {swap}\n")
+    eth_header = '  [[pools.custodies]]\n  symbol = "ETH"'
+    text = text.replace(eth_header, table(usd, 10, 5) + eth_header)
+    return text + table(eth, 50, 20)
+
+
+async def test_deploy_sets_weights_compares_them_and_update_rewrites_them(world: World, rpc_url: str,
+                                                                          tmp_path: Path) -> None:
+    admin_file = write_keypair(tmp_path / "admin.json", world.admin)
+    name = "mig-" + secrets.token_hex(4)
+    config, usd, eth = write_config(tmp_path, name)
+    config.write_text(with_weights(config_text(name)))
+    first = steps(deploy(config, rpc_url, admin_file))
+    assert [(s["step"], s["status"], s["symbol"]) for s in first if s["step"] == "set_custody_weights"] == [
+        ("set_custody_weights", "created", "USD"), ("set_custody_weights", "created", "ETH")]
+    c = world.client
+    pool = c.pool_address(name)
+    usd_custody, eth_custody = c.custody_address(pool, usd.pubkey()), c.custody_address(pool, eth.pubkey())
+    assert weight_config((await c.fetch_custody(usd_custody)).weights) == WeightConfig(6_000, 3_000, 8_000, 10, 5)
+    assert weight_config((await c.fetch_custody(eth_custody)).weights) == WeightConfig(4_000, 2_000, 7_000, 50, 20)
+    assert {s["status"] for s in steps(deploy(config, rpc_url, admin_file))} == {"exists"}
+
+    config.write_text(with_weights(config_text(name), usd=(5_500, 3_000, 8_000), eth=(4_500, 2_000, 7_000)))
+    reported = {s["symbol"]: s for s in steps(deploy(config, rpc_url, admin_file))
+                if s["step"] == "set_custody_weights"}
+    assert reported["USD"]["status"] == "differs"
+    assert reported["USD"]["config_differs"] == {"weights.target_bps": [6_000, 5_500]}
+    assert weight_config((await c.fetch_custody(usd_custody)).weights).target_bps == 6_000  # reported, not changed
+    updated = [s for s in steps(deploy(config, rpc_url, admin_file, "--update")) if s["step"] == "set_custody_weights"]
+    assert [(s["status"], s["symbol"]) for s in updated] == [("updated", "USD"), ("updated", "ETH")]
+    assert weight_config((await c.fetch_custody(usd_custody)).weights).target_bps == 5_500
+    assert weight_config((await c.fetch_custody(eth_custody)).weights).target_bps == 4_500
+    assert {s["status"] for s in steps(deploy(config, rpc_url, admin_file))} == {"exists"}
+
+
+def test_weight_targets_that_do_not_sum_to_100_percent_send_nothing(tmp_path: Path) -> None:
+    config, _, _ = write_config(tmp_path, "never")
+    config.write_text(with_weights(config_text("never"), eth=(3_000, 2_000, 7_000)))
+    out = deploy(config, "http://127.0.0.1:1", tmp_path / "absent.json")
+    assert out.returncode == EXIT_USAGE and out.stdout == ""
+    assert "weights.target_bps sum to 9000, not 10000 (USD 6000, ETH 3000)" in out.stderr
+
+
 def with_tranches(text: str, rate_bps: int = 500, ratio_bps: int = 40_000) -> str:
     table = (f"  [pools.tranches]\n  rate_bps = {rate_bps}\n  max_senior_junior_ratio_bps = {ratio_bps}\n"
              f"  senior_deposit_ratio_bps = {ratio_bps * 3 // 4}\n")
@@ -208,6 +258,7 @@ async def test_the_example_config_deploys_a_pool_ready_to_trade(world: World, rp
     admin_file = write_keypair(tmp_path / "admin.json", world.admin)
     name = "ex-" + secrets.token_hex(4)
     text = (ROOT / "migrations" / "pools.example.toml").read_text().replace('name = "main"', f'name = "{name}"')
+    text = text.replace('name = "multi"', f'name = "{name}-m"')
     (tmp_path / "keys").mkdir()
     for key in (ROOT / "migrations" / "keys").iterdir():
         (tmp_path / "keys" / key.name).write_text(key.read_text())
@@ -226,6 +277,14 @@ async def test_the_example_config_deploys_a_pool_ready_to_trade(world: World, rp
         (True, False), (False, True), (False, True)]
     sol_price = await world.client.get_oracle_price(pool, custodies[1])
     assert sol_price.spot == 150 * PRICE_POWER
+    # ... and the multi-asset pool: USDC 55 % and SOL 45 %, the same mints, weights set at deploy.
+    multi = world.client.pool_address(f"{name}-m")
+    assert [(s["status"], s["symbol"]) for s in done if s["step"] == "set_custody_weights"] == [
+        ("created", "USDC"), ("created", "SOL")]
+    weights = await world.client.get_pool_weights(multi)
+    assert [c.weights.target_bps for c in weights.custodies] == [5_500, 4_500]
+    assert [(await world.client.fetch_custody(c)).mint for c in (await world.client.fetch_pool(multi)).custodies] == [
+        d.mint for d in decoded[:2]]
 
 
 # ---- expected failures: one line, an exit code ---------------------------------------------------

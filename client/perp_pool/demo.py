@@ -18,7 +18,11 @@ the long is liquidated far under water (its shortfall draws the insurance fund f
 bad debt), the short takes its profit; a table from the program's own `get_tranche_state` shows
 the insurance fund drawn, the junior tranche's NAV cut and the senior's intact (it keeps accruing
 its target rate); the junior LP then tries to withdraw and is refused by the coverage limit.
-Stops the node.
+
+Then a multi-asset pool (perp_pool.demo_multi_asset): LPs deposit USDC and SOL toward target
+weights of 55 % and 45 %; a long on SOL with SOL collateral; SOL rises 10 %: a deposit toward the
+targets is quoted below the flat fee and one away from them above it; an arbitrageur's swap
+rebalances the pool; the long's profit is paid in SOL out of the SOL custody. Stops the node.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ from perp_pool.cli.tables import column
 from perp_pool.client import FeeConfig, OracleConfig, OrderKind, PerpPoolClient, PricingConfig
 from perp_pool.clock import node_unix_time
 from perp_pool.constants import BPS_DECIMALS, PRICE_DECIMALS, PRICE_POWER, USD_DECIMALS
+from perp_pool.demo_multi_asset import multi_asset_scene
 from perp_pool.keeper.liquidator import LiquidationKeeper
 from perp_pool.localnet import LocalNode
 from perp_pool.math.pricing import Side
@@ -238,6 +243,7 @@ async def run(rpc_url: str) -> None:
     assert sum(a for _, a in rows) == minted, "tokens must be conserved"
     console.print("[green]every token accounted for[/]")
     await tranche_scene(connection, admin_client, fees, oracle)
+    await multi_asset_scene(console, connection, admin_client, funded)
     await connection.close()
 
 

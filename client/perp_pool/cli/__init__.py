@@ -11,6 +11,8 @@ see perp_pool.cli.output). Program errors print as one line (or `{"error": ...}`
     perp-pool lp deposit --pool main --mint <USDC> --amount 100.5
     perp-pool lp deposit --pool main --mint <USDC> --amount 100 --tranche senior
     perp-pool pool stress main --trader-profit 5000 --bad-debt 1000
+    perp-pool lp deposit --pool multi --mint SOL --amount 10       # any custody; a pools-config symbol
+    perp-pool pool swap multi --in USDC --out SOL --amount 500 --quote-only
     perp-pool lp unlock --pool main
     perp-pool trade open --pool main --market <SOL> --collateral <USDC> --side long --amount 100 --size 1500
     perp-pool trade order place --pool main --market <SOL> --collateral <USDC> --side long --kind sl --trigger 140
@@ -42,10 +44,11 @@ from perp_pool.cli.orders import order_app
 from perp_pool.cli.pool import pool_app, positions_app
 from perp_pool.cli.stress import stress_command
 from perp_pool.cli.support import JsonAwareGroup, Settings
+from perp_pool.cli.swap import pool_swap_command  # registers `pool swap` and `pool set-weights`
 from perp_pool.cli.trade import trade_app
 from perp_pool.cli.wallet import faucet_command, wallet_app
 
-__all__ = ["app", "main"]
+__all__ = ["app", "main", "pool_swap_command"]
 
 EPILOG = ("Exit codes: 0 done; 1 refused (a program error, ...); 2 bad input; 3 not found (pool, account, "
           "keypair, ...); 4 not enough SOL or tokens; 5 no node at the RPC URL. Errors are one line; -vv adds "

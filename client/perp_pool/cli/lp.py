@@ -28,6 +28,7 @@ from perp_pool.cli.queries import (
     unix_now,
 )
 from perp_pool.cli.support import CliError, not_found, run, usage_error
+from perp_pool.cli.symbols import mint_of
 from perp_pool.cli.tables import print_wide, table
 from perp_pool.cli.units import format_multiplier, format_units, parse_units
 from perp_pool.client import PerpPoolClient, StakeView, min_out_after_slippage
@@ -49,21 +50,26 @@ WithdrawSlippageBps = Annotated[int, typer.Option("--slippage-bps", min=0, max=B
 def lp_deposit_command(
     ctx: typer.Context,
     pool_name: PoolName,
-    mint: Annotated[str, typer.Option("--mint", help="Mint of the custody to deposit into.")],
+    mint: Annotated[str, typer.Option("--mint", help="Mint of the custody to deposit into (any custody: stable or "
+                                      "volatile), or its symbol in the pools config (USDC, SOL, ...).")],
     amount_text: Annotated[str, typer.Option("--amount", help="Tokens to deposit (human units, e.g. 100.5).")],
     slippage_bps: DepositSlippageBps = DEFAULT_SLIPPAGE_BPS,
     min_lp_out: Annotated[str | None, typer.Option("--min-lp-out", help="Explicit minimum LP out (human units); "
                                                    "overrides --slippage-bps.")] = None,
     tranche_choice: TrancheChoice = TrancheOption.junior,
 ) -> None:
-    """Deposit tokens from the wallet's token account into a tranche (--tranche, default junior);
+    """Deposit tokens of any custody of the pool (--mint: a stable or a volatile asset) from the
+    wallet's token account into a tranche (--tranche, default junior);
     its LP tokens go to the wallet's LP token account of that tranche's mint (created if missing),
     which stays frozen for the pool's LP cooldown (see `lp unlock`). The minimum LP out is the
     program's quote (the deposit simulated now) less the slippage. A senior deposit must leave
-    senior NAV within the pool's coverage limit (CoverageLimitExceeded)."""
+    senior NAV within the pool's coverage limit (CoverageLimitExceeded). In a multi-asset pool the
+    fee rises when the deposit moves the custody's weight away from its target and falls when it
+    moves it toward it (fee_bps); past the custody's max weight it is refused
+    (TokenWeightOutOfRange)."""
 
     async def action(client: PerpPoolClient) -> Report:
-        mint_key = parse_pubkey(mint, "mint")
+        mint_key = mint_of(mint, pool_name)
         pool = await resolve_pool(client, pool_name)
         tranche = tranche_choice.tranche
         lp_mint = tranche_lp_mint(pool, tranche)
@@ -93,7 +99,8 @@ def lp_deposit_command(
 def lp_withdraw_command(
     ctx: typer.Context,
     pool_name: PoolName,
-    mint: Annotated[str, typer.Option("--mint", help="Mint of the custody to withdraw from.")],
+    mint: Annotated[str, typer.Option("--mint", help="Mint of the custody to withdraw from (any custody), or its "
+                                      "symbol in the pools config (USDC, SOL, ...).")],
     lp_amount_text: Annotated[str, typer.Option("--lp-amount", help="LP tokens to redeem (human units).")],
     slippage_bps: WithdrawSlippageBps = DEFAULT_SLIPPAGE_BPS,
     min_out: Annotated[str | None, typer.Option("--min-out", help="Explicit minimum tokens out (human units); "
@@ -106,10 +113,12 @@ def lp_withdraw_command(
     wallet's token account, created if missing). LP still in its deposit cooldown cannot be
     redeemed (LiquidityCooldownActive). The minimum out is the program's quote (the withdrawal
     simulated now) less the slippage. A junior withdrawal must leave senior NAV within the pool's
-    coverage limit (CoverageLimitExceeded)."""
+    coverage limit (CoverageLimitExceeded). In a multi-asset pool the fee follows the custody's
+    weight as a deposit's does, and a redemption may not take it below its min weight
+    (TokenWeightOutOfRange)."""
 
     async def action(client: PerpPoolClient) -> Report:
-        mint_key = parse_pubkey(mint, "mint")
+        mint_key = mint_of(mint, pool_name)
         pool = await resolve_pool(client, pool_name)
         tranche = tranche_choice.tranche
         lp_mint = tranche_lp_mint(pool, tranche)

@@ -23,6 +23,7 @@ from perp_pool.cli.units import (
     format_usd,
     parse_usd,
 )
+from perp_pool.cli.weights import has_weight_rules, render_weights
 from perp_pool.client import PerpPoolClient
 from perp_pool.constants import (
     BPS_DECIMALS,
@@ -38,7 +39,8 @@ from perp_pool.math.pnl import LIQUIDATION_PRICE_SEARCH_MAX
 from perp_pool.math.tranche import Tranche
 
 pool_app = typer.Typer(no_args_is_help=True, help="Pool state, its LP tranches and a loss's effect on them "
-                                                  "(stress); the admin's tranche set-up.")
+                                                  "(stress), swaps between a multi-asset pool's custodies; the "
+                                                  "admin's tranche and weight set-up.")
 positions_app = typer.Typer(no_args_is_help=True, help="Open positions.")
 
 
@@ -72,14 +74,17 @@ def pool_list_command(ctx: typer.Context) -> None:
 @pool_app.command("info")
 def pool_info_command(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Pool name.")],
                       wide: Wide = False) -> None:
-    """AUM, LP price and supply, tranches, staking, and each custody's assets, utilisation, borrow
-    rate, OI.
+    """AUM, LP price and supply, tranches, staking, custodies, a multi-asset pool's weights.
+
+    Each custody's assets, utilisation, borrow rate, OI.
 
     A tranched pool also shows its tranches (senior rate and index, each tranche's NAV and LP
     price, senior / junior against the coverage limit, the insurance fund) under the loss cascade;
     a pool with a stake pool the LP locked in it (share of the supply, weighted remaining lock
     time). One block per custody: its assets, utilisation, borrow rate, open interest and oracle
-    price (--wide: one table)."""
+    price (--wide: one table). A pool whose custodies have weight rules then shows the weights
+    (owned USD, weight now against target and min-max, which way a deposit's and a redemption's
+    fee leans) and its net exposure per asset (tokens and USD, after traders' positions)."""
 
     async def action(client: PerpPoolClient) -> Report:
         pool = await resolve_pool(client, name)
@@ -193,6 +198,15 @@ def _render_pool(out: Console, info: dict[str, Any]) -> None:
             Row("long OI (USD)", usd[0], _count(c["long_positions"])),
             Row("short OI (USD)", usd[1], _count(c["short_positions"])),
         ])
+    _render_weights(out, info)
+
+
+def _render_weights(out: Console, info: dict[str, Any]) -> None:
+    """A multi-asset pool's weights and net exposure (pools with no weight rule show none: their
+    JSON has them)."""
+    if has_weight_rules(info):
+        out.print()
+        render_weights(out, info["weights"])
 
 
 def _count(n: int) -> str:
@@ -219,6 +233,7 @@ def _render_pool_wide(out: Console, info: dict[str, Any]) -> None:
                   format_price(c["oracle_price"]["spot"]), format_price(c["oracle_price"]["ema"]))
     out.print()
     print_wide(out, t)
+    _render_weights(out, info)
 
 
 @pool_app.command("stress")

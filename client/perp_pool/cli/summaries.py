@@ -23,6 +23,8 @@ from perp_pool.cli.queries import (
     read_oracles,
     unix_now,
 )
+from perp_pool.cli.symbols import config_symbols
+from perp_pool.cli.weights import weights_summary
 from perp_pool.client import PerpPoolClient, side_of
 from perp_pool.client.staking import tranche_name
 from perp_pool.keeper.health import MarketState, PositionView, valuation
@@ -197,6 +199,9 @@ async def pool_info(client: PerpPoolClient, pool: PoolRef) -> dict[str, Any]:
         # The tranches (get_tranche_state) of a tranched pool; null for a pool without them.
         "tranches": await tranche_summary(client, pool) if is_tranched(pool) else None,
         "custodies": rows,
+        # get_pool_weights: owned value and weight per custody against its rule, net exposure.
+        "weights": await weights_summary(client, pool.address, custodies,
+                                         {str(m): sym for sym, m in config_symbols(pool.name).items()}),
     }
 
 

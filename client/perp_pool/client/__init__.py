@@ -7,13 +7,14 @@ return data. Failures raise the named exceptions of `perp_pool.errors`.
 
 The class is assembled from layers, one module each: `base` (connection, addresses, account
 fetches), `builders` (every `build_<ix>_ix`), `views` (views and quotes), `orders` (trigger orders:
-builders, senders and views), `staking` (LP lock-ups: builders, senders and views) and `core` (the
-senders);
+builders, senders and views), `staking` (LP lock-ups: builders, senders and views),
+`multi_asset` (custody weights, swaps and their quotes) and `core` (the senders);
 `params` holds what instructions take besides addresses, `idl_types` the IDL's enums.
 """
 
 from perp_pool.client.core import PerpPoolClient
 from perp_pool.client.idl_types import OracleKind, side_of, side_value
+from perp_pool.client.multi_asset import CustodyWeight, LiquidityQuote, PoolWeights, SwapQuote, weight_bps
 from perp_pool.client.orders import OrderView
 from perp_pool.client.params import (
     DEFAULT_LIQUIDITY_SLIPPAGE_BPS,
@@ -22,6 +23,7 @@ from perp_pool.client.params import (
     OracleConfig,
     Permissions,
     PricingConfig,
+    WeightConfig,
     load_keypair,
     min_out_after_slippage,
 )
@@ -33,19 +35,25 @@ from perp_pool.transport import TxResult
 __all__ = [
     "DEFAULT_LIQUIDITY_SLIPPAGE_BPS",
     "BorrowRateConfig",
+    "CustodyWeight",
     "FeeConfig",
+    "LiquidityQuote",
     "OracleConfig",
     "OracleKind",
     "OrderKind",
     "OrderView",
     "Permissions",
     "PerpPoolClient",
+    "PoolWeights",
     "PricingConfig",
     "Side",
     "StakeView",
+    "SwapQuote",
     "TxResult",
+    "WeightConfig",
     "load_keypair",
     "min_out_after_slippage",
     "side_of",
     "side_value",
+    "weight_bps",
 ]

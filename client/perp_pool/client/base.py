@@ -107,16 +107,22 @@ class ClientBase:
         except AccountNotFound:
             return None
 
-    async def custody_oracle_metas(self, pool: Pubkey, exclude: Pubkey | None = None,
+    async def custody_oracle_metas(self, pool: Pubkey, exclude: Pubkey | Sequence[Pubkey] | None = None,
                                    writable: bool = False) -> list[AccountMeta]:
         """(custody, oracle) read-only pairs in `pool.custodies` order, as the program expects
-        in remaining accounts; `exclude` leaves out the instruction's own custody."""
+        in remaining accounts; `exclude` leaves out the instruction's own custody (a swap: both
+        of its legs). Every custody is read in one request, whatever the pool's size."""
         pool_account = await self.fetch_pool(pool)
-        custodies = [c for c in pool_account.custodies if c != exclude]
+        excluded = {exclude} if isinstance(exclude, Pubkey) else set(exclude or ())
+        custodies = [c for c in pool_account.custodies if c not in excluded]
+        if not custodies:
+            return []
+        fetched = await self.program.account["Custody"].fetch_multiple(custodies, commitment=Confirmed)
         metas: list[AccountMeta] = []
-        for custody in custodies:
-            oracle = (await self.fetch_custody(custody)).oracle.oracle_account
-            metas += [AccountMeta(custody, False, writable), AccountMeta(oracle, False, False)]
+        for custody, account in zip(custodies, fetched, strict=True):
+            if account is None:
+                raise AccountNotFound(f"Custody {custody} of pool {pool} does not exist")
+            metas += [AccountMeta(custody, False, writable), AccountMeta(account.oracle.oracle_account, False, False)]
         return metas
 
     # ---- instructions ------------------------------------------------------------------------

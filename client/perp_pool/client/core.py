@@ -11,6 +11,7 @@ from solders.instruction import Instruction
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
+from perp_pool.client.multi_asset import MultiAssetClient
 from perp_pool.client.params import (
     DEFAULT_LIQUIDITY_SLIPPAGE_BPS,
     BorrowRateConfig,
@@ -20,14 +21,13 @@ from perp_pool.client.params import (
     PricingConfig,
     min_out_after_slippage,
 )
-from perp_pool.client.staking import StakingClient
 from perp_pool.constants import PROGRAM_ID
 from perp_pool.math.pricing import Side
 from perp_pool.math.tranche import Tranche
 from perp_pool.transport import TxResult
 
 
-class PerpPoolClient(StakingClient):
+class PerpPoolClient(MultiAssetClient):
     """One wallet's view of the program: `wallet` pays fees and signs by default. Builders, views
     and senders for every instruction (see the package docstring)."""
 

@@ -11,11 +11,11 @@ from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
 from perp_pool.client.idl_types import OracleKind
-from perp_pool.constants import BPS_POWER
+from perp_pool.constants import BPS_POWER, MAX_WEIGHT_FEE_BPS
 from perp_pool.math.fixed import Rounding, mul_div
 
 __all__ = ["BorrowRateConfig", "DEFAULT_LIQUIDITY_SLIPPAGE_BPS", "FeeConfig", "OracleConfig", "Permissions",
-           "PricingConfig", "load_keypair", "min_out_after_slippage"]
+           "PricingConfig", "WeightConfig", "load_keypair", "min_out_after_slippage", "weight_problems"]
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,41 @@ class BorrowRateConfig:
     slope2: int = 120_000
     optimal_utilization: int = 800_000_000
 
+
+
+@dataclass(frozen=True)
+class WeightConfig:
+    """A custody's weight rule in a multi-asset pool (the program's `WeightParams`, BPS): its
+    target share of the pool's owned value and the bounds deposits, redemptions and swaps may not
+    push it past; `tax_bps`, the extra fee of a move away from the target at a distance of the whole
+    target (a move toward it gets up to this back); `swap_bps`, the base fee of each leg of a swap.
+    All zero (the default): no weight rule (flat fees, no bounds, not swappable)."""
+
+    target_bps: int = 0
+    min_bps: int = 0
+    max_bps: int = 0
+    tax_bps: int = 0
+    swap_bps: int = 0
+
+    @property
+    def has_rule(self) -> bool:
+        return self.max_bps > 0
+
+
+def weight_problems(w: WeightConfig) -> list[str]:
+    """What the program's `validate_weights` refuses (InvalidWeightConfig), in words; [] if valid."""
+    if w == WeightConfig():
+        return []
+    if w.max_bps == 0:
+        return ["max_bps must be above 0 (or every field 0: no weight rule)"]
+    problems = []
+    if not w.min_bps <= w.target_bps <= w.max_bps <= BPS_POWER:
+        problems.append(f"must have min_bps <= target_bps <= max_bps <= {BPS_POWER}, got {w.min_bps} <= "
+                        f"{w.target_bps} <= {w.max_bps}")
+    for name in ("tax_bps", "swap_bps"):
+        if getattr(w, name) > MAX_WEIGHT_FEE_BPS:
+            problems.append(f"{name} must be at most {MAX_WEIGHT_FEE_BPS}, got {getattr(w, name)}")
+    return problems
 
 
 # Tolerance of the default minimum out of a deposit or withdrawal below its simulated quote.

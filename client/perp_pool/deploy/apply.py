@@ -7,7 +7,9 @@ LP is issued (the program refuses it afterwards: a pool that already has LP repo
 compared with the config: differences are reported (`status: "differs"`) and, with `update=True`,
 a custody's oracle, fees, pricing and borrow rate are rewritten with `set_custody_config`, a
 stake pool's ladder and junior share with `set_stake_pool_config` and a senior tranche's terms
-with `set_tranche_config` (a pool's LP cooldown, its tranches' existence, a custody's `is_stable`
+with `set_tranche_config`, and a custody's weight rule (`[pools.custodies.weights]`, set with
+`set_custody_weights` after the custody is created) is compared and rewritten the same way
+(a pool's LP cooldown, its tranches' existence, a custody's `is_stable`
 and a stake pool's reward custody are fixed at creation). A custom oracle's price is
 written from `initial_price` when it has none, or when it is stale and the wallet is its
 authority, so a fresh deployment is ready to trade.
@@ -24,8 +26,9 @@ from anchorpy.error import AccountDoesNotExistError
 from solana.rpc.commitment import Confirmed
 from solders.pubkey import Pubkey
 
-from perp_pool.client import OracleKind, PerpPoolClient
+from perp_pool.client import OracleKind, PerpPoolClient, WeightConfig
 from perp_pool.client.idl_types import oracle_kind
+from perp_pool.client.multi_asset import weight_config
 from perp_pool.clock import node_unix_time
 from perp_pool.constants import PRICE_DECIMALS
 from perp_pool.deploy.spec import CustodySpec, DeploySpec, PoolSpec, StakingSpec
@@ -309,9 +312,33 @@ async def _custody(client: PerpPoolClient, pool: Pubkey, spec: CustodySpec, upda
                                  borrow_rate=spec.borrow_rate, is_stable=spec.is_stable)
         report(Step("add_custody", "created", {**fields_, "is_stable": spec.is_stable,
                                                "tradeable": spec.tradeable}))
+    await _weights(client, pool, custody, spec, update, report)
     price = await _oracle_price(client, custody, spec, report)
     return DeployedCustody(spec.symbol, mint, custody, decimals, spec.is_stable, spec.tradeable, mint_authority,
                            price)
+
+
+async def _weights(client: PerpPoolClient, pool: Pubkey, custody: Pubkey, spec: CustodySpec, update: bool,
+                   report: Reporter) -> None:
+    """Sets the custody's weight rule from the config; compares an existing one (rewritten with
+    `update`). A custody with no rule on chain nor in the config reports nothing."""
+    onchain = weight_config((await client.fetch_custody(custody)).weights)
+    wanted = spec.weights
+    if not (onchain.has_rule or wanted.has_rule):
+        return
+    fields_: dict[str, Any] = {"symbol": spec.symbol, "custody": custody}
+    differs = {f"weights.{f.name}": (getattr(onchain, f.name), getattr(wanted, f.name))
+               for f in dataclasses.fields(WeightConfig) if getattr(onchain, f.name) != getattr(wanted, f.name)}
+    if not differs:
+        report(Step("set_custody_weights", "exists", fields_))
+    elif not onchain.has_rule:
+        await client.set_custody_weights(pool, custody, wanted)
+        report(Step("set_custody_weights", "created", {**fields_, **dataclasses.asdict(wanted)}))
+    elif update:
+        await client.set_custody_weights(pool, custody, wanted)
+        report(Step("set_custody_weights", "updated", {**fields_, "config_differs": differs}))
+    else:
+        report(Step("set_custody_weights", "differs", {**fields_, "config_differs": differs}))
 
 
 async def _oracle_price(client: PerpPoolClient, custody: Pubkey, spec: CustodySpec,

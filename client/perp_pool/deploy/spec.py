@@ -10,6 +10,8 @@ anything is sent.
         [pools.custodies.fees]     the program's `Fees`
         [pools.custodies.pricing]  the program's `PricingParams`
         [pools.custodies.borrow_rate]  the program's `BorrowRateParams`
+        [pools.custodies.weights]  the program's `WeightParams` (optional: a multi-asset pool's
+                                   target_bps, min_bps, max_bps, tax_bps, swap_bps)
       [pools.staking]              reward_custody (a stable custody's symbol), junior_share_bps
         [[pools.staking.tiers]]    duration_days, multiplier_bps: the lock ladder
 
@@ -22,6 +24,8 @@ the program's own (`Fees::validate`, `PricingParams::validate` and `validate_liq
 `validate_tranche_config`, add_pool's, add_custody's and init_stake_pool's checks), so a config
 that loads is one the program accepts. A custody routing a stakers' share of its fees
 (`staker_share_bps`) that no stake pool pays from is refused too: those rewards would be stranded.
+A pool whose custodies have weight rules must have targets summing to 10_000 BPS (the program
+checks each custody's rule, `validate_weights`, but cannot see the others).
 """
 
 from __future__ import annotations
@@ -42,7 +46,14 @@ else:  # Python 3.10: the same parser, from PyPI
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
-from perp_pool.client.params import BorrowRateConfig, FeeConfig, OracleConfig, PricingConfig
+from perp_pool.client.params import (
+    BorrowRateConfig,
+    FeeConfig,
+    OracleConfig,
+    PricingConfig,
+    WeightConfig,
+    weight_problems,
+)
 from perp_pool.constants import (
     BPS_POWER,
     MAX_CUSTODIES,
@@ -239,6 +250,7 @@ class CustodySpec:
     initial_price: int | None = None  # Custom only, PRICE_DECIMALS: written at deploy
     initial_ema: int | None = None
     initial_conf: int = 0
+    weights: WeightConfig = WeightConfig()  # no weight rule unless [pools.custodies.weights]
 
     @property
     def tradeable(self) -> bool:
@@ -357,6 +369,7 @@ def _pool(t: _Table, base: Path) -> PoolSpec | None:
     if any(c.tradeable and not c.is_stable for c in custodies) and not any(c.is_stable for c in custodies):
         t.problem("has markets but no stable custody (is_stable = true) to hold their collateral")
     _check_staking(t, custodies, staking)
+    _check_weights(t, custodies)
     if name is None or len(custodies) != len(tables):
         return None
     return PoolSpec(t.key, name, lp_cooldown_sec, custodies, staking, tranches)
@@ -409,6 +422,18 @@ def _check_staking(t: _Table, custodies: tuple[CustodySpec, ...], staking: Staki
             where = "the stake pool pays from another custody" if staking else "the pool has no [pools.staking]"
             t.problem(f"routes a stakers' share but {where}: those rewards would be stranded",
                       f"{c.key}.fees.staker_share_bps")
+
+
+def _check_weights(t: _Table, custodies: tuple[CustodySpec, ...]) -> None:
+    """When any custody has a weight rule, the targets of the pool's custodies sum to 100 %."""
+    if not any(c.weights.has_rule for c in custodies):
+        return
+    total = sum(c.weights.target_bps for c in custodies)
+    if total != BPS_POWER:
+        listed = ", ".join(f"{c.symbol} {c.weights.target_bps}" for c in custodies)
+        t.problem(f"the custodies' weights.target_bps sum to {total}, not {BPS_POWER} ({listed}): each custody is "
+                  "steered toward its own target, so targets that do not add up to 100 % tax every deposit",
+                  t.path("custodies"))
 
 
 def _tranches(t: _Table) -> TrancheSpec | None:
@@ -467,7 +492,10 @@ def _custody(t: _Table, base: Path) -> CustodySpec | None:
     fees = _config(t.table("fees"), FeeConfig)
     pricing = _config(t.table("pricing"), PricingConfig)
     borrow_rate = _config(t.table("borrow_rate"), BorrowRateConfig)
+    weights = _config(t.table("weights"), WeightConfig)
     t.finish()
+    for problem in weight_problems(weights):
+        t.problem(problem, t.path("weights"))
     _check_fees(t.path("fees"), fees, t)
     _check_pricing(t.path("pricing"), pricing, fees, t)
     _check_borrow_rate(t.path("borrow_rate"), borrow_rate, t)
@@ -475,7 +503,7 @@ def _custody(t: _Table, base: Path) -> CustodySpec | None:
         return None
     initial_price, initial_ema, initial_conf = prices
     return CustodySpec(t.key, symbol, mint, is_stable, oracle, fees, pricing, borrow_rate, initial_price,
-                       initial_ema, initial_conf)
+                       initial_ema, initial_conf, weights)
 
 
 def _config(t: _Table, cls: type[Any]) -> Any:
