@@ -70,6 +70,8 @@ __all__ = [
     "InvalidLockTier",
     "InvalidRewardCustody",
     "StakeVaultExists",
+    "InvalidSkewConfig",
+    "NetExposureLimitExceeded",
     "InstructionMissing",
     "InstructionFallbackNotFound",
     "InstructionDidNotDeserialize",
@@ -644,6 +646,22 @@ class StakeVaultExists(PerpPoolError):
     __module__ = "perp_pool.errors"
     code = 6061
     msg = "The tranche slot already has its staked-LP vault"
+
+
+class InvalidSkewConfig(PerpPoolError):
+    """Invalid skew config (premium scale, premium + discount above 100 %, rate or cap out of bounds)"""
+
+    __module__ = "perp_pool.errors"
+    code = 6062
+    msg = "Invalid skew config (premium scale, premium + discount above 100 %, rate or cap out of bounds)"
+
+
+class NetExposureLimitExceeded(PerpPoolError):
+    """The trade would take the pool's net exposure in this market beyond its cap"""
+
+    __module__ = "perp_pool.errors"
+    code = 6063
+    msg = "The trade would take the pool's net exposure in this market beyond its cap"
 
 
 # ---- Anchor's own errors ----
@@ -1283,6 +1301,8 @@ PROGRAM_ERRORS: dict[int, type[PerpPoolError]] = {
     6059: InvalidLockTier,
     6060: InvalidRewardCustody,
     6061: StakeVaultExists,
+    6062: InvalidSkewConfig,
+    6063: NetExposureLimitExceeded,
 }
 
 ANCHOR_ERRORS: dict[int, type[AnchorError]] = {

@@ -7,7 +7,8 @@ return data. Failures raise the named exceptions of `perp_pool.errors`.
 
 The class is assembled from layers, one module each: `base` (connection, addresses, account
 fetches), `builders` (every `build_<ix>_ix`), `views` (views and quotes), `orders` (trigger orders:
-builders, senders and views), `staking` (LP lock-ups: builders, senders and views) and `core` (the
+builders, senders and views), `staking` (LP lock-ups: builders, senders and views), `risk` (skew
+config and the market risk view) and `core` (the
 senders);
 `params` holds what instructions take besides addresses, `idl_types` the IDL's enums.
 """

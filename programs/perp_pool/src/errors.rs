@@ -192,4 +192,10 @@ pub enum PerpPoolError {
     /// 6061
     #[msg("The tranche slot already has its staked-LP vault")]
     StakeVaultExists,
+    /// 6062
+    #[msg("Invalid skew config (premium scale, premium + discount above 100 %, rate or cap out of bounds)")]
+    InvalidSkewConfig,
+    /// 6063
+    #[msg("The trade would take the pool's net exposure in this market beyond its cap")]
+    NetExposureLimitExceeded,
 }

@@ -12,11 +12,13 @@ use {
             oracle::{min_max_price, OraclePrice},
             pricing::{trade_prices, TradePrices},
             safe_math::{cast, Rounding, SafeMath},
-            trade::{CollateralCustody, Market, SettlementAmounts},
+            skew::net_exposure_usd,
+            trade::{CollateralCustody, Market, MarketSkew, SettlementAmounts},
         },
         state::{
             oracle::{read_oracle_price, OracleParams},
             position::Position,
+            skew::SkewState,
         },
         types::Side,
     },
@@ -24,7 +26,7 @@ use {
 };
 
 /// Defined in the leaf `types` module (the math reads them); re-exported at their old path.
-pub use crate::types::{BorrowRateParams, Fees, OrderParams, PricingParams};
+pub use crate::types::{BorrowRateParams, Fees, OrderParams, PricingParams, SkewParams};
 
 /// The custody's lending state: its rate, index and the aggregates of the positions borrowing
 /// from it (positions whose collateral custody it is), so accrued interest is known without a scan.
@@ -138,18 +140,24 @@ pub struct Custody {
     /// Tokens ever booked into `assets.stake_rewards` by fee splits: a monotone counter the stake
     /// pool pulls from (`StakePool::pulled_routed` is how much of it the stake pool has taken in).
     pub stake_rewards_routed: u128,
+    /// The market's skew premium and exposure caps (`set_skew_config`; all zero = none).
+    pub skew: SkewParams,
+    /// The market's borrow-premium indexes and aggregates (`state::skew`).
+    pub skew_state: SkewState,
 }
 
 impl PositionStats {
     /// Adds `position` to the side's aggregates and books, registering its exposure thresholds
     /// first from its health now: collateral and payoff cap valued by `collateral` (min price,
-    /// floor) and the interest it owes at `cumulative_interest`. Every change of a position is
-    /// `remove` (old state) then `add` (new state), so the books always hold current thresholds.
+    /// floor) and the interest it owes at `cumulative_interest` plus the borrow premium it owes
+    /// (`premium_usd`). Every change of a position is `remove` (old state) then `add` (new state),
+    /// so the books always hold current thresholds.
     pub fn add(
         &mut self,
         position: &mut Position,
         collateral: &CollateralCustody,
         cumulative_interest: u128,
+        premium_usd: u64,
     ) -> Result<()> {
         let max_profit_usd = collateral.value_usd(position.locked_amount)?;
         let (cap_usd, bankruptcy_usd) = position_thresholds(
@@ -157,7 +165,9 @@ impl PositionStats {
             position.size_usd,
             collateral.value_usd(position.collateral_amount)?,
             max_profit_usd,
-            position.interest_usd(cumulative_interest)?,
+            position
+                .interest_usd(cumulative_interest)?
+                .safe_add(premium_usd)?,
         )?;
         position.exposure_cap_usd = cap_usd;
         position.exposure_bankruptcy_usd = bankruptcy_usd;
@@ -266,6 +276,7 @@ impl Custody {
         max_price: OraclePrice,
         now: i64,
     ) -> Result<CustodyValuation> {
+        let premium = self.skew_state.index().at(now)?;
         Ok(CustodyValuation {
             owned: self.assets.owned,
             decimals: self.decimals,
@@ -299,6 +310,10 @@ impl Custody {
                     crossing(Side::Short, Threshold::Bankruptcy),
                     side_price(Side::Short, AumMode::Min, min_price, max_price)?.0,
                 )?,
+                long_premium_cumulative: premium.long_cumulative,
+                long_premium_weighted: self.skew_state.long_weighted,
+                short_premium_cumulative: premium.short_cumulative,
+                short_premium_weighted: self.skew_state.short_weighted,
             },
         })
     }
@@ -379,7 +394,31 @@ impl Custody {
         Market {
             pricing: self.pricing,
             fees: self.fees,
+            skew: MarketSkew {
+                params: self.skew,
+                net_usd: self.net_exposure_usd(),
+                // Set by the caller that knows the pool (`Market::with_aum`).
+                aum_usd: 0,
+            },
         }
+    }
+
+    /// Long OI - short OI of the market this custody is, USD.
+    pub fn net_exposure_usd(&self) -> i128 {
+        net_exposure_usd(self.long_positions.size_usd, self.short_positions.size_usd)
+    }
+
+    /// Accrues the market's premium indexes to `now`; call before changing its open interest.
+    pub fn accrue_skew_premium(&mut self, now: i64) -> Result<()> {
+        self.skew_state.accrue(now)
+    }
+
+    /// Re-derives the market's premium rates from its net now and `aum_usd`; call after a
+    /// change of its open interest (after `accrue_skew_premium`).
+    pub fn update_skew_rates(&mut self, aum_usd: u128) -> Result<()> {
+        let net = self.net_exposure_usd();
+        let params = self.skew;
+        self.skew_state.update_rates(net, aum_usd, &params)
     }
 
     /// Reads the oracle (fully checked) and returns the market's trade prices, PRICE_DECIMALS.
@@ -465,6 +504,7 @@ pub fn sync_aliased_custodies(
     if custody.key() == collateral_custody.key() {
         collateral_custody.long_positions = custody.long_positions;
         collateral_custody.short_positions = custody.short_positions;
+        collateral_custody.skew_state = custody.skew_state;
         let merged: Custody = (**collateral_custody).clone();
         **custody = merged;
     }

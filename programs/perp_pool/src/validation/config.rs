@@ -10,9 +10,12 @@ use {
             MAX_SENIOR_JUNIOR_RATIO_BPS, MAX_SENIOR_RATE_BPS, MIN_LOCK_DAYS, RATE_POWER,
         },
         errors::PerpPoolError,
-        math::safe_math::{cast, SafeMath},
+        math::{
+            safe_math::{cast, SafeMath},
+            skew::skew_params_valid,
+        },
         state::oracle::{OracleParams, OracleType},
-        types::{BorrowRateParams, Fees, LockTier, PricingParams, TrancheConfigParams},
+        types::{BorrowRateParams, Fees, LockTier, PricingParams, SkewParams, TrancheConfigParams},
         validate,
     },
     anchor_lang::prelude::*,
@@ -181,5 +184,14 @@ pub fn validate_tranche_config(params: &TrancheConfigParams) -> Result<()> {
     validate!(
         params.senior_deposit_ratio_bps <= params.max_senior_junior_ratio_bps,
         invalid
+    )
+}
+
+/// A market's skew parameters (`set_skew_config`): `math::skew::skew_params_valid`.
+/// Errors: InvalidSkewConfig.
+pub fn validate_skew_config(params: &SkewParams) -> Result<()> {
+    validate!(
+        skew_params_valid(params),
+        PerpPoolError::InvalidSkewConfig
     )
 }

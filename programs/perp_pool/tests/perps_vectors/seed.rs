@@ -302,6 +302,9 @@ pub(crate) fn seed() -> Value {
             ]})),
         ],
         "open_position": [
+            named("skew_premium_majority", json!({"side": "long", "entry_price": 150 * PRICE, "exit_price": 150 * PRICE, "size_usd": 1_500 * USD, "collateral_in": 100 * USD, "collateral": usdc(10_000 * USD, 0), "market": with(sol_market(), json!({"skew": {"params": super::skew::params_json(1_000, 10_000, 5_000, 100_000, 0, 0), "net_usd": 500 * USD, "aum_usd": 10_000 * USD}}))})),
+            named("skew_discount_minority", json!({"side": "short", "entry_price": 150 * PRICE, "exit_price": 150 * PRICE, "size_usd": 1_500 * USD, "collateral_in": 100 * USD, "collateral": usdc(10_000 * USD, 0), "market": with(sol_market(), json!({"skew": {"params": super::skew::params_json(1_000, 10_000, 5_000, 100_000, 0, 0), "net_usd": 2_000 * USD, "aum_usd": 10_000 * USD}}))})),
+            named("skew_cap_refuses", json!({"side": "long", "entry_price": 150 * PRICE, "exit_price": 150 * PRICE, "size_usd": 1_500 * USD, "collateral_in": 100 * USD, "collateral": usdc(10_000 * USD, 0), "market": with(sol_market(), json!({"skew": {"params": super::skew::params_json(0, 0, 0, 0, 1_000 * USD, 0), "net_usd": 0, "aum_usd": 10_000 * USD}}))})),
             named("sol_long_15x", json!({"side": "long", "entry_price": 150 * PRICE, "exit_price": 150 * PRICE, "size_usd": 1_500 * USD, "collateral_in": 100 * USD, "collateral": usdc(10_000 * USD, 0), "market": sol_market()})),
             named("above_optimal_fee_scales", json!({"side": "long", "entry_price": 150 * PRICE, "exit_price": 150 * PRICE, "size_usd": 1_500 * USD, "collateral_in": 100 * USD, "collateral": usdc(1_600 * USD, 0), "market": sol_market()})),
             named("depegged_collateral", json!({"side": "long", "entry_price": 150 * PRICE, "exit_price": 150 * PRICE, "size_usd": 1_234_567_890, "collateral_in": 55_555_555, "collateral": depegged_usdc(10_000 * USD, 0), "market": sol_market()})),
@@ -426,5 +429,6 @@ pub(crate) fn seed() -> Value {
         super::tranche::SECTION.to_string(),
         super::tranche::seed(named),
     );
+    map.insert(super::skew::SECTION.to_string(), super::skew::seed(&named));
     all
 }
