@@ -18,8 +18,7 @@ from perp_pool.client import FeeConfig
 from perp_pool.constants import PRICE_DECIMALS
 from perp_pool.math import borrow as borrow_math
 from perp_pool.math import fees as fee_math
-from perp_pool.math import liquidity
-from perp_pool.math import skew
+from perp_pool.math import liquidity, skew
 from perp_pool.math.fixed import Rounding
 from perp_pool.math.oracle import OraclePrice
 from perp_pool.math.pricing import Side

@@ -11,8 +11,8 @@ from rich.markup import escape
 
 from perp_pool.cli.options import PoolName
 from perp_pool.cli.output import Report, short, summarize
-from perp_pool.cli.risk import DEFAULT_SHOCK_BPS, pool_risk, render_pool_risk
 from perp_pool.cli.queries import is_tranched, list_pools, parse_pubkey, resolve_pool, tranche_lp_mint
+from perp_pool.cli.risk import DEFAULT_SHOCK_BPS, pool_risk, render_pool_risk
 from perp_pool.cli.summaries import list_positions, pool_info, tranche_stress
 from perp_pool.cli.support import CliError, run, usage_error
 from perp_pool.cli.tables import Row, column, price_places, print_block, print_wide, table

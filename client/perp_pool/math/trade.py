@@ -28,14 +28,6 @@ from perp_pool.math.fees import (
 )
 from perp_pool.math.fixed import Rounding, mul_div, u64, u128
 from perp_pool.math.oracle import OraclePrice
-from perp_pool.math.skew import (
-    SkewFee,
-    SkewParams,
-    check_net_exposure,
-    net_exposure_usd,
-    signed_size,
-    skew_open_fee,
-)
 from perp_pool.math.pnl import (
     HealthInputs,
     ProfitAndLoss,
@@ -47,6 +39,14 @@ from perp_pool.math.pnl import (
     position_pnl,
 )
 from perp_pool.math.pricing import Side
+from perp_pool.math.skew import (
+    SkewFee,
+    SkewParams,
+    check_net_exposure,
+    net_exposure_usd,
+    signed_size,
+    skew_open_fee,
+)
 
 
 @dataclass(frozen=True)
@@ -237,8 +237,8 @@ def compute_open_position(side: Side, size_usd: int, entry_price: int, exit_pric
     """Besides the leverage on collateral, the opened position must be within the max initial
     leverage at `exit_price` (the side's exit price now) with profit not counted, so it is never
     liquidatable at once. Errors, in order: ZeroAmount; NoExposureChange; MaxPositionSizeExceeded;
-    NetExposureLimitExceeded; the `check_lock` errors; InsufficientCollateral (fee >= collateral_in); MaxLeverageExceeded
-    (leverage on collateral); MaxLeverageExceeded (not within the initial leverage at
+    NetExposureLimitExceeded; the `check_lock` errors; InsufficientCollateral (fee >= collateral_in);
+    MaxLeverageExceeded (leverage on collateral); MaxLeverageExceeded (not within the initial leverage at
     `exit_price`); MinLeverageNotMet."""
     if not (size_usd > 0 and collateral_in > 0):
         raise errors.ZeroAmount()
@@ -291,8 +291,8 @@ def compute_increase_position(position: PositionState, size_delta_usd: int, coll
                               exit_price: int, interest_usd: int, collateral: CollateralCustody,
                               market: Market) -> IncreasePositionAmounts:
     """Errors, in order: ZeroAmount; NoExposureChange; MaxPositionSizeExceeded (new size);
-    NetExposureLimitExceeded; the `check_lock` errors; InsufficientCollateral (fee + interest >= collateral after the deposit);
-    MaxLeverageExceeded (the position after is not within the initial leverage at `exit_price`)."""
+    NetExposureLimitExceeded; the `check_lock` errors; InsufficientCollateral (fee + interest >= collateral
+    after the deposit); MaxLeverageExceeded (the position after is not within the initial leverage at `exit_price`)."""
     if size_delta_usd == 0:
         raise errors.ZeroAmount()
     quantity_delta = entry_quantity(position.side, size_delta_usd, entry_price)

@@ -7,7 +7,9 @@ use {
     crate::{
         constants::{CUSTODY_SEED, PERPETUALS_SEED, POOL_SEED},
         errors::PerpPoolError,
-        math::skew::{full_scale_usd, headroom_usd, marginal_fee_premium_bps, net_exposure_cap_usd},
+        math::skew::{
+            full_scale_usd, headroom_usd, marginal_fee_premium_bps, net_exposure_cap_usd,
+        },
         state::{custody::Custody, perpetuals::Perpetuals, pool::Pool},
         types::{Side, SkewParams},
     },
@@ -130,7 +132,11 @@ pub fn handler<'info>(ctx: Context<'_, '_, '_, 'info, GetMarketRisk<'info>>) -> 
     let mut collateral = Vec::with_capacity(ctx.remaining_accounts.len());
     for info in ctx.remaining_accounts {
         let other = Custody::load(info)?;
-        require_keys_eq!(other.pool, pool.key(), PerpPoolError::InvalidCustodyAccounts);
+        require_keys_eq!(
+            other.pool,
+            pool.key(),
+            PerpPoolError::InvalidCustodyAccounts
+        );
         collateral.push(CustodyUtilization {
             custody: info.key(),
             utilization: other.utilization()?,

@@ -109,10 +109,7 @@ pub fn trade_segments(net_before: i128, side: Side, size_usd: u64) -> ((u128, u1
     let reduced = if against { size.min(abs) } else { 0 };
     let start = abs.saturating_sub(reduced);
     let increased = size.saturating_sub(reduced);
-    (
-        (start, abs),
-        (start, start.saturating_add(increased)),
-    )
+    ((start, abs), (start, start.saturating_add(increased)))
 }
 
 /// The open fee of a `side` trade of `size_usd` at fee rate `fee_bps` (the utilisation-scaled
@@ -172,7 +169,12 @@ pub fn skew_open_fee(
 /// The extra borrow rate of `side` (RATE_DECIMALS per hour, floor) at net `net`:
 /// `borrow_premium_max * min(|net|, F) / F` for the majority side (the side of `net`), 0 for the
 /// minority side and at balance. With `F = 0` (no AUM) and `net != 0` the majority pays the max.
-pub fn borrow_premium_rate(side: Side, net: i128, aum_usd: u128, params: &SkewParams) -> Result<u64> {
+pub fn borrow_premium_rate(
+    side: Side,
+    net: i128,
+    aum_usd: u128,
+    params: &SkewParams,
+) -> Result<u64> {
     let majority = match side {
         Side::Long => net > 0,
         Side::Short => net < 0,
@@ -310,7 +312,12 @@ impl PremiumIndex {
     }
 
     /// Re-derives both rates from the net and AUM now (after accruing to now).
-    pub fn with_rates(&self, net: i128, aum_usd: u128, params: &SkewParams) -> Result<PremiumIndex> {
+    pub fn with_rates(
+        &self,
+        net: i128,
+        aum_usd: u128,
+        params: &SkewParams,
+    ) -> Result<PremiumIndex> {
         Ok(PremiumIndex {
             long_rate: borrow_premium_rate(Side::Long, net, aum_usd, params)?,
             short_rate: borrow_premium_rate(Side::Short, net, aum_usd, params)?,

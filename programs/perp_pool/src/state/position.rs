@@ -150,9 +150,9 @@ impl Position {
             .borrow_rate_state
             .cumulative_interest_at(now)?;
         // Interest and the market side's borrow premium, owed together (`MarketSnapshot::owed_usd`).
-        let interest_usd = self.interest_usd(cumulative)?.safe_add(
-            self.premium_usd(custody.skew_state.cumulative_at(self.side, now)?)?,
-        )?;
+        let interest_usd = self
+            .interest_usd(cumulative)?
+            .safe_add(self.premium_usd(custody.skew_state.cumulative_at(self.side, now)?)?)?;
         Ok(PositionValuation {
             exit_price: exit_price(self.side, prices, spread_bps)?,
             spread_bps,

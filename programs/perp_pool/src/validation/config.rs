@@ -190,8 +190,5 @@ pub fn validate_tranche_config(params: &TrancheConfigParams) -> Result<()> {
 /// A market's skew parameters (`set_skew_config`): `math::skew::skew_params_valid`.
 /// Errors: InvalidSkewConfig.
 pub fn validate_skew_config(params: &SkewParams) -> Result<()> {
-    validate!(
-        skew_params_valid(params),
-        PerpPoolError::InvalidSkewConfig
-    )
+    validate!(skew_params_valid(params), PerpPoolError::InvalidSkewConfig)
 }

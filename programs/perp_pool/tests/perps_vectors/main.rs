@@ -24,7 +24,8 @@ use {
             pricing::{self, TradePrices},
             safe_math::Rounding,
             trade::{
-                self, CollateralCustody, Market, MarketSkew, PositionState, SettlementAmounts, Waterfall,
+                self, CollateralCustody, Market, MarketSkew, PositionState, SettlementAmounts,
+                Waterfall,
             },
         },
         state::{

@@ -57,9 +57,9 @@ fn run_case(c: &Value) -> anchor_lang::Result<Value> {
             skew::check_net_exposure(net(c, "net_before"), net(c, "net_after"), aum, &params)?;
             json!(true)
         }
-        "headroom_usd" => json!(
-            skew::headroom_usd(side(c), net(c, "net_usd"), aum, &params)?.to_string()
-        ),
+        "headroom_usd" => {
+            json!(skew::headroom_usd(side(c), net(c, "net_usd"), aum, &params)?.to_string())
+        }
         "params_valid" => json!(skew::skew_params_valid(&params)),
         other => panic!("unknown skew fn {other}"),
     })
@@ -96,7 +96,12 @@ pub(crate) fn seed(named: impl Fn(&str, Value) -> Value) -> Value {
     };
     for (name, side, size, net) in [
         ("balanced_long", "long", 100_000 * USD, 0),
-        ("majority_beyond_scale", "long", 100_000 * USD, 100_000 * USD),
+        (
+            "majority_beyond_scale",
+            "long",
+            100_000 * USD,
+            100_000 * USD,
+        ),
         ("minority_reduces", "short", 100_000 * USD, 100_000 * USD),
         ("crossing", "short", 150_000 * USD, 100_000 * USD),
         ("short_majority", "short", 12_345_678, -5_000 * USD),
@@ -107,9 +112,25 @@ pub(crate) fn seed(named: impl Fn(&str, Value) -> Value) -> Value {
         cases.push(fee(name, side, size, 10, net, aum, &p));
         cases.push(fee(&format!("{name}_odd"), side, size, 17, net, aum, &odd));
     }
-    cases.push(fee("no_params", "long", 100_000 * USD, 10, 50_000 * USD, aum, &none));
+    cases.push(fee(
+        "no_params",
+        "long",
+        100_000 * USD,
+        10,
+        50_000 * USD,
+        aum,
+        &none,
+    ));
     cases.push(fee("zero_aum", "long", 1_000 * USD, 10, 1, 0, &p));
-    cases.push(fee("zero_aum_minority", "short", 1_000 * USD, 10, 500 * USD, 0, &p));
+    cases.push(fee(
+        "zero_aum_minority",
+        "short",
+        1_000 * USD,
+        10,
+        500 * USD,
+        0,
+        &p,
+    ));
     for (name, side, net, aum) in [
         ("long_half", "long", 50_000 * USD, aum),
         ("short_minority", "short", 50_000 * USD, aum),
@@ -161,10 +182,16 @@ pub(crate) fn seed(named: impl Fn(&str, Value) -> Value) -> Value {
     for (name, params) in [
         ("default", none.clone()),
         ("reference", p.clone()),
-        ("premium_plus_discount_over_100", params_json(1_000, 6_000, 4_001, 0, 0, 0)),
+        (
+            "premium_plus_discount_over_100",
+            params_json(1_000, 6_000, 4_001, 0, 0, 0),
+        ),
         ("premium_without_scale", params_json(0, 1, 0, 0, 0, 0)),
         ("scale_too_large", params_json(100_001, 0, 0, 0, 0, 0)),
-        ("borrow_too_large", params_json(1, 0, 0, 1_000_000_001, 0, 0)),
+        (
+            "borrow_too_large",
+            params_json(1, 0, 0, 1_000_000_001, 0, 0),
+        ),
         ("aum_cap_too_large", params_json(0, 0, 0, 0, 0, 1_000_001)),
     ] {
         cases.push(named(

@@ -39,11 +39,13 @@ fn op() -> impl Strategy<Value = Op> {
 }
 
 fn skew_params() -> impl Strategy<Value = SkewParams> {
-    (1u64..=100_000, 0u64..=10_000, 0u64..=10_000).prop_map(|(scale, premium, discount)| SkewParams {
-        scale_aum_bps: scale,
-        fee_premium_max_bps: premium,
-        fee_discount_max_bps: discount.min(10_000 - premium),
-        ..SkewParams::default()
+    (1u64..=100_000, 0u64..=10_000, 0u64..=10_000).prop_map(|(scale, premium, discount)| {
+        SkewParams {
+            scale_aum_bps: scale,
+            fee_premium_max_bps: premium,
+            fee_discount_max_bps: discount.min(10_000 - premium),
+            ..SkewParams::default()
+        }
     })
 }
 

@@ -25,7 +25,13 @@ fn fee(side: Side, size: u64, net: i128, aum: u128, p: &SkewParams) -> SkewFee {
 fn no_params_is_the_base_fee() {
     let p = SkewParams::default();
     for net in [-5 * i128::from(USD), 0, 7] {
-        let f = fee(Side::Long, 1_000 * USD, net, 1_000_000 * u128::from(USD), &p);
+        let f = fee(
+            Side::Long,
+            1_000 * USD,
+            net,
+            1_000_000 * u128::from(USD),
+            &p,
+        );
         assert_eq!(f.fee_usd, 1_000_000); // 10 bps of 1000 USD
         assert_eq!((f.premium_usd, f.discount_usd), (0, 0));
     }
@@ -44,15 +50,33 @@ fn reference_values() {
     assert_eq!(f.premium_usd, 50 * USD);
     assert_eq!(f.fee_usd, 150 * USD);
     // Beyond full scale the ramp is 1: 100k..200k pays +100 %.
-    let f = fee(Side::Long, 100_000 * USD, 100_000 * i128::from(USD), aum, &p);
+    let f = fee(
+        Side::Long,
+        100_000 * USD,
+        100_000 * i128::from(USD),
+        aum,
+        &p,
+    );
     assert_eq!(f.premium_usd, 100 * USD);
     // A short of 100k against a 100k long imbalance: average ramp 1/2, discount 50 % of it.
-    let f = fee(Side::Short, 100_000 * USD, 100_000 * i128::from(USD), aum, &p);
+    let f = fee(
+        Side::Short,
+        100_000 * USD,
+        100_000 * i128::from(USD),
+        aum,
+        &p,
+    );
     assert_eq!((f.premium_usd, f.discount_usd), (0, 25 * USD));
     assert_eq!(f.fee_usd, 75 * USD);
     // Crossing: a short of 150k against 100k long: 100k reduce (discount 25), 50k beyond zero
     // increase (ramp average 1/4 over 0..50k: premium 0.25 * 50 USD).
-    let f = fee(Side::Short, 150_000 * USD, 100_000 * i128::from(USD), aum, &p);
+    let f = fee(
+        Side::Short,
+        150_000 * USD,
+        100_000 * i128::from(USD),
+        aum,
+        &p,
+    );
     assert_eq!(f.discount_usd, 25 * USD);
     assert_eq!(f.premium_usd, 12_500_000);
     assert_eq!(f.base_usd, 150 * USD);
@@ -63,11 +87,20 @@ fn borrow_premium_majority_only() {
     let aum = 1_000_000 * u128::from(USD);
     let p = params(1_000, 0, 0);
     let half = 50_000 * i128::from(USD);
-    assert_eq!(borrow_premium_rate(Side::Long, half, aum, &p).unwrap(), 50_000);
+    assert_eq!(
+        borrow_premium_rate(Side::Long, half, aum, &p).unwrap(),
+        50_000
+    );
     assert_eq!(borrow_premium_rate(Side::Short, half, aum, &p).unwrap(), 0);
-    assert_eq!(borrow_premium_rate(Side::Short, -half, aum, &p).unwrap(), 50_000);
+    assert_eq!(
+        borrow_premium_rate(Side::Short, -half, aum, &p).unwrap(),
+        50_000
+    );
     assert_eq!(borrow_premium_rate(Side::Long, 0, aum, &p).unwrap(), 0);
-    assert_eq!(borrow_premium_rate(Side::Long, 10 * half, aum, &p).unwrap(), 100_000);
+    assert_eq!(
+        borrow_premium_rate(Side::Long, 10 * half, aum, &p).unwrap(),
+        100_000
+    );
     // no AUM: the max as soon as there is an imbalance
     assert_eq!(borrow_premium_rate(Side::Long, 1, 0, &p).unwrap(), 100_000);
     assert_eq!(borrow_premium_rate(Side::Long, 0, 0, &p).unwrap(), 0);
@@ -82,22 +115,49 @@ fn exposure_cap_refuses_increasing_only() {
         ..SkewParams::default()
     };
     let usd = i128::from(USD);
-    assert_eq!(net_exposure_cap_usd(aum, &p).unwrap(), Some(200 * u128::from(USD)));
+    assert_eq!(
+        net_exposure_cap_usd(aum, &p).unwrap(),
+        Some(200 * u128::from(USD))
+    );
     assert!(check_net_exposure(0, 200 * usd, aum, &p).is_ok());
-    assert!(err_is(check_net_exposure(0, 200 * usd + 1, aum, &p), "NetExposureLimitExceeded"));
-    assert!(err_is(check_net_exposure(-10, -200 * usd - 1, aum, &p), "NetExposureLimitExceeded"));
+    assert!(err_is(
+        check_net_exposure(0, 200 * usd + 1, aum, &p),
+        "NetExposureLimitExceeded"
+    ));
+    assert!(err_is(
+        check_net_exposure(-10, -200 * usd - 1, aum, &p),
+        "NetExposureLimitExceeded"
+    ));
     // Past a lowered cap: reducing passes, increasing does not.
     assert!(check_net_exposure(500 * usd, 400 * usd, aum, &p).is_ok());
     assert!(check_net_exposure(500 * usd, -500 * usd, aum, &p).is_ok());
-    assert!(err_is(check_net_exposure(500 * usd, -501 * usd, aum, &p), "NetExposureLimitExceeded"));
+    assert!(err_is(
+        check_net_exposure(500 * usd, -501 * usd, aum, &p),
+        "NetExposureLimitExceeded"
+    ));
     // Headroom.
-    assert_eq!(headroom_usd(Side::Long, 50 * usd, aum, &p).unwrap(), 150 * u128::from(USD));
-    assert_eq!(headroom_usd(Side::Short, 50 * usd, aum, &p).unwrap(), 250 * u128::from(USD));
+    assert_eq!(
+        headroom_usd(Side::Long, 50 * usd, aum, &p).unwrap(),
+        150 * u128::from(USD)
+    );
+    assert_eq!(
+        headroom_usd(Side::Short, 50 * usd, aum, &p).unwrap(),
+        250 * u128::from(USD)
+    );
     assert_eq!(headroom_usd(Side::Long, 500 * usd, aum, &p).unwrap(), 0);
-    assert_eq!(headroom_usd(Side::Short, 500 * usd, aum, &p).unwrap(), 1_000 * u128::from(USD));
-    assert_eq!(headroom_usd(Side::Long, 0, aum, &SkewParams::default()).unwrap(), u128::MAX);
+    assert_eq!(
+        headroom_usd(Side::Short, 500 * usd, aum, &p).unwrap(),
+        1_000 * u128::from(USD)
+    );
+    assert_eq!(
+        headroom_usd(Side::Long, 0, aum, &SkewParams::default()).unwrap(),
+        u128::MAX
+    );
     // A zero AUM with an AUM cap set: only reducing trades (update_pool_aum refreshes it).
-    assert!(err_is(check_net_exposure(0, 1, 0, &p), "NetExposureLimitExceeded"));
+    assert!(err_is(
+        check_net_exposure(0, 1, 0, &p),
+        "NetExposureLimitExceeded"
+    ));
 }
 
 #[test]
@@ -106,7 +166,11 @@ fn params_bounds() {
     assert!(skew_params_valid(&params(1_000, 6_000, 4_000)));
     assert!(!skew_params_valid(&params(1_000, 6_000, 4_001)));
     assert!(!skew_params_valid(&params(0, 1, 0)));
-    assert!(!skew_params_valid(&params(MAX_SKEW_SCALE_AUM_BPS + 1, 0, 0)));
+    assert!(!skew_params_valid(&params(
+        MAX_SKEW_SCALE_AUM_BPS + 1,
+        0,
+        0
+    )));
     let mut p = params(1_000, 0, 0);
     p.borrow_premium_max_rate = RATE_POWER + 1;
     assert!(!skew_params_valid(&p));
@@ -136,15 +200,19 @@ fn premium_index_accrues_per_side() {
 }
 
 fn valid_params() -> impl Strategy<Value = SkewParams> {
-    (1u64..=MAX_SKEW_SCALE_AUM_BPS, 0u64..=10_000, 0u64..=10_000, 0u64..=RATE_POWER).prop_map(
-        |(scale, premium, discount, borrow)| SkewParams {
+    (
+        1u64..=MAX_SKEW_SCALE_AUM_BPS,
+        0u64..=10_000,
+        0u64..=10_000,
+        0u64..=RATE_POWER,
+    )
+        .prop_map(|(scale, premium, discount, borrow)| SkewParams {
             scale_aum_bps: scale,
             fee_premium_max_bps: premium,
             fee_discount_max_bps: discount.min(10_000 - premium),
             borrow_premium_max_rate: borrow,
             ..SkewParams::default()
-        },
-    )
+        })
 }
 
 fn side() -> impl Strategy<Value = Side> {
@@ -221,12 +289,15 @@ proptest! {
     }
 
     /// The gaming property: one actor's opens and closes on both sides of a market (others'
-    /// open interest fixed, constant AUM) never pay less in fees than opening its final
-    /// positions directly (best order), whatever the sequence: opening the other side to earn
-    /// the discount and closing it never pays (premium + discount <= 100 % of the fee).
+    /// open interest fixed, constant AUM) that end with one side closed (the decoy) never pay
+    /// less in open fees than opening what it keeps directly: opening the other side to earn the
+    /// discount and closing it never pays. (Interleaving opens of both sides and KEEPING both may
+    /// legitimately cost less than opening them one after the other: the pool never carried the
+    /// imbalance.)
     #[test]
-    fn opening_and_closing_both_sides_never_saves_fees(
+    fn opening_and_closing_the_other_side_never_saves_fees(
         p in valid_params(), others in net(), aum in 1u128..=(1 << 52), bps in 1u64..=200,
+        keep_long in any::<bool>(),
         ops in prop::collection::vec((0u8..4, 1u64..=(1 << 44)), 1..12),
     ) {
         let (mut long, mut short) = (0u64, 0u64);
@@ -241,19 +312,12 @@ proptest! {
                 _ => short -= amount.min(short),
             }
         }
-        let direct = |first: Side| -> u128 {
-            let (a, b) = match first { Side::Long => (long, short), Side::Short => (short, long) };
-            let other = match first { Side::Long => Side::Short, Side::Short => Side::Long };
-            let mut total = 0u128;
-            if a > 0 { total += u128::from(skew_open_fee(first, a, bps, others, aum, &p).unwrap().fee_usd); }
-            if b > 0 {
-                let net = others + signed_size(first, a);
-                total += u128::from(skew_open_fee(other, b, bps, net, aum, &p).unwrap().fee_usd);
-            }
-            total
+        // the decoy side is closed at the end
+        let (side, kept) = if keep_long { (Side::Long, long) } else { (Side::Short, short) };
+        let direct = if kept == 0 { 0 } else {
+            u128::from(skew_open_fee(side, kept, bps, others, aum, &p).unwrap().fee_usd)
         };
-        let best = direct(Side::Long).min(direct(Side::Short));
-        // rounding: each direct leg is at most 3 units above its exact value, the path never below
-        prop_assert!(paid + 6 >= best, "paid {} direct {}", paid, best);
+        // rounding: the direct open is at most 3 units above its exact value, the path never below
+        prop_assert!(paid + 3 >= direct, "paid {} direct {}", paid, direct);
     }
 }
