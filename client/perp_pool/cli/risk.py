@@ -31,9 +31,9 @@ async def pool_risk(client: PerpPoolClient, pool: PoolRef, shock_bps: int) -> di
     stables = [c for c, acc in custodies.items() if acc.is_stable]
     markets = []
     for address, acc in custodies.items():
-        if acc.pricing.max_initial_leverage_bps == 0 and acc.long_positions.size_usd == 0 \
-                and acc.short_positions.size_usd == 0:
-            continue  # not tradeable and nothing open
+        idle = acc.long_positions.size_usd == 0 and acc.short_positions.size_usd == 0
+        if idle and (acc.is_stable or acc.pricing.max_initial_leverage_bps == 0):
+            continue  # a stable (collateral) custody or an untradeable one, with nothing open
         r = jsonable(await client.get_market_risk(pool.address, address, stables))
         r["custody"] = str(address)
         r["mint"] = str(acc.mint)
