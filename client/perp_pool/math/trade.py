@@ -148,10 +148,11 @@ class Market:
         """`Custody::market` of an anchorpy-decoded Custody account, with the pool's cached AUM
         (`Market::with_aum`)."""
         p, f = custody.pricing, custody.fees
-        skew = getattr(custody, "skew", None)
+        skew, longs, shorts = (getattr(custody, k, None) for k in ("skew", "long_positions", "short_positions"))
         market_skew = MarketSkew(
             SkewParams.from_account(skew) if skew is not None else SkewParams(),
-            net_exposure_usd(custody.long_positions.size_usd, custody.short_positions.size_usd), aum_usd)
+            net_exposure_usd(longs.size_usd, shorts.size_usd) if longs is not None and shorts is not None else 0,
+            aum_usd)
         return cls(p.min_initial_leverage_bps, p.max_initial_leverage_bps, p.max_leverage_bps,
                    p.max_payoff_mult_bps, p.max_position_size_usd, f.open_position_bps, f.close_position_bps,
                    f.liquidation_bps, f.liquidator_reward_bps, market_skew)

@@ -41,14 +41,15 @@ pub const MAX_NET_EXPOSURE_AUM_BPS: u64 = 1_000_000;
 
 /// The traders' net exposure `long - short`, USD (exact).
 pub fn net_exposure_usd(long_usd: u64, short_usd: u64) -> i128 {
-    i128::from(long_usd) - i128::from(short_usd)
+    // exact: two u64 never overflow an i128
+    i128::from(long_usd).saturating_sub(i128::from(short_usd))
 }
 
 /// The signed change a `side` trade of `size_usd` makes to `net` when it opens (long +, short -).
 pub fn signed_size(side: Side, size_usd: u64) -> i128 {
     match side {
         Side::Long => i128::from(size_usd),
-        Side::Short => -i128::from(size_usd),
+        Side::Short => 0i128.saturating_sub(i128::from(size_usd)),
     }
 }
 

@@ -203,6 +203,10 @@ pub(crate) fn run(section: &str, c: &Value) -> anchor_lang::Result<Value> {
                         long_bad_debt_usd: uu_or0(k, "long_bad_debt_usd"),
                         short_profit_above_cap_usd: uu_or0(k, "short_profit_above_cap_usd"),
                         short_bad_debt_usd: uu_or0(k, "short_bad_debt_usd"),
+                        long_premium_cumulative: uu_or0(k, "long_premium_cumulative"),
+                        long_premium_weighted: uu_or0(k, "long_premium_weighted"),
+                        short_premium_cumulative: uu_or0(k, "short_premium_cumulative"),
+                        short_premium_weighted: uu_or0(k, "short_premium_weighted"),
                     },
                 })
                 .collect();
