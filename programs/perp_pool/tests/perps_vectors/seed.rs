@@ -426,7 +426,7 @@ pub(crate) fn seed() -> Value {
         super::tranche::SECTION.to_string(),
         super::tranche::seed(named),
     );
-    map.insert(super::skew::SECTION.to_string(), super::skew::seed(&named));
+    map.insert(super::skew::SECTION.to_string(), super::skew::seed(named));
     // Opens on a skewed market (outside the big `json!` above: its macro recursion limit).
     let skewed = |params: Value, net: u64, long: bool| {
         let net = if long {
