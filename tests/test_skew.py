@@ -227,3 +227,4 @@ async def _both_sides(url: str, admin, ops: list[tuple[str, int]]) -> None:
     assert (sol.long_positions.size_usd, sol.short_positions.size_usd) == (0, 0)
     assert (sol.skew_state.long_weighted, sol.skew_state.short_weighted) == (0, 0)
     await connection.close()
+
