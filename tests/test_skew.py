@@ -228,3 +228,28 @@ async def _both_sides(url: str, admin, ops: list[tuple[str, int]]) -> None:
     assert (sol.skew_state.long_weighted, sol.skew_state.short_weighted) == (0, 0)
     await connection.close()
 
+
+
+async def test_a_limit_order_past_the_cap_does_not_execute(world: World) -> None:
+    """Limit orders open through the same math: one that would take |net| past the cap is refused
+    (the order and the escrow stay), the same order within the cap executes."""
+    from perp_pool.client import OrderKind
+    from perp_pool.tokens import ensure_ata
+
+    m = await skewed_market(world, skew.SkewParams(max_net_exposure_usd=500 * USDC))
+    w = await world.new_wallet(m.usdc, tokens=1_000 * USDC)
+    placed = (await w.client.place_order(m.pool, m.sol.custody, m.usdc.custody, Side.LONG, OrderKind.LIMIT,
+                                         trigger_price=price_usd(145), price_limit=price_usd(145),
+                                         size_usd=1_000 * USDC, funding_account=w.token_account,
+                                         collateral_amount=200 * USDC)
+              ).event("OrderPlaced").data
+    await world.set_price(m.sol, price=price_usd(144))  # reached
+    executor = await ensure_ata(world.client.transport, world.admin.pubkey(), m.usdc.mint)
+    await assert_rejected(errors.NetExposureLimitExceeded,
+                          lambda: world.client.execute_order(placed.order, executor_receiving_account=executor),
+                          world.connection, [placed.order, m.usdc.custody, m.sol.custody, m.usdc.vault,
+                                             m.position(w, Side.LONG)])
+    await world.client.set_skew_config(m.pool, m.sol.custody, skew.SkewParams(max_net_exposure_usd=1_000 * USDC))
+    await world.client.execute_order(placed.order, executor_receiving_account=executor)
+    position = await world.client.fetch_position(m.position(w, Side.LONG))
+    assert position.size_usd == 1_000 * USDC
