@@ -108,6 +108,7 @@ def _distinct_position() -> tuple[bytes, dict[str, Any]]:
         "locked_amount": 1_500_000_003, "cumulative_interest_snapshot": (9 << 64) + 5, "realized_pnl_usd": -42,
         "realized_fees_usd": 77, "bump": 254, "exposure_cap_usd": (3 << 64) + 11,
         "exposure_bankruptcy_usd": (5 << 64) + 13, "exposure_max_profit_usd": 1_500_000_007,
+        "skew_premium_snapshot": (11 << 64) + 17,
     }
     packed = []
     for name, _fmt in health.POSITION_LAYOUT:
@@ -140,7 +141,7 @@ def test_anchorpy_and_the_keeper_decode_the_same_account() -> None:
     view = health.decode_position(Pubkey.default(), data)
     assert view.side is Side.SHORT
     for name in ("owner", "pool", "custody", "collateral_custody", "price", "size_usd", "quantity", "collateral_amount",
-                 "locked_amount", "cumulative_interest_snapshot"):
+                 "locked_amount", "cumulative_interest_snapshot", "skew_premium_snapshot"):
         assert getattr(view, name) == values[name], name
     assert view == health.PositionView.from_account(Pubkey.default(), decoded)
 

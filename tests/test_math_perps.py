@@ -30,6 +30,7 @@ from perp_pool.math import (
     orders,
     pnl,
     pricing,
+    skew,
     staking,
     trade,
     tranche,
@@ -73,9 +74,16 @@ def collateral(c: dict) -> trade.CollateralCustody:
         staker_share_bps=k["staker_share_bps"], optimal_utilization=k["optimal_utilization"])
 
 
+def skew_params(c: dict) -> skew.SkewParams:
+    return skew.SkewParams(**c["params"])
+
+
 def market(c: dict) -> trade.Market:
     m = c["market"]
-    return trade.Market(**{f.name: m[f.name] for f in dataclasses.fields(trade.Market)})
+    k = m.get("skew")
+    market_skew = trade.MarketSkew() if k is None else trade.MarketSkew(skew_params(k), k["net_usd"], k["aum_usd"])
+    return trade.Market(**{f.name: m[f.name] for f in dataclasses.fields(trade.Market) if f.name != "skew"},
+                        skew=market_skew)
 
 
 def position(c: dict) -> trade.PositionState:
@@ -237,6 +245,24 @@ def _navs_json(n: tranche.TrancheNavs) -> dict:
     return {"junior_usd": str(n.junior_usd), "senior_usd": str(n.senior_usd)}
 
 
+def _skew(c: dict) -> Any:
+    """The `skew` section: each case names its math/skew.rs function in `fn`."""
+    p, aum = skew_params(c), c["aum_usd"]
+    fn = c["fn"]
+    if fn == "skew_open_fee":
+        return skew.skew_open_fee(side(c), c["size_usd"], c["fee_bps"], c["net_usd"], aum, p)
+    if fn == "borrow_premium_rate":
+        return skew.borrow_premium_rate(side(c), c["net_usd"], aum, p)
+    if fn == "check_net_exposure":
+        skew.check_net_exposure(c["net_before"], c["net_after"], aum, p)
+        return True
+    if fn == "headroom_usd":
+        return str(skew.headroom_usd(side(c), c["net_usd"], aum, p))
+    if fn == "params_valid":
+        return skew.skew_params_valid(p)
+    raise AssertionError(f"unknown skew fn {fn}")
+
+
 def _tranche(c: dict) -> Any:
     """The `tranche` section: each case names its math/tranche.rs function in `fn`; u128 values
     are decimal strings, `mode` min/max, `priced` junior/senior."""
@@ -374,6 +400,7 @@ RUNNERS: dict[str, Callable[[dict], Any]] = {
                                              strict=True)),
     "tranche": _tranche,
     "weights": _weights,
+    "skew": _skew,
 }
 
 
@@ -436,6 +463,9 @@ MIRRORED = [
     ("weights.rs", "SwapAmounts", weights.SwapAmounts),
     ("weights.rs", "SwapLeg", weights.SwapLeg),
     ("weights.rs", "SwapQuote", weights.SwapQuote),
+    ("skew.rs", "SkewFee", skew.SkewFee),
+    ("skew.rs", "PremiumIndex", skew.PremiumIndex),
+    ("trade.rs", "MarketSkew", trade.MarketSkew),
 ]
 
 

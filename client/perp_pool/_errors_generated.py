@@ -73,6 +73,8 @@ __all__ = [
     "TokenWeightOutOfRange",
     "InvalidWeightConfig",
     "InvalidSwap",
+    "InvalidSkewConfig",
+    "NetExposureLimitExceeded",
     "InstructionMissing",
     "InstructionFallbackNotFound",
     "InstructionDidNotDeserialize",
@@ -671,6 +673,22 @@ class InvalidSwap(PerpPoolError):
     __module__ = "perp_pool.errors"
     code = 6064
     msg = "Swap not allowed: same custody on both legs, or a custody without a weight rule"
+
+
+class InvalidSkewConfig(PerpPoolError):
+    """Invalid skew config (premium scale, premium + discount above 100 %, rate or cap out of bounds)"""
+
+    __module__ = "perp_pool.errors"
+    code = 6065
+    msg = "Invalid skew config (premium scale, premium + discount above 100 %, rate or cap out of bounds)"
+
+
+class NetExposureLimitExceeded(PerpPoolError):
+    """The trade would take the pool's net exposure in this market beyond its cap"""
+
+    __module__ = "perp_pool.errors"
+    code = 6066
+    msg = "The trade would take the pool's net exposure in this market beyond its cap"
 
 
 # ---- Anchor's own errors ----
@@ -1313,6 +1331,8 @@ PROGRAM_ERRORS: dict[int, type[PerpPoolError]] = {
     6062: TokenWeightOutOfRange,
     6063: InvalidWeightConfig,
     6064: InvalidSwap,
+    6065: InvalidSkewConfig,
+    6066: NetExposureLimitExceeded,
 }
 
 ANCHOR_ERRORS: dict[int, type[AnchorError]] = {

@@ -1,4 +1,4 @@
-"""`pool info`, `pool stress` and `positions list`: reading a pool, its tranches and its positions;
+"""`pool info`, `pool stress`, `pool risk` and `positions list`: reading a pool, its tranches and its positions;
 `pool add-senior-tranche` and `pool set-tranche-config`: the admin's tranche set-up."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from rich.markup import escape
 from perp_pool.cli.options import PoolName
 from perp_pool.cli.output import Report, short, summarize
 from perp_pool.cli.queries import is_tranched, list_pools, parse_pubkey, resolve_pool, tranche_lp_mint
+from perp_pool.cli.risk import DEFAULT_SHOCK_BPS, pool_risk, render_pool_risk
 from perp_pool.cli.summaries import list_positions, pool_info, tranche_stress
 from perp_pool.cli.support import CliError, run, usage_error
 from perp_pool.cli.tables import Row, column, price_places, print_block, print_wide, table
@@ -234,6 +235,25 @@ def _render_pool_wide(out: Console, info: dict[str, Any]) -> None:
     out.print()
     print_wide(out, t)
     _render_weights(out, info)
+
+
+@pool_app.command("risk")
+def pool_risk_command(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Pool name.")],
+    shock_bps: Annotated[int, typer.Option("--shock-bps", min=1, max=10_000, help="The modelled move of every "
+                                           "market against the pool, BPS (1000 = 10 %).")] = DEFAULT_SHOCK_BPS,
+) -> None:
+    """Each market's net exposure, open interest, skew premiums and cap headroom, and the worst
+    modelled loss (every market moving --shock-bps against the pool) against the insurance fund and
+    the junior tranche. Nothing is sent."""
+
+    async def action(client: PerpPoolClient) -> Report:
+        pool = await resolve_pool(client, name)
+        data = await pool_risk(client, pool, shock_bps)
+        return Report(data, lambda out: render_pool_risk(out, data))
+
+    run(ctx, action)
 
 
 @pool_app.command("stress")

@@ -8,7 +8,8 @@ return data. Failures raise the named exceptions of `perp_pool.errors`.
 The class is assembled from layers, one module each: `base` (connection, addresses, account
 fetches), `builders` (every `build_<ix>_ix`), `views` (views and quotes), `orders` (trigger orders:
 builders, senders and views), `staking` (LP lock-ups: builders, senders and views),
-`multi_asset` (custody weights, swaps and their quotes) and `core` (the senders);
+`multi_asset` (custody weights, swaps and their quotes), `risk` (skew config and the market risk
+view) and `core` (the senders);
 `params` holds what instructions take besides addresses, `idl_types` the IDL's enums.
 """
 

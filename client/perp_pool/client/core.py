@@ -21,13 +21,14 @@ from perp_pool.client.params import (
     PricingConfig,
     min_out_after_slippage,
 )
+from perp_pool.client.risk import RiskClient
 from perp_pool.constants import PROGRAM_ID
 from perp_pool.math.pricing import Side
 from perp_pool.math.tranche import Tranche
 from perp_pool.transport import TxResult
 
 
-class PerpPoolClient(MultiAssetClient):
+class PerpPoolClient(MultiAssetClient, RiskClient):
     """One wallet's view of the program: `wallet` pays fees and signs by default. Builders, views
     and senders for every instruction (see the package docstring)."""
 

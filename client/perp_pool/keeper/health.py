@@ -62,10 +62,12 @@ POSITION_LAYOUT: tuple[tuple[str, str], ...] = (
     ("exposure_bankruptcy_usd_lo", "Q"),
     ("exposure_bankruptcy_usd_hi", "Q"),
     ("exposure_max_profit_usd", "Q"),
+    ("skew_premium_snapshot_lo", "Q"),
+    ("skew_premium_snapshot_hi", "Q"),
 )
 _POSITION = struct.Struct("<" + "".join(fmt for _, fmt in POSITION_LAYOUT))
 _FIELD = {name: i for i, (name, _) in enumerate(POSITION_LAYOUT)}
-POSITION_SIZE = _POSITION.size  # 282
+POSITION_SIZE = _POSITION.size  # 298
 POSITION_POOL_OFFSET = struct.calcsize("<" + "".join(fmt for _, fmt in POSITION_LAYOUT[:_FIELD["pool"]]))
 
 
@@ -84,6 +86,7 @@ class PositionView:
     locked_amount: int
     cumulative_interest_snapshot: int
     open_time: int = 0  # unix seconds; trigger orders name the position by it
+    skew_premium_snapshot: int = 0  # its market side's borrow-premium index at the last settlement
 
     def state(self) -> PositionState:
         """`Position::state`: what the trade math needs."""
@@ -95,14 +98,15 @@ class PositionView:
         return cls(address, account.owner, account.pool, account.custody, account.collateral_custody,
                    side_of(account.side),
                    account.price, account.size_usd, account.quantity, account.collateral_amount,
-                   account.locked_amount, account.cumulative_interest_snapshot, account.open_time)
+                   account.locked_amount, account.cumulative_interest_snapshot, account.open_time,
+                   getattr(account, "skew_premium_snapshot", 0))
 
 
 (_DISC, _OWNER, _POOL, _CUSTODY, _COLLATERAL_CUSTODY, _SIDE, _PRICE, _SIZE, _QTY_LO, _QTY_HI, _COLLATERAL, _LOCKED,
- _SNAP_LO, _SNAP_HI, _OPEN_TIME) = (_FIELD[name] for name in (
+ _SNAP_LO, _SNAP_HI, _OPEN_TIME, _SKEW_LO, _SKEW_HI) = (_FIELD[name] for name in (
     "discriminator", "owner", "pool", "custody", "collateral_custody", "side", "price", "size_usd", "quantity_lo",
     "quantity_hi", "collateral_amount", "locked_amount", "cumulative_interest_snapshot_lo",
-    "cumulative_interest_snapshot_hi", "open_time"))
+    "cumulative_interest_snapshot_hi", "open_time", "skew_premium_snapshot_lo", "skew_premium_snapshot_hi"))
 
 
 def decode_position(address: Pubkey, data: bytes) -> PositionView:
@@ -113,7 +117,7 @@ def decode_position(address: Pubkey, data: bytes) -> PositionView:
                         Pubkey.from_bytes(f[_CUSTODY]), Pubkey.from_bytes(f[_COLLATERAL_CUSTODY]),
                         Side.LONG if f[_SIDE] == 0 else Side.SHORT, f[_PRICE], f[_SIZE],
                         f[_QTY_LO] | (f[_QTY_HI] << 64), f[_COLLATERAL], f[_LOCKED], f[_SNAP_LO] | (f[_SNAP_HI] << 64),
-                        f[_OPEN_TIME])
+                        f[_OPEN_TIME], f[_SKEW_LO] | (f[_SKEW_HI] << 64))
 
 
 @dataclass(frozen=True)
@@ -181,7 +185,8 @@ def valuation(p: PositionView, market: MarketState, collateral: MarketState, now
     prices = market.trade_prices()
     lo, hi = collateral.min_max()
     return health_math.position_valuation(p.state(), p.cumulative_interest_snapshot, market.custody, prices,
-                                          collateral.custody, lo, hi, now, aliased=p.custody == p.collateral_custody)
+                                          collateral.custody, lo, hi, now, p.skew_premium_snapshot,
+                                          aliased=p.custody == p.collateral_custody)
 
 
 def health_inputs(p: PositionView, market: MarketState, collateral: MarketState, now: int) -> pnl.HealthInputs:

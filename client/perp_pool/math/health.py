@@ -23,6 +23,7 @@ from perp_pool.math.pnl import (
     liquidation_price,
 )
 from perp_pool.math.pricing import Side, TradePrices, exit_price
+from perp_pool.math.skew import custody_premium_cumulative, position_premium_usd
 from perp_pool.math.trade import CollateralCustody, Market, PositionState, health_inputs
 
 
@@ -45,7 +46,7 @@ class PositionValuation:
 
     exit_price: int  # spread included, PRICE_DECIMALS
     spread_bps: int
-    interest_usd: int  # owed now (index accrued to now)
+    interest_usd: int  # owed now, borrow premium included (indexes accrued to now)
     health: HealthInputs
     # an asset-backed long's tokens, revalued at each trial price of the liquidation-price search
     backing: TokenBacking | None = None
@@ -53,13 +54,17 @@ class PositionValuation:
 
 def position_valuation(position: PositionState, cumulative_interest_snapshot: int, market_custody: Any,
                        market_prices: TradePrices, collateral_custody: Any, collateral_min: OraclePrice,
-                       collateral_max: OraclePrice, now: int, aliased: bool = False) -> PositionValuation:
+                       collateral_max: OraclePrice, now: int, skew_premium_snapshot: int = 0,
+                       aliased: bool = False) -> PositionValuation:
     """`Position::valuation` from the traded custody's trade prices and the collateral custody's
     (min, max) price, both read and checked at `now`. `aliased`: the position's collateral custody
     is its traded custody (an asset-backed long)."""
     spread = spread_bps(market_custody, position.side)
     interest = position_interest_usd(cumulative_interest_at(collateral_custody, now), cumulative_interest_snapshot,
                                      position.size_usd)
+    # the market side's borrow premium, owed with the interest (`MarketSnapshot::owed_usd`)
+    interest += position_premium_usd(custody_premium_cumulative(market_custody, position.side, now),
+                                     skew_premium_snapshot, position.size_usd)
     return PositionValuation(
         exit_price=exit_price(position.side, market_prices, spread),
         spread_bps=spread,

@@ -20,6 +20,7 @@ from perp_pool.math.fixed import Rounding, i128, mul_div, pow10, u64, u128
 from perp_pool.math.oracle import OraclePrice
 from perp_pool.math.pnl import aggregate_pnl_usd
 from perp_pool.math.pricing import Side
+from perp_pool.math.skew import PremiumIndex
 
 
 class AumMode(Enum):
@@ -57,13 +58,23 @@ class TradingValuation:
     long_bad_debt_usd: int = 0
     short_profit_above_cap_usd: int = 0
     short_bad_debt_usd: int = 0
+    # the market's borrow-premium indexes accrued to now and the sides' sum of size x snapshot
+    long_premium_cumulative: int = 0
+    long_premium_weighted: int = 0
+    short_premium_cumulative: int = 0
+    short_premium_weighted: int = 0
 
     def value_usd(self, min_price: OraclePrice, max_price: OraclePrice, mode: AumMode) -> int:
         """Accrued interest minus what the traders claim. Min mode values the pool low: the traders'
         claim at the price that favours them, rounded up, with their bad-debt bound added, interest
         rounded down; max mode the opposite, with their profit-above-cap bound subtracted."""
+        rounding = Rounding.FLOOR if mode is AumMode.MIN else Rounding.CEIL
         interest = i128(aggregate_interest_usd(self.cumulative_interest, self.borrow_size_usd, self.interest_weighted,
-                                               Rounding.FLOOR if mode is AumMode.MIN else Rounding.CEIL))
+                                               rounding)
+                        + aggregate_interest_usd(self.long_premium_cumulative, self.long_size_usd,
+                                                 self.long_premium_weighted, rounding)
+                        + aggregate_interest_usd(self.short_premium_cumulative, self.short_size_usd,
+                                                 self.short_premium_weighted, rounding))
         claim = 0
         sides = (
             (Side.LONG, self.long_size_usd, self.long_quantity, self.long_collateral_usd,
@@ -130,8 +141,19 @@ def custody_valuation(custody: Any, min_price: OraclePrice, max_price: OraclePri
             cumulative_interest=accrued_cumulative_interest(state.cumulative_interest, state.current_rate,
                                                             state.last_update, now),
             **book_bounds(longs, shorts, min_price, max_price),
+            **premium_fields(custody, now),
         ),
     )
+
+
+def premium_fields(custody: Any, now: int) -> dict[str, int]:
+    """The borrow-premium fields of `Custody::valuation` (zeros for an account without a skew state)."""
+    state = getattr(custody, "skew_state", None)
+    if state is None:
+        return {}
+    index = PremiumIndex.from_account(state).at(now)
+    return {"long_premium_cumulative": index.long_cumulative, "long_premium_weighted": state.long_weighted,
+            "short_premium_cumulative": index.short_cumulative, "short_premium_weighted": state.short_weighted}
 
 
 def book_bounds(longs: Any, shorts: Any, min_price: OraclePrice, max_price: OraclePrice) -> dict[str, int]:

@@ -23,7 +23,7 @@ from perp_pool.math.fees import (
     close_position_fee_usd,
     liquidation_fee_usd,
     liquidator_reward_usd,
-    open_position_fee_usd,
+    open_fee_bps,
     split_fee,
 )
 from perp_pool.math.fixed import Rounding, mul_div, u64, u128
@@ -39,6 +39,14 @@ from perp_pool.math.pnl import (
     position_pnl,
 )
 from perp_pool.math.pricing import Side
+from perp_pool.math.skew import (
+    SkewFee,
+    SkewParams,
+    check_net_exposure,
+    net_exposure_usd,
+    signed_size,
+    skew_open_fee,
+)
 
 
 @dataclass(frozen=True)
@@ -100,6 +108,27 @@ class CollateralCustody:
 
 
 @dataclass(frozen=True)
+class MarketSkew:
+    """`math::trade::MarketSkew`: what opening and increasing need to price the skew."""
+
+    params: SkewParams = SkewParams()
+    net_usd: int = 0  # long OI - short OI before the trade
+    aum_usd: int = 0  # the pool's cached AUM
+
+
+def open_fee_with_skew(side: Side, size_usd: int, utilization_after: int, collateral: CollateralCustody,
+                       market: Market) -> SkewFee:
+    """`open_fee_with_skew`: the utilisation-scaled open fee with the skew premium or discount."""
+    fee_bps = open_fee_bps(market.open_position_bps, utilization_after, collateral.optimal_utilization)
+    return skew_open_fee(side, size_usd, fee_bps, market.skew.net_usd, market.skew.aum_usd, market.skew.params)
+
+
+def check_skew_cap(side: Side, size_usd: int, market: Market) -> None:
+    check_net_exposure(market.skew.net_usd, market.skew.net_usd + signed_size(side, size_usd), market.skew.aum_usd,
+                       market.skew.params)
+
+
+@dataclass(frozen=True)
 class Market:
     """The traded custody's parameters (the ones the trade math reads)."""
 
@@ -112,14 +141,24 @@ class Market:
     close_position_bps: int
     liquidation_bps: int
     liquidator_reward_bps: int
+    skew: MarketSkew = MarketSkew()  # the skew premium and caps, the net before the trade, the pool's AUM
 
     @classmethod
-    def from_custody(cls, custody: Any) -> Market:
-        """`Custody::market` of an anchorpy-decoded Custody account."""
+    def from_custody(cls, custody: Any, aum_usd: int = 0) -> Market:
+        """`Custody::market` of an anchorpy-decoded Custody account, with the pool's cached AUM
+        (`Market::with_aum`)."""
         p, f = custody.pricing, custody.fees
+        skew, longs, shorts = (getattr(custody, k, None) for k in ("skew", "long_positions", "short_positions"))
+        market_skew = MarketSkew(
+            SkewParams.from_account(skew) if skew is not None else SkewParams(),
+            net_exposure_usd(longs.size_usd, shorts.size_usd) if longs is not None and shorts is not None else 0,
+            aum_usd)
         return cls(p.min_initial_leverage_bps, p.max_initial_leverage_bps, p.max_leverage_bps,
                    p.max_payoff_mult_bps, p.max_position_size_usd, f.open_position_bps, f.close_position_bps,
-                   f.liquidation_bps, f.liquidator_reward_bps)
+                   f.liquidation_bps, f.liquidator_reward_bps, market_skew)
+
+    def with_aum(self, aum_usd: int) -> Market:
+        return replace(self, skew=replace(self.skew, aum_usd=aum_usd))
 
 
 @dataclass(frozen=True)
@@ -191,6 +230,7 @@ class OpenPositionAmounts:
     collateral_amount: int  # collateral_in - fee_amount
     collateral_usd: int  # collateral_amount at the min price (floor)
     quantity: int  # size in the traded token at the entry price, rounded against the trader
+    skew_fee: SkewFee = SkewFee()  # how fee_usd was made: base, skew premium, skew discount
 
 
 def compute_open_position(side: Side, size_usd: int, entry_price: int, exit_price: int, collateral_in: int,
@@ -198,8 +238,8 @@ def compute_open_position(side: Side, size_usd: int, entry_price: int, exit_pric
     """Besides the leverage on collateral, the opened position must be within the max initial
     leverage at `exit_price` (the side's exit price now) with profit not counted, so it is never
     liquidatable at once. Errors, in order: ZeroAmount; NoExposureChange; MaxPositionSizeExceeded;
-    the `check_lock` errors; InsufficientCollateral (fee >= collateral_in); MaxLeverageExceeded
-    (leverage on collateral); MaxLeverageExceeded (not within the initial leverage at
+    NetExposureLimitExceeded; the `check_lock` errors; InsufficientCollateral (fee >= collateral_in);
+    MaxLeverageExceeded (leverage on collateral); MaxLeverageExceeded (not within the initial leverage at
     `exit_price`); MinLeverageNotMet."""
     if not (size_usd > 0 and collateral_in > 0):
         raise errors.ZeroAmount()
@@ -208,10 +248,11 @@ def compute_open_position(side: Side, size_usd: int, entry_price: int, exit_pric
         raise errors.NoExposureChange()
     if market.max_position_size_usd != 0 and size_usd > market.max_position_size_usd:
         raise errors.MaxPositionSizeExceeded()
+    check_skew_cap(side, size_usd, market)
     locked_amount = locked_amount_for(size_usd, market.max_payoff_mult_bps, collateral)
     utilization_after = collateral.check_lock(locked_amount)
-    fee_usd = open_position_fee_usd(size_usd, market.open_position_bps, utilization_after,
-                                    collateral.optimal_utilization)
+    skew_fee = open_fee_with_skew(side, size_usd, utilization_after, collateral, market)
+    fee_usd = skew_fee.fee_usd
     fee_amount = collateral.owed_tokens(fee_usd)
     if fee_amount >= collateral_in:
         raise errors.InsufficientCollateral()
@@ -225,7 +266,7 @@ def compute_open_position(side: Side, size_usd: int, entry_price: int, exit_pric
     if size_usd * BPS_POWER < collateral_usd * market.min_initial_leverage_bps:
         raise errors.MinLeverageNotMet()
     return OpenPositionAmounts(locked_amount, utilization_after, fee_usd, fee_amount, collateral.split(fee_amount),
-                               collateral_amount, collateral_usd, quantity)
+                               collateral_amount, collateral_usd, quantity, skew_fee)
 
 
 @dataclass(frozen=True)
@@ -244,14 +285,15 @@ class IncreasePositionAmounts:
     collateral_amount: int
     collateral_usd: int
     locked_amount: int
+    skew_fee: SkewFee = SkewFee()  # how fee_usd was made
 
 
 def compute_increase_position(position: PositionState, size_delta_usd: int, collateral_in: int, entry_price: int,
                               exit_price: int, interest_usd: int, collateral: CollateralCustody,
                               market: Market) -> IncreasePositionAmounts:
-    """Errors, in order: ZeroAmount; NoExposureChange; MaxPositionSizeExceeded (new size); the
-    `check_lock` errors; InsufficientCollateral (fee + interest >= collateral after the deposit);
-    MaxLeverageExceeded (the position after is not within the initial leverage at `exit_price`)."""
+    """Errors, in order: ZeroAmount; NoExposureChange; MaxPositionSizeExceeded (new size);
+    NetExposureLimitExceeded; the `check_lock` errors; InsufficientCollateral (fee + interest >= collateral
+    after the deposit); MaxLeverageExceeded (the position after is not within the initial leverage at `exit_price`)."""
     if size_delta_usd == 0:
         raise errors.ZeroAmount()
     quantity_delta = entry_quantity(position.side, size_delta_usd, entry_price)
@@ -260,10 +302,11 @@ def compute_increase_position(position: PositionState, size_delta_usd: int, coll
     size_usd = u64(position.size_usd + size_delta_usd)
     if market.max_position_size_usd != 0 and size_usd > market.max_position_size_usd:
         raise errors.MaxPositionSizeExceeded()
+    check_skew_cap(position.side, size_delta_usd, market)
     locked_delta = locked_amount_for(size_delta_usd, market.max_payoff_mult_bps, collateral)
     utilization_after = collateral.check_lock(locked_delta)
-    fee_usd = open_position_fee_usd(size_delta_usd, market.open_position_bps, utilization_after,
-                                    collateral.optimal_utilization)
+    skew_fee = open_fee_with_skew(position.side, size_delta_usd, utilization_after, collateral, market)
+    fee_usd = skew_fee.fee_usd
     fee_amount = collateral.owed_tokens(fee_usd)
     interest_amount = collateral.owed_tokens(interest_usd)
     total = u64(position.collateral_amount + collateral_in)
@@ -281,7 +324,7 @@ def compute_increase_position(position: PositionState, size_delta_usd: int, coll
         raise errors.MaxLeverageExceeded()
     return IncreasePositionAmounts(locked_delta, utilization_after, fee_usd, fee_amount, collateral.split(fee_amount),
                                    interest_usd, interest_amount, quantity_delta, price, quantity, size_usd,
-                                   collateral_amount, collateral_usd, locked_amount)
+                                   collateral_amount, collateral_usd, locked_amount, skew_fee)
 
 
 # ---- decrease / close / liquidate ----------------------------------------------------------------

@@ -203,4 +203,10 @@ pub enum PerpPoolError {
     /// 6064
     #[msg("Swap not allowed: same custody on both legs, or a custody without a weight rule")]
     InvalidSwap,
+    /// 6065
+    #[msg("Invalid skew config (premium scale, premium + discount above 100 %, rate or cap out of bounds)")]
+    InvalidSkewConfig,
+    /// 6066
+    #[msg("The trade would take the pool's net exposure in this market beyond its cap")]
+    NetExposureLimitExceeded,
 }

@@ -10,7 +10,7 @@ use {
             perpetuals::Permissions,
             position::Side,
         },
-        types::{LockTier, OrderKind, OrderParams, Tranche, WeightParams},
+        types::{LockTier, OrderKind, OrderParams, SkewParams, Tranche, WeightParams},
     },
     anchor_lang::prelude::*,
 };
@@ -477,6 +477,19 @@ pub struct OrderConfigSet {
     pub pool: Pubkey,
     pub custody: Pubkey,
     pub orders: OrderParams,
+}
+
+/// `set_skew_config`.
+#[event]
+pub struct SkewConfigSet {
+    pub admin: Pubkey,
+    pub pool: Pubkey,
+    pub custody: Pubkey,
+    pub skew: SkewParams,
+    /// The premium rates after the change, RATE_DECIMALS per hour.
+    pub long_premium_rate: u64,
+    pub short_premium_rate: u64,
+    pub time: i64,
 }
 
 /// `place_order`.

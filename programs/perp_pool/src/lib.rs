@@ -34,7 +34,7 @@ pub mod validation;
 use {
     instructions::*,
     math::pnl::ProfitAndLoss,
-    types::{OrderParams, TrancheConfigParams, WeightParams},
+    types::{OrderParams, SkewParams, TrancheConfigParams, WeightParams},
 };
 
 declare_id!("HxTosyLLPQKXWwvkpRwQEAc2HfF2N59y9Ce7DxTv21FX");
@@ -208,6 +208,11 @@ pub mod perp_pool {
     /// Admin: replaces a market's order parameters (most orders per owner, executor fee).
     pub fn set_order_config(ctx: Context<SetOrderConfig>, params: OrderParams) -> Result<()> {
         instructions::set_order_config::handler(ctx, &params)
+    }
+
+    /// Admin: replaces a market's skew premium and net exposure caps (all zero = none).
+    pub fn set_skew_config(ctx: Context<SetSkewConfig>, params: SkewParams) -> Result<()> {
+        instructions::set_skew_config::handler(ctx, &params)
     }
 
     /// Admin: gives a pool without LP yet a senior tranche (its own LP mint); the pool's LP
@@ -406,6 +411,14 @@ pub mod perp_pool {
     /// Whether an order passes its own checks now (not void, trigger reached, within its limit).
     pub fn get_order_state(ctx: Context<GetOrderState>) -> Result<OrderState> {
         instructions::get_order_state::handler(ctx)
+    }
+
+    /// One market's imbalance, premiums, caps and headroom; remaining accounts: collateral
+    /// custodies whose utilisation to report (read-only).
+    pub fn get_market_risk<'info>(
+        ctx: Context<'_, '_, '_, 'info, GetMarketRisk<'info>>,
+    ) -> Result<MarketRisk> {
+        instructions::get_market_risk::handler(ctx)
     }
 
     /// One tranche slot of the stake pool after an update to now (staked and locked shares,

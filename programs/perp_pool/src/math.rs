@@ -10,6 +10,7 @@ pub mod orders;
 pub mod pnl;
 pub mod pricing;
 pub mod safe_math;
+pub mod skew;
 pub mod staking;
 pub mod trade;
 pub mod tranche;

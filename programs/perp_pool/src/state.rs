@@ -7,5 +7,6 @@ pub mod order;
 pub mod perpetuals;
 pub mod pool;
 pub mod position;
+pub mod skew;
 pub mod stake;
 pub mod stake_pool;

@@ -255,3 +255,29 @@ impl AnchorDeserialize for LockTier {
         })
     }
 }
+
+/// A market's skew premium and exposure caps (read from the TRADED custody; `set_skew_config`,
+/// checked by `validation::config::validate_skew_config`; docs/design.md "Skew premium and
+/// exposure limits"). All zero (the default) = no premium and no cap.
+#[derive(
+    AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, Default, PartialEq, Eq, InitSpace,
+)]
+pub struct SkewParams {
+    /// The imbalance |long OI - short OI| at which the premiums reach their maximum, as a share
+    /// of the pool's AUM (BPS, 10_000 = 100 % of AUM); the premiums ramp linearly up to it.
+    /// 0 = no premium (the three premium parameters must then be 0).
+    pub scale_aum_bps: u64,
+    /// Open-fee premium at full scale, BPS of the open fee (10_000 = the fee doubled).
+    pub fee_premium_max_bps: u64,
+    /// Open-fee discount at full scale for the part of a trade that reduces the imbalance, BPS
+    /// of the open fee. premium + discount <= 10_000 (so opening the other side to earn the
+    /// discount and closing it never pays: see the design doc).
+    pub fee_discount_max_bps: u64,
+    /// Extra borrow rate the majority side pays at full scale, RATE_DECIMALS per hour.
+    pub borrow_premium_max_rate: u64,
+    /// Cap on |long OI - short OI| in USD; 0 = none.
+    pub max_net_exposure_usd: u64,
+    /// Cap on |long OI - short OI| as a share of the pool's cached AUM (`pool.aum_usd`), BPS;
+    /// 0 = none.
+    pub max_net_exposure_aum_bps: u64,
+}

@@ -7,6 +7,8 @@ use {
         math::{
             oracle::OraclePrice,
             pricing::{entry_price, exit_price, TradePrices},
+            safe_math::SafeMath,
+            skew::PremiumIndex,
             trade::{CollateralCustody, Market},
         },
         state::{custody::Custody, position::Position},
@@ -57,6 +59,8 @@ pub struct MarketSnapshot {
     /// The traded custody's pricing and fee parameters.
     pub market: Market,
     pub collateral: CollateralSnapshot,
+    /// The market's borrow-premium indexes at `now` (not written).
+    pub premium: PremiumIndex,
 }
 
 impl MarketSnapshot {
@@ -75,7 +79,21 @@ impl MarketSnapshot {
             prices,
             market: custody.market(),
             collateral,
+            premium: custody.skew_state.index().at(now)?,
         })
+    }
+
+    /// The side's borrow-premium index at `now`.
+    pub fn premium_cumulative(&self, side: Side) -> u128 {
+        self.premium.cumulative(side)
+    }
+
+    /// USD `position` owes at `now`: the collateral custody's interest plus its market side's
+    /// borrow premium (settled together, to the LPs).
+    pub fn owed_usd(&self, position: &Position) -> Result<u64> {
+        self.collateral
+            .interest_usd(position)?
+            .safe_add(position.premium_usd(self.premium_cumulative(position.side))?)
     }
 
     pub fn now(&self) -> i64 {

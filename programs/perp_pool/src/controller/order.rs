@@ -51,7 +51,7 @@ pub fn check_order(
         let position = position.ok_or_else(|| error!(PerpPoolError::InvalidPositionState))?;
         let mut health = health_inputs(
             &position.state(),
-            snapshot.collateral.interest_usd(position)?,
+            snapshot.owed_usd(position)?,
             &snapshot.collateral.view,
             &snapshot.market,
         )?;
@@ -125,7 +125,7 @@ pub fn execute_close_order(
     )?;
     // A liquidatable position is the liquidator's: a stop (or a TP) executed then would pay the
     // owner the margin a liquidation gives the LPs (review of the orders, finding 2).
-    let interest_usd = snapshot.collateral.interest_usd(accounts.position)?;
+    let interest_usd = snapshot.owed_usd(accounts.position)?;
     let health = health_inputs(
         &accounts.position.state(),
         interest_usd,

@@ -37,6 +37,9 @@ pub struct PositionAccounts<'a, 'info> {
     pub custody: &'a mut Account<'info, Custody>,
     pub collateral_custody: &'a mut Account<'info, Custody>,
     pub position: &'a mut Position,
+    /// The pool's cached AUM (`pool.aum_usd`), USD: the skew premium's and the exposure caps'
+    /// scale.
+    pub pool_aum_usd: u128,
 }
 
 /// Whether a change touches the collateral custody's lending side.
@@ -62,11 +65,13 @@ impl PositionAccounts<'_, '_> {
         change: impl FnOnce(&mut Position, &mut Custody) -> Result<R>,
     ) -> Result<R> {
         let position = &mut *self.position;
+        self.custody.accrue_skew_premium(snapshot.now)?;
         if position.size_usd > 0 {
             let decimals = self.custody.decimals;
             self.custody
                 .stats_mut(position.side)
                 .remove(position, decimals)?;
+            self.custody.skew_state.remove_position(position)?;
             if lending == Lending::Rebooked {
                 self.collateral_custody
                     .borrow_rate_state
@@ -81,12 +86,20 @@ impl PositionAccounts<'_, '_> {
                     .borrow_rate_state
                     .add_position(position)?;
             }
+            let premium_usd = position.premium_usd(
+                self.custody
+                    .skew_state
+                    .cumulative_at(position.side, snapshot.now)?,
+            )?;
             self.custody.stats_mut(position.side).add(
                 position,
                 &snapshot.view,
                 snapshot.cumulative_interest,
+                premium_usd,
             )?;
+            self.custody.skew_state.add_position(position)?;
         }
+        self.custody.update_skew_rates(self.pool_aum_usd)?;
         if lending == Lending::Rebooked {
             self.collateral_custody.update_borrow_rate()?;
         }
@@ -148,8 +161,9 @@ pub fn apply_open(
         exit,
         request.collateral_in,
         &snapshot.collateral.view,
-        &snapshot.market,
+        &snapshot.market.with_aum(accounts.pool_aum_usd),
     )?;
+    let premium_cumulative = snapshot.premium_cumulative(side);
     let now = snapshot.now();
     let custody_key = accounts.custody.key();
     let collateral_custody_key = accounts.collateral_custody.key();
@@ -173,6 +187,7 @@ pub fn apply_open(
             position.collateral_usd = amounts.collateral_usd;
             position.locked_amount = amounts.locked_amount;
             position.cumulative_interest_snapshot = cumulative_interest;
+            position.skew_premium_snapshot = premium_cumulative;
             position.realized_pnl_usd = 0;
             position.realized_fees_usd = amounts.fee_usd;
             position.bump = request.bump;
@@ -219,7 +234,7 @@ pub fn apply_increase(
     let price = snapshot.entry_price(side)?;
     check_entry_slippage(side, price, price_limit)?;
     let exit = snapshot.exit_price(side)?;
-    let interest_usd = snapshot.collateral.interest_usd(accounts.position)?;
+    let interest_usd = snapshot.owed_usd(accounts.position)?;
     let amounts = compute_increase_position(
         &accounts.position.state(),
         size_usd,
@@ -228,8 +243,9 @@ pub fn apply_increase(
         exit,
         interest_usd,
         &snapshot.collateral.view,
-        &snapshot.market,
+        &snapshot.market.with_aum(accounts.pool_aum_usd),
     )?;
+    let premium_cumulative = snapshot.premium_cumulative(side);
     let now = snapshot.now();
     let cumulative_interest = snapshot.collateral.cumulative_interest;
     accounts.rebook(
@@ -257,6 +273,7 @@ pub fn apply_increase(
             position.collateral_usd = amounts.collateral_usd;
             position.locked_amount = amounts.locked_amount;
             position.cumulative_interest_snapshot = cumulative_interest;
+            position.skew_premium_snapshot = premium_cumulative;
             position.update_time = now;
             position.realized_fees_usd = position
                 .realized_fees_usd
@@ -351,7 +368,8 @@ fn apply_settlement(
 ) -> Result<Settled> {
     let side = accounts.position.side;
     let price = snapshot.exit_price(side)?;
-    let interest_usd = snapshot.collateral.interest_usd(accounts.position)?;
+    let interest_usd = snapshot.owed_usd(accounts.position)?;
+    let premium_cumulative = snapshot.premium_cumulative(side);
     let state = accounts.position.state();
     let insurance_fund = accounts.collateral_custody.assets.insurance_fund;
     let view = &snapshot.collateral.view;
@@ -415,6 +433,7 @@ fn apply_settlement(
                 position.collateral_usd = s.collateral_usd;
                 position.locked_amount = s.locked_amount;
                 position.cumulative_interest_snapshot = cumulative_interest;
+                position.skew_premium_snapshot = premium_cumulative;
                 position.update_time = now;
                 position.add_realized_pnl(s.pnl.profit_usd, s.pnl.loss_usd);
                 position.realized_fees_usd = position
@@ -545,7 +564,7 @@ pub fn apply_remove_collateral(
 ) -> Result<RemoveCollateralAmounts> {
     let side = accounts.position.side;
     let price = snapshot.exit_price(side)?;
-    let interest_usd = snapshot.collateral.interest_usd(accounts.position)?;
+    let interest_usd = snapshot.owed_usd(accounts.position)?;
     let amounts = compute_remove_collateral(
         &accounts.position.state(),
         collateral_usd,

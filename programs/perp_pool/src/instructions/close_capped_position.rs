@@ -148,6 +148,7 @@ pub fn handler(ctx: Context<CloseCappedPosition>) -> Result<()> {
             custody: &mut accounts.custody,
             collateral_custody: &mut accounts.collateral_custody,
             position: &mut accounts.position,
+            pool_aum_usd: accounts.pool.aum_usd,
         },
         &snapshot,
     )?;

@@ -135,6 +135,7 @@ pub fn handler(ctx: Context<ClosePosition>, params: &ClosePositionParams) -> Res
             custody: &mut accounts.custody,
             collateral_custody: &mut accounts.collateral_custody,
             position: &mut accounts.position,
+            pool_aum_usd: accounts.pool.aum_usd,
         },
         &snapshot,
         size_usd,

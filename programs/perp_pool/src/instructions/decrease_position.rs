@@ -61,6 +61,7 @@ pub fn handler(ctx: Context<SettlePosition>, params: &DecreasePositionParams) ->
             custody: &mut accounts.custody,
             collateral_custody: &mut accounts.collateral_custody,
             position: &mut accounts.position,
+            pool_aum_usd: accounts.pool.aum_usd,
         },
         &snapshot,
         params.size_usd,

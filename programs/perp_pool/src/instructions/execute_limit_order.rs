@@ -154,6 +154,7 @@ pub fn handler(ctx: Context<ExecuteLimitOrder>) -> Result<()> {
             custody: &mut accounts.custody,
             collateral_custody: &mut accounts.collateral_custody,
             position: &mut accounts.position,
+            pool_aum_usd: accounts.pool.aum_usd,
         },
         &snapshot,
         &order,

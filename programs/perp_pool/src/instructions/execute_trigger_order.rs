@@ -153,6 +153,7 @@ pub fn handler(ctx: Context<ExecuteTriggerOrder>) -> Result<()> {
             custody: &mut accounts.custody,
             collateral_custody: &mut accounts.collateral_custody,
             position: &mut accounts.position,
+            pool_aum_usd: accounts.pool.aum_usd,
         },
         &snapshot,
         &order,

@@ -90,7 +90,7 @@ pub fn handler(
     let price = entry_price(params.side, prices, spread_bps)?;
     let exit = exit_price(params.side, prices, spread_bps)?;
     let collateral = a.collateral_custody.collateral_view(min_price, max_price);
-    let market = a.custody.market();
+    let market = a.custody.market().with_aum(a.pool.aum_usd);
     let amounts = compute_open_position(
         params.side,
         params.size_usd,

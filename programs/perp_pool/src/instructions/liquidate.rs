@@ -134,6 +134,7 @@ pub fn handler(ctx: Context<Liquidate>) -> Result<()> {
             custody: &mut accounts.custody,
             collateral_custody: &mut accounts.collateral_custody,
             position: &mut accounts.position,
+            pool_aum_usd: accounts.pool.aum_usd,
         },
         &snapshot,
     )?;

@@ -35,7 +35,8 @@ pub fn handler<'info>(ctx: Context<'_, '_, '_, 'info, UpdatePoolAum<'info>>) -> 
         .custody_valuations(None, ctx.remaining_accounts, now)?;
     let aum_usd = assets_under_management_usd(&valuations, AumMode::Min)?;
 
-    // mutate: book the interest each custody accrued (its rate stays, utilisation is unchanged)
+    // mutate: book the interest (and skew premium) each custody accrued; the borrow rate stays
+    // (utilisation is unchanged), the premium rates are re-derived at the new AUM
     for custody_info in ctx.remaining_accounts.iter().step_by(2) {
         validate!(
             custody_info.is_writable,
@@ -44,6 +45,9 @@ pub fn handler<'info>(ctx: Context<'_, '_, '_, 'info, UpdatePoolAum<'info>>) -> 
         let mut custody = Custody::load(custody_info)?;
         custody.accrue_interest(now)?;
         custody.update_borrow_rate()?;
+        // the market's borrow premium follows the new AUM from now on
+        custody.accrue_skew_premium(now)?;
+        custody.update_skew_rates(aum_usd)?;
         custody.store(custody_info)?;
     }
     ctx.accounts.pool.aum_usd = aum_usd;

@@ -68,6 +68,12 @@ pub struct TradingValuation {
     pub long_bad_debt_usd: u128,
     pub short_profit_above_cap_usd: u128,
     pub short_bad_debt_usd: u128,
+    /// The market's borrow-premium indexes accrued to now and the sides' Σ size × snapshot
+    /// (`math::skew`): the premium the longs / shorts owe the pool.
+    pub long_premium_cumulative: u128,
+    pub long_premium_weighted: u128,
+    pub short_premium_cumulative: u128,
+    pub short_premium_weighted: u128,
 }
 
 /// The price (PRICE_DECIMALS) at which `mode` values the traders of `side`, and the rounding of
@@ -115,12 +121,26 @@ impl TradingValuation {
             AumMode::Min => Rounding::Floor,
             AumMode::Max => Rounding::Ceil,
         };
-        let interest: i128 = cast(aggregate_interest_usd(
-            self.cumulative_interest,
-            self.borrow_size_usd,
-            self.interest_weighted,
-            interest_rounding,
-        )?)?;
+        let interest: i128 = cast(
+            aggregate_interest_usd(
+                self.cumulative_interest,
+                self.borrow_size_usd,
+                self.interest_weighted,
+                interest_rounding,
+            )?
+            .safe_add(aggregate_interest_usd(
+                self.long_premium_cumulative,
+                self.long_size_usd,
+                self.long_premium_weighted,
+                interest_rounding,
+            )?)?
+            .safe_add(aggregate_interest_usd(
+                self.short_premium_cumulative,
+                self.short_size_usd,
+                self.short_premium_weighted,
+                interest_rounding,
+            )?)?,
+        )?;
         let mut traders_claim: i128 = 0;
         for side in [Side::Long, Side::Short] {
             let (size_usd, quantity, collateral_usd, max_profit, above_cap, bad_debt) = match side {

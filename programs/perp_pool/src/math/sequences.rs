@@ -5,6 +5,7 @@
 //! like a failed transaction.
 //!
 //! - a trader at a constant oracle price never ends with more collateral tokens than it put in;
+//! - nor does one actor opening and closing both sides of a skewed market (`skew`);
 //! - a partial decrease followed by a close never pays more than one close;
 //! - a self-liquidation never pays the owner more than a close at the same price;
 //! - the interest index and the interest owed do not depend on how an interval is split;
@@ -45,6 +46,7 @@ mod interest;
 mod liquidation;
 mod lp;
 mod multi_asset;
+mod skew;
 mod trader;
 
 /// `lo..=hi`, log-uniform-ish: a decade, then a value in it (so dust and huge values are both
@@ -162,6 +164,7 @@ fn venue() -> impl Strategy<Value = (CollateralCustody, Market)> {
                         liquidator_reward_bps: reward_bps,
                         ..Fees::default()
                     },
+                    skew: crate::math::trade::MarketSkew::default(),
                 };
                 (collateral, market)
             },

@@ -22,7 +22,7 @@ use {
     crate::{
         constants::BPS_POWER,
         errors::PerpPoolError,
-        types::{BorrowRateParams, Fees, PricingParams, Side},
+        types::{BorrowRateParams, Fees, PricingParams, Side, SkewParams},
     },
     anchor_lang::prelude::*,
 };
@@ -55,6 +55,19 @@ pub struct Market {
     pub pricing: PricingParams,
     /// Only the trading rates are read here.
     pub fees: Fees,
+    /// The skew premium and exposure caps, with the market's net and the pool's AUM now
+    /// (default: none).
+    pub skew: MarketSkew,
+}
+
+/// What opening and increasing need to price the skew (`math::skew`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MarketSkew {
+    pub params: SkewParams,
+    /// Long OI - short OI before the trade, USD.
+    pub net_usd: i128,
+    /// The pool's AUM (its cached `aum_usd`), USD.
+    pub aum_usd: u128,
 }
 
 /// The parts of a position the math needs.
@@ -66,6 +79,19 @@ pub struct PositionState {
     pub size_usd: u64,
     pub collateral_amount: u64,
     pub locked_amount: u64,
+}
+
+impl Market {
+    /// The market with the pool's AUM `aum_usd` (its cached `pool.aum_usd`) for the skew math.
+    pub fn with_aum(self, aum_usd: u128) -> Market {
+        Market {
+            skew: MarketSkew {
+                aum_usd,
+                ..self.skew
+            },
+            ..self
+        }
+    }
 }
 
 impl CollateralCustody {

@@ -13,12 +13,14 @@ use {
             oracle::{min_max_price, OraclePrice},
             pricing::{trade_prices, TradePrices},
             safe_math::{cast, Rounding, SafeMath},
-            trade::{CollateralCustody, Market, SettlementAmounts},
+            skew::net_exposure_usd,
+            trade::{CollateralCustody, Market, MarketSkew, SettlementAmounts},
             weights::SwapLeg,
         },
         state::{
             oracle::{read_oracle_price, OracleParams},
             position::Position,
+            skew::SkewState,
         },
         types::Side,
     },
@@ -26,7 +28,9 @@ use {
 };
 
 /// Defined in the leaf `types` module (the math reads them); re-exported at their old path.
-pub use crate::types::{BorrowRateParams, Fees, OrderParams, PricingParams, WeightParams};
+pub use crate::types::{
+    BorrowRateParams, Fees, OrderParams, PricingParams, SkewParams, WeightParams,
+};
 
 /// The custody's lending state: its rate, index and the aggregates of the positions borrowing
 /// from it (positions whose collateral custody it is), so accrued interest is known without a scan.
@@ -150,22 +154,29 @@ pub struct Custody {
     /// The custody's target share of a multi-asset pool and its bounds and steering fees
     /// (`set_custody_weights`; all zero: no weight rule).
     pub weights: WeightParams,
+    /// The market's skew premium and exposure caps (`set_skew_config`; all zero = none).
+    pub skew: SkewParams,
+    /// The market's borrow-premium indexes and aggregates (`state::skew`).
+    pub skew_state: SkewState,
 }
 
 impl PositionStats {
     /// Adds `position` to the side's aggregates and books, registering its exposure thresholds
     /// first from its health now: collateral and payoff cap valued by `collateral` (min price,
-    /// floor) and the interest it owes at `cumulative_interest`; an asset-backed position
-    /// (`Position::is_aliased`) in token terms instead (`math::backing::aliased_registration`).
-    /// Every change of a position is `remove` (old state) then `add` (new state), so the books
-    /// always hold current thresholds.
+    /// floor) and the interest it owes at `cumulative_interest` plus the borrow premium it owes
+    /// (`premium_usd`); an asset-backed position (`Position::is_aliased`) in token terms instead
+    /// (`math::backing::aliased_registration`). Every change of a position is `remove` (old
+    /// state) then `add` (new state), so the books always hold current thresholds.
     pub fn add(
         &mut self,
         position: &mut Position,
         collateral: &CollateralCustody,
         cumulative_interest: u128,
+        premium_usd: u64,
     ) -> Result<()> {
-        let interest_usd = position.interest_usd(cumulative_interest)?;
+        let interest_usd = position
+            .interest_usd(cumulative_interest)?
+            .safe_add(premium_usd)?;
         let r = if position.is_aliased() {
             aliased_registration(
                 position.side,
@@ -335,6 +346,7 @@ impl Custody {
         max_price: OraclePrice,
         now: i64,
     ) -> Result<CustodyValuation> {
+        let premium = self.skew_state.index().at(now)?;
         Ok(CustodyValuation {
             owned: self.assets.owned,
             decimals: self.decimals,
@@ -372,6 +384,10 @@ impl Custody {
                     crossing(Side::Short, Threshold::Bankruptcy),
                     side_price(Side::Short, AumMode::Min, min_price, max_price)?.0,
                 )?,
+                long_premium_cumulative: premium.long_cumulative,
+                long_premium_weighted: self.skew_state.long_weighted,
+                short_premium_cumulative: premium.short_cumulative,
+                short_premium_weighted: self.skew_state.short_weighted,
             },
         })
     }
@@ -463,7 +479,31 @@ impl Custody {
         Market {
             pricing: self.pricing,
             fees: self.fees,
+            skew: MarketSkew {
+                params: self.skew,
+                net_usd: self.net_exposure_usd(),
+                // Set by the caller that knows the pool (`Market::with_aum`).
+                aum_usd: 0,
+            },
         }
+    }
+
+    /// Long OI - short OI of the market this custody is, USD.
+    pub fn net_exposure_usd(&self) -> i128 {
+        net_exposure_usd(self.long_positions.size_usd, self.short_positions.size_usd)
+    }
+
+    /// Accrues the market's premium indexes to `now`; call before changing its open interest.
+    pub fn accrue_skew_premium(&mut self, now: i64) -> Result<()> {
+        self.skew_state.accrue(now)
+    }
+
+    /// Re-derives the market's premium rates from its net now and `aum_usd`; call after a
+    /// change of its open interest (after `accrue_skew_premium`).
+    pub fn update_skew_rates(&mut self, aum_usd: u128) -> Result<()> {
+        let net = self.net_exposure_usd();
+        let params = self.skew;
+        self.skew_state.update_rates(net, aum_usd, &params)
     }
 
     /// Reads the oracle (fully checked) and returns the market's trade prices, PRICE_DECIMALS.
@@ -549,6 +589,7 @@ pub fn sync_aliased_custodies(
     if custody.key() == collateral_custody.key() {
         collateral_custody.long_positions = custody.long_positions;
         collateral_custody.short_positions = custody.short_positions;
+        collateral_custody.skew_state = custody.skew_state;
         let merged: Custody = (**collateral_custody).clone();
         **custody = merged;
     }

@@ -69,6 +69,10 @@ pub struct Position {
     /// USD: the payoff cap registered at the last change (`locked_amount` at the collateral's
     /// min price, floor), counted in the side's `PositionStats::max_profit_usd`.
     pub exposure_max_profit_usd: u64,
+    /// Its side's borrow-premium index (the traded custody's `SkewState`, RATE_DECIMALS x
+    /// seconds) when its premium was last settled (open, increase, decrease), like
+    /// `cumulative_interest_snapshot`.
+    pub skew_premium_snapshot: u128,
 }
 
 impl Position {
@@ -142,7 +146,7 @@ pub struct PositionValuation {
     pub exit_price: u64,
     /// The side's spread, BPS.
     pub spread_bps: u64,
-    /// Interest owed now (index accrued to now, not written).
+    /// Interest owed now, borrow premium included (indexes accrued to now, not written).
     pub interest_usd: u64,
     pub health: HealthInputs,
     /// An asset-backed position's tokens (`Position::is_aliased`): the liquidation price
@@ -174,7 +178,10 @@ impl Position {
         let cumulative = collateral_custody
             .borrow_rate_state
             .cumulative_interest_at(now)?;
-        let interest_usd = self.interest_usd(cumulative)?;
+        // Interest and the market side's borrow premium, owed together (`MarketSnapshot::owed_usd`).
+        let interest_usd = self
+            .interest_usd(cumulative)?
+            .safe_add(self.premium_usd(custody.skew_state.cumulative_at(self.side, now)?)?)?;
         Ok(PositionValuation {
             exit_price: exit_price(self.side, prices, spread_bps)?,
             spread_bps,

@@ -11,10 +11,14 @@ use {
             RATE_POWER,
         },
         errors::PerpPoolError,
-        math::safe_math::{cast, SafeMath},
+        math::{
+            safe_math::{cast, SafeMath},
+            skew::skew_params_valid,
+        },
         state::oracle::{OracleParams, OracleType},
         types::{
-            BorrowRateParams, Fees, LockTier, PricingParams, TrancheConfigParams, WeightParams,
+            BorrowRateParams, Fees, LockTier, PricingParams, SkewParams, TrancheConfigParams,
+            WeightParams,
         },
         validate,
     },
@@ -218,4 +222,10 @@ pub fn validate_weights(params: &WeightParams) -> Result<()> {
         params.swap_bps <= MAX_WEIGHT_FEE_BPS,
         PerpPoolError::InvalidWeightConfig
     )
+}
+
+/// A market's skew parameters (`set_skew_config`): `math::skew::skew_params_valid`.
+/// Errors: InvalidSkewConfig.
+pub fn validate_skew_config(params: &SkewParams) -> Result<()> {
+    validate!(skew_params_valid(params), PerpPoolError::InvalidSkewConfig)
 }

@@ -23,7 +23,10 @@ use {
             pnl::{self, HealthInputs, ProfitAndLoss},
             pricing::{self, TradePrices},
             safe_math::Rounding,
-            trade::{self, CollateralCustody, Market, PositionState, SettlementAmounts, Waterfall},
+            trade::{
+                self, CollateralCustody, Market, MarketSkew, PositionState, SettlementAmounts,
+                Waterfall,
+            },
         },
         state::{
             custody::{BorrowRateParams, Fees, PricingParams},
@@ -151,6 +154,15 @@ fn market(case: &Value) -> Market {
             liquidator_reward_bps: u(m, "liquidator_reward_bps"),
             ..Fees::default()
         },
+        // Optional: `{"params": SkewParams, "net_usd", "aum_usd"}` (none = no skew).
+        skew: match m.get("skew") {
+            None => MarketSkew::default(),
+            Some(k) => MarketSkew {
+                params: skew::skew_params(k),
+                net_usd: i128::from(i(k, "net_usd")),
+                aum_usd: uu(k, "aum_usd"),
+            },
+        },
     }
 }
 
@@ -239,6 +251,7 @@ fn num<T: TryInto<u64> + TryInto<i64> + Copy + std::fmt::Debug>(v: T) -> Value {
 mod orders;
 mod run;
 mod seed;
+mod skew;
 mod staking;
 mod tranche;
 mod weights;

@@ -14,6 +14,9 @@ pub(crate) fn run(section: &str, c: &Value) -> anchor_lang::Result<Value> {
     if let Some(result) = super::staking::run(section, c) {
         return result;
     }
+    if let Some(result) = super::skew::run(section, c) {
+        return result;
+    }
     if let Some(result) = super::tranche::run(section, c) {
         return result;
     }
@@ -207,6 +210,10 @@ pub(crate) fn run(section: &str, c: &Value) -> anchor_lang::Result<Value> {
                         long_bad_debt_usd: uu_or0(k, "long_bad_debt_usd"),
                         short_profit_above_cap_usd: uu_or0(k, "short_profit_above_cap_usd"),
                         short_bad_debt_usd: uu_or0(k, "short_bad_debt_usd"),
+                        long_premium_cumulative: uu_or0(k, "long_premium_cumulative"),
+                        long_premium_weighted: uu_or0(k, "long_premium_weighted"),
+                        short_premium_cumulative: uu_or0(k, "short_premium_cumulative"),
+                        short_premium_weighted: uu_or0(k, "short_premium_weighted"),
                     },
                 })
                 .collect();
@@ -234,6 +241,7 @@ pub(crate) fn run(section: &str, c: &Value) -> anchor_lang::Result<Value> {
                 "collateral_amount": o.collateral_amount,
                 "collateral_usd": o.collateral_usd,
                 "quantity": num(o.quantity),
+                "skew_fee": skew_fee_json(o.skew_fee),
             })
         }
         "increase_position" => {
@@ -262,6 +270,7 @@ pub(crate) fn run(section: &str, c: &Value) -> anchor_lang::Result<Value> {
                 "collateral_amount": o.collateral_amount,
                 "collateral_usd": o.collateral_usd,
                 "locked_amount": o.locked_amount,
+                "skew_fee": skew_fee_json(o.skew_fee),
             })
         }
         "decrease_position" => settlement_json(trade::compute_decrease_position(
@@ -339,4 +348,9 @@ pub(crate) fn run(section: &str, c: &Value) -> anchor_lang::Result<Value> {
         }
         other => panic!("unknown section {other}"),
     })
+}
+
+fn skew_fee_json(f: perp_pool::math::skew::SkewFee) -> Value {
+    json!({"base_usd": f.base_usd, "premium_usd": f.premium_usd, "discount_usd": f.discount_usd,
+           "fee_usd": f.fee_usd})
 }

@@ -480,5 +480,84 @@ pub(crate) fn seed() -> Value {
         super::weights::SECTION.to_string(),
         super::weights::seed(named),
     );
+    map.insert(super::skew::SECTION.to_string(), super::skew::seed(named));
+    // Opens on a skewed market (outside the big `json!` above: its macro recursion limit).
+    let skewed = |params: Value, net: u64, long: bool| {
+        let net = if long {
+            i128::from(net)
+        } else {
+            -i128::from(net)
+        };
+        with(
+            sol_market(),
+            json!({"skew": {"params": params, "net_usd": i64::try_from(net).unwrap(), "aum_usd": 10_000 * USD}}),
+        )
+    };
+    let reference = super::skew::params_json(1_000, 6_000, 4_000, 100_000, 0, 0);
+    let caps = super::skew::params_json(0, 0, 0, 0, 1_000 * USD, 0);
+    let open = |name: &str, side: &str, market: Value| {
+        named(
+            name,
+            json!({"side": side, "entry_price": 150 * PRICE, "exit_price": 150 * PRICE,
+                   "size_usd": 1_500 * USD, "collateral_in": 100 * USD,
+                   "collateral": usdc(10_000 * USD, 0), "market": market}),
+        )
+    };
+    let extra = [
+        open(
+            "skew_premium_majority",
+            "long",
+            skewed(reference.clone(), 500 * USD, true),
+        ),
+        open(
+            "skew_discount_minority",
+            "short",
+            skewed(reference.clone(), 2_000 * USD, true),
+        ),
+        open(
+            "skew_crossing_short",
+            "short",
+            skewed(reference, 700 * USD, true),
+        ),
+        open("skew_cap_refuses", "long", skewed(caps.clone(), 0, true)),
+        open(
+            "skew_cap_allows_reducing",
+            "long",
+            skewed(caps, 3_000 * USD, false),
+        ),
+    ];
+    if let Some(Value::Array(cases)) = map.get_mut("open_position") {
+        cases.extend(extra);
+    }
+    // The AUM with accrued borrow premium on both sides (floor in min mode, ceil in max mode).
+    let premium = |long_cum: u64, long_w: u64, short_cum: u64, short_w: u64| {
+        json!({"long_premium_cumulative": long_cum, "long_premium_weighted": long_w,
+               "short_premium_cumulative": short_cum, "short_premium_weighted": short_w})
+    };
+    let sol_with = |extra: Value| {
+        let base = with(
+            sol(0),
+            json!({"long_size_usd": 1_500 * USD, "long_max_profit_usd": 1_500 * USD,
+                   "long_quantity": 10 * TOKEN, "long_collateral_usd": 99 * USD,
+                   "short_size_usd": 500 * USD, "short_max_profit_usd": 500 * USD,
+                   "short_quantity": 3_333_333_333_334u64, "short_collateral_usd": 50 * USD}),
+        );
+        with(base, extra)
+    };
+    let aum_cases = [
+        named(
+            "premium_long_side",
+            json!({"custodies": [usdc_v(10_000 * USD),
+            sol_with(premium(180_000_001, 1_000_000_000_000_000, 0, 0))]}),
+        ),
+        named(
+            "premium_both_sides_odd",
+            json!({"custodies": [usdc_v(10_000 * USD),
+            sol_with(premium(7_777_777, 3_333_333_333, 123_457, 61_728_500_000))]}),
+        ),
+    ];
+    if let Some(Value::Array(cases)) = map.get_mut("aum") {
+        cases.extend(aum_cases);
+    }
     all
 }

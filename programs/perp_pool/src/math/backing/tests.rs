@@ -365,6 +365,7 @@ fn market(spread: u64, mult_bps: u64, fee_bps: u64) -> Market {
             close_position_bps: fee_bps,
             ..Fees::default()
         },
+        skew: crate::math::trade::MarketSkew::default(),
     }
 }
 

@@ -3,8 +3,9 @@
 use {
     super::*,
     crate::math::{
-        fees::open_position_fee_usd,
+        fees::open_fee_bps,
         pnl::{average_entry_price, entry_quantity},
+        skew::{check_net_exposure, signed_size, skew_open_fee, SkewFee},
     },
 };
 
@@ -24,6 +25,8 @@ pub struct OpenPositionAmounts {
     pub collateral_usd: u64,
     /// Size in the traded token at the entry price, rounded against the trader.
     pub quantity: u128,
+    /// How `fee_usd` was made: base, skew premium, skew discount.
+    pub skew_fee: SkewFee,
 }
 
 /// Opening a `side` position of `size_usd` at `entry_price` with `collateral_in` tokens (the open
@@ -32,7 +35,7 @@ pub struct OpenPositionAmounts {
 /// unrealised profit not counted (collateral - loss - close fee, as after an increase), so a
 /// spread (or a spot/EMA gap) cannot open a position that is liquidatable at once.
 /// Errors, in order: ZeroAmount; NoExposureChange (the size buys no quantity unit);
-/// MaxPositionSizeExceeded; the `check_lock` errors; InsufficientCollateral (fee >=
+/// MaxPositionSizeExceeded; NetExposureLimitExceeded; the `check_lock` errors; InsufficientCollateral (fee >=
 /// collateral_in); MaxLeverageExceeded (leverage on collateral); MaxLeverageExceeded (not within
 /// the initial leverage at `exit_price`); MinLeverageNotMet.
 pub fn compute_open_position(
@@ -52,15 +55,12 @@ pub fn compute_open_position(
             || size_usd <= market.pricing.max_position_size_usd,
         PerpPoolError::MaxPositionSizeExceeded
     );
+    check_skew_cap(side, size_usd, market)?;
     let locked_amount =
         locked_amount_for(size_usd, market.pricing.max_payoff_mult_bps, collateral)?;
     let utilization_after = collateral.check_lock(locked_amount)?;
-    let fee_usd = open_position_fee_usd(
-        size_usd,
-        market.fees.open_position_bps,
-        utilization_after,
-        collateral.borrow_rate.optimal_utilization,
-    )?;
+    let skew_fee = open_fee_with_skew(side, size_usd, utilization_after, collateral, market)?;
+    let fee_usd = skew_fee.fee_usd;
     let fee_amount = collateral.owed_tokens(fee_usd)?;
     require!(
         fee_amount < collateral_in,
@@ -97,12 +97,50 @@ pub fn compute_open_position(
         locked_amount,
         utilization_after,
         fee_usd,
+        skew_fee,
         fee_amount,
         fee_split: collateral.split(fee_amount)?,
         collateral_amount,
         collateral_usd,
         quantity,
     })
+}
+
+/// The market's net exposure cap (`math::skew::check_net_exposure`) for a `side` trade of
+/// `size_usd`. Errors: NetExposureLimitExceeded.
+fn check_skew_cap(side: Side, size_usd: u64, market: &Market) -> Result<()> {
+    let net_before = market.skew.net_usd;
+    check_net_exposure(
+        net_before,
+        net_before.safe_add(signed_size(side, size_usd))?,
+        market.skew.aum_usd,
+        &market.skew.params,
+    )
+}
+
+/// The open fee of a `side` trade of `size_usd` leaving the collateral custody at
+/// `utilization_after`: the utilisation-scaled rate (`open_fee_bps`) with the skew premium or
+/// discount (`skew_open_fee`; without skew parameters exactly `open_position_fee_usd`).
+pub fn open_fee_with_skew(
+    side: Side,
+    size_usd: u64,
+    utilization_after: u64,
+    collateral: &CollateralCustody,
+    market: &Market,
+) -> Result<SkewFee> {
+    let fee_bps = open_fee_bps(
+        market.fees.open_position_bps,
+        utilization_after,
+        collateral.borrow_rate.optimal_utilization,
+    )?;
+    skew_open_fee(
+        side,
+        size_usd,
+        fee_bps,
+        market.skew.net_usd,
+        market.skew.aum_usd,
+        &market.skew.params,
+    )
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -126,6 +164,8 @@ pub struct IncreasePositionAmounts {
     pub collateral_amount: u64,
     pub collateral_usd: u64,
     pub locked_amount: u64,
+    /// How `fee_usd` was made: base, skew premium, skew discount.
+    pub skew_fee: SkewFee,
 }
 
 /// Adding `size_delta_usd` at `entry_price` and `collateral_in` tokens (may be 0) to `position`,
@@ -135,7 +175,7 @@ pub struct IncreasePositionAmounts {
 /// leverage at `exit_price` with unrealised profit not counted (collateral - loss - close fee on
 /// the new size), so a liquidatable position cannot be increased.
 /// Errors, in order: ZeroAmount (size delta 0); NoExposureChange; MaxPositionSizeExceeded (new
-/// size); the `check_lock` errors; InsufficientCollateral (fee + interest >= collateral after the
+/// size); NetExposureLimitExceeded; the `check_lock` errors; InsufficientCollateral (fee + interest >= collateral after the
 /// deposit); MaxLeverageExceeded.
 #[allow(clippy::too_many_arguments)]
 pub fn compute_increase_position(
@@ -157,18 +197,21 @@ pub fn compute_increase_position(
             || size_usd <= market.pricing.max_position_size_usd,
         PerpPoolError::MaxPositionSizeExceeded
     );
+    check_skew_cap(position.side, size_delta_usd, market)?;
     let locked_delta = locked_amount_for(
         size_delta_usd,
         market.pricing.max_payoff_mult_bps,
         collateral,
     )?;
     let utilization_after = collateral.check_lock(locked_delta)?;
-    let fee_usd = open_position_fee_usd(
+    let skew_fee = open_fee_with_skew(
+        position.side,
         size_delta_usd,
-        market.fees.open_position_bps,
         utilization_after,
-        collateral.borrow_rate.optimal_utilization,
+        collateral,
+        market,
     )?;
+    let fee_usd = skew_fee.fee_usd;
     let fee_amount = collateral.owed_tokens(fee_usd)?;
     let interest_amount = collateral.owed_tokens(interest_usd)?;
     let total = position.collateral_amount.safe_add(collateral_in)?;
@@ -200,6 +243,7 @@ pub fn compute_increase_position(
         locked_delta,
         utilization_after,
         fee_usd,
+        skew_fee,
         fee_amount,
         fee_split: collateral.split(fee_amount)?,
         interest_usd,

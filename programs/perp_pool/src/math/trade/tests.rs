@@ -66,6 +66,7 @@ fn market() -> Market {
             liquidator_reward_bps: 20,
             ..Fees::default()
         },
+        skew: crate::math::trade::MarketSkew::default(),
     }
 }
 

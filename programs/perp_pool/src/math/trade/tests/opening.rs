@@ -30,6 +30,11 @@ fn open_takes_fee_from_collateral_and_locks_size() {
             collateral_amount: 99 * USD,
             collateral_usd: 99 * USD,
             quantity: 10 * TOKEN,
+            skew_fee: crate::math::skew::SkewFee {
+                base_usd: USD,
+                fee_usd: USD,
+                ..Default::default()
+            },
         }
     );
     // A short owes the quantity rounded up: 1_000 USD at 3 USD = 333.333333333334 tokens.
