@@ -126,8 +126,10 @@ def net_exposure_cap_usd(aum_usd: int, params: SkewParams) -> int | None:
 
 
 def check_net_exposure(net_before: int, net_after: int, aum_usd: int, params: SkewParams) -> None:
-    """NetExposureLimitExceeded if the trade increases |net| beyond the cap."""
-    if abs(net_after) <= abs(net_before):
+    """NetExposureLimitExceeded if the trade leaves |net| beyond the cap, unless it only reduces |net|
+    without crossing zero (a trade across zero must end within the cap: review finding 1)."""
+    same_side = (net_before >= 0 and net_after >= 0) or (net_before <= 0 and net_after <= 0)
+    if same_side and abs(net_after) <= abs(net_before):
         return
     cap = net_exposure_cap_usd(aum_usd, params)
     if cap is not None and abs(net_after) > cap:
@@ -138,8 +140,7 @@ def headroom_usd(side: Side, net: int, aum_usd: int, params: SkewParams) -> int:
     cap = net_exposure_cap_usd(aum_usd, params)
     if cap is None:
         return NO_CAP
-    limit = max(cap, abs(net))
-    return limit - net if side is Side.LONG else limit + net
+    return max(cap - net, 0) if side is Side.LONG else max(cap + net, 0)
 
 
 def skew_params_valid(params: SkewParams) -> bool:
@@ -147,6 +148,7 @@ def skew_params_valid(params: SkewParams) -> bool:
         params.fee_premium_max_bps > 0 or params.fee_discount_max_bps > 0 or params.borrow_premium_max_rate > 0)
     return (not premiums_without_scale and params.scale_aum_bps <= MAX_SKEW_SCALE_AUM_BPS
             and params.fee_premium_max_bps + params.fee_discount_max_bps <= BPS_POWER
+            and params.fee_discount_max_bps <= params.fee_premium_max_bps
             and params.borrow_premium_max_rate <= RATE_POWER
             and params.max_net_exposure_aum_bps <= MAX_NET_EXPOSURE_AUM_BPS)
 

@@ -81,7 +81,11 @@ class CollateralCustody:
         return u64(self.min_price.token_to_usd(amount, self.decimals, Rounding.FLOOR))
 
     def owed_tokens(self, usd: int) -> int:
-        """Tokens the trader owes for `usd`: max price, ceil."""
+        """Tokens the trader owes for `usd` (loss, fee, interest, reward): min price, ceil (review F1)."""
+        return u64(self.min_price.usd_to_token(usd, self.decimals, Rounding.CEIL))
+
+    def lock_tokens(self, usd: int) -> int:
+        """Tokens locked for a payoff cap of `usd`: max price, ceil."""
         return u64(self.max_price.usd_to_token(usd, self.decimals, Rounding.CEIL))
 
     def paid_tokens(self, usd: int) -> int:
@@ -185,7 +189,7 @@ def proportional_quantity(quantity: int, part: int, whole: int, rounding: Roundi
 def locked_amount_for(size_usd: int, max_payoff_mult_bps: int, collateral: CollateralCustody) -> int:
     """Tokens to lock for `size_usd`: `ceil(size * max_payoff_mult_bps / BPS)` USD at the max price, ceil."""
     locked_usd = u64(mul_div(size_usd, max_payoff_mult_bps, BPS_POWER, Rounding.CEIL))
-    return collateral.owed_tokens(locked_usd)
+    return collateral.lock_tokens(locked_usd)
 
 
 def health_inputs(position: PositionState, interest_usd: int, collateral: CollateralCustody,
@@ -315,6 +319,8 @@ def compute_increase_position(position: PositionState, size_delta_usd: int, coll
         raise errors.InsufficientCollateral()
     collateral_amount = total - owed
     collateral_usd = collateral.value_usd(collateral_amount)
+    if size_usd * BPS_POWER < collateral_usd * market.min_initial_leverage_bps:
+        raise errors.MinLeverageNotMet()  # the open's floor holds after an increase (review F2)
 
     quantity = u128(position.quantity + quantity_delta)
     price = average_entry_price(position.side, size_usd, quantity)

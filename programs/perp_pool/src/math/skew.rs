@@ -232,9 +232,11 @@ pub fn net_exposure_cap_usd(aum_usd: u128, params: &SkewParams) -> Result<Option
     Ok(cap)
 }
 
-/// A trade taking the net from `net_before` to `net_after` passes the caps if it does not
-/// increase `|net|` (reducing trades are always allowed, also past a lowered cap) or `|net_after|`
-/// is within the cap. Errors: NetExposureLimitExceeded.
+/// NetExposureLimitExceeded when a trade leaves `|net|` above the cap, unless it only reduces
+/// `|net|` without crossing zero (a reducing trade stays allowed whatever the cap). A trade that
+/// crosses zero must end within the cap: else a throw-away opposite position, opened across zero
+/// and closed afterwards (closes are never checked), would let net grow threefold per round
+/// (review finding 1 of the skew premium).
 pub fn check_net_exposure(
     net_before: i128,
     net_after: i128,
@@ -242,7 +244,8 @@ pub fn check_net_exposure(
     params: &SkewParams,
 ) -> Result<()> {
     let after = net_after.unsigned_abs();
-    if after <= net_before.unsigned_abs() {
+    let same_side = (net_before >= 0 && net_after >= 0) || (net_before <= 0 && net_after <= 0);
+    if same_side && after <= net_before.unsigned_abs() {
         return Ok(());
     }
     if let Some(cap) = net_exposure_cap_usd(aum_usd, params)? {
@@ -252,17 +255,17 @@ pub fn check_net_exposure(
 }
 
 /// How much more size a `side` trade may open now under the caps, USD (u128::MAX without a cap):
-/// `max(|net|, cap) - net` for longs, `max(|net|, cap) + net` for shorts.
+/// up to `+cap` for longs (`max(cap - net, 0)`), down to `-cap` for shorts (`max(cap + net, 0)`).
 pub fn headroom_usd(side: Side, net: i128, aum_usd: u128, params: &SkewParams) -> Result<u128> {
     let Some(cap) = net_exposure_cap_usd(aum_usd, params)? else {
         return Ok(u128::MAX);
     };
-    let limit: i128 = cast(cap.max(net.unsigned_abs()))?;
+    let cap: i128 = cast(cap)?;
     let room = match side {
-        Side::Long => limit.safe_sub(net)?,
-        Side::Short => limit.safe_add(net)?,
+        Side::Long => cap.safe_sub(net)?,
+        Side::Short => cap.safe_add(net)?,
     };
-    cast(room)
+    cast(room.max(0))
 }
 
 /// The borrow-premium indexes of a market's two sides (kept on the traded custody).
@@ -358,6 +361,7 @@ pub fn skew_params_valid(params: &SkewParams) -> bool {
             .fee_premium_max_bps
             .checked_add(params.fee_discount_max_bps)
             .is_some_and(|total| total <= BPS_POWER)
+        && params.fee_discount_max_bps <= params.fee_premium_max_bps
         && params.borrow_premium_max_rate <= RATE_POWER
         && params.max_net_exposure_aum_bps <= MAX_NET_EXPOSURE_AUM_BPS
 }

@@ -103,8 +103,20 @@ impl CollateralCustody {
         )
     }
 
-    /// Tokens the trader owes for `usd`: max price, ceil.
+    /// Tokens the trader owes for `usd` (a loss, fee, interest, reward): min price, ceil — the
+    /// most tokens that USD can mean. (The max price gave the fewest: with an asset-backed long's
+    /// SOL collateral and spot below the EMA after a drop, a loss was settled in too few tokens,
+    /// the LPs paying the spread — review finding F1. For a stable custody min and max meet.)
     pub fn owed_tokens(&self, usd: u64) -> Result<u64> {
+        cast(
+            self.min_price
+                .usd_to_token(u128::from(usd), self.decimals, Rounding::Ceil)?,
+        )
+    }
+
+    /// Tokens locked for a payoff cap of `usd`: max price, ceil (the cap is paid at the max price,
+    /// `paid_tokens`, so these tokens cover it).
+    pub fn lock_tokens(&self, usd: u64) -> Result<u64> {
         cast(
             self.max_price
                 .usd_to_token(u128::from(usd), self.decimals, Rounding::Ceil)?,
@@ -169,7 +181,7 @@ pub fn locked_amount_for(
         u128::from(BPS_POWER),
         Rounding::Ceil,
     )?)?;
-    collateral.owed_tokens(locked_usd)
+    collateral.lock_tokens(locked_usd)
 }
 
 /// Health of a position now: collateral and profit cap revalued at the collateral's min price,

@@ -219,6 +219,10 @@ pub fn compute_increase_position(
     require!(owed < total, PerpPoolError::InsufficientCollateral);
     let collateral_amount = total.safe_sub(owed)?;
     let collateral_usd = collateral.value_usd(collateral_amount)?;
+    // The open's minimum leverage holds after an increase too: else a 1 USD increase with a
+    // large `collateral_in` would place a bankruptcy threshold anywhere below the entry (the
+    // exposure-book spacer of "LP capital safety"; review finding F2 of the asset-backed longs).
+    check_min_leverage(size_usd, collateral_usd, market)?;
 
     let quantity = position.quantity.safe_add(quantity_delta)?;
     let price = average_entry_price(position.side, size_usd, quantity)?;

@@ -111,3 +111,53 @@ fn valid_liquidation_fees(m: &mut Market) {
         .liquidator_reward_bps
         .min(margin_bps - m.fees.liquidation_bps);
 }
+
+/// Review findings of the asset-backed longs, fixed.
+mod review {
+    use super::*;
+
+    /// F1: what a trader owes converts at the MIN price (ceil): the most tokens. With the
+    /// collateral's min below its max (SOL after a drop, spot under the EMA), 100 USD owed is
+    /// 1.25 SOL at the 80 USD min, not 1.1112 at the 90 USD max.
+    #[test]
+    fn owed_tokens_convert_at_the_min_price() {
+        let sol = CollateralCustody {
+            decimals: 9,
+            min_price: OraclePrice {
+                price: 8_000_000_000,
+                exponent: -8,
+            },
+            max_price: OraclePrice {
+                price: 9_000_000_000,
+                exponent: -8,
+            },
+            ..usdc(0, 0)
+        };
+        assert_eq!(sol.owed_tokens(100 * USD).unwrap(), 1_250_000_000);
+        // Payouts and locks still convert at the max price (the fewest tokens per USD paid).
+        assert_eq!(sol.paid_tokens(100 * USD).unwrap(), 1_111_111_111);
+        assert_eq!(sol.lock_tokens(100 * USD).unwrap(), 1_111_111_112);
+    }
+
+    /// F2: an increase keeps the open's minimum leverage: a 1 USD increase carrying 1 000 USD of
+    /// collateral onto a 1 000 USD position at 1x minimum is refused.
+    #[test]
+    fn an_increase_keeps_the_minimum_leverage() {
+        let position = long(PRICE, 1_000 * USD, 900 * USD);
+        let collateral = usdc(1_000_000 * USD, 1_000 * USD);
+        let result = compute_increase_position(
+            &position,
+            USD,
+            1_000 * USD,
+            PRICE,
+            PRICE,
+            0,
+            &collateral,
+            &market(),
+        );
+        assert!(err_is(result, "MinLeverageNotMet"));
+        // The same increase with a little collateral passes.
+        compute_increase_position(&position, USD, USD, PRICE, PRICE, 0, &collateral, &market())
+            .unwrap();
+    }
+}
