@@ -112,7 +112,8 @@ async def multi_asset_scene(console: Console, connection: AsyncClient, admin: Pe
                                          lp_token_account=lp)).event("LiquidityAdded").data
         decimals = 6 if symbol == "USDC" else 9
         why = ("the pool owned nothing: the flat fee" if symbol == "USDC" else
-               "from 0 % toward SOL's 45 %: the flat fee less a rebate of up to 50 BPS")
+               "SOL from 0 % to just past its 45 % target: across the target there is no rebate, the flat fee "
+               "plus the tax on the part beyond it")
         console.print(f"{label} deposits {_amount(amount, decimals)} {symbol} -> {_amount(ev.lp_amount_out, 6)} LP, "
                       f"fee {ev.fee_bps} BPS ({why})")
     await s.weights("weights: funded at the targets")

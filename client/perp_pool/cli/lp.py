@@ -114,8 +114,8 @@ def lp_withdraw_command(
     redeemed (LiquidityCooldownActive). The minimum out is the program's quote (the withdrawal
     simulated now) less the slippage. A junior withdrawal must leave senior NAV within the pool's
     coverage limit (CoverageLimitExceeded). In a multi-asset pool the fee follows the custody's
-    weight as a deposit's does, and a redemption may not take it below its min weight
-    (TokenWeightOutOfRange)."""
+    weight as a deposit's does: a redemption that takes it further below its target (even under its
+    min weight) pays the weight tax, and is never refused for it."""
 
     async def action(client: PerpPoolClient) -> Report:
         mint_key = mint_of(mint, pool_name)
