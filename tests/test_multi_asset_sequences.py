@@ -1,8 +1,9 @@
 """Multi-asset pools under random sequences on the node (issue 13, "the conservation invariants hold
 per custody over hypothesis sequences mixing assets, trades, swaps, price moves and liquidations").
 
-A USDC + SOL + BTC pool with weights; two LPs holding all three tokens, two traders with USDC
-collateral trading SOL (synthetic positions; asset-backed longs come from another branch). Random
+A USDC + SOL + BTC pool with weights; two LPs holding all three tokens, two traders trading SOL with
+USDC collateral (synthetic positions) and with SOL collateral (asset-backed longs: collateral and
+payoff lock in the SOL custody, profit paid in SOL, liquidation reward in SOL). Random
 deposits and redemptions of each asset, swaps between any two custodies, round trips, SOL and BTC
 price moves, opens, closes and liquidations. After every step, per custody: the vault is exactly its
 buckets (owned + collateral + protocol fees + insurance fund + escrow + stake rewards) and
@@ -35,8 +36,9 @@ from perp_pool.localnet import NodeExtensions
 from perp_pool.math.fixed import Rounding
 from perp_pool.math.liquidity import AumMode
 from perp_pool.math.pricing import Side
+from perp_pool.tokens import ensure_ata
 from tests.helpers import SOL, USDC, World, price_usd
-from tests.lp_safety_support import NO_INTEREST, close_ix, keeper, open_ix
+from tests.lp_safety_support import NO_INTEREST, close_ix, keeper, limit_for_entry, limit_for_exit, open_ix
 from tests.multi_asset_support import (
     BTC,
     RULES,
@@ -89,6 +91,10 @@ operations = st.one_of(
               st.integers(11_000, 200_000)),
     st.tuples(st.just("close"), st.integers(0, TRADERS - 1), sides),
     st.tuples(st.just("liquidate"), st.integers(0, TRADERS - 1), sides),
+    st.tuples(st.just("open_backed"), st.integers(0, TRADERS - 1), st.integers(SOL // 10, 5 * SOL),
+              st.integers(11_000, 200_000)),
+    st.tuples(st.just("close_backed"), st.integers(0, TRADERS - 1)),
+    st.tuples(st.just("liquidate_backed"), st.integers(0, TRADERS - 1)),
 )
 
 
@@ -143,8 +149,10 @@ async def _sequence(url: str, admin, ops: list[tuple], ext: NodeExtensions) -> d
     mp = await new_multi_pool(world, rules=RULES, fees=FEES, borrow_rate=NO_INTEREST)
     m = mp.market()
     lps = [await new_multi_wallet(world, mp, [60_000 * USDC, 200 * SOL, 2 * BTC]) for _ in range(LPS)]
-    traders = [await new_multi_wallet(world, mp, [20_000 * USDC, 0, 0]) for _ in range(TRADERS)]
+    traders = [await new_multi_wallet(world, mp, [20_000 * USDC, 30 * SOL, 0]) for _ in range(TRADERS)]
     _, keeper_client, keeper_account = await keeper(world, m)
+    keeper_sol = await ensure_ata(world.client.transport, keeper_client.wallet.pubkey(), mp.sol.mint)
+    sol = mp.sol.custody
     w0, a0 = lps[0]
     for i, amount in enumerate((20_000 * USDC, 60 * SOL, 10 * BTC // 100)):
         await deposit(world, mp, mp.custodies[i], w0, a0[i], amount)
@@ -217,6 +225,21 @@ async def _sequence(url: str, admin, ops: list[tuple], ext: NodeExtensions) -> d
             elif kind == "liquidate":
                 w, _ = traders[op[1]]
                 await keeper_client.liquidate(m.position(w, op[2]), receiving_account=keeper_account)
+            elif kind == "open_backed":
+                # A SOL long with SOL collateral: size = the collateral's value at the SOL price x leverage.
+                w, accounts = traders[op[1]]
+                size = op[2] * prices[0] // 10**12 * op[3] // 10_000
+                await w.client.send([await w.client.build_open_position_ix(
+                    mp.pool, sol, sol, Side.LONG, price_limit=limit_for_entry(Side.LONG), collateral_amount=op[2],
+                    size_usd=size, funding_account=accounts[1])])
+            elif kind == "close_backed":
+                w, accounts = traders[op[1]]
+                await w.client.send([await w.client.build_close_position_ix(
+                    mp.pool, sol, sol, Side.LONG, price_limit=limit_for_exit(Side.LONG), receiving_account=accounts[1])])
+            elif kind == "liquidate_backed":
+                w, _ = traders[op[1]]
+                await keeper_client.liquidate(w.client.position_address(mp.pool, sol, sol, Side.LONG),
+                                              receiving_account=keeper_sol)
             counts[kind] = counts.get(kind, 0) + 1
         except REFUSED as exc:
             name = f"refused:{kind}:{type(exc).__name__}"
@@ -233,10 +256,10 @@ async def _sequence(url: str, admin, ops: list[tuple], ext: NodeExtensions) -> d
 
 def mixed(ops: list[tuple]) -> bool:
     kinds = {o[0] for o in ops}
-    return len(kinds) >= 6 and {"swap", "deposit"} <= kinds
+    return len(kinds) >= 6 and {"swap", "deposit", "open_backed"} <= kinds
 
 
-@settings(max_examples=3, **SETTINGS)
+@settings(max_examples=4, **SETTINGS)
 @given(ops=st.lists(operations, min_size=18, max_size=24).filter(mixed))
 def test_multi_asset_sequences_conserve_every_custody_and_no_round_trip_gains(rpc_url: str, world: World,
                                                                               ops: list[tuple]) -> None:
@@ -245,4 +268,5 @@ def test_multi_asset_sequences_conserve_every_custody_and_no_round_trip_gains(rp
         pytest.skip("needs the local node's slot control")
     counts = asyncio.run(_sequence(rpc_url, world.admin, ops, ext))
     print("multi-asset sequence:", counts)
+    assert counts.get("open_backed", 0) > 0 or any(k.startswith("refused:open_backed") for k in counts), counts
     assert sum(v for k, v in counts.items() if not k.startswith("refused")) > 0, counts
