@@ -184,13 +184,13 @@ def open_book(pool: PoolParams, traders: list[Trader], rules: Rules = PROGRAM_RU
     stops: list[int | None] = []
     backed: list[bool] = []
     exposure = Exposure(aum_usd=start_aum_usd(pool))
-    for e in pool.positions:  # already open: their locks and fees are in the custody's numbers
+    for e in pool.positions:  # already open: their locks and fees are in the custodies' numbers
         side = Side.LONG if e.long else Side.SHORT
         positions.append(PositionState(side, e.quantity, e.size_usd, e.collateral_amount, e.locked_amount))
         snapshots.append(e.snapshot)
         premium_snapshots.append(e.premium_snapshot)
         stops.append(None)
-        backed.append(False)
+        backed.append(e.asset_backed)
         exposure = exposure.after(side, e.size_usd)
     rejected: Counter[str] = Counter()
     refused_stops = 0

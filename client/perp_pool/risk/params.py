@@ -146,6 +146,7 @@ class ExistingPosition:
     locked_amount: int
     snapshot: int
     premium_snapshot: int = 0  # its skew premium snapshot minus its side's premium index at t0 (<= 0)
+    asset_backed: bool = False  # a long whose collateral custody is the traded one (its snapshot: that index)
 
 
 @dataclass(frozen=True)
