@@ -479,3 +479,36 @@ def test_an_asset_backed_long_is_liquidated_with_its_collateral_revalued() -> No
     assert int(vec.outcomes["owned_in"][0, 0]) == o.owned_in and int(vec.totals["market_owned"][0]) == \
         exact.totals.market_owned
     assert exact.totals.owned == book.owned  # the stable custody is untouched
+
+
+def test_skew_and_asset_backed_keys_load_and_bad_ones_are_named(tmp_path: Path) -> None:
+    f = tmp_path / "s.toml"
+    f.write_text("[pool]\naum_usd = 5_000_000_000\n[pool.market]\nlp_tokens = 1_000_000_000_000\n"
+                 "insurance_fund = 7\nskew_scale_aum_bps = 100\nfee_premium_max_bps = 4000\n"
+                 "borrow_premium_max_rate = 1000\nmax_net_exposure_aum_bps = 50\n"
+                 "[traders]\nasset_backed_share = 0.25\n")
+    cfg = load_config(f)
+    assert cfg.pool.aum_usd == 5_000_000_000 and cfg.traders.asset_backed_share == 0.25
+    assert cfg.pool.market.skew().scale_aum_bps == 100 and cfg.pool.market.lending().insurance_fund == 7
+    assert book_for(replace(cfg, traders=replace(cfg.traders, count=50))).aum_usd == 5_000_000_000
+    for text, match in (("[pool.market]\nfee_premium_max_bps = 10\n", "skew"),  # a premium without a scale
+                        ("[pool.market]\nskew_scale_aum_bps = 1\nfee_premium_max_bps = 6000\n"
+                         "fee_discount_max_bps = 5000\n", "skew"),
+                        ("[traders]\nasset_backed_share = 1.5\n", "asset_backed_share"),
+                        ("[pool]\naum_usd = -1\n", "pool.aum_usd")):
+        f.write_text(text)
+        with pytest.raises(ValueError, match=match):
+            load_config(f)
+
+
+def test_asset_backed_longs_need_the_lps_tokens_of_the_market() -> None:
+    """Without LP-owned SOL an asset-backed long cannot lock its payoff: InsufficientLiquidity, counted."""
+    cfg = replace(SMALL, traders=replace(SMALL.traders, asset_backed_share=1.0))
+    book = book_for(cfg)
+    longs = sum(p.side is Side.LONG for p in book.positions)
+    assert longs == 0 and book.rejected["InsufficientLiquidity"] > 0
+    funded = book_for(replace(cfg, pool=replace(cfg.pool, market=replace(cfg.pool.market, lp_tokens=10**13))))
+    assert all(funded.backed[i] for i, p in enumerate(funded.positions) if p.side is Side.LONG)
+    assert funded.market is not None and funded.market.locked == sum(
+        p.locked_amount for i, p in enumerate(funded.positions) if funded.backed[i]) > 0
+    assert funded.locked == sum(p.locked_amount for i, p in enumerate(funded.positions) if not funded.backed[i])

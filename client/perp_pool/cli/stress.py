@@ -236,14 +236,26 @@ def render(out: Console, d: dict[str, Any]) -> None:
               f"{m['keeper_delay_steps']} step(s)", markup=False, highlight=False, soft_wrap=True)
     out.print(f"  {model}", markup=False, highlight=False, soft_wrap=True)
     rejected = ", ".join(f"{k} {v}" for k, v in book["rejected"].items()) or "none"
-    print_block(out, "traders at t0", [
+    rows = [
         Row("positions", f"{book['positions']:,}", f"{book['open_before']:,} open before t0; refused: {rejected}"),
         Row("long / short size", f"{_usd(book['long_size_usd'])} / {_usd(book['short_size_usd'])}", "USD"),
         Row("stop-losses", f"{book['stops']:,}", f"refused past liquidation: {book['stops_refused']}"),
         Row("utilisation", _pct(book["utilization"] / 1e9), f"borrow rate "
             f"{format_rate_percent(book['borrow_rate'])}/h (held)"),
         Row("insurance fund", _usd(book["insurance_fund"]), "USD after the open fees"),
-    ])
+    ]
+    if book["asset_backed"]:
+        mc = d["market_custody"]
+        rows.append(Row("asset-backed longs", f"{book['asset_backed']:,}",
+                        f"{market} custody utilisation {_pct(book['market_utilization'] / 1e9)}, borrow rate "
+                        f"{format_rate_percent(book['market_borrow_rate'])}/h (held); its insurance fund empty on "
+                        f"{_pct(mc['p_insurance_depleted'])} of paths"))
+    skew = book["skew"]
+    if skew["borrow_premium_long"] or skew["borrow_premium_short"]:
+        rows.append(Row("skew borrow premium", f"{format_rate_percent(skew['borrow_premium_long'])}/h long, "
+                        f"{format_rate_percent(skew['borrow_premium_short'])}/h short",
+                        f"net {_usd(skew['net_usd'])} USD at AUM {_usd(skew['aum_usd'])} (held)"))
+    print_block(out, "traders at t0", rows)
     lp = d["lp"]["return"]
     out.print()
     if lp is None:
