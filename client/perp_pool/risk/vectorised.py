@@ -191,7 +191,9 @@ def prepare(book: OpenBook, steps: int, step_sec: int, keeper_delay: int) -> Pre
     interest_usd = (_ceil_div((index - snaps[:, None]) * size_obj, RATE_POWER * HOUR_SECONDS)
                     + _ceil_div((premium - premium_snaps[:, None]) * size_obj, RATE_POWER * HOUR_SECONDS))
     interest_usd = np.asarray(interest_usd, dtype=object).astype(np.int64).reshape(n, steps + 1)
-    heads = [health_inputs(p, 0, custody, market) for p in book.positions]
+    # an asset-backed long's collateral and cap at the t0 price (only the fan chart reads them)
+    heads = [health_inputs(p, 0, book.custody_at(i, book.pool.market.price) if book.is_backed(i) else custody, market)
+             for i, p in enumerate(book.positions)]
     close_fee = np.array([close_position_fee_usd(s, market.close_position_bps) for s in sizes], dtype=np.int64)
     liq_fee = np.array([max(liquidation_fee_usd(s, market.liquidation_bps), int(close_fee[i]))
                         for i, s in enumerate(sizes)], dtype=np.int64)
