@@ -1,12 +1,15 @@
 """Stress simulator speed and exactness (perp_pool.risk, `perp-pool stress`); prints JSON.
 
     .venv/bin/python bench/stress_sim.py [--paths 10000] [--positions 1000] [--check-paths 2]
+        [--asset-backed-share 0.5 --lp-sol 20000 --skew]
 
 The example config (examples/stress.example.toml's defaults: the demo pool, GBM with jumps, one day
 at one-minute steps, keeper delay one step): the vectorised engine on every path, timed (goal:
 10,000 paths x 1,000 positions under 60 s on this machine), then the exact engine (the integer
 ports, step by step) on the first `--check-paths` paths, compared on every position's outcome and
-every path total (goal: identical token amounts). Pure computation, no node.
+every path total (goal: identical token amounts). Pure computation, no node. `--asset-backed-share`:
+that share of the longs SOL-backed against `--lp-sol` SOL of the LPs; `--skew`: a skew premium
+(scale 1 % of AUM, premium / discount 50 %, borrow premium 0.1 %/h at full scale).
 """
 
 from __future__ import annotations
@@ -33,9 +36,18 @@ def main() -> None:
     parser.add_argument("--positions", type=int, default=1_000)
     parser.add_argument("--check-paths", type=int, default=2)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--asset-backed-share", type=float, default=0.0)
+    parser.add_argument("--lp-sol", type=int, default=0, help="SOL the LPs hold in the SOL custody")
+    parser.add_argument("--skew", action="store_true")
     args = parser.parse_args()
     base = StressConfig()
-    cfg = replace(base, traders=replace(base.traders, count=args.positions),
+    market = replace(base.pool.market, lp_tokens=args.lp_sol * 10**base.pool.market.decimals)
+    if args.skew:
+        market = replace(market, skew_scale_aum_bps=100, fee_premium_max_bps=5_000, fee_discount_max_bps=5_000,
+                         borrow_premium_max_rate=1_000_000)
+    base = replace(base, pool=replace(base.pool, market=market))
+    cfg = replace(base, traders=replace(base.traders, count=args.positions,
+                                        asset_backed_share=args.asset_backed_share),
                   run=replace(base.run, paths=args.paths, seed=args.seed))
     t0 = time.perf_counter()
     book = book_for(cfg)
@@ -53,7 +65,8 @@ def main() -> None:
     totals = sim.totals
     print(json.dumps({
         "paths": args.paths, "steps": cfg.run.steps, "step_sec": cfg.run.step_sec,
-        "positions_opened": len(book.positions), "cpus": os.cpu_count(),
+        "positions_opened": len(book.positions), "asset_backed": sum(book.backed),
+        "rejected": book.rejected, "premium_rates": list(book.premium_rates), "cpus": os.cpu_count(),
         "simulate_seconds": round(t3 - t2, 2),
         # CPU time of the process: the wall time above also counts waiting for a core others use.
         "simulate_cpu_seconds": round(cpu, 2),

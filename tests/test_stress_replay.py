@@ -36,8 +36,10 @@ TRADERS = [Trader(Side.LONG, 3_000 * USDC, 150 * USDC), Trader(Side.LONG, 2_000 
            Trader(Side.SHORT, 2_500 * USDC, 100 * USDC), Trader(Side.SHORT, 1_000 * USDC, 250 * USDC)]
 # USD, tenths: the 20x long is liquidatable at 145 and liquidated at 145.2 (its collateral pays the
 # fee and the keeper); the 10x long at 130 / 129 (bad debt: the insurance fund is drawn empty); the
-# 25x short at 153 / 161 (bad debt, nothing left in the fund); the 4x short is closed at the end.
-PATH = [1500, 1470, 1450, 1452, 1390, 1300, 1290, 1530, 1610]
+# 25x short at 153 / 161 (bad debt, nothing left in the fund); the 4x short is closed at the end, a
+# step of its own (the simulator has one time per step: two settlements in one step could land in
+# two different seconds of the node's clock and owe different interest, so no step has two).
+PATH = [1500, 1470, 1450, 1452, 1390, 1300, 1290, 1530, 1610, 1610]
 PRICES = [p * PRICE_POWER // 10 for p in PATH]
 
 
@@ -75,6 +77,7 @@ async def test_the_exact_engine_replays_the_chain(world: World, node_ext: NodeEx
     seconds = [0]
     seen = [False] * len(positions)
     chain_end: dict[int, tuple[int, int, object]] = {}  # position -> (kind, step, event)
+    settled_at: dict[int, list[int]] = {}  # step -> the times its settlements landed
     for step, price in enumerate(PRICES[1:], start=1):
         node_ext.warp_clock(STEP_SEC)
         await world.set_price(m.usdc, price=PRICE_POWER)
@@ -87,6 +90,7 @@ async def test_the_exact_engine_replays_the_chain(world: World, node_ext: NodeEx
             if liquidatable and seen[i]:
                 ev = (await keeper.liquidate(address, receiving_account=account)).event("PositionLiquidated").data
                 chain_end[i] = (LIQUIDATED, step, ev)
+                settled_at.setdefault(step, []).append(ev.time)
                 now = ev.time
             seen[i] = liquidatable
         if step == len(PRICES) - 1:
@@ -94,13 +98,16 @@ async def test_the_exact_engine_replays_the_chain(world: World, node_ext: NodeEx
                 if i not in chain_end:
                     ev = (await close_pos(world, m, w, t.side)).event("PositionDecreased").data
                     chain_end[i] = (OPEN_AT_END, step, ev)
+                    settled_at.setdefault(step, []).append(ev.time)
                     now = ev.time
         seconds.append(now - t0)
+    # One time per step holds for the settlements: each step's settlements landed in one second.
+    assert all(len(set(times)) == 1 for times in settled_at.values()), settled_at
 
     exact = run_exact(book, PRICES, seconds, keeper_delay=1)
     kinds = [(o.kind, o.step) for o in exact.outcomes]
     assert kinds == [(chain_end[i][0], chain_end[i][1]) for i in range(len(positions))]
-    assert kinds == [(LIQUIDATED, 3), (LIQUIDATED, 6), (LIQUIDATED, 8), (OPEN_AT_END, 8)]
+    assert kinds == [(LIQUIDATED, 3), (LIQUIDATED, 6), (LIQUIDATED, 8), (OPEN_AT_END, 9)]
     for i, o in enumerate(exact.outcomes):
         kind, _, ev = chain_end[i]
         e: Any = ev
@@ -130,3 +137,144 @@ async def test_the_exact_engine_replays_the_chain(world: World, node_ext: NodeEx
     assert exact.totals.stake_rewards == a.stake_rewards
     assert exact.totals.bad_debt_usd == after.bad_debt_usd
     assert a.locked == 0 and a.collateral == 0
+
+
+# A SOL-funded pool (LPs in USDC and SOL) with a skew premium: two asset-backed longs (collateral,
+# lock and payout in SOL) beside stable-backed positions. The long side stays the majority, beyond
+# the ramp's full scale (1 bp of AUM), the whole path, so both premium rates are constant on chain as
+# the simulator holds them (the longs pay the maximum, the short none); the borrow rates are
+# constant too. Path: the 20x USDC long is liquidated at step 3, the 5x SOL-backed long (its SOL
+# collateral falling with the price) at step 7, the 25x USDC short at step 9; the 2x SOL-backed long
+# is closed at the end with a profit paid in SOL. One settlement a step (see above).
+SKEW = dict(scale_aum_bps=1, fee_premium_max_bps=5_000, fee_discount_max_bps=3_000, borrow_premium_max_rate=3_000_000)
+SOL_UNIT = 10**9
+MIXED = [Trader(Side.LONG, 3_000 * USDC, 150 * USDC), Trader(Side.LONG, 3_000 * USDC, 4 * SOL_UNIT, None, True),
+         Trader(Side.LONG, 1_000 * USDC, 3_333_333_333, None, True), Trader(Side.SHORT, 500 * USDC, 20 * USDC)]
+MIXED_PATH = [1500, 1470, 1450, 1452, 1390, 1300, 1250, 1240, 1530, 1610, 1610]
+MIXED_PRICES = [p * PRICE_POWER // 10 for p in MIXED_PATH]
+
+
+async def test_the_exact_engine_replays_asset_backed_longs_and_the_skew(world: World, node_ext: NodeExtensions) -> None:
+    from perp_pool.math import skew
+    from perp_pool.math.health import cumulative_interest_at
+    from perp_pool.math.skew import custody_premium_cumulative
+
+    m = await new_market(world, fees=FEES, pricing=PRICING, borrow_rate=RATE, sol_price=MIXED_PRICES[0])
+    c = world.client
+    lp = await world.new_wallet(m.sol, tokens=1_000 * SOL_UNIT)
+    await world.deposit_and_wait(m.sol, lp, 1_000 * SOL_UNIT)
+    await c.set_skew_config(m.pool, m.sol.custody, skew.SkewParams(**SKEW))
+    usdc0, sol0 = await c.fetch_custody(m.usdc.custody), await c.fetch_custody(m.sol.custody)
+    aum = (await c.fetch_pool(m.pool)).aum_usd
+    pool = pool_params_from_accounts("replay", usdc0, sol0, MIXED_PRICES[0], None, aum)
+    assert pool.market.skew() == skew.SkewParams(**SKEW) and pool.market.lp_tokens == sol0.assets.owned > 0
+
+    wallets, opened, addresses = [], [], []
+    for t in MIXED:
+        if t.asset_backed:
+            w = await world.new_wallet(m.sol, tokens=10 * SOL_UNIT)
+            ev = await w.client.open_position(m.pool, m.sol.custody, m.sol.custody, Side.LONG, price_limit=2**63,
+                                              collateral_amount=t.collateral_in, size_usd=t.size_usd,
+                                              funding_account=w.token_account)
+            addresses.append(w.client.position_address(m.pool, m.sol.custody, m.sol.custody, Side.LONG))
+        else:
+            w = await trader(world, m)
+            ev = await open_pos(world, m, w, t.side, t.collateral_in, t.size_usd)
+            addresses.append(m.position(w, t.side))
+        wallets.append(w)
+        opened.append(ev.event("PositionOpened").data)
+
+    book = open_book(pool, MIXED)
+    assert book.backed == (False, True, True, False) and book.rejected == {}
+    for p, ev in zip(book.positions, opened, strict=True):  # the skew-priced fees and the SOL amounts
+        assert (p.collateral_amount, p.locked_amount) == (ev.collateral_amount, ev.locked_amount)
+    assert book.market is not None  # the open fees (skew premium / discount included) in each custody's tokens
+    assert book.open_fees == sum(ev.fee_amount for ev, t in zip(opened, MIXED, strict=True) if not t.asset_backed)
+    assert book.market.open_fees == sum(ev.fee_amount for ev, t in zip(opened, MIXED, strict=True) if t.asset_backed)
+    usdc1, sol1 = await c.fetch_custody(m.usdc.custody), await c.fetch_custody(m.sol.custody)
+    assert (book.owned, book.locked, book.insurance_fund) == (usdc1.assets.owned, usdc1.assets.locked,
+                                                             usdc1.assets.insurance_fund)
+    assert (book.market.owned, book.market.locked, book.market.insurance_fund) == (
+        sol1.assets.owned, sol1.assets.locked, sol1.assets.insurance_fund)
+    state = sol1.skew_state
+    assert (book.premium_rates, book.rate, book.market_rate) == (
+        (state.long_rate, state.short_rate), RATE.base_rate, RATE.base_rate)
+    assert book.premium_rates[0] == SKEW["borrow_premium_max_rate"] and book.premium_rates[1] == 0
+    # t0 is the last open: each snapshot relative to its custody's index (and its side's premium index) then
+    t0 = opened[-1].time
+    index0 = {str(m.usdc.custody): cumulative_interest_at(usdc1, t0),
+              str(m.sol.custody): cumulative_interest_at(sol1, t0)}
+    chain = [await c.fetch_position(a) for a in addresses]
+    book = replace(book, snapshots=tuple(p.cumulative_interest_snapshot - index0[str(p.collateral_custody)]
+                                         for p in chain),
+                   premium_snapshots=tuple(p.skew_premium_snapshot - custody_premium_cumulative(
+                       sol1, Side.LONG if t.side is Side.LONG else Side.SHORT, t0) for p, t in zip(chain, MIXED,
+                                                                                                   strict=True)))
+
+    _, keeper, account = await keeper_wallet(world, m)
+    keeper_sol = await world.new_wallet(m.sol)
+    seconds = [0]
+    seen = [False] * len(addresses)
+    chain_end: dict[int, tuple[int, int, object]] = {}
+    settled_at: dict[int, list[int]] = {}
+    for step, price in enumerate(MIXED_PRICES[1:], start=1):
+        node_ext.warp_clock(STEP_SEC)
+        await world.set_price(m.usdc, price=PRICE_POWER)
+        await world.set_price(m.sol, price=price)
+        now = await world.now()
+        for i, address in enumerate(addresses):
+            if i in chain_end:
+                continue
+            liquidatable = await c.get_liquidation_state(address)
+            if liquidatable and seen[i]:
+                who, to = (keeper_sol.client, keeper_sol.token_account) if MIXED[i].asset_backed else (keeper, account)
+                ev = (await who.liquidate(address, receiving_account=to)).event("PositionLiquidated").data
+                chain_end[i] = (LIQUIDATED, step, ev)
+                settled_at.setdefault(step, []).append(ev.time)
+                now = ev.time
+            seen[i] = liquidatable
+        if step == len(MIXED_PRICES) - 1:
+            for i, (w, t) in enumerate(zip(wallets, MIXED, strict=True)):
+                if i in chain_end:
+                    continue
+                if t.asset_backed:
+                    tx = await w.client.close_position(m.pool, m.sol.custody, m.sol.custody, Side.LONG,
+                                                       price_limit=0, receiving_account=w.token_account)
+                else:
+                    tx = await close_pos(world, m, w, t.side)
+                ev = tx.event("PositionDecreased").data
+                chain_end[i] = (OPEN_AT_END, step, ev)
+                settled_at.setdefault(step, []).append(ev.time)
+                now = ev.time
+        seconds.append(now - t0)
+    assert all(len(set(times)) == 1 for times in settled_at.values()), settled_at
+
+    exact = run_exact(book, MIXED_PRICES, seconds, keeper_delay=1)
+    kinds = [(o.kind, o.step) for o in exact.outcomes]
+    assert kinds == [(chain_end[i][0], chain_end[i][1]) for i in range(len(addresses))]
+    assert kinds == [(LIQUIDATED, 3), (LIQUIDATED, 7), (OPEN_AT_END, 10), (LIQUIDATED, 9)]
+    for i, o in enumerate(exact.outcomes):
+        kind, _, ev = chain_end[i]
+        e: Any = ev
+        assert (o.fee_paid, o.protocol_fee, o.insurance_fee, o.staker_fee) == (
+            e.fee_paid, e.protocol_fee_amount, e.insurance_fee_amount, e.staker_fee_amount), i
+        assert (o.insurance_draw, o.bad_debt_usd) == (e.insurance_draw, e.bad_debt_usd), i
+        fee_lp = e.fee_paid - e.protocol_fee_amount - e.insurance_fee_amount - e.staker_fee_amount
+        assert e.interest_usd > 0, i  # borrow interest, and the premium on the longs
+        if kind == LIQUIDATED:
+            assert o.reward_paid == e.reward_paid, i
+            assert o.owned_in == e.lp_paid + fee_lp + e.insurance_draw + e.remainder_to_pool, i
+        else:
+            assert (o.amount_out, o.owned_out) == (e.amount_out, e.profit_amount), i
+            assert o.owned_in == e.lp_paid + fee_lp + e.insurance_draw, i
+    assert exact.outcomes[2].owned_out > 0  # the SOL-backed long's profit, paid in SOL
+    usdc2, sol2 = await c.fetch_custody(m.usdc.custody), await c.fetch_custody(m.sol.custody)
+    t = exact.totals
+    assert (t.owned, t.insurance_fund, t.stake_rewards) == (usdc2.assets.owned, usdc2.assets.insurance_fund,
+                                                           usdc2.assets.stake_rewards)
+    assert (t.market_owned, t.market_insurance_fund, t.market_stake_rewards) == (
+        sol2.assets.owned, sol2.assets.insurance_fund, sol2.assets.stake_rewards)
+    assert usdc0.assets.protocol_fees + t.protocol_fees == usdc2.assets.protocol_fees
+    assert sol0.assets.protocol_fees + t.market_protocol_fees == sol2.assets.protocol_fees
+    assert t.bad_debt_usd == usdc2.bad_debt_usd + sol2.bad_debt_usd
+    assert sol2.assets.locked == 0 and sol2.assets.collateral == 0 and usdc2.assets.locked == 0

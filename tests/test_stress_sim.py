@@ -382,3 +382,133 @@ def test_vectorised_equals_exact_across_configs(seed: int, delay: int, distance:
                   run=replace(SMALL.run, seed=seed, keeper_delay_steps=delay, horizon_sec=3_600))
     result = check(cfg, sample_paths=3)
     assert result.identical, result.mismatches
+
+
+# The skew premium, a net cap and asset-backed longs on a SOL-funded pool (issue 14, issue 13).
+SKEWED = replace(SMALL, pool=replace(SMALL.pool, market=replace(
+    SMALL.pool.market, lp_tokens=5_000 * 10**9, insurance_fund=2 * 10**7, base_rate=300_000,
+    skew_scale_aum_bps=50, fee_premium_max_bps=5_000, fee_discount_max_bps=5_000, borrow_premium_max_rate=2_000_000,
+    max_net_exposure_aum_bps=15)), traders=replace(SMALL.traders, long_share=0.7, asset_backed_share=0.5))
+
+
+def test_the_skew_prices_each_open_as_the_port_says_and_the_cap_refuses_by_name() -> None:
+    book = book_for(SKEWED)
+    plain = book_for(replace(SKEWED, pool=replace(SKEWED.pool, market=replace(
+        SKEWED.pool.market, skew_scale_aum_bps=0, fee_premium_max_bps=0, fee_discount_max_bps=0,
+        borrow_premium_max_rate=0, max_net_exposure_aum_bps=0))))
+    assert book.rejected.get("NetExposureLimitExceeded", 0) > 0 and "NetExposureLimitExceeded" not in plain.rejected
+    assert len(book.positions) < len(plain.positions)
+    # the majority (long) side pays the borrow premium, the minority none
+    assert book.long_usd > book.short_usd and book.premium_rates[0] > 0 and book.premium_rates[1] == 0
+    # each open's fee is compute_open_position with the skew at the net so far (replayed here)
+    from perp_pool.math.skew import borrow_premium_rate
+    from perp_pool.risk.book import start_aum_usd
+    aum = start_aum_usd(SKEWED.pool)
+    assert book.aum_usd == aum
+    assert book.premium_rates[0] == borrow_premium_rate(Side.LONG, book.long_usd - book.short_usd, aum,
+                                                        SKEWED.pool.market.skew())
+    # one long then one short of the same size: the long pays the premium, the short (reducing) the discount
+    pool = replace(SKEWED.pool, collateral=replace(SKEWED.pool.collateral, base_rate=0))
+    no_skew = replace(pool, market=plain.pool.market)
+    traders = [Trader(Side.LONG, 3_000 * USDC, 300 * USDC), Trader(Side.SHORT, 3_000 * USDC, 300 * USDC)]
+    skewed, flat = open_book(pool, traders[:1]), open_book(no_skew, traders[:1])
+    from perp_pool.math.trade import MarketSkew
+    prices = TradePrices(SOL, SOL)
+    custody = pool.collateral.custody()
+    want = compute_open_position(Side.LONG, 3_000 * USDC, entry_price(Side.LONG, prices, 10),
+                                 exit_price(Side.LONG, prices, 10), 300 * USDC, custody,
+                                 replace(pool.market.market(), skew=MarketSkew(pool.market.skew(), 0, aum)))
+    assert skewed.open_fees == want.fee_amount > flat.open_fees and want.skew_fee.premium_usd > 0
+    both, both_flat = open_book(pool, traders), open_book(no_skew, traders)
+    assert both.open_fees - skewed.open_fees < both_flat.open_fees - flat.open_fees  # the short's discount
+    # asset-backed longs lock the LPs' SOL, their fees and collateral are SOL
+    assert any(book.backed) and book.market is not None and book.market.locked > 0
+
+
+def test_a_held_position_owes_its_sides_premium() -> None:
+    book = book_for(SKEWED)
+    i = next(j for j, p in enumerate(book.positions) if p.side is Side.LONG and not book.is_backed(j))
+    p = book.positions[i]
+    want = (position_interest_usd(accrued_cumulative_interest(0, book.rate, 0, 3_600), 0, p.size_usd)
+            + position_interest_usd(accrued_cumulative_interest(0, book.premium_rates[0], 0, 3_600), 0, p.size_usd))
+    assert book.interest_usd(i, 3_600) == want > 0
+
+
+@pytest.mark.parametrize("delay", [0, 2])
+def test_vectorised_equals_exact_with_skew_and_asset_backed_longs(delay: int) -> None:
+    cfg = replace(SKEWED, run=replace(SKEWED.run, keeper_delay_steps=delay))
+    result = check(cfg, sample_paths=5)
+    assert result.identical, result.mismatches
+    sim = simulate(replace(cfg, run=replace(cfg.run, paths=5)))
+    t = sim.totals
+    # the asset-backed longs settled in SOL: liquidations with fees to the SOL custody's split, profits paid
+    book = sim.book
+    assert book.market is not None
+    assert (t["market_protocol_fees"] >= book.market.protocol_fees).all()
+    assert (t["market_protocol_fees"] > book.market.protocol_fees).any()
+    assert t["liquidations"].sum() > 0 and t["market_insurance_draw"].sum() + t["market_bad_debt_amount"].sum() >= 0
+    # the LP value at the horizon counts the SOL they own after the settlements at the final price
+    from perp_pool.risk.simulate import market_value_usd
+    for p in range(sim.paths):
+        assert int(sim.aum_end_usd[p]) == (int(t["owned"][p]) + market_value_usd(
+            cfg, int(sim.final_price[p]), int(t["market_owned"][p])))
+
+
+def test_an_asset_backed_long_is_liquidated_with_its_collateral_revalued() -> None:
+    """One 5x SOL-backed long at 150: liquidated at the program's (bisected) liquidation price, not
+    at the USD-fixed-collateral one, and settled in SOL at that step's price."""
+    pool = replace(PoolParams(), market=replace(PoolParams().market, lp_tokens=1_000 * 10**9, spread_long_bps=0,
+                                                slope1=0, slope2=0))
+    book = open_book(pool, [Trader(Side.LONG, 1_500 * USDC, 2 * 10**9, None, True)])
+    assert book.is_backed(0) and book.market is not None and book.market.locked == book.positions[0].locked_amount
+    prep = prepare(book, 4, 60, 0)
+    thr = int(prep.liquidation_threshold[0, 0])
+    # the program's bisection with the tokens revalued; the collateral fixed at its t0 USD value would
+    # put it lower (a 5x long: about 84 % of the entry with the collateral moving, 81 % without)
+    from perp_pool.math.backing import TokenBacking
+    p = book.positions[0]
+    h = health_inputs(p, 0, book.custody_at(0, SOL), pool.market.market())
+    assert thr == pnl.liquidation_price(h, 0, TokenBacking(p.collateral_amount, p.locked_amount, 9))
+    assert thr > pnl.liquidation_price(h, 0) and 0.83 * SOL < thr < 0.85 * SOL
+    path = [SOL, SOL, thr, thr - 1, thr - 1]
+    exact = run_exact(book, path, [0, 60, 120, 180, 240], keeper_delay=0)
+    (o,) = exact.outcomes
+    assert (o.kind, o.step) == (LIQUIDATED, 3)
+    vec = run_batch(prep, np.array([path], dtype=np.int64))
+    assert (int(vec.outcomes["kind"][0, 0]), int(vec.outcomes["step"][0, 0])) == (LIQUIDATED, 3)
+    assert int(vec.outcomes["owned_in"][0, 0]) == o.owned_in and int(vec.totals["market_owned"][0]) == \
+        exact.totals.market_owned
+    assert exact.totals.owned == book.owned  # the stable custody is untouched
+
+
+def test_skew_and_asset_backed_keys_load_and_bad_ones_are_named(tmp_path: Path) -> None:
+    f = tmp_path / "s.toml"
+    f.write_text("[pool]\naum_usd = 5_000_000_000\n[pool.market]\nlp_tokens = 1_000_000_000_000\n"
+                 "insurance_fund = 7\nskew_scale_aum_bps = 100\nfee_premium_max_bps = 4000\n"
+                 "borrow_premium_max_rate = 1000\nmax_net_exposure_aum_bps = 50\n"
+                 "[traders]\nasset_backed_share = 0.25\n")
+    cfg = load_config(f)
+    assert cfg.pool.aum_usd == 5_000_000_000 and cfg.traders.asset_backed_share == 0.25
+    assert cfg.pool.market.skew().scale_aum_bps == 100 and cfg.pool.market.lending().insurance_fund == 7
+    assert book_for(replace(cfg, traders=replace(cfg.traders, count=50))).aum_usd == 5_000_000_000
+    for text, match in (("[pool.market]\nfee_premium_max_bps = 10\n", "skew"),  # a premium without a scale
+                        ("[pool.market]\nskew_scale_aum_bps = 1\nfee_premium_max_bps = 6000\n"
+                         "fee_discount_max_bps = 5000\n", "skew"),
+                        ("[traders]\nasset_backed_share = 1.5\n", "asset_backed_share"),
+                        ("[pool]\naum_usd = -1\n", "pool.aum_usd")):
+        f.write_text(text)
+        with pytest.raises(ValueError, match=match):
+            load_config(f)
+
+
+def test_asset_backed_longs_need_the_lps_tokens_of_the_market() -> None:
+    """Without LP-owned SOL an asset-backed long cannot lock its payoff: InsufficientLiquidity, counted."""
+    cfg = replace(SMALL, traders=replace(SMALL.traders, asset_backed_share=1.0))
+    book = book_for(cfg)
+    longs = sum(p.side is Side.LONG for p in book.positions)
+    assert longs == 0 and book.rejected["InsufficientLiquidity"] > 0
+    funded = book_for(replace(cfg, pool=replace(cfg.pool, market=replace(cfg.pool.market, lp_tokens=10**13))))
+    assert all(funded.backed[i] for i, p in enumerate(funded.positions) if p.side is Side.LONG)
+    assert funded.market is not None and funded.market.locked == sum(
+        p.locked_amount for i, p in enumerate(funded.positions) if funded.backed[i]) > 0
+    assert funded.locked == sum(p.locked_amount for i, p in enumerate(funded.positions) if not funded.backed[i])

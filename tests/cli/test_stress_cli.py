@@ -37,3 +37,39 @@ def test_stress_reads_the_pool_from_chain(cli, stressed: Market) -> None:
 def test_stress_on_an_unknown_pool_says_so(cli) -> None:
     result = cli("stress", "--pool", "no-such-pool", "--paths", "2")
     assert result.exit_code == 3, result.stdout
+
+
+
+@pytest.fixture(scope="module")
+async def sol_funded(world: World) -> tuple[Market, int]:
+    """A SOL-funded pool (2,000 LP SOL) with a skew premium and one asset-backed long open; its cached AUM."""
+    from perp_pool.math import skew
+    from tests.helpers import SOL, new_market
+
+    m = await new_market(world)
+    lp = await world.new_wallet(m.sol, tokens=2_000 * SOL)
+    await world.deposit_and_wait(m.sol, lp, 2_000 * SOL)
+    params = skew.SkewParams(scale_aum_bps=100, fee_premium_max_bps=5_000, borrow_premium_max_rate=1_000_000)
+    await world.client.set_skew_config(m.pool, m.sol.custody, params)
+    w = await world.new_wallet(m.sol, tokens=10 * SOL)
+    await w.client.open_position(m.pool, m.sol.custody, m.sol.custody, Side.LONG, price_limit=2**63,
+                                 collateral_amount=2 * SOL, size_usd=1_000 * USDC, funding_account=w.token_account)
+    return m, (await world.client.fetch_pool(m.pool)).aum_usd
+
+
+def test_stress_reads_asset_backed_positions_and_the_skew_from_chain(cli, sol_funded: tuple[Market, int]) -> None:
+    """The run settles the chain's asset-backed long in SOL beside the simulated ones (half the longs
+    asset-backed), reads the cached AUM and the skew params, and the exact engine agrees."""
+    from tests.helpers import SOL
+
+    m, aum = sol_funded
+    doc = ok(cli("stress", "--pool", m.name, "--paths", "4", "--positions", "30", "--horizon-hours", "1",
+                 "--asset-backed-share", "0.5", "--no-sensitivity", "--check", "2"))
+    book = doc["book"]
+    assert book["open_before"] == 1 and book["asset_backed"] >= 2  # the chain's and simulated ones
+    assert book["skew"]["aum_usd"] == aum > 0
+    assert book["skew"]["net_usd"] == book["long_size_usd"] - book["short_size_usd"]
+    assert book["skew"]["borrow_premium_long"] + book["skew"]["borrow_premium_short"] > 0
+    assert 1_990 * SOL <= doc["market_custody"]["lp_tokens_start"] <= 2_000 * SOL  # less the deposit fee
+    assert doc["model"]["traders"]["asset_backed_share"] == 0.5
+    assert doc["check"]["identical"] is True

@@ -22,6 +22,7 @@ from perp_pool.client import PerpPoolClient, side_of
 from perp_pool.constants import USD_POWER
 from perp_pool.math.health import cumulative_interest_at
 from perp_pool.math.pricing import Side
+from perp_pool.math.skew import custody_premium_cumulative
 from perp_pool.risk.params import (
     ExistingPosition,
     PoolParams,
@@ -64,6 +65,9 @@ def stress_command(
     = None,
     size_median: Annotated[float | None, typer.Option("--size-median", min=0.0, help="Median position size, USD.")]
     = None,
+    asset_backed_share: Annotated[float | None, typer.Option("--asset-backed-share", min=0.0, max=1.0, help="Share "
+                                                             "of the longs that are asset-backed (collateral, "
+                                                             "lock and payout in the traded token).")] = None,
     returns_csv: Annotated[Path | None, typer.Option("--returns-csv", help="Bootstrap the paths from this CSV's "
                                                      "returns or prices (one per step) instead of GBM.")] = None,
     charts: Annotated[Path | None, typer.Option("--charts", help="Write PNG charts to this directory.")] = None,
@@ -89,7 +93,7 @@ def stress_command(
         try:
             cfg = load_config(config_path) if config_path is not None else StressConfig()
             return _overrides(cfg, paths, positions, horizon_hours, step_sec, keeper_delay, seed, vol, jumps,
-                              leverage, size_median, returns_csv)
+                              leverage, size_median, returns_csv, asset_backed_share)
         except (ValueError, OSError) as exc:
             raise usage_error("InvalidStressConfig", str(exc)) from None
 
@@ -117,7 +121,7 @@ def stress_command(
 def _overrides(cfg: StressConfig, paths: int | None, positions: int | None, horizon_hours: float | None,
                step_sec: int | None, keeper_delay: int | None, seed: int | None, vol: float | None,
                jumps: float | None, leverage: float | None, size_median: float | None,
-               returns_csv: Path | None) -> StressConfig:
+               returns_csv: Path | None, asset_backed_share: float | None = None) -> StressConfig:
     run_p, traders, price = cfg.run, cfg.traders, cfg.price
     if paths is not None:
         run_p = replace(run_p, paths=paths)
@@ -135,6 +139,8 @@ def _overrides(cfg: StressConfig, paths: int | None, positions: int | None, hori
         traders = replace(traders, leverage_mean=leverage)
     if size_median is not None:
         traders = replace(traders, size_median_usd=size_median)
+    if asset_backed_share is not None:
+        traders = replace(traders, asset_backed_share=asset_backed_share)
     if vol is not None:
         price = replace(price, vol=vol)
     if jumps is not None:
@@ -166,15 +172,21 @@ async def chain_pool(client: PerpPoolClient, name: str, market_mint: str | None,
     collateral_address, collateral_account = stable[0]
     prices = await client.get_oracle_price(pool.address, market_address)
     tranche = await client.get_tranche_state(pool.address) if is_tranched(pool) else None
-    params = pool_params_from_accounts(name, collateral_account, market_account, prices.spot, tranche)
+    params = pool_params_from_accounts(name, collateral_account, market_account, prices.spot, tranche,
+                                       pool.account.aum_usd)
     if not with_open_positions:
         return params
-    index = cumulative_interest_at(collateral_account, await unix_now(client))
+    now = await unix_now(client)
+    index = {collateral_address: cumulative_interest_at(collateral_account, now),
+             market_address: cumulative_interest_at(market_account, now)}
+    premium = {s: custody_premium_cumulative(market_account, s, now) for s in (Side.LONG, Side.SHORT)}
     existing = tuple(
         ExistingPosition(side_of(p.side) is Side.LONG, p.quantity, p.size_usd, p.collateral_amount, p.locked_amount,
-                         p.cumulative_interest_snapshot - index)
+                         p.cumulative_interest_snapshot - index[p.collateral_custody],
+                         p.skew_premium_snapshot - premium[side_of(p.side)],
+                         p.collateral_custody == market_address)
         for p in (found.account for found in await fetch_positions(client, pool.address, None))
-        if p.custody == market_address and p.collateral_custody == collateral_address)
+        if p.custody == market_address and p.collateral_custody in index)
     return replace(params, positions=existing)
 
 
@@ -224,14 +236,26 @@ def render(out: Console, d: dict[str, Any]) -> None:
               f"{m['keeper_delay_steps']} step(s)", markup=False, highlight=False, soft_wrap=True)
     out.print(f"  {model}", markup=False, highlight=False, soft_wrap=True)
     rejected = ", ".join(f"{k} {v}" for k, v in book["rejected"].items()) or "none"
-    print_block(out, "traders at t0", [
+    rows = [
         Row("positions", f"{book['positions']:,}", f"{book['open_before']:,} open before t0; refused: {rejected}"),
         Row("long / short size", f"{_usd(book['long_size_usd'])} / {_usd(book['short_size_usd'])}", "USD"),
         Row("stop-losses", f"{book['stops']:,}", f"refused past liquidation: {book['stops_refused']}"),
         Row("utilisation", _pct(book["utilization"] / 1e9), f"borrow rate "
             f"{format_rate_percent(book['borrow_rate'])}/h (held)"),
         Row("insurance fund", _usd(book["insurance_fund"]), "USD after the open fees"),
-    ])
+    ]
+    if book["asset_backed"]:
+        mc = d["market_custody"]
+        rows.append(Row("asset-backed longs", f"{book['asset_backed']:,}",
+                        f"{market} custody utilisation {_pct(book['market_utilization'] / 1e9)}, borrow rate "
+                        f"{format_rate_percent(book['market_borrow_rate'])}/h (held); its insurance fund empty on "
+                        f"{_pct(mc['p_insurance_depleted'])} of paths"))
+    skew = book["skew"]
+    if skew["borrow_premium_long"] or skew["borrow_premium_short"]:
+        rows.append(Row("skew borrow premium", f"{format_rate_percent(skew['borrow_premium_long'])}/h long, "
+                        f"{format_rate_percent(skew['borrow_premium_short'])}/h short",
+                        f"net {_usd(skew['net_usd'])} USD at AUM {_usd(skew['aum_usd'])} (held)"))
+    print_block(out, "traders at t0", rows)
     lp = d["lp"]["return"]
     out.print()
     if lp is None:

@@ -14,7 +14,8 @@ KIND_NAMES = {LIQUIDATED: "liquidated", STOPPED: "stopped", OPEN_AT_END: "open_a
 
 @dataclass(frozen=True)
 class PositionOutcome:
-    """A position's settlement (collateral tokens): liquidation (math/trade.rs `compute_liquidation`)
+    """A position's settlement (tokens of its collateral custody: the stable one, or the traded one
+    for an asset-backed long): liquidation (math/trade.rs `compute_liquidation`)
     or full close (`compute_decrease_position`, the stop-loss and the horizon's valuation)."""
 
     kind: int
@@ -38,7 +39,9 @@ OUTCOME_FIELDS = tuple(f.name for f in fields(PositionOutcome))
 @dataclass(frozen=True)
 class PathTotals:
     """The pool after one path: LPs' owned collateral tokens (every position settled), the insurance
-    fund, the protocol's and stakers' fees, the bad debt, and what traders and keepers received."""
+    fund, the protocol's and stakers' fees, the bad debt, and what traders and keepers received, in
+    the stable custody's tokens; `market_*` the same in the traded custody's (asset-backed longs;
+    `market_owned` is the LPs' holding of the traded token). `bad_debt_usd` counts both."""
 
     owned: int
     insurance_fund: int
@@ -51,6 +54,14 @@ class PathTotals:
     trader_amount_out: int
     liquidations: int
     stops: int
+    market_owned: int = 0
+    market_insurance_fund: int = 0
+    market_protocol_fees: int = 0
+    market_stake_rewards: int = 0
+    market_insurance_draw: int = 0
+    market_bad_debt_amount: int = 0
+    market_rewards_paid: int = 0
+    market_trader_amount_out: int = 0
 
 
 TOTAL_FIELDS = tuple(f.name for f in fields(PathTotals))

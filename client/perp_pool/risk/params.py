@@ -18,7 +18,8 @@ from typing import Any
 
 from perp_pool.constants import PRICE_DECIMALS, PRICE_POWER, USD_POWER
 from perp_pool.math.oracle import OraclePrice
-from perp_pool.math.trade import CollateralCustody, Market
+from perp_pool.math.skew import SkewParams, skew_params_valid
+from perp_pool.math.trade import CollateralCustody, Market, MarketSkew
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -49,8 +50,10 @@ class CollateralParams:
     slope2: int = 120_000
     optimal_utilization: int = 800_000_000
 
-    def custody(self, owned: int | None = None, locked: int | None = None) -> CollateralCustody:
-        return CollateralCustody(self.decimals, ONE_USD, ONE_USD, self.owned if owned is None else owned,
+    def custody(self, owned: int | None = None, locked: int | None = None,
+                price: OraclePrice = ONE_USD) -> CollateralCustody:
+        """The custody as a trade sees it, at `price` (min = max: spot = EMA, confidence 0)."""
+        return CollateralCustody(self.decimals, price, price, self.owned if owned is None else owned,
                                  self.locked if locked is None else locked, max_utilization=self.max_utilization,
                                  max_total_locked_usd=self.max_total_locked_usd,
                                  protocol_share_bps=self.protocol_share_bps,
@@ -79,11 +82,47 @@ class MarketParams:
     liquidation_bps: int = 50
     liquidator_reward_bps: int = 20
     lp_tokens: int = 0
+    # This custody as the collateral custody of asset-backed longs (its lending side): tokens locked
+    # at t0 (of lp_tokens), its insurance fund (tokens), caps, fee shares and borrow-rate curve.
+    locked: int = 0
+    insurance_fund: int = 0
+    max_utilization: int = 900_000_000
+    max_total_locked_usd: int = 0
+    protocol_share_bps: int = 2_000
+    insurance_share_bps: int = 1_000
+    staker_share_bps: int = 1_000
+    base_rate: int = 0
+    slope1: int = 80_000
+    slope2: int = 120_000
+    optimal_utilization: int = 800_000_000
+    # The skew premium and exposure caps (`custody.skew`, types::SkewParams; all 0: none).
+    skew_scale_aum_bps: int = 0
+    fee_premium_max_bps: int = 0
+    fee_discount_max_bps: int = 0
+    borrow_premium_max_rate: int = 0  # RATE_DECIMALS per hour
+    max_net_exposure_usd: int = 0
+    max_net_exposure_aum_bps: int = 0
 
-    def market(self) -> Market:
+    def lending(self) -> CollateralParams:
+        """The custody's lending side as `CollateralParams` (owned = the LPs' tokens)."""
+        return CollateralParams(self.decimals, self.lp_tokens, self.locked, self.insurance_fund, self.max_utilization,
+                                self.max_total_locked_usd, self.protocol_share_bps, self.insurance_share_bps,
+                                self.staker_share_bps, self.base_rate, self.slope1, self.slope2,
+                                self.optimal_utilization)
+
+    def oracle(self, price: int) -> OraclePrice:
+        return OraclePrice(price, -PRICE_DECIMALS)
+
+    def skew(self) -> SkewParams:
+        return SkewParams(self.skew_scale_aum_bps, self.fee_premium_max_bps, self.fee_discount_max_bps,
+                          self.borrow_premium_max_rate, self.max_net_exposure_usd, self.max_net_exposure_aum_bps)
+
+    def market(self, net_usd: int = 0, aum_usd: int = 0) -> Market:
+        """The trade math's `Market`, its skew priced at `net_usd` (long - short OI) and `aum_usd`."""
         return Market(self.min_initial_leverage_bps, self.max_initial_leverage_bps, self.max_leverage_bps,
                       self.max_payoff_mult_bps, self.max_position_size_usd, self.open_position_bps,
-                      self.close_position_bps, self.liquidation_bps, self.liquidator_reward_bps)
+                      self.close_position_bps, self.liquidation_bps, self.liquidator_reward_bps,
+                      MarketSkew(self.skew(), net_usd, aum_usd))
 
 
 @dataclass(frozen=True)
@@ -106,13 +145,19 @@ class ExistingPosition:
     collateral_amount: int
     locked_amount: int
     snapshot: int
+    premium_snapshot: int = 0  # its skew premium snapshot minus its side's premium index at t0 (<= 0)
+    asset_backed: bool = False  # a long whose collateral custody is the traded one (its snapshot: that index)
 
 
 @dataclass(frozen=True)
 class PoolParams:
-    """`positions`: the pool's open positions at t0 (their locks are in `collateral.locked` already)."""
+    """`positions`: the pool's open positions at t0 (their locks are in `collateral.locked` already).
+    `aum_usd`: the pool's cached AUM (`pool.aum_usd`) the skew premium and the AUM cap read, held for
+    the run like the program holds it between refreshes; None: the LPs' value at t0 (owned stable
+    tokens plus their tokens of the traded asset at the t0 price)."""
 
     name: str = "demo"
+    aum_usd: int | None = None
     collateral: CollateralParams = CollateralParams()
     market: MarketParams = MarketParams()
     tranches: TrancheParams | None = TrancheParams(senior_supply=600_000 * USD_POWER, senior_index=10**12,
@@ -135,6 +180,7 @@ class TraderParams:
     size_sigma: float = 1.0
     stop_loss_share: float = 0.3
     stop_distance: float = 0.05
+    asset_backed_share: float = 0.0  # of the longs: collateral (and lock, payout) in the traded token
 
 
 @dataclass(frozen=True)
@@ -220,6 +266,11 @@ def load_config(path: Path, base: StressConfig | None = None) -> StressConfig:
     pool = cfg.pool
     if "name" in pool_t:
         pool = replace(pool, name=str(pool_t.pop("name")))
+    if "aum_usd" in pool_t:
+        aum = pool_t.pop("aum_usd")
+        if isinstance(aum, bool) or not isinstance(aum, int) or aum < 0:
+            raise ValueError(f"pool.aum_usd: a USD amount (USD_DECIMALS), got {aum!r}")
+        pool = replace(pool, aum_usd=aum)
     if "collateral" in pool_t:
         pool = replace(pool, collateral=_apply(pool.collateral, pool_t.pop("collateral"), "pool.collateral"))
     if "market" in pool_t:
@@ -260,29 +311,34 @@ def validate(cfg: StressConfig) -> None:
         problems.append("run.batch_paths: at least 1")
     if t.count < 1:
         problems.append("traders.count: at least 1")
-    if not 0 <= t.long_share <= 1 or not 0 <= t.stop_loss_share <= 1:
-        problems.append("traders.long_share / stop_loss_share: between 0 and 1")
+    if not 0 <= t.long_share <= 1 or not 0 <= t.stop_loss_share <= 1 or not 0 <= t.asset_backed_share <= 1:
+        problems.append("traders.long_share / stop_loss_share / asset_backed_share: between 0 and 1")
     if t.leverage_mean < 1 or t.size_median_usd <= 0 or not 0 < t.stop_distance < 1:
         problems.append("traders: leverage_mean >= 1, size_median_usd > 0, 0 < stop_distance < 1")
     if p.vol < 0 or p.jump_intensity < 0 or p.jump_std < 0:
         problems.append("price: vol, jump_intensity and jump_std are not negative")
+    if not skew_params_valid(cfg.pool.market.skew()):
+        problems.append("pool.market skew: the program's bounds (set_skew_config, InvalidSkewConfig): no premium "
+                        "without skew_scale_aum_bps, scale <= 100000, fee premium + discount <= 10000, borrow "
+                        "premium <= RATE_POWER, max_net_exposure_aum_bps <= 1000000")
     if problems:
         raise ValueError("\n".join(problems))
 
 
 def pool_params_from_accounts(name: str, collateral: Any, market: Any, market_price: int,
-                              tranche_state: Any | None) -> PoolParams:
+                              tranche_state: Any | None, aum_usd: int | None = None) -> PoolParams:
     """PoolParams from anchorpy-decoded Custody accounts (the stable collateral custody and the
-    traded one), the market's oracle price now (PRICE_DECIMALS) and the pool's `get_tranche_state`
-    (None: no tranches)."""
+    traded one), the market's oracle price now (PRICE_DECIMALS), the pool's `get_tranche_state`
+    (None: no tranches) and its cached AUM (`pool.aum_usd`; None: the LPs' value at t0)."""
     c, cp, cf, cb = collateral, collateral.pricing, collateral.fees, collateral.borrow_rate
-    m, mp, mf = market, market.pricing, market.fees
+    m, mp, mf, mb = market, market.pricing, market.fees, market.borrow_rate
+    skew = SkewParams.from_account(m.skew) if getattr(m, "skew", None) is not None else SkewParams()
     tranches = None
     if tranche_state is not None and getattr(tranche_state, "tranched", False):
         tranches = TrancheParams(tranche_state.senior_supply, tranche_state.senior_index,
                                  tranche_state.senior_rate_bps)
     return PoolParams(
-        name=name,
+        name=name, aum_usd=aum_usd,
         collateral=CollateralParams(
             decimals=c.decimals, owned=c.assets.owned, locked=c.assets.locked, insurance_fund=c.assets.insurance_fund,
             max_utilization=cp.max_utilization, max_total_locked_usd=cp.max_total_locked_usd,
@@ -296,7 +352,14 @@ def pool_params_from_accounts(name: str, collateral: Any, market: Any, market_pr
             max_leverage_bps=mp.max_leverage_bps, max_payoff_mult_bps=mp.max_payoff_mult_bps,
             max_position_size_usd=mp.max_position_size_usd, open_position_bps=mf.open_position_bps,
             close_position_bps=mf.close_position_bps, liquidation_bps=mf.liquidation_bps,
-            liquidator_reward_bps=mf.liquidator_reward_bps, lp_tokens=m.assets.owned),
+            liquidator_reward_bps=mf.liquidator_reward_bps, lp_tokens=m.assets.owned,
+            locked=m.assets.locked, insurance_fund=m.assets.insurance_fund, max_utilization=mp.max_utilization,
+            max_total_locked_usd=mp.max_total_locked_usd, protocol_share_bps=mf.protocol_share_bps,
+            insurance_share_bps=mf.insurance_share_bps, staker_share_bps=mf.staker_share_bps,
+            base_rate=mb.base_rate, slope1=mb.slope1, slope2=mb.slope2, optimal_utilization=mb.optimal_utilization,
+            skew_scale_aum_bps=skew.scale_aum_bps, fee_premium_max_bps=skew.fee_premium_max_bps,
+            fee_discount_max_bps=skew.fee_discount_max_bps, borrow_premium_max_rate=skew.borrow_premium_max_rate,
+            max_net_exposure_usd=skew.max_net_exposure_usd, max_net_exposure_aum_bps=skew.max_net_exposure_aum_bps),
         tranches=tranches,
     )
 

@@ -16,6 +16,7 @@ import numpy.typing as npt
 
 from perp_pool.math.borrow import utilization
 from perp_pool.math.pricing import Side
+from perp_pool.risk.book import CustodyTotals
 from perp_pool.risk.params import StressConfig
 from perp_pool.risk.rules import PROGRAM_RULES, Rules
 from perp_pool.risk.simulate import Progress, Simulation, simulate
@@ -80,6 +81,8 @@ def metrics(sim: Simulation) -> dict[str, Any]:
     long_usd = sum(p.size_usd for p in book.positions if p.side is Side.LONG)
     short_usd = sum(p.size_usd for p in book.positions if p.side is Side.SHORT)
     bad = t["bad_debt_usd"]
+    m = cfg.pool.market
+    market = book.market or CustodyTotals(m.lp_tokens, m.locked, m.insurance_fund)
     return {
         "lp": {"aum_start_usd": sim.aum_start_usd, "aum_end_usd": usd_distribution(sim.aum_end_usd),
                "return": distribution(lp_pnl / sim.aum_start_usd) if sim.aum_start_usd else None,
@@ -91,8 +94,21 @@ def metrics(sim: Simulation) -> dict[str, Any]:
         "insurance_fund": {
             "start": insurance_start,
             "end": usd_distribution(t["insurance_fund"]),
-            "p_depleted": float(((t["insurance_fund"] == 0) & (t["insurance_draw"] > 0) | (bad > 0)).mean()),
+            "p_depleted": float(((t["insurance_fund"] == 0) & (t["insurance_draw"] > 0)
+                                 | (t["bad_debt_amount"] > 0)).mean()),
             "draw": usd_distribution(t["insurance_draw"]),
+        },
+        # The traded custody as the collateral custody of asset-backed longs, in its own tokens.
+        "market_custody": {
+            "lp_tokens_start": cfg.pool.market.lp_tokens,
+            "lp_tokens_end": usd_distribution(t["market_owned"]),
+            "insurance_fund_start": market.insurance_fund,
+            "insurance_fund_end": usd_distribution(t["market_insurance_fund"]),
+            "p_insurance_depleted": float(((t["market_insurance_fund"] == 0) & (t["market_insurance_draw"] > 0)
+                                           | (t["market_bad_debt_amount"] > 0)).mean()),
+            "insurance_draw": usd_distribution(t["market_insurance_draw"]),
+            "bad_debt_tokens": usd_distribution(t["market_bad_debt_amount"]),
+            "profit_paid_tokens": usd_distribution(t["market_trader_amount_out"]),
         },
         "bad_debt": {"p_any": float((bad > 0).mean()), "usd": usd_distribution(bad)},
         "liquidations": {"mean": float(t["liquidations"].mean()), "max": int(t["liquidations"].max()),
@@ -105,6 +121,11 @@ def metrics(sim: Simulation) -> dict[str, Any]:
             "long_size_usd": long_usd, "short_size_usd": short_usd, "open_fees": book.open_fees,
             "utilization": utilization(book.locked, book.owned), "borrow_rate": book.rate,
             "insurance_fund": book.insurance_fund,
+            "asset_backed": sum(book.backed), "market_open_fees": market.open_fees,
+            "market_locked": market.locked, "market_utilization": utilization(market.locked, market.owned),
+            "market_borrow_rate": book.market_rate,
+            "skew": {"aum_usd": book.aum_usd, "net_usd": book.long_usd - book.short_usd,
+                     "borrow_premium_long": book.premium_rates[0], "borrow_premium_short": book.premium_rates[1]},
         },
     }
 
@@ -184,7 +205,7 @@ def report(sim: Simulation, sensitivity_table: dict[str, Any] | None = None,
             "traders": {"count": tr.count, "long_share": tr.long_share, "leverage_mean": tr.leverage_mean,
                         "leverage_sigma": tr.leverage_sigma, "size_median_usd": tr.size_median_usd,
                         "size_sigma": tr.size_sigma, "stop_loss_share": tr.stop_loss_share,
-                        "stop_distance": tr.stop_distance},
+                        "stop_distance": tr.stop_distance, "asset_backed_share": tr.asset_backed_share},
         },
         **metrics(sim),
         "fan": {"steps": sim.checkpoints.tolist(),

@@ -72,12 +72,14 @@ def batch_prices(cfg: StressConfig, batch: int, paths: int) -> I64:
     return price_paths(cfg.price, cfg.pool.market.price, paths, r.steps, r.step_sec, rng)
 
 
-def market_value_usd(cfg: StressConfig, price: int) -> int:
-    """The LPs' tokens of the market custody at `price`, rounded down (its min-mode value)."""
+def market_value_usd(cfg: StressConfig, price: int, tokens: int | None = None) -> int:
+    """The LPs' tokens of the market custody (`tokens`, default its t0 holding) at `price`, rounded
+    down (its min-mode value)."""
     m = cfg.pool.market
-    if not m.lp_tokens:
+    held = m.lp_tokens if tokens is None else tokens
+    if not held:
         return 0
-    return OraclePrice(price, -PRICE_DECIMALS).token_to_usd(m.lp_tokens, m.decimals, Rounding.FLOOR)
+    return OraclePrice(price, -PRICE_DECIMALS).token_to_usd(held, m.decimals, Rounding.FLOOR)
 
 
 def senior_targets(cfg: StressConfig) -> tuple[int, int]:
@@ -107,10 +109,10 @@ def simulate(cfg: StressConfig, rules: Rules = PROGRAM_RULES, progress: Progress
         for f in TOTAL_FIELDS:
             totals[f].append(result.totals[f])
         final = prices[:, -1]
-        holdings = np.array([market_value_usd(cfg, int(p)) for p in final], dtype=np.int64)
+        holdings = np.array([market_value_usd(cfg, int(p), int(t)) for p, t in
+                             zip(final, result.totals["market_owned"], strict=True)], dtype=np.int64)
         aums.append(tokens.tokens_to_usd(result.totals["owned"], ceil=False) + holdings)
         fan = mark_to_market(prep, prices, result, marks)
-        fan += np.array([[market_value_usd(cfg, int(p)) for p in row] for row in prices[:, marks]]) * 1e-6
         fan[:, -1] = aums[-1] * 1e-6  # the horizon: exact
         fans.append(fan)
         finals.append(final)

@@ -17,18 +17,26 @@ How it stays exact:
 - The insurance fund is drawn in the exact engine's order (step, then position), path by path,
   only where a settlement falls short.
 The stable collateral is at 1 USD, so its token <-> USD conversions are powers of ten.
+Asset-backed longs (collateral and lock in the traded token): their equity still rises with the
+price (the collateral and the cap with it), so they too flip at one price per interest owed; the
+table holds the program's own bisection (`liquidation_price` with `TokenBacking`) at the least and
+the most interest owed, which brackets the first landing step, and the steps inside the bracket
+are decided by `is_liquidatable`'s integer formula with the tokens valued at the step's price.
+They settle with the traded custody's conversions at the step's price (Python integers) and its
+insurance fund.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
 
-from perp_pool.constants import BPS_POWER, HOUR_SECONDS, RATE_POWER, USD_DECIMALS
+from perp_pool.constants import BPS_POWER, HOUR_SECONDS, PRICE_DECIMALS, RATE_POWER, USD_DECIMALS
+from perp_pool.math.backing import TokenBacking, tokens_to_quantity
 from perp_pool.math.fees import close_position_fee_usd, liquidation_fee_usd, liquidator_reward_usd
-from perp_pool.math.pnl import quantity_scale
+from perp_pool.math.pnl import liquidation_price, quantity_scale
 from perp_pool.math.pricing import Side
 from perp_pool.math.trade import health_inputs
 from perp_pool.risk.book import OpenBook
@@ -87,6 +95,12 @@ class Prepared:
     interest_amount: I64
     liquidation_threshold: I64  # (positions, steps + 1): long liquidatable iff price < it, short iff >
     stop_threshold: I64  # long stop reached iff price < it, short iff price > it
+    backed: npt.NDArray[np.bool_]  # asset-backed (collateral custody = the traded one)
+    collateral_quantity: Obj  # backed: collateral tokens in quantity units (else 0)
+    locked_quantity: Obj  # backed: locked tokens in quantity units (else 0)
+    close_fee_usd: I64
+    liquidation_fee_usd: I64
+    reward_usd: I64
 
     @property
     def count(self) -> int:
@@ -107,7 +121,17 @@ def liquidation_thresholds(book: OpenBook, interest_usd: I64) -> I64:
         raise ValueError("the market has no maintenance leverage")
     scale = quantity_scale()
     rows = []
+    decimals = book.pool.market.decimals
     for i, p in enumerate(book.positions):
+        if book.is_backed(i):  # the bracket: the program's bisection at the least and the most interest
+            h = health_inputs(p, 0, book.custody_at(i, book.pool.market.price), market)
+            backing = TokenBacking(p.collateral_amount, p.locked_amount, decimals)
+            first, last = (min(liquidation_price(replace(h, interest_usd=int(interest_usd[i, j])), book.spread(p.side),
+                                                 backing), INT64_MAX) for j in (0, -1))
+            row = np.full(interest_usd.shape[1], last, dtype=np.int64)
+            row[0] = first
+            rows.append(row)
+            continue
         h = health_inputs(p, 0, custody, market)
         e_min = max(1, -(-(h.size_usd * BPS_POWER) // h.max_leverage_bps))
         base = e_min + h.close_fee_usd - h.collateral_usd
@@ -151,18 +175,32 @@ def prepare(book: OpenBook, steps: int, step_sec: int, keeper_delay: int) -> Pre
     tokens = Tokens(book.pool.collateral.decimals)
     n = len(book.positions)
     sizes = [p.size_usd for p in book.positions]
-    cumulative = np.array([book.cumulative(t * step_sec) for t in range(steps + 1)], dtype=object)
+    backed = np.array([book.is_backed(i) for i in range(n)], dtype=bool)
+    is_long = np.array([p.side is Side.LONG for p in book.positions], dtype=bool)
+    times = range(steps + 1)
+    stable_index = np.array([book.cumulative(t * step_sec) for t in times], dtype=object)
+    market_index = np.array([book.cumulative(t * step_sec, backed=True) for t in times], dtype=object)
+    long_premium = np.array([book.premium_cumulative(Side.LONG, t * step_sec) for t in times], dtype=object)
+    short_premium = np.array([book.premium_cumulative(Side.SHORT, t * step_sec) for t in times], dtype=object)
     snaps = np.array(book.snapshots, dtype=object)
-    owed = (cumulative[None, :] - snaps[:, None]) * np.array(sizes, dtype=object)[:, None]
-    interest_usd = _ceil_div(owed, RATE_POWER * HOUR_SECONDS).astype(np.int64).reshape(n, steps + 1)
-    heads = [health_inputs(p, 0, custody, market) for p in book.positions]
+    premium_snaps = np.array(book.premium_snapshots or [0] * n, dtype=object)
+    size_obj = np.array(sizes, dtype=object)[:, None]
+    index = np.where(backed[:, None], market_index[None, :], stable_index[None, :])
+    premium = np.where(is_long[:, None], long_premium[None, :], short_premium[None, :])
+    # borrow interest and the side's premium, each rounded up (`position_interest_usd` twice)
+    interest_usd = (_ceil_div((index - snaps[:, None]) * size_obj, RATE_POWER * HOUR_SECONDS)
+                    + _ceil_div((premium - premium_snaps[:, None]) * size_obj, RATE_POWER * HOUR_SECONDS))
+    interest_usd = np.asarray(interest_usd, dtype=object).astype(np.int64).reshape(n, steps + 1)
+    # an asset-backed long's collateral and cap at the t0 price (only the fan chart reads them)
+    heads = [health_inputs(p, 0, book.custody_at(i, book.pool.market.price) if book.is_backed(i) else custody, market)
+             for i, p in enumerate(book.positions)]
     close_fee = np.array([close_position_fee_usd(s, market.close_position_bps) for s in sizes], dtype=np.int64)
     liq_fee = np.array([max(liquidation_fee_usd(s, market.liquidation_bps), int(close_fee[i]))
                         for i, s in enumerate(sizes)], dtype=np.int64)
     reward = np.array([liquidator_reward_usd(s, market.liquidator_reward_bps) for s in sizes], dtype=np.int64)
     return Prepared(
         book=book, steps=steps, step_sec=step_sec, keeper_delay=keeper_delay,
-        is_long=np.array([p.side is Side.LONG for p in book.positions], dtype=bool),
+        is_long=is_long,
         spread=np.array([book.spread(p.side) for p in book.positions], dtype=np.int64),
         quantity=np.array([p.quantity for p in book.positions], dtype=object),
         size=np.array(sizes, dtype=np.int64),
@@ -176,6 +214,12 @@ def prepare(book: OpenBook, steps: int, step_sec: int, keeper_delay: int) -> Pre
         interest_amount=tokens.usd_to_tokens(interest_usd, ceil=True),
         liquidation_threshold=liquidation_thresholds(book, interest_usd),
         stop_threshold=stop_thresholds(book),
+        backed=backed,
+        collateral_quantity=np.array([tokens_to_quantity(p.collateral_amount, book.pool.market.decimals)
+                                      if backed[i] else 0 for i, p in enumerate(book.positions)], dtype=object),
+        locked_quantity=np.array([tokens_to_quantity(p.locked_amount, book.pool.market.decimals)
+                                  if backed[i] else 0 for i, p in enumerate(book.positions)], dtype=object),
+        close_fee_usd=close_fee, liquidation_fee_usd=liq_fee, reward_usd=reward,
     )
 
 
@@ -202,9 +246,40 @@ def _first_pair(prices: I64, thresholds: I64, long: bool, delay: int) -> I64:
     return never
 
 
-def _first_liquidation(prices: I64, table: I64, long: bool, delay: int) -> I64:
+def backed_liquidatable(prep: Prepared, cols: I64, cur: I64, price: I64) -> npt.NDArray[np.bool_]:
+    """`is_liquidatable` of asset-backed longs `cols` at steps `cur` and oracle prices `price`
+    (one each), the collateral and cap valued at the price (floor, `TokenBacking.revalue`)."""
+    if cols.size == 0:
+        return np.zeros(0, dtype=bool)
+    spread = prep.spread[cols]
+    exit_ = (price * (BPS_POWER - spread)) // BPS_POWER
+    ones = np.ones(cols.size, dtype=bool)
+    value = quantity_value(prep.quantity[cols], exit_[None, :], ones)[0]
+    collateral = quantity_value(prep.collateral_quantity[cols], price[None, :], ones)[0]
+    cap = quantity_value(prep.locked_quantity[cols], price[None, :], ones)[0]
+    size = prep.size[cols]
+    pnl = np.where(value >= size, np.minimum(value - size, cap), value - size)
+    equity = collateral + pnl - prep.close_fee_usd[cols] - prep.interest_usd[cols, cur]
+    max_leverage = prep.book.pool.market.max_leverage_bps
+    return np.asarray((equity <= 0) | (size * BPS_POWER > equity.astype(object) * max_leverage), dtype=bool)
+
+
+def _past_liquidation(prep: Prepared, cols: I64, cur: I64, price: I64) -> npt.NDArray[np.bool_]:
+    """Liquidatable at `price` at step `cur` (per element): the threshold table, or the exact
+    formula for asset-backed longs."""
+    thr = prep.liquidation_threshold[cols, cur]
+    out = np.where(prep.is_long[cols], price < thr, price > thr)
+    b = np.nonzero(prep.backed[cols])[0]
+    if b.size:
+        out[b] = backed_liquidatable(prep, cols[b], cur[b], price[b])
+    return np.asarray(out, dtype=bool)
+
+
+def _first_liquidation(prices: I64, table: I64, long: bool, delay: int, prep: Prepared | None = None,
+                       columns: I64 | None = None) -> I64:
     """`_first_pair` with the threshold moving with time (`table`, positions x steps): bracketed by
-    its loosest and tightest values, then stepped through exactly."""
+    its loosest and tightest values, then stepped through exactly (with `prep` and the table's
+    global `columns`: by `_past_liquidation`, exact for asset-backed longs too)."""
     steps = prices.shape[1] - 1
     if long:
         early = _first_pair(prices, table.max(axis=1), True, delay)
@@ -218,8 +293,12 @@ def _first_liquidation(prices: I64, table: I64, long: bool, delay: int) -> I64:
     end = late[rows, cols]
     while rows.size:
         p_now, p_seen = prices[rows, cur], prices[rows, cur - delay]
-        t_now, t_seen = table[cols, cur], table[cols, cur - delay]
-        hit = (p_now < t_now) & (p_seen < t_seen) if long else (p_now > t_now) & (p_seen > t_seen)
+        if prep is not None and columns is not None:
+            g = columns[cols]
+            hit = _past_liquidation(prep, g, cur, p_now) & _past_liquidation(prep, g, cur - delay, p_seen)
+        else:
+            t_now, t_seen = table[cols, cur], table[cols, cur - delay]
+            hit = (p_now < t_now) & (p_seen < t_seen) if long else (p_now > t_now) & (p_seen > t_seen)
         result[rows[hit], cols[hit]] = cur[hit]
         cur = cur + 1
         keep = ~hit & (cur < end) & (cur <= steps)
@@ -259,13 +338,13 @@ def _unblocked_stops(prep: Prepared, prices: I64, liq: I64, stop: I64) -> I64:
         return stop
     out: I64 = stop.copy()
     long = prep.is_long[cols]
-    table, s_thr = prep.liquidation_threshold, prep.stop_threshold[cols]
+    s_thr = prep.stop_threshold[cols]
 
     def past(price: I64, thr: I64) -> npt.NDArray[np.bool_]:
         return np.where(long, price < thr, price > thr)
 
     cur = stop[rows, cols]
-    blocked = past(prices[rows, cur], table[cols, cur])
+    blocked = _past_liquidation(prep, cols, cur, prices[rows, cur])
     rows, cols, cur, long, s_thr = rows[blocked], cols[blocked], cur[blocked], long[blocked], s_thr[blocked]
     out[rows, cols] = steps + 1
     end = liq[rows, cols]
@@ -276,7 +355,7 @@ def _unblocked_stops(prep: Prepared, prices: I64, liq: I64, stop: I64) -> I64:
         if rows.size == 0:
             break
         ok = (past(prices[rows, cur], s_thr) & past(prices[rows, cur - delay], s_thr)
-              & ~past(prices[rows, cur], table[cols, cur]))
+              & ~_past_liquidation(prep, cols, cur, prices[rows, cur]))
         out[rows[ok], cols[ok]] = cur[ok]
         keep = ~ok
         rows, cols, cur, long, s_thr, end = rows[keep], cols[keep], cur[keep], long[keep], s_thr[keep], end[keep]
@@ -305,7 +384,7 @@ def run_batch(prep: Prepared, prices: I64) -> BatchResult:
     for long in (True, False):
         cols = np.nonzero(prep.is_long == long)[0]
         if cols.size:
-            liq[:, cols] = _first_liquidation(prices, prep.liquidation_threshold[cols], long, delay)
+            liq[:, cols] = _first_liquidation(prices, prep.liquidation_threshold[cols], long, delay, prep, cols)
             stop[:, cols] = _first_pair(prices, prep.stop_threshold[cols], long, delay)
     stop = _unblocked_stops(prep, prices, liq, stop)
     liquidated = (liq <= stop) & (liq <= steps)
@@ -320,21 +399,48 @@ def run_batch(prep: Prepared, prices: I64) -> BatchResult:
                           -((-(oracle * (BPS_POWER + spread))) // BPS_POWER))
     value = quantity_value(prep.quantity, exit_price, is_long)
     size = prep.size[None, :]
+    backed = prep.backed[None, :]
+    bcols = np.nonzero(prep.backed)[0]
+    cap = np.broadcast_to(prep.max_profit_usd[None, :], value.shape).copy()
+    if bcols.size:  # an asset-backed long's cap: its locked tokens at the step's price
+        cap[:, bcols] = quantity_value(prep.locked_quantity[bcols], oracle[:, bcols],
+                                       np.ones(bcols.size, dtype=bool))
     gains = np.where(is_long, value >= size, value <= size)
     diff = np.where(is_long, value - size, size - value)
-    profit = np.minimum(np.where(gains, diff, 0), prep.max_profit_usd[None, :])
+    profit = np.minimum(np.where(gains, diff, 0), cap)
     loss = np.where(gains, 0, -diff)
     tokens = Tokens(book.pool.collateral.decimals)
     cols = np.arange(n)[None, :]
+    interest = prep.interest_usd[cols, step]
     profit_amount = tokens.usd_to_tokens(profit, ceil=False)
     loss_amount = tokens.usd_to_tokens(loss, ceil=True)
-    lp_owed = loss_amount + prep.interest_amount[cols, step]
-    pot = prep.collateral[None, :] + profit_amount
+    interest_amount = prep.interest_amount[cols, step]
     fee = np.where(liquidated, prep.liquidation_fee_amount[None, :], prep.close_fee_amount[None, :])
+    fee_ahead = np.broadcast_to(prep.close_fee_amount[None, :], fee.shape)
     reward = np.where(liquidated, prep.reward_amount[None, :], 0)
+    if bcols.size:  # the traded custody's conversions at the step's price (max = min = the oracle)
+        decimals = book.pool.market.decimals
+        px = oracle[:, bcols]
+        liq_b = liquidated[:, bcols]
+
+        def owed(usd: I64, ceil: bool) -> I64:
+            return _usd_to_tokens_at(np.broadcast_to(usd, px.shape), px, decimals, ceil)
+        profit_amount[:, bcols] = owed(profit[:, bcols], False)
+        loss_amount[:, bcols] = owed(loss[:, bcols], True)
+        interest_amount = interest_amount.copy()
+        interest_amount[:, bcols] = owed(interest[:, bcols], True)
+        fee = fee.copy()
+        fee[:, bcols] = owed(np.where(liq_b, prep.liquidation_fee_usd[bcols][None, :],
+                                      prep.close_fee_usd[bcols][None, :]), True)
+        fee_ahead = fee_ahead.copy()
+        fee_ahead[:, bcols] = owed(prep.close_fee_usd[bcols][None, :], True)
+        reward = reward.copy()
+        reward[:, bcols] = np.where(liq_b, owed(prep.reward_usd[bcols][None, :], True), 0)
+    lp_owed = loss_amount + interest_amount
+    pot = prep.collateral[None, :] + profit_amount
     lp_paid = np.minimum(lp_owed, pot)
     left = pot - lp_paid
-    fee_first = np.minimum(np.minimum(fee, prep.close_fee_amount[None, :]), left)
+    fee_first = np.minimum(np.minimum(fee, fee_ahead), left)
     left = left - fee_first
     reward_paid = np.minimum(reward, left)
     left = left - reward_paid
@@ -342,35 +448,76 @@ def run_batch(prep: Prepared, prices: I64) -> BatchResult:
     fee_paid = fee_first + fee_last
     rest = left - fee_last
     shortfall = lp_owed - lp_paid
-    c = book.pool.collateral
-    protocol = fee_paid * c.protocol_share_bps // BPS_POWER
-    insurance = fee_paid * c.insurance_share_bps // BPS_POWER
-    stakers = fee_paid * c.staker_share_bps // BPS_POWER
+    c, mk = book.pool.collateral, book.pool.market
+    shares = [np.where(backed, getattr(mk, f), getattr(c, f))
+              for f in ("protocol_share_bps", "insurance_share_bps", "staker_share_bps")]
+    protocol = fee_paid * shares[0] // BPS_POWER
+    insurance = fee_paid * shares[1] // BPS_POWER
+    stakers = fee_paid * shares[2] // BPS_POWER
     fee_lp = fee_paid - protocol - insurance - stakers
-    draw = _draws(book.insurance_fund, shortfall, insurance, np.where(kind == OPEN_AT_END, steps + 1, step))
+    order = np.where(kind == OPEN_AT_END, steps + 1, step)
+    scols = np.nonzero(~prep.backed)[0]
+    draw = np.zeros_like(shortfall)
+    draw[:, scols] = _draws(book.insurance_fund, shortfall[:, scols], insurance[:, scols], order[:, scols])
+    market_fund = book.market.insurance_fund if book.market is not None else mk.insurance_fund
+    if bcols.size:
+        draw[:, bcols] = _draws(market_fund, shortfall[:, bcols], insurance[:, bcols], order[:, bcols])
     bad = shortfall - draw
     owned_in = lp_paid + fee_lp + draw + np.where(liquidated, rest, 0)
     amount_out = np.where(liquidated, 0, rest)
+    bad_usd = tokens.tokens_to_usd(bad, ceil=True)
+    if bcols.size:
+        bad_usd[:, bcols] = _tokens_to_usd_at(bad[:, bcols], oracle[:, bcols], book.pool.market.decimals)
     outcomes = {"kind": kind, "step": step, "amount_out": amount_out, "owned_in": owned_in,
                 "owned_out": profit_amount, "fee_paid": fee_paid, "protocol_fee": protocol,
                 "insurance_fee": insurance, "staker_fee": stakers, "reward_paid": reward_paid,
-                "insurance_draw": draw, "bad_debt_amount": bad, "bad_debt_usd": tokens.tokens_to_usd(bad, ceil=True)}
+                "insurance_draw": draw, "bad_debt_amount": bad, "bad_debt_usd": bad_usd}
     assert tuple(outcomes) == OUTCOME_FIELDS
+    sb = ~prep.backed[None, :]
+    mb = prep.backed[None, :]
+
+    def total(a: I64, mask: npt.NDArray[np.bool_]) -> I64:
+        return np.asarray(np.where(mask, a, 0).sum(axis=1), dtype=np.int64)
+    m0 = book.market
     totals = {
-        "owned": book.owned + (owned_in - profit_amount).sum(axis=1),
-        "insurance_fund": book.insurance_fund + insurance.sum(axis=1) - draw.sum(axis=1),
-        "protocol_fees": book.protocol_fees + protocol.sum(axis=1),
-        "stake_rewards": book.stake_rewards + stakers.sum(axis=1),
-        "bad_debt_usd": outcomes["bad_debt_usd"].sum(axis=1),
-        "bad_debt_amount": bad.sum(axis=1),
-        "insurance_draw": draw.sum(axis=1),
-        "rewards_paid": reward_paid.sum(axis=1),
-        "trader_amount_out": amount_out.sum(axis=1),
+        "owned": book.owned + total(owned_in - profit_amount, sb),
+        "insurance_fund": book.insurance_fund + total(insurance - draw, sb),
+        "protocol_fees": book.protocol_fees + total(protocol, sb),
+        "stake_rewards": book.stake_rewards + total(stakers, sb),
+        "bad_debt_usd": bad_usd.sum(axis=1),
+        "bad_debt_amount": total(bad, sb),
+        "insurance_draw": total(draw, sb),
+        "rewards_paid": total(reward_paid, sb),
+        "trader_amount_out": total(amount_out, sb),
         "liquidations": liquidated.sum(axis=1).astype(np.int64),
         "stops": stopped.sum(axis=1).astype(np.int64),
+        "market_owned": (m0.owned if m0 else mk.lp_tokens) + total(owned_in - profit_amount, mb),
+        "market_insurance_fund": market_fund + total(insurance - draw, mb),
+        "market_protocol_fees": (m0.protocol_fees if m0 else 0) + total(protocol, mb),
+        "market_stake_rewards": (m0.stake_rewards if m0 else 0) + total(stakers, mb),
+        "market_insurance_draw": total(draw, mb),
+        "market_bad_debt_amount": total(bad, mb),
+        "market_rewards_paid": total(reward_paid, mb),
+        "market_trader_amount_out": total(amount_out, mb),
     }
     assert tuple(totals) == TOTAL_FIELDS
     return BatchResult(totals, outcomes)
+
+
+def _usd_to_tokens_at(usd: I64, price: I64, decimals: int, ceil: bool) -> I64:
+    """`OraclePrice(price, -PRICE_DECIMALS).usd_to_token(usd, decimals)`, elementwise, exact."""
+    u, p = usd.astype(object), price.astype(object)
+    shift = decimals - USD_DECIMALS + PRICE_DECIMALS
+    num, den = (u * 10**shift, p) if shift >= 0 else (u, p * 10 ** (-shift))
+    return np.asarray(_ceil_div(num, den) if ceil else num // den, dtype=object).astype(np.int64)
+
+
+def _tokens_to_usd_at(amount: I64, price: I64, decimals: int) -> I64:
+    """`OraclePrice(price, -PRICE_DECIMALS).token_to_usd(amount, decimals, CEIL)`, elementwise, exact."""
+    value = amount.astype(object) * price.astype(object)
+    shift = -PRICE_DECIMALS + USD_DECIMALS - decimals
+    out = value * 10**shift if shift >= 0 else _ceil_div(value, 10 ** (-shift))
+    return np.asarray(out, dtype=object).astype(np.int64)
 
 
 def _draws(fund: int, shortfall: I64, insurance_in: I64, order_step: I64) -> I64:
@@ -392,7 +539,7 @@ def _draws(fund: int, shortfall: I64, insurance_in: I64, order_step: I64) -> I64
 
 
 def mark_to_market(prep: Prepared, prices: I64, result: BatchResult, checkpoints: I64) -> F64:
-    """(paths, checkpoints) LP-owned collateral value in USD (float, for charts): realised
+    """(paths, checkpoints) LP value in USD (float, for charts): owned stable and traded tokens, realised
     settlements up to the checkpoint exactly, open positions marked linearly (uncapped by the
     program's AUM bounds: clipped to [-cap, collateral]) with the interest they owe."""
     book = prep.book
@@ -403,8 +550,13 @@ def mark_to_market(prep: Prepared, prices: I64, result: BatchResult, checkpoints
     spread = prep.spread.astype(np.float64) / BPS_POWER
     usd = 10.0 ** -USD_DECIMALS
     token_usd = 10.0 ** (USD_DECIMALS - book.pool.collateral.decimals)
+    held = float(book.market.owned if book.market is not None else book.pool.market.lp_tokens)
+    token_scale = 10.0 ** (USD_DECIMALS - book.pool.market.decimals - PRICE_DECIMALS)
     for j, c in enumerate(checkpoints.tolist()):
-        realised = np.where((kind != OPEN_AT_END) & (step <= c), delta, 0.0).sum(axis=1)
+        done = (kind != OPEN_AT_END) & (step <= c)
+        realised = np.where(done & ~prep.backed[None, :], delta, 0.0).sum(axis=1)
+        # the LPs' traded tokens (asset-backed settlements included) at the checkpoint's price
+        traded = (held + np.where(done & prep.backed[None, :], delta, 0.0).sum(axis=1)) * prices[:, c] * token_scale
         o = prices[:, c].astype(np.float64)[:, None]
         value = q[None, :] * o * np.where(prep.is_long, 1 - spread, 1 + spread)[None, :]
         claim = np.where(prep.is_long[None, :], prep.size[None, :] - value, value - prep.size[None, :])
@@ -412,7 +564,7 @@ def mark_to_market(prep: Prepared, prices: I64, result: BatchResult, checkpoints
         claim = claim + prep.interest_usd[:, c][None, :]
         still_open = (kind == OPEN_AT_END) | (step > c)
         owned = (book.owned + realised) * token_usd
-        out[:, j] = (owned + np.where(still_open, claim, 0.0).sum(axis=1)) * usd
+        out[:, j] = (owned + traded + np.where(still_open, claim, 0.0).sum(axis=1)) * usd
     return out
 
 
