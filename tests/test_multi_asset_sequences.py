@@ -235,7 +235,8 @@ async def _sequence(url: str, admin, ops: list[tuple], ext: NodeExtensions) -> d
             elif kind == "close_backed":
                 w, accounts = traders[op[1]]
                 await w.client.send([await w.client.build_close_position_ix(
-                    mp.pool, sol, sol, Side.LONG, price_limit=limit_for_exit(Side.LONG), receiving_account=accounts[1])])
+                    mp.pool, sol, sol, Side.LONG, price_limit=limit_for_exit(Side.LONG),
+                    receiving_account=accounts[1])])
             elif kind == "liquidate_backed":
                 w, _ = traders[op[1]]
                 await keeper_client.liquidate(w.client.position_address(mp.pool, sol, sol, Side.LONG),
