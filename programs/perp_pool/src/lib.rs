@@ -206,12 +206,12 @@ pub mod perp_pool {
     // ---- trigger orders (docs/design.md "Trigger orders") --------------------------------
 
     /// Admin: replaces a market's order parameters (most orders per owner, executor fee).
-    pub fn set_order_config(ctx: Context<SetOrderConfig>, params: OrderParams) -> Result<()> {
+    pub fn set_order_config(ctx: Context<SetCustodyConfig>, params: OrderParams) -> Result<()> {
         instructions::set_order_config::handler(ctx, &params)
     }
 
     /// Admin: replaces a market's skew premium and net exposure caps (all zero = none).
-    pub fn set_skew_config(ctx: Context<SetSkewConfig>, params: SkewParams) -> Result<()> {
+    pub fn set_skew_config(ctx: Context<SetCustodyConfig>, params: SkewParams) -> Result<()> {
         instructions::set_skew_config::handler(ctx, &params)
     }
 
@@ -325,10 +325,7 @@ pub mod perp_pool {
     }
 
     /// Admin: a custody's target weight in a multi-asset pool, its bounds and steering fees.
-    pub fn set_custody_weights(
-        ctx: Context<SetCustodyWeights>,
-        params: WeightParams,
-    ) -> Result<()> {
+    pub fn set_custody_weights(ctx: Context<SetCustodyConfig>, params: WeightParams) -> Result<()> {
         instructions::set_custody_weights::handler(ctx, &params)
     }
 

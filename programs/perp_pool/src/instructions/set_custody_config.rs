@@ -4,42 +4,15 @@
 
 use {
     crate::{
-        constants::{CUSTODY_SEED, ORACLE_SEED, PERPETUALS_SEED, POOL_SEED},
-        errors::PerpPoolError,
+        constants::ORACLE_SEED,
         events::CustodyConfigSet,
-        state::{
-            custody::Custody,
-            oracle::{OracleParams, OracleType},
-            perpetuals::Perpetuals,
-            pool::Pool,
-        },
+        instructions::shared::SetCustodyConfig,
+        state::oracle::{OracleParams, OracleType},
         types::{BorrowRateParams, Fees, PricingParams},
         validation::config::validate_custody_config,
     },
     anchor_lang::prelude::*,
 };
-
-#[derive(Accounts)]
-pub struct SetCustodyConfig<'info> {
-    pub admin: Signer<'info>,
-
-    #[account(
-        seeds = [PERPETUALS_SEED],
-        bump = perpetuals.perpetuals_bump,
-        has_one = admin @ PerpPoolError::Unauthorized
-    )]
-    pub perpetuals: Box<Account<'info, Perpetuals>>,
-
-    #[account(seeds = [POOL_SEED, pool.name.as_bytes()], bump = pool.bump)]
-    pub pool: Box<Account<'info, Pool>>,
-
-    #[account(
-        mut,
-        seeds = [CUSTODY_SEED, pool.key().as_ref(), custody.mint.as_ref()],
-        bump = custody.bump
-    )]
-    pub custody: Box<Account<'info, Custody>>,
-}
 
 /// The new value of every parameter (all are replaced).
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug)]

@@ -6,39 +6,13 @@
 
 use {
     crate::{
-        constants::{CUSTODY_SEED, PERPETUALS_SEED, POOL_SEED},
-        errors::PerpPoolError,
-        events::CustodyWeightsSet,
-        state::{custody::Custody, perpetuals::Perpetuals, pool::Pool},
-        types::WeightParams,
+        events::CustodyWeightsSet, instructions::shared::SetCustodyConfig, types::WeightParams,
         validation::config::validate_weights,
     },
     anchor_lang::prelude::*,
 };
 
-#[derive(Accounts)]
-pub struct SetCustodyWeights<'info> {
-    pub admin: Signer<'info>,
-
-    #[account(
-        seeds = [PERPETUALS_SEED],
-        bump = perpetuals.perpetuals_bump,
-        has_one = admin @ PerpPoolError::Unauthorized
-    )]
-    pub perpetuals: Box<Account<'info, Perpetuals>>,
-
-    #[account(seeds = [POOL_SEED, pool.name.as_bytes()], bump = pool.bump)]
-    pub pool: Box<Account<'info, Pool>>,
-
-    #[account(
-        mut,
-        seeds = [CUSTODY_SEED, pool.key().as_ref(), custody.mint.as_ref()],
-        bump = custody.bump
-    )]
-    pub custody: Box<Account<'info, Custody>>,
-}
-
-pub fn handler(ctx: Context<SetCustodyWeights>, params: &WeightParams) -> Result<()> {
+pub fn handler(ctx: Context<SetCustodyConfig>, params: &WeightParams) -> Result<()> {
     // params
     validate_weights(params)?;
 

@@ -6,40 +6,13 @@
 
 use {
     crate::{
-        constants::{CUSTODY_SEED, PERPETUALS_SEED, POOL_SEED},
-        errors::PerpPoolError,
-        events::SkewConfigSet,
-        state::{custody::Custody, perpetuals::Perpetuals, pool::Pool},
-        types::SkewParams,
+        events::SkewConfigSet, instructions::shared::SetCustodyConfig, types::SkewParams,
         validation::config::validate_skew_config,
     },
     anchor_lang::prelude::*,
 };
 
-#[derive(Accounts)]
-pub struct SetSkewConfig<'info> {
-    pub admin: Signer<'info>,
-
-    #[account(
-        seeds = [PERPETUALS_SEED],
-        bump = perpetuals.perpetuals_bump,
-        has_one = admin @ PerpPoolError::Unauthorized
-    )]
-    pub perpetuals: Box<Account<'info, Perpetuals>>,
-
-    #[account(seeds = [POOL_SEED, pool.name.as_bytes()], bump = pool.bump)]
-    pub pool: Box<Account<'info, Pool>>,
-
-    /// The traded custody (the market) whose skew parameters these are.
-    #[account(
-        mut,
-        seeds = [CUSTODY_SEED, pool.key().as_ref(), custody.mint.as_ref()],
-        bump = custody.bump
-    )]
-    pub custody: Box<Account<'info, Custody>>,
-}
-
-pub fn handler(ctx: Context<SetSkewConfig>, params: &SkewParams) -> Result<()> {
+pub fn handler(ctx: Context<SetCustodyConfig>, params: &SkewParams) -> Result<()> {
     // params
     validate_skew_config(params)?;
 

@@ -106,7 +106,7 @@ impl Trading {
         executor_fee_usd: u64,
     ) -> Instruction {
         ix(
-            accounts::SetOrderConfig {
+            accounts::SetCustodyConfig {
                 admin: self.env.admin.pubkey(),
                 perpetuals: self.env.perpetuals,
                 pool: self.env.pool,
