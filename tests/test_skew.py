@@ -14,7 +14,7 @@ from solana.rpc.async_api import AsyncClient
 from solana.rpc.commitment import Confirmed
 
 from perp_pool import errors
-from perp_pool.client import FeeConfig
+from perp_pool.client import FeeConfig, WeightConfig
 from perp_pool.constants import PRICE_DECIMALS
 from perp_pool.math import borrow as borrow_math
 from perp_pool.math import fees as fee_math
@@ -179,6 +179,25 @@ async def test_bad_skew_config_is_refused(world: World) -> None:
     m = await new_market(world, fees=FEES)
     bad = skew.SkewParams(scale_aum_bps=1_000, fee_premium_max_bps=6_000, fee_discount_max_bps=4_001)
     await assert_rejected(errors.InvalidSkewConfig, lambda: world.client.set_skew_config(m.pool, m.sol.custody, bad),
+                          world.connection, [m.sol.custody])
+
+
+async def test_skew_and_weights_exclude_each_other(world: World) -> None:
+    """A custody with a weight rule (an LP asset) takes no skew parameters, and a market with skew
+    parameters no weight rule: the imbalance is measured from net 0, not from the pool's own
+    holding, so on an LP asset it would charge the side that hedges the LPs (skew review, 3)."""
+    m = await new_market(world, fees=FEES)
+    params = skew.SkewParams(scale_aum_bps=1_000, fee_premium_max_bps=6_000, fee_discount_max_bps=4_000)
+    rule = WeightConfig(target_bps=5_000, min_bps=1_000, max_bps=9_000, tax_bps=50, swap_bps=10)
+    await world.client.set_custody_weights(m.pool, m.sol.custody, rule)
+    await assert_rejected(errors.InvalidSkewConfig,
+                          lambda: world.client.set_skew_config(m.pool, m.sol.custody, params),
+                          world.connection, [m.sol.custody])
+    # Without the weight rule the skew is accepted; then a weight rule is refused.
+    await world.client.set_custody_weights(m.pool, m.sol.custody, WeightConfig())
+    await world.client.set_skew_config(m.pool, m.sol.custody, params)
+    await assert_rejected(errors.InvalidWeightConfig,
+                          lambda: world.client.set_custody_weights(m.pool, m.sol.custody, rule),
                           world.connection, [m.sol.custody])
 
 

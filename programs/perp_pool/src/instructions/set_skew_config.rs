@@ -2,12 +2,15 @@
 //! (docs/design.md "Skew premium and exposure limits"). The premium indexes are accrued to now
 //! under the old rates first, then the rates re-derived under the new parameters (at the pool's
 //! cached AUM), so no premium is charged retroactively. A lowered cap never closes anything: it
-//! only refuses trades that would increase the imbalance.
+//! only refuses trades that would increase the imbalance. A custody with a weight rule (an LP
+//! asset of a multi-asset pool) takes no skew parameters (InvalidSkewConfig): the imbalance is
+//! measured from net 0, not from the pool's own holding of the asset, so there it would charge the
+//! side that hedges the LPs (docs/design.md, skew review finding 3).
 
 use {
     crate::{
-        events::SkewConfigSet, instructions::shared::SetCustodyConfig, types::SkewParams,
-        validation::config::validate_skew_config,
+        errors::PerpPoolError, events::SkewConfigSet, instructions::shared::SetCustodyConfig,
+        types::SkewParams, validate, validation::config::validate_skew_config,
     },
     anchor_lang::prelude::*,
 };
@@ -15,6 +18,10 @@ use {
 pub fn handler(ctx: Context<SetCustodyConfig>, params: &SkewParams) -> Result<()> {
     // params
     validate_skew_config(params)?;
+    validate!(
+        *params == SkewParams::default() || !ctx.accounts.custody.weights.is_set(),
+        PerpPoolError::InvalidSkewConfig
+    )?;
 
     // mutate
     let now = Clock::get()?.unix_timestamp;
