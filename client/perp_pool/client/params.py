@@ -80,8 +80,9 @@ class BorrowRateConfig:
 class WeightConfig:
     """A custody's weight rule in a multi-asset pool (the program's `WeightParams`, BPS): its
     target share of the pool's owned value and the bounds deposits and swaps may not push it past
-    (an LP redemption is never refused by the min: it pays the tax); `tax_bps`, the extra fee of a move away from the target at a distance of the whole
-    target (a move toward it gets up to this back); `swap_bps`, the base fee of each leg of a swap.
+    (an LP redemption is never refused by the min: it pays the tax); `tax_bps`, the extra fee of a
+    move away from the target at a distance of the whole target (a move toward it gets up to this
+    back); `swap_bps`, the base fee of each leg of a swap.
     All zero (the default): no weight rule (flat fees, no bounds, not swappable)."""
 
     target_bps: int = 0
