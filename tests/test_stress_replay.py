@@ -43,6 +43,25 @@ PATH = [1500, 1470, 1450, 1452, 1390, 1300, 1290, 1530, 1610, 1610]
 PRICES = [p * PRICE_POWER // 10 for p in PATH]
 
 
+
+def assert_settlements_match(exact: Any, chain_end: dict[int, tuple[int, int, object]]) -> None:
+    """Each simulated settlement equals the chain's event to the token unit: fees and their split,
+    insurance draw and bad debt, the liquidation reward or the close's payout, and what the LPs took
+    in (loss and interest, the LPs' part of the fee, the fund's draw, a liquidation's remainder)."""
+    for i, o in enumerate(exact.outcomes):
+        kind, _, ev = chain_end[i]
+        e: Any = ev
+        assert (o.fee_paid, o.protocol_fee, o.insurance_fee, o.staker_fee) == (
+            e.fee_paid, e.protocol_fee_amount, e.insurance_fee_amount, e.staker_fee_amount), i
+        assert (o.insurance_draw, o.bad_debt_usd) == (e.insurance_draw, e.bad_debt_usd), i
+        fee_lp = e.fee_paid - e.protocol_fee_amount - e.insurance_fee_amount - e.staker_fee_amount
+        if kind == LIQUIDATED:
+            assert o.reward_paid == e.reward_paid, i
+            assert o.owned_in == e.lp_paid + fee_lp + e.insurance_draw + e.remainder_to_pool, i
+        else:
+            assert (o.amount_out, o.owned_out) == (e.amount_out, e.profit_amount), i
+            assert o.owned_in == e.lp_paid + fee_lp + e.insurance_draw, i
+
 async def test_the_exact_engine_replays_the_chain(world: World, node_ext: NodeExtensions) -> None:
     m = await new_market(world, fees=FEES, pricing=PRICING, borrow_rate=RATE)
     c = world.client
@@ -108,20 +127,9 @@ async def test_the_exact_engine_replays_the_chain(world: World, node_ext: NodeEx
     kinds = [(o.kind, o.step) for o in exact.outcomes]
     assert kinds == [(chain_end[i][0], chain_end[i][1]) for i in range(len(positions))]
     assert kinds == [(LIQUIDATED, 3), (LIQUIDATED, 6), (LIQUIDATED, 8), (OPEN_AT_END, 9)]
-    for i, o in enumerate(exact.outcomes):
-        kind, _, ev = chain_end[i]
-        e: Any = ev
-        assert (o.fee_paid, o.protocol_fee, o.insurance_fee, o.staker_fee) == (
-            e.fee_paid, e.protocol_fee_amount, e.insurance_fee_amount, e.staker_fee_amount), i
-        assert (o.insurance_draw, o.bad_debt_usd) == (e.insurance_draw, e.bad_debt_usd), i
-        fee_lp = e.fee_paid - e.protocol_fee_amount - e.insurance_fee_amount - e.staker_fee_amount
-        if kind == LIQUIDATED:
-            assert o.reward_paid == e.reward_paid, i
-            assert o.owned_in == e.lp_paid + fee_lp + e.insurance_draw + e.remainder_to_pool, i
-        else:
-            assert (o.amount_out, o.owned_out) == (e.amount_out, e.profit_amount), i
-            assert o.owned_in == e.lp_paid + fee_lp + e.insurance_draw, i
-            assert e.interest_usd > 0
+    assert_settlements_match(exact, chain_end)
+    closed: Any = chain_end[3][2]
+    assert closed.interest_usd > 0  # the close paid interest
     # Each kind of settlement happened: a liquidation paying fee and reward, bad debt with and
     # without the insurance fund, a close.
     assert exact.outcomes[0].reward_paid > 0 and exact.outcomes[0].bad_debt_usd == 0
@@ -253,20 +261,9 @@ async def test_the_exact_engine_replays_asset_backed_longs_and_the_skew(world: W
     kinds = [(o.kind, o.step) for o in exact.outcomes]
     assert kinds == [(chain_end[i][0], chain_end[i][1]) for i in range(len(addresses))]
     assert kinds == [(LIQUIDATED, 3), (LIQUIDATED, 7), (OPEN_AT_END, 10), (LIQUIDATED, 9)]
-    for i, o in enumerate(exact.outcomes):
-        kind, _, ev = chain_end[i]
-        e: Any = ev
-        assert (o.fee_paid, o.protocol_fee, o.insurance_fee, o.staker_fee) == (
-            e.fee_paid, e.protocol_fee_amount, e.insurance_fee_amount, e.staker_fee_amount), i
-        assert (o.insurance_draw, o.bad_debt_usd) == (e.insurance_draw, e.bad_debt_usd), i
-        fee_lp = e.fee_paid - e.protocol_fee_amount - e.insurance_fee_amount - e.staker_fee_amount
-        assert e.interest_usd > 0, i  # borrow interest, and the premium on the longs
-        if kind == LIQUIDATED:
-            assert o.reward_paid == e.reward_paid, i
-            assert o.owned_in == e.lp_paid + fee_lp + e.insurance_draw + e.remainder_to_pool, i
-        else:
-            assert (o.amount_out, o.owned_out) == (e.amount_out, e.profit_amount), i
-            assert o.owned_in == e.lp_paid + fee_lp + e.insurance_draw, i
+    assert_settlements_match(exact, chain_end)
+    settled: list[Any] = [ev for _, _, ev in chain_end.values()]
+    assert all(ev.interest_usd > 0 for ev in settled)  # borrow interest, and the premium on the longs
     assert exact.outcomes[2].owned_out > 0  # the SOL-backed long's profit, paid in SOL
     usdc2, sol2 = await c.fetch_custody(m.usdc.custody), await c.fetch_custody(m.sol.custody)
     t = exact.totals
