@@ -1,15 +1,13 @@
-"""Test-only instruction builders and state readers for multi-asset pools (issue 13).
-
-The client's own wrappers (set_custody_weights, swap, the weight views) are built on another branch;
-these build the same instructions straight from the IDL with the client's anchorpy Program, so the
-node tests do not depend on them. Also: a pool with USDC (6 decimals, stable), SOL (9) and BTC (8)
-custodies, its weights set, and the off-chain valuation the ports price against.
+"""Test support for multi-asset pools (issue 13): the client's weight, quote and view calls in the
+node tests' argument order, a `swap` builder whose accounts a bad-input test can replace, a pool
+with USDC (6 decimals, stable), SOL (9) and BTC (8) custodies, its weights set, and the off-chain
+valuation the ports price against.
 """
 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from solana.rpc.commitment import Confirmed
@@ -40,25 +38,8 @@ RULES = [USDC_RULE, SOL_RULE, BTC_RULE]
 # ---- instruction builders ------------------------------------------------------------------------
 
 
-def weight_params(c: PerpPoolClient, p: weights.WeightParams) -> Any:
-    return c._type("WeightParams", target_bps=p.target_bps, min_bps=p.min_bps, max_bps=p.max_bps,
-                   tax_bps=p.tax_bps, swap_bps=p.swap_bps)
-
-
 def set_custody_weights_ix(c: PerpPoolClient, pool: Pubkey, custody: Pubkey, p: weights.WeightParams) -> Instruction:
-    return c._ix("set_custody_weights", {"admin": c.wallet.pubkey(), "perpetuals": c.perpetuals_address,
-                                         "pool": pool, "custody": custody}, weight_params(c, p))
-
-
-async def other_custody_metas(c: PerpPoolClient, pool: Pubkey, legs: tuple[Pubkey, ...]) -> list[AccountMeta]:
-    """(custody, oracle) pairs of every custody but `legs`, in pool.custodies order."""
-    metas: list[AccountMeta] = []
-    for custody in (await c.fetch_pool(pool)).custodies:
-        if custody in legs:
-            continue
-        oracle = (await c.fetch_custody(custody)).oracle.oracle_account
-        metas += [AccountMeta(custody, False, False), AccountMeta(oracle, False, False)]
-    return metas
+    return c.build_set_custody_weights_ix(pool, custody, asdict(p))
 
 
 async def swap_accounts(c: PerpPoolClient, pool: Pubkey, receiving: Pubkey, dispensing: Pubkey) -> dict[str, Pubkey]:
@@ -87,39 +68,27 @@ async def swap_ix(c: PerpPoolClient, pool: Pubkey, receiving: Pubkey, dispensing
                 "receiving_account": receiving_account, **await swap_accounts(c, pool, receiving, dispensing),
                 **(overrides or {})}
     if remaining is None:
-        remaining = await other_custody_metas(c, pool, (receiving, dispensing))
+        remaining = await c.custody_oracle_metas(pool, exclude=(receiving, dispensing))
     params = c._type("SwapParams", amount_in=amount_in, min_amount_out=min_amount_out)
     return c._ix("swap", accounts, params, remaining=remaining)
 
 
 async def get_pool_weights(c: PerpPoolClient, pool: Pubkey) -> Any:
-    ix = c._ix("get_pool_weights", {"perpetuals": c.perpetuals_address, "pool": pool},
-               remaining=await c.custody_oracle_metas(pool))
-    return c._decode("PoolWeights", (await c._simulate_view(ix)).return_data)
+    return await c.get_pool_weights(pool)
 
 
 async def get_swap_amount_and_fee(c: PerpPoolClient, pool: Pubkey, receiving: Pubkey, dispensing: Pubkey,
                                   amount_in: int) -> Any:
-    accounts = await swap_accounts(c, pool, receiving, dispensing)
-    for key in ("transfer_authority", "receiving_custody_token_account", "dispensing_custody_token_account",
-                "token_program"):
-        del accounts[key]
-    ix = c._ix("get_swap_amount_and_fee", accounts, c._type("GetSwapAmountAndFeeParams", amount_in=amount_in),
-               remaining=await other_custody_metas(c, pool, (receiving, dispensing)))
-    return c._decode("SwapAmountAndFee", (await c._simulate_view(ix)).return_data)
+    return await c.get_swap_amount_and_fee(pool, receiving, dispensing, amount_in=amount_in)
 
 
 async def get_liquidity_amount_and_fee(c: PerpPoolClient, pool: Pubkey, custody: Pubkey, amount: int, *,
                                        add: bool) -> Any:
     """`get_add_liquidity_amount_and_fee` (LP out for `amount` tokens) or the remove view (tokens
     out for `amount` LP), junior LP."""
-    name = "get_add_liquidity_amount_and_fee" if add else "get_remove_liquidity_amount_and_fee"
-    oracle = (await c.fetch_custody(custody)).oracle.oracle_account
-    ix = c._ix(name, {"perpetuals": c.perpetuals_address, "pool": pool, "custody": custody,
-                      "custody_oracle_account": oracle, "lp_token_mint": c.lp_mint_address(pool)},
-               c._type("GetLiquidityAmountAndFeeParams", amount=amount),
-               remaining=await c.custody_oracle_metas(pool, exclude=custody))
-    return c._decode("LiquidityAmountAndFee", (await c._simulate_view(ix)).return_data)
+    if add:
+        return await c.get_add_liquidity_amount_and_fee(pool, custody, amount_in=amount)
+    return await c.get_remove_liquidity_amount_and_fee(pool, custody, lp_amount_in=amount)
 
 
 # ---- a multi-asset pool --------------------------------------------------------------------------
