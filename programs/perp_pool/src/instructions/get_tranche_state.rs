@@ -18,7 +18,7 @@ use {
                 stress,
             },
         },
-        state::{custody::Custody, perpetuals::Perpetuals, pool::Pool},
+        state::{perpetuals::Perpetuals, pool::Pool},
         types::Tranche,
     },
     anchor_lang::prelude::*,
@@ -97,22 +97,20 @@ pub fn handler<'info>(
 ) -> Result<TrancheState> {
     let now = Clock::get()?.unix_timestamp;
     let pool = &ctx.accounts.pool;
-    let valuations = pool.custody_valuations(None, ctx.remaining_accounts, now)?;
-    let aum_min_usd = assets_under_management_usd(&valuations, AumMode::Min)?;
-    let aum_max_usd = assets_under_management_usd(&valuations, AumMode::Max)?;
-    // `custody_valuations` checked every pair: sum the insurance funds at min prices.
+    // Each custody loaded once: its valuation and its insurance fund at the min price.
+    let priced = pool.priced_custodies(ctx.remaining_accounts, now)?;
+    let mut valuations = Vec::with_capacity(priced.len());
     let mut insurance_fund_usd: u128 = 0;
-    for (pair, valuation) in ctx.remaining_accounts.chunks_exact(2).zip(&valuations) {
-        let [custody_info, _oracle] = pair else {
-            return err!(PerpPoolError::InvalidCustodyAccounts);
-        };
-        let custody = Custody::load(custody_info)?;
-        insurance_fund_usd = insurance_fund_usd.safe_add(valuation.min_price.token_to_usd(
-            custody.assets.insurance_fund,
-            custody.decimals,
+    for entry in &priced {
+        valuations.push(entry.valuation(now)?);
+        insurance_fund_usd = insurance_fund_usd.safe_add(entry.min_price.token_to_usd(
+            entry.custody.assets.insurance_fund,
+            entry.custody.decimals,
             Rounding::Floor,
         )?)?;
     }
+    let aum_min_usd = assets_under_management_usd(&valuations, AumMode::Min)?;
+    let aum_max_usd = assets_under_management_usd(&valuations, AumMode::Max)?;
 
     let terms = pool.senior.terms();
     let senior_supply = pool.senior.supply;
