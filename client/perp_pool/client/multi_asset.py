@@ -15,7 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
-from solders.instruction import Instruction
+from solana.rpc.commitment import Confirmed
+from solders.instruction import AccountMeta, Instruction
 from solders.pubkey import Pubkey
 from spl.token.constants import TOKEN_PROGRAM_ID
 from spl.token.instructions import get_associated_token_address
@@ -114,7 +115,9 @@ class MultiAssetClient(StakingClient):
     async def custody_of(self, pool: Pubkey, key: Pubkey) -> Pubkey:
         """`key` if it is one of the pool's custodies, else the pool's custody of mint `key`
         (AccountNotFound if the pool has none)."""
-        custodies = (await self.fetch_pool(pool)).custodies
+        return self._custody_in(pool, (await self.fetch_pool(pool)).custodies, key)
+
+    def _custody_in(self, pool: Pubkey, custodies: Sequence[Pubkey], key: Pubkey) -> Pubkey:
         if key in custodies:
             return key
         custody = self.custody_address(pool, key)
@@ -136,10 +139,21 @@ class MultiAssetClient(StakingClient):
             "custody": custody,
         }, self._type("WeightParams", **w.__dict__))
 
-    async def _swap_legs(self, pool: Pubkey, in_key: Pubkey, out_key: Pubkey) -> tuple[Any, Any, dict[str, Pubkey]]:
-        receiving = await self.custody_of(pool, in_key)
-        dispensing = await self.custody_of(pool, out_key)
-        r, d = await self.fetch_custody(receiving), await self.fetch_custody(dispensing)
+    async def _swap_legs(self, pool: Pubkey, in_key: Pubkey,
+                         out_key: Pubkey) -> tuple[Any, Any, dict[str, Pubkey], list[AccountMeta]]:
+        """The two legs (custody accounts), the swap's leg accounts and its remaining accounts (every
+        other custody with its oracle, in pool.custodies order), from one read of the pool and one
+        of all its custodies."""
+        custodies = list((await self.fetch_pool(pool)).custodies)
+        receiving = self._custody_in(pool, custodies, in_key)
+        dispensing = self._custody_in(pool, custodies, out_key)
+        fetched = await self.program.account["Custody"].fetch_multiple(custodies, commitment=Confirmed)
+        by_key: dict[Pubkey, Any] = {}
+        for custody, account in zip(custodies, fetched, strict=True):
+            if account is None:
+                raise AccountNotFound(f"Custody {custody} of pool {pool} does not exist")
+            by_key[custody] = account
+        r, d = by_key[receiving], by_key[dispensing]
         accounts = {
             "perpetuals": self.perpetuals_address,
             "pool": pool,
@@ -150,7 +164,10 @@ class MultiAssetClient(StakingClient):
             "dispensing_custody_oracle_account": d.oracle.oracle_account,
             "dispensing_custody_token_account": d.token_account,
         }
-        return r, d, accounts
+        remaining = [meta for custody in custodies if custody not in (receiving, dispensing)
+                     for meta in (AccountMeta(custody, False, False),
+                                  AccountMeta(by_key[custody].oracle.oracle_account, False, False))]
+        return r, d, accounts, remaining
 
     async def build_swap_ix(self, pool: Pubkey, in_mint: Pubkey, out_mint: Pubkey, *, amount_in: int,
                             min_amount_out: int, funding_account: Pubkey | None = None,
@@ -161,7 +178,7 @@ class MultiAssetClient(StakingClient):
         `receiving_account`, default the owner's associated account). Remaining accounts: every
         other custody of the pool with its oracle, in pool.custodies order."""
         owner = owner or self.wallet.pubkey()
-        r, d, accounts = await self._swap_legs(pool, in_mint, out_mint)
+        r, d, accounts, remaining = await self._swap_legs(pool, in_mint, out_mint)
         accounts.update({
             "owner": owner,
             "funding_account": funding_account or get_associated_token_address(owner, r.mint),
@@ -170,9 +187,7 @@ class MultiAssetClient(StakingClient):
             "token_program": TOKEN_PROGRAM_ID,
         })
         params = self._type("SwapParams", amount_in=amount_in, min_amount_out=min_amount_out)
-        legs = [accounts["receiving_custody"], accounts["dispensing_custody"]]
-        return self._ix("swap", self._only("swap", accounts, overrides), params,
-                        remaining=await self.custody_oracle_metas(pool, exclude=legs))
+        return self._ix("swap", self._only("swap", accounts, overrides), params, remaining=remaining)
 
     # ---- senders -----------------------------------------------------------------------------
 
@@ -211,11 +226,9 @@ class MultiAssetClient(StakingClient):
                                       amount_in: int) -> SwapQuote:
         """What swapping `amount_in` of `in_mint` for `out_mint` would pay now, and both legs'
         weights after it; raises what the swap would raise (TokenWeightOutOfRange, ...)."""
-        _, _, accounts = await self._swap_legs(pool, in_mint, out_mint)
-        legs = [accounts["receiving_custody"], accounts["dispensing_custody"]]
+        _, _, accounts, remaining = await self._swap_legs(pool, in_mint, out_mint)
         ix = self._ix("get_swap_amount_and_fee", self._only("getSwapAmountAndFee", accounts, None),
-                      self._type("GetSwapAmountAndFeeParams", amount_in=amount_in),
-                      remaining=await self.custody_oracle_metas(pool, exclude=legs))
+                      self._type("GetSwapAmountAndFeeParams", amount_in=amount_in), remaining=remaining)
         q = self._decode("SwapAmountAndFee", (await self._simulate_view(ix)).return_data)
         return SwapQuote(q.in_usd, q.gross_out, q.fee_bps, q.fee_amount, q.amount_out, q.receiving_weight_ppb,
                          q.dispensing_weight_ppb)
